@@ -1,0 +1,273 @@
+"""Korean/English search terms for the K-Data Catalog's full-text index.
+
+DuckDB's FTS extension splits text on whitespace only and, by default,
+deletes digits and ASCII punctuation first (in DuckDB 1.4.4 the default
+``ignore`` pattern is ``[0-9!@#$%^&*()_+={}\\[\\]:;<>,.?~\\\\/\\|'"`-]+``;
+older docs show ``(\\.|[^a-z])+``), so ``korean-sns-2024`` and ``2024``
+cannot be found.  Even with a permissive pattern, whitespace splitting is a
+poor fit for Korean: particles and endings are glued to the word
+(``데이터셋을``), compounds are written with or without spaces (``자율주행`` /
+``자율 주행``) and users type a stem (``음성``) expecting to find ``음성을``
+and ``음성인식``.
+
+This module does the linguistic work in Python, so that DuckDB only has to
+split on whitespace.  :func:`index_terms` turns a dataset's titles,
+descriptions, keywords and id into one space-separated string of terms to
+store in an indexed column; :func:`query_terms` turns a user's query into the
+terms to look up in that column (e.g. ``' '.join(query_terms(q))`` passed to
+``match_bm25``, or a plain set overlap).
+
+Design
+------
+1. **Normalise**: Unicode NFKC (full-width ``２０２４`` becomes ``2024``,
+   half-width forms are folded), Unicode dashes become ``-``, thousands
+   separators between digits are removed (``1,000`` becomes ``1000``), then
+   everything is lower-cased.
+2. **Split** into runs of Hangul syllables (U+AC00..U+D7A3) and runs of other
+   letters/digits (Latin, digits, Hanja, ...).  Anything else -- whitespace,
+   punctuation, isolated jamo such as ``ㅋㅋ`` -- separates runs.  A Hangul run
+   and a Latin run that touch (``SNS데이터``, ``2024년``) are separate words.
+3. **Ids and numbers**: letter/digit runs joined by ``-``, ``_``, ``.`` or
+   ``/`` form a compound (``korean-sns-2024``, ``x-ray``, ``v1.2``).  A
+   compound is emitted whole with its joiners replaced by ``_``
+   (``korean_sns_2024``), glued without joiners (``koreansns2024``, so that
+   ``xray`` finds ``X-ray``) and as its parts (``korean``, ``sns``,
+   ``2024``).  Digits are always kept.  Latin words of 4+ letters also get a
+   light English plural folding (``dialects`` -> ``dialect``, ``categories``
+   -> ``category``, ``boxes`` -> ``box``); there is no other stemming.
+4. **Hangul words** (index side): every word is emitted as is, plus the word
+   with trailing particles/endings stripped (``데이터셋을`` -> ``데이터셋``,
+   ``음성인식용으로`` -> ``음성인식용`` -> ``음성인식``).  Stripping uses a list
+   of common particles, copulas and ``하다``/``되다`` endings (the longest
+   match wins), is applied at most :data:`MAX_STRIP_ROUNDS` times and only when at
+   least two syllables remain, so ``쌀을`` and ``사과`` stay whole.  Finally
+   the character bigrams of the word are emitted (``음성인식`` -> ``음성``,
+   ``성인``, ``인식``); the bigrams of a stripped form are a subset of these.
+   Bigrams are what make stems and spacing variants meet: ``음성`` matches
+   ``음성인식``, and ``자율 주행`` / ``자율주행`` share ``자율`` and ``주행``.
+5. **Single syllables** (choice): :func:`index_terms` emits every Hangul
+   syllable of the text as a unigram term.  This is the cheapest rule that
+   lets a one-syllable query (``쌀``, ``벼``, ``콩``) find it anywhere --
+   also inside compounds (``쌀가격``) or before a particle (``쌀을``) --
+   whereas "unigrams of short words only" would miss compounds.  The cost is
+   at most one term per distinct syllable per dataset, and very common
+   syllables (``의``, ``을``, ``하``) get a near-zero BM25 IDF.  On the query
+   side unigrams are *not* emitted for longer words (they would only add
+   noise); a one-syllable query word is emitted as is, and a two-syllable
+   query word whose last syllable is a particle also yields its first
+   syllable (``쌀을`` -> ``쌀``).
+6. **Query side** uses the same normalisation and splitting.  For a Hangul
+   word it emits its stripped forms and the bigrams of the most stripped
+   form (``데이터셋을`` -> ``데이터셋``, ``데이``, ``이터``, ``터셋``); the word
+   itself only when nothing was stripped.  The inflected surface form is a
+   rare, high-IDF term that would rank datasets sharing the *particle*
+   (``영상을``) above datasets sharing the stem, and ``셋을`` is noise.  Since
+   stripping is deterministic, an over-stripped word (``어린이`` -> ``어린``)
+   is stripped the same way in the index, so it still matches.  Bigrams
+   that cross a space are not used on either side: in-word bigrams already
+   make ``자율 주행`` meet ``자율주행`` (in the relevance test cross-space
+   bigrams improved one top-1 rank but not recall@5, so they were left out).
+7. **Output** is deterministic: terms in first-seen order, deduplicated.  Terms
+   never contain whitespace (ids use ``_``), so the column can be indexed
+   with a whitespace-only tokenizer, e.g. in DuckDB 1.4::
+
+       PRAGMA create_fts_index('docs', 'id', 'terms', stemmer='none',
+           stopwords='none', ignore='\\s+', strip_accents=0, lower=1,
+           overwrite=1)
+
+   (the SQL text contains a single backslash: ``ignore='\\s+'``).  Because
+   terms are deduplicated per dataset, BM25 works on term presence and
+   document length rather than on repetition counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+__all__ = [
+    "MAX_STRIP_ROUNDS",
+    "PARTICLES",
+    "index_terms",
+    "normalize",
+    "query_terms",
+    "strip_particles",
+]
+
+#: Trailing particles, copulas and common verb endings stripped from Hangul
+#: words.  Longest match wins; compounds (``에서는``) are listed explicitly.
+# fmt: off
+PARTICLES: tuple[str, ...] = (
+    # case particles and their combinations
+    "은", "는", "이", "가", "을", "를", "의", "에", "로", "와", "과",
+    "도", "만", "들", "용",
+    "에서", "에게", "한테", "께서", "으로", "까지", "부터", "보다", "처럼",
+    "마다", "조차", "라도", "이나", "에는", "에도", "에의", "와의", "과의",
+    "로는", "로도", "로서", "로써", "만의", "들의", "들이", "들을", "들은",
+    "에서는", "에서도", "에서의", "에게서", "에게는", "으로는", "으로도",
+    "으로서", "으로써", "으로의", "까지는", "부터는", "까지의", "부터의",
+    # copula forms
+    "이다", "이며", "이고", "이란", "라는", "이라", "이라는", "이라고",
+    "입니다", "이었다", "였다",
+    # 하다 / 되다 endings (분류하는, 수집된, 구축합니다 ...)
+    "한", "된", "하는", "하고", "하기", "하여", "해서", "했다", "한다",
+    "하며", "되는", "되어", "된다", "되며", "되고", "하였다", "되었다",
+    "합니다", "됩니다", "했습니다", "되었습니다",
+)
+# fmt: on
+
+#: How many times a trailing particle/ending may be stripped from one word
+#: (``영상들을`` -> ``영상들`` -> ``영상``).
+MAX_STRIP_ROUNDS = 3
+
+_MIN_STEM_SYLLABLES = 2
+_PARTICLES_LONGEST_FIRST: tuple[str, ...] = tuple(
+    sorted(set(PARTICLES), key=lambda p: (-len(p), p))
+)
+_ONE_SYLLABLE_PARTICLES = frozenset(p for p in PARTICLES if len(p) == 1)
+
+_HANGUL = "\uac00-\ud7a3"
+_JAMO = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
+# A letter/digit that is neither a Hangul syllable nor a jamo.
+_ALNUM = rf"[^\W_{_HANGUL}{_JAMO}]"
+_TOKEN_RE = re.compile(
+    rf"(?P<hangul>[{_HANGUL}]+)"
+    rf"|(?P<compound>{_ALNUM}+(?:[-_./]{_ALNUM}+)*)"
+)
+_JOINER_RE = re.compile(r"[-_./]")
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_DASHES = str.maketrans(
+    {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"}
+)
+_LATIN_WORD_RE = re.compile(r"[a-z]+")
+# Latin words ending in "s" that are not plurals (only words of 4+ letters are folded).
+_NOT_PLURAL = frozenset(
+    {"always", "atlas", "canvas", "chaos", "does", "lens", "news", "perhaps"}
+    | {"series", "species", "this", "whereas"}
+)
+
+
+def normalize(text: str) -> str:
+    """Return *text* NFKC-normalised, with unified dashes and lower-cased.
+
+    Thousands separators between digits are dropped (``1,000`` -> ``1000``).
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _THOUSANDS_RE.sub("", text).lower()
+
+
+def strip_particles(word: str) -> list[str]:
+    """Return the successively stripped forms of a Hangul *word*.
+
+    The word itself is not included.  A particle/ending from
+    :data:`PARTICLES` is removed only if at least two syllables remain, and at
+    most :data:`MAX_STRIP_ROUNDS` times: ``음성인식용으로`` ->
+    ``['음성인식용', '음성인식']``; ``쌀을`` -> ``[]``.
+    """
+    forms: list[str] = []
+    current = word
+    for _ in range(MAX_STRIP_ROUNDS):
+        for particle in _PARTICLES_LONGEST_FIRST:
+            if (
+                current.endswith(particle)
+                and len(current) - len(particle) >= _MIN_STEM_SYLLABLES
+            ):
+                current = current[: -len(particle)]
+                forms.append(current)
+                break
+        else:
+            break
+    return forms
+
+
+def _bigrams(word: str) -> Iterator[str]:
+    return (word[i : i + 2] for i in range(len(word) - 1))
+
+
+def _fold_plural(word: str) -> str | None:
+    """Light English plural folding for all-letter words of 4+ characters."""
+    if len(word) < 4 or word in _NOT_PLURAL or not _LATIN_WORD_RE.fullmatch(word):
+        return None
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
+        return word[:-1]
+    return None
+
+
+def _compound_terms(compound: str) -> Iterator[str]:
+    parts = [p for p in _JOINER_RE.split(compound) if p]
+    if len(parts) > 1:
+        yield "_".join(parts)
+        yield "".join(parts)
+    for part in parts:
+        yield part
+        folded = _fold_plural(part)
+        if folded is not None:
+            yield folded
+
+
+def _hangul_index_terms(word: str) -> Iterator[str]:
+    yield word
+    yield from strip_particles(word)
+    yield from _bigrams(word)
+    yield from word  # unigrams: lets one-syllable queries match (see design)
+
+
+def _hangul_query_terms(word: str) -> Iterator[str]:
+    stripped = strip_particles(word)
+    if stripped:
+        # The inflected surface form (영상을) is rare, hence a high-IDF term
+        # that would favour datasets sharing the particle over the stem.
+        yield from stripped
+        yield from _bigrams(stripped[-1])
+    else:
+        yield word
+        yield from _bigrams(word)
+    if len(word) == 2 and word[1] in _ONE_SYLLABLE_PARTICLES:
+        yield word[0]  # 쌀을 -> 쌀
+
+
+def _terms(text: str, *, query: bool) -> Iterator[str]:
+    for match in _TOKEN_RE.finditer(normalize(text)):
+        hangul = match.group("hangul")
+        if hangul is not None:
+            if query:
+                yield from _hangul_query_terms(hangul)
+            else:
+                yield from _hangul_index_terms(hangul)
+        else:
+            yield from _compound_terms(match.group("compound"))
+
+
+def _dedupe(terms: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def index_terms(*texts: str) -> str:
+    """Space-separated terms to store in the catalog's indexed column for a dataset (titles, descriptions, keywords, id).
+
+    Every text is normalised and tokenised as described in the module
+    docstring; the result is deduplicated, in first-seen order, and no term
+    contains whitespace.  Pass ``""`` for missing fields.
+
+    >>> index_terms("음성인식용", "ko-sns-2024")
+    '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ko_sns_2024 kosns2024 ko sns 2024'
+    """
+    return " ".join(
+        _dedupe(term for text in texts for term in _terms(text, query=False))
+    )
+
+
+def query_terms(text: str) -> list[str]:
+    """Terms for a user query, to be matched against index_terms output (e.g. with DuckDB FTS match_bm25 over that column with a whitespace-only tokenizer, or by plain set overlap).
+
+    >>> query_terms("음성 데이터셋을")
+    ['음성', '데이터셋', '데이', '이터', '터셋']
+    >>> query_terms("KO-SNS-２０２４")
+    ['ko_sns_2024', 'kosns2024', 'ko', 'sns', '2024']
+    """
+    return _dedupe(_terms(text, query=True))

@@ -1,0 +1,145 @@
+"""Chunked Parquet: records → files of about ``chunk_bytes`` each, row groups of ``row_group_bytes``.
+
+Deterministic: the same records in the same order with the same pyarrow give byte-identical
+files (no timestamps, no random ids). A chunk is written as ``*.incomplete``, its footer checked,
+and only then renamed, so a killed writer never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["ChunkInfo", "ChunkWriter", "sha256_file", "PARQUET_OPTIONS"]
+
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "write_statistics": True,
+    "write_page_index": True,
+    "use_dictionary": True,
+}
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """One finished chunk: key relative to the version root, rows, bytes, sha256, origin."""
+
+    key: str
+    rows: int
+    bytes: int
+    sha256: str
+    split: str
+    source_archive: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ChunkWriter:
+    """Writes records of one split and one source archive into numbered chunks.
+
+    Chunk keys are ``<split>/part-<group>-<n>.parquet`` where ``group`` is the archive's position in the
+    split: names depend on the input only, so a rerun writes the same keys.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        split: str,
+        group: int,
+        source_archive: str,
+        schema: pa.Schema,
+        chunk_bytes: int,
+        row_group_bytes: int,
+        batch_rows: int = 1024,
+    ) -> None:
+        self.root = root
+        self.split = split
+        self.group = group
+        self.source_archive = source_archive
+        self.schema = schema
+        self.chunk_bytes = chunk_bytes
+        self.row_group_bytes = row_group_bytes
+        self.batch_rows = batch_rows
+        self._rows: list[dict[str, Any]] = []
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_bytes = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._chunk_rows = 0
+        self._chunk_bytes = 0
+        self._chunks: list[ChunkInfo] = []
+
+    def _key(self) -> str:
+        return f"{self.split}/part-{self.group:03d}-{len(self._chunks):05d}.parquet"
+
+    def write_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self._rows.append(row)
+            if len(self._rows) >= self.batch_rows:
+                self._add_batch()
+
+    def _add_batch(self) -> None:
+        if not self._rows:
+            return
+        batch = pa.RecordBatch.from_pylist(self._rows, schema=self.schema)
+        self._rows = []
+        self._pending.append(batch)
+        self._pending_bytes += batch.nbytes
+        if self._pending_bytes >= self.row_group_bytes:
+            self._flush_row_group()
+
+    def _flush_row_group(self) -> None:
+        if not self._pending:
+            return
+        table = pa.Table.from_batches(self._pending, schema=self.schema)
+        self._pending, self._pending_bytes = [], 0
+        if self._writer is None:
+            path = self.root / (self._key() + ".incomplete")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self._chunk_rows += table.num_rows
+        self._chunk_bytes += table.nbytes
+        if self._chunk_bytes >= self.chunk_bytes:
+            self._finish_chunk()
+
+    def _finish_chunk(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._writer = None
+        key = self._key()
+        final = self.root / key
+        partial = final.with_name(final.name + ".incomplete")
+        meta = pq.read_metadata(partial)
+        if meta.num_rows != self._chunk_rows:
+            raise RuntimeError(f"{partial}: footer says {meta.num_rows} rows, wrote {self._chunk_rows}")
+        os.replace(partial, final)
+        self._chunks.append(
+            ChunkInfo(key, self._chunk_rows, final.stat().st_size, sha256_file(final), self.split, self.source_archive)
+        )
+        self._chunk_rows = self._chunk_bytes = 0
+
+    def close(self) -> list[ChunkInfo]:
+        """Flush everything and return the chunks written (none when there were no rows)."""
+        self._add_batch()
+        self._flush_row_group()
+        self._finish_chunk()
+        return list(self._chunks)

@@ -1,0 +1,91 @@
+"""Find a dataset's archives by structure, not exact spelling.
+
+AI Hub trees name the split (``1.Training``, ``Training``, ``_valid``) and the kind of archive
+(``라벨링데이터``/``TL_``/``[라벨]`` for labels, ``원천데이터``/``TS_``/``[원천]`` for sources) in
+several ways; the classifier looks at every path component and the file name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from kdata.errors import BadInput
+
+__all__ = ["ArchiveRef", "discover_archives", "classify"]
+
+Kind = Literal["label", "source"]
+
+_SPLITS = (
+    ("validation", re.compile(r"(^|[^a-z])(validation|valid|val)([^a-z]|$)|검증")),
+    ("test", re.compile(r"(^|[^a-z])test([^a-z]|$)|시험")),
+    ("train", re.compile(r"(^|[^a-z])(training|train)([^a-z]|$)|학습|훈련")),
+)
+_PREFIX = re.compile(r"^(?P<split>[TV])(?P<kind>[LS])_", re.IGNORECASE)
+_LABEL = re.compile(r"라벨|label", re.IGNORECASE)
+_SOURCE = re.compile(r"원천|source|raw", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArchiveRef:
+    """One archive of a dataset: where it is (relative, POSIX), its split and kind, and its size."""
+
+    path: str
+    split: str
+    kind: Kind
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def classify(rel_path: str) -> tuple[str | None, Kind | None]:
+    """Split and kind of an archive from its relative path; ``None`` where the path says nothing."""
+    parts = rel_path.split("/")
+    name = parts[-1]
+    split: str | None = None
+    kind: Kind | None = None
+    prefix = _PREFIX.match(name)
+    if prefix:
+        split = "train" if prefix["split"].upper() == "T" else "validation"
+        kind = "label" if prefix["kind"].upper() == "L" else "source"
+    # The nearest path component that says something wins (file name first, then folders upwards).
+    for part in reversed(parts):
+        lowered = part.lower()
+        if split is None:
+            split = next((s for s, rx in _SPLITS if rx.search(lowered)), None)
+        if kind is None:
+            if _LABEL.search(part):
+                kind = "label"
+            elif _SOURCE.search(part):
+                kind = "source"
+    return split, kind
+
+
+def discover_archives(root: Path) -> list[ArchiveRef]:
+    """All zip archives under ``root``, classified, sorted by path.
+
+    Raises :class:`BadInput` naming every archive whose split or kind cannot be told, or when
+    there is no label archive at all.
+    """
+    if not root.is_dir():
+        raise BadInput(f"{root}: not a dataset folder")
+    refs: list[ArchiveRef] = []
+    unknown: list[str] = []
+    for path in sorted(root.rglob("*.zip")):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
+            continue
+        split, kind = classify(rel)
+        if split is None or kind is None:
+            unknown.append(f"{rel} (split: {split or '?'}, kind: {kind or '?'})")
+            continue
+        refs.append(ArchiveRef(rel, split, kind, path.stat().st_size))
+    if unknown:
+        raise BadInput(f"{root}: cannot tell split or label/source of: " + "; ".join(unknown))
+    if not any(r.kind == "label" for r in refs):
+        raise BadInput(f"{root}: no label archive found (라벨링데이터, TL_*.zip, VL_*.zip)")
+    return refs

@@ -1,0 +1,42 @@
+"""Problems found while reading input, collected (never raised one by one) and reported by name."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["Problem", "ReadStats"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect in the input: where it is (archive, member, field) and what is wrong."""
+
+    code: str
+    archive: str
+    member: str | None
+    field: str | None
+    message: str
+    record_id: str | None = None
+
+    def describe(self) -> str:
+        where = self.archive + (f"!{self.member}" if self.member else "")
+        what = f" field '{self.field}'" if self.field else ""
+        rid = f" (record {self.record_id})" if self.record_id else ""
+        return f"{where}{what}{rid}: {self.message}"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+@dataclass
+class ReadStats:
+    """What a reader saw in one archive: label units seen and invalid, and the problems."""
+
+    labels_seen: int = 0
+    labels_invalid: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem, *, invalid_label: bool) -> None:
+        self.problems.append(problem)
+        if invalid_label:
+            self.labels_invalid += 1

@@ -1,0 +1,152 @@
+"""Korean SNS/dialogue labels: ``{numberOfItems, data: [{header: {dialogueInfo, participantsInfo}, body: [...]}]}``.
+
+One record per dialogue. Declared counts (``numberOfUtterances`` ...) are kept beside the counts
+found in the body so the quality stage can compare them. Bad members and bad dialogues become
+problems naming archive, member and field; they are counted, not silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ingest.archives import iter_members
+from ingest.problems import Problem, ReadStats
+
+__all__ = ["read", "decode_json"]
+
+
+class _FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def decode_json(data: bytes) -> Any:
+    """Parse label JSON: UTF-8 (with or without BOM), else CP949."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        try:
+            text = data.decode("cp949")
+        except UnicodeDecodeError:
+            raise error from None
+        return orjson.loads(text.encode("utf-8"))
+
+
+def _get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    current = obj
+    for part in path.split("."):
+        if not isinstance(current, dict) or part not in current:
+            if required:
+                raise _FieldError(path, "missing")
+            return None
+        current = current[part]
+    if current is None and not required:
+        return None
+    if kind is int and isinstance(current, str) and current.strip().isdigit():
+        return int(current)
+    if not isinstance(current, kind) or (kind is int and isinstance(current, bool)):
+        raise _FieldError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
+    return current
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
+    prefix = f"data[{index}]"
+    try:
+        info = _get(item, "header.dialogueInfo", dict)
+        dialogue_id = _get(info, "dialogueID", str).strip()
+        if not dialogue_id:
+            raise _FieldError("dialogueID", "empty")
+        body = _get(item, "body", list)
+        participants = _get(item, "header.participantsInfo", list, required=False) or []
+        utterances = []
+        for n, utt in enumerate(body):
+            if not isinstance(utt, dict):
+                raise _FieldError(f"body[{n}]", "expected an object")
+            utterances.append(
+                {
+                    "utterance_id": _text(utt.get("utteranceID")),
+                    "turn_id": _text(utt.get("turnID")),
+                    "participant_id": _text(utt.get("participantID")),
+                    "date": _text(utt.get("date")),
+                    "time": _text(utt.get("time")),
+                    "utterance": _text(utt.get("utterance")),
+                }
+            )
+        record = {
+            "dialogue_id": dialogue_id,
+            "topic": _text(info.get("topic")),
+            "dialogue_type": _text(info.get("type")),
+            "number_of_participants": _get(info, "numberOfParticipants", int, required=False),
+            "number_of_utterances": _get(info, "numberOfUtterances", int),
+            "number_of_turns": _get(info, "numberOfTurns", int, required=False),
+            "participant_count": len(participants),
+            "utterance_count": len(utterances),
+            "turn_count": len({u["turn_id"] for u in utterances if u["turn_id"] is not None}),
+            "empty_utterance_count": sum(1 for u in utterances if not (u["utterance"] or "").strip()),
+            "participants": [
+                {
+                    "participant_id": _text(p.get("participantID")),
+                    "gender": _text(p.get("gender")),
+                    "age": _text(p.get("age")),
+                }
+                for p in participants
+                if isinstance(p, dict)
+            ],
+            "utterances": utterances,
+            "source_file": sources.get(dialogue_id),
+        }
+    except _FieldError as error:
+        field = error.field if error.field.startswith(("header", "body")) else f"header.dialogueInfo.{error.field}"
+        raise _FieldError(f"{prefix}.{field}", str(error)) from None
+    return record
+
+
+def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+    """Records of every ``.json`` member of a Korean dialogue label archive."""
+    for member, data in iter_members(archive, (".json",)):
+        try:
+            doc = decode_json(data)
+        except (orjson.JSONDecodeError, RecursionError) as error:
+            stats.labels_seen += 1
+            stats.add(Problem("bad_json", archive_rel, member.name, None, f"invalid JSON: {error}"), invalid_label=True)
+            continue
+        items = doc.get("data") if isinstance(doc, dict) else None
+        if not isinstance(items, list):
+            stats.labels_seen += 1
+            stats.add(
+                Problem("schema", archive_rel, member.name, "data", "expected a list of dialogues"), invalid_label=True
+            )
+            continue
+        for index, item in enumerate(items):
+            stats.labels_seen += 1
+            try:
+                record = _record(item, index, sources)
+            except _FieldError as error:
+                stats.add(Problem("schema", archive_rel, member.name, error.field, str(error)), invalid_label=True)
+                continue
+            if record["source_file"] is None:
+                stats.add(
+                    Problem(
+                        "missing_source",
+                        archive_rel,
+                        member.name,
+                        None,
+                        "no source file for this label",
+                        record["dialogue_id"],
+                    ),
+                    invalid_label=False,
+                )
+            record["label_archive"] = archive_rel
+            record["label_member"] = member.name
+            yield record

@@ -1,0 +1,3 @@
+from kdata.cli import main
+
+main()

@@ -1,0 +1,32 @@
+"""Embedded Airflow defaults for the demo, tests and ``make airflow`` (set before Airflow is imported)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["airflow_environment", "apply_airflow_environment", "DAGS_FOLDER"]
+
+DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+
+
+def airflow_environment(kdata_home: Path) -> dict[str, str]:
+    """Environment for a local Airflow whose home is ``$KDATA_HOME/airflow`` (SQLite, no examples)."""
+    home = kdata_home / "airflow"
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+
+
+def apply_airflow_environment(kdata_home: Path) -> None:
+    """Set the embedded defaults where the caller has not set them already."""
+    (kdata_home / "airflow").mkdir(parents=True, exist_ok=True)
+    for key, value in airflow_environment(kdata_home).items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,217 @@
+"""``kdata``: the command line of K-Data Catalog (thin commands over library functions)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kdata.config import Settings, load_settings
+from kdata.errors import BadInput, KDataError, QualityGateFailed
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="K-Data Catalog: AI Hub 학습용 데이터 수집·품질검증·카탈로그 (ingestion, quality gate, catalog).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON 한 문서만 출력 (print one JSON document only)")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _run(action: Callable[[Settings], T]) -> T:
+    """Run a command body; map our errors to their exit codes with a clean message."""
+    try:
+        return action(load_settings())
+    except KDataError as error:
+        err.print(f"[bold red]오류 error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except FileNotFoundError as error:  # e.g. no catalog yet
+        err.print(f"[bold red]오류 error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def samples(
+    domain: Annotated[str, typer.Argument(help="분야 domain id (korean) 또는 한국어 이름 (한국어)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="출력 폴더 output folder (empty or new)")],
+    items: Annotated[int, typer.Option(help="항목 수 number of items (dialogues)")] = 200,
+    layout: Annotated[str, typer.Option(help="폴더 구조 layout: classic | modern | bracket")] = "classic",
+    seed: Annotated[int, typer.Option(help="난수 시드 random seed (same seed → same bytes)")] = 0,
+    inject: Annotated[str | None, typer.Option(help="결함 주입 plant one defect: pii, bad-json, duplicate-id, missing-source")] = None,
+) -> None:
+    """AI Hub 형식 샘플 데이터셋 생성 (write an AI Hub-style sample dataset folder)."""
+
+    def body(_: Settings) -> Path:
+        from kdata.samples import write_samples
+
+        return write_samples(domain, out_dir, items=items, layout=layout, seed=seed, inject=inject)
+
+    folder = _run(body)
+    out.print(f"샘플 생성 wrote samples: {folder}", highlight=False)
+
+
+@app.command()
+def ingest(
+    path: Annotated[str, typer.Argument(help="데이터셋 폴더 dataset folder (with dataset.yaml)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """데이터셋 한 버전 수집 (ingest a dataset folder as one new version: the work of one DAG run)."""
+    from kdata import pipeline
+
+    try:
+        result = pipeline.ingest(load_settings(), path)
+    except QualityGateFailed as error:
+        if as_json:
+            _print_json({"status": "quality_failed", "error": str(error), "report": error.report})
+        err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"보고서 report: {error.report}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except KDataError as error:
+        if as_json:
+            _print_json({"status": "rejected", "error": str(error)})
+        err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    if as_json:
+        _print_json(result)
+        return
+    state = "이미 게시됨 already published" if result["already_published"] else "게시됨 published"
+    out.print(f"[bold green]{state}[/]: {result['dataset_id']} {result['version']}", highlight=False)
+    for split, rows in sorted(result["rows"].items()):
+        out.print(f"  {split}: {rows:,} rows", highlight=False)
+    out.print(f"  chunks: {result['chunks']}  verdict: {result['verdict']}", highlight=False)
+    out.print(f"  report: {result['report']}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    text: Annotated[str | None, typer.Argument(help="검색어 search text (한국어/English)")] = None,
+    domain: Annotated[str | None, typer.Option(help="분야 domain: id (korean) 또는 한국어 (한국어)")] = None,
+    license_status: Annotated[str | None, typer.Option(help="이용 상태 licence status, e.g. open")] = None,
+    commercial: Annotated[bool, typer.Option("--commercial", help="상업적 이용 가능만 commercial use allowed only")] = False,
+    data_type: Annotated[str | None, typer.Option("--type", help="유형 data type: text, image, audio, video, sensor")] = None,
+    limit: Annotated[int, typer.Option(help="최대 결과 수 max results")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """데이터셋 검색 (search datasets by text, domain, licence status, data type)."""
+
+    def body(settings: Settings) -> list[dict[str, Any]]:
+        from catalog.db import connect
+        from catalog.search import search as run_search
+
+        if domain:
+            from schemas.domains import resolve_domain
+
+            try:
+                resolve_domain(domain)
+            except KeyError as error:
+                raise BadInput(str(error.args[0])) from None
+        with connect(settings, read_only=True) as con:
+            return run_search(con, text, domain=domain, license_status=license_status,
+                              commercial=True if commercial else None, data_type=data_type, limit=limit)
+
+    rows = _run(body)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
+    for row in rows:
+        table.add_row(row["id"], f"{row['title']}\n{row['title_en']}", f"{row['domain_ko']} ({row['domain']})",
+                      row["license_status"], row["version"], f"{row['rows']:,}")
+    out.print(table)
+    out.print(f"{len(rows)}건 found", highlight=False)
+
+
+@app.command()
+def show(
+    dataset_id: Annotated[str, typer.Argument(help="데이터셋 ID dataset id")],
+    as_json: JsonOpt = False,
+) -> None:
+    """데이터셋 상세 (one dataset: metadata, versions, splits, licence, latest quality verdict)."""
+
+    def body(settings: Settings) -> dict[str, Any]:
+        from catalog.db import connect
+        from catalog.search import show as run_show
+
+        with connect(settings, read_only=True) as con:
+            page = run_show(con, dataset_id)
+        if page is None:
+            raise BadInput(f"unknown dataset {dataset_id!r} (kdata search lists them)")
+        return page
+
+    page = _run(body)
+    if as_json:
+        _print_json(page)
+        return
+    from kdata.render import render_show
+
+    render_show(out, page)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SELECT 문 a SELECT query over the catalog")],
+    fmt: Annotated[str, typer.Option("--format", help="출력 형식 output: table | csv | json")] = "table",
+) -> None:
+    """읽기 전용 SQL (read-only SQL over the catalog and the published chunks via data.* views)."""
+
+    def body(settings: Settings) -> tuple[list[str], list[tuple[Any, ...]]]:
+        from catalog.db import connect
+        from catalog.sql import run_readonly
+
+        if fmt not in ("table", "csv", "json"):
+            raise BadInput(f"--format {fmt!r}: expected table, csv or json")
+        allowed = [Path(settings.store)] if "://" not in settings.store else []
+        with connect(settings, read_only=True) as con:
+            return run_readonly(con, query, allowed)
+
+    columns, rows = _run(body)
+    from kdata.render import render_rows
+
+    render_rows(out, columns, rows, fmt)
+
+
+@app.command()
+def report(
+    dataset_id: Annotated[str, typer.Argument(help="데이터셋 ID dataset id")],
+    version: Annotated[str | None, typer.Option(help="버전 version (default: latest)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """품질검증 보고서 경로 (print the path of the HTML quality report)."""
+
+    def body(settings: Settings) -> dict[str, Any]:
+        from catalog.db import connect
+        from catalog.search import latest_report
+
+        with connect(settings, read_only=True) as con:
+            run = latest_report(con, dataset_id, version)
+        if run is None:
+            raise BadInput(f"no quality report for {dataset_id!r}" + (f" version {version}" if version else ""))
+        return run
+
+    run = _run(body)
+    if as_json:
+        result = json.loads(Path(run["result_path"]).read_text(encoding="utf-8"))
+        _print_json({**run, "gx_result": result})
+        return
+    sys.stdout.write(run["report_path"] + "\n")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,380 @@
+"""The ingest pipeline as stage functions: plan → extract (per archive) → quality → gate → publish → register.
+
+The Airflow DAG calls each function as a task (passing only the run id and small summaries);
+``kdata ingest`` calls them in sequence. Every stage reads and writes the run's folder
+``$KDATA_HOME/runs/<run_id>/``; the run id is derived from the input (manifest + archive sha256 +
+chunk settings), so a rerun finds the same folder and finishes the job instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ingest.chunks import sha256_file
+from ingest.discover import discover_archives
+from kdata.config import Settings
+from kdata.errors import BadInput, QualityGateFailed
+from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
+
+__all__ = [
+    "plan_run",
+    "extract_unit",
+    "check_quality",
+    "gate",
+    "publish_run",
+    "register_run",
+    "ingest",
+    "load_plan",
+]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Atomic JSON write: a reader sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _run_dir(settings: Settings, run_id: str) -> Path:
+    return settings.runs_dir / run_id
+
+
+def load_plan(settings: Settings, run_id: str) -> dict[str, Any]:
+    path = _run_dir(settings, run_id) / "plan.json"
+    if not path.is_file():
+        raise BadInput(f"unknown run {run_id!r}: {path} does not exist")
+    plan: dict[str, Any] = _read_json(path)
+    return plan
+
+
+def _manifest(plan: dict[str, Any]) -> DatasetManifest:
+    return load_manifest(Path(plan["dataset_path"]))
+
+
+# -- plan ------------------------------------------------------------------------------------------
+
+
+def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
+    """Validate the manifest, discover archives, hash the input and write ``plan.json``.
+
+    Returns a small summary (run id, dataset, version, number of units) fit for XCom.
+    """
+    if dataset_path.startswith("s3://"):
+        raise BadInput(f"{dataset_path}: reading datasets from S3 is not supported in this version yet")
+    root = Path(dataset_path).expanduser().absolute()
+    if not root.is_dir():
+        raise BadInput(f"{root}: no such dataset folder")
+    try:
+        manifest = load_manifest(root)
+    except ManifestError as error:
+        raise BadInput(str(error)) from None
+    from ingest.readers import READERS
+
+    if manifest.record_schema not in READERS:
+        raise BadInput(
+            f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
+            f"(known: {', '.join(READERS)})"
+        )
+    archives = discover_archives(root)
+    digest = hashlib.sha256()
+    digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
+    hashes = {}
+    for ref in archives:
+        hashes[ref.path] = sha256_file(root / ref.path)
+        digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
+    content_sha256 = digest.hexdigest()
+    settings_key = f"{settings.chunk_bytes}:{settings.row_group_bytes}"
+    run_hash = hashlib.sha256(f"{content_sha256}:{settings_key}".encode()).hexdigest()[:12]
+    run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
+    units = []
+    by_split: dict[str, int] = {}
+    for ref in archives:
+        if ref.kind != "label":
+            continue
+        group = by_split.get(ref.split, 0)
+        by_split[ref.split] = group + 1
+        units.append({"index": len(units), "archive": ref.path, "split": ref.split, "group": group,
+                      "sha256": hashes[ref.path]})
+    sources: dict[str, list[str]] = {}
+    for ref in archives:
+        if ref.kind == "source":
+            sources.setdefault(ref.split, []).append(ref.path)
+    plan = {
+        "run_id": run_id,
+        "dataset_path": str(root),
+        "dataset_id": manifest.id,
+        "version": manifest.version,
+        "record_schema": manifest.record_schema,
+        "content_sha256": content_sha256,
+        "chunk_bytes": settings.chunk_bytes,
+        "row_group_bytes": settings.row_group_bytes,
+        "units": units,
+        "sources": sources,
+        "archive_sha256": hashes,
+    }
+    _write_json(_run_dir(settings, run_id) / "plan.json", plan)
+    return {"run_id": run_id, "dataset_id": manifest.id, "version": manifest.version, "units": len(units)}
+
+
+# -- extract ---------------------------------------------------------------------------------------
+
+
+def _source_index(root: Path, archives: list[str]) -> dict[str, str]:
+    """Source files of a split by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``)."""
+    from ingest.archives import list_member_names
+
+    index: dict[str, str] = {}
+    for archive in archives:
+        for name in list_member_names(root / archive):
+            stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            index.setdefault(stem, f"{archive}!{name}")
+    return index
+
+
+def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
+    """Read one label archive into chunks under the run folder; idempotent (a finished unit is kept)."""
+    from ingest.chunks import ChunkWriter
+    from ingest.problems import ReadStats
+    from ingest.readers import get_reader
+    from schemas.records import get_record_schema
+
+    plan = load_plan(settings, run_id)
+    unit = plan["units"][index]
+    run_dir = _run_dir(settings, run_id)
+    done = run_dir / "units" / f"{index:04d}.json"
+    if done.is_file():
+        return _unit_summary(_read_json(done))
+    root = Path(plan["dataset_path"])
+    if sha256_file(root / unit["archive"]) != unit["sha256"]:
+        raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
+    schema = get_record_schema(plan["record_schema"])
+    sources = _source_index(root, plan["sources"].get(unit["split"], []))
+    stats = ReadStats()
+    chunk_root = run_dir / "chunks"
+    for stale in chunk_root.glob(f"{unit['split']}/part-{unit['group']:03d}-*"):
+        stale.unlink()  # leftovers of a killed attempt
+    writer = ChunkWriter(
+        chunk_root,
+        split=unit["split"],
+        group=unit["group"],
+        source_archive=unit["archive"],
+        schema=schema.arrow_schema(),
+        chunk_bytes=plan["chunk_bytes"],
+        row_group_bytes=plan["row_group_bytes"],
+    )
+    reader = get_reader(plan["record_schema"])
+    writer.write_rows(reader(root / unit["archive"], unit["archive"], sources, stats))
+    chunks = writer.close()
+    result = {
+        "index": index,
+        "archive": unit["archive"],
+        "split": unit["split"],
+        "labels_seen": stats.labels_seen,
+        "labels_invalid": stats.labels_invalid,
+        "chunks": [c.to_dict() for c in chunks],
+        "problems": [p.to_dict() for p in stats.problems],
+    }
+    _write_json(done, result)
+    return _unit_summary(result)
+
+
+def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "index": result["index"],
+        "archive": result["archive"],
+        "rows": sum(c["rows"] for c in result["chunks"]),
+        "chunks": len(result["chunks"]),
+        "problems": len(result["problems"]),
+    }
+
+
+def _units(settings: Settings, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    run_dir = _run_dir(settings, plan["run_id"])
+    units = []
+    for unit in plan["units"]:
+        path = run_dir / "units" / f"{unit['index']:04d}.json"
+        if not path.is_file():
+            raise BadInput(f"run {plan['run_id']}: archive {unit['archive']} has not been extracted")
+        units.append(_read_json(path))
+    return units
+
+
+# -- quality and gate ------------------------------------------------------------------------------
+
+
+def report_dir(settings: Settings, dataset_id: str, version: str, run_id: str) -> Path:
+    """Reports of one quality run: ``$KDATA_HOME/reports/<dataset>/<version>/<run_id>/``."""
+    return settings.reports_dir / dataset_id / version / run_id
+
+
+def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Run the suite, write reports, record the quality run in the catalog; return a small verdict."""
+    from catalog.db import connect
+    from catalog.register import record_quality_run
+    from quality.check import QualityInput, invalid_units, run_quality
+
+    plan = load_plan(settings, run_id)
+    run_dir = _run_dir(settings, run_id)
+    summary_path = run_dir / "quality.json"
+    if summary_path.is_file():
+        summary = _read_json(summary_path)
+    else:
+        manifest = _manifest(plan)
+        units = _units(settings, plan)
+        problems = [p for u in units for p in u["problems"]]
+        chunk_files = [run_dir / "chunks" / c["key"] for u in units for c in u["chunks"]]
+        inp = QualityInput(
+            run_id=run_id,
+            dataset_id=plan["dataset_id"],
+            version=plan["version"],
+            record_schema=plan["record_schema"],
+            syntactic_target=manifest.quality.syntactic_validity,
+            chunk_files=chunk_files,
+            invalid_units=invalid_units(problems),
+            problems=problems,
+        )
+        out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
+        if out.exists():
+            shutil.rmtree(out)
+        summary = run_quality(inp, out)
+        _write_json(summary_path, summary)
+    with connect(settings) as con:
+        record_quality_run(con, summary, settings.user)
+    return _verdict(summary)
+
+
+def _verdict(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": summary["run_id"],
+        "verdict": summary["verdict"],
+        "critical_failed": summary["critical_failed"],
+        "warnings_failed": summary["warnings_failed"],
+        "report": summary["report"],
+    }
+
+
+def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
+    """Refuse publication when a critical expectation failed; the run is kept in quarantine."""
+    if verdict["verdict"] != "failed":
+        return verdict
+    quarantine = settings.home / "quarantine" / f"{verdict['run_id']}.json"
+    _write_json(
+        quarantine,
+        {
+            "run_id": verdict["run_id"],
+            "reason": "quality_failed",
+            "critical_failed": verdict["critical_failed"],
+            "report": verdict["report"],
+            "records": str(_run_dir(settings, verdict["run_id"]) / "chunks"),
+        },
+    )
+    raise QualityGateFailed(
+        f"quality gate refused {verdict['run_id']}: critical checks failed: {', '.join(verdict['critical_failed'])}",
+        verdict["report"],
+    )
+
+
+# -- publish and register --------------------------------------------------------------------------
+
+
+def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+    units = _units(settings, plan)
+    summary = _read_json(_run_dir(settings, plan["run_id"]) / "quality.json")
+    chunks = sorted((c for u in units for c in u["chunks"]), key=lambda c: c["key"])
+    splits: dict[str, dict[str, int]] = {}
+    for chunk in chunks:
+        split = splits.setdefault(chunk["split"], {"rows": 0, "chunks": 0, "bytes": 0})
+        split["rows"] += chunk["rows"]
+        split["chunks"] += 1
+        split["bytes"] += chunk["bytes"]
+    return {
+        "format": "kdata.version/1",
+        "dataset_id": plan["dataset_id"],
+        "version": plan["version"],
+        "record_schema": plan["record_schema"],
+        "content_sha256": plan["content_sha256"],
+        "run_id": plan["run_id"],
+        "splits": splits,
+        "chunks": chunks,
+        "quality": {"verdict": summary["verdict"], "run_id": summary["run_id"],
+                    "warnings_failed": summary["warnings_failed"]},
+    }
+
+
+def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Stage, verify and commit the chunks and the version manifest to the store."""
+    from storage.base import open_store
+    from storage.publish import publish_version
+
+    plan = load_plan(settings, run_id)
+    summary = _read_json(_run_dir(settings, run_id) / "quality.json")
+    if summary["verdict"] == "failed":
+        raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
+    manifest = _version_manifest(settings, plan)
+    store = open_store(settings.store)
+    result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
+    return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created,
+            "uploaded": result.uploaded}
+
+
+def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Register the published version in the catalog (one transaction, the last step)."""
+    from catalog.db import connect
+    from catalog.register import register_version
+    from storage.base import open_store
+    from storage.publish import read_version_manifest, version_prefix
+
+    plan = load_plan(settings, run_id)
+    store = open_store(settings.store)
+    published = read_version_manifest(store, plan["dataset_id"], plan["version"])
+    if published is None:
+        raise BadInput(f"run {run_id}: version {plan['version']} of {plan['dataset_id']} is not published")
+    if published["content_sha256"] != plan["content_sha256"]:
+        raise BadInput(f"run {run_id}: the published version has other content; nothing registered")
+    prefix = version_prefix(plan["dataset_id"], plan["version"])
+    chunk_urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in published["chunks"]}
+    with connect(settings) as con:
+        created = register_version(
+            con, _manifest(plan), published, store.uri(f"{prefix}/manifest.json"), chunk_urls, settings.user
+        )
+    return {
+        "dataset_id": plan["dataset_id"],
+        "version": plan["version"],
+        "registered": created,
+        "rows": {s: i["rows"] for s, i in published["splits"].items()},
+        "chunks": len(published["chunks"]),
+    }
+
+
+def ingest(settings: Settings, dataset_path: str) -> dict[str, Any]:
+    """The same work one DAG run does, in this process. Raises BadInput / QualityGateFailed."""
+    planned = plan_run(settings, dataset_path)
+    run_id = planned["run_id"]
+    for index in range(planned["units"]):
+        extract_unit(settings, run_id, index)
+    verdict = check_quality(settings, run_id)
+    gate(settings, verdict)
+    published = publish_run(settings, run_id)
+    registered = register_run(settings, run_id)
+    return {
+        "dataset_id": planned["dataset_id"],
+        "version": planned["version"],
+        "run_id": run_id,
+        "status": "published",
+        "already_published": not published["created"],
+        "rows": registered["rows"],
+        "chunks": registered["chunks"],
+        "verdict": verdict["verdict"],
+        "report": verdict["report"],
+        "manifest": published["manifest"],
+    }

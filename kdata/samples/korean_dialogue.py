@@ -1,0 +1,360 @@
+"""A deterministic AI Hub-style Korean SNS/messenger dialogue dataset, for tests and demos.
+
+:func:`write_korean_dialogue` writes a dataset folder the way AI Hub ships one::
+
+    <out>/dataset.yaml
+    <out>/01.데이터/1.Training/라벨링데이터/TL_1.일상대화.zip   # labels: 일상대화/SNS_일상대화_0001.json, ...
+    <out>/01.데이터/1.Training/원천데이터/TS_1.일상대화.zip     # sources: 일상대화/KSNS_00000001.txt, ...
+    <out>/01.데이터/2.Validation/라벨링데이터/VL_1.일상대화.zip
+    <out>/01.데이터/2.Validation/원천데이터/VS_1.일상대화.zip
+
+Label JSON uses the real AI Hub Korean SNS field names (``numberOfItems``, ``data[].header
+.dialogueInfo``, ``participantsInfo``, ``body[]``). Dialogue ids are ``KSNS_`` followed by eight
+digits, numbered from 1 over Training then Validation. Each source ``.txt`` holds one
+``participantID: utterance`` line per utterance.
+
+The same arguments always give byte-identical files: all randomness comes from
+``random.Random(seed)``, zip members are written in sorted order with fixed timestamps and
+attributes, and nothing reads the clock. ``inject`` plants exactly one known defect (see
+:data:`FAULTS`) in the first Training label archive, so readers and quality checks can be tested.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kdata.samples.korean_text import TOPICS, make_dialogue_lines
+from schemas.manifest import MANIFEST_NAME, ManifestError, parse_manifest
+
+__all__ = [
+    "FAULTS",
+    "LAYOUTS",
+    "PII_PHONE",
+    "PII_RRN",
+    "SampleError",
+    "dialogue_id",
+    "write_korean_dialogue",
+]
+
+FAULTS: tuple[str, ...] = ("pii", "bad-json", "duplicate-id", "missing-source")
+"""Defects :func:`write_korean_dialogue` can plant (one per dataset) with ``inject=``."""
+
+LAYOUTS: tuple[str, ...] = ("classic",)
+"""Folder layouts supported so far."""
+
+PII_RRN = "900101-1234568"
+"""The resident registration number planted by the ``pii`` fault (valid checksum)."""
+
+PII_PHONE = "010-1234-5678"
+"""The mobile number planted by the ``pii`` fault."""
+
+_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+_ZIP_ATTR = 0o100644 << 16  # regular file, rw-r--r--
+_SPLITS = (("1.Training", "T"), ("2.Validation", "V"))
+_DATA_DIR = "01.데이터"
+_LABEL_DIR = "라벨링데이터"
+_SOURCE_DIR = "원천데이터"
+_ID_PREFIX = "KSNS_"
+
+_GENDERS = ("여성", "남성")
+_AGES = ("10대", "20대", "30대", "40대", "50대", "60대 이상")
+_AGE_WEIGHTS = (10, 40, 25, 12, 8, 5)
+_PROVINCES = (
+    "서울특별시", "부산광역시", "대구광역시", "인천광역시", "광주광역시", "대전광역시", "울산광역시",
+    "세종특별자치시", "경기도", "강원도", "충청북도", "충청남도", "전라북도", "전라남도", "경상북도",
+    "경상남도", "제주특별자치도",
+)
+_PROVINCE_WEIGHTS = (20, 7, 5, 6, 3, 3, 2, 1, 25, 3, 3, 4, 3, 3, 4, 6, 2)
+_FIRST_DAY = date(2020, 9, 1)
+_DAYS = 180
+
+
+class SampleError(ValueError):
+    """Bad arguments for a sample generator (unknown layout or fault, too few items, ...)."""
+
+
+def dialogue_id(number: int) -> str:
+    """The id of dialogue ``number`` (1-based): ``KSNS_00000123``."""
+    return f"{_ID_PREFIX}{number:08d}"
+
+
+@dataclass
+class _Dialogue:
+    number: int
+    split: int  # index into _SPLITS
+    topic_no: int  # 1-based archive number
+    topic: str
+    doc: dict[str, Any]
+    with_source: bool = True
+
+    @property
+    def id(self) -> str:
+        return str(self.doc["header"]["dialogueInfo"]["dialogueID"])
+
+    @property
+    def source_name(self) -> str:
+        """Source member of this dialogue, named after its generated id."""
+        return f"{self.topic}/{dialogue_id(self.number)}.txt"
+
+    def source_text(self) -> str:
+        return "".join(f"{u['participantID']}: {u['utterance']}\n" for u in self.doc["body"])
+
+
+@dataclass
+class _Archive:
+    split: int
+    topic_no: int
+    topic: str
+    dialogues: list[_Dialogue] = field(default_factory=list)
+
+    def name(self, kind: str) -> str:
+        """``TL_1.일상대화.zip`` (kind ``L``) or ``TS_1.일상대화.zip`` (kind ``S``)."""
+        return f"{_SPLITS[self.split][1]}{kind}_{self.topic_no}.{self.topic}.zip"
+
+    def label_files(self, per_file: int) -> list[tuple[str, list[_Dialogue]]]:
+        chunks = [self.dialogues[i : i + per_file] for i in range(0, len(self.dialogues), per_file)]
+        return [(f"{self.topic}/SNS_{self.topic}_{n:04d}.json", chunk) for n, chunk in enumerate(chunks, 1)]
+
+
+def _make_dialogue(rng: random.Random, number: int, split: int, topic_no: int, topic: str) -> _Dialogue:
+    n_participants = rng.choices((2, 3, 4), weights=(60, 25, 15))[0]
+    speakers = [f"P{i:02d}" for i in range(1, n_participants + 1)]
+    participants = [
+        {
+            "participantID": pid,
+            "gender": rng.choice(_GENDERS),
+            "age": rng.choices(_AGES, weights=_AGE_WEIGHTS)[0],
+            "residentialProvince": rng.choices(_PROVINCES, weights=_PROVINCE_WEIGHTS)[0],
+        }
+        for pid in speakers
+    ]
+    lines = make_dialogue_lines(rng, topic, speakers)
+
+    start = datetime.combine(_FIRST_DAY + timedelta(days=rng.randrange(_DAYS)), datetime.min.time())
+    moment = start + timedelta(hours=rng.randint(8, 21), minutes=rng.randrange(60), seconds=rng.randrange(60))
+    body: list[dict[str, str]] = []
+    turn = 0
+    previous: str | None = None
+    for index, (speaker, utterance) in enumerate(lines, 1):
+        if speaker != previous:
+            turn += 1
+            previous = speaker
+            if index > 1:
+                moment += timedelta(seconds=rng.randint(10, 240))
+        else:
+            moment += timedelta(seconds=rng.randint(1, 15))
+        body.append(
+            {
+                "utterance": utterance,
+                "utteranceID": f"U{index}",
+                "participantID": speaker,
+                "date": moment.strftime("%Y-%m-%d"),
+                "turnID": f"T{turn}",
+                "time": moment.strftime("%H:%M:%S"),
+            }
+        )
+    doc = {
+        "header": {
+            "dialogueInfo": {
+                "numberOfParticipants": n_participants,
+                "numberOfUtterances": len(body),
+                "numberOfTurns": turn,
+                "type": "2인 대화" if n_participants == 2 else "다자 대화",
+                "topic": topic,
+                "dialogueID": dialogue_id(number),
+            },
+            "participantsInfo": participants,
+        },
+        "body": body,
+    }
+    return _Dialogue(number, split, topic_no, topic, doc)
+
+
+def _manifest(dataset_id: str, version: str) -> dict[str, Any]:
+    return {
+        "id": dataset_id,
+        "title": {"ko": "한국어 SNS 대화 데이터", "en": "Korean SNS dialogue"},
+        "description": {
+            "ko": "메신저와 SNS에서 오간 일상 대화를 주제별로 모아 화자·발화·턴 단위로 라벨링한 한국어 대화 데이터입니다.",
+            "en": "Korean everyday dialogue from messenger and SNS chats, labelled by speaker, utterance and turn.",
+        },
+        "domain": "korean",
+        "data_type": "text",
+        "record_schema": "korean_dialogue",
+        "build_year": 2024,
+        "version": version,
+        "version_note": "최초 개방 (initial release)",
+        "updated": "2024-10",
+        "source": {"name": "한국지능정보사회진흥원 (NIA)", "url": "https://aihub.or.kr"},
+        "formats": ["json", "txt"],
+        "keywords": ["대화", "SNS", "메신저", "dialogue"],
+        "license": {
+            "id": "aihub-standard",
+            "name": "AI Hub 이용약관",
+            "status": "approval_required",
+            "commercial_use": True,
+            "modification": True,
+            "domestic_only": True,
+            "redistribution": False,
+        },
+        "quality": {"syntactic_validity": 0.995, "pii_policy": "block"},
+    }
+
+
+def _check_arguments(
+    out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int
+) -> None:
+    if layout not in LAYOUTS:
+        raise SampleError(f"unknown layout {layout!r}: only 'classic' is supported yet")
+    if inject is not None and inject not in FAULTS:
+        raise SampleError(f"unknown fault {inject!r}; choose one of {', '.join(FAULTS)} (or None)")
+    if isinstance(items, bool) or not isinstance(items, int) or items < 1:
+        raise SampleError(f"items must be an integer >= 1, got {items!r}")
+    if isinstance(dialogues_per_file, bool) or not isinstance(dialogues_per_file, int) or dialogues_per_file < 1:
+        raise SampleError(f"dialogues_per_file must be an integer >= 1, got {dialogues_per_file!r}")
+    if inject == "duplicate-id" and items - _validation_count(items) < 2:
+        raise SampleError("inject='duplicate-id' needs at least 2 Training dialogues (items >= 3)")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SampleError(f"{out} must be an empty folder or not exist yet")
+
+
+def _validation_count(items: int) -> int:
+    """20 % for Validation, at least 1 when there are 2 or more items."""
+    return 0 if items < 2 else max(1, items // 5)
+
+
+def _build(items: int, seed: int) -> list[_Archive]:
+    rng = random.Random(seed)
+    n_topics = rng.choice((2, 3))
+    others = rng.sample(TOPICS[1:], n_topics - 1)
+    topics = [t for t in TOPICS if t == TOPICS[0] or t in others]
+
+    n_val = _validation_count(items)
+    counts = (items - n_val, n_val)
+    archives: list[_Archive] = []
+    number = 0
+    for split, count in enumerate(counts):
+        split_archives = [_Archive(split, no, topic) for no, topic in enumerate(topics, 1)]
+        for j in range(count):
+            archive = split_archives[j * len(topics) // count]
+            number += 1
+            archive.dialogues.append(_make_dialogue(rng, number, split, archive.topic_no, archive.topic))
+        archives.extend(a for a in split_archives if a.dialogues)
+    return archives
+
+
+@dataclass
+class _Plan:
+    """Where the fault goes: a member to truncate, if any."""
+
+    truncate: tuple[str, str] | None = None  # (label archive name, member name)
+
+
+def _inject(fault: str | None, archives: list[_Archive], seed: int, per_file: int) -> _Plan:
+    plan = _Plan()
+    if fault is None:
+        return plan
+    rng = random.Random(f"kdata-fault:{seed}")
+    first = archives[0]  # Training, topic 1: never empty
+    member, chunk = first.label_files(per_file)[0]
+    if fault == "pii":
+        target = rng.choice(chunk)
+        body = target.doc["body"]
+        first_i, second_i = sorted(rng.sample(range(len(body)), 2))
+        body[first_i]["utterance"] = f"제 주민번호는 {PII_RRN} 이에요"
+        body[second_i]["utterance"] = f"연락처는 {PII_PHONE} 이에요"
+    elif fault == "bad-json":
+        plan.truncate = (first.name("L"), member)
+    elif fault == "duplicate-id":
+        if len(chunk) >= 2:
+            original = chunk[0]
+            copy = rng.choice(chunk[1:])
+        else:
+            training = [d for a in archives if a.split == 0 for d in a.dialogues]
+            original, copy = training[0], training[1]
+        copy.doc["header"]["dialogueInfo"]["dialogueID"] = original.id
+        copy.with_source = False  # its own id no longer exists; the shared id keeps the original's .txt
+    elif fault == "missing-source":
+        rng.choice(chunk).with_source = False
+    return plan
+
+
+def _write_zip(path: Path, members: dict[str, bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = _ZIP_ATTR
+            zf.writestr(info, members[name])
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def write_korean_dialogue(
+    out: Path,
+    *,
+    items: int = 200,
+    seed: int = 0,
+    layout: str = "classic",
+    inject: str | None = None,
+    dataset_id: str = "korean-sns-dialogue",
+    version: str = "1.0",
+    dialogues_per_file: int = 50,
+) -> Path:
+    """Writes the dataset folder into `out` (created; must be empty or absent) and returns the folder path.
+
+    ``items`` dialogues are split 80 % Training / 20 % Validation (at least one Validation
+    dialogue when ``items >= 2``) and spread over 2–3 topic archives (``TL_1.일상대화.zip`` ...).
+    Label archives hold ``<topic>/SNS_<topic>_NNNN.json`` files of up to ``dialogues_per_file``
+    dialogues; source archives hold ``<topic>/<dialogueID>.txt``. ``inject`` names one fault of
+    :data:`FAULTS` to plant in the first Training label archive (``TL_1.<topic>.zip``):
+
+    - ``pii``: two utterances of one dialogue in its first JSON member carry :data:`PII_RRN` and
+      :data:`PII_PHONE` (the dialogue's source ``.txt`` carries them too);
+    - ``bad-json``: its first JSON member is cut off mid-document;
+    - ``duplicate-id``: one dialogue re-uses the id of another (the first dialogue of that member);
+      only the original's ``.txt`` exists under that id;
+    - ``missing-source``: one dialogue of its first member has no ``.txt`` in ``TS_1.<topic>.zip``.
+
+    Raises :class:`SampleError` for bad arguments, before anything is written.
+    """
+    out = Path(out)
+    _check_arguments(out, items, layout, inject, dialogues_per_file)
+    manifest = _manifest(dataset_id, version)
+    try:
+        parse_manifest(manifest, out / MANIFEST_NAME)
+    except ManifestError as error:
+        raise SampleError(f"dataset_id/version give an invalid manifest: {'; '.join(error.problems)}") from None
+
+    archives = _build(items, seed)
+    plan = _inject(inject, archives, seed, dialogues_per_file)
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
+    (out / MANIFEST_NAME).write_bytes(manifest_text.encode("utf-8"))
+
+    data_dir = out / _DATA_DIR
+    for archive in archives:
+        split_dir = data_dir / _SPLITS[archive.split][0]
+        labels: dict[str, bytes] = {}
+        for member, chunk in archive.label_files(dialogues_per_file):
+            text = _dump({"numberOfItems": len(chunk), "data": [d.doc for d in chunk]})
+            if plan.truncate == (archive.name("L"), member):
+                text = text[: len(text) // 2]
+            labels[member] = text.encode("utf-8")
+        sources = {d.source_name: d.source_text().encode("utf-8") for d in archive.dialogues if d.with_source}
+        _write_zip(split_dir / _LABEL_DIR / archive.name("L"), labels)
+        _write_zip(split_dir / _SOURCE_DIR / archive.name("S"), sources)
+    return out

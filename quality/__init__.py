@@ -1,0 +1,1 @@
+"""Quality stage: Great Expectations suites per record schema, the gate verdict and auditor reports."""

@@ -1,0 +1,624 @@
+"""Run a Great Expectations (GX 1.x) suite over a pandas DataFrame, PII-safely.
+
+This module is the single place where K-Data Catalog talks to Great Expectations.
+A quality gate is described as a list of :class:`ExpectationSpec` (one row of the
+auditors' quality table: 구분 / 항목 / 정량목표 plus the GX expectation that checks
+it). :func:`run_suite` validates one dataset version with them and returns a
+:class:`SuiteResult` whose ``critical_failed`` list decides publication.
+
+Design notes (checked against great-expectations 1.24.1):
+
+* Everything runs in an *ephemeral* GX context (in-memory stores, analytics off,
+  progress bars off). The only files written are ``out_dir/gx_result.json`` and,
+  when asked, the Data Docs site ``out_dir/data_docs/``.
+* Failing rows are reported by the dataset's id column only. The result format
+  always sets ``exclude_unexpected_values`` and ``unexpected_index_column_names``,
+  and the result is additionally *sanitised* before it is written or rendered:
+  per expectation only counts, (at most :data:`MAX_FAILING_IDS`) failing ids and,
+  for non-sensitive specs, the aggregate ``observed_value`` survive. GX ignores
+  ``exclude_unexpected_values`` for some aggregate expectations (for example
+  ``ExpectColumnDistinctValuesToBeInSet`` still returns ``partial_unexpected_list``),
+  hence the whitelist.
+* Data Docs are rendered from the sanitised result: it is put back into the
+  context's validation-results store and ``context.build_data_docs`` is called for
+  that one result (and its suite). The spec metadata (key, 구분, 항목, severity,
+  정량목표, GX expectation class, failing ids) is shown as extra table columns via
+  GX's ``meta_properties_to_render`` suite notes.
+* ``import great_expectations`` is slow (10-15 s) and chatty, so it is imported
+  lazily by :func:`run_suite`, after its loggers have been set to WARNING.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "MAX_FAILING_IDS",
+    "ExpectationOutcome",
+    "ExpectationSpec",
+    "GXRunError",
+    "Severity",
+    "SuiteResult",
+    "run_suite",
+]
+
+Severity = Literal["critical", "warning"]
+
+#: How many failing row ids are kept per expectation (in outcomes, JSON and Data Docs).
+MAX_FAILING_IDS = 20
+
+#: How a null id value is reported in ``failing_ids``.
+NULL_ID = "(null)"
+
+_LOG = logging.getLogger(__name__)
+
+_GX_LOGGERS = ("great_expectations", "great_expectations._docs_decorators")
+_RESERVED_KWARGS = frozenset({"meta", "severity", "result_format"})
+_SEVERITIES: frozenset[str] = frozenset({"critical", "warning"})
+_DOCS_SITE = "kdata_local_site"
+_DATASOURCE = "kdata_pandas"
+_ASSET = "frame"
+_RUN_NAME = "kdata"
+
+# Keys of an ExpectationValidationResult.result that never carry data values.
+_COUNT_KEYS = frozenset(
+    {
+        "element_count",
+        "missing_count",
+        "missing_percent",
+        "unexpected_count",
+        "unexpected_percent",
+        "unexpected_percent_nonmissing",
+        "unexpected_percent_total",
+        "unexpected_index_column_names",
+    }
+)
+_INDEX_LIST_KEYS = ("unexpected_index_list", "partial_unexpected_index_list")
+
+
+
+class GXRunError(Exception):
+    """Great Expectations could not evaluate the suite (config error or GX exception)."""
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One row of the quality table and the GX expectation that checks it."""
+
+    key: str  # stable short id, e.g. "dialogue_id_unique"
+    category_ko: str  # 구분, e.g. "구문 정확성"
+    category_en: str  # e.g. "Syntactic accuracy"
+    item_ko: str  # 항목명, e.g. "대화 ID 고유성"
+    item_en: str  # e.g. "Dialogue ids are unique"
+    severity: Severity
+    expectation: str  # class name in gx.expectations, e.g. "ExpectColumnValuesToBeUnique"
+    kwargs: dict[str, Any]  # kwargs for that class, e.g. {"column": "dialogue_id"}
+    target: str  # 정량목표 shown to auditors, e.g. "100%" or "≥ 99.5%"
+    sensitive: bool = False  # True: never store unexpected values (PII); ids only
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """What one expectation found (values-free; ids only)."""
+
+    key: str
+    success: bool
+    severity: Severity
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    observed_value: Any  # JSON-serialisable; None for sensitive specs
+    failing_ids: list[str]  # up to MAX_FAILING_IDS ids of failing rows, [] if n/a
+    spec: ExpectationSpec
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """Outcome of :func:`run_suite`."""
+
+    suite_name: str
+    success: bool  # all expectations succeeded
+    critical_failed: list[str]  # keys of failed critical expectations
+    warnings_failed: list[str]  # keys of failed warning expectations
+    outcomes: list[ExpectationOutcome]
+    result_json: Path  # out_dir / "gx_result.json"
+    data_docs_index: Path | None  # out_dir / "data_docs" / "index.html" (None if no docs)
+    gx_version: str
+
+
+# --------------------------------------------------------------------------- GX import
+
+
+def _quiet_gx_loggers() -> None:
+    for name in _GX_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+_quiet_gx_loggers()
+
+
+def _import_gx() -> ModuleType:
+    """Import great_expectations quietly and without analytics."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    _quiet_gx_loggers()
+    import great_expectations as gx
+
+    _quiet_gx_loggers()  # in case importing GX (re)configured logging
+    return gx
+
+
+@contextmanager
+def _gx_guard() -> Iterator[list[logging.LogRecord]]:
+    """Keep GX quiet while it runs and collect the ERROR records it would have printed.
+
+    GX logs (rather than raises) some failures, e.g. Data Docs rendering errors, with
+    tracebacks; those are captured here instead of reaching stderr.
+    """
+    records: list[logging.LogRecord] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    gx_logger = logging.getLogger("great_expectations")
+    handler = _Collect(level=logging.ERROR)
+    old_propagate = gx_logger.propagate
+    gx_logger.addHandler(handler)
+    gx_logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield records
+    finally:
+        gx_logger.removeHandler(handler)
+        gx_logger.propagate = old_propagate
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_specs(specs: list[ExpectationSpec]) -> None:
+    if not specs:
+        raise ValueError("run_suite needs at least one ExpectationSpec")
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.key in seen:
+            raise ValueError(f"duplicate expectation key {spec.key!r}")
+        seen.add(spec.key)
+        if spec.severity not in _SEVERITIES:
+            raise GXRunError(f"expectation {spec.key!r}: unknown severity {spec.severity!r}")
+        reserved = _RESERVED_KWARGS.intersection(spec.kwargs)
+        if reserved:
+            raise GXRunError(
+                f"expectation {spec.key!r}: kwargs may not set {sorted(reserved)} "
+                "(meta/severity/result_format are controlled by gx_runner)"
+            )
+
+
+def _spec_meta(spec: ExpectationSpec) -> dict[str, Any]:
+    """Expectation ``meta`` (kept in the suite, the result JSON and the Data Docs source)."""
+    return {
+        "key": spec.key,
+        "severity": spec.severity,
+        "category_ko": spec.category_ko,
+        "category_en": spec.category_en,
+        "item_ko": spec.item_ko,
+        "item_en": spec.item_en,
+        "target": spec.target,
+        "sensitive": spec.sensitive,
+        "expectation": spec.expectation,
+    }
+
+
+def _spec_description(spec: ExpectationSpec) -> str:
+    """Text Data Docs show for the expectation (GX renders ``description`` instead of prose).
+
+    GX 1.24's other hook for custom columns (suite ``meta_properties_to_render`` notes)
+    crashes the validation page renderer, so the spec metadata goes here.
+    """
+    own = spec.kwargs.get("description")
+    params = ", ".join(
+        f"{name}={value!r}" for name, value in spec.kwargs.items() if name != "description"
+    )
+    text = (
+        f"[{spec.key}] {spec.item_ko} ({spec.item_en}) · 구분 {spec.category_ko} "
+        f"({spec.category_en}) · 정량목표 {spec.target} · {spec.severity} · "
+        f"{spec.expectation}({params})"
+    )
+    # GX inserts the description into the page as raw HTML.
+    return html.escape(f"{own} — {text}" if own else text, quote=False)
+
+
+def _build_expectation(gx: ModuleType, spec: ExpectationSpec) -> Any:
+    cls = getattr(gx.expectations, spec.expectation, None)
+    if not (inspect.isclass(cls) and issubclass(cls, gx.expectations.Expectation)):
+        raise GXRunError(
+            f"expectation {spec.key!r}: unknown GX expectation class {spec.expectation!r} "
+            "(expected a class name from great_expectations.expectations)"
+        )
+    try:
+        kwargs = {**spec.kwargs, "description": _spec_description(spec)}
+        return cls(**kwargs, severity=spec.severity, meta=_spec_meta(spec))
+    except Exception as exc:  # pydantic validation errors, bad kwargs, ...
+        raise GXRunError(
+            f"expectation {spec.key!r}: invalid kwargs for {spec.expectation}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _result_format(id_column: str) -> dict[str, Any]:
+    return {
+        "result_format": "SUMMARY",
+        "exclude_unexpected_values": True,
+        "unexpected_index_column_names": [id_column],
+        "partial_unexpected_count": MAX_FAILING_IDS,
+        "return_unexpected_index_query": False,
+        "include_unexpected_rows": False,
+    }
+
+
+def _is_null(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT, pd.NA-safe enough for scalars
+    except (TypeError, ValueError):
+        return False
+
+
+def _id_str(value: Any) -> str:
+    return NULL_ID if _is_null(value) else str(value)
+
+
+def _extract_ids(index_list: Any, id_column: str) -> list[Any]:
+    """First :data:`MAX_FAILING_IDS` id values from GX's ``unexpected_index_list``.
+
+    Handles both pandas shapes GX 1.24 produces:
+
+    * ``[{id_column: [v1, v2, ...]}]`` (with ``exclude_unexpected_values``: one dict, *all*
+      failing ids, so ``partial_unexpected_count`` does not limit it)
+    * ``[{id_column: v1, <domain column>: value}, ...]`` (without it; values dropped here)
+    """
+    ids: list[Any] = []
+    if not isinstance(index_list, list):
+        return ids
+    for item in index_list:
+        if len(ids) >= MAX_FAILING_IDS:
+            break
+        if isinstance(item, Mapping) and id_column in item:
+            value = item[id_column]
+            values = value if isinstance(value, list | tuple) else [value]
+            ids.extend(values[: MAX_FAILING_IDS - len(ids)])
+    return ids
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN/inf (invalid JSON) with None, recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _exception_message(evr: Any) -> str | None:
+    """Message of an exception GX caught while evaluating one expectation, if any."""
+    info = getattr(evr, "exception_info", None) or {}
+    candidates = [info] if "raised_exception" in info else list(info.values())
+    for entry in candidates:
+        if isinstance(entry, Mapping) and entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "unknown error")
+    return None
+
+
+def _sanitise(
+    evr: Any, spec: ExpectationSpec, id_column: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Reduce ``evr.result`` to counts/ids (+ observed_value if not sensitive), in place."""
+    raw: dict[str, Any] = dict(evr.result or {})
+    id_values: list[Any] = []
+    for name in _INDEX_LIST_KEYS:
+        if name in raw and not id_values:
+            id_values = _extract_ids(raw[name], id_column)
+    ids = [_id_str(v) for v in id_values]
+    clean: dict[str, Any] = {k: _json_safe(v) for k, v in raw.items() if k in _COUNT_KEYS}
+    if "observed_value" in raw and not spec.sensitive:
+        clean["observed_value"] = _json_safe(raw["observed_value"])
+    if any(name in raw for name in _INDEX_LIST_KEYS):
+        # Same shape GX uses with exclude_unexpected_values, truncated to MAX_FAILING_IDS.
+        clean["unexpected_index_list"] = [
+            {id_column: [None if _is_null(v) else _json_safe(v) for v in id_values]}
+        ]
+    evr.result = clean
+    config = evr.expectation_config
+    if ids and config is not None and config.description:
+        shown = html.escape(", ".join(ids), quote=False)
+        unexpected = clean.get("unexpected_count")
+        if isinstance(unexpected, int) and unexpected > len(ids):
+            shown += f", … ({unexpected} rows)"
+        label = html.escape(id_column, quote=False)
+        config.description = f"{config.description} · failing {label}: {shown}"
+    return clean, ids
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(prefix=".gx_result.", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_RENDER_ERROR = re.compile(r'(\w+(?:Error|Exception)): "(.*?)"\.\s+Traceback', re.DOTALL)
+
+
+def _report_render_errors(records: list[logging.LogRecord], suite_name: str) -> None:
+    """Log (DEBUG) cell-level rendering errors GX swallowed while building Data Docs.
+
+    Known case in GX 1.24: failed aggregate expectations that report ``unexpected_count``
+    without ``unexpected_percent`` (e.g. ExpectColumnDistinctValuesToBeInSet) lose their
+    "N unexpected values found" sentence. A missing page is a hard error elsewhere.
+    """
+    for record in records:
+        match = _RENDER_ERROR.search(record.getMessage())
+        summary = f"{match.group(1)}: {match.group(2)[:200]}" if match else "unparsed GX error"
+        _LOG.debug("Data Docs for suite %r: GX rendering error: %s", suite_name, summary)
+
+
+# --------------------------------------------------------------------------- main API
+
+
+def run_suite(
+    frame: pandas.DataFrame,
+    specs: list[ExpectationSpec],
+    *,
+    suite_name: str,
+    out_dir: Path,
+    id_column: str,
+    build_docs: bool = True,
+) -> SuiteResult:
+    """Validate ``frame`` against ``specs`` once and write the result (and Data Docs).
+
+    Args:
+        frame: the dataset version as a pandas DataFrame (not modified).
+        specs: expectations, evaluated in one GX validation; outcomes keep this order.
+        suite_name: GX expectation suite name (also shown in Data Docs).
+        out_dir: created if missing; receives ``gx_result.json`` and ``data_docs/``
+            (an existing ``data_docs/`` is replaced).
+        id_column: column whose values identify failing rows in outcomes/JSON/docs.
+        build_docs: render the GX Data Docs site for this result.
+
+    Raises:
+        ValueError: no specs, duplicate keys, or ``id_column`` missing from ``frame``.
+        GXRunError: unknown expectation class, bad kwargs, or GX failed to evaluate an
+            expectation (the message names the spec key) or to run at all.
+    """
+    _check_specs(specs)
+    if id_column not in frame.columns:
+        raise ValueError(f"id column {id_column!r} is not a column of the frame")
+    if any(name is not None for name in frame.index.names):
+        # GX would report index labels instead of id_column values for named indexes.
+        frame = frame.reset_index(drop=True)
+
+    gx = _import_gx()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs_tmp = Path(tempfile.mkdtemp(prefix=".data_docs.", dir=out_dir)) if build_docs else None
+    try:
+        with _gx_guard() as gx_errors:
+            expectations = [_build_expectation(gx, spec) for spec in specs]
+            try:
+                context = _make_context(gx, docs_tmp)
+                suite = _build_suite(gx, context, suite_name, expectations)
+                batch_definition = (
+                    context.data_sources.add_pandas(_DATASOURCE)
+                    .add_dataframe_asset(_ASSET)
+                    .add_batch_definition_whole_dataframe("whole_frame")
+                )
+                validation = context.validation_definitions.add(
+                    gx.ValidationDefinition(
+                        name=f"{suite_name}-validation", data=batch_definition, suite=suite
+                    )
+                )
+                run_id = gx.RunIdentifier(run_name=_RUN_NAME, run_time=datetime.now(timezone.utc))
+                result = validation.run(
+                    batch_parameters={"dataframe": frame},
+                    result_format=_result_format(id_column),
+                    run_id=run_id,
+                )
+            except GXRunError:
+                raise
+            except Exception as exc:
+                raise GXRunError(
+                    f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+
+            outcomes = _collect_outcomes(result, specs, id_column)
+            result_json = out_dir / "gx_result.json"
+            _write_json(result_json, _json_safe(result.to_json_dict()))
+
+            docs_index: Path | None = None
+            if docs_tmp is not None:
+                gx_errors.clear()
+                try:
+                    _build_docs(context, result, suite_name)
+                except Exception as exc:
+                    raise GXRunError(
+                        f"GX failed to build Data Docs for suite {suite_name!r}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                _report_render_errors(gx_errors, suite_name)
+                docs_dir = out_dir / "data_docs"
+                if docs_dir.exists():
+                    shutil.rmtree(docs_dir)
+                os.replace(docs_tmp, docs_dir)
+                docs_index = docs_dir / "index.html"
+                if not docs_index.is_file():
+                    raise GXRunError(f"GX built no Data Docs index for suite {suite_name!r}")
+    finally:
+        if docs_tmp is not None and docs_tmp.exists():
+            shutil.rmtree(docs_tmp, ignore_errors=True)
+
+    critical = [o.key for o in outcomes if not o.success and o.severity == "critical"]
+    warning = [o.key for o in outcomes if not o.success and o.severity == "warning"]
+    return SuiteResult(
+        suite_name=suite_name,
+        success=all(o.success for o in outcomes),
+        critical_failed=critical,
+        warnings_failed=warning,
+        outcomes=outcomes,
+        result_json=result_json,
+        data_docs_index=docs_index,
+        gx_version=str(gx.__version__),
+    )
+
+
+def _make_context(gx: ModuleType, docs_dir: Path | None) -> Any:
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    sites: dict[str, Any] = {}
+    if docs_dir is not None:
+        sites[_DOCS_SITE] = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    config = DataContextConfig(
+        # init_temp_docs_sites=False: no default "local_site" in a temp directory.
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        data_docs_sites=sites,
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")
+
+
+def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: list[Any]) -> Any:
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    for expectation in expectations:
+        before = len(suite.expectations)
+        suite.add_expectation(expectation)
+        if len(suite.expectations) == before:
+            # GX suites are set-like: an equal expectation (ignoring meta) is silently dropped.
+            key = expectation.meta["key"]
+            twin = next(
+                (
+                    e.meta.get("key")
+                    for e in suite.expectations
+                    if suite._expectations_are_equalish(expectation, e)
+                ),
+                "?",
+            )
+            raise GXRunError(
+                f"expectation {key!r} duplicates expectation {twin!r} "
+                "(same class, kwargs and severity); GX would drop it"
+            )
+    return suite
+
+
+def _collect_outcomes(
+    result: Any, specs: list[ExpectationSpec], id_column: str
+) -> list[ExpectationOutcome]:
+    """Map GX results back to specs (GX reorders them, grouped by column) and sanitise."""
+    by_key: dict[str, Any] = {}
+    for evr in result.results:
+        meta = evr.expectation_config.meta if evr.expectation_config is not None else None
+        key = meta.get("key") if isinstance(meta, dict) else None
+        if isinstance(key, str):
+            by_key[key] = evr
+
+    outcomes: list[ExpectationOutcome] = []
+    for spec in specs:
+        evr = by_key.get(spec.key)
+        if evr is None:
+            raise GXRunError(f"expectation {spec.key!r}: GX returned no result for it")
+        message = _exception_message(evr)
+        if message is not None:
+            if spec.sensitive:
+                message = "(message withheld: sensitive expectation)"
+            raise GXRunError(
+                f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}"
+            )
+        clean, ids = _sanitise(evr, spec, id_column)
+        outcomes.append(
+            ExpectationOutcome(
+                key=spec.key,
+                success=bool(evr.success),
+                severity=spec.severity,
+                element_count=_opt_int(clean.get("element_count")),
+                unexpected_count=_opt_int(clean.get("unexpected_count")),
+                unexpected_percent=_opt_float(clean.get("unexpected_percent")),
+                observed_value=None if spec.sensitive else clean.get("observed_value"),
+                failing_ids=ids,
+                spec=spec,
+            )
+        )
+    return outcomes
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _build_docs(context: Any, result: Any, suite_name: str) -> None:
+    """Render Data Docs for this one (sanitised) validation result and its suite."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    store = context.validation_results_store
+    keys = list(store.list_keys())
+    if len(keys) != 1:
+        raise GXRunError(f"expected one stored validation result, found {len(keys)}")
+    # ValidationDefinition.run stored the raw result; replace it with the sanitised one.
+    store.set(keys[0], result)
+    context.build_data_docs(
+        site_names=[_DOCS_SITE],
+        resource_identifiers=[keys[0], ExpectationSuiteIdentifier(name=suite_name)],
+    )
+    # GX logs (does not raise) page-level rendering failures and then skips the page.
+    urls = context.get_docs_sites_urls(
+        resource_identifier=keys[0], site_names=[_DOCS_SITE], only_if_exists=True
+    )
+    if not urls or not urls[0].get("site_url"):
+        raise GXRunError(f"GX did not render the Data Docs validation page of {suite_name!r}")

@@ -1,0 +1,28 @@
+"""The one-page Korean/English summary an auditor signs: 구분 / 항목명 / 정량목표 / 결과값."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+__all__ = ["write_summary", "VERDICT_KO"]
+
+VERDICT_KO = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경고)", "failed": "불합격"}
+
+
+def write_summary(summary: dict[str, Any], path: Path) -> Path:
+    env = Environment(loader=PackageLoader("quality", "templates"), autoescape=select_autoescape(["j2", "html"]))
+    template = env.get_template("summary.html.j2")
+    docs = summary.get("data_docs")
+    html = template.render(
+        s=summary,
+        verdict_ko=VERDICT_KO[summary["verdict"]],
+        result_href=os.path.relpath(summary["result_json"], path.parent),
+        docs_href=os.path.relpath(docs, path.parent) if docs else None,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Schemas: the dataset manifest, the roadmap domains and the record schemas (declared once)."""

@@ -1,0 +1,179 @@
+"""The dataset manifest: ``dataset.yaml`` beside a dataset's archives.
+
+It carries what an AI Hub dataset page shows (titles, domain, data type, build year, version,
+source, licence block, quality targets). :func:`load_manifest` turns the file into a typed
+:class:`DatasetManifest` or raises :class:`ManifestError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from schemas.domains import DOMAINS, resolve_domain
+
+__all__ = [
+    "DataType",
+    "DatasetManifest",
+    "LicenceStatus",
+    "Licence",
+    "LocalizedText",
+    "ManifestError",
+    "PiiPolicy",
+    "QualityTargets",
+    "Source",
+    "load_manifest",
+    "parse_manifest",
+    "MANIFEST_NAME",
+]
+
+MANIFEST_NAME = "dataset.yaml"
+
+DataType = Literal["text", "image", "audio", "video", "sensor"]
+"""유형: 텍스트 text · 이미지 image · 음성 audio · 영상 video · 센서 sensor."""
+
+LicenceStatus = Literal["pending_review", "open", "approval_required", "restricted", "withdrawn"]
+"""검토 대기 pending_review · 공개 open · 승인 필요 approval_required · 제한 restricted · 철회 withdrawn."""
+
+PiiPolicy = Literal["block", "mask"]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Model):
+    """Text in Korean first, English beside it."""
+
+    ko: Annotated[str, Field(min_length=1, description="한국어 text")]
+    en: Annotated[str, Field(min_length=1, description="English text")]
+
+
+class Source(_Model):
+    """출처: who built or published the data."""
+
+    name: Annotated[str, Field(min_length=1, description="Builder or publisher")]
+    url: str | None = Field(default=None, description="Where the data comes from")
+
+
+class Licence(_Model):
+    """The licence block (이용 조건). Defaults follow the standard AI Hub terms."""
+
+    id: Annotated[str, Field(min_length=1, description="Licence id, e.g. aihub-standard, CC-BY-4.0, KOGL-1")]
+    name: str | None = Field(default=None, description="Human name of the licence")
+    status: LicenceStatus = Field(default="pending_review", description="Initial licence status")
+    commercial_use: bool = Field(default=True, description="Results (models, services) may be used commercially")
+    modification: bool = Field(default=True, description="Data may be modified")
+    domestic_only: bool = Field(default=True, description="내국인만 신청 가능: domestic users only")
+    redistribution: bool = Field(default=False, description="The data itself may be redistributed")
+    attribution: str = Field(
+        default="Open AI Dataset Project (AI-Hub, S. Korea)", description="Required attribution text"
+    )
+    url: str | None = Field(default=None, description="Full licence terms")
+
+
+class QualityTargets(_Model):
+    """품질 목표: quantitative targets the quality report compares results with."""
+
+    syntactic_validity: float = Field(
+        default=0.995, ge=0, le=1, description="구문 정확성: share of labels that parse and match the schema"
+    )
+    pii_policy: PiiPolicy = Field(default="block", description="개인정보: block publication, or mask and count")
+
+
+class DatasetManifest(_Model):
+    """One dataset as described by its ``dataset.yaml``."""
+
+    id: Annotated[str, Field(description="Stable dataset id: lower-case letters, digits and '-'")]
+    title: LocalizedText = Field(description="데이터셋명 title")
+    description: LocalizedText = Field(description="소개 description")
+    domain: Annotated[str, Field(description="Roadmap domain id (korean, vision, ...) or its Korean name")]
+    data_type: DataType = Field(description="유형: text, image, audio, video, sensor")
+    record_schema: Annotated[str, Field(min_length=1, description="Record schema name, e.g. korean_dialogue")]
+    build_year: Annotated[int, Field(ge=2015, le=2100, description="구축년도")]
+    version: Annotated[str, Field(description="Dataset version, e.g. 1.0")]
+    version_note: str = Field(default="", description="What changed in this version")
+    updated: str | None = Field(default=None, description="갱신년월, YYYY-MM")
+    source: Source = Field(description="출처")
+    formats: list[str] = Field(default_factory=list, description="데이터 형식, e.g. json, txt")
+    keywords: list[str] = Field(default_factory=list, description="Search keywords")
+    license: Licence = Field(description="Licence block")
+    quality: QualityTargets = Field(default_factory=QualityTargets, description="Quality targets")
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be 3-64 characters of a-z, 0-9 and '-', starting and ending with a letter or digit")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _check_version(cls, value: str) -> str:
+        if not _VERSION.match(value):
+            raise ValueError("must look like 1, 1.0 or 1.0.2")
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _check_domain(cls, value: str) -> str:
+        try:
+            return resolve_domain(value).id
+        except KeyError:
+            raise ValueError(f"unknown roadmap domain; expected one of {', '.join(DOMAINS)}") from None
+
+    @field_validator("updated")
+    @classmethod
+    def _check_updated(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", value):
+            raise ValueError("must be YYYY-MM")
+        return value
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; the message names the file and each bad field."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: invalid dataset manifest:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _format_error(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        problems.append(f"field '{where}': {item['msg']}")
+    return problems
+
+
+def parse_manifest(data: object, path: Path) -> DatasetManifest:
+    """Validate already-parsed YAML/JSON data as a manifest."""
+    if not isinstance(data, dict):
+        raise ManifestError(path, ["the file must hold a mapping of fields (id, title, domain, ...)"])
+    # YAML reads 1.0 as a float: a version is text.
+    if isinstance(data.get("version"), int | float):
+        data = {**data, "version": str(data["version"])}
+    try:
+        return DatasetManifest.model_validate(data)
+    except ValidationError as error:
+        raise ManifestError(path, _format_error(error)) from None
+
+
+def load_manifest(folder_or_file: Path) -> DatasetManifest:
+    """Read ``dataset.yaml`` from a dataset folder (or the file itself)."""
+    path = folder_or_file / MANIFEST_NAME if folder_or_file.is_dir() else folder_or_file
+    if not path.is_file():
+        raise ManifestError(path, [f"no {MANIFEST_NAME} found: every dataset folder needs one"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ManifestError(path, [f"not valid YAML: {error}"]) from None
+    return parse_manifest(data, path)

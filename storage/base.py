@@ -1,0 +1,69 @@
+"""The object-store interface every backend implements, and :func:`open_store` to pick one."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from kdata.errors import BadInput
+
+__all__ = ["ObjectStore", "open_store"]
+
+
+class ObjectStore(ABC):
+    """Keys are POSIX-style relative paths (``korean-sns/1.0/train/part-000-00000.parquet``)."""
+
+    @abstractmethod
+    def uri(self, key: str) -> str:
+        """Where a key lives, as a URI users and DuckDB understand."""
+
+    @abstractmethod
+    def put_file(self, local: Path, key: str) -> None:
+        """Upload a file; readers never see a partial object."""
+
+    @abstractmethod
+    def put_bytes_exclusive(self, key: str, data: bytes) -> bool:
+        """Create ``key`` only if absent; ``False`` when it already existed (nothing written)."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes | None:
+        """The object's content, ``None`` when absent."""
+
+    @abstractmethod
+    def size(self, key: str) -> int | None:
+        """Size in bytes, ``None`` when absent."""
+
+    @abstractmethod
+    def sha256(self, key: str) -> str | None:
+        """Hex sha256 of the object's bytes, ``None`` when absent."""
+
+    @abstractmethod
+    def copy(self, src: str, dst: str) -> None:
+        """Server-side copy."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove a key (absent is fine)."""
+
+    @abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Keys under a prefix, sorted."""
+
+    @abstractmethod
+    def download(self, key: str, local: Path) -> None:
+        """Copy an object to a local file."""
+
+    def local_path(self, key: str) -> Path | None:
+        """A local filesystem path for the key when the backend has one (for DuckDB views)."""
+        return None
+
+
+def open_store(location: str) -> ObjectStore:
+    """The store for ``KDATA_STORE``: a local path (default) or ``s3://bucket/prefix``."""
+    if location.startswith("s3://"):
+        raise BadInput(f"KDATA_STORE={location}: the S3 backend is not available in this version yet")
+    if "://" in location:
+        raise BadInput(f"KDATA_STORE={location}: expected a local path or s3://bucket/prefix")
+    from storage.local import LocalStore
+
+    return LocalStore(Path(location))

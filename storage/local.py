@@ -1,0 +1,94 @@
+"""Local-filesystem object store (the embedded default under ``$KDATA_HOME/store``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ingest.chunks import sha256_file
+from storage.base import ObjectStore
+
+__all__ = ["LocalStore"]
+
+
+class LocalStore(ObjectStore):
+    """Objects are files under ``root``; writes go to a temporary file, then an atomic rename."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.absolute()
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"key {key!r} escapes the store")
+        return path
+
+    def uri(self, key: str) -> str:
+        return str(self._path(key))
+
+    def local_path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def _temp_beside(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        return Path(name)
+
+    def put_file(self, local: Path, key: str) -> None:
+        path = self._path(key)
+        temp = self._temp_beside(path)
+        try:
+            shutil.copyfile(local, temp)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def put_bytes_exclusive(self, key: str, data: bytes) -> bool:
+        path = self._path(key)
+        temp = self._temp_beside(path)
+        try:
+            temp.write_bytes(data)
+            with open(temp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            try:
+                os.link(temp, path)  # atomic and exclusive: fails if the key exists
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return path.read_bytes() if path.is_file() else None
+
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def sha256(self, key: str) -> str | None:
+        path = self._path(key)
+        return sha256_file(path) if path.is_file() else None
+
+    def copy(self, src: str, dst: str) -> None:
+        self.put_file(self._path(src), dst)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._path(prefix) if prefix else self.root
+        if not base.exists():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
+
+    def download(self, key: str, local: Path) -> None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._path(key), local)
