@@ -20,7 +20,7 @@ from kdata.config import Settings
 from kdata.errors import TransientError
 from schemas.domains import DOMAINS
 
-__all__ = ["connect", "migrate", "extension_directory", "CatalogMissing", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "CatalogMissing", "connect", "extension_directory", "migrate"]
 
 SCHEMA_VERSION = 1
 
@@ -37,7 +37,7 @@ def extension_directory() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / "extensions")
 
 
-def _config() -> dict[str, str | bool]:
+def _config() -> dict[str, str | bool | int | float | list[str]]:
     return {
         "extension_directory": extension_directory(),
         "autoinstall_known_extensions": False,
@@ -94,9 +94,7 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations in order, each in its own transaction; returns the schema version."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL)"
-    )
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
     current = int(row[0]) if row else 0
     for number, name, sql in _migrations():

@@ -122,9 +122,7 @@ PARTICLES: tuple[str, ...] = (
 MAX_STRIP_ROUNDS = 3
 
 _MIN_STEM_SYLLABLES = 2
-_PARTICLES_LONGEST_FIRST: tuple[str, ...] = tuple(
-    sorted(set(PARTICLES), key=lambda p: (-len(p), p))
-)
+_PARTICLES_LONGEST_FIRST: tuple[str, ...] = tuple(sorted(set(PARTICLES), key=lambda p: (-len(p), p)))
 _ONE_SYLLABLE_PARTICLES = frozenset(p for p in PARTICLES if len(p) == 1)
 
 _HANGUL = "\uac00-\ud7a3"
@@ -137,14 +135,11 @@ _TOKEN_RE = re.compile(
 )
 _JOINER_RE = re.compile(r"[-_./]")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_DASHES = str.maketrans(
-    {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"}
-)
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
 _LATIN_WORD_RE = re.compile(r"[a-z]+")
 # Latin words ending in "s" that are not plurals (only words of 4+ letters are folded).
 _NOT_PLURAL = frozenset(
-    {"always", "atlas", "canvas", "chaos", "does", "lens", "news", "perhaps"}
-    | {"series", "species", "this", "whereas"}
+    {"always", "atlas", "canvas", "chaos", "does", "lens", "news", "perhaps"} | {"series", "species", "this", "whereas"}
 )
 
 
@@ -169,10 +164,7 @@ def strip_particles(word: str) -> list[str]:
     current = word
     for _ in range(MAX_STRIP_ROUNDS):
         for particle in _PARTICLES_LONGEST_FIRST:
-            if (
-                current.endswith(particle)
-                and len(current) - len(particle) >= _MIN_STEM_SYLLABLES
-            ):
+            if current.endswith(particle) and len(current) - len(particle) >= _MIN_STEM_SYLLABLES:
                 current = current[: -len(particle)]
                 forms.append(current)
                 break
@@ -248,7 +240,7 @@ def _dedupe(terms: Iterable[str]) -> list[str]:
 
 
 def index_terms(*texts: str) -> str:
-    """Space-separated terms to store in the catalog's indexed column for a dataset (titles, descriptions, keywords, id).
+    """Space-separated terms for the catalog's indexed column (titles, descriptions, keywords, id).
 
     Every text is normalised and tokenised as described in the module
     docstring; the result is deduplicated, in first-seen order, and no term
@@ -257,13 +249,13 @@ def index_terms(*texts: str) -> str:
     >>> index_terms("음성인식용", "ko-sns-2024")
     '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ko_sns_2024 kosns2024 ko sns 2024'
     """
-    return " ".join(
-        _dedupe(term for text in texts for term in _terms(text, query=False))
-    )
+    return " ".join(_dedupe(term for text in texts for term in _terms(text, query=False)))
 
 
 def query_terms(text: str) -> list[str]:
-    """Terms for a user query, to be matched against index_terms output (e.g. with DuckDB FTS match_bm25 over that column with a whitespace-only tokenizer, or by plain set overlap).
+    """Terms for a user query, matched against :func:`index_terms` output.
+
+    Used with DuckDB FTS ``match_bm25`` over that column (whitespace-only tokenizer) or by set overlap.
 
     >>> query_terms("음성 데이터셋을")
     ['음성', '데이터셋', '데이', '이터', '터셋']

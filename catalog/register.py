@@ -14,7 +14,7 @@ from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import get_record_schema
 
-__all__ = ["register_version", "record_quality_run", "audit", "rebuild_search_index", "view_name"]
+__all__ = ["audit", "rebuild_search_index", "record_quality_run", "register_version", "view_name"]
 
 
 def _now() -> dt.datetime:
@@ -38,6 +38,7 @@ def audit(
 
 def view_name(dataset_id: str, split: str) -> str:
     """``data.<dataset>__<split>``: a SQL view over the latest published chunks of a split."""
+
     def clean(part: str) -> str:
         return re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_")
 
@@ -72,17 +73,40 @@ def _upsert_dataset(con: duckdb.DuckDBPyConnection, m: DatasetManifest) -> None:
         """INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
            (SELECT latest_version FROM datasets WHERE id = ?), ?)""",
         [
-            m.id, m.title.ko, m.title.en, m.description.ko, m.description.en, m.domain, m.data_type,
-            m.record_schema, m.build_year, m.updated, m.source.name, m.source.url, m.formats, m.keywords,
-            m.id, _search_terms(m),
+            m.id,
+            m.title.ko,
+            m.title.en,
+            m.description.ko,
+            m.description.en,
+            m.domain,
+            m.data_type,
+            m.record_schema,
+            m.build_year,
+            m.updated,
+            m.source.name,
+            m.source.url,
+            m.formats,
+            m.keywords,
+            m.id,
+            _search_terms(m),
         ],
     )
     lic = m.license
     # A re-ingest never resets a status an auditor has set.
     con.execute(
         "INSERT INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id) DO NOTHING",
-        [m.id, lic.id, lic.name, lic.status, lic.commercial_use, lic.modification, lic.domestic_only,
-         lic.redistribution, lic.attribution, lic.url],
+        [
+            m.id,
+            lic.id,
+            lic.name,
+            lic.status,
+            lic.commercial_use,
+            lic.modification,
+            lic.domestic_only,
+            lic.redistribution,
+            lic.attribution,
+            lic.url,
+        ],
     )
     schema = get_record_schema(m.record_schema)
     for position, doc in enumerate(schema.column_docs()):
@@ -126,9 +150,16 @@ def register_version(
         con.execute(
             "INSERT INTO versions VALUES (?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                dataset_id, version, manifest.version_note, version_manifest["content_sha256"], manifest_url,
-                sum(s["rows"] for s in splits.values()), len(version_manifest["chunks"]),
-                sum(s["bytes"] for s in splits.values()), quality["verdict"], quality["run_id"],
+                dataset_id,
+                version,
+                manifest.version_note,
+                version_manifest["content_sha256"],
+                manifest_url,
+                sum(s["rows"] for s in splits.values()),
+                len(version_manifest["chunks"]),
+                sum(s["bytes"] for s in splits.values()),
+                quality["verdict"],
+                quality["run_id"],
             ],
         )
         for split, info in sorted(splits.items()):
@@ -142,17 +173,36 @@ def register_version(
             urls.setdefault(chunk["split"], []).append(url)
             con.execute(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [dataset_id, version, chunk["split"], chunk["key"], url, chunk["rows"], chunk["bytes"],
-                 chunk["sha256"], chunk["source_archive"]],
+                [
+                    dataset_id,
+                    version,
+                    chunk["split"],
+                    chunk["key"],
+                    url,
+                    chunk["rows"],
+                    chunk["bytes"],
+                    chunk["sha256"],
+                    chunk["source_archive"],
+                ],
             )
         latest = con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
         newest = max((r[0] for r in latest), key=_version_sort_key)
         con.execute("UPDATE datasets SET latest_version = ? WHERE id = ?", [newest, dataset_id])
         if newest == version:
             _refresh_views(con, dataset_id, version, urls)
-        audit(con, actor, "publish", dataset_id, version,
-              {"content_sha256": version_manifest["content_sha256"], "manifest": manifest_url,
-               "rows": {s: i["rows"] for s, i in splits.items()}, "verdict": quality["verdict"]})
+        audit(
+            con,
+            actor,
+            "publish",
+            dataset_id,
+            version,
+            {
+                "content_sha256": version_manifest["content_sha256"],
+                "manifest": manifest_url,
+                "rows": {s: i["rows"] for s, i in splits.items()},
+                "verdict": quality["verdict"],
+            },
+        )
         rebuild_search_index(con)
         con.execute("COMMIT")
     except Exception:
@@ -161,9 +211,7 @@ def register_version(
     return True
 
 
-def record_quality_run(
-    con: duckdb.DuckDBPyConnection, summary: dict[str, Any], actor: str
-) -> None:
+def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], actor: str) -> None:
     """Store a quality run and its per-expectation results (idempotent per run id)."""
     con.execute("BEGIN")
     try:
@@ -172,24 +220,52 @@ def record_quality_run(
             con.execute(
                 "INSERT INTO quality_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    summary["run_id"], summary["dataset_id"], summary["version"], summary["verdict"],
-                    summary["suite"], summary["gx_version"], summary["records_checked"],
-                    len(summary["critical_failed"]), len(summary["warnings_failed"]), summary["report"],
-                    summary["result_json"], summary.get("data_docs"), _now(),
+                    summary["run_id"],
+                    summary["dataset_id"],
+                    summary["version"],
+                    summary["verdict"],
+                    summary["suite"],
+                    summary["gx_version"],
+                    summary["records_checked"],
+                    len(summary["critical_failed"]),
+                    len(summary["warnings_failed"]),
+                    summary["report"],
+                    summary["result_json"],
+                    summary.get("data_docs"),
+                    _now(),
                 ],
             )
             for item in summary["items"]:
                 con.execute(
                     "INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        summary["run_id"], item["key"], item["category_ko"], item["category_en"], item["item_ko"],
-                        item["item_en"], item["severity"], item["success"], item["target"], item["result"],
-                        item.get("element_count"), item.get("unexpected_count"),
+                        summary["run_id"],
+                        item["key"],
+                        item["category_ko"],
+                        item["category_en"],
+                        item["item_ko"],
+                        item["item_en"],
+                        item["severity"],
+                        item["success"],
+                        item["target"],
+                        item["result"],
+                        item.get("element_count"),
+                        item.get("unexpected_count"),
                     ],
                 )
-            audit(con, actor, "quality_check", summary["dataset_id"], summary["version"],
-                  {"run_id": summary["run_id"], "verdict": summary["verdict"],
-                   "critical_failed": summary["critical_failed"], "warnings_failed": summary["warnings_failed"]})
+            audit(
+                con,
+                actor,
+                "quality_check",
+                summary["dataset_id"],
+                summary["version"],
+                {
+                    "run_id": summary["run_id"],
+                    "verdict": summary["verdict"],
+                    "critical_failed": summary["critical_failed"],
+                    "warnings_failed": summary["warnings_failed"],
+                },
+            )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

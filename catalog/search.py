@@ -9,7 +9,7 @@ import duckdb
 from catalog.korean_text import query_terms
 from schemas.domains import DOMAINS, resolve_domain
 
-__all__ = ["search", "show", "latest_report"]
+__all__ = ["latest_report", "search", "show"]
 
 
 def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -57,7 +57,7 @@ def search(
                v.record_count AS rows, v.quality_verdict, {score} AS score
         FROM datasets d JOIN licenses l ON l.dataset_id = d.id
         JOIN versions v ON v.dataset_id = d.id AND v.version = d.latest_version
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY score DESC, d.id
         LIMIT {int(limit)}
     """

@@ -36,9 +36,9 @@ def run_readonly(
         raise BadInput(f"SQL error: {error}") from None
     if len(statements) != 1:
         raise BadInput(f"expected exactly one SQL statement, got {len(statements)}")
-    kind = statements[0].type
-    if kind != duckdb.StatementType.SELECT:
-        raise NotAllowed(f"only SELECT queries are allowed (읽기 전용 read-only); got {kind.name}")
+    kind = str(statements[0].type).rsplit(".", 1)[-1]
+    if kind != "SELECT":
+        raise NotAllowed(f"only SELECT queries are allowed (읽기 전용 read-only); got {kind}")
     try:
         cur = con.execute(query)
         columns = [d[0] for d in cur.description or []]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kdata.errors import BadInput
 
-__all__ = ["Member", "iter_members", "list_member_names", "member_name", "MAX_MEMBER_BYTES"]
+__all__ = ["MAX_MEMBER_BYTES", "Member", "iter_members", "list_member_names", "member_name"]
 
 MAX_MEMBER_BYTES = 4 * 1024**3
 """Largest single member we read into memory (label JSON); larger ones are refused by name."""

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ChunkInfo", "ChunkWriter", "sha256_file", "PARQUET_OPTIONS"]
+__all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "sha256_file"]
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",

@@ -14,7 +14,7 @@ from typing import Literal
 
 from kdata.errors import BadInput
 
-__all__ = ["ArchiveRef", "discover_archives", "classify"]
+__all__ = ["ArchiveRef", "classify", "discover_archives"]
 
 Kind = Literal["label", "source"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-__all__ = ["build_ingest_dag", "ingest_domains", "DEFAULT_ARGS"]
+__all__ = ["DEFAULT_ARGS", "build_ingest_dag", "ingest_domains"]
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["airflow_environment", "apply_airflow_environment", "DAGS_FOLDER"]
+__all__ = ["DAGS_FOLDER", "airflow_environment", "apply_airflow_environment"]
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 

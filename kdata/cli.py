@@ -54,7 +54,9 @@ def samples(
     items: Annotated[int, typer.Option(help="항목 수 number of items (dialogues)")] = 200,
     layout: Annotated[str, typer.Option(help="폴더 구조 layout: classic | modern | bracket")] = "classic",
     seed: Annotated[int, typer.Option(help="난수 시드 random seed (same seed → same bytes)")] = 0,
-    inject: Annotated[str | None, typer.Option(help="결함 주입 plant one defect: pii, bad-json, duplicate-id, missing-source")] = None,
+    inject: Annotated[
+        str | None, typer.Option(help="결함 주입 plant one defect: pii, bad-json, duplicate-id, missing-source")
+    ] = None,
 ) -> None:
     """AI Hub 형식 샘플 데이터셋 생성 (write an AI Hub-style sample dataset folder)."""
 
@@ -104,8 +106,12 @@ def search(
     text: Annotated[str | None, typer.Argument(help="검색어 search text (한국어/English)")] = None,
     domain: Annotated[str | None, typer.Option(help="분야 domain: id (korean) 또는 한국어 (한국어)")] = None,
     license_status: Annotated[str | None, typer.Option(help="이용 상태 licence status, e.g. open")] = None,
-    commercial: Annotated[bool, typer.Option("--commercial", help="상업적 이용 가능만 commercial use allowed only")] = False,
-    data_type: Annotated[str | None, typer.Option("--type", help="유형 data type: text, image, audio, video, sensor")] = None,
+    commercial: Annotated[
+        bool, typer.Option("--commercial", help="상업적 이용 가능만 commercial use allowed only")
+    ] = False,
+    data_type: Annotated[
+        str | None, typer.Option("--type", help="유형 data type: text, image, audio, video, sensor")
+    ] = None,
     limit: Annotated[int, typer.Option(help="최대 결과 수 max results")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
@@ -123,8 +129,15 @@ def search(
             except KeyError as error:
                 raise BadInput(str(error.args[0])) from None
         with connect(settings, read_only=True) as con:
-            return run_search(con, text, domain=domain, license_status=license_status,
-                              commercial=True if commercial else None, data_type=data_type, limit=limit)
+            return run_search(
+                con,
+                text,
+                domain=domain,
+                license_status=license_status,
+                commercial=True if commercial else None,
+                data_type=data_type,
+                limit=limit,
+            )
 
     rows = _run(body)
     if as_json:
@@ -132,8 +145,14 @@ def search(
         return
     table = Table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
     for row in rows:
-        table.add_row(row["id"], f"{row['title']}\n{row['title_en']}", f"{row['domain_ko']} ({row['domain']})",
-                      row["license_status"], row["version"], f"{row['rows']:,}")
+        table.add_row(
+            row["id"],
+            f"{row['title']}\n{row['title_en']}",
+            f"{row['domain_ko']} ({row['domain']})",
+            row["license_status"],
+            row["version"],
+            f"{row['rows']:,}",
+        )
     out.print(table)
     out.print(f"{len(rows)}건 found", highlight=False)
 

@@ -57,11 +57,15 @@ def main() -> int:
     kdata = [sys.executable, "-m", "kdata"]
     print("\n== 카탈로그 요약 catalog summary ==", flush=True)
     subprocess.run(
-        [*kdata, "sql",
-         "SELECT v.dataset_id, v.version, s.split, s.record_count AS rows, s.chunk_count AS chunks, "
-         "v.quality_verdict AS verdict FROM versions v JOIN splits s USING (dataset_id, version) "
-         "ORDER BY 1, 2, 3"],
-        env=env, check=True,
+        [
+            *kdata,
+            "sql",
+            "SELECT v.dataset_id, v.version, s.split, s.record_count AS rows, s.chunk_count AS chunks, "
+            "v.quality_verdict AS verdict FROM versions v JOIN splits s USING (dataset_id, version) "
+            "ORDER BY 1, 2, 3",
+        ],
+        env=env,
+        check=True,
     )
     for _, name, _ in DEMO_SETS:
         subprocess.run([*kdata, "report", name], env=env, check=True)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-__all__ = ["KDataError", "BadInput", "QualityGateFailed", "NotAllowed", "TransientError", "Conflict"]
+__all__ = ["BadInput", "Conflict", "KDataError", "NotAllowed", "QualityGateFailed", "TransientError"]
 
 
 class KDataError(Exception):

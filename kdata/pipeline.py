@@ -22,14 +22,14 @@ from kdata.errors import BadInput, QualityGateFailed
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 __all__ = [
-    "plan_run",
-    "extract_unit",
     "check_quality",
+    "extract_unit",
     "gate",
-    "publish_run",
-    "register_run",
     "ingest",
     "load_plan",
+    "plan_run",
+    "publish_run",
+    "register_run",
 ]
 
 
@@ -96,15 +96,16 @@ def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
     settings_key = f"{settings.chunk_bytes}:{settings.row_group_bytes}"
     run_hash = hashlib.sha256(f"{content_sha256}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
-    units = []
+    units: list[dict[str, Any]] = []
     by_split: dict[str, int] = {}
     for ref in archives:
         if ref.kind != "label":
             continue
         group = by_split.get(ref.split, 0)
         by_split[ref.split] = group + 1
-        units.append({"index": len(units), "archive": ref.path, "split": ref.split, "group": group,
-                      "sha256": hashes[ref.path]})
+        units.append(
+            {"index": len(units), "archive": ref.path, "split": ref.split, "group": group, "sha256": hashes[ref.path]}
+        )
     sources: dict[str, list[str]] = {}
     for ref in archives:
         if ref.kind == "source":
@@ -306,8 +307,11 @@ def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any
         "run_id": plan["run_id"],
         "splits": splits,
         "chunks": chunks,
-        "quality": {"verdict": summary["verdict"], "run_id": summary["run_id"],
-                    "warnings_failed": summary["warnings_failed"]},
+        "quality": {
+            "verdict": summary["verdict"],
+            "run_id": summary["run_id"],
+            "warnings_failed": summary["warnings_failed"],
+        },
     }
 
 
@@ -323,8 +327,7 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     manifest = _version_manifest(settings, plan)
     store = open_store(settings.store)
     result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
-    return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created,
-            "uploaded": result.uploaded}
+    return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
 
 def register_run(settings: Settings, run_id: str) -> dict[str, Any]:

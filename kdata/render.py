@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["render_show", "render_rows"]
+__all__ = ["render_rows", "render_show"]
 
 
 def render_show(out: Console, page: dict[str, Any]) -> None:
@@ -37,8 +37,14 @@ def render_show(out: Console, page: dict[str, Any]) -> None:
     versions = Table("버전 version", "분할 split", "행 rows", "청크 chunks", "크기 bytes", "판정 verdict")
     for version in page["versions"]:
         for split in version["splits"]:
-            versions.add_row(version["version"], split["split"], f"{split['record_count']:,}",
-                             str(split["chunk_count"]), f"{split['content_size']:,}", version["quality_verdict"])
+            versions.add_row(
+                version["version"],
+                split["split"],
+                f"{split['record_count']:,}",
+                str(split["chunk_count"]),
+                f"{split['content_size']:,}",
+                version["quality_verdict"],
+            )
     out.print(versions)
 
 

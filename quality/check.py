@@ -80,8 +80,9 @@ def run_quality(inp: QualityInput, out_dir: Path) -> dict[str, Any]:
     schema = get_record_schema(inp.record_schema)
     frame = _check_frame(inp, schema.check_columns(), schema.id_column)
     specs = suite_for(inp.record_schema, syntactic_target=inp.syntactic_target)
-    result = run_suite(frame, specs, suite_name=f"{inp.record_schema}.v{SUITE_VERSION}", out_dir=out_dir,
-                       id_column="unit")
+    result = run_suite(
+        frame, specs, suite_name=f"{inp.record_schema}.v{SUITE_VERSION}", out_dir=out_dir, id_column="unit"
+    )
     items = [
         {
             "key": o.key,
@@ -105,7 +106,7 @@ def run_quality(inp: QualityInput, out_dir: Path) -> dict[str, Any]:
         "version": inp.version,
         "suite": result.suite_name,
         "gx_version": result.gx_version,
-        "records_checked": int(len(frame)),
+        "records_checked": len(frame),
         "verdict": verdict_of(result.critical_failed, result.warnings_failed),
         "critical_failed": result.critical_failed,
         "warnings_failed": result.warnings_failed,

@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
@@ -93,7 +93,6 @@ _COUNT_KEYS = frozenset(
     }
 )
 _INDEX_LIST_KEYS = ("unexpected_index_list", "partial_unexpected_index_list")
-
 
 
 class GXRunError(Exception):
@@ -238,9 +237,7 @@ def _spec_description(spec: ExpectationSpec) -> str:
     crashes the validation page renderer, so the spec metadata goes here.
     """
     own = spec.kwargs.get("description")
-    params = ", ".join(
-        f"{name}={value!r}" for name, value in spec.kwargs.items() if name != "description"
-    )
+    params = ", ".join(f"{name}={value!r}" for name, value in spec.kwargs.items() if name != "description")
     text = (
         f"[{spec.key}] {spec.item_ko} ({spec.item_en}) · 구분 {spec.category_ko} "
         f"({spec.category_en}) · 정량목표 {spec.target} · {spec.severity} · "
@@ -251,19 +248,19 @@ def _spec_description(spec: ExpectationSpec) -> str:
 
 
 def _build_expectation(gx: ModuleType, spec: ExpectationSpec) -> Any:
-    cls = getattr(gx.expectations, spec.expectation, None)
+    cls: Any = getattr(gx.expectations, spec.expectation, None)
     if not (inspect.isclass(cls) and issubclass(cls, gx.expectations.Expectation)):
         raise GXRunError(
             f"expectation {spec.key!r}: unknown GX expectation class {spec.expectation!r} "
             "(expected a class name from great_expectations.expectations)"
         )
+    factory: Any = cls  # (issubclass() against a module attribute narrows to type[object])
+    kwargs = {**spec.kwargs, "description": _spec_description(spec)}
     try:
-        kwargs = {**spec.kwargs, "description": _spec_description(spec)}
-        return cls(**kwargs, severity=spec.severity, meta=_spec_meta(spec))
+        return factory(**kwargs, severity=spec.severity, meta=_spec_meta(spec))
     except Exception as exc:  # pydantic validation errors, bad kwargs, ...
         raise GXRunError(
-            f"expectation {spec.key!r}: invalid kwargs for {spec.expectation}: "
-            f"{type(exc).__name__}: {exc}"
+            f"expectation {spec.key!r}: invalid kwargs for {spec.expectation}: {type(exc).__name__}: {exc}"
         ) from exc
 
 
@@ -334,9 +331,7 @@ def _exception_message(evr: Any) -> str | None:
     return None
 
 
-def _sanitise(
-    evr: Any, spec: ExpectationSpec, id_column: str
-) -> tuple[dict[str, Any], list[str]]:
+def _sanitise(evr: Any, spec: ExpectationSpec, id_column: str) -> tuple[dict[str, Any], list[str]]:
     """Reduce ``evr.result`` to counts/ids (+ observed_value if not sensitive), in place."""
     raw: dict[str, Any] = dict(evr.result or {})
     id_values: list[Any] = []
@@ -349,9 +344,7 @@ def _sanitise(
         clean["observed_value"] = _json_safe(raw["observed_value"])
     if any(name in raw for name in _INDEX_LIST_KEYS):
         # Same shape GX uses with exclude_unexpected_values, truncated to MAX_FAILING_IDS.
-        clean["unexpected_index_list"] = [
-            {id_column: [None if _is_null(v) else _json_safe(v) for v in id_values]}
-        ]
+        clean["unexpected_index_list"] = [{id_column: [None if _is_null(v) else _json_safe(v) for v in id_values]}]
     evr.result = clean
     config = evr.expectation_config
     if ids and config is not None and config.description:
@@ -380,8 +373,8 @@ def _write_json(path: Path, payload: Any) -> None:
 _RENDER_ERROR = re.compile(r'(\w+(?:Error|Exception)): "(.*?)"\.\s+Traceback', re.DOTALL)
 
 
-def _report_render_errors(records: list[logging.LogRecord], suite_name: str) -> None:
-    """Log (DEBUG) cell-level rendering errors GX swallowed while building Data Docs.
+def _report_gx_errors(records: list[logging.LogRecord], suite_name: str) -> None:
+    """Log (DEBUG) errors GX logged instead of raising, e.g. while rendering Data Docs.
 
     Known case in GX 1.24: failed aggregate expectations that report ``unexpected_count``
     without ``unexpected_percent`` (e.g. ExpectColumnDistinctValuesToBeInSet) lose their
@@ -389,8 +382,8 @@ def _report_render_errors(records: list[logging.LogRecord], suite_name: str) -> 
     """
     for record in records:
         match = _RENDER_ERROR.search(record.getMessage())
-        summary = f"{match.group(1)}: {match.group(2)[:200]}" if match else "unparsed GX error"
-        _LOG.debug("Data Docs for suite %r: GX rendering error: %s", suite_name, summary)
+        summary = f"{match.group(1)}: {match.group(2)[:200]}" if match else record.getMessage().splitlines()[0][:200]
+        _LOG.debug("suite %r: GX logged an error: %s", suite_name, summary)
 
 
 # --------------------------------------------------------------------------- main API
@@ -431,6 +424,12 @@ def run_suite(
     gx = _import_gx()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    result_json = out_dir / "gx_result.json"
+    docs_dir = out_dir / "data_docs"
+    # Never leave a previous run's artifacts next to a failed (or docs-less) run.
+    result_json.unlink(missing_ok=True)
+    if docs_dir.exists():
+        shutil.rmtree(docs_dir)
     docs_tmp = Path(tempfile.mkdtemp(prefix=".data_docs.", dir=out_dir)) if build_docs else None
     try:
         with _gx_guard() as gx_errors:
@@ -444,11 +443,9 @@ def run_suite(
                     .add_batch_definition_whole_dataframe("whole_frame")
                 )
                 validation = context.validation_definitions.add(
-                    gx.ValidationDefinition(
-                        name=f"{suite_name}-validation", data=batch_definition, suite=suite
-                    )
+                    gx.ValidationDefinition(name=f"{suite_name}-validation", data=batch_definition, suite=suite)
                 )
-                run_id = gx.RunIdentifier(run_name=_RUN_NAME, run_time=datetime.now(timezone.utc))
+                run_id = gx.RunIdentifier(run_name=_RUN_NAME, run_time=datetime.now(UTC))
                 result = validation.run(
                     batch_parameters={"dataframe": frame},
                     result_format=_result_format(id_column),
@@ -457,32 +454,24 @@ def run_suite(
             except GXRunError:
                 raise
             except Exception as exc:
-                raise GXRunError(
-                    f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}"
-                ) from exc
+                raise GXRunError(f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}") from exc
 
             outcomes = _collect_outcomes(result, specs, id_column)
-            result_json = out_dir / "gx_result.json"
             _write_json(result_json, _json_safe(result.to_json_dict()))
 
             docs_index: Path | None = None
             if docs_tmp is not None:
-                gx_errors.clear()
                 try:
                     _build_docs(context, result, suite_name)
                 except Exception as exc:
                     raise GXRunError(
-                        f"GX failed to build Data Docs for suite {suite_name!r}: "
-                        f"{type(exc).__name__}: {exc}"
+                        f"GX failed to build Data Docs for suite {suite_name!r}: {type(exc).__name__}: {exc}"
                     ) from exc
-                _report_render_errors(gx_errors, suite_name)
-                docs_dir = out_dir / "data_docs"
-                if docs_dir.exists():
-                    shutil.rmtree(docs_dir)
                 os.replace(docs_tmp, docs_dir)
                 docs_index = docs_dir / "index.html"
                 if not docs_index.is_file():
                     raise GXRunError(f"GX built no Data Docs index for suite {suite_name!r}")
+        _report_gx_errors(gx_errors, suite_name)
     finally:
         if docs_tmp is not None and docs_tmp.exists():
             shutil.rmtree(docs_tmp, ignore_errors=True)
@@ -538,11 +527,7 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
             # GX suites are set-like: an equal expectation (ignoring meta) is silently dropped.
             key = expectation.meta["key"]
             twin = next(
-                (
-                    e.meta.get("key")
-                    for e in suite.expectations
-                    if suite._expectations_are_equalish(expectation, e)
-                ),
+                (e.meta.get("key") for e in suite.expectations if suite._expectations_are_equalish(expectation, e)),
                 "?",
             )
             raise GXRunError(
@@ -552,9 +537,7 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
     return suite
 
 
-def _collect_outcomes(
-    result: Any, specs: list[ExpectationSpec], id_column: str
-) -> list[ExpectationOutcome]:
+def _collect_outcomes(result: Any, specs: list[ExpectationSpec], id_column: str) -> list[ExpectationOutcome]:
     """Map GX results back to specs (GX reorders them, grouped by column) and sanitise."""
     by_key: dict[str, Any] = {}
     for evr in result.results:
@@ -572,9 +555,7 @@ def _collect_outcomes(
         if message is not None:
             if spec.sensitive:
                 message = "(message withheld: sensitive expectation)"
-            raise GXRunError(
-                f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}"
-            )
+            raise GXRunError(f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}")
         clean, ids = _sanitise(evr, spec, id_column)
         outcomes.append(
             ExpectationOutcome(
@@ -617,8 +598,6 @@ def _build_docs(context: Any, result: Any, suite_name: str) -> None:
         resource_identifiers=[keys[0], ExpectationSuiteIdentifier(name=suite_name)],
     )
     # GX logs (does not raise) page-level rendering failures and then skips the page.
-    urls = context.get_docs_sites_urls(
-        resource_identifier=keys[0], site_names=[_DOCS_SITE], only_if_exists=True
-    )
+    urls = context.get_docs_sites_urls(resource_identifier=keys[0], site_names=[_DOCS_SITE], only_if_exists=True)
     if not urls or not urls[0].get("site_url"):
         raise GXRunError(f"GX did not render the Data Docs validation page of {suite_name!r}")

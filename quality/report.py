@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-__all__ = ["write_summary", "VERDICT_KO"]
+__all__ = ["VERDICT_KO", "write_summary"]
 
 VERDICT_KO = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경고)", "failed": "불합격"}
 

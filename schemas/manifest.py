@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from schemas.domains import DOMAINS, resolve_domain
 
 __all__ = [
+    "MANIFEST_NAME",
     "DataType",
     "DatasetManifest",
-    "LicenceStatus",
     "Licence",
+    "LicenceStatus",
     "LocalizedText",
     "ManifestError",
     "PiiPolicy",
@@ -28,7 +29,6 @@ __all__ = [
     "Source",
     "load_manifest",
     "parse_manifest",
-    "MANIFEST_NAME",
 ]
 
 MANIFEST_NAME = "dataset.yaml"

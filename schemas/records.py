@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-__all__ = ["Column", "RecordSchema", "RECORD_SCHEMAS", "KOREAN_DIALOGUE", "get_record_schema"]
+__all__ = ["KOREAN_DIALOGUE", "RECORD_SCHEMAS", "Column", "RecordSchema", "get_record_schema"]
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,7 @@ class RecordSchema:
 
     def column_docs(self) -> list[dict[str, str]]:
         """Rows for the catalog's column documentation."""
-        return [
-            {"column": c.name, "type": str(c.type), "doc_ko": c.doc_ko, "doc_en": c.doc_en}
-            for c in self.columns
-        ]
+        return [{"column": c.name, "type": str(c.type), "doc_ko": c.doc_ko, "doc_en": c.doc_en} for c in self.columns]
 
 
 _S = pa.string()
@@ -63,7 +60,9 @@ KOREAN_DIALOGUE = RecordSchema(
     doc_ko="한국어 SNS·메신저 대화 한 건",
     doc_en="One Korean SNS/messenger dialogue",
     columns=(
-        Column("dialogue_id", _S, "대화 ID", "Dialogue id (header.dialogueInfo.dialogueID)", nullable=False, check=True),
+        Column(
+            "dialogue_id", _S, "대화 ID", "Dialogue id (header.dialogueInfo.dialogueID)", nullable=False, check=True
+        ),
         Column("topic", _S, "주제", "Topic", check=True),
         Column("dialogue_type", _S, "대화 유형", "Dialogue type, e.g. 2인 대화"),
         Column("number_of_participants", pa.int32(), "참여자 수 (헤더)", "Participants, as declared", check=True),

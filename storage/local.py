@@ -84,9 +84,7 @@ class LocalStore(ObjectStore):
         if not base.exists():
             return []
         return sorted(
-            p.relative_to(self.root).as_posix()
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".")
+            p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")
         )
 
     def download(self, key: str, local: Path) -> None:

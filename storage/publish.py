@@ -18,7 +18,7 @@ from typing import Any
 from kdata.errors import Conflict
 from storage.base import ObjectStore
 
-__all__ = ["PublishResult", "publish_version", "version_prefix", "read_version_manifest", "manifest_bytes"]
+__all__ = ["PublishResult", "manifest_bytes", "publish_version", "read_version_manifest", "version_prefix"]
 
 
 @dataclass(frozen=True)

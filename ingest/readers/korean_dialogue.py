@@ -16,7 +16,7 @@ import orjson
 from ingest.archives import iter_members
 from ingest.problems import Problem, ReadStats
 
-__all__ = ["read", "decode_json"]
+__all__ = ["decode_json", "read"]
 
 
 class _FieldError(ValueError):

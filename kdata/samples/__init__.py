@@ -10,9 +10,7 @@ from schemas.domains import resolve_domain
 __all__ = ["write_samples"]
 
 
-def write_samples(
-    domain: str, out: Path, *, items: int, layout: str, seed: int, inject: str | None
-) -> Path:
+def write_samples(domain: str, out: Path, *, items: int, layout: str, seed: int, inject: str | None) -> Path:
     """Write a sample dataset of ``domain``; :class:`BadInput` for what cannot be generated."""
     try:
         resolved = resolve_domain(domain).id

@@ -68,9 +68,23 @@ _GENDERS = ("여성", "남성")
 _AGES = ("10대", "20대", "30대", "40대", "50대", "60대 이상")
 _AGE_WEIGHTS = (10, 40, 25, 12, 8, 5)
 _PROVINCES = (
-    "서울특별시", "부산광역시", "대구광역시", "인천광역시", "광주광역시", "대전광역시", "울산광역시",
-    "세종특별자치시", "경기도", "강원도", "충청북도", "충청남도", "전라북도", "전라남도", "경상북도",
-    "경상남도", "제주특별자치도",
+    "서울특별시",
+    "부산광역시",
+    "대구광역시",
+    "인천광역시",
+    "광주광역시",
+    "대전광역시",
+    "울산광역시",
+    "세종특별자치시",
+    "경기도",
+    "강원도",
+    "충청북도",
+    "충청남도",
+    "전라북도",
+    "전라남도",
+    "경상북도",
+    "경상남도",
+    "제주특별자치도",
 )
 _PROVINCE_WEIGHTS = (20, 7, 5, 6, 3, 3, 2, 1, 25, 3, 3, 4, 3, 3, 4, 6, 2)
 _FIRST_DAY = date(2020, 9, 1)
@@ -183,7 +197,9 @@ def _manifest(dataset_id: str, version: str) -> dict[str, Any]:
         "id": dataset_id,
         "title": {"ko": "한국어 SNS 대화 데이터", "en": "Korean SNS dialogue"},
         "description": {
-            "ko": "메신저와 SNS에서 오간 일상 대화를 주제별로 모아 화자·발화·턴 단위로 라벨링한 한국어 대화 데이터입니다.",
+            "ko": (
+                "메신저와 SNS에서 오간 일상 대화를 주제별로 모아 화자·발화·턴 단위로 라벨링한 한국어 대화 데이터입니다."
+            ),
             "en": "Korean everyday dialogue from messenger and SNS chats, labelled by speaker, utterance and turn.",
         },
         "domain": "korean",
@@ -209,9 +225,7 @@ def _manifest(dataset_id: str, version: str) -> dict[str, Any]:
     }
 
 
-def _check_arguments(
-    out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int
-) -> None:
+def _check_arguments(out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int) -> None:
     if layout not in LAYOUTS:
         raise SampleError(f"unknown layout {layout!r}: only 'classic' is supported yet")
     if inject is not None and inject not in FAULTS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from quality.gx_runner import ExpectationSpec
 from quality.suites import korean_dialogue
 
-__all__ = ["suite_for", "SUITE_VERSION"]
+__all__ = ["SUITE_VERSION", "suite_for"]
 
 SUITE_VERSION = "1"
 

@@ -430,8 +430,6 @@ def test_tokenized_index_keeps_hangul_digits_and_underscores(
         ["ko-sns-2024", index_terms("한국어 SNS 대화를", "ko-sns-2024")],
     )
     con.execute(CREATE_TOKENIZED)
-    dictionary = {
-        r[0] for r in con.execute("SELECT term FROM fts_main_docs.dict").fetchall()
-    }
+    dictionary = {r[0] for r in con.execute("SELECT term FROM fts_main_docs.dict").fetchall()}
     assert set(index_terms("한국어 SNS 대화를", "ko-sns-2024").split(" ")) == dictionary
     assert {"ko_sns_2024", "2024", "대화", "한국어"} <= dictionary

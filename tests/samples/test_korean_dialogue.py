@@ -357,8 +357,16 @@ def test_refuses_non_empty_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("word", "josa", "expected"),
-    [("국밥", "를", "국밥을"), ("떡볶이", "을", "떡볶이를"), ("기차", "으로", "기차로"), ("지하철", "으로", "지하철로"),
-     ("호텔", "로", "호텔로"), ("펜션", "로", "펜션으로"), ("부산", "은", "부산은"), ("KTX", "를", "KTX를")],
+    [
+        ("국밥", "를", "국밥을"),
+        ("떡볶이", "을", "떡볶이를"),
+        ("기차", "으로", "기차로"),
+        ("지하철", "으로", "지하철로"),
+        ("호텔", "로", "호텔로"),
+        ("펜션", "로", "펜션으로"),
+        ("부산", "은", "부산은"),
+        ("KTX", "를", "KTX를"),
+    ],
 )
 def test_josa(word: str, josa: str, expected: str) -> None:
     assert attach_josa(word, josa) == expected

@@ -1,0 +1,46 @@
+# K-Data Catalog. Two commands matter: `make demo` and `make test`. Both build .venv from uv.lock first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export KDATA_HOME ?= $(CURDIR)/.kdata
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: install demo test lint typecheck unit bench airflow clean
+
+$(UV):
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $$(command -v $(PYTHON))
+	touch $@
+
+install: $(VENV)/.installed ## .venv from the lockfile
+
+demo: install ## sample datasets → real Airflow DAG (dag.test) → catalog summary
+	$(BIN)/python -m kdata.demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit ## the whole suite (CI runs exactly this)
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+airflow: install ## a local Airflow (standalone) on the embedded defaults, loopback only
+	$(BIN)/python -m kdata.airflow_local
+
+clean:
+	rm -rf $(VENV) .tools .kdata

@@ -1,0 +1,55 @@
+"""Shared fixtures: generated sample datasets (built in code, never shipped) and an isolated KDATA_HOME."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration at import: point it at a private home before any test imports it.
+_AIRFLOW_TMP = Path(tempfile.mkdtemp(prefix="kdata-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_TMP)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_TMP / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+
+@pytest.fixture
+def kdata_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh KDATA_HOME (catalog, store, runs, reports) for one test."""
+    home = tmp_path / "kdata-home"
+    monkeypatch.setenv("KDATA_HOME", str(home))
+    monkeypatch.delenv("KDATA_STORE", raising=False)
+    monkeypatch.setenv("KDATA_USER", "tester")
+    monkeypatch.setenv("KDATA_CHUNK_BYTES", str(40_000))
+    monkeypatch.setenv("KDATA_ROW_GROUP_BYTES", str(10_000))
+    return home
+
+
+@pytest.fixture(scope="session")
+def sample_factory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Generate (once per session and arguments) a Korean dialogue dataset; returns a fresh copy's path."""
+    from kdata.samples.korean_dialogue import write_korean_dialogue
+
+    cache: dict[tuple[object, ...], Path] = {}
+
+    def make(items: int = 120, seed: int = 1, inject: str | None = None, copy_to: Path | None = None) -> Path:
+        key = (items, seed, inject)
+        if key not in cache:
+            folder = tmp_path_factory.mktemp("samples") / f"ds-{items}-{seed}-{inject or 'clean'}"
+            cache[key] = write_korean_dialogue(folder, items=items, seed=seed, inject=inject)
+        if copy_to is None:
+            return cache[key]
+        shutil.copytree(cache[key], copy_to)
+        return copy_to
+
+    return make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_AIRFLOW_TMP, ignore_errors=True)

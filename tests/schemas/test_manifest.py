@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from schemas.domains import DOMAINS, resolve_domain
+from schemas.manifest import ManifestError, load_manifest
+from schemas.records import KOREAN_DIALOGUE
+
+
+def test_all_fourteen_roadmap_domains_with_korean_names() -> None:
+    assert len(DOMAINS) == 14
+    assert resolve_domain("한국어").id == "korean"
+    assert resolve_domain("영상·이미지").id == "vision"
+    assert resolve_domain("영상 이미지").id == "vision"
+    assert resolve_domain("재난·안전·환경").id == "disaster_safety"
+    with pytest.raises(KeyError, match="valid domains"):
+        resolve_domain("우주")
+
+
+def test_sample_manifest_loads(sample_factory) -> None:  # type: ignore[no-untyped-def]
+    manifest = load_manifest(sample_factory())
+    assert manifest.domain == "korean"
+    assert manifest.version == "1.0"
+    assert manifest.license.status == "approval_required"
+    assert manifest.quality.syntactic_validity == pytest.approx(0.995)
+
+
+def _write(tmp_path: Path, data: dict[str, object]) -> Path:
+    (tmp_path / "dataset.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return tmp_path
+
+
+def test_bad_manifest_names_every_bad_field(tmp_path: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load((sample_factory() / "dataset.yaml").read_text(encoding="utf-8"))
+    data["domain"] = "우주"
+    data["build_year"] = "작년"
+    del data["title"]["en"]
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(_write(tmp_path, data))
+    message = str(caught.value)
+    assert str(tmp_path / "dataset.yaml") in message
+    for field in ("field 'domain'", "field 'build_year'", "field 'title.en'"):
+        assert field in message
+    assert len(caught.value.problems) == 3
+
+
+def test_missing_manifest_and_unknown_field(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="no dataset.yaml"):
+        load_manifest(tmp_path)
+    with pytest.raises(ManifestError, match="field 'colour'"):
+        load_manifest(_write(tmp_path, {"colour": "blue"}))
+
+
+def test_version_read_as_text_and_id_checked(tmp_path: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load((sample_factory() / "dataset.yaml").read_text(encoding="utf-8"))
+    data["version"] = 2.1
+    assert load_manifest(_write(tmp_path, data)).version == "2.1"
+    data["id"] = "Bad Id!"
+    with pytest.raises(ManifestError, match="field 'id'"):
+        load_manifest(_write(tmp_path, data))
+
+
+def test_record_schema_derives_arrow_schema_and_docs() -> None:
+    schema = KOREAN_DIALOGUE.arrow_schema()
+    assert schema.names[0] == "dialogue_id"
+    assert not schema.field("dialogue_id").nullable
+    assert schema.metadata[b"kdata.record_schema"] == b"korean_dialogue"
+    docs = KOREAN_DIALOGUE.column_docs()
+    assert [d["column"] for d in docs] == schema.names
+    assert all(d["doc_ko"] and d["doc_en"] for d in docs)
+    assert "utterances" not in KOREAN_DIALOGUE.check_columns()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.chunks import sha256_file
+from kdata.errors import BadInput, Conflict
+from storage.base import open_store
+from storage.local import LocalStore
+from storage.publish import publish_version, read_version_manifest
+
+
+def _chunks(root: Path, n: int = 3) -> list[dict[str, object]]:
+    chunks = []
+    for i in range(n):
+        path = root / "train" / f"part-000-{i:05d}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f"chunk {i} ".encode() * 100)
+        chunks.append(
+            {
+                "key": f"train/{path.name}",
+                "rows": 10,
+                "bytes": path.stat().st_size,
+                "sha256": sha256_file(path),
+                "split": "train",
+                "source_archive": "TL_1.zip",
+            }
+        )
+    return chunks
+
+
+def _manifest(chunks: list[dict[str, object]], content: str = "abc") -> dict[str, object]:
+    return {"dataset_id": "ds", "version": "1.0", "content_sha256": content, "chunks": chunks}
+
+
+def test_publish_then_rerun_is_a_noop(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    chunks = _chunks(tmp_path / "run")
+    first = publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
+    assert first.created and first.uploaded == 3
+    assert store.list("ds/1.0") == sorted(["ds/1.0/manifest.json"] + [f"ds/1.0/{c['key']}" for c in chunks])
+    for chunk in chunks:
+        assert store.sha256(f"ds/1.0/{chunk['key']}") == chunk["sha256"]
+    assert store.list("_staging") == []  # staging cleaned after commit
+    again = publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
+    assert not again.created and again.uploaded == 0
+
+
+def test_same_version_other_content_is_a_conflict(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    chunks = _chunks(tmp_path / "run")
+    publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
+    with pytest.raises(Conflict, match="already published with other content"):
+        publish_version(store, _manifest(chunks, content="other"), tmp_path / "run", "run-2")
+    assert read_version_manifest(store, "ds", "1.0")["content_sha256"] == "abc"  # type: ignore[index]
+
+
+def test_crash_before_manifest_leaves_nothing_visible_and_rerun_completes(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    chunks = _chunks(tmp_path / "run")
+    # A crashed run: one chunk staged, one already copied, no manifest.
+    store.put_file(tmp_path / "run" / chunks[0]["key"], f"_staging/run-1/{chunks[0]['key']}")  # type: ignore[str-format]
+    store.put_file(tmp_path / "run" / chunks[1]["key"], f"ds/1.0/{chunks[1]['key']}")  # type: ignore[str-format]
+    assert read_version_manifest(store, "ds", "1.0") is None
+    result = publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
+    assert result.created
+    assert result.uploaded == 1  # chunk 0 was staged, chunk 1 already final: only chunk 2 uploaded
+    assert len(store.list("ds/1.0")) == 4
+
+
+def test_corrupt_final_object_is_replaced(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    chunks = _chunks(tmp_path / "run", 1)
+    (tmp_path / "store" / "ds" / "1.0" / "train").mkdir(parents=True)
+    (tmp_path / "store" / "ds" / "1.0" / chunks[0]["key"]).write_bytes(b"half")  # type: ignore[operator]
+    publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
+    assert store.sha256(f"ds/1.0/{chunks[0]['key']}") == chunks[0]["sha256"]
+
+
+def test_exclusive_create(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    assert store.put_bytes_exclusive("a/m.json", b"1")
+    assert not store.put_bytes_exclusive("a/m.json", b"2")
+    assert store.get_bytes("a/m.json") == b"1"
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["m.json"]  # no temp files left
+
+
+def test_keys_cannot_escape_the_store(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="escapes"):
+        LocalStore(tmp_path / "s").put_bytes_exclusive("../evil", b"x")
+
+
+def test_open_store_choices(tmp_path: Path) -> None:
+    assert isinstance(open_store(str(tmp_path)), LocalStore)
+    with pytest.raises(BadInput, match="S3 backend"):
+        open_store("s3://bucket/prefix")
+    with pytest.raises(BadInput, match="expected a local path"):
+        open_store("ftp://x")
