@@ -48,7 +48,7 @@ def test_bad_manifest_names_every_bad_field(tmp_path: Path, sample_factory) -> N
 
 
 def test_missing_manifest_and_unknown_field(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match="no dataset.yaml"):
+    with pytest.raises(ManifestError, match=r"no dataset\.yaml"):
         load_manifest(tmp_path)
     with pytest.raises(ManifestError, match="field 'colour'"):
         load_manifest(_write(tmp_path, {"colour": "blue"}))
