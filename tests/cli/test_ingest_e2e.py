@@ -66,7 +66,7 @@ def test_ingest_publishes_every_item_with_verified_chunks(kdata_home: Path, samp
     ]
     assert catalog_rows(kdata_home, "SELECT count(*) FROM chunks")[0][0] == len(manifest["chunks"])
     ids = pq.read_table([version_root / c["key"] for c in manifest["chunks"]], columns=["dialogue_id"])
-    assert ids.column("dialogue_id").unique().length() == 150
+    assert len(ids.column("dialogue_id").unique()) == 150
 
 
 def test_rerun_gives_identical_chunks_and_no_duplicate_rows(kdata_home: Path, sample_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
