@@ -97,7 +97,7 @@ def build_ingest_dag(domain: str) -> DAG:
 
             return dict(_stage(pipeline.check_quality, ingest_run))
 
-        @task(retries=0)
+        @task
         def quality_gate(verdict: dict[str, Any]) -> dict[str, Any]:
             from kdata import pipeline
 

@@ -35,6 +35,7 @@ import inspect
 import json
 import logging
 import math
+import numbers
 import os
 import re
 import shutil
@@ -264,11 +265,18 @@ def _build_expectation(gx: ModuleType, spec: ExpectationSpec) -> Any:
         ) from exc
 
 
-def _result_format(id_column: str) -> dict[str, Any]:
+def _result_format() -> dict[str, Any]:
+    """SUMMARY, no values, failing rows as (at most MAX_FAILING_IDS) row positions.
+
+    GX 1.24 can report ``unexpected_index_column_names=[id_column]`` itself, but then it
+    walks *every* failing row in Python (``DataFrame.at`` per row, and with
+    ``exclude_unexpected_values`` returns all of them in one dict that
+    ``partial_unexpected_count`` does not truncate): ~25 s for 500k failing rows of 1M.
+    With the default RangeIndex it returns positions, truncated, and we look the ids up.
+    """
     return {
         "result_format": "SUMMARY",
         "exclude_unexpected_values": True,
-        "unexpected_index_column_names": [id_column],
         "partial_unexpected_count": MAX_FAILING_IDS,
         "return_unexpected_index_query": False,
         "include_unexpected_rows": False,
@@ -288,26 +296,15 @@ def _id_str(value: Any) -> str:
     return NULL_ID if _is_null(value) else str(value)
 
 
-def _extract_ids(index_list: Any, id_column: str) -> list[Any]:
-    """First :data:`MAX_FAILING_IDS` id values from GX's ``unexpected_index_list``.
-
-    Handles both pandas shapes GX 1.24 produces:
-
-    * ``[{id_column: [v1, v2, ...]}]`` (with ``exclude_unexpected_values``: one dict, *all*
-      failing ids, so ``partial_unexpected_count`` does not limit it)
-    * ``[{id_column: v1, <domain column>: value}, ...]`` (without it; values dropped here)
-    """
-    ids: list[Any] = []
-    if not isinstance(index_list, list):
-        return ids
-    for item in index_list:
-        if len(ids) >= MAX_FAILING_IDS:
+def _failing_positions(raw: Mapping[str, Any]) -> list[int]:
+    """Row positions GX reported as failing (``partial_unexpected_index_list``), capped."""
+    positions: list[int] = []
+    for name in _INDEX_LIST_KEYS:
+        index_list = raw.get(name)
+        if isinstance(index_list, list) and index_list:
+            positions = [int(p) for p in index_list[:MAX_FAILING_IDS] if isinstance(p, numbers.Integral)]
             break
-        if isinstance(item, Mapping) and id_column in item:
-            value = item[id_column]
-            values = value if isinstance(value, list | tuple) else [value]
-            ids.extend(values[: MAX_FAILING_IDS - len(ids)])
-    return ids
+    return positions
 
 
 def _json_safe(value: Any) -> Any:
@@ -331,19 +328,17 @@ def _exception_message(evr: Any) -> str | None:
     return None
 
 
-def _sanitise(evr: Any, spec: ExpectationSpec, id_column: str) -> tuple[dict[str, Any], list[str]]:
+def _sanitise(evr: Any, spec: ExpectationSpec, ids_of: Any, id_column: str) -> tuple[dict[str, Any], list[str]]:
     """Reduce ``evr.result`` to counts/ids (+ observed_value if not sensitive), in place."""
     raw: dict[str, Any] = dict(evr.result or {})
-    id_values: list[Any] = []
-    for name in _INDEX_LIST_KEYS:
-        if name in raw and not id_values:
-            id_values = _extract_ids(raw[name], id_column)
+    id_values = ids_of(_failing_positions(raw))
     ids = [_id_str(v) for v in id_values]
     clean: dict[str, Any] = {k: _json_safe(v) for k, v in raw.items() if k in _COUNT_KEYS}
     if "observed_value" in raw and not spec.sensitive:
         clean["observed_value"] = _json_safe(raw["observed_value"])
     if any(name in raw for name in _INDEX_LIST_KEYS):
-        # Same shape GX uses with exclude_unexpected_values, truncated to MAX_FAILING_IDS.
+        # The shape GX itself uses with unexpected_index_column_names + exclude_unexpected_values.
+        clean["unexpected_index_column_names"] = [id_column]
         clean["unexpected_index_list"] = [{id_column: [None if _is_null(v) else _json_safe(v) for v in id_values]}]
     evr.result = clean
     config = evr.expectation_config
@@ -417,9 +412,15 @@ def run_suite(
     _check_specs(specs)
     if id_column not in frame.columns:
         raise ValueError(f"id column {id_column!r} is not a column of the frame")
-    if any(name is not None for name in frame.index.names):
-        # GX would report index labels instead of id_column values for named indexes.
+    import pandas as pd
+
+    if not frame.index.equals(pd.RangeIndex(len(frame))) or any(n is not None for n in frame.index.names):
+        # GX reports failing rows by index label; make labels row positions (cheap with CoW).
         frame = frame.reset_index(drop=True)
+    id_series = frame[id_column]
+
+    def ids_of(positions: list[int]) -> list[Any]:
+        return [] if not positions else list(id_series.iloc[positions].tolist())
 
     gx = _import_gx()
     out_dir = Path(out_dir)
@@ -448,7 +449,7 @@ def run_suite(
                 run_id = gx.RunIdentifier(run_name=_RUN_NAME, run_time=datetime.now(UTC))
                 result = validation.run(
                     batch_parameters={"dataframe": frame},
-                    result_format=_result_format(id_column),
+                    result_format=_result_format(),
                     run_id=run_id,
                 )
             except GXRunError:
@@ -456,7 +457,7 @@ def run_suite(
             except Exception as exc:
                 raise GXRunError(f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}") from exc
 
-            outcomes = _collect_outcomes(result, specs, id_column)
+            outcomes = _collect_outcomes(result, specs, ids_of, id_column)
             _write_json(result_json, _json_safe(result.to_json_dict()))
 
             docs_index: Path | None = None
@@ -537,7 +538,9 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
     return suite
 
 
-def _collect_outcomes(result: Any, specs: list[ExpectationSpec], id_column: str) -> list[ExpectationOutcome]:
+def _collect_outcomes(
+    result: Any, specs: list[ExpectationSpec], ids_of: Any, id_column: str
+) -> list[ExpectationOutcome]:
     """Map GX results back to specs (GX reorders them, grouped by column) and sanitise."""
     by_key: dict[str, Any] = {}
     for evr in result.results:
@@ -556,7 +559,7 @@ def _collect_outcomes(result: Any, specs: list[ExpectationSpec], id_column: str)
             if spec.sensitive:
                 message = "(message withheld: sensitive expectation)"
             raise GXRunError(f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}")
-        clean, ids = _sanitise(evr, spec, id_column)
+        clean, ids = _sanitise(evr, spec, ids_of, id_column)
         outcomes.append(
             ExpectationOutcome(
                 key=spec.key,
