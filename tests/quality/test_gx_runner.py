@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,11 @@ BASE_SPECS = [
 ]
 
 
-def frame(ids: list[str | None], turns: list[int] | None = None, text: list[str] | None = None) -> pd.DataFrame:
+def frame(ids: Sequence[str | None], turns: list[int] | None = None, text: list[str] | None = None) -> pd.DataFrame:
     n = len(ids)
     return pd.DataFrame(
         {
-            "dialogue_id": ids,
+            "dialogue_id": list(ids),
             "turns": turns if turns is not None else [3] * n,
             "text": text if text is not None else ["안녕하세요"] * n,
         }
@@ -211,6 +212,13 @@ def test_expectation_error_inside_gx_raises_naming_key(tmp_path: Path) -> None:
     assert not (tmp_path / "qa" / "gx_result.json").exists()
 
 
+def test_equal_expectations_under_two_keys_are_both_evaluated(tmp_path: Path) -> None:
+    # GX suites silently drop an expectation equal to one already added (meta is ignored).
+    twins = [BASE_SPECS[0], spec("id_not_null_again", "ExpectColumnValuesToNotBeNull", column="dialogue_id")]
+    result = run(frame(["D1", None]), twins, tmp_path / "qa", build_docs=False)
+    assert result.critical_failed == ["id_not_null", "id_not_null_again"]
+
+
 def test_config_errors_are_rejected(tmp_path: Path) -> None:
     df = frame(["D1"])
     bad_kwargs = [spec("bad_kwargs", "ExpectColumnValuesToBeBetween", column="turns", min_value="x", max_value=1)]
@@ -219,8 +227,7 @@ def test_config_errors_are_rejected(tmp_path: Path) -> None:
     overrides_format = [spec("leaky", "ExpectColumnValuesToNotBeNull", column="text", result_format="COMPLETE")]
     with pytest.raises(GXRunError, match="leaky"):
         run(df, overrides_format, tmp_path / "b")
-    twins = [BASE_SPECS[0], spec("id_not_null_again", "ExpectColumnValuesToNotBeNull", column="dialogue_id")]
-    with pytest.raises(GXRunError, match="id_not_null_again"):  # GX would silently drop the twin
-        run(df, twins, tmp_path / "c")
+    with pytest.raises(ValueError, match="duplicate"):
+        run(df, [BASE_SPECS[0], BASE_SPECS[0]], tmp_path / "c")
     with pytest.raises(ValueError, match="id column"):
         run_suite(df, BASE_SPECS, suite_name="s", out_dir=tmp_path / "d", id_column="missing")
