@@ -27,7 +27,7 @@ def main() -> None:
     port = os.environ["AIRFLOW__API__PORT"]
     print(f"Airflow UI: http://127.0.0.1:{port}  (AIRFLOW_HOME={home})")
     print(f"로그인 login: user 'admin', password in {home / 'simple_auth_manager_passwords.json.generated'}")
-    print("DAG: ingest_korean — trigger with conf {\"dataset_path\": \"/path/to/dataset\"}", flush=True)
+    print('DAG: ingest_korean — trigger with conf {"dataset_path": "/path/to/dataset"}', flush=True)
     airflow = shutil.which("airflow", path=bin_dir) or "airflow"
     os.execv(airflow, [airflow, "standalone"])
 

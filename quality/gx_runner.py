@@ -11,21 +11,25 @@ Design notes (checked against great-expectations 1.24.1):
 * Everything runs in an *ephemeral* GX context (in-memory stores, analytics off,
   progress bars off). The only files written are ``out_dir/gx_result.json`` and,
   when asked, the Data Docs site ``out_dir/data_docs/``.
-* Failing rows are reported by the dataset's id column only. The result format
-  always sets ``exclude_unexpected_values`` and ``unexpected_index_column_names``,
-  and the result is additionally *sanitised* before it is written or rendered:
-  per expectation only counts, (at most :data:`MAX_FAILING_IDS`) failing ids and,
-  for non-sensitive specs, the aggregate ``observed_value`` survive. GX ignores
+* Failing rows are reported by the dataset's id column only, never by value. GX runs
+  with ``SUMMARY`` + ``exclude_unexpected_values`` and returns (at most
+  :data:`MAX_FAILING_IDS`) failing row positions, which are mapped to ``id_column``
+  values here (see :func:`_result_format` for why not ``unexpected_index_column_names``).
+  The result is then *sanitised* in place before it is written or rendered: per
+  expectation only counts, the failing ids (as ``unexpected_index_list``
+  ``[{id_column: [...]}]``) and, for non-sensitive specs, the aggregate
+  ``observed_value`` survive. A whitelist, because GX ignores
   ``exclude_unexpected_values`` for some aggregate expectations (for example
-  ``ExpectColumnDistinctValuesToBeInSet`` still returns ``partial_unexpected_list``),
-  hence the whitelist.
-* Data Docs are rendered from the sanitised result: it is put back into the
-  context's validation-results store and ``context.build_data_docs`` is called for
-  that one result (and its suite). The spec metadata (key, 구분, 항목, severity,
-  정량목표, GX expectation class, failing ids) is shown as extra table columns via
-  GX's ``meta_properties_to_render`` suite notes.
+  ``ExpectColumnDistinctValuesToBeInSet`` still returns ``partial_unexpected_list``).
+* Data Docs are rendered from the sanitised result: it replaces the raw one in the
+  context's (in-memory) validation-results store and ``context.build_data_docs`` is
+  called for that one result and its suite. The spec metadata (key, 구분, 항목,
+  정량목표, severity, GX expectation class and kwargs, failing ids) is shown through the
+  expectation ``description``, which GX renders in place of its own prose.
 * ``import great_expectations`` is slow (10-15 s) and chatty, so it is imported
-  lazily by :func:`run_suite`, after its loggers have been set to WARNING.
+  lazily by :func:`run_suite`, after its loggers have been set to WARNING; while GX
+  runs, its log records and Python warnings are kept off stdout/stderr (records are
+  re-logged at DEBUG on this module's logger).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,7 +77,7 @@ NULL_ID = "(null)"
 _LOG = logging.getLogger(__name__)
 
 _GX_LOGGERS = ("great_expectations", "great_expectations._docs_decorators")
-_RESERVED_KWARGS = frozenset({"meta", "severity", "result_format"})
+_RESERVED_KWARGS = frozenset({"id", "meta", "severity", "result_format"})
 _SEVERITIES: frozenset[str] = frozenset({"critical", "warning"})
 _DOCS_SITE = "kdata_local_site"
 _DATASOURCE = "kdata_pandas"
@@ -94,6 +98,8 @@ _COUNT_KEYS = frozenset(
     }
 )
 _INDEX_LIST_KEYS = ("unexpected_index_list", "partial_unexpected_index_list")
+
+_IdLookup = Callable[[list[int]], list[Any]]  # row positions -> id_column values
 
 
 class GXRunError(Exception):
@@ -170,10 +176,11 @@ def _import_gx() -> ModuleType:
 
 @contextmanager
 def _gx_guard() -> Iterator[list[logging.LogRecord]]:
-    """Keep GX quiet while it runs and collect the ERROR records it would have printed.
+    """Keep GX quiet while it runs and collect the WARNING+ records it would have printed.
 
     GX logs (rather than raises) some failures, e.g. Data Docs rendering errors, with
-    tracebacks; those are captured here instead of reaching stderr.
+    tracebacks; those are captured here instead of reaching stderr. Python warnings
+    raised inside GX (pandas FutureWarnings etc.) are ignored for the same reason.
     """
     records: list[logging.LogRecord] = []
 
@@ -182,7 +189,7 @@ def _gx_guard() -> Iterator[list[logging.LogRecord]]:
             records.append(record)
 
     gx_logger = logging.getLogger("great_expectations")
-    handler = _Collect(level=logging.ERROR)
+    handler = _Collect(level=logging.WARNING)
     old_propagate = gx_logger.propagate
     gx_logger.addHandler(handler)
     gx_logger.propagate = False
@@ -212,7 +219,7 @@ def _check_specs(specs: list[ExpectationSpec]) -> None:
         if reserved:
             raise GXRunError(
                 f"expectation {spec.key!r}: kwargs may not set {sorted(reserved)} "
-                "(meta/severity/result_format are controlled by gx_runner)"
+                "(id/meta/severity/result_format are controlled by gx_runner)"
             )
 
 
@@ -284,11 +291,11 @@ def _result_format() -> dict[str, Any]:
 
 
 def _is_null(value: Any) -> bool:
-    if value is None:
-        return True
+    from pandas import isna
+
     try:
-        return bool(value != value)  # NaN, NaT, pd.NA-safe enough for scalars
-    except (TypeError, ValueError):
+        return bool(isna(value))  # None, NaN, NaT, pd.NA
+    except (TypeError, ValueError):  # list-likes
         return False
 
 
@@ -328,7 +335,7 @@ def _exception_message(evr: Any) -> str | None:
     return None
 
 
-def _sanitise(evr: Any, spec: ExpectationSpec, ids_of: Any, id_column: str) -> tuple[dict[str, Any], list[str]]:
+def _sanitise(evr: Any, spec: ExpectationSpec, ids_of: _IdLookup, id_column: str) -> tuple[dict[str, Any], list[str]]:
     """Reduce ``evr.result`` to counts/ids (+ observed_value if not sensitive), in place."""
     raw: dict[str, Any] = dict(evr.result or {})
     id_values = ids_of(_failing_positions(raw))
@@ -464,6 +471,8 @@ def run_suite(
             if docs_tmp is not None:
                 try:
                     _build_docs(context, result, suite_name)
+                except GXRunError:
+                    raise
                 except Exception as exc:
                     raise GXRunError(
                         f"GX failed to build Data Docs for suite {suite_name!r}: {type(exc).__name__}: {exc}"
@@ -525,21 +534,14 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
         before = len(suite.expectations)
         suite.add_expectation(expectation)
         if len(suite.expectations) == before:
-            # GX suites are set-like: an equal expectation (ignoring meta) is silently dropped.
-            key = expectation.meta["key"]
-            twin = next(
-                (e.meta.get("key") for e in suite.expectations if suite._expectations_are_equalish(expectation, e)),
-                "?",
-            )
-            raise GXRunError(
-                f"expectation {key!r} duplicates expectation {twin!r} "
-                "(same class, kwargs and severity); GX would drop it"
-            )
+            # GX suites are set-like: an expectation equal to an earlier one (meta, notes and
+            # id ignored) is silently dropped. Our descriptions carry the key, so this is a guard.
+            raise GXRunError(f"expectation {expectation.meta['key']!r} duplicates an earlier one; GX would drop it")
     return suite
 
 
 def _collect_outcomes(
-    result: Any, specs: list[ExpectationSpec], ids_of: Any, id_column: str
+    result: Any, specs: list[ExpectationSpec], ids_of: _IdLookup, id_column: str
 ) -> list[ExpectationOutcome]:
     """Map GX results back to specs (GX reorders them, grouped by column) and sanitise."""
     by_key: dict[str, Any] = {}

@@ -151,6 +151,18 @@ def test_failing_ids_are_capped(tmp_path: Path) -> None:
     assert turns_range.failing_ids == ids[:MAX_FAILING_IDS]
 
 
+def test_ids_are_right_for_a_filtered_frame_with_a_named_index(tmp_path: Path) -> None:
+    df = frame(["X0", "D1", "D1", "X3", None, "D5"], turns=[3, 3, 99, 3, 3, 99])
+    df["dialogue_id"] = df["dialogue_id"].astype("string")  # pd.NA for the missing id
+    filtered = df.iloc[1:].set_index(pd.Index([50, 40, 30, 20, 10], name="row"))
+    result = run(filtered, BASE_SPECS, tmp_path / "qa", build_docs=False)
+
+    assert outcome(result, "id_not_null").failing_ids == ["(null)"]
+    assert outcome(result, "id_unique").failing_ids == ["D1", "D1"]
+    assert outcome(result, "turns_range").failing_ids == ["D1", "D5"]
+    assert filtered.index.name == "row"  # caller's frame untouched
+
+
 def test_warning_only_failure(tmp_path: Path) -> None:
     ids = [f"D{i}" for i in range(10)]
     result = run(frame(ids, turns=[40] * 10), BASE_SPECS, tmp_path / "qa", build_docs=False)
