@@ -234,3 +234,7 @@ def report(
 
 def main() -> None:
     app()
+
+
+# Commands of later stages live in their own modules and register themselves on `app`.
+from kdata import cli_catalog, cli_storage  # noqa: E402, F401
