@@ -9,7 +9,7 @@ export KDATA_HOME ?= $(CURDIR)/.kdata
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install demo test lint typecheck unit bench airflow clean
+.PHONY: install demo test lint typecheck unit bench airflow clean browser
 
 $(UV):
 	$(PYTHON) -m venv .tools/uv
@@ -31,7 +31,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+browser: ## Debian's Chromium and a Korean font for browser tests (Playwright drives /usr/bin/chromium)
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi nanum; then \
+		echo "installing chromium and fonts-nanum (apt-get)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null) \
+		|| { echo "could not install chromium: browser tests will fail"; exit 1; }; \
+	fi
+
+unit: install browser
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit ## the whole suite (CI runs exactly this)
