@@ -10,10 +10,16 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from airflow.sdk import DAG, Param, dag, get_current_context, task
+from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-__all__ = ["DEFAULT_ARGS", "build_ingest_dag", "ingest_domains"]
+__all__ = ["CATALOG_POOL", "DEFAULT_ARGS", "PUBLISHED_ALIAS", "build_ingest_dag", "dataset_asset", "ingest_domains"]
+
+CATALOG_POOL = "kdata_catalog"
+"""One-slot pool for every task that writes the DuckDB catalog (created by the project setup)."""
+
+PUBLISHED_ALIAS = AssetAlias("kdata-published")
+"""Every publication adds an event to the asset of its dataset through this alias."""
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
@@ -44,6 +50,12 @@ def _stage(fn: Callable[..., Any], *args: Any) -> Any:
         raise AirflowFailException(str(error)) from error
 
 
+def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
+    """The Airflow asset of a dataset: its folder in the object store (``file://`` or ``s3://``)."""
+    base = store_uri if "://" in store_uri else "file://" + store_uri
+    return Asset(name=f"kdata.{dataset_id}", uri=f"{base.rstrip('/')}/{dataset_id}/")
+
+
 def build_ingest_dag(domain: str) -> DAG:
     """Build ``ingest_<domain>``: plan → extract (mapped per label archive) → quality → gate → publish → register."""
     from schemas.domains import DOMAINS
@@ -67,6 +79,29 @@ def build_ingest_dag(domain: str) -> DAG:
                 title="데이터셋 경로 Dataset path",
                 description="dataset.yaml이 있는 데이터셋 폴더 · the dataset folder holding dataset.yaml",
             ),
+            "version_note": Param(
+                "",
+                type="string",
+                maxLength=2000,
+                title="버전 메모 Version note",
+                description="이 버전에서 바뀐 점 (비우면 dataset.yaml의 version_note) · what changed in this version",
+            ),
+            "chunk_mb": Param(
+                None,
+                type=["null", "integer"],
+                minimum=1,
+                maximum=4096,
+                title="청크 크기 MiB Chunk size",
+                description="Parquet 청크 목표 크기 (비우면 기본 256) · target chunk size in MiB (empty: default 256)",
+            ),
+            "pii_policy": Param(
+                "manifest",
+                type="string",
+                enum=["manifest", "block", "mask"],
+                title="개인정보 정책 PII policy",
+                description="manifest: dataset.yaml을 따름 · block: 발견 시 게시 거부 · mask: 토큰으로 치환 "
+                "(헬스케어는 항상 block) · follow the manifest, block publication, or mask with tokens",
+            ),
         },
         doc_md=f"Ingest one {info.name_en} ({info.name_ko}) dataset folder: see the project README.",
     )
@@ -76,7 +111,12 @@ def build_ingest_dag(domain: str) -> DAG:
             from kdata import pipeline
 
             params = get_current_context()["params"]
-            return str(_stage(pipeline.plan_run, params["dataset_path"])["run_id"])
+            options = pipeline.RunOptions(
+                version_note=params.get("version_note") or None,
+                chunk_bytes=params["chunk_mb"] * 1024 * 1024 if params.get("chunk_mb") else None,
+                pii_policy=None if params.get("pii_policy") in (None, "manifest") else params["pii_policy"],
+            )
+            return str(_stage(pipeline.plan_run, params["dataset_path"], options)["run_id"])
 
         @task
         def archives(ingest_run: str) -> list[int]:
@@ -91,7 +131,7 @@ def build_ingest_dag(domain: str) -> DAG:
 
             return dict(_stage(pipeline.extract_unit, ingest_run, index))
 
-        @task
+        @task(pool=CATALOG_POOL)
         def validate(ingest_run: str, extracted: list[dict[str, Any]]) -> dict[str, Any]:
             from kdata import pipeline
 
@@ -109,11 +149,23 @@ def build_ingest_dag(domain: str) -> DAG:
 
             return dict(_stage(pipeline.publish_run, ingest_run))
 
-        @task
-        def register(ingest_run: str, published: dict[str, Any]) -> dict[str, Any]:
+        @task(pool=CATALOG_POOL, outlets=[PUBLISHED_ALIAS])
+        def register(ingest_run: str, published: dict[str, Any], *, outlet_events: Any = None) -> dict[str, Any]:
             from kdata import pipeline
+            from kdata.config import load_settings
 
-            return dict(_stage(pipeline.register_run, ingest_run))
+            registered = dict(_stage(pipeline.register_run, ingest_run))
+            asset = dataset_asset(load_settings().store, registered["dataset_id"])
+            outlet_events[PUBLISHED_ALIAS].add(
+                asset,
+                extra={
+                    "version": registered["version"],
+                    "manifest": published["manifest"],
+                    "rows": registered["rows"],
+                    "chunks": registered["chunks"],
+                },
+            )
+            return registered
 
         run = plan()
         extracted = extract.partial(ingest_run=run).expand(index=archives(run))
@@ -123,3 +175,73 @@ def build_ingest_dag(domain: str) -> DAG:
         register(run, published)
 
     return ingest()
+
+
+def build_landing_dag() -> DAG:
+    """``discover_landing``: scan the landing zone on a schedule and trigger ``ingest_<domain>`` once
+    per new content (the triggered run id is derived from the content fingerprint)."""
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    @dag(
+        dag_id="discover_landing",
+        description="랜딩 존 탐색 · find new or changed dataset folders and trigger their ingest DAG",
+        schedule=dt.timedelta(minutes=15),
+        start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        max_active_runs=1,
+        dagrun_timeout=dt.timedelta(hours=1),
+        default_args={**DEFAULT_ARGS, "execution_timeout": dt.timedelta(minutes=30)},
+        tags=["kdata", "landing"],
+        params={
+            "landing": Param(
+                None,
+                type=["null", "string"],
+                title="랜딩 존 Landing zone",
+                description="새 데이터셋 폴더가 도착하는 곳 (비우면 KDATA_LANDING 또는 $KDATA_HOME/landing) · "
+                "where dataset folders arrive (empty: KDATA_LANDING or $KDATA_HOME/landing)",
+            ),
+        },
+    )
+    def discover_landing() -> None:
+        @task
+        def scan() -> list[dict[str, Any]]:
+            import os
+            from pathlib import Path
+
+            from kdata.config import load_settings
+            from kdata.landing import scan_landing
+
+            settings = load_settings()
+            landing = get_current_context()["params"].get("landing") or os.environ.get("KDATA_LANDING")
+            root = Path(landing) if landing else settings.home / "landing"
+            found = scan_landing(root, settings.home, set(ingest_domains()))
+            for problem in found["problems"]:
+                print(f"skipped {problem['path']}: {problem['error']}")
+            return found["ready"]
+
+        @task
+        def trigger_kwargs(ready: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "trigger_dag_id": f"ingest_{item['domain']}",
+                    "trigger_run_id": f"landing__{item['dataset_id']}__{item['version']}__{item['fingerprint'][:16]}",
+                    "conf": {"dataset_path": item["dataset_path"]},
+                }
+                for item in ready
+            ]
+
+        @task
+        def remember(ready: list[dict[str, Any]]) -> int:
+            from kdata.config import load_settings
+            from kdata.landing import mark_triggered
+
+            mark_triggered(load_settings().home, ready)
+            return len(ready)
+
+        ready = scan()
+        triggered = TriggerDagRunOperator.partial(
+            task_id="trigger_ingest", skip_when_already_exists=True, wait_for_completion=False
+        ).expand_kwargs(trigger_kwargs(ready))
+        triggered >> remember(ready)
+
+    return discover_landing()

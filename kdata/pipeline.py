@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from kdata.errors import BadInput, QualityGateFailed
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 __all__ = [
+    "RunOptions",
     "check_quality",
     "extract_unit",
     "gate",
@@ -64,11 +66,24 @@ def _manifest(plan: dict[str, Any]) -> DatasetManifest:
 # -- plan ------------------------------------------------------------------------------------------
 
 
-def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunOptions:
+    """What a data team may choose per run (the DAG's trigger form); ``None`` keeps the default."""
+
+    version_note: str | None = None
+    """Overrides the manifest's ``version_note`` in the catalog."""
+    chunk_bytes: int | None = None
+    """Overrides ``KDATA_CHUNK_BYTES`` for this run."""
+    pii_policy: str | None = None
+    """``block`` or ``mask``; overrides the manifest's ``quality.pii_policy`` (healthcare always blocks)."""
+
+
+def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
     Returns a small summary (run id, dataset, version, number of units) fit for XCom.
     """
+    options = options or RunOptions()
     if dataset_path.startswith("s3://"):
         raise BadInput(f"{dataset_path}: reading datasets from S3 is not supported in this version yet")
     root = Path(dataset_path).expanduser().absolute()
@@ -85,6 +100,12 @@ def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
             f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
             f"(known: {', '.join(READERS)})"
         )
+    pii_policy = options.pii_policy or manifest.quality.pii_policy
+    if pii_policy not in ("block", "mask"):
+        raise BadInput(f"pii_policy {pii_policy!r}: expected block or mask")
+    if manifest.domain == "healthcare" and pii_policy != "block":
+        raise BadInput(f"{root / MANIFEST_NAME}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
+    chunk_bytes = options.chunk_bytes or settings.chunk_bytes
     archives = discover_archives(root)
     digest = hashlib.sha256()
     digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
@@ -93,7 +114,7 @@ def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
         hashes[ref.path] = sha256_file(root / ref.path)
         digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
     content_sha256 = digest.hexdigest()
-    settings_key = f"{settings.chunk_bytes}:{settings.row_group_bytes}"
+    settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
     run_hash = hashlib.sha256(f"{content_sha256}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
     units: list[dict[str, Any]] = []
@@ -117,7 +138,9 @@ def plan_run(settings: Settings, dataset_path: str) -> dict[str, Any]:
         "version": manifest.version,
         "record_schema": manifest.record_schema,
         "content_sha256": content_sha256,
-        "chunk_bytes": settings.chunk_bytes,
+        "chunk_bytes": chunk_bytes,
+        "pii_policy": pii_policy,
+        "options": asdict(options),
         "row_group_bytes": settings.row_group_bytes,
         "units": units,
         "sources": sources,
@@ -347,8 +370,12 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     prefix = version_prefix(plan["dataset_id"], plan["version"])
     chunk_urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in published["chunks"]}
     with connect(settings) as con:
+        manifest = _manifest(plan)
+        note = plan.get("options", {}).get("version_note")
+        if note:
+            manifest = manifest.model_copy(update={"version_note": note})
         created = register_version(
-            con, _manifest(plan), published, store.uri(f"{prefix}/manifest.json"), chunk_urls, settings.user
+            con, manifest, published, store.uri(f"{prefix}/manifest.json"), chunk_urls, settings.user
         )
     return {
         "dataset_id": plan["dataset_id"],
