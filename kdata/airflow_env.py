@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-__all__ = ["DAGS_FOLDER", "airflow_environment", "apply_airflow_environment"]
+__all__ = ["DAGS_FOLDER", "airflow_environment", "apply_airflow_environment", "setup_airflow", "worker_hostname"]
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
@@ -30,3 +32,25 @@ def apply_airflow_environment(kdata_home: Path) -> None:
     (kdata_home / "airflow").mkdir(parents=True, exist_ok=True)
     for key, value in airflow_environment(kdata_home).items():
         os.environ.setdefault(key, value)
+
+
+def setup_airflow(env: dict[str, str] | None = None) -> None:
+    """Migrate the metadata database and create the one-slot catalog pool (never done in DAG code)."""
+    from kdata.airflow_dags import CATALOG_POOL
+
+    env = dict(os.environ if env is None else env)
+    airflow = [sys.executable, "-m", "airflow"]
+    subprocess.run([*airflow, "db", "migrate"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*airflow, "pools", "set", CATALOG_POOL, "1", "DuckDB catalog writers, one at a time (카탈로그 쓰기)"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def worker_hostname() -> str:
+    """``[core] hostname_callable`` for workers that share a machine: ``KDATA_WORKER_NAME`` or the host name."""
+    import socket
+
+    return os.environ.get("KDATA_WORKER_NAME") or socket.getfqdn()

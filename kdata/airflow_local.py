@@ -12,7 +12,7 @@ __all__ = ["main"]
 
 
 def main() -> None:
-    from kdata.airflow_env import apply_airflow_environment
+    from kdata.airflow_env import apply_airflow_environment, setup_airflow
     from kdata.config import load_settings
 
     settings = load_settings()
@@ -23,6 +23,7 @@ def main() -> None:
     # standalone starts its components as `airflow` found on PATH: use this environment's.
     bin_dir = str(Path(sys.executable).parent)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    setup_airflow()
     home = Path(os.environ["AIRFLOW_HOME"])
     port = os.environ["AIRFLOW__API__PORT"]
     print(f"Airflow UI: http://127.0.0.1:{port}  (AIRFLOW_HOME={home})")

@@ -29,19 +29,15 @@ def run_dag(domain: str, dataset_path: Path) -> str:
     return str(run.state)
 
 
-def migrate_airflow_db() -> None:
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
-
-
 def main() -> int:
-    from kdata.airflow_env import apply_airflow_environment
+    from kdata.airflow_env import apply_airflow_environment, setup_airflow
     from kdata.config import load_settings
 
     settings = load_settings()
     apply_airflow_environment(settings.home)
     print(f"KDATA_HOME={settings.home}")
     print("Airflow 메타데이터 DB 준비 (airflow db migrate) ...", flush=True)
-    migrate_airflow_db()
+    setup_airflow()
     from kdata.samples import write_samples
 
     failures = 0
