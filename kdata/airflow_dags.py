@@ -32,11 +32,10 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def ingest_domains() -> list[str]:
-    """Domains with at least one record schema and reader."""
-    from ingest.readers import READERS
-    from schemas.records import RECORD_SCHEMAS
+    """Domains with at least one record schema and reader (from the light index: no pyarrow at parse time)."""
+    from schemas.index import domains_with_readers
 
-    return sorted({RECORD_SCHEMAS[name].domain for name in READERS if name in RECORD_SCHEMAS})
+    return domains_with_readers()
 
 
 def _stage(fn: Callable[..., Any], *args: Any) -> Any:

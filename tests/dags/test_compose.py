@@ -1,0 +1,69 @@
+"""docker-compose.yml is checked by parsing (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_services_images_pinned_and_healthchecks() -> None:
+    services = _compose()["services"]
+    assert {
+        "postgres",
+        "redis",
+        "minio",
+        "minio-init",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+    } <= set(services)
+    for name, service in services.items():
+        image = service.get("image", "")
+        assert re.search(r":[\w.-]*\d", image) and not image.endswith(":latest"), f"{name}: image not pinned"
+        if name not in ("minio-init", "airflow-init"):
+            assert "healthcheck" in service, f"{name} has no healthcheck"
+    assert "airflow pools set kdata_catalog 1" in " ".join(services["airflow-init"]["command"])
+    assert "mb --ignore-existing local/kdata" in services["minio-init"]["entrypoint"]
+
+
+def test_environment_follows_the_interface() -> None:
+    services = _compose()["services"]
+    env = services["airflow-scheduler"]["environment"]
+    for key in (
+        "KDATA_HOME",
+        "KDATA_STORE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_DEFAULT_REGION",
+    ):
+        assert key in env, key
+    assert env["KDATA_STORE"].startswith("s3://kdata/")
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql")
+    assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
+    for name in ("airflow-apiserver", "airflow-worker", "airflow-dag-processor"):
+        assert services[name]["environment"] == env  # one shared block
+    assert "kdata-home:/opt/kdata-home" in services["airflow-worker"]["volumes"]
+
+
+def test_dockerfile_installs_the_locked_project_on_the_same_airflow() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    lock = (ROOT / "uv.lock").read_text(encoding="utf-8")
+    airflow = re.search(r'name = "apache-airflow"\nversion = "([^"]+)"', lock)
+    assert airflow is not None
+    assert f"FROM apache/airflow:{airflow.group(1)}-python3.11" in dockerfile
+    assert "uv export --frozen" in dockerfile
+    for folder in ("kdata", "schemas", "ingest", "quality", "storage", "catalog", "dags"):
+        assert f"COPY --chown=airflow:root {folder} " in dockerfile
