@@ -16,6 +16,7 @@ COPY --chown=airflow:root quality ./quality
 COPY --chown=airflow:root storage ./storage
 COPY --chown=airflow:root catalog ./catalog
 COPY --chown=airflow:root dags /opt/airflow/dags
+COPY --chown=airflow:root plugins /opt/airflow/plugins
 
 # The lockfile is the constraint: export it and install exactly those versions.
 RUN pip install --no-cache-dir uv==0.13.9 \

@@ -3,6 +3,9 @@
 - ``open`` (공개): anyone.
 - ``approval_required`` (승인 필요) and ``restricted`` (제한): only users with a current approval.
 - ``pending_review`` (검토 대기) and ``withdrawn`` (철회): nobody.
+
+A dataset whose release status (``datasets.release_status``, from its newest manifest) is
+``withdrawn`` cannot be downloaded either, whatever its licence status.
 """
 
 from __future__ import annotations
@@ -36,10 +39,16 @@ def current_approval(
 
 def check_download(con: duckdb.DuckDBPyConnection, dataset_id: str, user: str, today: dt.date | None = None) -> None:
     """Raise :class:`NotAllowed` (exit 4) unless ``user`` may download ``dataset_id`` now."""
-    row = con.execute("SELECT status FROM licenses WHERE dataset_id = ?", [dataset_id]).fetchone()
+    row = con.execute(
+        "SELECT l.status, d.release_status FROM licenses l JOIN datasets d ON d.id = l.dataset_id "
+        "WHERE l.dataset_id = ?",
+        [dataset_id],
+    ).fetchone()
     if row is None:
         raise BadInput(f"unknown dataset {dataset_id!r}")
-    status = row[0]
+    status, release = row
+    if release == "withdrawn":
+        raise NotAllowed(f"{dataset_id}: 공개 철회된 데이터셋입니다 (the dataset's release was withdrawn)")
     if status == "open":
         return
     if status in DOWNLOADABLE_WITH_APPROVAL:

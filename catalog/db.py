@@ -1,13 +1,22 @@
 """Open the DuckDB catalog: migrations, the offline FTS extension, bounded retries on the file lock.
 
 DuckDB allows one read-write process per file, and while it is open any other process, even a
-reader, gets a lock error. Writers keep transactions short; everyone retries the open for up to
-``lock_timeout`` seconds, then fails with a clear message.
+reader, gets a lock error. Writers keep transactions short and retry the open for up to
+``lock_timeout`` seconds, then fail with a clear message.
+
+Readers never wait for the writer: when a writer's connection closes after its work succeeded, it
+checkpoints and publishes a read-only copy, ``catalog.snapshot.duckdb`` (copied to a temporary file
+in the same folder, then ``os.replace``), and ``connect(read_only=True)`` opens that copy. A reader
+holding the old copy open keeps reading the old inode; the next reader sees the new one. The
+snapshot is at most one write behind a writer that crashed mid-way (the next write republishes).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +29,22 @@ from kdata.config import Settings
 from kdata.errors import TransientError
 from schemas.domains import DOMAINS
 
-__all__ = ["SCHEMA_VERSION", "CatalogMissing", "connect", "extension_directory", "migrate"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SNAPSHOT_NAME",
+    "CatalogMissing",
+    "connect",
+    "extension_directory",
+    "latest_migration",
+    "migrate",
+    "publish_snapshot",
+    "snapshot_path",
+]
 
 SCHEMA_VERSION = 1
+
+SNAPSHOT_NAME = "catalog.snapshot.duckdb"
+"""The read-only copy readers open, beside ``catalog.duckdb``."""
 
 
 class CatalogMissing(FileNotFoundError):
@@ -62,22 +84,83 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-    con.execute("LOAD fts")
     return con
+
+
+def snapshot_path(settings: Settings) -> Path:
+    """``$KDATA_HOME/catalog.snapshot.duckdb``: the published read-only copy of the catalog."""
+    return settings.catalog_path.with_name(SNAPSHOT_NAME)
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
+    """Checkpoint the writer's database and atomically replace the snapshot with a copy of it.
+
+    Call with the write connection still open (and idle), so no other writer can change the file
+    while it is copied.
+    """
+    con.execute("CHECKPOINT")
+    target = snapshot_path(settings)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(settings.catalog_path, temp)
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+@functools.cache
+def latest_migration() -> int:
+    """The number of the newest migration this code knows."""
+    return max(number for number, _, _ in _migrations())
+
+
+def _open_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The snapshot when it is current; otherwise migrate and publish it once (older catalogs)."""
+    path, snapshot = settings.catalog_path, snapshot_path(settings)
+    if not path.exists():
+        raise CatalogMissing(f"{path}: no catalog yet; ingest a dataset first (kdata ingest PATH)")
+    if snapshot.exists():
+        con = _open(snapshot, True, settings.lock_timeout)
+        if _schema_version(con) >= latest_migration():
+            return con
+        con.close()
+    with connect(settings):  # a writer migrates and publishes the snapshot on close
+        pass
+    return _open(snapshot, True, settings.lock_timeout)
 
 
 @contextmanager
 def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived catalog connection; a writer migrates the schema first."""
+    """A short-lived catalog connection.
+
+    A writer migrates the schema first and publishes the snapshot when its work succeeded; a
+    reader opens the snapshot, so it never waits for (or blocks) a writer.
+    """
+    if read_only:
+        con = _open_reader(settings)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
     path = settings.catalog_path
-    if read_only and not path.exists():
-        raise CatalogMissing(f"{path}: no catalog yet; ingest a dataset first (kdata ingest PATH)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only, settings.lock_timeout)
+    con = _open(path, False, settings.lock_timeout)
     try:
-        if not read_only:
-            migrate(con)
+        migrate(con)
         yield con
+        publish_snapshot(con, settings)
     finally:
         con.close()
 
@@ -93,12 +176,16 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending migrations in order, each in its own transaction; returns the schema version."""
+    """Apply pending migrations in order, each in its own transaction; returns the schema version.
+
+    A migration is pending when its number is not recorded yet, even if a higher one is (numbers
+    are reserved per task, so 0004 may land before 0003).
+    """
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    current = int(row[0]) if row else 0
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    current = max(applied, default=0)
     for number, name, sql in _migrations():
-        if number <= current:
+        if number in applied:
             continue
         con.execute("BEGIN")
         try:
@@ -113,5 +200,5 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = number
+        current = max(current, number)
     return current

@@ -1,39 +1,36 @@
-"""Catalog writes. Registration of a version is one transaction and the last step of an ingest."""
+"""Catalog writes. Registration of a version is one transaction and the last step of an ingest.
+
+Search stays incremental: registering a version replaces that dataset's rows in ``search_postings``
+(its :func:`catalog.korean_text.index_terms`), so the cost of a registration does not grow with the
+catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any
 
 import duckdb
 
+from catalog.audit import audit, now
 from catalog.korean_text import index_terms
+from catalog.licence import register_licence
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import get_record_schema
 
-__all__ = ["audit", "rebuild_search_index", "record_quality_run", "register_version", "view_name"]
+__all__ = [
+    "audit",
+    "index_dataset",
+    "rebuild_search_index",
+    "record_quality_run",
+    "register_version",
+    "version_sort_key",
+    "view_name",
+]
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def audit(
-    con: duckdb.DuckDBPyConnection,
-    actor: str,
-    action: str,
-    dataset_id: str | None,
-    version: str | None,
-    detail: dict[str, Any],
-) -> None:
-    """Append one row to the audit log (there is no update or delete path)."""
-    con.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, dataset_id, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [_now(), actor, action, dataset_id, version, json.dumps(detail, ensure_ascii=False, sort_keys=True)],
-    )
+_now = now
 
 
 def view_name(dataset_id: str, split: str) -> str:
@@ -45,16 +42,24 @@ def view_name(dataset_id: str, split: str) -> str:
     return f'data."{clean(dataset_id)}__{clean(split)}"'
 
 
+def index_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str, terms: str) -> None:
+    """Replace one dataset's search postings (its distinct terms) and its BM25 document length."""
+    unique = list(dict.fromkeys(t for t in terms.split(" ") if t))
+    con.execute("DELETE FROM search_postings WHERE dataset_id = ?", [dataset_id])
+    # one string, not a list parameter: DuckDB's Python client imports pandas to convert lists
+    con.execute("INSERT INTO search_postings SELECT ?, unnest(string_split(?, ' '))", [dataset_id, " ".join(unique)])
+    con.execute("UPDATE datasets SET search_length = ? WHERE id = ?", [len(unique), dataset_id])
+
+
 def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """DuckDB's FTS index does not update itself: rebuild it after datasets change."""
-    con.execute(
-        "PRAGMA create_fts_index('datasets', 'id', 'search_terms', stemmer='none', stopwords='none', "
-        "ignore='\\s+', strip_accents=0, lower=1, overwrite=1)"
-    )
+    """Rebuild every dataset's postings from ``datasets.search_terms`` (repair; registration is incremental)."""
+    for dataset_id, terms in con.execute("SELECT id, search_terms FROM datasets ORDER BY id").fetchall():
+        index_dataset(con, dataset_id, terms)
 
 
 def _search_terms(m: DatasetManifest) -> str:
     domain = DOMAINS[m.domain]
+    labeling = [m.labeling.type.ko, m.labeling.type.en, m.labeling.format] if m.labeling else []
     return index_terms(
         m.id,
         m.title.ko,
@@ -65,62 +70,106 @@ def _search_terms(m: DatasetManifest) -> str:
         domain.name_ko,
         domain.name_en,
         str(m.build_year),
+        *labeling,
+        m.source.name,
+        " ".join(m.source.builders),
     )
 
 
-def _upsert_dataset(con: duckdb.DuckDBPyConnection, m: DatasetManifest) -> None:
-    con.execute(
-        """INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-           (SELECT latest_version FROM datasets WHERE id = ?), ?)""",
-        [
-            m.id,
-            m.title.ko,
-            m.title.en,
-            m.description.ko,
-            m.description.en,
-            m.domain,
-            m.data_type,
-            m.record_schema,
-            m.build_year,
-            m.updated,
-            m.source.name,
-            m.source.url,
-            m.formats,
-            m.keywords,
-            m.id,
-            _search_terms(m),
-        ],
-    )
-    lic = m.license
-    # A re-ingest never resets a status an auditor has set.
-    con.execute(
-        "INSERT INTO licenses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id) DO NOTHING",
-        [
-            m.id,
-            lic.id,
-            lic.name,
-            lic.status,
-            lic.commercial_use,
-            lic.modification,
-            lic.domestic_only,
-            lic.redistribution,
-            lic.attribution,
-            lic.url,
-        ],
-    )
-    schema = get_record_schema(m.record_schema)
-    for position, doc in enumerate(schema.column_docs()):
-        con.execute(
-            "INSERT OR REPLACE INTO column_docs VALUES (?, ?, ?, ?, ?, ?)",
-            [schema.name, doc["column"], position, doc["type"], doc["doc_ko"], doc["doc_en"]],
-        )
+def _dataset_values(m: DatasetManifest) -> dict[str, Any]:
+    """The ``datasets`` row of a manifest (Croissant/schema.org names where one exists)."""
+    labeling, counts = m.labeling, m.counts
+    return {
+        "id": m.id,
+        "name_ko": m.title.ko,
+        "name_en": m.title.en,
+        "description_ko": m.description.ko,
+        "description_en": m.description.en,
+        "domain": m.domain,
+        "data_type": m.data_type,
+        "record_schema": m.record_schema,
+        "build_year": m.build_year,
+        "date_modified": m.updated,
+        "publisher": m.source.name,
+        "source_url": m.source.url,
+        "encoding_formats": m.formats,
+        "keywords": m.keywords,
+        "search_terms": _search_terms(m),
+        "labeling_type_ko": labeling.type.ko if labeling else None,
+        "labeling_type_en": labeling.type.en if labeling else None,
+        "labeling_format": labeling.format if labeling else None,
+        "release_status": m.release_status,
+        "raw_count": counts.raw,
+        "source_count": counts.source,
+        "label_count": counts.label,
+        "count_unit_ko": counts.unit.ko if counts.unit else None,
+        "count_unit_en": counts.unit.en if counts.unit else None,
+        "creators": m.source.builders or [m.source.name],
+        "collection_ko": m.collection.ko if m.collection else None,
+        "collection_en": m.collection.en if m.collection else None,
+        "pii_policy": getattr(m.quality, "pii_policy", None),
+    }
 
 
-def _version_sort_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+_LIST_COLUMNS = frozenset({"encoding_formats", "keywords", "creators"})
+# Lists go in as JSON text: DuckDB's Python client imports pandas (seconds) to convert list parameters.
+_LIST_PARAM = "from_json(?, '[\"VARCHAR\"]')"
+
+
+def _upsert_dataset(con: duckdb.DuckDBPyConnection, m: DatasetManifest, newest: bool, actor: str) -> None:
+    """Insert the dataset, or update its page from the manifest of its newest version only.
+
+    The catalog tables have no key indexes (see migration 0003): keys are looked up here, inside
+    the registration's transaction.
+    """
+    values = _dataset_values(m)
+    names = [n for n in values if n != "id"]
+    params = [json.dumps(values[n], ensure_ascii=False) if n in _LIST_COLUMNS else values[n] for n in names]
+    marks = [_LIST_PARAM if n in _LIST_COLUMNS else "?" for n in names]
+    exists = con.execute("SELECT 1 FROM datasets WHERE id = ?", [m.id]).fetchone() is not None
+    if not exists:
+        con.execute(f"INSERT INTO datasets (id, {', '.join(names)}) VALUES (?, {', '.join(marks)})", [m.id, *params])
+    elif newest:
+        assignments = ", ".join(f"{n} = {mark}" for n, mark in zip(names, marks, strict=True))
+        con.execute(f"UPDATE datasets SET {assignments} WHERE id = ?", [*params, m.id])
+    if newest or not exists:
+        index_dataset(con, m.id, values["search_terms"])
+        register_licence(con, m.id, m.license, actor)
+    _store_column_docs(con, m.record_schema)
+
+
+def _store_column_docs(con: duckdb.DuckDBPyConnection, record_schema: str) -> None:
+    """Column docs of a record schema, rewritten only when they changed."""
+    schema = get_record_schema(record_schema)
+    rows = [
+        (schema.name, doc["column"], position, doc["type"], doc["doc_ko"], doc["doc_en"])
+        for position, doc in enumerate(schema.column_docs())
+    ]
+    stored = con.execute(
+        "SELECT record_schema, column_name, position, type, doc_ko, doc_en FROM column_docs "
+        "WHERE record_schema = ? ORDER BY position",
+        [schema.name],
+    ).fetchall()
+    if [tuple(r) for r in stored] == rows:
+        return
+    con.execute("DELETE FROM column_docs WHERE record_schema = ?", [schema.name])
+    con.executemany("INSERT INTO column_docs VALUES (?, ?, ?, ?, ?, ?)", [list(r) for r in rows])
+
+
+def version_sort_key(version: str) -> tuple[int, ...]:
+    """Numeric order of versions: 1.10 after 1.9, and 1 == 1.0 == 1.0.0 sort together."""
+    parts = [int(part) for part in version.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+_version_sort_key = version_sort_key
 
 
 def _refresh_views(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str, urls: dict[str, list[str]]) -> None:
+    if any(f.startswith("s3://") for files in urls.values() for f in files):
+        from storage.s3 import enable_duckdb_s3
+
+        enable_duckdb_s3(con)  # views bind at creation: httpfs + a temporary (never persisted) secret
     for split, files in sorted(urls.items()):
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(f"CREATE OR REPLACE VIEW {view_name(dataset_id, split)} AS SELECT * FROM read_parquet([{listing}])")
@@ -144,11 +193,17 @@ def register_version(
         if row is not None:
             con.execute("ROLLBACK")
             return False
-        _upsert_dataset(con, manifest)
+        known = [
+            r[0] for r in con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
+        ]
+        newest = max([*known, version], key=version_sort_key)
+        _upsert_dataset(con, manifest, newest == version, actor)
         quality = version_manifest["quality"]
         splits = version_manifest["splits"]
         con.execute(
-            "INSERT INTO versions VALUES (?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO versions (dataset_id, version, status, version_note, content_sha256, manifest_url, "
+            "record_count, chunk_count, content_size, quality_verdict, quality_run_id, date_published, "
+            "release_status, registered_at) VALUES (?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 dataset_id,
                 version,
@@ -160,6 +215,9 @@ def register_version(
                 sum(s["bytes"] for s in splits.values()),
                 quality["verdict"],
                 quality["run_id"],
+                manifest.release_date,
+                manifest.release_status,
+                now(),
             ],
         )
         for split, info in sorted(splits.items()):
@@ -185,8 +243,6 @@ def register_version(
                     chunk["source_archive"],
                 ],
             )
-        latest = con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
-        newest = max((r[0] for r in latest), key=_version_sort_key)
         con.execute("UPDATE datasets SET latest_version = ? WHERE id = ?", [newest, dataset_id])
         if newest == version:
             _refresh_views(con, dataset_id, version, urls)
@@ -203,7 +259,6 @@ def register_version(
                 "verdict": quality["verdict"],
             },
         )
-        rebuild_search_index(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -253,6 +308,7 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
                         item.get("unexpected_count"),
                     ],
                 )
+            _insert_pii_findings(con, summary)
             audit(
                 con,
                 actor,
@@ -270,3 +326,29 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
+    """One ``pii_findings`` row per detector rule of the run (masked examples only; migration 0004)."""
+    pii = summary.get("pii")
+    if not pii:
+        return
+    for finding in pii["rules"]:
+        con.execute(
+            "INSERT INTO pii_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                summary["run_id"],
+                summary["dataset_id"],
+                summary["version"],
+                finding["rule"],
+                finding["name_ko"],
+                finding["name_en"],
+                pii["policy"],
+                finding["found"],
+                finding["masked"],
+                finding["records"],
+                finding["examples"],
+                json.dumps(finding["locations"], ensure_ascii=False, sort_keys=True),
+                pii["detector_version"],
+            ],
+        )

@@ -1,20 +1,210 @@
-"""Catalog reads: search with facets, one dataset's page, and the report of a version."""
+"""Catalog reads: search with facets, one dataset's page, and the report of a version.
+
+Ranking is BM25 (k1 = 1.2, b = 0.75, the formula of DuckDB's FTS extension) computed in SQL over
+``search_postings``, the per-dataset terms of :func:`catalog.korean_text.index_terms`; the query
+goes through :func:`catalog.korean_text.query_terms`, so particles, spacing variants, stems and
+one-syllable words match the way Korean users type. Each dataset holds a term once, so a term's
+weight is its IDF scaled by the dataset's length. An exact dataset id ranks first.
+
+Filters are facets: domain (id or Korean name), licence status, commercial use, data type, build
+year range, release status. Withdrawn datasets (licence status or release status ``withdrawn``)
+are hidden unless that status is asked for. Facet counts are disjunctive: the counts of one facet
+apply every other filter but not its own, so they say how many results each choice would give.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from dataclasses import dataclass, field
+from typing import Any, get_args
 
 import duckdb
 
 from catalog.korean_text import query_terms
+from catalog.licence import STATUSES
+from catalog.register import version_sort_key
+from kdata.errors import BadInput
 from schemas.domains import DOMAINS, resolve_domain
+from schemas.manifest import DataType, ReleaseStatus
+from schemas.records import get_record_schema
 
-__all__ = ["latest_report", "search", "show"]
+__all__ = [
+    "DATA_TYPE_LABELS",
+    "FACETS",
+    "LICENCE_STATUS_LABELS",
+    "RELEASE_STATUS_LABELS",
+    "SearchQuery",
+    "facet_counts",
+    "find",
+    "latest_report",
+    "search",
+    "search_page",
+    "show",
+    "sql_literal",
+]
+
+K1 = 1.2
+B = 0.75
+
+FACETS: tuple[str, ...] = ("domain", "license_status", "commercial_use", "data_type", "build_year", "release_status")
+
+LICENCE_STATUS_LABELS = {
+    "pending_review": "검토 대기",
+    "open": "공개",
+    "approval_required": "승인 필요",
+    "restricted": "제한",
+    "withdrawn": "철회",
+}
+DATA_TYPE_LABELS = {"text": "텍스트", "image": "이미지", "audio": "음성", "video": "영상", "sensor": "센서"}
+RELEASE_STATUS_LABELS = {"beta": "베타", "open": "개방", "withdrawn": "철회"}
+_COMMERCIAL_LABELS = {"true": "상업적 이용 가능", "false": "상업적 이용 불가"}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the user asked: free text and facet filters (``None`` = any)."""
+
+    text: str | None = None
+    domain: str | None = None
+    license_status: str | None = None
+    commercial: bool | None = None
+    data_type: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    release_status: str | None = None
+    limit: int = 20
+
+    def validated(self) -> SearchQuery:
+        """Check the values; :class:`BadInput` names the option and the valid choices."""
+        _check_choice("--license-status", self.license_status, STATUSES)
+        _check_choice("--type", self.data_type, get_args(DataType))
+        _check_choice("--release-status", self.release_status, get_args(ReleaseStatus))
+        if self.domain:
+            try:
+                resolve_domain(self.domain)
+            except KeyError as error:
+                raise BadInput(str(error.args[0])) from None
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise BadInput(f"--year-from {self.year_from} is after --year-to {self.year_to}")
+        if self.limit < 1:
+            raise BadInput(f"--limit {self.limit}: must be at least 1")
+        return self
+
+
+def _check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise BadInput(f"{option} {value!r}: expected one of {', '.join(choices)}")
+
+
+def sql_literal(value: str | int | bool | None) -> str:
+    """A SQL literal for a value (strings quoted with ``'`` doubled; DuckDB strings have no backslash escapes).
+
+    Search inlines its few values instead of binding parameters: in DuckDB 1.4's Python client the
+    first bound parameter of a process imports pandas, which costs seconds on a busy machine, and
+    ``kdata search`` is a short-lived process.
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    text = str(value)
+    if "\x00" in text:
+        raise BadInput("search text must not contain NUL characters")
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class _Filters:
+    """SQL conditions on the ``matched`` rows, grouped by the facet they belong to."""
+
+    clauses: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, facet: str, clause: str) -> None:
+        self.clauses.setdefault(facet, []).append(clause)
+
+    def where(self, skip: str | None = None) -> str:
+        parts = ["TRUE"] + [c for facet, items in self.clauses.items() if facet != skip for c in items]
+        return " AND ".join(parts)
+
+
+def _filters(q: SearchQuery) -> _Filters:
+    f, lit = _Filters(), sql_literal
+    if q.domain:
+        f.add("domain", f"domain = {lit(resolve_domain(q.domain).id)}")
+    if q.license_status:
+        f.add("license_status", f"license_status = {lit(q.license_status)}")
+    else:
+        f.add("license_status", "license_status <> 'withdrawn'")
+    if q.commercial is not None:
+        f.add("commercial_use", f"commercial_use = {lit(q.commercial)}")
+    if q.data_type:
+        f.add("data_type", f"data_type = {lit(q.data_type)}")
+    if q.year_from is not None:
+        f.add("build_year", f"build_year >= {lit(int(q.year_from))}")
+    if q.year_to is not None:
+        f.add("build_year", f"build_year <= {lit(int(q.year_to))}")
+    if q.release_status:
+        f.add("release_status", f"release_status = {lit(q.release_status)}")
+    else:
+        f.add("release_status", "release_status <> 'withdrawn'")
+    return f
+
+
+def _matched_sql(text: str | None) -> str | None:
+    """The ``WITH`` clause defining ``matched``: visible datasets with their BM25 score; None if text has no terms."""
+    terms: list[str] = []
+    exact = ""
+    if text and text.strip():
+        terms = query_terms(text)
+        exact = text.strip().lower()
+        if not terms:
+            return None
+    # terms never contain whitespace or quotes (letters, digits, '_'); still quoted like any literal
+    words, exact_sql = sql_literal(" ".join(terms)), sql_literal(exact)
+    text_filter = f"AND (s.score IS NOT NULL OR d.id = {exact_sql})" if exact else ""
+    return f"""
+        WITH q AS (SELECT DISTINCT unnest(string_split({words}, ' ')) AS term),
+        stats AS (SELECT count(*)::DOUBLE AS n, greatest(coalesce(avg(search_length), 1), 1)::DOUBLE AS avgdl
+                  FROM datasets),
+        df AS (SELECT p.term, count(*)::DOUBLE AS df FROM search_postings p
+               WHERE p.term IN (SELECT term FROM q) GROUP BY p.term),
+        scores AS (
+            SELECT p.dataset_id,
+                   sum(ln((stats.n - df.df + 0.5) / (df.df + 0.5) + 1) * ({K1} + 1)
+                       / (1 + {K1} * (1 - {B} + {B} * coalesce(d.search_length, 0) / stats.avgdl))) AS score
+            FROM search_postings p JOIN df ON df.term = p.term JOIN datasets d ON d.id = p.dataset_id
+            CROSS JOIN stats GROUP BY p.dataset_id),
+        matched AS MATERIALIZED (
+            SELECT d.id, d.name_ko AS title, d.name_en AS title_en, d.domain, d.data_type, d.build_year,
+                   coalesce(d.release_status, 'open') AS release_status, l.status AS license_status,
+                   l.commercial_use, d.latest_version AS version, v.record_count AS rows, v.quality_verdict,
+                   coalesce(s.score, 0) + CASE WHEN d.id = {exact_sql} THEN 100 ELSE 0 END AS score
+            FROM datasets d JOIN licenses l ON l.dataset_id = d.id
+            JOIN versions v ON v.dataset_id = d.id AND v.version = d.latest_version
+            LEFT JOIN scores s ON s.dataset_id = d.id
+            WHERE d.latest_version IS NOT NULL {text_filter})
+    """
 
 
 def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def find(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> list[dict[str, Any]]:
+    """The ranked results of a query (at most ``query.limit``)."""
+    q = query.validated()
+    with_sql = _matched_sql(q.text)
+    if with_sql is None:
+        return []
+    sql = f"{with_sql} SELECT * FROM matched WHERE {_filters(q).where()} ORDER BY score DESC, id LIMIT {int(q.limit)}"
+    rows = _rows(con.execute(sql))
+    for row in rows:
+        row["domain_ko"] = DOMAINS[row["domain"]].name_ko
+        row["score"] = round(float(row["score"]), 4)
+    return rows
 
 
 def search(
@@ -25,62 +215,105 @@ def search(
     license_status: str | None = None,
     commercial: bool | None = None,
     data_type: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    release_status: str | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:
-    """Published datasets matching ``text`` (Korean or English, ranked by BM25) and the facets."""
-    where = ["d.latest_version IS NOT NULL"]
-    params: list[Any] = []
-    score = "0.0"
-    if text and text.strip():
-        terms = " ".join(query_terms(text))
-        if not terms:
-            return []
-        score = "coalesce(fts_main_datasets.match_bm25(d.id, ?), 0) + CASE WHEN d.id = ? THEN 100 ELSE 0 END"
-        params += [terms, text.strip().lower()]
-        where.append(f"({score}) > 0")
-        params += [terms, text.strip().lower()]
-    if domain:
-        where.append("d.domain = ?")
-        params.append(resolve_domain(domain).id)
-    if license_status:
-        where.append("l.status = ?")
-        params.append(license_status)
-    if commercial is not None:
-        where.append("l.commercial_use = ?")
-        params.append(commercial)
-    if data_type:
-        where.append("d.data_type = ?")
-        params.append(data_type)
-    sql = f"""
-        SELECT d.id, d.name_ko AS title, d.name_en AS title_en, d.domain, d.data_type, d.build_year,
-               l.status AS license_status, l.commercial_use, d.latest_version AS version,
-               v.record_count AS rows, v.quality_verdict, {score} AS score
-        FROM datasets d JOIN licenses l ON l.dataset_id = d.id
-        JOIN versions v ON v.dataset_id = d.id AND v.version = d.latest_version
-        WHERE {" AND ".join(where)}
-        ORDER BY score DESC, d.id
-        LIMIT {int(limit)}
-    """
-    rows = _rows(con.execute(sql, params))
+    """Published datasets matching ``text`` (Korean or English, ranked) and the facet filters."""
+    query = SearchQuery(text, domain, license_status, commercial, data_type, year_from, year_to, release_status, limit)
+    return find(con, query)
+
+
+def _facet_value(facet: str, value: str) -> tuple[Any, str]:
+    if facet == "domain":
+        return value, DOMAINS[value].name_ko
+    if facet == "license_status":
+        return value, LICENCE_STATUS_LABELS.get(value, value)
+    if facet == "data_type":
+        return value, DATA_TYPE_LABELS.get(value, value)
+    if facet == "release_status":
+        return value, RELEASE_STATUS_LABELS.get(value, value)
+    if facet == "commercial_use":
+        return value == "true", _COMMERCIAL_LABELS[value]
+    return int(value), f"{value}년"
+
+
+def facet_counts(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
+    """``{"total": N, "<facet>": [{"value", "label", "count"}, ...]}`` for the query (disjunctive counts)."""
+    q = query.validated()
+    out: dict[str, Any] = {"total": 0, **{f: [] for f in FACETS}}
+    with_sql = _matched_sql(q.text)
+    if with_sql is None:
+        return out
+    filters = _filters(q)
+    branches = [f"SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM matched WHERE {filters.where()}"]
+    for facet in FACETS:
+        branches.append(
+            f"SELECT '{facet}', lower(CAST({facet} AS VARCHAR)), count(*) FROM matched "
+            f"WHERE {filters.where(skip=facet)} AND {facet} IS NOT NULL GROUP BY 2"
+        )
+    for facet, value, count in con.execute(f"{with_sql} {' UNION ALL '.join(branches)}").fetchall():
+        if facet == "total":
+            out["total"] = int(count)
+            continue
+        parsed, label = _facet_value(facet, value)
+        out[facet].append({"value": parsed, "label": label, "count": int(count)})
+    for facet in FACETS:
+        if facet == "build_year":
+            out[facet].sort(key=lambda item: -item["value"])
+        else:
+            out[facet].sort(key=lambda item: (-item["count"], str(item["value"])))
+    return out
+
+
+def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
+    """``{"results": [...], "facets": {...}}``: what ``kdata search --facets --json`` prints."""
+    return {"results": find(con, query), "facets": facet_counts(con, query)}
+
+
+def _licence_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
+    rows = _rows(
+        con.execute(
+            "SELECT seq, occurred_at, actor, action, CAST(detail AS VARCHAR) AS detail FROM audit_log "
+            "WHERE dataset_id = ? AND action LIKE 'license%' ORDER BY seq",  # approvals name users: count only
+            [dataset_id],
+        )
+    )
     for row in rows:
-        row["domain_ko"] = DOMAINS[row["domain"]].name_ko
-        row["score"] = round(float(row["score"]), 4)
+        row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
     return rows
 
 
 def show(con: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, Any] | None:
     """Everything a dataset page shows; ``None`` when the id is unknown."""
-    found = _rows(con.execute("SELECT * EXCLUDE (search_terms) FROM datasets WHERE id = ?", [dataset_id]))
+    found = _rows(
+        con.execute("SELECT * EXCLUDE (search_terms, search_length) FROM datasets WHERE id = ?", [dataset_id])
+    )
     if not found:
         return None
     page = found[0]
     page["domain_ko"] = DOMAINS[page["domain"]].name_ko
     licence = _rows(con.execute("SELECT * EXCLUDE (dataset_id) FROM licenses WHERE dataset_id = ?", [dataset_id]))
     page["license"] = licence[0] if licence else None
-    page["versions"] = _rows(
-        con.execute("SELECT * EXCLUDE (dataset_id) FROM versions WHERE dataset_id = ? ORDER BY version", [dataset_id])
-    )
-    for version in page["versions"]:
+    if page["license"]:
+        page["license"]["status_ko"] = LICENCE_STATUS_LABELS.get(page["license"]["status"], "")
+    page["license_history"] = _licence_history(con, dataset_id)
+    row = con.execute(
+        "SELECT count(*) FROM approvals WHERE dataset_id = ? AND (valid_until IS NULL OR valid_until >= current_date)",
+        [dataset_id],
+    ).fetchone()
+    page["approvals_current"] = int(row[0]) if row else 0
+    page["versions"] = _versions(con, dataset_id)
+    page["columns"] = _column_docs(page["record_schema"])
+    page["quality"] = latest_report(con, dataset_id, page.get("latest_version"))
+    return page
+
+
+def _versions(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
+    versions = _rows(con.execute("SELECT * EXCLUDE (dataset_id) FROM versions WHERE dataset_id = ?", [dataset_id]))
+    versions.sort(key=lambda v: version_sort_key(v["version"]))
+    for version in versions:
         version["splits"] = _rows(
             con.execute(
                 "SELECT split, record_count, chunk_count, content_size FROM splits "
@@ -88,8 +321,14 @@ def show(con: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, Any] | No
                 [dataset_id, version["version"]],
             )
         )
-    page["quality"] = latest_report(con, dataset_id, page.get("latest_version"))
-    return page
+    return versions
+
+
+def _column_docs(record_schema: str) -> list[dict[str, str]]:
+    try:
+        return get_record_schema(record_schema).column_docs()
+    except KeyError:
+        return []
 
 
 def latest_report(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None) -> dict[str, Any] | None:

@@ -3,6 +3,10 @@
 AI Hub trees name the split (``1.Training``, ``Training``, ``_valid``) and the kind of archive
 (``라벨링데이터``/``TL_``/``[라벨]`` for labels, ``원천데이터``/``TS_``/``[원천]`` for sources) in
 several ways; the classifier looks at every path component and the file name.
+
+Archives that arrive in pieces (``TS_1.zip.part0`` .. ``.partN``, or volumes ``TS_1.z01`` ..
+``TS_1.zip``) are one logical archive, listed once under its ``.zip`` path with its pieces; a
+missing piece is an error naming it (see :func:`ingest.archives.archive_pieces`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ingest.archives import archive_pieces, logical_archive_name
 from kdata.errors import BadInput
 
 __all__ = ["ArchiveRef", "classify", "discover_archives"]
@@ -30,12 +35,14 @@ _SOURCE = re.compile(r"원천|source|raw", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ArchiveRef:
-    """One archive of a dataset: where it is (relative, POSIX), its split and kind, and its size."""
+    """One (logical) archive of a dataset: where it is (relative, POSIX), its split and kind, its size
+    and, when it arrived in pieces, the pieces in order (relative paths)."""
 
     path: str
     split: str
     kind: Kind
     size: int
+    pieces: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,6 +72,19 @@ def classify(rel_path: str) -> tuple[str | None, Kind | None]:
     return split, kind
 
 
+def _logical_archives(root: Path) -> list[str]:
+    """Relative paths of the logical archives under ``root`` (pieces folded into their ``.zip``)."""
+    found: set[str] = set()
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
+            continue
+        logical = logical_archive_name(path.name)
+        if logical is not None:
+            found.add(rel.rsplit("/", 1)[0] + "/" + logical if "/" in rel else logical)
+    return sorted(found)
+
+
 def discover_archives(root: Path) -> list[ArchiveRef]:
     """All zip archives under ``root``, classified, sorted by path.
 
@@ -75,15 +95,22 @@ def discover_archives(root: Path) -> list[ArchiveRef]:
         raise BadInput(f"{root}: not a dataset folder")
     refs: list[ArchiveRef] = []
     unknown: list[str] = []
-    for path in sorted(root.rglob("*.zip")):
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
+    broken: list[str] = []
+    for rel in _logical_archives(root):
+        try:
+            pieces = archive_pieces(root / rel)
+        except BadInput as error:
+            broken.append(str(error))
             continue
         split, kind = classify(rel)
         if split is None or kind is None:
             unknown.append(f"{rel} (split: {split or '?'}, kind: {kind or '?'})")
             continue
-        refs.append(ArchiveRef(rel, split, kind, path.stat().st_size))
+        size = sum(p.stat().st_size for p in pieces)
+        names = tuple(p.relative_to(root).as_posix() for p in pieces) if len(pieces) > 1 else ()
+        refs.append(ArchiveRef(rel, split, kind, size, names))
+    if broken:
+        raise BadInput(f"{root}: incomplete split archives: " + "; ".join(broken))
     if unknown:
         raise BadInput(f"{root}: cannot tell split or label/source of: " + "; ".join(unknown))
     if not any(r.kind == "label" for r in refs):

@@ -7,9 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["DAGS_FOLDER", "airflow_environment", "apply_airflow_environment", "setup_airflow", "worker_hostname"]
+__all__ = [
+    "DAGS_FOLDER",
+    "PLUGINS_FOLDER",
+    "airflow_environment",
+    "apply_airflow_environment",
+    "setup_airflow",
+    "worker_hostname",
+]
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
+PLUGINS_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
 
 
 def airflow_environment(kdata_home: Path) -> dict[str, str]:
@@ -18,6 +26,7 @@ def airflow_environment(kdata_home: Path) -> dict[str, str]:
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",

@@ -10,7 +10,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from kdata.config import Settings, load_settings
 from kdata.errors import BadInput, KDataError, QualityGateFailed
@@ -105,56 +104,58 @@ def ingest(
 def search(
     text: Annotated[str | None, typer.Argument(help="검색어 search text (한국어/English)")] = None,
     domain: Annotated[str | None, typer.Option(help="분야 domain: id (korean) 또는 한국어 (한국어)")] = None,
-    license_status: Annotated[str | None, typer.Option(help="이용 상태 licence status, e.g. open")] = None,
+    license_status: Annotated[
+        str | None,
+        typer.Option(help="이용 상태 licence status: pending_review, open, approval_required, restricted, withdrawn"),
+    ] = None,
     commercial: Annotated[
         bool, typer.Option("--commercial", help="상업적 이용 가능만 commercial use allowed only")
     ] = False,
     data_type: Annotated[
         str | None, typer.Option("--type", help="유형 data type: text, image, audio, video, sensor")
     ] = None,
+    year_from: Annotated[int | None, typer.Option(help="구축년도 부터 build year from (inclusive)")] = None,
+    year_to: Annotated[int | None, typer.Option(help="구축년도 까지 build year to (inclusive)")] = None,
+    release_status: Annotated[str | None, typer.Option(help="공개 상태 release status: beta, open, withdrawn")] = None,
+    facets: Annotated[
+        bool,
+        typer.Option(
+            "--facets", help='분류별 건수 facet counts; with --json prints {"results": [...], "facets": {...}}'
+        ),
+    ] = False,
     limit: Annotated[int, typer.Option(help="최대 결과 수 max results")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
-    """데이터셋 검색 (search datasets by text, domain, licence status, data type)."""
+    """데이터셋 검색 (search datasets by text, domain, licence status, commercial use, type, build year).
 
-    def body(settings: Settings) -> list[dict[str, Any]]:
+    Withdrawn datasets are hidden unless asked for (--license-status withdrawn / --release-status withdrawn).
+    """
+
+    def body(settings: Settings) -> dict[str, Any]:
         from catalog.db import connect
-        from catalog.search import search as run_search
+        from catalog.search import SearchQuery, find, search_page
 
-        if domain:
-            from schemas.domains import resolve_domain
-
-            try:
-                resolve_domain(domain)
-            except KeyError as error:
-                raise BadInput(str(error.args[0])) from None
+        query = SearchQuery(
+            text=text,
+            domain=domain,
+            license_status=license_status,
+            commercial=True if commercial else None,
+            data_type=data_type,
+            year_from=year_from,
+            year_to=year_to,
+            release_status=release_status,
+            limit=limit,
+        ).validated()
         with connect(settings, read_only=True) as con:
-            return run_search(
-                con,
-                text,
-                domain=domain,
-                license_status=license_status,
-                commercial=True if commercial else None,
-                data_type=data_type,
-                limit=limit,
-            )
+            return search_page(con, query) if facets else {"results": find(con, query)}
 
-    rows = _run(body)
+    page = _run(body)
     if as_json:
-        _print_json(rows)
+        _print_json(page if facets else page["results"])
         return
-    table = Table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            f"{row['title']}\n{row['title_en']}",
-            f"{row['domain_ko']} ({row['domain']})",
-            row["license_status"],
-            row["version"],
-            f"{row['rows']:,}",
-        )
-    out.print(table)
-    out.print(f"{len(rows)}건 found", highlight=False)
+    from kdata.render import render_search
+
+    render_search(out, page)
 
 
 @app.command()
@@ -192,13 +193,12 @@ def sql(
 
     def body(settings: Settings) -> tuple[list[str], list[tuple[Any, ...]]]:
         from catalog.db import connect
-        from catalog.sql import run_readonly
+        from catalog.sql import run_readonly, store_access
 
         if fmt not in ("table", "csv", "json"):
             raise BadInput(f"--format {fmt!r}: expected table, csv or json")
-        allowed = [Path(settings.store)] if "://" not in settings.store else []
         with connect(settings, read_only=True) as con:
-            return run_readonly(con, query, allowed)
+            return run_readonly(con, query, store_access(con, settings.store))
 
     columns, rows = _run(body)
     from kdata.render import render_rows
@@ -237,4 +237,4 @@ def main() -> None:
 
 
 # Commands of later stages live in their own modules and register themselves on `app`.
-from kdata import cli_catalog, cli_storage  # noqa: E402, F401
+from kdata import cli_catalog, cli_storage, cli_web  # noqa: E402, F401

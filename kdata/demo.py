@@ -10,7 +10,19 @@ from pathlib import Path
 
 __all__ = ["main", "run_dag"]
 
-DEMO_SETS = (("korean", "korean-sns-dialogue", 400),)
+DEMO_SETS: tuple[tuple[str, str, int, str], ...] = (
+    # (sample kind, dataset id, items, layout): every domain with a reader, every real layout
+    ("korean_dialogue", "korean-sns-dialogue", 400, "classic"),
+    ("korean_summary", "korean-news-summary", 60, "modern"),
+    ("korean_speech", "korean-speech-transcript", 40, "bracket"),
+    ("vision_image", "vision-car-damage", 40, "classic"),
+    ("vision_kfashion", "vision-kfashion", 30, "open"),
+    ("healthcare_imaging", "healthcare-chest-xray", 30, "modern"),
+    ("healthcare_note", "healthcare-clinical-notes", 40, "classic"),
+    ("manufacturing_sensor", "manufacturing-equipment-sensor", 30, "noprefix"),
+    ("manufacturing_defect", "manufacturing-surface-defect", 40, "classic"),
+)
+"""What ``make demo`` generates and ingests (kept small: the demo should take about a minute)."""
 
 
 def run_dag(domain: str, dataset_path: Path) -> str:
@@ -38,13 +50,14 @@ def main() -> int:
     print(f"KDATA_HOME={settings.home}")
     print("Airflow 메타데이터 DB 준비 (airflow db migrate) ...", flush=True)
     setup_airflow()
-    from kdata.samples import write_samples
+    from kdata.samples import kind_domain, write_samples
 
     failures = 0
-    for domain, name, items in DEMO_SETS:
+    for kind, name, items, layout in DEMO_SETS:
+        domain = kind_domain(kind)
         folder = settings.home / "samples" / name
         if not folder.exists():
-            write_samples(domain, folder, items=items, layout="classic", seed=7, inject=None)
+            write_samples(kind, folder, items=items, layout=layout, seed=7, inject=None, dataset_id=name)
         print(f"샘플 sample: {folder}", flush=True)
         state = run_dag(domain, folder)
         print(f"DAG ingest_{domain}: {state}", flush=True)
@@ -63,9 +76,10 @@ def main() -> int:
         env=env,
         check=True,
     )
-    for _, name, _ in DEMO_SETS:
+    for _, name, _, _ in DEMO_SETS:
         subprocess.run([*kdata, "report", name], env=env, check=True)
     print("\n다음 next:  .venv/bin/kdata search 대화 --domain korean --json")
+    print("           .venv/bin/kdata search --domain vision   (healthcare, manufacturing ...)")
     return 1 if failures else 0
 
 

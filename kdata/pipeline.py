@@ -14,13 +14,17 @@ import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ingest.archives import archive_sha256
 from ingest.chunks import sha256_file
 from ingest.discover import discover_archives
 from kdata.config import Settings
 from kdata.errors import BadInput, QualityGateFailed
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
+
+if TYPE_CHECKING:
+    from storage.base import ObjectStore
 
 __all__ = [
     "RunOptions",
@@ -100,6 +104,12 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
             f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
             f"(known: {', '.join(READERS)})"
         )
+    from quality.suites.common import validate_targets
+    from schemas.records import get_record_schema
+
+    target_problems = validate_targets(get_record_schema(manifest.record_schema), manifest.quality)
+    if target_problems:
+        raise BadInput(str(ManifestError(root / MANIFEST_NAME, target_problems)))
     pii_policy = options.pii_policy or manifest.quality.pii_policy
     if pii_policy not in ("block", "mask"):
         raise BadInput(f"pii_policy {pii_policy!r}: expected block or mask")
@@ -111,7 +121,7 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
     digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
     hashes = {}
     for ref in archives:
-        hashes[ref.path] = sha256_file(root / ref.path)
+        hashes[ref.path] = archive_sha256(root / ref.path)  # pieces (.partN, .zNN) joined in order
         digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
     content_sha256 = digest.hexdigest()
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
@@ -170,6 +180,7 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.readers import get_reader
+    from quality.record_checks import RecordChecker, redact_problem
     from schemas.records import get_record_schema
 
     plan = load_plan(settings, run_id)
@@ -179,7 +190,7 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     if done.is_file():
         return _unit_summary(_read_json(done))
     root = Path(plan["dataset_path"])
-    if sha256_file(root / unit["archive"]) != unit["sha256"]:
+    if archive_sha256(root / unit["archive"]) != unit["sha256"]:
         raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
     schema = get_record_schema(plan["record_schema"])
     sources = _source_index(root, plan["sources"].get(unit["split"], []))
@@ -195,9 +206,12 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
         schema=schema.arrow_schema(),
         chunk_bytes=plan["chunk_bytes"],
         row_group_bytes=plan["row_group_bytes"],
+        batch_rows=schema.batch_rows,
     )
     reader = get_reader(plan["record_schema"])
-    writer.write_rows(reader(root / unit["archive"], unit["archive"], sources, stats))
+    policy = plan.get("pii_policy") or _manifest(plan).quality.pii_policy
+    checker = RecordChecker(schema, policy)  # pii_hits, masking (policy mask), content_sha256
+    writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
     chunks = writer.close()
     result = {
         "index": index,
@@ -206,7 +220,8 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
         "labels_seen": stats.labels_seen,
         "labels_invalid": stats.labels_invalid,
         "chunks": [c.to_dict() for c in chunks],
-        "problems": [p.to_dict() for p in stats.problems],
+        "problems": [redact_problem(p.to_dict()) for p in stats.problems],
+        "pii": checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
     }
     _write_json(done, result)
     return _unit_summary(result)
@@ -266,6 +281,12 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
             chunk_files=chunk_files,
             invalid_units=invalid_units(problems),
             problems=problems,
+            targets=manifest.quality.model_copy(
+                update={"pii_policy": plan.get("pii_policy") or manifest.quality.pii_policy}
+            ),
+            pii=[u.get("pii") for u in units],
+            dataset_root=Path(plan["dataset_path"]),
+            source_archives=plan["sources"],
         )
         out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
         if out.exists():
@@ -334,14 +355,24 @@ def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any
             "verdict": summary["verdict"],
             "run_id": summary["run_id"],
             "warnings_failed": summary["warnings_failed"],
+            "report": f"{QUALITY_PREFIX}/summary.html",
         },
     }
+
+
+QUALITY_PREFIX = "quality"
+"""Reports of a published version live under ``<dataset>/<version>/quality/`` in the store."""
+
+
+def _upload_folder(store: ObjectStore, folder: Path, prefix: str) -> None:
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
 
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
     from storage.base import open_store
-    from storage.publish import publish_version
+    from storage.publish import publish_version, read_version_manifest, version_prefix
 
     plan = load_plan(settings, run_id)
     summary = _read_json(_run_dir(settings, run_id) / "quality.json")
@@ -349,6 +380,10 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
     store = open_store(settings.store)
+    if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
+        # Reports first (deterministic keys); the version manifest, written last, makes them visible.
+        prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
+        _upload_folder(store, Path(summary["report"]).parent, prefix)
     result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 

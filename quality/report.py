@@ -8,18 +8,22 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-__all__ = ["VERDICT_KO", "write_summary"]
+__all__ = ["POLICY_KO", "VERDICT_KO", "write_summary"]
 
 VERDICT_KO = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경고)", "failed": "불합격"}
+POLICY_KO = {"block": "발견 시 게시 차단", "mask": "마스킹 후 게시"}
 
 
 def write_summary(summary: dict[str, Any], path: Path) -> Path:
+    """Render the one-page summary (``summary.html``) of a quality run next to its GX artefacts."""
     env = Environment(loader=PackageLoader("quality", "templates"), autoescape=select_autoescape(["j2", "html"]))
     template = env.get_template("summary.html.j2")
     docs = summary.get("data_docs")
     html = template.render(
         s=summary,
         verdict_ko=VERDICT_KO[summary["verdict"]],
+        policy_ko=POLICY_KO.get(summary["pii"]["policy"], summary["pii"]["policy"]),
+        summary_json_href="quality_summary.json",
         result_href=os.path.relpath(summary["result_json"], path.parent),
         docs_href=os.path.relpath(docs, path.parent) if docs else None,
     )

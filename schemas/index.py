@@ -9,6 +9,13 @@ __all__ = ["SCHEMA_DOMAINS", "domains_with_readers"]
 
 SCHEMA_DOMAINS: dict[str, str] = {
     "korean_dialogue": "korean",
+    "korean_summary": "korean",
+    "korean_speech": "korean",
+    "vision_image": "vision",
+    "healthcare_imaging": "healthcare",
+    "healthcare_note": "healthcare",
+    "manufacturing_sensor": "manufacturing",
+    "manufacturing_defect": "manufacturing",
 }
 """Record schema name → roadmap domain id, for every schema that has a reader."""
 

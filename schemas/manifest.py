@@ -3,10 +3,30 @@
 It carries what an AI Hub dataset page shows (titles, domain, data type, build year, version,
 source, licence block, quality targets). :func:`load_manifest` turns the file into a typed
 :class:`DatasetManifest` or raises :class:`ManifestError` naming the file and the field.
+
+Dataset-page metadata (all optional, for every domain's generator; the catalog shows and exports them)::
+
+    release_status: open            # 공개 상태 beta | open | withdrawn (not the licence status)
+    release_date: 2024-10-30        # 이 버전의 공개일 (version history: version, date, note, status)
+    labeling:                       # 라벨링 유형·형식
+      type: {ko: 대화 주제·화자 분류, en: Dialogue topic and speaker labels}
+      format: JSON
+    counts:                         # 구축량: raw (원시) / source (원천) / label (라벨링) items
+      raw: 1200
+      source: 1000
+      label: 1000
+      unit: {ko: 대화, en: dialogues}
+    collection: {ko: 수집 방법 ..., en: How the data was collected ...}   # Croissant rai:dataCollection
+    source: {name: 한국지능정보사회진흥원 (NIA), url: ..., builders: [구축기관 A, 구축기관 B]}
+
+Column names in the catalog borrow Croissant/schema.org vocabulary: ``name_ko``/``name_en`` (name),
+``publisher`` (source.name), ``creators`` (source.builders), ``encoding_formats`` (formats),
+``date_modified`` (updated), ``date_published`` (release_date).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,14 +38,18 @@ from schemas.domains import DOMAINS, resolve_domain
 
 __all__ = [
     "MANIFEST_NAME",
+    "PII_BLOCK_ONLY_DOMAINS",
     "DataType",
     "DatasetManifest",
+    "ItemCounts",
+    "Labeling",
     "Licence",
     "LicenceStatus",
     "LocalizedText",
     "ManifestError",
     "PiiPolicy",
     "QualityTargets",
+    "ReleaseStatus",
     "Source",
     "load_manifest",
     "parse_manifest",
@@ -39,7 +63,13 @@ DataType = Literal["text", "image", "audio", "video", "sensor"]
 LicenceStatus = Literal["pending_review", "open", "approval_required", "restricted", "withdrawn"]
 """검토 대기 pending_review · 공개 open · 승인 필요 approval_required · 제한 restricted · 철회 withdrawn."""
 
+ReleaseStatus = Literal["beta", "open", "withdrawn"]
+"""공개 상태 of the dataset (not its licence): 베타 beta · 개방 open · 철회 withdrawn."""
+
 PiiPolicy = Literal["block", "mask"]
+
+PII_BLOCK_ONLY_DOMAINS: frozenset[str] = frozenset({"healthcare"})
+"""Domains whose manifests may not choose ``pii_policy: mask`` (health data is never published masked)."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
@@ -61,6 +91,23 @@ class Source(_Model):
 
     name: Annotated[str, Field(min_length=1, description="Builder or publisher")]
     url: str | None = Field(default=None, description="Where the data comes from")
+    builders: list[str] = Field(default_factory=list, description="구축기관: who built the data (Croissant creator)")
+
+
+class Labeling(_Model):
+    """라벨링 유형·형식: what the labels describe and the file format they come in."""
+
+    type: LocalizedText = Field(description="라벨링 유형, e.g. 바운딩박스 bounding boxes, 텍스트 전사 transcription")
+    format: Annotated[str, Field(min_length=1, description="라벨링 형식, e.g. JSON, XML, TXT")]
+
+
+class ItemCounts(_Model):
+    """구축량: item counts as the dataset page states them (rows per split come from the ingest)."""
+
+    raw: int | None = Field(default=None, ge=0, description="원시데이터 수: raw items collected")
+    source: int | None = Field(default=None, ge=0, description="원천데이터 수: source items (images, audio, text)")
+    label: int | None = Field(default=None, ge=0, description="라벨링데이터 수: label items")
+    unit: LocalizedText | None = Field(default=None, description="단위 unit, e.g. 문장 sentences, 대화 dialogues")
 
 
 class Licence(_Model):
@@ -86,6 +133,26 @@ class QualityTargets(_Model):
         default=0.995, ge=0, le=1, description="구문 정확성: share of labels that parse and match the schema"
     )
     pii_policy: PiiPolicy = Field(default="block", description="개인정보: block publication, or mask and count")
+    distributions: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="통계적 다양성: target share of every class of a check column, e.g. {topic: {일상대화: 0.5}}",
+    )
+    distribution_tolerance: float = Field(
+        default=0.05, gt=0, le=1, description="Allowed absolute deviation of each share (0.05 = ±5 percentage points)"
+    )
+
+    @field_validator("distributions")
+    @classmethod
+    def _check_distributions(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for column, shares in value.items():
+            if not shares:
+                raise ValueError(f"{column}: list every class with its target share")
+            if any(not 0 <= share <= 1 for share in shares.values()):
+                raise ValueError(f"{column}: each share must be between 0 and 1")
+            total = sum(shares.values())
+            if abs(total - 1) > 0.01:
+                raise ValueError(f"{column}: shares must add up to 1 (every class listed), got {total:g}")
+        return value
 
 
 class DatasetManifest(_Model):
@@ -106,6 +173,11 @@ class DatasetManifest(_Model):
     keywords: list[str] = Field(default_factory=list, description="Search keywords")
     license: Licence = Field(description="Licence block")
     quality: QualityTargets = Field(default_factory=QualityTargets, description="Quality targets")
+    release_status: ReleaseStatus = Field(default="open", description="공개 상태: beta, open or withdrawn")
+    release_date: str | None = Field(default=None, description="공개일 of this version, YYYY-MM-DD")
+    labeling: Labeling | None = Field(default=None, description="라벨링 유형·형식")
+    counts: ItemCounts = Field(default_factory=ItemCounts, description="구축량: raw/source/label item counts")
+    collection: LocalizedText | None = Field(default=None, description="수집 방법: how the data was collected")
 
     @field_validator("id")
     @classmethod
@@ -136,6 +208,20 @@ class DatasetManifest(_Model):
             raise ValueError("must be YYYY-MM")
         return value
 
+    @field_validator("release_date", mode="before")
+    @classmethod
+    def _check_release_date(cls, value: object) -> object:
+        if isinstance(value, dt.date):  # YAML reads 2024-10-30 as a date
+            value = value.isoformat()
+        if value is not None:
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError("must be a date YYYY-MM-DD") from None
+            if not re.match(r"^\d{4}-\d{2}-\d{2}$", str(value)):
+                raise ValueError("must be a date YYYY-MM-DD")
+        return value
+
 
 class ManifestError(ValueError):
     """A manifest that cannot be used; the message names the file and each bad field."""
@@ -162,9 +248,18 @@ def parse_manifest(data: object, path: Path) -> DatasetManifest:
     if isinstance(data.get("version"), int | float):
         data = {**data, "version": str(data["version"])}
     try:
-        return DatasetManifest.model_validate(data)
+        manifest = DatasetManifest.model_validate(data)
     except ValidationError as error:
         raise ManifestError(path, _format_error(error)) from None
+    if manifest.domain in PII_BLOCK_ONLY_DOMAINS and manifest.quality.pii_policy != "block":
+        raise ManifestError(
+            path,
+            [
+                f"field 'quality.pii_policy': {manifest.domain} datasets must block personal data "
+                "(pii_policy: block); masking is not allowed for this domain"
+            ],
+        )
+    return manifest
 
 
 def load_manifest(folder_or_file: Path) -> DatasetManifest:
@@ -176,4 +271,6 @@ def load_manifest(folder_or_file: Path) -> DatasetManifest:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ManifestError(path, [f"not valid YAML: {error}"]) from None
+    except ValueError as error:  # YAML reads 2024-13-01 as a date and fails: month must be in 1..12
+        raise ManifestError(path, [f"not valid YAML (an impossible date?): {error}"]) from None
     return parse_manifest(data, path)

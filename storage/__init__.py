@@ -1,4 +1,4 @@
-"""Storage stage: an object-store interface (local filesystem now, S3 next) and the publish protocol."""
+"""Storage stage: an object-store interface (local filesystem, S3), the publish protocol and downloads."""
 
 from storage.base import ObjectStore, open_store
 

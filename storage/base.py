@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kdata.errors import BadInput
 
-__all__ = ["ObjectStore", "open_store"]
+__all__ = ["ObjectInfo", "ObjectStore", "open_store"]
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One listed object: key, size in bytes, last modification (POSIX seconds)."""
+
+    key: str
+    size: int
+    modified: float
 
 
 class ObjectStore(ABC):
@@ -57,11 +69,42 @@ class ObjectStore(ABC):
         """A local filesystem path for the key when the backend has one (for DuckDB views)."""
         return None
 
+    # The defaults below serve backends with local paths; remote backends override them.
+
+    def _local(self, key: str) -> Path:
+        path = self.local_path(key)
+        if path is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement ranged reads")
+        return path
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """``length`` bytes from offset ``start`` (fewer at the end of the object)."""
+        with self._local(key).open("rb") as handle:
+            handle.seek(start)
+            return handle.read(max(length, 0))
+
+    def iter_bytes(self, key: str, start: int, block: int = 1 << 20) -> Iterator[bytes]:
+        """The object's bytes from offset ``start`` on, in blocks (resumed downloads)."""
+        with self._local(key).open("rb") as handle:
+            handle.seek(start)
+            while data := handle.read(block):
+                yield data
+
+    def list_info(self, prefix: str) -> builtins.list[ObjectInfo]:
+        """Like :meth:`list`, with sizes and modification times (store maintenance)."""
+        infos = []
+        for key in self.list(prefix):
+            stat = self._local(key).stat()
+            infos.append(ObjectInfo(key, stat.st_size, stat.st_mtime))
+        return infos
+
 
 def open_store(location: str) -> ObjectStore:
     """The store for ``KDATA_STORE``: a local path (default) or ``s3://bucket/prefix``."""
     if location.startswith("s3://"):
-        raise BadInput(f"KDATA_STORE={location}: the S3 backend is not available in this version yet")
+        from storage.s3 import S3Store
+
+        return S3Store.from_url(location)
     if "://" in location:
         raise BadInput(f"KDATA_STORE={location}: expected a local path or s3://bucket/prefix")
     from storage.local import LocalStore

@@ -1,11 +1,21 @@
 """Publish = stage → verify → commit. Readers trust only the version manifest, written last.
 
+The same protocol on every backend (local filesystem, S3):
+
 1. Each chunk is uploaded to ``_staging/<run_id>/`` (skipped when already there with the right sha256).
-2. Each staged object is verified: size and sha256 equal what the chunk writer recorded.
-3. It is copied to the immutable version prefix ``<dataset>/<version>/`` (skipped when already there).
-4. ``<dataset>/<version>/manifest.json`` is created only if absent. If it exists with the same
-   content hash the version is already published (a rerun is a no-op); otherwise it is a conflict.
-A crash at any step leaves either no manifest (nothing visible) or a complete version.
+2. Each staged object is verified: its Parquet footer is readable and counts the rows the chunk writer
+   recorded, and size and sha256 equal the manifest's (on S3 the sha256 comes from object metadata
+   when the server's ETag proves it, else from a download; see :mod:`storage.s3`).
+3. It is copied to the immutable version prefix ``<dataset>/<version>/`` (skipped when already there
+   with the right size and sha256) and verified again.
+4. ``<dataset>/<version>/manifest.json`` is created only if absent (exclusive create locally,
+   ``IfNoneMatch="*"`` on S3). If it exists with the same content hash the version is already published
+   (a rerun is a no-op that only clears its staging leftovers); otherwise it is a conflict.
+5. The run's staging objects are deleted.
+
+A crash at any step leaves either no manifest (nothing visible; a rerun reuses what is already staged
+or copied, found by key and sha256) or a complete version. Leftovers of a run that never comes back are
+listed by ``kdata fsck`` and removed by ``kdata gc``.
 """
 
 from __future__ import annotations
@@ -15,10 +25,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kdata.errors import Conflict
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.chunks import sha256_file
+from kdata.errors import BadInput, Conflict, TransientError
 from storage.base import ObjectStore
 
-__all__ = ["PublishResult", "manifest_bytes", "publish_version", "read_version_manifest", "version_prefix"]
+__all__ = [
+    "MANIFEST_NAME",
+    "STAGING",
+    "PublishResult",
+    "footer_rows",
+    "manifest_bytes",
+    "publish_version",
+    "read_version_manifest",
+    "staging_prefix",
+    "verify_object",
+    "version_prefix",
+]
+
+MANIFEST_NAME = "manifest.json"
+STAGING = "_staging"
+_TAIL = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -33,57 +62,103 @@ def version_prefix(dataset_id: str, version: str) -> str:
     return f"{dataset_id}/{version}"
 
 
+def staging_prefix(run_id: str) -> str:
+    """Where a run stages its chunks before they are verified and copied."""
+    return f"{STAGING}/{run_id}"
+
+
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
     """Canonical JSON bytes: sorted keys, UTF-8, trailing newline."""
     return (json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 
 def read_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> dict[str, Any] | None:
-    data = store.get_bytes(f"{version_prefix(dataset_id, version)}/manifest.json")
+    data = store.get_bytes(f"{version_prefix(dataset_id, version)}/{MANIFEST_NAME}")
     return None if data is None else json.loads(data)
 
 
-def _verify(store: ObjectStore, key: str, size: int, sha256: str) -> bool:
-    return store.size(key) == size and store.sha256(key) == sha256
+def footer_rows(store: ObjectStore, key: str, size: int) -> int | None:
+    """Rows counted by the Parquet footer of an object (two small ranged reads), ``None`` if unreadable."""
+    if size < 12:
+        return None
+    tail = store.read_range(key, max(0, size - _TAIL), min(size, _TAIL))
+    if len(tail) < 8 or tail[-4:] != b"PAR1":
+        return None
+    length = int.from_bytes(tail[-8:-4], "little")
+    if length + 12 > size:
+        return None
+    if length + 8 > len(tail):
+        tail = store.read_range(key, size - length - 8, length + 8)
+    try:
+        return int(pq.read_metadata(pa.BufferReader(b"PAR1" + tail[-(length + 8) :])).num_rows)
+    except (pa.ArrowException, OSError):
+        return None
+
+
+def verify_object(store: ObjectStore, key: str, chunk: dict[str, Any], *, footer: bool = False) -> bool:
+    """The object exists with the chunk's size and sha256 (and, with ``footer``, a readable footer)."""
+    if store.size(key) != chunk["bytes"] or store.sha256(key) != chunk["sha256"]:
+        return False
+    return not footer or footer_rows(store, key, chunk["bytes"]) == chunk["rows"]
+
+
+def _stage(store: ObjectStore, chunk: dict[str, Any], chunk_root: Path, staged_key: str) -> bool:
+    """Upload one chunk to staging unless it is already there intact; ``True`` when uploaded."""
+    if verify_object(store, staged_key, chunk, footer=True):
+        return False
+    local = chunk_root / chunk["key"]
+    if not local.is_file() or sha256_file(local) != chunk["sha256"]:
+        raise BadInput(f"{local}: the run's chunk is missing or changed since it was written; ingest again")
+    store.put_file(local, staged_key)
+    if not verify_object(store, staged_key, chunk, footer=True):
+        store.delete(staged_key)
+        raise TransientError(f"{store.uri(staged_key)}: footer, size or sha256 differs after upload; try again")
+    return True
+
+
+def _commit_chunk(store: ObjectStore, chunk: dict[str, Any], staged_key: str, final_key: str) -> None:
+    store.copy(staged_key, final_key)
+    if not verify_object(store, final_key, chunk):
+        raise TransientError(f"{store.uri(final_key)}: size or sha256 differs after copy; try again")
+
+
+def _clear_staging(store: ObjectStore, run_id: str) -> None:
+    for key in store.list(staging_prefix(run_id)):
+        store.delete(key)
 
 
 def publish_version(store: ObjectStore, manifest: dict[str, Any], chunk_root: Path, run_id: str) -> PublishResult:
     """Publish the chunks listed in ``manifest["chunks"]`` (files under ``chunk_root``), then the manifest."""
     dataset_id, version = manifest["dataset_id"], manifest["version"]
     prefix = version_prefix(dataset_id, version)
-    manifest_key = f"{prefix}/manifest.json"
+    manifest_key = f"{prefix}/{MANIFEST_NAME}"
     existing = read_version_manifest(store, dataset_id, version)
     if existing is not None:
-        return _already(store, existing, manifest, manifest_key)
-    staging = f"_staging/{run_id}"
+        return _already(store, existing, manifest, manifest_key, run_id)
     uploaded = 0
     for chunk in manifest["chunks"]:
         final_key = f"{prefix}/{chunk['key']}"
-        if _verify(store, final_key, chunk["bytes"], chunk["sha256"]):
+        if verify_object(store, final_key, chunk):
             continue
-        staged_key = f"{staging}/{chunk['key']}"
-        if not _verify(store, staged_key, chunk["bytes"], chunk["sha256"]):
-            store.put_file(chunk_root / chunk["key"], staged_key)
-            uploaded += 1
-            if not _verify(store, staged_key, chunk["bytes"], chunk["sha256"]):
-                raise OSError(f"{store.uri(staged_key)}: size or sha256 differs after upload")
-        store.copy(staged_key, final_key)
-        if not _verify(store, final_key, chunk["bytes"], chunk["sha256"]):
-            raise OSError(f"{store.uri(final_key)}: size or sha256 differs after copy")
+        staged_key = f"{staging_prefix(run_id)}/{chunk['key']}"
+        uploaded += _stage(store, chunk, chunk_root, staged_key)
+        _commit_chunk(store, chunk, staged_key, final_key)
     created = store.put_bytes_exclusive(manifest_key, manifest_bytes(manifest))
     if not created:  # another run won the race
         other = read_version_manifest(store, dataset_id, version)
         assert other is not None
-        return _already(store, other, manifest, manifest_key)
-    for key in store.list(staging):
-        store.delete(key)
+        return _already(store, other, manifest, manifest_key, run_id)
+    _clear_staging(store, run_id)
     return PublishResult(manifest_key, store.uri(manifest_key), True, uploaded)
 
 
-def _already(store: ObjectStore, existing: dict[str, Any], manifest: dict[str, Any], key: str) -> PublishResult:
+def _already(
+    store: ObjectStore, existing: dict[str, Any], manifest: dict[str, Any], key: str, run_id: str
+) -> PublishResult:
     if existing.get("content_sha256") != manifest.get("content_sha256"):
         raise Conflict(
             f"{manifest['dataset_id']} version {manifest['version']} is already published with other content "
             f"({store.uri(key)}); give the new data a new version in dataset.yaml"
         )
+    _clear_staging(store, run_id)  # a crash after the manifest and before the clean-up left these
     return PublishResult(key, store.uri(key), False, 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.problems import ReadStats
-from ingest.readers import korean_dialogue
+from ingest.readers import healthcare, korean_dialogue, korean_speech, korean_summary, manufacturing, vision_image
 
 __all__ = ["READERS", "Reader", "get_reader"]
 
@@ -19,6 +19,13 @@ Reader = Callable[[Path, str, dict[str, str], ReadStats], Iterator[dict[str, Any
 
 READERS: dict[str, Reader] = {
     "korean_dialogue": korean_dialogue.read,
+    "korean_summary": korean_summary.read,
+    "korean_speech": korean_speech.read,
+    "vision_image": vision_image.read,
+    "healthcare_imaging": healthcare.read_imaging,
+    "healthcare_note": healthcare.read_note,
+    "manufacturing_sensor": manufacturing.read_sensor,
+    "manufacturing_defect": manufacturing.read_defect,
 }
 
 

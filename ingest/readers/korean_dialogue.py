@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from ingest.archives import iter_members
 from ingest.problems import Problem, ReadStats
+from ingest.readers._common import decode_json, finish_record, iter_list_items
 
 __all__ = ["decode_json", "read"]
 
@@ -23,20 +21,6 @@ class _FieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-def decode_json(data: bytes) -> Any:
-    """Parse label JSON: UTF-8 (with or without BOM), else CP949."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        try:
-            text = data.decode("cp949")
-        except UnicodeDecodeError:
-            raise error from None
-        return orjson.loads(text.encode("utf-8"))
 
 
 def _get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
@@ -113,40 +97,12 @@ def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
 
 
 def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
-    """Records of every ``.json`` member of a Korean dialogue label archive."""
-    for member, data in iter_members(archive, (".json",)):
+    """Records of every ``.json`` member of a Korean dialogue label archive (streamed: members of
+    several GB are read item by item)."""
+    for member, index, item in iter_list_items(archive, archive_rel, stats, ("data",), "dialogues"):
         try:
-            doc = decode_json(data)
-        except (orjson.JSONDecodeError, RecursionError) as error:
-            stats.labels_seen += 1
-            stats.add(Problem("bad_json", archive_rel, member.name, None, f"invalid JSON: {error}"), invalid_label=True)
+            record = _record(item, index, sources)
+        except _FieldError as error:
+            stats.add(Problem("schema", archive_rel, member, error.field, str(error)), invalid_label=True)
             continue
-        items = doc.get("data") if isinstance(doc, dict) else None
-        if not isinstance(items, list):
-            stats.labels_seen += 1
-            stats.add(
-                Problem("schema", archive_rel, member.name, "data", "expected a list of dialogues"), invalid_label=True
-            )
-            continue
-        for index, item in enumerate(items):
-            stats.labels_seen += 1
-            try:
-                record = _record(item, index, sources)
-            except _FieldError as error:
-                stats.add(Problem("schema", archive_rel, member.name, error.field, str(error)), invalid_label=True)
-                continue
-            if record["source_file"] is None:
-                stats.add(
-                    Problem(
-                        "missing_source",
-                        archive_rel,
-                        member.name,
-                        None,
-                        "no source file for this label",
-                        record["dialogue_id"],
-                    ),
-                    invalid_label=False,
-                )
-            record["label_archive"] = archive_rel
-            record["label_member"] = member.name
-            yield record
+        yield finish_record(record, record["dialogue_id"], archive_rel, member, stats)

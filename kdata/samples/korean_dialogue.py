@@ -23,16 +23,24 @@ from __future__ import annotations
 
 import json
 import random
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kdata.samples.korean_text import TOPICS, make_dialogue_lines
-from schemas.manifest import MANIFEST_NAME, ManifestError, parse_manifest
+from kdata.samples.layout import (
+    LAYOUTS,
+    ArchiveOptions,
+    GroupFiles,
+    SampleError,
+    check_layout,
+    check_out_dir,
+    validate_manifest,
+    validation_count,
+    write_groups,
+    write_manifest,
+)
 
 __all__ = [
     "FAULTS",
@@ -47,21 +55,13 @@ __all__ = [
 FAULTS: tuple[str, ...] = ("pii", "bad-json", "duplicate-id", "missing-source")
 """Defects :func:`write_korean_dialogue` can plant (one per dataset) with ``inject=``."""
 
-LAYOUTS: tuple[str, ...] = ("classic",)
-"""Folder layouts supported so far."""
-
 PII_RRN = "900101-1234568"
 """The resident registration number planted by the ``pii`` fault (valid checksum)."""
 
 PII_PHONE = "010-1234-5678"
 """The mobile number planted by the ``pii`` fault."""
 
-_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
-_ZIP_ATTR = 0o100644 << 16  # regular file, rw-r--r--
 _SPLITS = (("1.Training", "T"), ("2.Validation", "V"))
-_DATA_DIR = "01.데이터"
-_LABEL_DIR = "라벨링데이터"
-_SOURCE_DIR = "원천데이터"
 _ID_PREFIX = "KSNS_"
 
 _GENDERS = ("여성", "남성")
@@ -89,10 +89,6 @@ _PROVINCES = (
 _PROVINCE_WEIGHTS = (20, 7, 5, 6, 3, 3, 2, 1, 25, 3, 3, 4, 3, 3, 4, 6, 2)
 _FIRST_DAY = date(2020, 9, 1)
 _DAYS = 180
-
-
-class SampleError(ValueError):
-    """Bad arguments for a sample generator (unknown layout or fault, too few items, ...)."""
 
 
 def dialogue_id(number: int) -> str:
@@ -222,27 +218,32 @@ def _manifest(dataset_id: str, version: str) -> dict[str, Any]:
             "redistribution": False,
         },
         "quality": {"syntactic_validity": 0.995, "pii_policy": "block"},
+        # Dataset-page metadata (documented in schemas/manifest.py).
+        "release_status": "open",
+        "release_date": "2024-10-30",
+        "labeling": {
+            "type": {"ko": "대화 주제·화자·발화·턴 라벨링", "en": "Dialogue topic, speaker, utterance and turn labels"},
+            "format": "JSON",
+        },
+        "counts": {"unit": {"ko": "대화", "en": "dialogues"}},
+        "collection": {
+            "ko": "메신저·SNS 대화를 수집하고 개인정보를 비식별화한 뒤 주제별로 분류했습니다.",
+            "en": "Messenger and SNS chats were collected, de-identified and sorted by topic.",
+        },
     }
 
 
 def _check_arguments(out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int) -> None:
-    if layout not in LAYOUTS:
-        raise SampleError(f"unknown layout {layout!r}: only 'classic' is supported yet")
+    check_layout(layout)
     if inject is not None and inject not in FAULTS:
         raise SampleError(f"unknown fault {inject!r}; choose one of {', '.join(FAULTS)} (or None)")
     if isinstance(items, bool) or not isinstance(items, int) or items < 1:
         raise SampleError(f"items must be an integer >= 1, got {items!r}")
     if isinstance(dialogues_per_file, bool) or not isinstance(dialogues_per_file, int) or dialogues_per_file < 1:
         raise SampleError(f"dialogues_per_file must be an integer >= 1, got {dialogues_per_file!r}")
-    if inject == "duplicate-id" and items - _validation_count(items) < 2:
+    if inject == "duplicate-id" and items - validation_count(items) < 2:
         raise SampleError("inject='duplicate-id' needs at least 2 Training dialogues (items >= 3)")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SampleError(f"{out} must be an empty folder or not exist yet")
-
-
-def _validation_count(items: int) -> int:
-    """20 % for Validation, at least 1 when there are 2 or more items."""
-    return 0 if items < 2 else max(1, items // 5)
+    check_out_dir(out)
 
 
 def _build(items: int, seed: int) -> list[_Archive]:
@@ -251,7 +252,7 @@ def _build(items: int, seed: int) -> list[_Archive]:
     others = rng.sample(TOPICS[1:], n_topics - 1)
     topics = [t for t in TOPICS if t == TOPICS[0] or t in others]
 
-    n_val = _validation_count(items)
+    n_val = validation_count(items)
     counts = (items - n_val, n_val)
     archives: list[_Archive] = []
     number = 0
@@ -301,17 +302,6 @@ def _inject(fault: str | None, archives: list[_Archive], seed: int, per_file: in
     return plan
 
 
-def _write_zip(path: Path, members: dict[str, bytes]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = _ZIP_ATTR
-            zf.writestr(info, members[name])
-
-
 def _dump(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
@@ -326,6 +316,7 @@ def write_korean_dialogue(
     dataset_id: str = "korean-sns-dialogue",
     version: str = "1.0",
     dialogues_per_file: int = 50,
+    options: ArchiveOptions | None = None,
 ) -> Path:
     """Writes the dataset folder into `out` (created; must be empty or absent) and returns the folder path.
 
@@ -342,33 +333,30 @@ def write_korean_dialogue(
       only the original's ``.txt`` exists under that id;
     - ``missing-source``: one dialogue of its first member has no ``.txt`` in ``TS_1.<topic>.zip``.
 
+    ``layout`` is one of :data:`~kdata.samples.layout.LAYOUTS` (paths above are ``classic``);
+    ``options`` reproduces archive realities (CP949 names, BOM/CP949 JSON, split source archives).
+
     Raises :class:`SampleError` for bad arguments, before anything is written.
     """
     out = Path(out)
     _check_arguments(out, items, layout, inject, dialogues_per_file)
     manifest = _manifest(dataset_id, version)
-    try:
-        parse_manifest(manifest, out / MANIFEST_NAME)
-    except ManifestError as error:
-        raise SampleError(f"dataset_id/version give an invalid manifest: {'; '.join(error.problems)}") from None
+    manifest["counts"] = {"raw": items, "source": items, "label": items, **manifest["counts"]}
+    validate_manifest(out, manifest)
 
     archives = _build(items, seed)
     plan = _inject(inject, archives, seed, dialogues_per_file)
 
-    out.mkdir(parents=True, exist_ok=True)
-    manifest_text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
-    (out / MANIFEST_NAME).write_bytes(manifest_text.encode("utf-8"))
-
-    data_dir = out / _DATA_DIR
+    write_manifest(out, manifest)
+    groups = []
     for archive in archives:
-        split_dir = data_dir / _SPLITS[archive.split][0]
-        labels: dict[str, bytes] = {}
+        group = GroupFiles(archive.split, archive.topic_no, archive.topic)
         for member, chunk in archive.label_files(dialogues_per_file):
             text = _dump({"numberOfItems": len(chunk), "data": [d.doc for d in chunk]})
             if plan.truncate == (archive.name("L"), member):
                 text = text[: len(text) // 2]
-            labels[member] = text.encode("utf-8")
-        sources = {d.source_name: d.source_text().encode("utf-8") for d in archive.dialogues if d.with_source}
-        _write_zip(split_dir / _LABEL_DIR / archive.name("L"), labels)
-        _write_zip(split_dir / _SOURCE_DIR / archive.name("S"), sources)
+            group.labels[member] = text
+        group.sources = {d.source_name: d.source_text().encode("utf-8") for d in archive.dialogues if d.with_source}
+        groups.append(group)
+    write_groups(out, groups, layout, options or ArchiveOptions())
     return out

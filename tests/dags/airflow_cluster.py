@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kdata.airflow_env import DAGS_FOLDER, setup_airflow
+from kdata.airflow_env import DAGS_FOLDER, PLUGINS_FOLDER, setup_airflow
 
 __all__ = ["AirflowCluster", "free_port", "postgres_available"]
 
@@ -70,6 +70,7 @@ class AirflowCluster:
             {
                 "AIRFLOW_HOME": str(home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": self.executor,
                 "AIRFLOW__CORE__PARALLELISM": "4",
@@ -174,6 +175,13 @@ class AirflowCluster:
                 return json.loads(resp.read() or b"null")
         except urllib.error.HTTPError as error:
             raise RuntimeError(f"{method} {path}: HTTP {error.code}: {error.read()[:500]!r}") from None
+
+    def get_text(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as resp:
+                return resp.status, resp.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, ""
 
     def status(self, method: str, path: str, body: Any = None) -> int:
         try:

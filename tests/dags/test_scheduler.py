@@ -55,6 +55,10 @@ def test_rest_trigger_under_local_executor(local_cluster: AirflowCluster, sample
         assert con.execute("SELECT version_note FROM versions").fetchone() == ("REST 트리거",)
     finally:
         con.close()
+    # The catalog web page is mounted inside the api-server by the project's plugin.
+    code, html = cluster.get_text("/kdata/")
+    assert code == 200, html[:500]
+    assert "korean-sns-dialogue" in html or "한국어 SNS 대화" in html, html[:500]
     events = cluster.request("GET", "/api/v2/assets/events?limit=10")["asset_events"]
     assert any(e["extra"].get("version") == "1.0" and "korean-sns-dialogue" in e["uri"] for e in events)
 

@@ -4,30 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunks import sha256_file
 from kdata.errors import BadInput, Conflict
 from storage.base import open_store
 from storage.local import LocalStore
 from storage.publish import publish_version, read_version_manifest
+from storage.s3 import S3Store
+from tests.storage.conftest import write_chunks
 
 
 def _chunks(root: Path, n: int = 3) -> list[dict[str, object]]:
-    chunks = []
-    for i in range(n):
-        path = root / "train" / f"part-000-{i:05d}.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f"chunk {i} ".encode() * 100)
-        chunks.append(
-            {
-                "key": f"train/{path.name}",
-                "rows": 10,
-                "bytes": path.stat().st_size,
-                "sha256": sha256_file(path),
-                "split": "train",
-                "source_archive": "TL_1.zip",
-            }
-        )
-    return chunks
+    return write_chunks(root, n)  # real Parquet: staged objects must have a readable footer
 
 
 def _manifest(chunks: list[dict[str, object]], content: str = "abc") -> dict[str, object]:
@@ -93,7 +79,9 @@ def test_keys_cannot_escape_the_store(tmp_path: Path) -> None:
 
 def test_open_store_choices(tmp_path: Path) -> None:
     assert isinstance(open_store(str(tmp_path)), LocalStore)
-    with pytest.raises(BadInput, match="S3 backend"):
-        open_store("s3://bucket/prefix")
+    s3 = open_store("s3://bucket/some/prefix")
+    assert isinstance(s3, S3Store) and s3.uri("ds/1.0/manifest.json") == "s3://bucket/some/prefix/ds/1.0/manifest.json"
+    with pytest.raises(BadInput, match="expected s3://bucket/prefix"):
+        open_store("s3:///no-bucket")
     with pytest.raises(BadInput, match="expected a local path"):
         open_store("ftp://x")

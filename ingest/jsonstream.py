@@ -1,0 +1,259 @@
+"""Label text in UTF-8 (with or without BOM) or CP949, and big list-shaped label JSON as a stream.
+
+AI Hub's largest label files are single JSON documents of several GB shaped
+``{"numberOfItems": .., "data": [ {...}, {...} ]}``. :class:`ListItems` reads such a member in
+blocks and yields one item at a time: the text sits in a sliding buffer and each item is parsed
+with :meth:`json.JSONDecoder.raw_decode`, so memory holds one block plus one item, never the file.
+
+Encoding is detected, not guessed: a BOM decides (UTF-8, UTF-16); otherwise the bytes are decoded
+as UTF-8 and, when that fails before any non-ASCII UTF-8 was seen, as CP949 from that byte on
+(ASCII is the same in both). Text that is neither is an error naming the byte offset.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+__all__ = ["JsonStreamError", "ListItems", "TextDecoder", "decode_text"]
+
+_WS = re.compile(r"[ \t\n\r]*")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+class JsonStreamError(ValueError):
+    """The stream is not the expected JSON; ``offset`` is the character (or byte) position."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(f"{message} (at offset {offset:,})")
+        self.offset = offset
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a whole label file: ``(text, encoding)``; UTF-8/UTF-16 by BOM, else UTF-8, else CP949."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding), encoding + "-bom"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp949"), "cp949"
+        except UnicodeDecodeError:
+            raise JsonStreamError("text is neither UTF-8 nor CP949", utf8_error.start) from None
+
+
+class TextDecoder:
+    """Incremental bytes → text with the detection rules of :func:`decode_text`."""
+
+    def __init__(self, raw: IO[bytes], block: int) -> None:
+        self._raw = raw
+        self._block = block
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._ascii_so_far = True
+        self._bytes_read = 0
+        self.encoding = "utf-8"
+
+    def _start(self, data: bytes) -> bytes:
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                self.encoding = encoding + "-bom"
+                self._decoder = codecs.getincrementaldecoder(encoding)()
+                return data[len(bom) :]
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        return data
+
+    def read(self) -> str:
+        """Next piece of text; ``""`` only at the end."""
+        while True:
+            data = self._raw.read(self._block)
+            while self._decoder is None and 0 < len(data) < 4 and (more := self._raw.read(self._block)):
+                data += more  # enough bytes to see a BOM
+            text = self._decode(data)
+            if text or not data:
+                return text
+
+    def _decode(self, data: bytes) -> str:
+        final = not data
+        if self._decoder is None:
+            if final:
+                return ""
+            data = self._start(data)
+        assert self._decoder is not None
+        pending = self._decoder.getstate()[0] if self.encoding == "utf-8" else b""
+        offset = self._bytes_read - len(pending)
+        self._bytes_read += len(data)
+        try:
+            text: str = self._decoder.decode(data, final)
+        except UnicodeDecodeError as error:
+            combined = pending + data  # positions of the incremental decoder include its pending bytes
+            if self.encoding != "utf-8" or not (self._ascii_so_far and combined[: error.start].isascii()):
+                raise JsonStreamError(f"invalid {self.encoding} text", offset + error.start) from None
+            head = combined[: error.start].decode("ascii")
+            self.encoding = "cp949"
+            self._decoder = codecs.getincrementaldecoder("cp949")()
+            try:
+                text = head + self._decoder.decode(combined[error.start :], final)
+            except UnicodeDecodeError as cp949_error:
+                raise JsonStreamError(
+                    "text is neither UTF-8 nor CP949", offset + error.start + cp949_error.start
+                ) from None
+        if self._ascii_so_far and not text.isascii():
+            self._ascii_so_far = False
+        return text
+
+
+class ListItems:
+    """Iterate the items of the list under one of ``list_keys`` of a top-level JSON object
+    (or of a top-level list) read from ``raw`` in blocks.
+
+    After iteration, :attr:`header` holds the other top-level keys (e.g. ``numberOfItems``),
+    :attr:`list_key` the key that held the list (``None`` if there was none) and :attr:`count` the
+    items yielded. Raises :class:`JsonStreamError` at the first defect; the items before it have
+    been yielded.
+    """
+
+    def __init__(
+        self,
+        raw: IO[bytes],
+        list_keys: tuple[str, ...] = ("data",),
+        *,
+        block: int = 1 << 18,
+        max_item_chars: int = 512 << 20,
+    ) -> None:
+        self._text = TextDecoder(raw, block)
+        self._keys = list_keys
+        self._block = block
+        self._max = max_item_chars
+        self._decoder = json.JSONDecoder()
+        self._buf = ""
+        self._pos = 0
+        self._base = 0  # characters dropped from the front of the buffer
+        self._eof = False
+        self.header: dict[str, Any] = {}
+        self.list_key: str | None = None
+        self.list_value: Any = None  # the value under a list key when it was not a list
+        self.count = 0
+
+    @property
+    def encoding(self) -> str:
+        return self._text.encoding
+
+    # -- buffer ------------------------------------------------------------------------------------
+
+    def _error(self, message: str) -> JsonStreamError:
+        return JsonStreamError(message, self._base + self._pos)
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        text = self._text.read()
+        if not text:
+            self._eof = True
+            return False
+        if self._pos > self._block and self._pos * 2 >= len(self._buf):
+            self._buf = self._buf[self._pos :]
+            self._base += self._pos
+            self._pos = 0
+        self._buf += text
+        return True
+
+    def _peek(self) -> str:
+        """Skip whitespace; the next character, or ``""`` at the end."""
+        while True:
+            match = _WS.match(self._buf, self._pos)
+            self._pos = match.end() if match else self._pos
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._more():
+                return ""
+
+    def _take(self, expected: str, what: str) -> None:
+        if self._peek() != expected:
+            found = self._peek() or "end of file"
+            raise self._error(f"expected {expected!r} {what}, found {found!r}")
+        self._pos += 1
+
+    def _value(self) -> Any:
+        """Parse one JSON value at the cursor, reading more text until it is complete."""
+        if not self._peek():
+            raise self._error("unexpected end of file")
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as error:
+                if self._eof:
+                    raise JsonStreamError(f"invalid JSON: {error.msg}", self._base + error.pos) from None
+            except RecursionError:
+                raise self._error("JSON nested too deeply") from None
+            else:
+                # A number may go on in the next block: only trust a value that ends before the buffer does.
+                if end < len(self._buf) or self._eof:
+                    self._pos = end
+                    return value
+            if len(self._buf) - self._pos > self._max:
+                raise self._error(f"one value is larger than {self._max:,} characters or is invalid")
+            target = len(self._buf) - self._pos + max(self._block, len(self._buf) - self._pos)
+            while len(self._buf) - self._pos < target and self._more():
+                pass
+
+    # -- grammar -----------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Any]:
+        first = self._peek()
+        if first == "[":
+            self.list_key = ""
+            self._pos += 1
+            yield from self._items()
+        elif first == "{":
+            self._pos += 1
+            yield from self._object()
+        else:
+            raise self._error("expected a JSON object or list at the top level")
+        if self._peek():
+            raise self._error("extra data after the top-level value")
+
+    def _object(self) -> Iterator[Any]:
+        if self._peek() == "}":
+            self._pos += 1
+            return
+        while True:
+            if self._peek() != '"':
+                raise self._error("expected a key")
+            key = self._value()
+            self._take(":", f"after key {key!r}")
+            if key in self._keys and self.list_key is None:
+                self.list_key = key
+                if self._peek() == "[":
+                    self._pos += 1
+                    yield from self._items()
+                else:
+                    self.list_value = self._value()
+            else:
+                self.header[key] = self._value()
+            following = self._peek()
+            self._pos += 1
+            if following == "}":
+                return
+            if following != ",":
+                self._pos -= 1
+                raise self._error(f"expected ',' or '}}' after key {key!r}")
+
+    def _items(self) -> Iterator[Any]:
+        if self._peek() == "]":
+            self._pos += 1
+            return
+        while True:
+            item = self._value()
+            self.count += 1
+            yield item
+            following = self._peek()
+            self._pos += 1
+            if following == "]":
+                return
+            if following != ",":
+                self._pos -= 1
+                raise self._error(f"expected ',' or ']' after item {self.count - 1}")

@@ -1,0 +1,276 @@
+"""What every reader shares: label decoding, field access with named errors, the label → source join.
+
+Readers turn label units into records. A unit that cannot be read becomes a :class:`Problem`
+naming archive, member and field; a label whose source file is missing is kept (``source_file``
+null) and reported; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import orjson
+
+from ingest.archives import OpenArchive, iter_member_streams, iter_members
+from ingest.jsonstream import JsonStreamError, ListItems, decode_text
+from ingest.problems import Problem, ReadStats
+from kdata.errors import BadInput
+
+__all__ = [
+    "LabelError",
+    "SourceFiles",
+    "box_xywh",
+    "dataset_root",
+    "decode_json",
+    "finish_record",
+    "get",
+    "iter_json_labels",
+    "iter_list_items",
+    "iter_text_labels",
+    "norm_keys",
+    "number",
+    "stem",
+    "text",
+]
+
+
+class LabelError(ValueError):
+    """A label field that is missing or has the wrong type; ``field`` is its dotted path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def within(self, prefix: str) -> LabelError:
+        return LabelError(f"{prefix}.{self.field}" if prefix else self.field, str(self))
+
+
+def decode_json(data: bytes) -> Any:
+    """Parse label JSON: UTF-8 (with or without BOM), UTF-16 with BOM, else CP949 (detected).
+
+    Raises ``orjson.JSONDecodeError`` (a ``ValueError``) for invalid JSON and
+    :class:`~ingest.jsonstream.JsonStreamError` for text that is neither UTF-8 nor CP949.
+    """
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                raise
+    text, _ = decode_text(data)
+    return orjson.loads(text)
+
+
+def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    """``obj[a][b]`` for ``path`` ``"a.b"`` checked against ``kind``; ints may come as digit strings."""
+    current = obj
+    for part in path.split("."):
+        if not isinstance(current, dict) or part not in current:
+            if required:
+                raise LabelError(path, "missing")
+            return None
+        current = current[part]
+    if current is None and not required:
+        return None
+    if kind is int and isinstance(current, str) and current.strip().lstrip("-").isdigit():
+        return int(current)
+    if kind is float and isinstance(current, str):
+        try:
+            return float(current)
+        except ValueError:
+            pass
+    if kind is float and isinstance(current, int) and not isinstance(current, bool):
+        return float(current)
+    if not isinstance(current, kind) or (kind in (int, float) and isinstance(current, bool)):
+        raise LabelError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
+    return current
+
+
+def number(value: Any, field: str) -> float:
+    """A coordinate or reading: int, float or numeric string."""
+    if isinstance(value, bool):
+        raise LabelError(field, "expected a number, got bool")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise LabelError(field, f"expected a number, got {type(value).__name__}")
+
+
+def box_xywh(value: Any, field: str) -> list[float] | None:
+    """A box ``[x, y, width, height]`` of numbers (``None`` when absent)."""
+    if value in (None, []):
+        return None
+    if not isinstance(value, list):
+        raise LabelError(field, "expected [x, y, width, height]")
+    return [number(v, f"{field}[{n}]") for n, v in enumerate(value)]
+
+
+def text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def norm_keys(obj: Any) -> Any:
+    """Keys compared loosely: case, surrounding spaces and a trailing dot (``Learning_Data_Info.``) ignored."""
+    if isinstance(obj, dict):
+        return {str(k).strip().rstrip(".").lower(): norm_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [norm_keys(v) for v in obj]
+    return obj
+
+
+def stem(name: str) -> str:
+    """``a/b/0001.jpg`` → ``0001``."""
+    return PurePosixPath(name).stem
+
+
+def dataset_root(archive: Path, archive_rel: str) -> Path:
+    """The dataset folder, from an archive's absolute and relative paths."""
+    return archive.parents[len(PurePosixPath(archive_rel).parts) - 1]
+
+
+def _bad_json(stats: ReadStats, archive_rel: str, member: str, error: Exception) -> None:
+    stats.add(Problem("bad_json", archive_rel, member, None, f"invalid JSON: {error}"), invalid_label=True)
+
+
+def iter_json_labels(
+    archive: Path, archive_rel: str, stats: ReadStats, suffixes: tuple[str, ...] = (".json",)
+) -> Iterator[tuple[str, Any]]:
+    """``(member name, document)`` for each per-file JSON label; every member counts as a label unit."""
+    for member, data in iter_members(archive, suffixes):
+        stats.labels_seen += 1
+        try:
+            yield member.name, decode_json(data)
+        except (orjson.JSONDecodeError, JsonStreamError, RecursionError) as error:
+            _bad_json(stats, archive_rel, member.name, error)
+
+
+def iter_text_labels(
+    archive: Path, archive_rel: str, stats: ReadStats, suffixes: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """``(member name, text)`` for each text label (UTF-8 or CP949, detected); one unit per member."""
+    for member, data in iter_members(archive, suffixes):
+        stats.labels_seen += 1
+        try:
+            yield member.name, decode_text(data)[0]
+        except JsonStreamError as error:
+            stats.add(Problem("bad_text", archive_rel, member.name, None, str(error)), invalid_label=True)
+
+
+def iter_list_items(
+    archive: Path,
+    archive_rel: str,
+    stats: ReadStats,
+    list_keys: tuple[str, ...],
+    what: str,
+    single_keys: tuple[str, ...] = (),
+) -> Iterator[tuple[str, int, Any]]:
+    """``(member, index, item)`` for the items of list-shaped label files, streamed (bounded memory).
+
+    Each item is a label unit. A member cut off or broken mid-way keeps the items before the defect
+    and counts as one more invalid unit (``bad_json`` naming the offset); a member without the list
+    is one invalid unit (``schema``), unless its top-level object has all of ``single_keys`` (a file
+    holding one item). A declared ``numberOfItems`` that differs is reported.
+    """
+    for member, stream in iter_member_streams(archive, (".json",)):
+        items = ListItems(stream, list_keys)
+        try:
+            for index, item in enumerate(items):
+                stats.labels_seen += 1
+                yield member.name, index, item
+        except (JsonStreamError, RecursionError) as error:
+            stats.labels_seen += 1
+            _bad_json(stats, archive_rel, member.name, error)
+            continue
+        if items.list_key is None and single_keys and all(k in items.header for k in single_keys):
+            stats.labels_seen += 1
+            yield member.name, 0, items.header
+            continue
+        if items.list_key is None or items.list_value is not None:
+            stats.labels_seen += 1
+            field = items.list_key or "|".join(list_keys)
+            stats.add(
+                Problem("schema", archive_rel, member.name, field, f"expected a list of {what}"), invalid_label=True
+            )
+            continue
+        declared = items.header.get("numberOfItems")
+        if isinstance(declared, int) and declared != items.count:
+            stats.add(
+                Problem(
+                    "count_mismatch",
+                    archive_rel,
+                    member.name,
+                    "numberOfItems",
+                    f"declares {declared} items, holds {items.count}",
+                ),
+                invalid_label=False,
+            )
+
+
+def finish_record(
+    record: dict[str, Any], record_id: str, archive_rel: str, member: str, stats: ReadStats
+) -> dict[str, Any]:
+    """Add provenance; report a label whose source file is missing (the record is kept)."""
+    if record.get("source_file") is None:
+        stats.add(
+            Problem("missing_source", archive_rel, member, None, "no source file for this label", record_id),
+            invalid_label=False,
+        )
+    record["label_archive"] = archive_rel
+    record["label_member"] = member
+    return record
+
+
+class SourceFiles:
+    """The source files of a split, joined to labels by stem, read lazily (archives opened once)."""
+
+    def __init__(self, archive: Path, archive_rel: str, sources: dict[str, str]) -> None:
+        self._root = dataset_root(archive, archive_rel)
+        self._sources = sources
+        self._open: dict[str, OpenArchive] = {}
+
+    def ref(self, key: str) -> str | None:
+        """``"archive!member"`` of the source file with stem ``key``, or ``None``."""
+        return self._sources.get(key)
+
+    def read(self, ref: str) -> bytes:
+        """Bytes of ``"archive!member"``; :class:`BadInput` naming both when unreadable."""
+        archive, _, member = ref.partition("!")
+        if archive not in self._open:
+            self._open[archive] = OpenArchive(self._root / archive)
+        return self._open[archive].read(member)
+
+    def fetch(
+        self, key: str, stats: ReadStats, archive_rel: str, member: str, record_id: str
+    ) -> tuple[str | None, bytes | None]:
+        """``(ref, bytes)`` of the source with stem ``key``; an unreadable one is a problem, bytes ``None``."""
+        ref = self.ref(key)
+        if ref is None:
+            return None, None
+        try:
+            return ref, self.read(ref)
+        except BadInput as error:
+            stats.add(
+                Problem("source_unreadable", archive_rel, member, None, str(error), record_id), invalid_label=False
+            )
+            return ref, None
+
+    def close(self) -> None:
+        for opened in self._open.values():
+            opened.close()
+        self._open.clear()
+
+    def __enter__(self) -> SourceFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,133 @@
+"""Images and audio inside records: decoded once to prove they are what the label says.
+
+Images are stored like Hugging Face's ``Image`` feature, ``{bytes, path}``; each is decoded once
+with Pillow to check it is a real image and of the size the label states. Boxes are kept as
+``[x, y, width, height]`` in pixels whatever the label's own convention.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass
+from typing import Any
+
+from ingest.problems import Problem, ReadStats
+
+__all__ = [
+    "BOX_TOLERANCE",
+    "AudioInfo",
+    "BoxStats",
+    "ImageInfo",
+    "box_stats",
+    "check_image",
+    "inspect_audio",
+    "inspect_image",
+    "media",
+]
+
+BOX_TOLERANCE = 0.5
+"""Pixels a box or polygon may stick out of the image (rounding of annotation tools)."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Decode the image fully (Pillow); ``ValueError`` when it is not a readable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            return ImageInfo((image.format or "unknown").lower(), image.width, image.height)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValueError(f"not a readable image ({error})") from None
+
+
+def media(data: bytes | None, path: str | None) -> dict[str, Any] | None:
+    """The ``{bytes, path}`` struct of an image or audio file (``None`` when there is no file)."""
+    if data is None:
+        return None
+    return {"bytes": data, "path": path}
+
+
+def check_image(
+    data: bytes | None,
+    width: int | None,
+    height: int | None,
+    where: tuple[str, str, str],
+    fields: tuple[str, str],
+    record_id: str,
+    stats: ReadStats,
+) -> tuple[str | None, bool | None]:
+    """``(format, valid)`` of a source image against the stated size; a mismatch or an unreadable
+    image is a problem naming the source archive/member and the label field."""
+    if data is None:
+        return None, None
+    archive_rel, member, source = where
+    try:
+        info = inspect_image(data)
+    except ValueError as error:
+        stats.add(Problem("image", archive_rel, member, None, f"{source}: {error}", record_id), invalid_label=False)
+        return None, False
+    for field, stated, actual in ((fields[0], width, info.width), (fields[1], height, info.height)):
+        if stated is not None and stated != actual:
+            message = f"{source}: label says {stated}, image is {actual} pixels"
+            stats.add(Problem("image_size", archive_rel, member, field, message, record_id), invalid_label=False)
+            return info.format, False
+    return info.format, True
+
+
+@dataclass(frozen=True)
+class BoxStats:
+    boxes_outside: int
+    polygons_outside: int
+    invalid_boxes: int
+
+
+def _outside(x: float, y: float, width: int, height: int) -> bool:
+    t = BOX_TOLERANCE
+    return x < -t or y < -t or x > width + t or y > height + t
+
+
+def box_stats(boxes: list[list[float]], polygons: list[list[float]], width: int | None, height: int | None) -> BoxStats:
+    """Boxes ``[x, y, w, h]`` and flat polygons ``[x1, y1, x2, y2, ...]`` against the image size."""
+    invalid = sum(1 for b in boxes if len(b) != 4 or b[2] <= 0 or b[3] <= 0)
+    if width is None or height is None:
+        return BoxStats(0, 0, invalid)
+    outside = sum(
+        1
+        for b in boxes
+        if len(b) == 4 and (_outside(b[0], b[1], width, height) or _outside(b[0] + b[2], b[1] + b[3], width, height))
+    )
+    poly_out = sum(1 for p in polygons if any(_outside(p[i], p[i + 1], width, height) for i in range(0, len(p) - 1, 2)))
+    return BoxStats(outside, poly_out, invalid)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    format: str
+    sample_rate: int
+    channels: int
+    bit_depth: int
+    duration: float
+
+
+def inspect_audio(data: bytes, name: str, pcm_rate: int = 16_000) -> AudioInfo:
+    """WAV headers are read; headerless PCM is 16-bit mono at ``pcm_rate`` (KsponSpeech's convention).
+    ``ValueError`` when the file is not readable audio."""
+    if name.lower().endswith(".wav") or data[:4] == b"RIFF":
+        try:
+            with wave.open(io.BytesIO(data)) as wav:
+                frames, rate = wav.getnframes(), wav.getframerate()
+                return AudioInfo("wav", rate, wav.getnchannels(), wav.getsampwidth() * 8, frames / rate)
+        except (wave.Error, EOFError, ZeroDivisionError) as error:
+            raise ValueError(f"not a readable WAV file ({error})") from None
+    if len(data) % 2:
+        raise ValueError("16-bit PCM must have an even number of bytes")
+    return AudioInfo("pcm", pcm_rate, 1, 16, len(data) / 2 / pcm_rate)

@@ -1,0 +1,290 @@
+"""Korean personal-data detectors (개인정보 탐지): findings carry where and what kind, never the value.
+
+Rules, in priority order (an earlier rule wins where spans overlap):
+
+========================  ======================================================================
+``email``                 a strict address regex (ASCII local part, dotted domain, 2-24 letter TLD)
+``rrn``                   주민등록번호 ``YYMMDD[-\\s]?GNNNNNN`` with G 1-4 and a real birth date for
+                          the century G gives. The check digit is an *attribute* only: numbers
+                          issued or changed since October 2020 have random trailing digits.
+``foreigner_rn``          외국인등록번호: the same shape with G 5-8
+``card_number``           13-19 digits (plain, or 4-4-4-x / 4-6-5 groups) passing ``stdnum.luhn``,
+                          not starting with 0 (phone numbers do)
+``business_rn``           사업자등록번호 ``NNN-NN-NNNNN`` (or 10 plain digits right after the word
+                          사업자) that ``stdnum.kr.brn`` accepts; the check digit is an attribute
+``mobile_phone``          ``phonenumbers.PhoneNumberMatcher(text, "KR")``: type MOBILE (01X)
+``landline_phone``        the same matcher: FIXED_LINE (02, 0XX), VOIP (070), PERSONAL_NUMBER (050X)
+========================  ======================================================================
+
+:func:`scan` returns :class:`Finding` objects (rule, span, checksum, confidence); :func:`mask`
+replaces every finding with an AI Hub-style token (``#@주민번호#``) and counts what it replaced;
+:func:`masked_example` renders a finding for reports with most digits hidden (``900101-1******``).
+Nothing in this module logs, and no object it returns holds a found value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+import phonenumbers
+import stdnum
+from phonenumbers import PhoneNumberMatcher, PhoneNumberType
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.kr import brn as stdnum_brn
+from stdnum.kr import rrn as stdnum_rrn
+
+__all__ = [
+    "DETECTOR_VERSION",
+    "RULES",
+    "Finding",
+    "Rule",
+    "mask",
+    "masked_example",
+    "might_contain_pii",
+    "redact",
+    "rule",
+    "scan",
+]
+
+_RULESET = "1"
+
+DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
+"""Names the rule set and the libraries behind it; reports and the catalog record it."""
+
+Confidence = Literal["high", "medium"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of personal data: its id, Korean/English names and the masking token."""
+
+    id: str
+    name_ko: str
+    name_en: str
+    token: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("rrn", "주민등록번호", "Resident registration number", "#@주민번호#"),
+    Rule("foreigner_rn", "외국인등록번호", "Foreigner registration number", "#@외국인번호#"),
+    Rule("mobile_phone", "휴대전화번호", "Mobile phone number", "#@전화번호#"),
+    Rule("landline_phone", "유선·인터넷 전화번호", "Landline or VoIP phone number", "#@전화번호#"),
+    Rule("email", "이메일 주소", "Email address", "#@이메일#"),
+    Rule("card_number", "카드번호", "Payment card number", "#@카드번호#"),
+    Rule("business_rn", "사업자등록번호", "Business registration number", "#@사업자번호#"),
+)
+_BY_ID = {r.id: r for r in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The :class:`Rule` with this id (``KeyError`` for an unknown one)."""
+    return _BY_ID[rule_id]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of personal data in a text: rule and span only (the value is never kept)."""
+
+    rule: str
+    start: int
+    end: int
+    confidence: Confidence
+    checksum_valid: bool | None = None  # None: the rule has no check digit
+
+
+# -- patterns --------------------------------------------------------------------------------------
+
+_MIN_DIGITS = 9  # the shortest number any digit rule finds: a Seoul landline, 02-123-4567
+_DIGIT_RUN = re.compile(rf"\d(?:\D{{0,4}}\d){{{_MIN_DIGITS - 1}}}")  # 9 digits, at most 4 other chars apart
+_SEP = r"[-‐‑–—]"  # ASCII hyphen and the Unicode dashes people paste
+_RRN = re.compile(rf"(?<!\d)(\d{{6}})(?:[ \t]*{_SEP}[ \t]*|[ \t]{{1,3}})?([1-8]\d{{6}})(?!\d)")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
+_CARD = re.compile(
+    r"(?<![\d-])(?:"
+    r"\d{4}(?P<s>[ -])\d{4}(?P=s)\d{4}(?P=s)\d{1,7}"  # 4-4-4-x (13-19 digits)
+    r"|\d{4}(?P<t>[ -])\d{6}(?P=t)\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
+    r"|\d{13,19}"
+    r")(?![\d-])"
+)
+_BRN = re.compile(r"(?<![\d-])\d{3}[ ]?-[ ]?\d{2}[ ]?-[ ]?\d{5}(?![\d-])")
+_BRN_PLAIN = re.compile(r"(?<!\d)\d{10}(?!\d)")
+_BRN_CONTEXT = re.compile(r"사업자|business", re.IGNORECASE)
+_BRN_CONTEXT_CHARS = 20
+_BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+_PHONE_RULES: dict[int, str] = {
+    PhoneNumberType.MOBILE: "mobile_phone",
+    PhoneNumberType.FIXED_LINE: "landline_phone",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline_phone",
+    PhoneNumberType.VOIP: "landline_phone",
+    PhoneNumberType.PERSONAL_NUMBER: "landline_phone",
+}
+"""Number types that reach a person; UAN (15XX-XXXX company numbers) and toll-free are not personal."""
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def might_contain_pii(text: str) -> bool:
+    """Cheap pre-check: email needs an ``@``, every other rule 9 or more digits close together."""
+    return "@" in text or (len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None)
+
+
+# -- detectors -------------------------------------------------------------------------------------
+
+
+def _birth_date_valid(number: str) -> bool:
+    try:
+        stdnum_rrn.get_birth_date(number)
+    except ValidationError:
+        return False
+    return True
+
+
+def _registration_numbers(text: str) -> list[Finding]:
+    found = []
+    for match in _RRN.finditer(text):
+        number = match.group(1) + match.group(2)
+        if not _birth_date_valid(number):
+            continue
+        kind = "rrn" if number[6] in "1234" else "foreigner_rn"
+        checksum = number[-1] == stdnum_rrn.calc_check_digit(number[:-1])
+        found.append(Finding(kind, match.start(), match.end(), "high", checksum))
+    return found
+
+
+def _emails(text: str) -> list[Finding]:
+    return [Finding("email", m.start(), m.end(), "high") for m in _EMAIL.finditer(text)]
+
+
+def _cards(text: str) -> list[Finding]:
+    found = []
+    for match in _CARD.finditer(text):
+        number = _digits(match.group(0))
+        if 13 <= len(number) <= 19 and number[0] != "0" and luhn.is_valid(number):
+            found.append(Finding("card_number", match.start(), match.end(), "high", True))
+    return found
+
+
+def _brn_checksum(number: str) -> bool:
+    total = sum(w * int(d) for w, d in zip(_BRN_WEIGHTS, number, strict=False))
+    total += int(number[8]) * 5 // 10
+    return (10 - total % 10) % 10 == int(number[9])
+
+
+def _business_numbers(text: str) -> list[Finding]:
+    found = []
+    for match in _BRN.finditer(text):
+        number = _digits(match.group(0))
+        if stdnum_brn.is_valid(number):
+            checksum = _brn_checksum(number)
+            found.append(Finding("business_rn", match.start(), match.end(), "high" if checksum else "medium", checksum))
+    for match in _BRN_PLAIN.finditer(text):
+        before = text[max(0, match.start() - _BRN_CONTEXT_CHARS) : match.start()]
+        number = match.group(0)
+        if _BRN_CONTEXT.search(before) and stdnum_brn.is_valid(number) and _brn_checksum(number):
+            found.append(Finding("business_rn", match.start(), match.end(), "medium", True))
+    return found
+
+
+def _phones(text: str) -> list[Finding]:
+    found = []
+    for match in PhoneNumberMatcher(text, "KR"):
+        kind = _PHONE_RULES.get(phonenumbers.number_type(match.number))
+        if kind is not None:
+            found.append(Finding(kind, match.start, match.end, "high"))
+    return found
+
+
+_DETECTORS = (_emails, _registration_numbers, _cards, _business_numbers, _phones)
+
+
+def scan(text: str) -> list[Finding]:
+    """Every finding in ``text``, in text order, without overlaps (earlier detectors win)."""
+    if not text or not might_contain_pii(text):
+        return []
+    taken: list[Finding] = []
+    for detect in _DETECTORS:
+        for finding in detect(text):
+            if all(finding.end <= t.start or finding.start >= t.end for t in taken):
+                taken.append(finding)
+    return sorted(taken, key=lambda f: f.start)
+
+
+def redact(text: str | None) -> str | None:
+    """``text`` with every finding replaced by its token (for ids, names and paths shown in reports)."""
+    return None if text is None else mask(text)[0]
+
+
+def mask(text: str) -> tuple[str, Counter[str]]:
+    """``text`` with every finding replaced by its rule's token, and the count per rule."""
+    findings = scan(text)
+    counts: Counter[str] = Counter(f.rule for f in findings)
+    if not findings:
+        return text, counts
+    parts = []
+    position = 0
+    for finding in findings:
+        parts.append(text[position : finding.start])
+        parts.append(_BY_ID[finding.rule].token)
+        position = finding.end
+    parts.append(text[position:])
+    return "".join(parts), counts
+
+
+# -- report examples -------------------------------------------------------------------------------
+
+
+def _keep_digits(value: str, keep: int) -> str:
+    """Keep the first ``keep`` digits and every separator; every other digit becomes ``*``."""
+    out = []
+    seen = 0
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= keep else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _phone_prefix_digits(value: str) -> int:
+    """Digits of the trunk prefix and area/mobile code (``010``, ``02``, ``031``, ``+82 10``)."""
+    try:
+        number = phonenumbers.parse(value, "KR")
+    except phonenumbers.NumberParseException:
+        return 2
+    ndc = phonenumbers.length_of_national_destination_code(number)
+    lead = len(str(number.country_code)) if value.lstrip().startswith("+") else 1
+    return lead + max(ndc, 1)
+
+
+def _mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    labels = domain.split(".")
+    hidden = ".".join("*" * len(label) for label in labels[:-1])
+    return f"{local[:1]}{'*' * (len(local) - 1)}@{hidden}.{labels[-1]}"
+
+
+def masked_example(text: str, finding: Finding) -> str:
+    """The finding as a report may show it: ``900101-1******``, ``010-****-****``, ``a***@*****.com``."""
+    value = text[finding.start : finding.end]
+    if finding.rule in ("rrn", "foreigner_rn"):
+        return _keep_digits(value, 7)
+    if finding.rule in ("mobile_phone", "landline_phone"):
+        return _keep_digits(value, _phone_prefix_digits(value))
+    if finding.rule == "email":
+        return _mask_email(value)
+    if finding.rule == "card_number":
+        return _keep_digits(value, 4)
+    if finding.rule == "business_rn":
+        return _keep_digits(value, 3)
+    return "*" * len(value)

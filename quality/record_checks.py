@@ -1,0 +1,212 @@
+"""Per-record checks done while a label archive is read: personal data and a content hash.
+
+:class:`RecordChecker` wraps a reader's record iterator (``kdata.pipeline.extract_unit``). For
+each record it walks every string leaf (nested lists and structs too, skipping the provenance
+columns and binary values), runs :func:`quality.pii.scan`, masks in ``mask`` mode, and sets two
+check columns: ``pii_hits`` (findings left in the record: 0 after masking) and ``content_sha256``
+(sha256 of the content columns, after masking). What it found is tallied per rule with masked
+examples and locations (record id, archive, member, field path): never a raw value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from quality import pii
+from schemas.manifest import PiiPolicy
+from schemas.records import PROVENANCE_COLUMNS, QUALITY_COLUMNS, RecordSchema
+
+__all__ = [
+    "MAX_EXAMPLES",
+    "MAX_LOCATIONS",
+    "PiiTally",
+    "RecordChecker",
+    "content_sha256",
+    "merge_tallies",
+    "redact_problem",
+]
+
+MAX_EXAMPLES = 5
+"""Masked examples kept per rule."""
+
+MAX_LOCATIONS = 20
+"""Locations (record, archive, member, field) kept per rule."""
+
+_SKIP = frozenset(PROVENANCE_COLUMNS) | {c.name for c in QUALITY_COLUMNS}
+
+_Path = tuple[Any, str | int]
+"""Where a value sits, built cheaply while walking: ``((None, "utterances"), 3), "utterance")``."""
+
+
+def _path_text(path: _Path) -> str:
+    """``utterances[3].utterance`` (only formatted for values that hold personal data)."""
+    parent, key = path
+    if parent is None:
+        return str(key)
+    prefix = _path_text(parent)
+    return f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    return str(value)
+
+
+def content_sha256(record: dict[str, Any], columns: list[str]) -> str:
+    """sha256 of the canonical JSON of ``columns`` (sorted keys; bytes by their own sha256)."""
+    payload = {name: record.get(name) for name in columns}
+    data = orjson.dumps(payload, default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class _RuleTally:
+    found: int = 0
+    masked: int = 0
+    records: int = 0
+    examples: list[str] = field(default_factory=list)
+    locations: list[dict[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class PiiTally:
+    """Personal data found in one unit (or merged over units), per rule; values masked."""
+
+    policy: PiiPolicy
+    records_scanned: int = 0
+    records_with_pii: int = 0
+    rules: dict[str, _RuleTally] = field(default_factory=lambda: {r.id: _RuleTally() for r in pii.RULES})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "detector_version": pii.DETECTOR_VERSION,
+            "records_scanned": self.records_scanned,
+            "records_with_pii": self.records_with_pii,
+            "rules": {
+                rule_id: {
+                    "found": t.found,
+                    "masked": t.masked,
+                    "records": t.records,
+                    "examples": list(t.examples),
+                    "locations": list(t.locations),
+                }
+                for rule_id, t in self.rules.items()
+            },
+        }
+
+
+def redact_problem(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem dict with personal data masked in every text (record id, member, field, message)."""
+    return {k: pii.redact(v) if isinstance(v, str) else v for k, v in problem.items()}
+
+
+def merge_tallies(policy: PiiPolicy, parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
+    """Merge the ``to_dict()`` tallies of several units (order kept, lists capped)."""
+    total = PiiTally(policy)
+    for part in parts:
+        if not part:
+            continue
+        total.records_scanned += int(part.get("records_scanned", 0))
+        total.records_with_pii += int(part.get("records_with_pii", 0))
+        for rule_id, data in part.get("rules", {}).items():
+            tally = total.rules.setdefault(rule_id, _RuleTally())
+            tally.found += int(data["found"])
+            tally.masked += int(data["masked"])
+            tally.records += int(data["records"])
+            for example in data["examples"]:
+                if example not in tally.examples and len(tally.examples) < MAX_EXAMPLES:
+                    tally.examples.append(example)
+            tally.locations.extend(data["locations"][: MAX_LOCATIONS - len(tally.locations)])
+    return total.to_dict()
+
+
+class RecordChecker:
+    """Scans (and in ``mask`` mode masks) records, sets their check columns, tallies findings."""
+
+    def __init__(self, schema: RecordSchema, policy: PiiPolicy) -> None:
+        self.schema = schema
+        self.policy = policy
+        self.tally = PiiTally(policy)
+        self._content = schema.content_column_names()
+
+    def wrap(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The records, checked one by one (lazily: memory holds one record)."""
+        for record in records:
+            yield self.check(record)
+
+    def check(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Scan, mask if asked, set ``pii_hits`` and ``content_sha256``; returns the record."""
+        per_rule: dict[str, int] = {}
+        left = 0
+        for name in list(record):
+            if name in _SKIP:
+                continue
+            value, hits = self._walk(record[name], (None, name), record, per_rule)
+            record[name] = value
+            left += hits
+        self.tally.records_scanned += 1
+        if per_rule:
+            self.tally.records_with_pii += 1
+            for rule_id in per_rule:
+                self.tally.rules[rule_id].records += 1
+        record["pii_hits"] = left
+        record["content_sha256"] = content_sha256(record, self._content)
+        return record
+
+    def _walk(self, value: Any, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[Any, int]:
+        """(value, findings left) for one value; lists and dicts are walked in place."""
+        if isinstance(value, str):
+            if not pii.might_contain_pii(value):
+                return value, 0
+            return self._text(value, path, record, per_rule)
+        left = 0
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str | list | dict):
+                    value[index], hits = self._walk(item, (path, index), record, per_rule)
+                    left += hits
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str | list | dict):
+                    value[key], hits = self._walk(item, (path, key), record, per_rule)
+                    left += hits
+        return value, left
+
+    def _text(self, text: str, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[str, int]:
+        findings = pii.scan(text)
+        if not findings:
+            return text, 0
+        for finding in findings:
+            per_rule[finding.rule] = per_rule.get(finding.rule, 0) + 1
+            self._note(finding, text, path, record)
+        if self.policy != "mask":
+            return text, len(findings)
+        masked, counts = pii.mask(text)
+        for rule_id, count in counts.items():
+            self.tally.rules[rule_id].masked += count
+        return masked, len(pii.scan(masked))  # a token never matches a rule: 0, checked
+
+    def _note(self, finding: pii.Finding, text: str, path: _Path, record: dict[str, Any]) -> None:
+        tally = self.tally.rules[finding.rule]
+        tally.found += 1
+        example = pii.masked_example(text, finding)
+        if example not in tally.examples and len(tally.examples) < MAX_EXAMPLES:
+            tally.examples.append(example)
+        if len(tally.locations) < MAX_LOCATIONS:
+            record_id = record.get(self.schema.id_column)
+            tally.locations.append(
+                {
+                    # an id or a file name may be what holds the data: then it is shown masked
+                    "record_id": pii.redact(record_id) if isinstance(record_id, str) else None,
+                    "archive": pii.redact(record.get("label_archive")),
+                    "member": pii.redact(record.get("label_member")),
+                    "field": _path_text(path),
+                }
+            )

@@ -1,0 +1,32 @@
+"""Clinical note suite (헬스케어 임상기록): a note text for every label, KCD/ICD-10 shaped codes."""
+
+from __future__ import annotations
+
+from quality.gx_runner import ExpectationSpec
+from quality.suites._specs import VALID, between, id_specs, schema_valid, source_present, zero
+
+__all__ = ["specs"]
+
+
+def specs(*, syntactic_target: float) -> list[ExpectationSpec]:
+    return [
+        schema_valid(syntactic_target),
+        *id_specs("note_id", "기록", "note"),
+        between("note_text_present", "text_length", 1, None, ("기록 본문 존재", "Every note has text")),
+        zero(
+            "diagnosis_codes_valid",
+            "invalid_codes",
+            "진단코드 형식 (KCD/ICD-10)",
+            "Diagnosis codes are KCD/ICD-10 codes",
+        ),
+        between(
+            "patient_age_range",
+            "patient_age",
+            0,
+            120,
+            ("나이 범위 0–120", "Patient age within 0–120"),
+            VALID,
+            "warning",
+        ),
+        source_present(),
+    ]

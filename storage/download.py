@@ -1,0 +1,628 @@
+"""Split and selective downloads (분할·선택 제공) that never hand a user a broken file.
+
+Three modes, all behind the licence check (:func:`catalog.access.check_download`) and all written to
+the audit log (who, what, when, bytes):
+
+- **whole chunks** (default): the chunks of a version, optionally one split and a chunk range, land as
+  ``<out>/<dataset>/<version>/<split>/<chunk>.parquet`` beside the version's ``manifest.json``. Each
+  file is written as ``*.part``, resumed from its current length (an HTTP Range request on S3) when a
+  previous download was interrupted, and only renamed once size, sha256 and Parquet footer match the
+  manifest. An existing file that does not match is fetched again.
+- **selective** (``columns`` and/or ``where``): DuckDB reads the published Parquet (httpfs on S3) with the
+  projection and filter pushed down, so only the needed columns and row groups travel; the subset is
+  written as ``<out>/<dataset>/<version>/subset-<hash>/<split>.parquet`` with a ``selection.json`` saying
+  what was selected from which version. ``where`` must be one expression: no ``;``, no subqueries, no
+  file-reading functions, and it runs in a DuckDB connection that may open only the chosen chunks.
+- **URLs** (``urls``): time-limited presigned GET URLs on S3, file paths on a local store. URLs carry a
+  signature: they are returned to the caller and never logged, audited or stored.
+
+Readers trust only the version manifest in the store; its content hash must equal the catalog's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from ingest.chunks import PARQUET_OPTIONS, sha256_file
+from kdata.config import Settings
+from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
+from storage.base import ObjectStore, open_store
+from storage.publish import MANIFEST_NAME, version_prefix
+
+__all__ = [
+    "DownloadRequest",
+    "download",
+    "parse_chunk_range",
+    "select_chunks",
+    "validate_columns",
+    "validate_where",
+]
+
+_SUBSET_TABLE = "__kdata_subset"
+_DENIED_FUNCTIONS = (
+    "read_",
+    "glob",
+    "query",
+    "parquet_",
+    "sniff_",
+    "current_setting",
+    "getenv",
+    "duckdb_",
+    "pragma_",
+    "which_secret",
+    "iceberg_",
+    "delta_",
+    "http",
+    "json_serialize",
+    "load",
+    "install",
+)
+_RESUME_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    """What a user asked for (``kdata download`` options)."""
+
+    dataset_id: str
+    out: Path
+    version: str | None = None
+    split: str | None = None
+    chunks: str | None = None
+    columns: list[str] | None = None
+    where: str | None = None
+    urls: bool = False
+    expires: int = 3600
+
+    @property
+    def selective(self) -> bool:
+        return bool(self.columns) or self.where is not None
+
+
+@dataclass
+class _Stats:
+    transferred: int = 0
+    skipped: int = 0
+    resumed: int = 0
+    refetched: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+# -- request validation ----------------------------------------------------------------------------
+
+
+def parse_chunk_range(text: str) -> tuple[int, int]:
+    """``"3"`` → (3, 3); ``"2-5"`` → (2, 5): chunk numbers within the split, 0-based, inclusive."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not match:
+        raise BadInput(f"--chunks {text!r}: expected A-B or A (chunk numbers within the split, from 0)")
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) is not None else first
+    if last < first:
+        raise BadInput(f"--chunks {text!r}: the range is empty ({last} < {first})")
+    return first, last
+
+
+def select_chunks(manifest: dict[str, Any], split: str | None, chunk_range: str | None) -> list[dict[str, Any]]:
+    """The manifest's chunks of ``split`` (all splits when ``None``), restricted to ``chunk_range``."""
+    splits = sorted(manifest["splits"])
+    if split is not None and split not in manifest["splits"]:
+        raise BadInput(f"--split {split!r}: version {manifest['version']} has splits {', '.join(splits)}")
+    if chunk_range is not None and split is None:
+        raise BadInput("--chunks needs --split: chunk numbers count within one split")
+    chunks = sorted((c for c in manifest["chunks"] if split in (None, c["split"])), key=lambda c: c["key"])
+    if chunk_range is None:
+        return chunks
+    first, last = parse_chunk_range(chunk_range)
+    if last >= len(chunks):
+        raise BadInput(f"--chunks {chunk_range}: split {split!r} has chunks 0-{len(chunks) - 1}")
+    return chunks[first : last + 1]
+
+
+def _ast_problem(node: Any) -> str | None:
+    """Why a parsed ``--where`` expression is refused, walking DuckDB's serialized syntax tree."""
+    if isinstance(node, list):
+        return next((p for p in map(_ast_problem, node) if p), None)
+    if not isinstance(node, dict):
+        return None
+    if node.get("class") == "SUBQUERY" or node.get("type") in ("SUBQUERY", "TABLE_FUNCTION"):
+        return "subqueries are not allowed (하위 질의 불가)"
+    if node.get("class") == "FUNCTION":
+        name = str(node.get("function_name", "")).lower()
+        if name.startswith(_DENIED_FUNCTIONS):
+            return f"function {name}() is not allowed (파일·설정 접근 함수 불가)"
+    return next((p for p in map(_ast_problem, node.values()) if p), None)
+
+
+def _select_shape_ok(statement: dict[str, Any]) -> bool:
+    node = statement.get("node", {})
+    source = node.get("from_table") or {}
+    return bool(
+        node.get("type") == "SELECT_NODE"
+        and source.get("type") == "BASE_TABLE"
+        and source.get("table_name") == _SUBSET_TABLE
+        and not node.get("modifiers")
+        and not node.get("cte_map", {}).get("map")
+        and not node.get("group_expressions")
+        and node.get("having") is None
+        and node.get("qualify") is None
+        and node.get("sample") is None
+        and [e.get("class") for e in node.get("select_list", [])] == ["STAR"]
+        and node.get("where_clause") is not None
+    )
+
+
+def validate_where(expr: str) -> str:
+    """Accept one SQL expression (``dialogue_id < 'KSNS_00000100' AND topic = '여행'``), refuse the rest."""
+    text = expr.strip()
+    if not text:
+        raise BadInput("--where: empty expression")
+    if ";" in text:
+        raise BadInput("--where: one expression only, ';' is not allowed (식 하나만 허용)")
+    con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    try:
+        row = con.execute("SELECT json_serialize_sql(?)", [f"SELECT * FROM {_SUBSET_TABLE} WHERE {text}"]).fetchone()
+    finally:
+        con.close()
+    parsed: dict[str, Any] = json.loads(row[0]) if row else {"error": True, "error_message": "no result"}
+    if parsed.get("error"):
+        raise BadInput(f"--where {text!r}: not a valid SQL expression: {parsed.get('error_message', '')}")
+    statements: list[dict[str, Any]] = parsed.get("statements", [])
+    if len(statements) != 1 or not _select_shape_ok(statements[0]):
+        raise BadInput(f"--where {text!r}: must be a single filter expression, not a query (식만 허용)")
+    problem = _ast_problem(statements[0]["node"]["where_clause"])
+    if problem:
+        raise BadInput(f"--where {text!r}: {problem}")
+    return text
+
+
+def validate_columns(columns: list[str], available: list[str]) -> list[str]:
+    """The requested columns, in order, each present in the data; :class:`BadInput` names the unknown one."""
+    chosen: list[str] = []
+    for name in (c.strip() for c in columns):
+        if not name:
+            continue
+        if name not in available:
+            raise BadInput(f"--columns: unknown column {name!r}; the data has {', '.join(available)}")
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise BadInput("--columns: no column named")
+    return chosen
+
+
+# -- catalog side ----------------------------------------------------------------------------------
+
+
+def _resolve_version(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None) -> tuple[str, str]:
+    """The requested (or latest) published version and its content hash, from the catalog."""
+    if version is None:
+        row = con.execute("SELECT latest_version FROM datasets WHERE id = ?", [dataset_id]).fetchone()
+        if row is None or row[0] is None:
+            raise BadInput(f"{dataset_id}: no published version")
+        version = str(row[0])
+    found = con.execute(
+        "SELECT content_sha256 FROM versions WHERE dataset_id = ? AND version = ? AND status = 'published'",
+        [dataset_id, version],
+    ).fetchone()
+    if found is None:
+        known = [
+            r[0] for r in con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
+        ]
+        raise BadInput(f"{dataset_id}: no published version {version!r} (published: {', '.join(sorted(known))})")
+    return version, str(found[0])
+
+
+def _audit(settings: Settings, dataset_id: str, version: str | None, detail: dict[str, Any]) -> None:
+    from catalog.db import connect
+    from catalog.register import audit
+
+    with connect(settings) as con:
+        audit(con, settings.user, "download", dataset_id, version, detail)
+
+
+# -- whole chunks ----------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def _intact(path: Path, chunk: dict[str, Any]) -> bool:
+    if not path.is_file() or path.stat().st_size != chunk["bytes"] or sha256_file(path) != chunk["sha256"]:
+        return False
+    try:
+        return int(pq.read_metadata(path).num_rows) == int(chunk["rows"])
+    except (pa.ArrowException, OSError):
+        return False
+
+
+def _stream_to(store: ObjectStore, key: str, part: Path, size: int, advance: Callable[[int], None]) -> None:
+    """Append the object's missing bytes to ``part``; on a transient error, resume from where it stopped."""
+    for attempt in range(_RESUME_ATTEMPTS):
+        offset = part.stat().st_size
+        if offset >= size:
+            return
+        try:
+            with part.open("ab") as handle:
+                for block in store.iter_bytes(key, offset):
+                    handle.write(block)
+                    advance(len(block))
+            return
+        except TransientError:
+            if attempt == _RESUME_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+
+
+def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stats: _Stats, progress: _Bar) -> None:
+    """Download one chunk to ``dest`` through ``dest.part`` (resumed), verified before the rename."""
+    part = dest.with_name(dest.name + ".part")
+    if part.exists() and part.stat().st_size > chunk["bytes"]:
+        part.unlink()
+    if part.exists() and part.stat().st_size > 0:
+        stats.resumed += 1
+    for attempt in range(2):
+        part.touch()
+        before = part.stat().st_size
+        _stream_to(store, key, part, chunk["bytes"], progress.advance)
+        stats.transferred += part.stat().st_size - before
+        if _intact(part, chunk):
+            os.replace(part, dest)
+            return
+        part.unlink()  # a resumed file that does not verify: fetch the whole object once more
+        stats.refetched += 1
+        if attempt == 0:
+            progress.grow(chunk["bytes"])
+    raise KDataError(
+        f"{store.uri(key)}: differs from the version manifest (size, sha256 or footer) even after a fresh "
+        "download; the stored copy is damaged — run `kdata fsck`"
+    )
+
+
+class _Bar:
+    """A rich progress bar (bytes, speed, ETA) on stderr; silent when disabled."""
+
+    def __init__(self, progress: Progress | None, description: str, total: int) -> None:
+        self.progress = progress
+        self.task = progress.add_task(description, total=total) if progress else None
+
+    def advance(self, amount: int) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task, amount)
+
+    def grow(self, amount: int) -> None:
+        if self.progress is not None and self.task is not None:
+            total = next(t.total for t in self.progress.tasks if t.id == self.task) or 0
+            self.progress.update(self.task, total=total + amount)
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[Progress | None]:
+    if not show:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=20),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    with progress:
+        yield progress
+
+
+def _whole(
+    store: ObjectStore, raw: bytes, manifest: dict[str, Any], chunks: list[dict[str, Any]], root: Path, show: bool
+) -> dict[str, Any]:
+    stats = _Stats()
+    _write_atomic(root / MANIFEST_NAME, raw)
+    todo = []
+    for chunk in chunks:
+        dest = root / chunk["key"]
+        stats.files.append(str(dest))
+        if _intact(dest, chunk):
+            stats.skipped += 1
+            continue
+        if dest.exists():
+            dest.unlink()  # a corrupted or truncated local copy: fetch it again
+            stats.refetched += 1
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        todo.append((chunk, dest))
+    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
+    remaining = sum(c["bytes"] - _part_size(d, c["bytes"]) for c, d in todo)
+    with _progress(show) as progress:
+        bar = _Bar(progress, f"내려받기 {manifest['dataset_id']} {manifest['version']}", remaining)
+        for chunk, dest in todo:
+            _fetch(store, f"{prefix}/{chunk['key']}", chunk, dest, stats, bar)
+    return {
+        "mode": "chunks",
+        "root": str(root),
+        "manifest": str(root / MANIFEST_NAME),
+        "files": stats.files,
+        "chunks": len(chunks),
+        "bytes": sum(c["bytes"] for c in chunks),
+        "transferred": stats.transferred,
+        "skipped": stats.skipped,
+        "resumed": stats.resumed,
+        "refetched": stats.refetched,
+    }
+
+
+def _part_size(dest: Path, size: int) -> int:
+    part = dest.with_name(dest.name + ".part")
+    current = part.stat().st_size if part.exists() else 0
+    return current if current <= size else 0
+
+
+# -- selective -------------------------------------------------------------------------------------
+
+
+def _source(store: ObjectStore, key: str) -> str:
+    local = store.local_path(key)
+    return str(local) if local is not None else store.uri(key)
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that may open only ``sources`` (httpfs + a scoped secret for S3)."""
+    from catalog.db import extension_directory
+
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "extension_directory": extension_directory(),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    if any(s.startswith("s3://") for s in sources):
+        from storage.s3 import S3Store, enable_duckdb_s3
+
+        enable_duckdb_s3(con, store.root_uri() if isinstance(store, S3Store) else None)
+    con.execute(f"SET allowed_paths = {_sql_list(sources)}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@contextmanager
+def _duckdb_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.PermissionException as error:
+        raise NotAllowed(f"{what}: outside access refused: {error}") from None
+    except (duckdb.IOException, duckdb.HTTPException) as error:
+        raise TransientError(f"{what}: reading the published chunks failed: {error}") from None
+    except duckdb.Error as error:
+        raise BadInput(f"{what}: {error}") from None
+
+
+def _write_batches(reader: pa.RecordBatchReader, dest: Path, row_group_bytes: int) -> dict[str, Any]:
+    """Stream record batches into ``dest`` (row groups of about ``row_group_bytes``), verified, then renamed."""
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    pending: list[pa.RecordBatch] = []
+    pending_bytes = 0
+    with pq.ParquetWriter(part, reader.schema, **PARQUET_OPTIONS) as writer:
+
+        def flush() -> None:
+            nonlocal pending, pending_bytes
+            table = pa.Table.from_batches(pending, schema=reader.schema)
+            writer.write_table(table, row_group_size=max(table.num_rows, 1))
+            pending, pending_bytes = [], 0
+
+        for batch in reader:
+            pending.append(batch)
+            pending_bytes += batch.nbytes
+            rows += batch.num_rows
+            if pending_bytes >= row_group_bytes:
+                flush()
+        if pending:
+            flush()
+    if pq.read_metadata(part).num_rows != rows:
+        raise KDataError(f"{part}: the written subset does not count {rows} rows")
+    os.replace(part, dest)
+    return {"file": dest.name, "rows": rows, "bytes": dest.stat().st_size, "sha256": sha256_file(dest)}
+
+
+def _select(
+    store: ObjectStore,
+    manifest: dict[str, Any],
+    chunks: list[dict[str, Any]],
+    request: DownloadRequest,
+    root: Path,
+    row_group_bytes: int,
+) -> dict[str, Any]:
+    where = validate_where(request.where) if request.where is not None else None
+    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
+    by_split: dict[str, list[dict[str, Any]]] = {}
+    for chunk in chunks:
+        by_split.setdefault(chunk["split"], []).append(chunk)
+    all_sources = [_source(store, f"{prefix}/{c['key']}") for c in chunks]
+    con = _sandbox(store, all_sources)
+    try:
+        with _duckdb_errors("--columns"):
+            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list(all_sources[:1])})").fetchall()
+        columns = validate_columns(request.columns, [r[0] for r in described]) if request.columns else None
+        selection = {
+            "columns": columns,
+            "where": where,
+            "chunks": [c["key"] for c in chunks],
+            "version_content_sha256": manifest["content_sha256"],
+        }
+        digest = hashlib.sha256(json.dumps(selection, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        folder = root / f"subset-{digest[:12]}"
+        projection = ", ".join(_quote(c) for c in columns) if columns else "*"
+        splits = {}
+        for split, split_chunks in sorted(by_split.items()):
+            sources = [_source(store, f"{prefix}/{c['key']}") for c in split_chunks]
+            sql = f"SELECT {projection} FROM read_parquet({_sql_list(sources)}) WHERE {where or 'true'}"
+            with _duckdb_errors(f"--where {where!r}" if where else "selection"):
+                reader = con.execute(sql).fetch_record_batch(8192)
+                written = _write_batches(reader, folder / f"{split}.parquet", row_group_bytes)
+            written["source_chunks"] = [{"key": c["key"], "sha256": c["sha256"]} for c in split_chunks]
+            splits[split] = written
+    finally:
+        con.close()
+    document = {
+        "format": "kdata.selection/1",
+        "dataset_id": manifest["dataset_id"],
+        "version": manifest["version"],
+        "version_content_sha256": manifest["content_sha256"],
+        "columns": columns,
+        "where": where,
+        "splits": splits,
+    }
+    _write_atomic(
+        folder / "selection.json", (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+    )
+    return {
+        "mode": "select",
+        "root": str(folder),
+        "selection": str(folder / "selection.json"),
+        "files": [str(folder / s["file"]) for s in splits.values()],
+        "rows": {name: s["rows"] for name, s in splits.items()},
+        "bytes": sum(s["bytes"] for s in splits.values()),
+        "columns": columns,
+        "where": where,
+    }
+
+
+# -- URLs ------------------------------------------------------------------------------------------
+
+
+def _urls(store: ObjectStore, manifest: dict[str, Any], chunks: list[dict[str, Any]], expires: int) -> dict[str, Any]:
+    from storage.s3 import S3Store
+
+    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
+    items = []
+    for chunk in chunks:
+        key = f"{prefix}/{chunk['key']}"
+        local = store.local_path(key)
+        if isinstance(store, S3Store):
+            url = store.presign(key, expires)
+        elif local is not None:
+            url = str(local)
+        else:  # pragma: no cover - every backend is one of the two
+            raise BadInput(f"{type(store).__name__}: cannot hand out URLs")
+        items.append(
+            {
+                "split": chunk["split"],
+                "key": chunk["key"],
+                "bytes": chunk["bytes"],
+                "sha256": chunk["sha256"],
+                "url": url,
+            }
+        )
+    return {
+        "mode": "urls",
+        "expires_in": expires if isinstance(store, S3Store) else None,
+        "urls": items,
+        "bytes": sum(c["bytes"] for c in chunks),
+    }
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+
+def _check_request(request: DownloadRequest) -> None:
+    if request.urls and request.selective:
+        raise BadInput("--urls hands out whole chunks: it cannot be combined with --columns or --where")
+    if not 1 <= request.expires <= 7 * 24 * 3600:
+        raise BadInput(f"--expires {request.expires}: expected 1 to 604800 seconds (7 days)")
+    if request.where is not None:
+        validate_where(request.where)
+
+
+def _load_manifest(
+    store: ObjectStore, dataset_id: str, version: str, content_sha256: str
+) -> tuple[bytes, dict[str, Any]]:
+    key = f"{version_prefix(dataset_id, version)}/{MANIFEST_NAME}"
+    raw = store.get_bytes(key)
+    if raw is None:
+        raise KDataError(
+            f"{store.uri(key)}: the catalog lists {dataset_id} {version} but the store has no manifest; "
+            "run `kdata fsck`"
+        )
+    manifest: dict[str, Any] = json.loads(raw)
+    if manifest.get("content_sha256") != content_sha256:
+        raise KDataError(f"{store.uri(key)}: the store's manifest does not match the catalog (content_sha256)")
+    return raw, manifest
+
+
+def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str]:
+    """Licence check (refusals are audited too), then the version to serve and its content hash."""
+    from catalog.access import check_download
+    from catalog.db import connect
+
+    with connect(settings, read_only=True) as con:
+        try:
+            check_download(con, request.dataset_id, settings.user)
+        except NotAllowed as refused:
+            reason = str(refused)
+        else:
+            return _resolve_version(con, request.dataset_id, request.version)
+    _audit(settings, request.dataset_id, request.version, {"status": "refused", "reason": reason})
+    raise NotAllowed(reason)
+
+
+def download(settings: Settings, request: DownloadRequest, *, show_progress: bool = True) -> dict[str, Any]:
+    """Check the licence, fetch or select, audit; returns a summary (no signed URLs in the audit)."""
+
+    _check_request(request)
+    version, content_sha256 = _authorise(settings, request)
+    store = open_store(settings.store)
+    raw, manifest = _load_manifest(store, request.dataset_id, version, content_sha256)
+    chunks = select_chunks(manifest, request.split, request.chunks)
+    root = request.out.expanduser().absolute() / request.dataset_id / version
+    detail: dict[str, Any] = {
+        "mode": "urls" if request.urls else "select" if request.selective else "chunks",
+        "split": request.split,
+        "chunks": [c["key"] for c in chunks],
+        "columns": request.columns,
+        "where": request.where,
+    }
+    try:
+        if request.urls:
+            result = _urls(store, manifest, chunks, request.expires)
+            detail.update(bytes=result["bytes"], expires_in=result["expires_in"])
+        elif request.selective:
+            result = _select(store, manifest, chunks, request, root, settings.row_group_bytes)
+            detail.update(bytes=result["bytes"], rows=result["rows"], out=result["root"])
+        else:
+            result = _whole(store, raw, manifest, chunks, root, show_progress)
+            detail.update(bytes=result["bytes"], transferred=result["transferred"], out=result["root"])
+    except KDataError as error:
+        _audit(settings, request.dataset_id, version, {**detail, "status": "failed", "error": str(error)})
+        raise
+    _audit(settings, request.dataset_id, version, {**detail, "status": "ok"})
+    return {"dataset_id": request.dataset_id, "version": version, **result}

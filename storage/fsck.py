@@ -1,0 +1,146 @@
+"""Store maintenance: ``kdata fsck`` finds what crashed publishes left behind, ``kdata gc`` removes it.
+
+What a store can hold besides complete versions:
+
+- **staging** objects ``_staging/<run_id>/...`` of a run that crashed or was abandoned. Always safe to
+  delete: a publish verifies every final object before it writes the manifest, so removing a live
+  run's staging only makes that run fail and retry, never publishes a broken version.
+- **incomplete** versions: chunk objects under ``<dataset>/<version>/`` without ``manifest.json``.
+  Invisible to readers; a rerun of the ingest reuses them (found by key and sha256). ``kdata gc
+  --incomplete`` removes them when every object is older than ``--min-age``.
+- **temporary files** of the local store (``.<name>.<random>.tmp``) left by a killed writer.
+- **damaged** versions: a manifest whose chunks are missing or have another size (or, with
+  ``deep``, another sha256). Never deleted automatically; reported so an operator can republish.
+- **stray** objects inside a complete version that its manifest does not list.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.base import ObjectInfo, ObjectStore
+from storage.publish import MANIFEST_NAME, STAGING
+
+__all__ = ["FsckReport", "fsck", "gc"]
+
+
+@dataclass
+class FsckReport:
+    """What :func:`fsck` found; ``to_dict`` is the ``--json`` document."""
+
+    versions: int = 0
+    staging: dict[str, list[ObjectInfo]] = field(default_factory=dict)
+    incomplete: dict[str, list[ObjectInfo]] = field(default_factory=dict)
+    temp_files: list[ObjectInfo] = field(default_factory=list)
+    damaged: list[dict[str, str]] = field(default_factory=list)
+    stray: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.staging or self.incomplete or self.temp_files or self.damaged or self.stray)
+
+    def to_dict(self) -> dict[str, Any]:
+        def group(items: dict[str, list[ObjectInfo]]) -> dict[str, dict[str, Any]]:
+            return {
+                name: {"objects": len(infos), "bytes": sum(i.size for i in infos), "keys": [i.key for i in infos]}
+                for name, infos in sorted(items.items())
+            }
+
+        return {
+            "clean": self.clean,
+            "versions": self.versions,
+            "staging": group(self.staging),
+            "incomplete_versions": group(self.incomplete),
+            "temp_files": [i.key for i in self.temp_files],
+            "damaged": self.damaged,
+            "stray": self.stray,
+        }
+
+
+def _local_temp_files(store: ObjectStore) -> list[ObjectInfo]:
+    root = store.local_path("")
+    if root is None or not root.is_dir():
+        return []
+    found = []
+    for path in root.rglob(".*.tmp"):
+        stat = path.stat()
+        found.append(ObjectInfo(path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda info: info.key)
+
+
+def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], deep: bool, report: FsckReport) -> None:
+    raw = store.get_bytes(f"{prefix}/{MANIFEST_NAME}")
+    try:
+        manifest = json.loads(raw or b"")
+        chunks = {f"{prefix}/{c['key']}": c for c in manifest["chunks"]}
+    except (ValueError, KeyError, TypeError):
+        report.damaged.append({"version": prefix, "key": MANIFEST_NAME, "problem": "manifest unreadable"})
+        return
+    sizes = {i.key: i.size for i in infos}
+    for key, chunk in sorted(chunks.items()):
+        if key not in sizes:
+            report.damaged.append({"version": prefix, "key": key, "problem": "missing"})
+        elif sizes[key] != chunk["bytes"]:
+            report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk['bytes']}"})
+        elif deep and store.sha256(key) != chunk["sha256"]:
+            report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
+    report.stray += sorted(k for k in sizes if k not in chunks and not k.endswith("/" + MANIFEST_NAME))
+
+
+def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
+    """Check the whole store against the publish protocol (``deep`` also compares sha256)."""
+    report = FsckReport(temp_files=_local_temp_files(store))
+    versions: dict[str, list[ObjectInfo]] = {}
+    for info in store.list_info(""):
+        parts = info.key.split("/")
+        if parts[0] == STAGING and len(parts) > 2:
+            report.staging.setdefault(parts[1], []).append(info)
+        elif len(parts) >= 3:
+            versions.setdefault(f"{parts[0]}/{parts[1]}", []).append(info)
+        else:
+            report.stray.append(info.key)
+    for prefix, infos in sorted(versions.items()):
+        if any(i.key == f"{prefix}/{MANIFEST_NAME}" for i in infos):
+            report.versions += 1
+            _check_version(store, prefix, infos, deep, report)
+        else:
+            report.incomplete[prefix] = infos
+    return report
+
+
+def _delete(store: ObjectStore, infos: Iterable[ObjectInfo]) -> tuple[int, int]:
+    count = size = 0
+    for info in infos:
+        store.delete(info.key)
+        count += 1
+        size += info.size
+    return count, size
+
+
+def gc(
+    store: ObjectStore, *, min_age: float = 3600.0, incomplete: bool = False, now: float | None = None
+) -> dict[str, Any]:
+    """Delete staging leftovers (and, with ``incomplete``, incomplete versions) older than ``min_age`` s."""
+    now = time.time() if now is None else now
+    report = fsck(store)
+    deleted = {"objects": 0, "bytes": 0}
+    kept: list[str] = []
+    groups = list(report.staging.items()) + (list(report.incomplete.items()) if incomplete else [])
+    for name, infos in groups:
+        if all(now - i.modified >= min_age for i in infos):
+            count, size = _delete(store, infos)
+            deleted["objects"] += count
+            deleted["bytes"] += size
+        else:
+            kept.append(name)
+    root = store.local_path("")
+    for info in report.temp_files:
+        if root is not None and now - info.modified >= min_age:
+            (root / info.key).unlink(missing_ok=True)
+            deleted["objects"] += 1
+            deleted["bytes"] += info.size
+    return {**deleted, "kept_recent": sorted(kept), "after": fsck(store).to_dict()}

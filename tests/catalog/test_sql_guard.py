@@ -1,0 +1,112 @@
+"""`kdata sql` stays read-only and inside the store: statements, path traversal, database files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog import synthetic
+from catalog.sql import check_query_text
+from kdata.config import load_settings
+from kdata.errors import NotAllowed
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def catalog(kdata_home: Path) -> Path:
+    parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
+    synthetic.register(load_settings(), synthetic.manifest("sql-guard"), parquet)
+    (kdata_home / "store" / "note.txt").write_text("inside the store\n", encoding="utf-8")
+    (kdata_home / "secret.txt").write_text("outside the store\n", encoding="utf-8")
+    return kdata_home
+
+
+def q(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+@pytest.mark.parametrize(
+    "make_query",
+    [
+        lambda h: f"SELECT * FROM read_text('{q(h / 'store')}/../catalog.duckdb')",
+        lambda h: f"SELECT * FROM read_blob('{q(h / 'store')}/../catalog.duckdb')",
+        lambda h: f"SELECT * FROM read_text('{q(h / 'store')}/../secret.txt')",
+        lambda h: f"SELECT * FROM read_text('{q(h / 'store')}/synthetic/../../secret.txt')",
+        lambda h: f"SELECT size FROM read_blob('{q(h / 'catalog.duckdb')}')",
+        lambda h: f"SELECT size FROM read_blob('{q(h / 'catalog.snapshot.duckdb')}')",
+        lambda h: f"SELECT size FROM read_blob('{q(h / 'catalog.duckdb')}.wal')",
+        lambda h: f"SELECT * FROM read_text('{q(h / 'secret.txt')}')",
+        lambda h: f"SELECT * FROM glob('{q(h)}/*')",
+        lambda h: "PRAGMA enable_profiling",
+        lambda h: "PRAGMA threads=1",
+        lambda h: f"PRAGMA profiling_output='{q(h / 'store' / 'p.txt')}'",
+        lambda h: f"EXPORT DATABASE '{q(h / 'store' / 'export')}'",
+        lambda h: f"IMPORT DATABASE '{q(h / 'store')}'",
+        lambda h: "CALL pragma_version()",
+        lambda h: "CHECKPOINT",
+        lambda h: "SELECT 1; DELETE FROM datasets",
+        lambda h: "SELECT 1; ATTACH ':memory:' AS m",
+        lambda h: "DETACH catalog",
+        lambda h: "USE memory",
+        lambda h: f"COPY (SELECT 1) TO '{q(h / 'store' / 'out.csv')}'",
+        lambda h: "INSERT INTO audit_log (occurred_at, actor, action) VALUES (now(), 'me', 'forged')",
+    ],
+)
+def test_refused_with_exit_4_and_nothing_written(catalog: Path, cli: Callable[..., Any], make_query: Any) -> None:
+    before = sorted(p.name for p in (catalog / "store").iterdir())
+    result = cli("sql", make_query(catalog))
+    assert result.exit_code == 4, result.output
+    assert sorted(p.name for p in (catalog / "store").iterdir()) == before
+    assert "outside the store" not in result.output
+
+
+def test_several_selects_exit_2(catalog: Path, cli: Callable[..., Any]) -> None:
+    result = cli("sql", "SELECT 1; SELECT 2")
+    assert result.exit_code == 2
+    assert "exactly one SQL statement" in result.output
+
+
+def test_query_function_cannot_smuggle_statements(catalog: Path, cli: Callable[..., Any]) -> None:
+    result = cli("sql", "SELECT * FROM query('DELETE FROM datasets')")
+    assert result.exit_code == 2
+    assert json.loads(cli("sql", "SELECT count(*) AS n FROM datasets", "--format", "json").stdout) == [{"n": 1}]
+
+
+def test_reads_that_stay_inside_are_allowed(catalog: Path, cli: Callable[..., Any]) -> None:
+    store = catalog / "store"
+    rows = json.loads(cli("sql", f"SELECT content FROM read_text('{q(store)}/note.txt')", "--format", "json").stdout)
+    assert rows == [{"content": "inside the store\n"}]
+    rows = json.loads(cli("sql", "SELECT count(*) AS n FROM data.sql_guard__train", "--format", "json").stdout)
+    assert rows == [{"n": 0}]  # the synthetic chunk is an empty file
+    columns = json.loads(cli("sql", "PRAGMA table_info('licenses')", "--format", "json").stdout)
+    assert "status_reason" in {c["name"] for c in columns}
+    assert cli("sql", "SELECT action FROM audit_log ORDER BY seq").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM read_text('/srv/store/../catalog.duckdb')",
+        "SELECT * FROM read_blob('/srv/store/..')",
+        'SELECT * FROM "../x.parquet"',
+        "SELECT * FROM read_blob('/srv/kdata/catalog.snapshot.duckdb')",
+        "select * from read_blob('/srv/kdata/CATALOG.DUCKDB.WAL')",
+        "/* comment */ import   database '/srv/store'",
+    ],
+)
+def test_text_check(query: str) -> None:
+    with pytest.raises(NotAllowed):
+        check_query_text(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT 1.5", "SELECT * FROM data.korean_sns_dialogue__train", "SELECT * FROM datasets WHERE id LIKE '%..%'"],
+)
+def test_text_check_lets_ordinary_queries_through(query: str) -> None:
+    check_query_text(query)

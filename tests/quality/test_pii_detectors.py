@@ -1,0 +1,248 @@
+"""quality.pii: every rule and form, masking, examples, and zero false positives on clean samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import phonenumbers
+import pytest
+import stdnum
+from stdnum import luhn
+from stdnum.kr import rrn as stdnum_rrn
+
+from ingest.problems import ReadStats
+from ingest.readers import get_reader
+from kdata.samples.korean_dialogue import write_korean_dialogue
+from quality.pii import DETECTOR_VERSION, RULES, Finding, mask, masked_example, redact, scan
+from quality.record_checks import RecordChecker
+from schemas.records import KOREAN_DIALOGUE
+
+
+def rules(text: str) -> list[str]:
+    return [f.rule for f in scan(text)]
+
+
+def rrn_with_check(first12: str) -> str:
+    """A 13-digit number whose check digit is right (old-style RRN)."""
+    return first12 + stdnum_rrn.calc_check_digit(first12)
+
+
+def rrn_without_check(first12: str) -> str:
+    """Post-October-2020 style: the last digit is not the old check digit."""
+    good = int(stdnum_rrn.calc_check_digit(first12))
+    return first12 + str((good + 3) % 10)
+
+
+def card(prefix: str) -> str:
+    return prefix + luhn.calc_check_digit(prefix)
+
+
+# -- resident and foreigner registration numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "제 주민번호는 900101-1234568 이에요",
+        "9001011234568",
+        "900101 1234568",
+        "900101 - 1234568",
+        "900101–1234568",  # en dash pasted from a document
+        "주민번호900101-1234568입니다",  # no spaces around it
+    ],
+)
+def test_rrn_in_every_form(text: str) -> None:
+    (finding,) = scan(text)
+    assert finding.rule == "rrn"
+    assert finding.checksum_valid is True
+    assert text[finding.start : finding.end].replace(" ", "").replace("-", "").replace("–", "") == "9001011234568"
+
+
+def test_post_2020_rrn_with_random_digits_is_found_and_checksum_is_only_an_attribute() -> None:
+    for first12 in ("210315473829", "201231318273", "851120298765"):
+        number = rrn_without_check(first12)
+        assert not stdnum_rrn.is_valid(number)
+        for text in (f"{number[:6]}-{number[6:]}", number, f"번호 {number[:6]} {number[6:]}"):
+            (finding,) = scan(text)
+            assert (finding.rule, finding.checksum_valid, finding.confidence) == ("rrn", False, "high")
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("901301-1234567", []),  # month 13
+        ("900230-1234567", []),  # 30 February
+        ("990229-1234567", []),  # 1999 was not a leap year (G=1: 1900s)
+        ("000229-3123456", ["rrn"]),  # 2000 was (G=3: 2000s)
+        ("900101-9234567", []),  # G=9: 1800s, not issued
+        ("900101-0234567", []),
+    ],
+)
+def test_rrn_needs_a_real_birth_date_for_its_century(number: str, expected: list[str]) -> None:
+    assert rules(number) == expected
+
+
+@pytest.mark.parametrize("g", ["5", "6", "7", "8"])
+def test_foreigner_numbers_g5_to_g8(g: str) -> None:
+    year = "85" if g in "56" else "03"
+    number = rrn_without_check(f"{year}0505{g}12345")
+    (finding,) = scan(f"외국인등록번호 {number[:6]}-{number[6:]}")
+    assert finding.rule == "foreigner_rn"
+    assert rules(number) == ["foreigner_rn"]
+
+
+# -- phones ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("연락처는 010-1234-5678 이에요", "mobile_phone"),
+        ("01012345678", "mobile_phone"),
+        ("010 1234 5678", "mobile_phone"),
+        ("010.1234.5678", "mobile_phone"),
+        ("+82 10-1234-5678", "mobile_phone"),
+        ("011-234-5678", "mobile_phone"),
+        ("02-123-4567", "landline_phone"),
+        ("02-1234-5678", "landline_phone"),
+        ("(02) 123-4567", "landline_phone"),
+        ("031-123-4567", "landline_phone"),
+        ("031-1234-5678", "landline_phone"),
+        ("051 123 4567", "landline_phone"),
+        ("064-712-3456", "landline_phone"),
+        ("070-1234-5678", "landline_phone"),  # VoIP
+        ("070 1234 5678", "landline_phone"),
+    ],
+)
+def test_phones(text: str, rule: str) -> None:
+    assert rules(text) == [rule]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-12-01",
+        "10:00:00",
+        "2020-12-01 10:00:00",
+        "20201201100000",
+        "KSNS_00000001",
+        "U12",
+        "T3",
+        "P01",
+        "1588-1234",  # a company's 대표번호, not a person's
+        "3시 30분에 보자",
+        "50000원이야",
+        "2024년 10월 30일",
+        "#@이름#이랑 #@주소# 근처에서 만나",
+        "#@시스템#사진#",
+        "a@b",
+        "user@localhost",
+        "4111-1111-1111-1112",  # Luhn fails
+        "1234567890123",
+        "0000000000000000",
+        "1168200276",  # a plain 10-digit number without the word 사업자
+    ],
+)
+def test_no_false_positives(text: str) -> None:
+    assert scan(text) == []
+
+
+# -- emails, cards, business numbers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["메일 hong.gildong@naver.com 으로", "user+tag@sub.example.co.kr", "이메일은abc@gmail.com이에요"],
+)
+def test_emails(text: str) -> None:
+    assert rules(text) == ["email"]
+
+
+def test_cards_need_luhn() -> None:
+    visa = card("411111111111111")
+    master = card("550000000000000")
+    amex = card("37828224631000")
+    domestic = card("941012345678901")
+    for text in (
+        visa,
+        f"{visa[:4]}-{visa[4:8]}-{visa[8:12]}-{visa[12:]}",
+        f"{master[:4]} {master[4:8]} {master[8:12]} {master[12:]}",
+        f"{amex[:4]}-{amex[4:10]}-{amex[10:]}",
+        f"카드번호 {domestic}",
+    ):
+        (finding,) = scan(text)
+        assert (finding.rule, finding.checksum_valid) == ("card_number", True)
+    broken = visa[:-1] + str((int(visa[-1]) + 1) % 10)
+    assert scan(broken) == [] and scan(f"{broken[:4]}-{broken[4:8]}-{broken[8:12]}-{broken[12:]}") == []
+
+
+def test_business_registration_numbers() -> None:
+    (good,) = scan("사업자번호 116-82-00276")
+    assert (good.rule, good.checksum_valid, good.confidence) == ("business_rn", True, "high")
+    (bad_check,) = scan("116-82-00275")
+    assert (bad_check.rule, bad_check.checksum_valid, bad_check.confidence) == ("business_rn", False, "medium")
+    assert rules("사업자등록번호: 1168200276") == ["business_rn"]
+    assert rules("000-12-34567") == []  # no tax office 000
+
+
+def test_several_findings_in_one_text_do_not_overlap() -> None:
+    text = "주민 900101-1234568, 폰 010-1234-5678, 메일 a.b@corp.kr, 카드 4111-1111-1111-1111, 사무실 02-345-6789"
+    assert rules(text) == ["rrn", "mobile_phone", "email", "card_number", "landline_phone"]
+
+
+# -- masking and report examples -------------------------------------------------------------------
+
+
+def test_mask_replaces_with_aihub_tokens_and_counts() -> None:
+    text = "주민 900101-1234568, 폰 010-1234-5678 / 01098765432, 메일 a.b@corp.kr"
+    masked, counts = mask(text)
+    assert masked == "주민 #@주민번호#, 폰 #@전화번호# / #@전화번호#, 메일 #@이메일#"
+    assert counts == {"rrn": 1, "mobile_phone": 2, "email": 1}
+    assert scan(masked) == []
+    assert mask("안녕하세요") == ("안녕하세요", {})
+    assert redact(None) is None and redact("KSNS_010-1234-5678") == "KSNS_#@전화번호#"
+    assert {r.token for r in RULES} >= {"#@주민번호#", "#@전화번호#"}
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("900101-1234568", "900101-1******"),
+        ("9001011234568", "9001011******"),
+        ("010-1234-5678", "010-****-****"),
+        ("02-345-6789", "02-***-****"),
+        ("+82 10-1234-5678", "+82 10-****-****"),
+        ("hong@naver.com", "h***@*****.com"),
+        ("4111-1111-1111-1111", "4111-****-****-****"),
+        ("116-82-00276", "116-**-*****"),
+    ],
+)
+def test_masked_examples(text: str, example: str) -> None:
+    (finding,) = scan(text)
+    assert masked_example(text, finding) == example
+
+
+def test_findings_never_hold_the_value() -> None:
+    (finding,) = scan("900101-1234568")
+    assert isinstance(finding, Finding)
+    assert "1234568" not in repr(finding) and "900101" not in repr(finding)
+    assert phonenumbers.__version__ in DETECTOR_VERSION and stdnum.__version__ in DETECTOR_VERSION
+
+
+# -- clean samples ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 11])
+def test_zero_false_positives_on_clean_samples(tmp_path: Path, seed: int) -> None:
+    dataset = write_korean_dialogue(tmp_path / "ds", items=150, seed=seed)
+    checker = RecordChecker(KOREAN_DIALOGUE, "block")
+    read = get_reader("korean_dialogue")
+    records = 0
+    for archive in sorted(dataset.rglob("*L_*.zip")):
+        for record in checker.wrap(read(archive, archive.name, {}, ReadStats())):
+            assert record["pii_hits"] == 0
+            records += 1
+    tally = checker.tally.to_dict()
+    assert records == tally["records_scanned"] == 150
+    assert tally["records_with_pii"] == 0
+    assert {rule: data["found"] for rule, data in tally["rules"].items()} == {r.id: 0 for r in RULES}

@@ -1,0 +1,155 @@
+"""quality.record_checks (scanning records, masking, content hash) and the manifest's quality block."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from quality.record_checks import MAX_EXAMPLES, RecordChecker, merge_tallies, redact_problem
+from schemas.manifest import ManifestError, load_manifest
+from schemas.records import KOREAN_DIALOGUE, QUALITY_COLUMNS
+
+RRN = "900101-1234568"
+PHONE = "010-1234-5678"
+
+
+def record(dialogue_id: str = "KSNS_00000001", text: str = "안녕", **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "dialogue_id": dialogue_id,
+        "topic": "일상대화",
+        "dialogue_type": "2인 대화",
+        "number_of_participants": 2,
+        "participants": [{"participant_id": "P01", "gender": "여성", "age": "20대"}],
+        "utterances": [
+            {"utterance_id": "U1", "turn_id": "T1", "participant_id": "P01", "date": "2020-12-01", "time": "10:00:00"},
+            {"utterance_id": "U2", "turn_id": "T2", "participant_id": "P02", "date": "2020-12-01", "utterance": text},
+        ],
+        "source_file": f"TS_1.zip!일상대화/{dialogue_id}.txt",
+        "label_archive": "TL_1.zip",
+        "label_member": "일상대화/SNS_0001.json",
+    }
+    base.update(extra)
+    return base
+
+
+def test_every_schema_gets_the_quality_check_columns() -> None:
+    names = KOREAN_DIALOGUE.arrow_schema().names
+    for column in QUALITY_COLUMNS:
+        assert column.name in names and column.name in KOREAN_DIALOGUE.check_columns()
+    content = KOREAN_DIALOGUE.content_column_names()
+    assert "utterances" in content
+    assert not {"dialogue_id", "source_file", "label_archive", "label_member", "pii_hits"} & set(content)
+
+
+def test_block_counts_nested_findings_and_keeps_values() -> None:
+    checker = RecordChecker(KOREAN_DIALOGUE, "block")
+    rec = record(text=f"주민번호 {RRN}, 폰 {PHONE}")
+    rec["participants"][0]["age"] = "02-345-6789"  # any text field, nested structs too
+    out = checker.check(rec)
+    assert out["pii_hits"] == 3
+    assert RRN in out["utterances"][1]["utterance"]  # block: the data is refused, not changed
+    tally = checker.tally.to_dict()
+    assert tally["records_with_pii"] == 1
+    assert tally["rules"]["rrn"]["examples"] == ["900101-1******"]
+    assert tally["rules"]["landline_phone"]["locations"] == [
+        {
+            "record_id": "KSNS_00000001",
+            "archive": "TL_1.zip",
+            "member": "일상대화/SNS_0001.json",
+            "field": "participants[0].age",
+        }
+    ]
+    assert tally["rules"]["mobile_phone"]["locations"][0]["field"] == "utterances[1].utterance"
+    assert RRN not in repr(tally) and PHONE not in repr(tally)
+
+
+def test_mask_replaces_and_leaves_no_hits() -> None:
+    checker = RecordChecker(KOREAN_DIALOGUE, "mask")
+    out = checker.check(record(text=f"주민번호 {RRN}, 폰 {PHONE}"))
+    assert out["utterances"][1]["utterance"] == "주민번호 #@주민번호#, 폰 #@전화번호#"
+    assert out["pii_hits"] == 0
+    rules = checker.tally.to_dict()["rules"]
+    assert (rules["rrn"]["found"], rules["rrn"]["masked"]) == (1, 1)
+    assert (rules["mobile_phone"]["found"], rules["mobile_phone"]["masked"]) == (1, 1)
+
+
+def test_provenance_and_binary_values_are_not_scanned() -> None:
+    checker = RecordChecker(KOREAN_DIALOGUE, "mask")
+    rec = record(source_file=f"TS_1.zip!{PHONE}.txt", label_member=f"{PHONE}.json")
+    rec["utterances"][0]["utterance"] = PHONE.encode()  # bytes: skipped
+    out = checker.check(rec)
+    assert out["source_file"] == f"TS_1.zip!{PHONE}.txt"
+    assert out["pii_hits"] == 0
+    assert checker.tally.records_with_pii == 0
+
+
+def test_an_id_holding_personal_data_is_masked_in_locations() -> None:
+    checker = RecordChecker(KOREAN_DIALOGUE, "block")
+    checker.check(record(dialogue_id=f"ID_{PHONE}"))
+    (location,) = checker.tally.to_dict()["rules"]["mobile_phone"]["locations"]
+    assert location["record_id"] == "ID_#@전화번호#" and location["field"] == "dialogue_id"
+    problem = redact_problem({"code": "missing_source", "record_id": f"ID_{PHONE}", "member": None})
+    assert problem == {"code": "missing_source", "record_id": "ID_#@전화번호#", "member": None}
+
+
+def test_content_hash_ignores_id_and_provenance_but_not_content() -> None:
+    checker = RecordChecker(KOREAN_DIALOGUE, "block")
+    first = checker.check(record("KSNS_00000001"))
+    same = checker.check(record("KSNS_00000002", label_member="other.json", source_file=None))
+    other = checker.check(record("KSNS_00000003", text="다른 말"))
+    assert first["content_sha256"] == same["content_sha256"] != other["content_sha256"]
+    assert len(first["content_sha256"]) == 64
+
+
+def test_merge_tallies_adds_up_and_caps_examples() -> None:
+    parts = []
+    for n in range(4):
+        checker = RecordChecker(KOREAN_DIALOGUE, "block")
+        for k in range(3):
+            checker.check(record(f"D{n}{k}", text=f"010-{n}{k}00-56{n}{k}"))
+        parts.append(checker.tally.to_dict())
+    merged = merge_tallies("block", [*parts, None])
+    mobile = merged["rules"]["mobile_phone"]
+    assert (mobile["found"], mobile["records"], merged["records_scanned"]) == (12, 12, 12)
+    assert len(mobile["examples"]) <= MAX_EXAMPLES
+
+
+# -- the manifest's quality block ------------------------------------------------------------------
+
+
+def _manifest(sample: Path, tmp_path: Path, **quality: Any) -> Path:
+    data = yaml.safe_load((sample / "dataset.yaml").read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    data["quality"].update(quality)
+    for key, value in list(quality.items()):
+        if value is None:
+            data["quality"].pop(key)
+    path = tmp_path / "dataset.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_healthcare_manifest_may_not_mask(sample_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _manifest(sample_factory(items=10), tmp_path, pii_policy="mask")
+    assert load_manifest(path).quality.pii_policy == "mask"
+    text = path.read_text(encoding="utf-8").replace("domain: korean", "domain: healthcare")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"field 'quality.pii_policy'.*healthcare"):
+        load_manifest(path)
+    path.write_text(text.replace("pii_policy: mask", "pii_policy: block"), encoding="utf-8")
+    assert load_manifest(path).quality.pii_policy == "block"
+
+
+def test_distribution_targets_are_validated(sample_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sample = sample_factory(items=10)
+    good = load_manifest(_manifest(sample, tmp_path, distributions={"topic": {"일상대화": 0.6, "쇼핑": 0.4}}))
+    assert good.quality.distributions == {"topic": {"일상대화": 0.6, "쇼핑": 0.4}}
+    assert good.quality.distribution_tolerance == 0.05
+    with pytest.raises(ManifestError, match="add up to 1"):
+        load_manifest(_manifest(sample, tmp_path, distributions={"topic": {"일상대화": 0.6}}))
+    with pytest.raises(ManifestError, match="distribution_tolerance"):
+        load_manifest(_manifest(sample, tmp_path, distribution_tolerance=0))

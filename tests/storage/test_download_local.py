@@ -1,0 +1,120 @@
+"""Downloads from the local store (the default backend): the same guarantees as on S3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from ingest.chunks import sha256_file
+from kdata.cli import app
+from kdata.config import load_settings
+from storage.base import open_store
+from storage.download import _sandbox
+from tests.storage.conftest import publish_synthetic
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+DATASET = "korean-sns-dialogue"
+
+
+@pytest.fixture
+def local_version(kdata_home: Path, sample_factory, tmp_path: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return publish_synthetic(
+        sample_factory(items=20),
+        tmp_path / "work",
+        {"train": 300, "validation": 40},
+        chunk_bytes=60_000,
+        row_group_bytes=20_000,
+    )
+
+
+def test_whole_download_with_progress_resume_and_paths(
+    local_version: dict[str, Any], kdata_home: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["download", DATASET, "--out", str(out), "--split", "train"])
+    assert result.exit_code == 0, result.output
+    assert "내려받기" in result.stderr and "kB" in result.stderr  # the rich progress bar (bytes, ETA) on stderr
+    root = out / DATASET / "1.0"
+    train = [c for c in local_version["chunks"] if c["split"] == "train"]
+    assert len(train) >= 3
+    for chunk in train:
+        assert sha256_file(root / chunk["key"]) == chunk["sha256"]
+    assert not (root / "validation").exists()
+    target = root / train[0]["key"]
+    data = target.read_bytes()
+    target.unlink()
+    target.with_name(target.name + ".part").write_bytes(data[:1000])
+    again = runner.invoke(app, ["download", DATASET, "--out", str(out), "--split", "train", "--json"])
+    summary = json.loads(again.stdout)
+    assert summary["resumed"] == 1 and summary["transferred"] == len(data) - 1000
+    assert sha256_file(target) == train[0]["sha256"]
+
+    urls = runner.invoke(app, ["download", DATASET, "--out", str(out), "--urls", "--split", "validation"])
+    assert urls.exit_code == 0
+    store = open_store(load_settings().store)
+    listed = urls.stdout.split()
+    validation = [c for c in local_version["chunks"] if c["split"] == "validation"]
+    assert [Path(p) for p in listed] == [store.local_path(f"{DATASET}/1.0/{c['key']}") for c in validation]
+    assert all(sha256_file(Path(p)) == c["sha256"] for p, c in zip(listed, validation, strict=True))
+
+
+def test_selective_download_from_the_local_store(local_version: dict[str, Any], tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "download",
+            DATASET,
+            "--out",
+            str(tmp_path),
+            "--where",
+            "dialogue_id <= 'KSNS_00000010'",
+            "--columns",
+            "dialogue_id",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == {"train": 10, "validation": 0}
+    table = pq.read_table(Path(summary["root"]) / "train.parquet")
+    assert table.column_names == ["dialogue_id"] and table.num_rows == 10
+    assert pq.read_table(Path(summary["root"]) / "validation.parquet").num_rows == 0  # empty but valid Parquet
+
+
+def test_the_sandbox_opens_only_the_chosen_chunks(local_version: dict[str, Any]) -> None:
+    store = open_store(load_settings().store)
+    chosen, other = (str(store.local_path(f"{DATASET}/1.0/{c['key']}")) for c in local_version["chunks"][:2])
+    con = _sandbox(store, [chosen])
+    try:
+        assert con.execute(f"SELECT count(*) FROM read_parquet('{chosen}')").fetchone() == (
+            local_version["chunks"][0]["rows"],
+        )
+        for query in (f"SELECT * FROM read_parquet('{other}')", "SELECT * FROM read_text('/etc/passwd')"):
+            with pytest.raises(duckdb.PermissionException):
+                con.execute(query)
+        with pytest.raises(duckdb.Error):
+            con.execute("SET enable_external_access = true")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "topic = '일상대화' AND utterance_count BETWEEN 3 AND 9",
+        "regexp_matches(topic, '^일') OR topic IN ('학업', '여행')",
+        "len(utterances) > 3 AND utterances[1].utterance LIKE '%안녕%'",
+        "list_contains(list_transform(participants, p -> p.age), '20대')",
+    ],
+)
+def test_ordinary_filter_expressions_are_accepted(where: str) -> None:
+    from storage.download import validate_where
+
+    assert validate_where(f"  {where} ") == where

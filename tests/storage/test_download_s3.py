@@ -1,0 +1,316 @@
+"""The whole path on S3 through the CLI: ingest → publish to a local S3 server → catalog → sql → download.
+
+One dataset is ingested once for the module (KDATA_STORE=s3://..., moto over HTTP); the tests then
+download it whole, resumed, repaired, selectively and as presigned URLs, and check that licences are
+enforced, every download is audited and no credential reaches any file, object or output.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from catalog.db import connect
+from ingest.chunks import sha256_file
+from kdata.cli import app
+from kdata.config import load_settings
+from tests.storage.conftest import ACCESS_KEY, REGION, SECRET, S3Server
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+DATASET = "korean-sns-dialogue"
+
+
+@dataclass(frozen=True)
+class Published:
+    home: Path
+    bucket: str
+    server: S3Server
+    ingest: dict[str, Any]
+    manifest: dict[str, Any]
+
+    def catalog(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        con = duckdb.connect(str(self.home / "catalog.duckdb"), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def write(self, sql: str, params: list[Any] | None = None) -> None:
+        """A direct write, through the catalog's writer so readers' snapshot is republished."""
+        with connect(load_settings()) as con:
+            con.execute(sql, params or [])
+
+    def path(self, key: str) -> str:
+        return f"/{self.bucket}/datasets/{DATASET}/1.0/{key}"
+
+
+@pytest.fixture(scope="module")
+def published(s3_server: S3Server, sample_factory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:  # type: ignore[no-untyped-def]
+    home = tmp_path_factory.mktemp("s3-home") / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+            mp.delenv(name, raising=False)
+        mp.setenv("AWS_CONFIG_FILE", str(home.parent / "none"))
+        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home.parent / "none"))
+        mp.setenv("AWS_ENDPOINT_URL", s3_server.endpoint)
+        mp.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        mp.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+        mp.setenv("AWS_DEFAULT_REGION", REGION)
+        bucket = "kdata-download-e2e"
+        boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        mp.setenv("KDATA_HOME", str(home))
+        mp.setenv("KDATA_STORE", f"s3://{bucket}/datasets")
+        mp.setenv("KDATA_USER", "tester")
+        mp.setenv("KDATA_CHUNK_BYTES", "40000")
+        mp.setenv("KDATA_ROW_GROUP_BYTES", "10000")
+        result = runner.invoke(app, ["ingest", str(sample_factory(items=60)), "--json"])
+        assert result.exit_code == 0, result.output
+        ingest = json.loads(result.stdout)
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=f"datasets/{DATASET}/1.0/manifest.json")["Body"]
+        done = Published(home, bucket, s3_server, ingest, json.loads(body.read()))
+        done.write("INSERT INTO approvals VALUES (?, 'tester', 'steward', now(), NULL, 'test')", [DATASET])
+        yield done
+
+
+def kdata(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def download_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = kdata("download", DATASET, *args, "--json")
+    return result.exit_code, json.loads(result.stdout) if result.exit_code == 0 else {"output": result.output}
+
+
+def test_ingest_to_s3_registers_s3_urls_and_leaks_no_credentials(published: Published) -> None:
+    assert published.ingest["status"] == "published"
+    assert published.ingest["manifest"] == f"s3://{published.bucket}/datasets/{DATASET}/1.0/manifest.json"
+    urls = published.catalog("SELECT content_url, sha256 FROM chunks ORDER BY key")
+    assert len(urls) == len(published.manifest["chunks"]) > 2
+    prefix = f"s3://{published.bucket}/datasets/{DATASET}/1.0/"
+    assert all(url.startswith(prefix) for url, _ in urls)
+    assert [sha for _, sha in urls] == [c["sha256"] for c in published.manifest["chunks"]]
+    client = boto3.client("s3")
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=published.bucket)["Contents"]]
+    assert not any("_staging" in k for k in keys)
+    for key in keys:  # objects carry the file's own sha256 as metadata
+        head = client.head_object(Bucket=published.bucket, Key=key)
+        assert len(head["Metadata"]["sha256"]) == 64
+        body = client.get_object(Bucket=published.bucket, Key=key)["Body"].read()
+        assert SECRET.encode() not in body and ACCESS_KEY.encode() not in body
+    for path in published.home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert SECRET.encode() not in data and ACCESS_KEY.encode() not in data, path
+    assert SECRET not in json.dumps(published.ingest)
+
+
+def test_sql_reads_views_over_s3_and_stays_fenced(published: Published) -> None:
+    out = kdata("sql", f'SELECT count(*) AS n FROM data."{DATASET.replace("-", "_")}__train"', "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout) == [{"n": 48}]
+    assert kdata("sql", "SELECT * FROM read_parquet('s3://another-bucket/x.parquet')").exit_code == 4
+    assert kdata("sql", "SELECT * FROM read_csv('/etc/passwd')").exit_code == 4
+    shown = kdata("sql", "SELECT current_setting('s3_secret_access_key') AS s", "--format", "json")
+    assert SECRET not in shown.output
+
+
+def test_licence_is_enforced_and_refusals_are_audited(published: Published, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", DATASET, "--out", str(tmp_path / "x")], env={"KDATA_USER": "outsider"})
+    assert result.exit_code == 4
+    assert "kdata approve" in result.output and "outsider" in result.output
+    assert not (tmp_path / "x").exists()
+    published.write("INSERT INTO approvals VALUES (?, 'expired', 'steward', now(), DATE '2020-01-01', 't')", [DATASET])
+    expired = runner.invoke(
+        app, ["download", DATASET, "--out", str(tmp_path / "x"), "--urls"], env={"KDATA_USER": "expired"}
+    )
+    assert expired.exit_code == 4
+    refused = published.catalog(
+        "SELECT actor, detail->>'status' FROM audit_log WHERE action = 'download' AND actor IN ('outsider', 'expired')"
+    )
+    assert sorted(refused) == [("expired", "refused"), ("outsider", "refused")]
+    published.write("UPDATE licenses SET status = 'open' WHERE dataset_id = ?", [DATASET])
+    try:
+        opened = runner.invoke(
+            app, ["download", DATASET, "--out", str(tmp_path / "x"), "--urls"], env={"KDATA_USER": "outsider"}
+        )
+        assert opened.exit_code == 0, opened.output
+    finally:
+        published.write("UPDATE licenses SET status = 'approval_required' WHERE dataset_id = ?", [DATASET])
+
+
+def test_whole_chunks_are_verified_resumed_and_repaired(published: Published, tmp_path: Path) -> None:
+    out = tmp_path / "dl"
+    code, first = download_json("--out", str(out))
+    assert code == 0, first
+    root = out / DATASET / "1.0"
+    assert (root / "manifest.json").read_bytes() == json.dumps(
+        published.manifest, ensure_ascii=False, sort_keys=True, indent=2
+    ).encode() + b"\n"
+    chunks = published.manifest["chunks"]
+    for chunk in chunks:
+        assert sha256_file(root / chunk["key"]) == chunk["sha256"]
+    assert first["transferred"] == first["bytes"] == sum(c["bytes"] for c in chunks)
+    audited = [
+        (actor, version, json.loads(detail))
+        for actor, version, detail in published.catalog(
+            "SELECT actor, version, detail FROM audit_log WHERE action = 'download' ORDER BY seq"
+        )
+    ]
+    mine = [(a, v, d["bytes"], d["mode"], d["status"]) for a, v, d in audited if d.get("out") == str(root)]
+    assert mine == [("tester", "1.0", first["bytes"], "chunks", "ok")]
+
+    # An interrupted download: half the file in *.part. Only the other half travels (HTTP Range).
+    resumed, corrupted = chunks[0], chunks[1]
+    whole = (root / resumed["key"]).read_bytes()
+    (root / resumed["key"]).unlink()
+    half = len(whole) // 2
+    (root / (resumed["key"] + ".part")).write_bytes(whole[:half])
+    # A corrupted local file: same size, one byte changed.
+    damaged = bytearray((root / corrupted["key"]).read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    (root / corrupted["key"]).write_bytes(bytes(damaged))
+    published.server.reset()
+    code, again = download_json("--out", str(out))
+    assert code == 0, again
+    assert again["resumed"] == 1 and again["refetched"] == 1 and again["skipped"] == len(chunks) - 2
+    assert again["transferred"] == (len(whole) - half) + corrupted["bytes"]
+    ranged = published.server.requests(published.path(resumed["key"]))
+    assert [(r.range, r.bytes) for r in ranged] == [(f"bytes={half}-", len(whole) - half)]
+    assert published.server.served(published.path(corrupted["key"])) == corrupted["bytes"]
+    for chunk in chunks:
+        assert sha256_file(root / chunk["key"]) == chunk["sha256"]
+    assert not list(root.rglob("*.part"))
+
+    # A resumed file whose first half is wrong is detected after the resume and fetched whole.
+    (root / resumed["key"]).unlink()
+    (root / (resumed["key"] + ".part")).write_bytes(b"\0" * half)
+    code, third = download_json("--out", str(out))
+    assert code == 0 and third["resumed"] == 1 and third["refetched"] == 1
+    assert sha256_file(root / resumed["key"]) == resumed["sha256"]
+
+
+def test_split_and_chunk_range_choose_the_files(published: Published, tmp_path: Path) -> None:
+    train = sorted((c for c in published.manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
+    code, result = download_json("--out", str(tmp_path), "--split", "train", "--chunks", "1", "--no-progress")
+    assert code == 0, result
+    got = sorted(p.relative_to(tmp_path / DATASET / "1.0").as_posix() for p in tmp_path.rglob("*.parquet"))
+    assert len(train) >= 2 and got == [train[1]["key"]] and result["chunks"] == 1
+    for bad in (
+        ["--split", "train", "--chunks", f"0-{len(train)}"],
+        ["--chunks", "0-1"],
+        ["--split", "test"],
+        ["--version", "9.9"],
+        ["--split", "train", "--chunks", "2-1"],
+    ):
+        result = kdata("download", DATASET, "--out", str(tmp_path / "bad"), *bad)
+        assert result.exit_code == 2, (bad, result.output)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_urls_are_presigned_and_never_audited(published: Published, tmp_path: Path) -> None:
+    result = kdata("download", DATASET, "--out", str(tmp_path), "--urls", "--split", "validation", "--expires", "120")
+    assert result.exit_code == 0, result.output
+    urls = result.stdout.split()
+    chunks = sorted((c for c in published.manifest["chunks"] if c["split"] == "validation"), key=lambda c: c["key"])
+    assert len(urls) == len(chunks)
+    for url, chunk in zip(urls, chunks, strict=True):
+        assert url.startswith(published.server.endpoint) and "X-Amz-Expires=120" in url
+        with urllib.request.urlopen(url, timeout=10) as response:
+            data = response.read()
+        assert len(data) == chunk["bytes"]
+    details = [r[0] for r in published.catalog("SELECT detail FROM audit_log WHERE detail->>'mode' = 'urls'")]
+    assert details and not any("X-Amz" in d or "http" in d for d in details)
+    assert not list(tmp_path.rglob("*"))  # nothing downloaded
+    for path in published.home.rglob("*"):  # no signed URL (it carries the access key id) in any file
+        if path.is_file():
+            assert b"X-Amz-Signature" not in path.read_bytes() and ACCESS_KEY.encode() not in path.read_bytes(), path
+
+
+def test_selective_download_pushes_down_and_loads_in_hf_and_duckdb(
+    published: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = "utterance_count >= 14 AND topic = '일상대화'"
+    code, result = download_json(
+        "--out", str(tmp_path), "--columns", "dialogue_id,topic,utterance_count", "--where", where
+    )
+    assert code == 0, result
+    selection = json.loads(Path(result["selection"]).read_text(encoding="utf-8"))
+    assert selection["version"] == "1.0" and selection["where"] == where
+    assert selection["columns"] == ["dialogue_id", "topic", "utterance_count"]
+    assert selection["version_content_sha256"] == published.manifest["content_sha256"]
+    whole_out = tmp_path / "whole"
+    assert download_json("--out", str(whole_out), "--no-progress")[0] == 0
+    kept = total = 0
+    for split in ("train", "validation"):
+        info = selection["splits"][split]
+        path = Path(result["root"]) / info["file"]
+        assert sha256_file(path) == info["sha256"] and path.stat().st_size == info["bytes"]
+        assert [c["key"] for c in info["source_chunks"]] == sorted(
+            c["key"] for c in published.manifest["chunks"] if c["split"] == split
+        )
+        subset = pq.read_table(path)
+        assert subset.column_names == ["dialogue_id", "topic", "utterance_count"]
+        full = pq.read_table(sorted((whole_out / DATASET / "1.0" / split).glob("*.parquet")))
+        expected = full.filter(
+            pc.and_(pc.greater_equal(full["utterance_count"], 14), pc.equal(full["topic"], "일상대화"))
+        )
+        assert subset.num_rows == info["rows"] == expected.num_rows
+        assert subset["dialogue_id"].to_pylist() == expected["dialogue_id"].to_pylist()
+        kept += subset.num_rows
+        total += full.num_rows
+    assert 0 < kept < total / 2
+
+    train = str(Path(result["root"]) / "train.parquet")
+    whole_train = sorted(str(p) for p in (whole_out / DATASET / "1.0" / "train").glob("*.parquet"))
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{train}')").fetchone() == (
+        selection["splits"]["train"]["rows"],
+    )
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet({whole_train})").fetchone() == (48,)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+    import datasets
+
+    subset_ds = datasets.load_dataset("parquet", data_files={"train": train}, cache_dir=str(tmp_path / "hf-cache"))
+    assert subset_ds["train"].num_rows == selection["splits"]["train"]["rows"]
+    assert subset_ds["train"].column_names == ["dialogue_id", "topic", "utterance_count"]
+    whole_ds = datasets.load_dataset("parquet", data_files={"train": whole_train}, cache_dir=str(tmp_path / "hf-cache"))
+    assert whole_ds["train"].num_rows == 48
+    assert whole_ds["train"][0]["utterances"][0]["utterance"]  # nested lists of structs survive
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "1=1; DROP TABLE chunks",
+        "dialogue_id IN (SELECT dialogue_id FROM read_parquet('s3://x/y.parquet'))",
+        "EXISTS (SELECT 1)",
+        "length(read_text('/etc/passwd')::VARCHAR) > 0",
+        "current_setting('s3_secret_access_key') = 'x'",
+        "1=1 UNION SELECT 1",
+        "true ORDER BY 1",
+        "no_such_column = 1",
+        "topic = ",
+    ],
+)
+def test_where_must_be_a_safe_expression(published: Published, tmp_path: Path, where: str) -> None:
+    result = kdata("download", DATASET, "--out", str(tmp_path), "--where", where)
+    assert result.exit_code == 2, result.output
+    assert "--where" in result.output
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_unknown_column_is_named(published: Published, tmp_path: Path) -> None:
+    result = kdata("download", DATASET, "--out", str(tmp_path), "--columns", "dialogue_id,nope")
+    assert result.exit_code == 2 and "'nope'" in result.output

@@ -1,0 +1,398 @@
+"""The web app over HTTP (Starlette TestClient): pages, JSON API, downloads, reports, auditor actions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from kdata.web.app import create_app
+from tests.web.conftest import APPROVED, WebCatalog
+
+pytestmark = pytest.mark.integration
+
+KOREAN = "korean-sns-dialogue"
+
+
+@pytest.fixture(scope="module")
+def client(web_catalog: WebCatalog) -> TestClient:
+    """``kdata serve`` mode: the user is KDATA_USER (tester), headers are ignored."""
+    return TestClient(create_app(web_catalog.settings))
+
+
+@pytest.fixture(scope="module")
+def proxied(web_catalog: WebCatalog) -> TestClient:
+    """Behind a proxy: the user comes from X-KData-User."""
+    return TestClient(create_app(web_catalog.settings, user_header=True))
+
+
+def ids(html: str) -> list[str]:
+    return re.findall(r'<article class="result" data-id="([^"]+)"', html)
+
+
+def download_links(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*/download/[^"]+)"', html)
+
+
+# -- search ------------------------------------------------------------------------------------------
+
+
+def test_search_page_lists_datasets_and_filters_by_domain(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert sorted(ids(page.text)) == ["korean-sns-dialogue", "law-pending", "vision-demo"]
+    assert "데이터셋 검색" in page.text and "Dataset search" in page.text
+    korean = client.get("/", params={"q": "대화", "domain": "korean"})
+    assert ids(korean.text) == [KOREAN]
+    assert ids(client.get("/", params={"domain": "한국어"}).text) == [KOREAN]  # Korean domain name
+    assert ids(client.get("/", params={"q": "대화를", "domain": "vision"}).text) == ["vision-demo"]  # particle
+    assert ids(client.get("/", params={"commercial": "false"}).text) == ["vision-demo"]
+    assert ids(client.get("/", params={"year_from": "2023", "year_to": "2023"}).text) == ["vision-demo"]
+    assert ids(client.get("/", params={"q": "자율주행"}).text) == []
+    assert "검색 결과가 없습니다" in client.get("/", params={"q": "자율주행"}).text
+
+
+def test_facet_links_carry_counts_and_toggle(client: TestClient) -> None:
+    html = client.get("/", params={"q": "대화", "domain": "korean"}).text
+    domain_facet = re.search(r'<ul data-facet="domain">(.*?)</ul>', html, re.S)
+    assert domain_facet is not None
+    links = dict(re.findall(r'href="([^"]+)" class="[^"]*"><span>([^<]+)</span>', domain_facet.group(1)))
+    by_label = {label: href for href, label in links.items()}
+    assert set(by_label) == {"한국어", "영상·이미지", "법률"}  # disjunctive: other domains stay offered
+    vision = client.get(by_label["영상·이미지"].replace("&amp;", "&"))
+    assert ids(vision.text) == ["vision-demo"]
+    assert 'class="selected"><span>한국어</span><span>1</span>' in html
+
+
+def test_bad_search_input_is_a_clear_400(client: TestClient) -> None:
+    unknown = client.get("/", params={"domain": "우주"})
+    assert unknown.status_code == 400
+    assert "korean" in unknown.text and "우주" in unknown.text
+    assert client.get("/", params={"year_from": "abc"}).status_code == 400
+    assert client.get("/api/datasets", params={"domain": "우주"}).status_code == 400
+    assert client.get("/api/datasets", params={"year_from": "abc"}).status_code == 422
+
+
+def test_search_input_is_escaped_and_the_catalog_unharmed(client: TestClient, web_catalog: WebCatalog) -> None:
+    before = web_catalog.rows("SELECT count(*) FROM datasets")[0][0]
+    catalog_digest = hashlib.sha256(web_catalog.settings.catalog_path.read_bytes()).hexdigest()
+    payload = "<script>alert('x')</script>' OR 1=1 --"
+    page = client.get("/", params={"q": payload})
+    assert page.status_code == 200
+    assert "<script>" not in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#39; OR 1=1 --" in page.text
+    assert ids(page.text) == []
+    assert client.get("/api/datasets", params={"q": "' OR 1=1 --"}).json()["results"] == []
+    assert client.get("/api/datasets", params={"q": "'; DROP TABLE datasets; --"}).status_code == 200
+    assert web_catalog.rows("SELECT count(*) FROM datasets")[0][0] == before == 3
+    assert hashlib.sha256(web_catalog.settings.catalog_path.read_bytes()).hexdigest() == catalog_digest
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none': no script at all
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+# -- JSON API ----------------------------------------------------------------------------------------
+
+
+def test_api_search_and_dataset(client: TestClient, web_catalog: WebCatalog) -> None:
+    found = client.get("/api/datasets", params={"q": "대화", "domain": "korean"}).json()
+    assert [r["id"] for r in found["results"]] == [KOREAN]
+    assert {"domain", "license_status", "commercial_use", "data_type", "build_year"} <= set(found["facets"])
+    page = client.get(f"/api/datasets/{KOREAN}").json()
+    assert page["latest_version"] == "1.0"
+    assert page["license"]["status"] == "approval_required" and page["license"]["domestic_only"] is True
+    assert [s["record_count"] for s in page["versions"][0]["splits"]] == [32, 8]
+    assert page["access"] == page["access"] | {"user": "tester", "allowed": False}
+    chunk_count = web_catalog.rows("SELECT count(*) FROM chunks WHERE dataset_id = ? AND version = '1.0'", [KOREAN])
+    assert len(page["chunks"]) == chunk_count[0][0] and all(c["href"] is None for c in page["chunks"])
+    newest = client.get(f"/api/datasets/{KOREAN}/quality").json()  # like `kdata report`: the newest run
+    assert (newest["version"], newest["verdict"]) == ("1.1", "failed")
+    quality = client.get(f"/api/datasets/{KOREAN}/quality", params={"version": "1.0"}).json()
+    assert quality["verdict"] == "passed" and quality["report_href"].endswith("summary.html")
+    missing = client.get("/api/datasets/no-such-dataset")
+    assert missing.status_code == 404 and "no-such-dataset" in missing.json()["detail"]
+    assert client.get("/datasets/no-such-dataset").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_openapi_lists_the_json_endpoints(client: TestClient) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert {
+        "/api/datasets",
+        "/api/datasets/{dataset_id}",
+        "/api/datasets/{dataset_id}/samples",
+        "/api/datasets/{dataset_id}/quality",
+        "/api/audit",
+    } <= paths
+    assert not any(p.startswith("/reports") or p == "/" for p in paths)  # HTML routes stay out of the schema
+
+
+# -- dataset page ------------------------------------------------------------------------------------
+
+
+def test_dataset_page_like_aihub(client: TestClient, web_catalog: WebCatalog) -> None:
+    html = client.get(f"/datasets/{KOREAN}").text
+    for label in (
+        "분야",
+        "구축년도",
+        "갱신년월",
+        "데이터 형식",
+        "라벨링 유형",
+        "구축량",
+        "버전 이력",
+        "Version history",
+    ):
+        assert label in html
+    assert "※ 내국인만 데이터 신청이 가능합니다" in html
+    assert re.search(r'<tr data-split="train"><td>train</td><td class="rows">32</td>', html)
+    assert re.search(r'<tr data-split="validation"><td>validation</td><td class="rows">8</td>', html)
+    for label in ("구분", "항목명", "정량목표", "결과값"):
+        assert label in html
+    assert "최초 개방 (initial release)" in html  # version note
+    # sample rows: the first rows of the first train chunk
+    key = web_catalog.rows(
+        "SELECT key FROM chunks WHERE dataset_id = ? AND split = 'train' ORDER BY key LIMIT 1", [KOREAN]
+    )[0][0]
+    first = pq.read_table(web_catalog.settings.store + f"/{KOREAN}/1.0/{key}", columns=["dialogue_id"])
+    expected = first.column("dialogue_id").to_pylist()[:5]
+    sample_html = html[html.index('id="samples"') :]
+    assert re.findall(r"<td[^>]*>(KSNS_\d{8})</td>", sample_html) == expected
+    samples = client.get(f"/api/datasets/{KOREAN}/samples", params={"limit": 3}).json()
+    assert [row[0]["value"] for row in samples["rows"]] == expected[:3]
+
+
+def test_pending_dataset_shows_no_samples(client: TestClient) -> None:
+    samples = client.get("/api/datasets/law-pending/samples").json()
+    assert samples["rows"] == [] and "samples need access" in samples["note"]
+
+
+# -- downloads and access ----------------------------------------------------------------------------
+
+
+def test_download_refused_with_how_to_apply(client: TestClient) -> None:
+    html = client.get(f"/datasets/{KOREAN}").text
+    assert download_links(html) == []
+    assert "이용 신청 방법" in html and f"kdata approve {KOREAN} --user tester" in html
+    chunk = client.get(f"/api/datasets/{KOREAN}").json()["chunks"][0]["key"]
+    refused = client.get(f"/datasets/{KOREAN}/download/1.0/{chunk}")
+    assert refused.status_code == 403
+    assert "이용 신청 방법" in refused.text and "How to get approval" in refused.text
+    assert f"kdata approve {KOREAN} --user tester" in refused.text
+    assert "※ 내국인만 데이터 신청이 가능합니다" in refused.text
+    # kdata serve is single-user: a header cannot claim another user's approval
+    spoofed = client.get(f"/datasets/{KOREAN}/download/1.0/{chunk}", headers={"X-KData-User": APPROVED})
+    assert spoofed.status_code == 403
+    pending = client.get("/datasets/law-pending/download/1.0/" + chunk)
+    assert pending.status_code == 403 and "검토" in pending.text
+
+
+def test_approved_user_downloads_verified_chunks(proxied: TestClient, web_catalog: WebCatalog) -> None:
+    headers = {"X-KData-User": APPROVED}
+    html = proxied.get(f"/datasets/{KOREAN}", headers=headers).text
+    links = download_links(html)
+    expected = web_catalog.rows(
+        "SELECT key, sha256, content_size FROM chunks WHERE dataset_id = ? AND version = '1.0' ORDER BY split, key",
+        [KOREAN],
+    )
+    assert len(links) == len(expected) > 2
+    before = web_catalog.rows("SELECT count(*) FROM audit_log WHERE action = 'download'")[0][0]
+    for link, (key, sha256, size) in zip(links, expected, strict=True):
+        assert link.endswith(key)
+        response = proxied.get(link, headers=headers)
+        assert response.status_code == 200
+        assert hashlib.sha256(response.content).hexdigest() == sha256 == response.headers["x-checksum-sha256"]
+        assert len(response.content) == size and response.content[:4] == b"PAR1"
+        assert "attachment" in response.headers["content-disposition"]
+    audited = web_catalog.rows(
+        "SELECT actor, dataset_id, version FROM audit_log WHERE action = 'download' ORDER BY seq"
+    )[before:]
+    assert audited == [(APPROVED, KOREAN, "1.0")] * len(links)
+    # without a user the proxy named, only open data
+    anonymous = proxied.get(links[0])
+    assert anonymous.status_code == 403 and "sign in" in anonymous.text
+    key = web_catalog.rows("SELECT key FROM chunks WHERE dataset_id = 'vision-demo' ORDER BY key LIMIT 1")[0][0]
+    assert proxied.get(f"/datasets/vision-demo/download/1.0/{key}").status_code == 200
+
+
+def test_download_only_of_catalogued_chunks(proxied: TestClient) -> None:
+    for key in ("train/nope.parquet", "../../catalog.duckdb", "%2e%2e/%2e%2e/catalog.duckdb", "manifest.json"):
+        response = proxied.get(f"/datasets/vision-demo/download/1.0/{key}")
+        assert response.status_code == 404, key
+        assert b"DUCK" not in response.content
+    assert proxied.get("/datasets/vision-demo/download/9.9/train/part-000-00000.parquet").status_code == 404
+
+
+def test_damaged_chunk_is_not_sent(proxied: TestClient, web_catalog: WebCatalog) -> None:
+    key = web_catalog.rows("SELECT key FROM chunks WHERE dataset_id = 'vision-demo' ORDER BY key LIMIT 1")[0][0]
+    path = Path(web_catalog.settings.store) / "vision-demo" / "1.0" / key
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original[:100] + bytes([original[100] ^ 0xFF]) + original[101:])
+        response = proxied.get(f"/datasets/vision-demo/download/1.0/{key}")
+        assert response.status_code == 500
+        assert b"PAR1" not in response.content[:4] and "kdata fsck" in response.text
+    finally:
+        path.write_bytes(original)
+    assert proxied.get(f"/datasets/vision-demo/download/1.0/{key}").status_code == 200
+
+
+# -- quality reports ---------------------------------------------------------------------------------
+
+
+def test_report_pages_are_served_from_the_reports_folder(client: TestClient) -> None:
+    html = client.get(f"/datasets/{KOREAN}").text
+    report = re.search(r'id="report-link" href="([^"]+)"', html)
+    docs = re.search(r'href="([^"]+/data_docs/index.html)"', html)
+    assert report and docs
+    summary = client.get(report.group(1))
+    assert summary.status_code == 200 and summary.headers["content-type"].startswith("text/html")
+    assert "정량목표" in summary.text and "결과값" in summary.text
+    assert summary.headers["content-security-policy"].startswith("sandbox")
+    assert client.get(docs.group(1)).status_code == 200
+    folder = docs.group(1).rsplit("/", 1)[0]
+    assert client.get(folder, follow_redirects=False).status_code == 308  # data_docs → data_docs/
+
+
+def test_report_paths_cannot_leave_the_reports_folder(client: TestClient, web_catalog: WebCatalog) -> None:
+    link = web_catalog.settings.reports_dir / "escape.duckdb"
+    link.symlink_to(web_catalog.settings.catalog_path)
+    try:
+        for path in (
+            "/reports/%2e%2e/catalog.duckdb",
+            "/reports/..%2Fcatalog.duckdb",
+            "/reports/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+            "/reports/%2Fetc%2Fpasswd",
+            "/reports/escape.duckdb",
+            "/reports/korean-sns-dialogue/%2e%2e/%2e%2e/catalog.duckdb",
+        ):
+            response = client.get(path)
+            assert response.status_code == 403, path
+            assert b"DUCK" not in response.content and b"root:" not in response.content
+            assert "보고서 폴더 밖" in response.text
+    finally:
+        link.unlink()
+    assert client.get("/reports/no/such/summary.html").status_code == 404
+    assert client.get("/reports/").status_code == 404
+
+
+# -- auditor view ------------------------------------------------------------------------------------
+
+
+def _csrf(client: TestClient) -> str:
+    page = client.get("/audit")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None and client.cookies.get("kdata_csrf") == token.group(1)
+    return token.group(1)
+
+
+def test_auditor_view_and_licence_change(web_catalog: WebCatalog) -> None:
+    client = TestClient(create_app(web_catalog.settings))  # own cookie jar
+    page = client.get("/audit").text
+    pending = page[page.index('id="pending"') : page.index('id="failed"')]
+    assert 'data-id="law-pending"' in pending and 'data-id="korean-sns-dialogue"' not in pending
+    failed = page[page.index('id="failed"') :]
+    assert f"{KOREAN}</a> v1.1" in failed and "dialogue_id_unique" in failed
+    overview = client.get("/api/audit").json()
+    assert [p["id"] for p in overview["pending_review"]] == ["law-pending"]
+    assert [(f["dataset_id"], f["version"]) for f in overview["failed_gates"]] == [(KOREAN, "1.1")]
+
+    token = _csrf(client)
+    form = {"dataset_id": "law-pending", "status": "approval_required", "reason": "약관 검토 완료 terms reviewed"}
+    assert client.post("/audit/licence", data=form).status_code == 403  # no token
+    cross = client.post("/audit/licence", data={**form, "csrf": token}, headers={"Origin": "http://evil.example"})
+    assert cross.status_code == 403
+    assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'") == [("pending_review",)]
+
+    done = client.post("/audit/licence", data={**form, "csrf": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/audit?changed=law-pending"
+    assert web_catalog.rows("SELECT status, status_changed_by FROM licenses WHERE dataset_id = 'law-pending'") == [
+        ("approval_required", "tester")
+    ]
+    events = web_catalog.rows(
+        "SELECT actor, CAST(detail AS VARCHAR) FROM audit_log WHERE action = 'license_status' AND dataset_id = ?",
+        ["law-pending"],
+    )
+    assert len(events) == 1 and events[0][0] == "tester" and "약관 검토 완료" in events[0][1]
+    after = client.get("/audit?changed=law-pending").text
+    assert 'id="changed"' in after and 'data-id="law-pending"' not in after[: after.index('id="failed"')]
+
+    refused = client.post("/audit/licence", data={**form, "status": "pending_review", "csrf": token})
+    assert refused.status_code == 400 and "transition not allowed" in refused.text
+    assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'") == [("approval_required",)]
+
+
+def test_anonymous_cannot_change_a_status(proxied: TestClient, web_catalog: WebCatalog) -> None:
+    token = _csrf(proxied)
+    form = {"dataset_id": "vision-demo", "status": "restricted", "reason": "x", "csrf": token}
+    assert proxied.post("/audit/licence", data=form).status_code == 403
+    assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'vision-demo'") == [("open",)]
+
+
+def test_fallback_status_change_keeps_the_audit_rule(web_catalog: WebCatalog, tmp_path: Path) -> None:
+    import duckdb
+
+    from kdata.errors import BadInput
+    from kdata.web.actions import fallback_set_status
+
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(web_catalog.settings.catalog_path.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        result = fallback_set_status(con, "vision-demo", "restricted", "감사 테스트", "auditor")
+        assert result["from"] == "open" and result["to"] == "restricted"
+        with pytest.raises(BadInput):
+            fallback_set_status(con, "vision-demo", "restricted", "again", "auditor")
+        rows = con.execute(
+            "SELECT actor, action FROM audit_log WHERE dataset_id = 'vision-demo' AND action = 'license_status'"
+        ).fetchall()
+        assert rows == [("auditor", "license_status")]
+    finally:
+        con.close()
+
+
+# -- a busy catalog ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def held_by_another_process(path: Path) -> Iterator[None]:
+    """A second process holding ``path`` open read-write, as a writer does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "sys.stdin.readline(); c.close()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+
+
+def test_busy_catalog_gives_a_friendly_503(web_catalog: WebCatalog) -> None:
+    from catalog.db import snapshot_path
+
+    settings = web_catalog.settings.model_copy(update={"lock_timeout": 0.3})
+    client = TestClient(create_app(settings))
+    token = _csrf(client)
+    with held_by_another_process(snapshot_path(settings)):
+        page = client.get("/")
+        assert page.status_code == 503 and page.headers["retry-after"] == "2"
+        assert "catalog busy, retry" in page.text
+        assert client.get("/api/datasets").status_code == 503
+    form = {"dataset_id": "vision-demo", "status": "restricted", "reason": "busy test", "csrf": token}
+    with held_by_another_process(settings.catalog_path):
+        busy = client.post("/audit/licence", data=form)
+        assert busy.status_code == 503 and "catalog busy, retry" in busy.text
+    assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'vision-demo'") == [("open",)]
+    assert client.get("/").status_code == 200
