@@ -48,13 +48,25 @@ def _run(action: Callable[[Settings], T]) -> T:
 
 @app.command()
 def samples(
-    domain: Annotated[str, typer.Argument(help="분야 domain id (korean) 또는 한국어 이름 (한국어)")],
+    domain: Annotated[
+        str,
+        typer.Argument(
+            help="분야 domain (korean, vision, healthcare, manufacturing 또는 한국어 이름) 또는 종류 sample kind "
+            "(korean_summary, korean_speech, vision_kfashion, healthcare_note, manufacturing_defect ...)"
+        ),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="출력 폴더 output folder (empty or new)")],
-    items: Annotated[int, typer.Option(help="항목 수 number of items (dialogues)")] = 200,
-    layout: Annotated[str, typer.Option(help="폴더 구조 layout: classic | modern | bracket")] = "classic",
+    items: Annotated[int, typer.Option(help="항목 수 number of items (dialogues, images, series ...)")] = 200,
+    layout: Annotated[
+        str, typer.Option(help="폴더 구조 layout: classic | modern | open | bracket | noprefix")
+    ] = "classic",
     seed: Annotated[int, typer.Option(help="난수 시드 random seed (same seed → same bytes)")] = 0,
     inject: Annotated[
-        str | None, typer.Option(help="결함 주입 plant one defect: pii, bad-json, duplicate-id, missing-source")
+        str | None,
+        typer.Option(
+            help="결함 주입 plant one defect: pii, bad-json, duplicate-id, missing-source, bbox-outside "
+            "(where the kind supports it)"
+        ),
     ] = None,
 ) -> None:
     """AI Hub 형식 샘플 데이터셋 생성 (write an AI Hub-style sample dataset folder)."""
