@@ -39,7 +39,7 @@ browser: ## Debian's Chromium and a Korean font for browser tests (Playwright dr
 	fi
 
 unit: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint typecheck unit ## the whole suite (CI runs exactly this)
 
