@@ -133,9 +133,15 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+_EMAIL_HINT = re.compile(r"[\w.%+-]@[\w-]")
+"""An ``@`` between address characters; AI Hub tokens such as ``#@이름#`` do not look like this."""
+
+
 def might_contain_pii(text: str) -> bool:
-    """Cheap pre-check: email needs an ``@``, every other rule 9 or more digits close together."""
-    return "@" in text or (len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None)
+    """Cheap pre-check: an e-mail needs ``x@y``, every other rule 9 or more digits close together."""
+    if "@" in text and _EMAIL_HINT.search(text) is not None:
+        return True
+    return len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None
 
 
 # -- detectors -------------------------------------------------------------------------------------

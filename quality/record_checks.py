@@ -127,6 +127,27 @@ def merge_tallies(policy: PiiPolicy, parts: Iterable[dict[str, Any] | None]) -> 
     return total.to_dict()
 
 
+_FIELD_SEPARATOR = "\n|||\n"
+"""Five non-digit characters: more than the four a digit run may skip, and no ``@``."""
+
+
+def _collect_strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, list | dict):
+                _collect_strings(item, out)
+    elif isinstance(value, dict):
+        for item in value.values():
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, list | dict):
+                _collect_strings(item, out)
+
+
 class RecordChecker:
     """Scans (and in ``mask`` mode masks) records, sets their check columns, tallies findings."""
 
@@ -145,12 +166,19 @@ class RecordChecker:
         """Scan, mask if asked, set ``pii_hits`` and ``content_sha256``; returns the record."""
         per_rule: dict[str, int] = {}
         left = 0
-        for name in list(record):
-            if name in _SKIP:
-                continue
-            value, hits = self._walk(record[name], (None, name), record, per_rule)
-            record[name] = value
-            left += hits
+        texts: list[str] = []
+        for name, value in record.items():
+            if name not in _SKIP:
+                _collect_strings(value, texts)
+        # Fast path: one pre-check over all text of the record (fields joined by a separator no
+        # digit run or e-mail can span); only a record that might hold PII is walked field by field.
+        if pii.might_contain_pii(_FIELD_SEPARATOR.join(texts)):
+            for name in list(record):
+                if name in _SKIP:
+                    continue
+                value, hits = self._walk(record[name], (None, name), record, per_rule)
+                record[name] = value
+                left += hits
         self.tally.records_scanned += 1
         if per_rule:
             self.tally.records_with_pii += 1
