@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,19 +33,44 @@ def median_time(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, list[flo
     return statistics.median(times), times
 
 
-def run_child(code: str, env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run Python code in a child process; returns (seconds, peak RSS MiB of that child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_child(code: str, env: dict[str, str] | None = None, args: list[str] | None = None) -> tuple[float, float, str]:
+    """Run Python code in a child process; returns (seconds, peak RSS MiB of that child alone, stdout).
+
+    The peak comes from ``wait4`` on that one child (``RUSAGE_CHILDREN`` would report the largest child so far).
+    """
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *(args or [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
+    out, err = _communicate(proc)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the biggest last or read it per call.
-    return elapsed, max(peak, before) / 1024, proc.stdout
+    code_ = os.waitstatus_to_exitcode(status)
+    proc.returncode = code_  # reaped here, so Popen must not wait for it again
+    if code_ != 0:
+        raise RuntimeError(f"benchmark child failed ({code_}):\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def _communicate(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Read both pipes to the end without reaping the child (``wait4`` must reap it to get its rusage)."""
+    import threading
+
+    chunks: dict[str, str] = {}
+
+    def drain(name: str, stream: Any) -> None:
+        chunks[name] = stream.read()
+
+    threads = [threading.Thread(target=drain, args=(n, s)) for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return chunks.get("out", ""), chunks.get("err", "")
 
 
 def dump(data: Any) -> str:

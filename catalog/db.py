@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from catalog.recovery import check_wal, raise_if_damaged
 from kdata.config import Settings
 from kdata.errors import TransientError
 from schemas.domains import DOMAINS
@@ -74,8 +75,9 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=_config())
             break
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+        except duckdb.Error as error:
+            if not (isinstance(error, duckdb.IOException) and "lock" in str(error).lower()):
+                raise_if_damaged(path, error)  # corrupt file or WAL: alarm, delete nothing
                 raise
             if time.monotonic() >= deadline:
                 raise TransientError(
@@ -92,23 +94,38 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.catalog_path.with_name(SNAPSHOT_NAME)
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
+def publish_snapshot(con: duckdb.DuckDBPyConnection, settings: Settings, source_fd: int | None = None) -> Path:
     """Checkpoint the writer's database and atomically replace the snapshot with a copy of it.
 
     Call with the write connection still open (and idle), so no other writer can change the file
-    while it is copied.
+    while it is copied. Pass ``source_fd``, a descriptor of the catalog opened *after* DuckDB opened
+    it and closed only after the connection: DuckDB's lock is a POSIX ``fcntl`` lock, which the
+    kernel drops as soon as the process closes *any* descriptor of the file, so copying through a
+    fresh ``open()`` would let another writer in while this connection is still open.
     """
     con.execute("CHECKPOINT")
     target = snapshot_path(settings)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(settings.catalog_path, temp)
+        if source_fd is None:
+            shutil.copyfile(settings.catalog_path, temp)
+        else:
+            _copy_from_fd(source_fd, temp)
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
     return target
+
+
+def _copy_from_fd(source_fd: int, target: Path) -> None:
+    """Copy a whole file from an open descriptor (positional reads: the descriptor stays open)."""
+    with open(target, "wb") as out:
+        offset = 0
+        while block := os.pread(source_fd, 1 << 20, offset):
+            out.write(block)
+            offset += len(block)
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -157,12 +174,15 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     path = settings.catalog_path
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, False, settings.lock_timeout)
+    source_fd = os.open(path, os.O_RDONLY)  # for the snapshot copy; closed after con (see publish_snapshot)
     try:
+        check_wal(con, path)  # a damaged leftover WAL: alarm instead of DuckDB's silent drop
         migrate(con)
         yield con
-        publish_snapshot(con, settings)
+        publish_snapshot(con, settings, source_fd)
     finally:
         con.close()
+        os.close(source_fd)
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -16,6 +16,7 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.korean_text import index_terms
 from catalog.licence import register_licence
+from kdata.faults import fault_point
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import get_record_schema
@@ -259,6 +260,7 @@ def register_version(
                 "verdict": quality["verdict"],
             },
         )
+        fault_point("register_tx")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -19,19 +19,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import lzma
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
+from ingest.limits import ArchiveLimits, UnsafeArchive
 from kdata.errors import BadInput
 
 __all__ = [
     "MAX_MEMBER_BYTES",
     "ConcatFile",
+    "GuardedStream",
     "Member",
     "OpenArchive",
     "archive_pieces",
@@ -43,10 +47,11 @@ __all__ = [
     "logical_archive_name",
     "member_name",
     "open_zip",
+    "read_error",
 ]
 
-MAX_MEMBER_BYTES = 4 * 1024**3
-"""Largest single member we read into memory at once; larger ones are refused by name (stream them)."""
+MAX_MEMBER_BYTES = ArchiveLimits.max_member_bytes
+"""Default of the largest single member read into memory at once (``KDATA_MAX_MEMBER_BYTES``)."""
 
 _UTF8_FLAG = 0x800
 _PART = re.compile(r"^(?P<base>.+\.zip)\.part(?P<n>\d+)$", re.IGNORECASE)
@@ -55,6 +60,8 @@ _ZIP = re.compile(r"\.zip$", re.IGNORECASE)
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 _EOCD64 = b"PK\x06\x06"
+_ZIP64_TAIL = 56 + 20  # ZIP64 end record + locator, between the central directory and the end record
+_ECD_ENTRIES, _ECD_SIZE, _ECD_LOCATION = 4, 5, 9  # fields of zipfile's end record list
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -95,19 +102,21 @@ def _numbered(folder: Path, pattern: re.Pattern[str], base: str) -> dict[int, Pa
     return found
 
 
-def _check_run(found: dict[int, Path], first: int, name_of: Callable[[int], Path]) -> list[Path]:
+def _check_run(path: Path, found: dict[int, Path], first: int, name_of: Callable[[int], Path]) -> list[Path]:
     """Pieces numbered ``first..max`` without a gap; the error names the first missing piece."""
     for number in range(first, max(found) + 1):
         if number not in found:
-            raise BadInput(f"missing piece {name_of(number)} (found {len(found)} pieces; a gap is an error)")
+            detail = f"missing piece {name_of(number)} (found {len(found)} pieces; a gap is an error)"
+            raise UnsafeArchive("part_gap", str(path), detail)
     return [found[n] for n in sorted(found)]
 
 
 def archive_pieces(path: Path) -> list[Path]:
     """The files that make up the logical archive ``path``, in order.
 
-    Raises :class:`BadInput` naming a missing piece, a missing last volume, or an archive that
-    exists both whole and in pieces (a joined file may be the corrupt result of a wrong join).
+    Raises :class:`~ingest.limits.UnsafeArchive` (a :class:`BadInput`, code ``part_gap`` or
+    ``corrupt_archive``) naming a missing piece, a missing last volume, or an archive that exists
+    both whole and in pieces (a joined file may be the corrupt result of a wrong join).
     """
     name = path.name
     stem = name[:-4] if _ZIP.search(name) else name
@@ -115,14 +124,15 @@ def archive_pieces(path: Path) -> list[Path]:
     parts = _numbered(path.parent, _PART, name)
     if volumes:
         width = min(len(m["n"]) for p in volumes.values() if (m := _VOLUME.match(p.name)))
-        listed = _check_run(volumes, 1, lambda n: path.with_name(f"{stem}.z{n:0{width}d}"))
+        listed = _check_run(path, volumes, 1, lambda n: path.with_name(f"{stem}.z{n:0{width}d}"))
         if not path.is_file():
-            raise BadInput(f"missing last volume {path} of a multi-volume archive ({len(volumes)} .zNN found)")
+            detail = f"missing last volume {path} of a multi-volume archive ({len(volumes)} .zNN found)"
+            raise UnsafeArchive("part_gap", str(path), detail)
         return [*listed, path]
     if parts:
         if path.is_file():
-            raise BadInput(f"{path}: exists both whole and as .partN pieces; keep one of them")
-        return _check_run(parts, 0, lambda n: path.with_name(f"{name}.part{n}"))
+            raise UnsafeArchive("corrupt_archive", str(path), "exists both whole and as .partN pieces; keep one")
+        return _check_run(path, parts, 0, lambda n: path.with_name(f"{name}.part{n}"))
     if path.is_file():
         return [path]
     raise BadInput(f"{path}: no such archive (neither the file nor .partN / .zNN pieces)")
@@ -206,7 +216,60 @@ class ConcatFile(io.RawIOBase):
         super().close()
 
 
-class _JoinedZip(zipfile.ZipFile):
+def _count_directory(fp: IO[bytes], label: str, limits: ArchiveLimits) -> None:
+    """Refuse a central directory larger than the limits before ``zipfile`` parses it.
+
+    ``zipfile`` reads the whole directory into memory and builds an object per record, however
+    many there are (it ignores the declared count). Here the records are counted first, block by
+    block, nothing kept, with the same stepping ``zipfile`` uses, and refused past the limit.
+    """
+    endrec = zipfile._EndRecData(fp)  # type: ignore[attr-defined]
+    if not endrec:
+        return  # zipfile says "not a zip file"
+    size_cd, location = endrec[_ECD_SIZE], endrec[_ECD_LOCATION]
+    start = location - size_cd - (_ZIP64_TAIL if endrec[0] == _EOCD64 else 0)
+    if size_cd > limits.max_cd_bytes:
+        detail = f"central directory of {size_cd:,} bytes exceeds KDATA_MAX_CD_BYTES={limits.max_cd_bytes:,}"
+        raise UnsafeArchive("too_many_members", label, detail)
+    if endrec[_ECD_ENTRIES] > limits.max_members:
+        detail = f"declares {endrec[_ECD_ENTRIES]:,} members, more than KDATA_MAX_MEMBERS={limits.max_members:,}"
+        raise UnsafeArchive("too_many_members", label, detail)
+    if start < 0:
+        return
+    fp.seek(start)
+    pending, skip, consumed, count = b"", 0, 0, 0
+    while consumed < size_cd:
+        block = fp.read(min(1 << 20, size_cd - consumed))
+        if not block:
+            break
+        consumed += len(block)
+        data = pending + block
+        pos = skip
+        while pos + 46 <= len(data):
+            names, extra, comment = struct.unpack_from("<HHH", data, pos + 28)
+            count += 1
+            if count > limits.max_members:
+                detail = f"more than KDATA_MAX_MEMBERS={limits.max_members:,} members"
+                raise UnsafeArchive("too_many_members", label, detail)
+            pos += 46 + names + extra + comment
+        skip, pending = (pos - len(data), b"") if pos >= len(data) else (0, data[pos:])
+
+
+class _BoundedZip(zipfile.ZipFile):
+    """A :class:`zipfile.ZipFile` whose central directory is counted against the limits first."""
+
+    def __init__(self, file: Path | IO[bytes] | ConcatFile, label: str, limits: ArchiveLimits) -> None:
+        self._label = label
+        self._limits = limits
+        super().__init__(file)
+
+    def _RealGetContents(self) -> None:
+        assert self.fp is not None
+        _count_directory(self.fp, self._label, self._limits)
+        super()._RealGetContents()  # type: ignore[misc]
+
+
+class _JoinedZip(_BoundedZip):
     """A zip read from a :class:`ConcatFile`, which it closes with itself."""
 
     def close(self) -> None:
@@ -231,7 +294,7 @@ def _end_record(last: Path) -> _EndRecord:
         tail = handle.read()
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
-        raise BadInput(f"{last}: no end of central directory: not the last volume of a zip")
+        raise UnsafeArchive("corrupt_archive", str(last), "no end of central directory: not the last volume of a zip")
     disk, cd_disk = struct.unpack("<HH", tail[at + 4 : at + 8])
     locator = at - 20
     if locator >= 0 and tail[locator : locator + 4] == _EOCD64_LOCATOR:
@@ -243,13 +306,13 @@ def _end_record(last: Path) -> _EndRecord:
     return _EndRecord(disk, cd_disk, None)
 
 
-def _open_spanned(pieces: list[Path]) -> zipfile.ZipFile:
+def _open_spanned(pieces: list[Path], limits: ArchiveLimits) -> zipfile.ZipFile:
     end = _end_record(pieces[-1])
     if end.disk + 1 != len(pieces):
-        raise BadInput(
-            f"{pieces[-1]}: the archive says it has {end.disk + 1} volumes, found {len(pieces)}: "
-            + ", ".join(p.name for p in pieces)
+        detail = f"the archive says it has {end.disk + 1} volumes, found {len(pieces)}: " + ", ".join(
+            p.name for p in pieces
         )
+        raise UnsafeArchive("part_gap", str(pieces[-1]), detail)
     sizes = [p.stat().st_size for p in pieces]
     last_start = sum(sizes[:-1])
     overlay: dict[int, bytes] = {}
@@ -258,27 +321,112 @@ def _open_spanned(pieces: list[Path]) -> zipfile.ZipFile:
         overlay[last_start + end.locator_at + 4] = struct.pack("<I", 0)
         overlay[last_start + end.locator_at + 16] = struct.pack("<I", 1)
     stream = ConcatFile(pieces, overlay)
-    archive = _JoinedZip(stream)
+    archive = _JoinedZip(stream, str(pieces[-1]), limits)
     starts = stream.starts
     for info in archive.infolist():
         if info.volume >= len(pieces):
-            raise BadInput(f"{pieces[-1]}: member {member_name(info)} is on volume {info.volume + 1}, not found")
+            detail = f"member is on volume {info.volume + 1}, not found"
+            archive.close()
+            raise UnsafeArchive("part_gap", str(pieces[-1]), detail, member_name(info))
         info.header_offset += starts[info.volume] - starts[end.cd_disk]
     return archive
 
 
-def open_zip(path: Path) -> zipfile.ZipFile:
-    """Open the logical archive ``path`` (whole, ``.partN`` pieces or ``.zNN`` volumes) for reading."""
+def open_zip(path: Path, limits: ArchiveLimits | None = None) -> zipfile.ZipFile:
+    """Open the logical archive ``path`` (whole, ``.partN`` pieces or ``.zNN`` volumes) for reading.
+
+    The central directory is counted against ``limits`` (default: from the environment) before
+    it is parsed; anything unreadable is an :class:`~ingest.limits.UnsafeArchive` naming the archive.
+    """
+    limits = limits or ArchiveLimits.from_env()
     pieces = archive_pieces(path)
     try:
         if len(pieces) == 1:
-            return zipfile.ZipFile(pieces[0])
+            return _BoundedZip(pieces[0], str(path), limits)
         if _VOLUME.match(pieces[0].name):
-            return _open_spanned(pieces)
-        return _JoinedZip(ConcatFile(pieces))
-    except (zipfile.BadZipFile, OSError, struct.error) as error:
+            return _open_spanned(pieces, limits)
+        return _JoinedZip(ConcatFile(pieces), str(path), limits)
+    except NotImplementedError as error:
+        raise UnsafeArchive("unsupported_method", str(path), f"cannot open ({error})") from None
+    except (zipfile.BadZipFile, OSError, struct.error, EOFError, ValueError) as error:
+        # ValueError: a name flagged UTF-8 that is not, or a corrupt number in the directory.
         names = pieces[0].name if len(pieces) == 1 else f"{pieces[0].name} .. {pieces[-1].name}"
-        raise BadInput(f"{path} ({names}): not a readable zip archive ({error})") from None
+        raise UnsafeArchive("corrupt_archive", str(path), f"({names}) not a readable zip archive ({error})") from None
+
+
+_BLOCK = 1 << 20
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The whole member, asking for exactly its declared size. ``ZipFile.read`` asks the
+    decompressor for up to 2 GiB at once and cuts to the declared size afterwards: a member whose
+    data inflates far beyond its declared size would be inflated in memory first. ``read(size)``
+    bounds the decompressor by ``size``; the final ``read`` reaches the end, where the CRC is checked."""
+    with archive.open(info) as stream:
+        data = stream.read(info.file_size)
+        if stream.read(1):  # zipfile never returns more than the declared size; be sure we are at the end
+            raise zipfile.BadZipFile(f"member {info.filename!r} is longer than its declared size")
+        return data
+
+
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,  # and NotImplementedError
+    UnicodeDecodeError,  # a local header's name flagged UTF-8 that is not
+    zlib.error,
+    lzma.LZMAError,
+)
+
+
+def read_error(archive: str, member: str, error: BaseException) -> UnsafeArchive:
+    """The typed rejection for an exception raised while reading ``member`` (CRC, corrupt data ...)."""
+    text = str(error)
+    if isinstance(error, NotImplementedError):  # (a RuntimeError) method, patched data, strong encryption
+        code = "unsupported_method"
+    elif isinstance(error, RuntimeError):
+        if "encrypted" not in text:
+            raise error  # not a zip defect
+        code = "encrypted"
+    elif isinstance(error, zipfile.BadZipFile) and "CRC" in text:
+        code = "bad_crc"
+    elif "Overlapped entries" in text:
+        code = "overlapping_entries"
+    else:
+        code = "corrupt_archive"
+    return UnsafeArchive(code, archive, f"cannot read member ({type(error).__name__}: {text})", member)
+
+
+class GuardedStream(io.RawIOBase):
+    """A member's stream whose read errors (CRC mismatch at the end, corrupt deflate data, a
+    truncated file) become :class:`~ingest.limits.UnsafeArchive` naming archive and member."""
+
+    def __init__(self, inner: IO[bytes], archive: str, member: str) -> None:
+        super().__init__()
+        self._inner = inner
+        self._archive = archive
+        self._member = member
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(_BLOCK), b""))  # never read(-1): see _read_member
+        try:
+            return self._inner.read(size)
+        except _READ_ERRORS as error:
+            raise read_error(self._archive, self._member, error) from None
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        memoryview(buffer).cast("B")[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 # -- members ---------------------------------------------------------------------------------------
@@ -299,19 +447,26 @@ def _members(path: Path, archive: zipfile.ZipFile, suffixes: tuple[str, ...]) ->
     return sorted((m for m in members if not lowered or m.name.lower().endswith(lowered)), key=lambda m: m.name)
 
 
+def _check_size(path: Path, name: str, size: int, limits: ArchiveLimits) -> None:
+    if size > limits.max_member_bytes:
+        detail = f"member of {size:,} bytes exceeds KDATA_MAX_MEMBER_BYTES={limits.max_member_bytes:,}"
+        raise UnsafeArchive("zip_bomb_size", str(path), detail, name)
+
+
 def iter_members(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[tuple[Member, bytes]]:
     """Yield ``(member, content)`` for each file member (sorted by name), optionally by suffix.
 
-    Content is read member by member: memory holds one member at a time.
+    Content is read member by member: memory holds one member at a time. ``zipfile`` stops a
+    member at its declared size and checks its CRC; a defect is an :class:`UnsafeArchive`.
     """
-    with open_zip(path) as archive:
+    limits = ArchiveLimits.from_env()
+    with open_zip(path, limits) as archive:
         for member in _members(path, archive, suffixes):
-            if member.size > MAX_MEMBER_BYTES:
-                raise BadInput(f"{path}!{member.name}: member of {member.size} bytes exceeds {MAX_MEMBER_BYTES}")
+            _check_size(path, member.name, member.size, limits)
             try:
-                data = archive.read(member.info)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise BadInput(f"{path}!{member.name}: cannot read member ({error})") from None
+                data = _read_member(archive, member.info)
+            except _READ_ERRORS as error:
+                raise read_error(str(path), member.name, error) from None
             yield member, data
 
 
@@ -322,10 +477,10 @@ def iter_member_streams(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[
         for member in _members(path, archive, suffixes):
             try:
                 stream = archive.open(member.info)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise BadInput(f"{path}!{member.name}: cannot read member ({error})") from None
-            with stream:
-                yield member, stream
+            except _READ_ERRORS as error:
+                raise read_error(str(path), member.name, error) from None
+            with GuardedStream(stream, str(path), member.name) as guarded:
+                yield member, cast(IO[bytes], guarded)
 
 
 def list_member_names(path: Path) -> list[str]:
@@ -339,23 +494,24 @@ class OpenArchive:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._zip = open_zip(path)
+        self._limits = ArchiveLimits.from_env()
+        self._zip = open_zip(path, self._limits)
         self._infos = {member_name(i): i for i in self._zip.infolist() if not i.is_dir()}
 
     def names(self) -> list[str]:
         return sorted(self._infos)
 
     def read(self, name: str) -> bytes:
-        """Content of member ``name``; :class:`BadInput` naming archive and member when unreadable."""
+        """Content of member ``name``; :class:`BadInput` (:class:`UnsafeArchive` for a defect of the
+        archive: bad CRC, corrupt data, too big) naming archive and member when unreadable."""
         info = self._infos.get(name)
         if info is None:
             raise BadInput(f"{self.path}!{name}: no such member")
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise BadInput(f"{self.path}!{name}: member of {info.file_size} bytes exceeds {MAX_MEMBER_BYTES}")
+        _check_size(self.path, name, info.file_size, self._limits)
         try:
-            return self._zip.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise BadInput(f"{self.path}!{name}: cannot read member ({error})") from None
+            return _read_member(self._zip, info)
+        except _READ_ERRORS as error:
+            raise read_error(str(self.path), name, error) from None
 
     def close(self) -> None:
         self._zip.close()

@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kdata.faults import fault_point
+
 __all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "sha256_file"]
 
 PARQUET_OPTIONS: dict[str, Any] = {
@@ -115,6 +117,7 @@ class ChunkWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
         self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        fault_point("chunk_row_group")
         self._chunk_rows += table.num_rows
         self._chunk_bytes += table.nbytes
         if self._chunk_bytes >= self.chunk_bytes:
@@ -131,6 +134,7 @@ class ChunkWriter:
         meta = pq.read_metadata(partial)
         if meta.num_rows != self._chunk_rows:
             raise RuntimeError(f"{partial}: footer says {meta.num_rows} rows, wrote {self._chunk_rows}")
+        fault_point("chunk_rename")
         os.replace(partial, final)
         self._chunks.append(
             ChunkInfo(key, self._chunk_rows, final.stat().st_size, sha256_file(final), self.split, self.source_archive)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.archives import archive_pieces, logical_archive_name
+from ingest.limits import UnsafeArchive
+from ingest.safety import check_inside
 from kdata.errors import BadInput
 
 __all__ = ["ArchiveRef", "classify", "discover_archives"]
@@ -96,12 +98,17 @@ def discover_archives(root: Path) -> list[ArchiveRef]:
     refs: list[ArchiveRef] = []
     unknown: list[str] = []
     broken: list[str] = []
+    first_broken: UnsafeArchive | None = None
     for rel in _logical_archives(root):
         try:
             pieces = archive_pieces(root / rel)
         except BadInput as error:
-            broken.append(str(error))
+            code, detail = (error.code, error.detail) if isinstance(error, UnsafeArchive) else ("part_gap", str(error))
+            broken.append(f"{rel}: {detail}")
+            first_broken = first_broken or UnsafeArchive(code, rel, detail)
             continue
+        for piece in pieces:
+            check_inside(root, piece)  # a symlink to a file outside (or to /dev/zero) is never read
         split, kind = classify(rel)
         if split is None or kind is None:
             unknown.append(f"{rel} (split: {split or '?'}, kind: {kind or '?'})")
@@ -109,8 +116,9 @@ def discover_archives(root: Path) -> list[ArchiveRef]:
         size = sum(p.stat().st_size for p in pieces)
         names = tuple(p.relative_to(root).as_posix() for p in pieces) if len(pieces) > 1 else ()
         refs.append(ArchiveRef(rel, split, kind, size, names))
-    if broken:
-        raise BadInput(f"{root}: incomplete split archives: " + "; ".join(broken))
+    if first_broken is not None:
+        also = f" (also: {'; '.join(broken[1:])})" if len(broken) > 1 else ""
+        raise UnsafeArchive(first_broken.code, first_broken.archive, first_broken.detail + also)
     if unknown:
         raise BadInput(f"{root}: cannot tell split or label/source of: " + "; ".join(unknown))
     if not any(r.kind == "label" for r in refs):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import IO, Any
@@ -21,7 +22,21 @@ from typing import IO, Any
 __all__ = ["JsonStreamError", "ListItems", "TextDecoder", "decode_text"]
 
 _WS = re.compile(r"[ \t\n\r]*")
+_NUMBER_GOES_ON = frozenset(".eE+-0123456789")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _finite_float(text: str) -> float:
+    """JSON numbers like ``1e999999`` are not numbers a label can mean (``inf``): refused, as orjson does."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text[:40]!r} is infinite as a double")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    """``NaN`` and ``Infinity`` are not JSON."""
+    raise ValueError(f"{text} is not valid JSON")
 
 
 class JsonStreamError(ValueError):
@@ -128,7 +143,7 @@ class ListItems:
         self._keys = list_keys
         self._block = block
         self._max = max_item_chars
-        self._decoder = json.JSONDecoder()
+        self._decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
         self._buf = ""
         self._pos = 0
         self._base = 0  # characters dropped from the front of the buffer
@@ -189,9 +204,13 @@ class ListItems:
                     raise JsonStreamError(f"invalid JSON: {error.msg}", self._base + error.pos) from None
             except RecursionError:
                 raise self._error("JSON nested too deeply") from None
+            except ValueError as error:  # a number out of range: inf, or over Python's 4,300-digit int limit
+                raise self._error(f"number out of range ({str(error).split(';')[0]})") from None
             else:
-                # A number may go on in the next block: only trust a value that ends before the buffer does.
-                if end < len(self._buf) or self._eof:
+                # A number may go on in the next block: only trust a value that ends before the buffer does
+                # (and, for a bare number, not where the rest of a number could follow: "1." | "5").
+                cut = isinstance(value, int | float) and self._buf[end : end + 1] in _NUMBER_GOES_ON
+                if (end < len(self._buf) and not cut) or self._eof:
                     self._pos = end
                     return value
             if len(self._buf) - self._pos > self._max:

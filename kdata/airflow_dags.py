@@ -7,6 +7,7 @@ summaries through XCom, never data. Heavy imports happen inside the tasks.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ PUBLISHED_ALIAS = AssetAlias("kdata-published")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
     "retries": 2,
-    "retry_delay": dt.timedelta(seconds=20),
+    "retry_delay": dt.timedelta(seconds=float(os.environ.get("KDATA_RETRY_DELAY", "20"))),  # seconds; tests: 1
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),

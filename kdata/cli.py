@@ -83,13 +83,17 @@ def samples(
 @app.command()
 def ingest(
     path: Annotated[str, typer.Argument(help="데이터셋 폴더 dataset folder (with dataset.yaml)")],
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="병렬 프로세스 수 processes extracting archives (KDATA_WORKERS, 1)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """데이터셋 한 버전 수집 (ingest a dataset folder as one new version: the work of one DAG run)."""
     from kdata import pipeline
 
     try:
-        result = pipeline.ingest(load_settings(), path)
+        result = pipeline.ingest(load_settings(), path, workers=workers)
     except QualityGateFailed as error:
         if as_json:
             _print_json({"status": "quality_failed", "error": str(error), "report": error.report})
@@ -249,4 +253,4 @@ def main() -> None:
 
 
 # Commands of later stages live in their own modules and register themselves on `app`.
-from kdata import cli_catalog, cli_storage, cli_web  # noqa: E402, F401
+from kdata import cli_admin, cli_catalog, cli_storage, cli_web  # noqa: E402, F401

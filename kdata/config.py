@@ -24,6 +24,9 @@ class Settings(BaseModel):
         default=64 * MiB, gt=0, description="KDATA_ROW_GROUP_BYTES: target Arrow bytes per Parquet row group"
     )
     lock_timeout: float = Field(default=30.0, ge=0, description="KDATA_LOCK_TIMEOUT: seconds to wait for the catalog")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="KDATA_WORKERS: processes extracting archives in kdata ingest"
+    )
 
     @property
     def catalog_path(self) -> Path:
@@ -58,6 +61,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ("chunk_bytes", "KDATA_CHUNK_BYTES"),
         ("row_group_bytes", "KDATA_ROW_GROUP_BYTES"),
         ("lock_timeout", "KDATA_LOCK_TIMEOUT"),
+        ("workers", "KDATA_WORKERS"),
     ):
         if env.get(name):
             values[key] = env[name]

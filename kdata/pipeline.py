@@ -19,8 +19,12 @@ from typing import TYPE_CHECKING, Any
 from ingest.archives import archive_sha256
 from ingest.chunks import sha256_file
 from ingest.discover import discover_archives
+from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
 from kdata.errors import BadInput, QualityGateFailed
+from kdata.faults import fault_point
+from kdata.quarantine import quarantines, record_gate_refusal
+from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
@@ -82,6 +86,7 @@ class RunOptions:
     """``block`` or ``mask``; overrides the manifest's ``quality.pii_policy`` (healthcare always blocks)."""
 
 
+@quarantines("plan")
 def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
@@ -94,6 +99,7 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
     if not root.is_dir():
         raise BadInput(f"{root}: no such dataset folder")
     try:
+        check_inside(root, root / MANIFEST_NAME)  # never read a manifest linked from outside
         manifest = load_manifest(root)
     except ManifestError as error:
         raise BadInput(str(error)) from None
@@ -127,6 +133,7 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
     run_hash = hashlib.sha256(f"{content_sha256}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
+    check_archives(root, [ref.path for ref in archives], run_id=run_id, hashes=hashes)  # before any record
     units: list[dict[str, Any]] = []
     by_split: dict[str, int] = {}
     for ref in archives:
@@ -175,8 +182,20 @@ def _source_index(root: Path, archives: list[str]) -> dict[str, str]:
     return index
 
 
+@quarantines("extract")
 def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
-    """Read one label archive into chunks under the run folder; idempotent (a finished unit is kept)."""
+    """Read one label archive into chunks under the run folder; idempotent (a finished unit is kept).
+
+    One process at a time per unit (a lock in the run folder): a concurrent ingest of the same input
+    waits, then reuses the finished unit.
+    """
+    with run_lock(_run_dir(settings, run_id) / "units" / f"{index:04d}.lock"):
+        summary = _extract_unit(settings, run_id, index)
+    fault_point("after_extract")
+    return summary
+
+
+def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.readers import get_reader
@@ -260,42 +279,50 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     """Run the suite, write reports, record the quality run in the catalog; return a small verdict."""
     from catalog.db import connect
     from catalog.register import record_quality_run
-    from quality.check import QualityInput, invalid_units, run_quality
 
     plan = load_plan(settings, run_id)
     run_dir = _run_dir(settings, run_id)
     summary_path = run_dir / "quality.json"
-    if summary_path.is_file():
-        summary = _read_json(summary_path)
-    else:
-        manifest = _manifest(plan)
-        units = _units(settings, plan)
-        problems = [p for u in units for p in u["problems"]]
-        chunk_files = [run_dir / "chunks" / c["key"] for u in units for c in u["chunks"]]
-        inp = QualityInput(
-            run_id=run_id,
-            dataset_id=plan["dataset_id"],
-            version=plan["version"],
-            record_schema=plan["record_schema"],
-            syntactic_target=manifest.quality.syntactic_validity,
-            chunk_files=chunk_files,
-            invalid_units=invalid_units(problems),
-            problems=problems,
-            targets=manifest.quality.model_copy(
-                update={"pii_policy": plan.get("pii_policy") or manifest.quality.pii_policy}
-            ),
-            pii=[u.get("pii") for u in units],
-            dataset_root=Path(plan["dataset_path"]),
-            source_archives=plan["sources"],
-        )
-        out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
-        if out.exists():
-            shutil.rmtree(out)
-        summary = run_quality(inp, out)
-        _write_json(summary_path, summary)
+    with run_lock(run_dir / "quality.lock"):  # a concurrent ingest of the same input waits, then reuses it
+        summary = _read_json(summary_path) if summary_path.is_file() else _run_quality(settings, plan)
     with connect(settings) as con:
         record_quality_run(con, summary, settings.user)
+    fault_point("after_quality")
     return _verdict(summary)
+
+
+def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+    """Run the suite over the run's chunks, write the reports and ``quality.json``; returns the summary."""
+    from quality.check import QualityInput, invalid_units, run_quality
+
+    run_id = plan["run_id"]
+    run_dir = _run_dir(settings, run_id)
+    manifest = _manifest(plan)
+    units = _units(settings, plan)
+    problems = [p for u in units for p in u["problems"]]
+    chunk_files = [run_dir / "chunks" / c["key"] for u in units for c in u["chunks"]]
+    inp = QualityInput(
+        run_id=run_id,
+        dataset_id=plan["dataset_id"],
+        version=plan["version"],
+        record_schema=plan["record_schema"],
+        syntactic_target=manifest.quality.syntactic_validity,
+        chunk_files=chunk_files,
+        invalid_units=invalid_units(problems),
+        problems=problems,
+        targets=manifest.quality.model_copy(
+            update={"pii_policy": plan.get("pii_policy") or manifest.quality.pii_policy}
+        ),
+        pii=[u.get("pii") for u in units],
+        dataset_root=Path(plan["dataset_path"]),
+        source_archives=plan["sources"],
+    )
+    out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
+    if out.exists():
+        shutil.rmtree(out)
+    summary = run_quality(inp, out)
+    _write_json(run_dir / "quality.json", summary)
+    return summary
 
 
 def _verdict(summary: dict[str, Any]) -> dict[str, Any]:
@@ -311,6 +338,7 @@ def _verdict(summary: dict[str, Any]) -> dict[str, Any]:
 def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
     """Refuse publication when a critical expectation failed; the run is kept in quarantine."""
     if verdict["verdict"] != "failed":
+        fault_point("after_gate")
         return verdict
     quarantine = settings.home / "quarantine" / f"{verdict['run_id']}.json"
     _write_json(
@@ -323,10 +351,10 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
             "records": str(_run_dir(settings, verdict["run_id"]) / "chunks"),
         },
     )
-    raise QualityGateFailed(
-        f"quality gate refused {verdict['run_id']}: critical checks failed: {', '.join(verdict['critical_failed'])}",
-        verdict["report"],
-    )
+    failed = ", ".join(verdict["critical_failed"])
+    message = f"quality gate refused {verdict['run_id']}: critical checks failed: {failed}"
+    record_gate_refusal(settings, verdict, quarantine, message)  # the quarantine table's row
+    raise QualityGateFailed(message, verdict["report"])
 
 
 # -- publish and register --------------------------------------------------------------------------
@@ -380,11 +408,13 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
     store = open_store(settings.store)
-    if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
-        # Reports first (deterministic keys); the version manifest, written last, makes them visible.
-        prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
-        _upload_folder(store, Path(summary["report"]).parent, prefix)
-    result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
+    with run_lock(_run_dir(settings, run_id) / "publish.lock"):  # one publisher per run (shared staging)
+        if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
+            # Reports first (deterministic keys); the version manifest, written last, makes them visible.
+            prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
+            _upload_folder(store, Path(summary["report"]).parent, prefix)
+        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
+    fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
 
@@ -412,6 +442,7 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
         created = register_version(
             con, manifest, published, store.uri(f"{prefix}/manifest.json"), chunk_urls, settings.user
         )
+    fault_point("after_register")
     return {
         "dataset_id": plan["dataset_id"],
         "version": plan["version"],
@@ -421,12 +452,16 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     }
 
 
-def ingest(settings: Settings, dataset_path: str) -> dict[str, Any]:
-    """The same work one DAG run does, in this process. Raises BadInput / QualityGateFailed."""
+def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None) -> dict[str, Any]:
+    """The same work one DAG run does, in this process. Raises BadInput / QualityGateFailed.
+
+    ``workers`` (default ``settings.workers``, KDATA_WORKERS) > 1 extracts archive units in that many
+    processes, the way the DAG's mapped tasks spread over Airflow workers; the chunks are the same bytes.
+    """
     planned = plan_run(settings, dataset_path)
+    fault_point("after_plan")
     run_id = planned["run_id"]
-    for index in range(planned["units"]):
-        extract_unit(settings, run_id, index)
+    _extract_all(settings, run_id, planned["units"], workers or settings.workers)
     verdict = check_quality(settings, run_id)
     gate(settings, verdict)
     published = publish_run(settings, run_id)
@@ -443,3 +478,23 @@ def ingest(settings: Settings, dataset_path: str) -> dict[str, Any]:
         "report": verdict["report"],
         "manifest": published["manifest"],
     }
+
+
+def _extract_all(settings: Settings, run_id: str, units: int, workers: int) -> None:
+    """Extract every unit, inline or in a pool of fresh processes (spawned: no forked DuckDB/Arrow threads)."""
+    workers = min(workers, units)
+    if workers <= 1:
+        for index in range(units):
+            extract_unit(settings, run_id, index)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(extract_unit, settings, run_id, index) for index in range(units)]
+        try:
+            for future in futures:
+                future.result()  # the first failure (BadInput from a unit) propagates with its message
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise

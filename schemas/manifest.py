@@ -73,6 +73,15 @@ PII_BLOCK_ONLY_DOMAINS: frozenset[str] = frozenset({"healthcare"})
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_WEB_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+def _web_url(value: str | None) -> str | None:
+    """Manifest URLs are shown and exported (Croissant, DCAT), never fetched: plain http(s) links
+    with a host only (no ``file:``, ``javascript:`` or credentials ``user@host``)."""
+    if value is not None and not _WEB_URL.match(value):
+        raise ValueError("must be an http:// or https:// URL with a host (shown to users, never fetched)")
+    return value
 
 
 class _Model(BaseModel):
@@ -90,7 +99,9 @@ class Source(_Model):
     """출처: who built or published the data."""
 
     name: Annotated[str, Field(min_length=1, description="Builder or publisher")]
-    url: str | None = Field(default=None, description="Where the data comes from")
+    url: str | None = Field(default=None, description="Where the data comes from (shown, never fetched)")
+
+    _check_url = field_validator("url")(_web_url)
     builders: list[str] = Field(default_factory=list, description="구축기관: who built the data (Croissant creator)")
 
 
@@ -123,7 +134,9 @@ class Licence(_Model):
     attribution: str = Field(
         default="Open AI Dataset Project (AI-Hub, S. Korea)", description="Required attribution text"
     )
-    url: str | None = Field(default=None, description="Full licence terms")
+    url: str | None = Field(default=None, description="Full licence terms (shown, never fetched)")
+
+    _check_url = field_validator("url")(_web_url)
 
 
 class QualityTargets(_Model):

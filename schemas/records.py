@@ -123,6 +123,13 @@ KOREAN_DIALOGUE = RecordSchema(
         Column("number_of_utterances", pa.int32(), "발화 수 (헤더)", "Utterances, as declared", check=True),
         Column("number_of_turns", pa.int32(), "턴 수 (헤더)", "Turns, as declared", check=True),
         Column("participant_count", pa.int32(), "참여자 수 (실제)", "Participants listed", check=True),
+        Column(
+            "speaker_gender_mix",
+            _S,
+            "화자 성별 구성 (여성/남성/혼성)",
+            "Speakers' gender mix: 여성 all female, 남성 all male, 혼성 mixed; for speaker diversity targets",
+            check=True,
+        ),
         Column("utterance_count", pa.int32(), "발화 수 (실제)", "Utterances in the body", check=True),
         Column("turn_count", pa.int32(), "턴 수 (실제)", "Distinct turn ids in the body", check=True),
         Column("empty_utterance_count", pa.int32(), "빈 발화 수", "Utterances with no text", check=True),

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from ingest.chunks import sha256_file
 from kdata.errors import BadInput, Conflict, TransientError
+from kdata.faults import fault_point
 from storage.base import ObjectStore
 
 __all__ = [
@@ -142,12 +143,15 @@ def publish_version(store: ObjectStore, manifest: dict[str, Any], chunk_root: Pa
             continue
         staged_key = f"{staging_prefix(run_id)}/{chunk['key']}"
         uploaded += _stage(store, chunk, chunk_root, staged_key)
+        fault_point("publish_staged")
         _commit_chunk(store, chunk, staged_key, final_key)
+    fault_point("publish_copied")
     created = store.put_bytes_exclusive(manifest_key, manifest_bytes(manifest))
     if not created:  # another run won the race
         other = read_version_manifest(store, dataset_id, version)
         assert other is not None
         return _already(store, other, manifest, manifest_key, run_id)
+    fault_point("publish_manifest")
     _clear_staging(store, run_id)
     return PublishResult(manifest_key, store.uri(manifest_key), True, uploaded)
 

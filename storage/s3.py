@@ -113,14 +113,16 @@ def _error_code(error: ClientError) -> tuple[str, int]:
 
 
 @contextmanager
-def _translated(action: str, uri: str) -> Iterator[None]:
-    """Turn boto errors into our errors with a message that carries no credentials or signed URLs."""
+def _translated(action: str, uri: str, setting: str = "KDATA_STORE") -> Iterator[None]:
+    """Turn boto errors into our errors with a message that carries no credentials or signed URLs.
+
+    ``setting`` names where the location came from (for the missing-bucket hint)."""
     try:
         yield
     except ClientError as error:
         code, status = _error_code(error)
         if code == "NoSuchBucket":
-            raise BadInput(f"{uri}: the bucket does not exist (check KDATA_STORE)") from None
+            raise BadInput(f"{uri}: the bucket does not exist (check {setting})") from None
         if code in _DENIED or status == 403:
             raise NotAllowed(
                 f"{action} {uri}: the S3 store refused access ({code}); check the AWS credentials"

@@ -7,21 +7,26 @@ null) and reported; nothing is dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from ingest.archives import OpenArchive, iter_member_streams, iter_members
 from ingest.jsonstream import JsonStreamError, ListItems, decode_text
+from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.problems import Problem, ReadStats
 from kdata.errors import BadInput
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "UNEXPECTED_CONTENT",
     "LabelError",
     "SourceFiles",
     "box_xywh",
+    "build",
     "dataset_root",
     "decode_json",
     "finish_record",
@@ -45,6 +50,26 @@ class LabelError(ValueError):
 
     def within(self, prefix: str) -> LabelError:
         return LabelError(f"{prefix}.{self.field}" if prefix else self.field, str(self))
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Integers a record column can hold; JSON allows more (a streamed label may hold 4,300 digits)."""
+
+UNEXPECTED_CONTENT = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError, OverflowError)
+"""What a label of the wrong shape can make a reader raise (a list where a key was expected ...)."""
+
+T = TypeVar("T")
+
+
+def build(make: Callable[..., T], *args: Any) -> T:
+    """``make(*args)``, with any error a label of an unexpected shape may cause turned into a
+    :class:`LabelError`: a schema problem naming the member, never a crash of the whole run."""
+    try:
+        return make(*args)
+    except LabelError:
+        raise
+    except UNEXPECTED_CONTENT as error:
+        raise LabelError("", f"unexpected label content ({type(error).__name__}: {str(error)[:200]})") from None
 
 
 def decode_json(data: bytes) -> Any:
@@ -89,6 +114,8 @@ def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = 
         return float(current)
     if not isinstance(current, kind) or (kind in (int, float) and isinstance(current, bool)):
         raise LabelError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
+    if isinstance(current, int) and not INT64_MIN <= current <= INT64_MAX:
+        raise LabelError(path, "integer out of the 64-bit range")
     return current
 
 
@@ -181,8 +208,9 @@ def iter_list_items(
     is one invalid unit (``schema``), unless its top-level object has all of ``single_keys`` (a file
     holding one item). A declared ``numberOfItems`` that differs is reported.
     """
+    max_item = ArchiveLimits.from_env().max_item_bytes
     for member, stream in iter_member_streams(archive, (".json",)):
-        items = ListItems(stream, list_keys)
+        items = ListItems(stream, list_keys, max_item_chars=max_item)
         try:
             for index, item in enumerate(items):
                 stats.labels_seen += 1
@@ -258,6 +286,8 @@ class SourceFiles:
             return None, None
         try:
             return ref, self.read(ref)
+        except UnsafeArchive:
+            raise  # a corrupt or hostile source archive refuses the dataset, not just this record
         except BadInput as error:
             stats.add(
                 Problem("source_unreadable", archive_rel, member, None, str(error), record_id), invalid_label=False

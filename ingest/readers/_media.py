@@ -8,10 +8,13 @@ with Pillow to check it is a real image and of the size the label states. Boxes 
 from __future__ import annotations
 
 import io
+import struct
+import warnings
 import wave
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.limits import ArchiveLimits
 from ingest.problems import Problem, ReadStats
 
 __all__ = [
@@ -37,16 +40,32 @@ class ImageInfo:
     height: int
 
 
-def inspect_image(data: bytes) -> ImageInfo:
-    """Decode the image fully (Pillow); ``ValueError`` when it is not a readable image."""
+def inspect_image(data: bytes, max_pixels: int | None = None) -> ImageInfo:
+    """Decode the image fully (Pillow); ``ValueError`` when it is not a readable image.
+
+    The header's size is checked against ``max_pixels`` (``KDATA_MAX_IMAGE_PIXELS``) before
+    decoding: a small file claiming a huge image is refused without allocating its pixels.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    limit = max_pixels or ArchiveLimits.from_env().max_image_pixels
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
+            image = Image.open(io.BytesIO(data))
+        with image:
+            if image.width * image.height > limit:
+                raise ValueError(
+                    f"{image.width}x{image.height} = {image.width * image.height:,} pixels, over "
+                    f"KDATA_MAX_IMAGE_PIXELS={limit:,} (not decoded)"
+                )
             image.load()
             return ImageInfo((image.format or "unknown").lower(), image.width, image.height)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValueError(f"not a readable image ({error})") from None
+    except (ArithmeticError, LookupError, TypeError, struct.error, MemoryError) as error:
+        # a malformed header can make a decoder fail in any of these ways: still "not an image"
+        raise ValueError(f"not a readable image ({type(error).__name__}: {error})") from None
 
 
 def media(data: bytes | None, path: str | None) -> dict[str, Any] | None:
@@ -126,8 +145,9 @@ def inspect_audio(data: bytes, name: str, pcm_rate: int = 16_000) -> AudioInfo:
             with wave.open(io.BytesIO(data)) as wav:
                 frames, rate = wav.getnframes(), wav.getframerate()
                 return AudioInfo("wav", rate, wav.getnchannels(), wav.getsampwidth() * 8, frames / rate)
-        except (wave.Error, EOFError, ZeroDivisionError) as error:
-            raise ValueError(f"not a readable WAV file ({error})") from None
+        except (wave.Error, EOFError, ZeroDivisionError, RuntimeError, struct.error, OverflowError) as error:
+            # RuntimeError: a chunk size past the end (wave's Chunk.seek); struct.error: a short header
+            raise ValueError(f"not a readable WAV file ({type(error).__name__}: {error})") from None
     if len(data) % 2:
         raise ValueError("16-bit PCM must have an even number of bytes")
     return AudioInfo("pcm", pcm_rate, 1, 16, len(data) / 2 / pcm_rate)

@@ -24,7 +24,17 @@ from typing import Any
 
 from ingest.jsonstream import JsonStreamError, decode_text
 from ingest.problems import Problem, ReadStats
-from ingest.readers._common import LabelError, SourceFiles, box_xywh, finish_record, get, iter_json_labels, stem, text
+from ingest.readers._common import (
+    LabelError,
+    SourceFiles,
+    box_xywh,
+    build,
+    finish_record,
+    get,
+    iter_json_labels,
+    stem,
+    text,
+)
 from ingest.readers._media import box_stats, check_image, media
 
 __all__ = ["KCD_CODE", "read_imaging", "read_note"]
@@ -89,7 +99,7 @@ def read_imaging(
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
-                record = _imaging_record(doc, member)
+                record = build(_imaging_record, doc, member)
             except LabelError as error:
                 _schema_problem(stats, archive_rel, member, error)
                 continue
@@ -139,7 +149,7 @@ def read_note(archive: Path, archive_rel: str, sources: dict[str, str], stats: R
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
-                record = _note_record(doc)
+                record = build(_note_record, doc)
             except LabelError as error:
                 _schema_problem(stats, archive_rel, member, error)
                 continue

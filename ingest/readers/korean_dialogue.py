@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ingest.problems import Problem, ReadStats
-from ingest.readers._common import decode_json, finish_record, iter_list_items
+from ingest.readers._common import (
+    INT64_MAX,
+    INT64_MIN,
+    UNEXPECTED_CONTENT,
+    decode_json,
+    finish_record,
+    iter_list_items,
+)
 
 __all__ = ["decode_json", "read"]
 
@@ -37,11 +44,21 @@ def _get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool =
         return int(current)
     if not isinstance(current, kind) or (kind is int and isinstance(current, bool)):
         raise _FieldError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
+    if isinstance(current, int) and not INT64_MIN <= current <= INT64_MAX:
+        raise _FieldError(path, "integer out of the 64-bit range")
     return current
 
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _gender_mix(participants: list[Any]) -> str | None:
+    """여성 / 남성 when every speaker is one gender, 혼성 when mixed, None when unknown."""
+    genders = {str(p.get("gender")).strip() for p in participants if isinstance(p, dict) and p.get("gender")}
+    if not genders:
+        return None
+    return genders.pop() if len(genders) == 1 else "혼성"
 
 
 def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
@@ -75,6 +92,7 @@ def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
             "number_of_utterances": _get(info, "numberOfUtterances", int),
             "number_of_turns": _get(info, "numberOfTurns", int, required=False),
             "participant_count": len(participants),
+            "speaker_gender_mix": _gender_mix(participants),
             "utterance_count": len(utterances),
             "turn_count": len({u["turn_id"] for u in utterances if u["turn_id"] is not None}),
             "empty_utterance_count": sum(1 for u in utterances if not (u["utterance"] or "").strip()),
@@ -93,6 +111,8 @@ def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
     except _FieldError as error:
         field = error.field if error.field.startswith(("header", "body")) else f"header.dialogueInfo.{error.field}"
         raise _FieldError(f"{prefix}.{field}", str(error)) from None
+    except UNEXPECTED_CONTENT as error:  # a label of an unexpected shape: a schema problem, not a crash
+        raise _FieldError(prefix, f"unexpected label content ({type(error).__name__}: {str(error)[:200]})") from None
     return record
 
 

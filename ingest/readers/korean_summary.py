@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.problems import Problem, ReadStats
-from ingest.readers._common import LabelError, finish_record, get, iter_list_items, text
+from ingest.readers._common import INT64_MAX, INT64_MIN, LabelError, build, finish_record, get, iter_list_items, text
 
 __all__ = ["read"]
 
@@ -52,7 +52,9 @@ def _record(doc: Any, sources: dict[str, str]) -> dict[str, Any]:
     sentences = _sentences(get(doc, "text", list))
     indices = {s["index"] for s in sentences}
     extractive_raw = get(doc, "extractive", list, required=False) or []
-    extractive = [e for e in extractive_raw if isinstance(e, int) and not isinstance(e, bool)]
+    extractive = [
+        e for e in extractive_raw if isinstance(e, int) and not isinstance(e, bool) and INT64_MIN <= e <= INT64_MAX
+    ]
     abstractive = [str(a) for a in (get(doc, "abstractive", list, required=False) or []) if a is not None]
     scores = doc.get("document_quality_scores")
     paragraphs: dict[int, list[str]] = {}
@@ -90,7 +92,7 @@ def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadSt
         try:
             if not isinstance(doc, dict):
                 raise LabelError("", "expected an object")
-            record = _record(doc, sources)
+            record = build(_record, doc, sources)
         except LabelError as error:
             field = f"documents[{index}]" + (f".{error.field}" if error.field else "")
             stats.add(Problem("schema", archive_rel, member, field, str(error)), invalid_label=True)

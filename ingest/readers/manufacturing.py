@@ -35,8 +35,11 @@ from typing import Any
 from ingest.jsonstream import JsonStreamError, decode_text
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
+    INT64_MAX,
+    INT64_MIN,
     LabelError,
     SourceFiles,
+    build,
     finish_record,
     get,
     iter_json_labels,
@@ -198,7 +201,7 @@ def read_sensor(archive: Path, archive_rel: str, sources: dict[str, str], stats:
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
-                label = _sensor_label(norm_keys(doc))
+                label = build(_sensor_label, build(norm_keys, doc))
             except LabelError as error:
                 stats.add(Problem("schema", archive_rel, member, error.field or None, str(error)), invalid_label=True)
                 continue
@@ -252,11 +255,16 @@ def _defects(learning: Any) -> list[dict[str, Any]]:
         defects.append(
             {
                 "class_name": text(name),
-                "class_id": info["class_id"] if isinstance(info.get("class_id"), int) else None,
+                "class_id": info["class_id"] if _int64(info.get("class_id")) else None,
                 "bbox": [x1, y1, x2 - x1, y2 - y1],
             }
         )
     return defects
+
+
+def _int64(value: Any) -> bool:
+    """An integer (not a bool) a record's int64 column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
 
 
 def _defect_label(doc: Any) -> dict[str, Any]:
@@ -267,6 +275,8 @@ def _defect_label(doc: Any) -> dict[str, Any]:
     resolution = source.get("resolution")
     if isinstance(resolution, list) and len(resolution) == 2:
         width, height = (int(number(v, f"source_data_info.resolution[{i}]")) for i, v in enumerate(resolution))
+        if not (_int64(width) and _int64(height)):
+            raise LabelError("source_data_info.resolution", "integer out of the 64-bit range")
     else:
         width, height = get(doc, "source_data_info.width", int), get(doc, "source_data_info.height", int)
     defects = _defects(get(doc, "learning_data_info", (list, dict)))
@@ -290,7 +300,7 @@ def read_defect(archive: Path, archive_rel: str, sources: dict[str, str], stats:
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
-                record = _defect_label(norm_keys(doc))
+                record = build(_defect_label, build(norm_keys, doc))
             except LabelError as error:
                 stats.add(Problem("schema", archive_rel, member, error.field or None, str(error)), invalid_label=True)
                 continue

@@ -26,6 +26,7 @@ from ingest.readers._common import (
     LabelError,
     SourceFiles,
     box_xywh,
+    build,
     finish_record,
     get,
     iter_json_labels,
@@ -183,7 +184,7 @@ def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadSt
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
-                record, fields = _record(doc, member)
+                record, fields = build(_record, doc, member)
             except LabelError as error:
                 stats.add(Problem("schema", archive_rel, member, error.field or None, str(error)), invalid_label=True)
                 continue

@@ -62,6 +62,8 @@ class AirflowCluster:
     database: str = ""
     backend: str = ""
     token: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """Added to every component's environment (e.g. KDATA_FAULT for crash tests)."""
 
     def env(self) -> dict[str, str]:
         home = self.root / "airflow"
@@ -96,6 +98,7 @@ class AirflowCluster:
             env["AIRFLOW__CELERY__BROKER_URL"] = "redis://127.0.0.1:6379/7"
             env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + self.backend.replace("+psycopg2", "")
             env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = "2"
+        env.update(self.extra_env)
         return env
 
     def start(self) -> None:

@@ -199,3 +199,16 @@ def test_bad_quality_targets_are_bad_input(kdata_home: Path, sample_factory, tmp
     assert result.exit_code == 2
     assert "quality.pii_policy" in result.output
     assert not (kdata_home / "store").exists()
+
+
+def test_speaker_diversity_target_is_checked(kdata_home: Path, sample_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """통계적 다양성 over speakers: the gender mix of each dialogue against the manifest's target shares."""
+    dataset = sample_factory(items=60, copy_to=tmp_path / "ds")
+    target = "  distributions:\n    speaker_gender_mix:\n      여성: 0.98\n      남성: 0.01\n      혼성: 0.01\n"
+    edit_manifest(dataset, {"  pii_policy: block\n": "  pii_policy: block\n" + target})
+    code, result, _ = ingest(dataset)
+    assert code == 0, result
+    assert result["verdict"] == "passed_with_warnings"
+    summary = run_summary(result["report"])
+    assert "share_speaker_gender_mix=여성" in summary["warnings_failed"]
+    assert item(summary, "class_set_speaker_gender_mix")["success"] is True

@@ -1,0 +1,200 @@
+"""Limits enforced before and while reading: bombs are refused without being inflated, a member
+stops at its declared size, the directory is counted before it is parsed, limits come from the
+environment, and remote URLs are checked for private addresses."""
+
+from __future__ import annotations
+
+import io
+import struct
+import tracemalloc
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.archives import OpenArchive, iter_member_streams, iter_members, open_zip
+from ingest.jsonstream import JsonStreamError, ListItems
+from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.problems import ReadStats
+from ingest.readers._common import SourceFiles
+from ingest.safety import check_archive, check_remote_url
+from kdata.errors import BadInput
+from tests.hostile.corpus import central_records, patch_central, patch_local, zip_bytes
+
+pytestmark = pytest.mark.timeout(60)
+
+MiB = 1024 * 1024
+
+
+def _streamed_zeros(path: Path, name: str, size: int) -> None:
+    """A real bomb written in 1 MiB blocks (the test itself never holds it)."""
+    block = bytes(MiB)
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w") as archive, archive.open(info, "w", force_zip64=True) as out:
+        for _ in range(size // MiB):
+            out.write(block)
+
+
+def test_a_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    bomb = tmp_path / "TL_bomb.zip"
+    _streamed_zeros(bomb, "labels/zeros.json", 512 * MiB)
+    assert bomb.stat().st_size < 1 * MiB  # 512 MiB of zeros in well under 1 MiB
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafeArchive) as refused:
+            check_archive(bomb, "TL_bomb.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "zip_bomb_ratio" and refused.value.member == "labels/zeros.json"
+    assert peak < 4 * MiB, f"the check allocated {peak:,} bytes: did it inflate the member?"
+
+
+def _lying(data: bytes, claimed: int, crc_of: bytes) -> bytes:
+    """The central directory claims ``claimed`` bytes (with the CRC of ``crc_of``) for the first member."""
+    name = b"labels/a.json"
+    crc = zlib.crc32(crc_of)
+    data = patch_central(data, name, usize=claimed, crc=crc)
+    return patch_local(data, name, crc=crc)
+
+
+def test_a_member_stops_at_its_declared_size(tmp_path: Path) -> None:
+    """16 MiB of zeros behind a header that says 1,000 bytes: the check refuses the lie; a read
+    (were the check skipped) stops at 1,000 bytes without inflating the rest."""
+    real = bytes(16 * MiB)
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), 1000, real[:1000]))
+    with pytest.raises(UnsafeArchive, match="the declared size lies") as refused:
+        check_archive(path, "TL_1.zip")
+    assert (refused.value.code, refused.value.member) == ("corrupt_archive", "labels/a.json")
+    tracemalloc.start()
+    try:
+        with OpenArchive(path) as archive:
+            content = archive.read("labels/a.json")
+        for _, stream in iter_member_streams(path):
+            streamed = stream.read()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert content == streamed == real[:1000]
+    assert peak < 4 * MiB  # one 1 MiB block and its compressed input, not 16 MiB
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_crc_mismatch_is_found_by_full_and_streamed_reads(tmp_path: Path, streamed: bool) -> None:
+    real = b'{"data": []}' * 100
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), len(real), b"something else"))
+    with pytest.raises(UnsafeArchive) as refused:
+        if streamed:
+            for _, stream in iter_member_streams(path):
+                while stream.read(7):
+                    pass
+        else:
+            list(iter_members(path))
+    assert refused.value.code == "bad_crc" and refused.value.member == "labels/a.json"
+    assert str(path) in str(refused.value)
+
+
+def test_a_bad_source_member_refuses_the_dataset_not_just_the_record(tmp_path: Path) -> None:
+    data = zip_bytes({"img/a.png": b"\x89PNG" + bytes(2000)})
+    name = b"img/a.png"
+    data = patch_local(patch_central(data, name, crc=1), name, crc=1)
+    (tmp_path / "TS_1.zip").write_bytes(data)
+    files = SourceFiles(tmp_path / "TL_1.zip", "TL_1.zip", {"a": "TS_1.zip!img/a.png"})
+    with files, pytest.raises(UnsafeArchive) as refused:
+        files.fetch("a", ReadStats(), "TL_1.zip", "a.json", "a")
+    assert refused.value.code == "bad_crc" and refused.value.member == "img/a.png"
+
+
+def test_the_directory_is_counted_before_zipfile_parses_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The end record says 1 entry; the directory holds 60: the count, not the claim, decides."""
+    data = bytearray(zip_bytes({f"m/{n:03d}.txt": b"x" for n in range(60)}))
+    end = bytes(data).rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 1, 1)
+    assert len(central_records(bytes(data))) == 1  # what a reader trusting the end record would see
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(bytes(data))
+    with open_zip(path) as archive:  # under the default limit it opens: zipfile walks all 60
+        assert len(archive.infolist()) == 60
+    monkeypatch.setenv("KDATA_MAX_MEMBERS", "50")
+    with pytest.raises(UnsafeArchive, match=r"more than KDATA_MAX_MEMBERS=50") as refused:
+        open_zip(path)
+    assert refused.value.code == "too_many_members"
+    monkeypatch.setenv("KDATA_MAX_CD_BYTES", "1000")
+    with pytest.raises(UnsafeArchive, match=r"central directory of .* exceeds KDATA_MAX_CD_BYTES=1,000"):
+        open_zip(path)
+
+
+def test_limits_come_from_the_environment() -> None:
+    limits = ArchiveLimits.from_env(
+        {"KDATA_MAX_RATIO": "50", "KDATA_MAX_MEMBER_BYTES": "1_000", "KDATA_ALLOW_NESTED_ARCHIVES": "yes"}
+    )
+    assert (limits.max_ratio, limits.max_member_bytes, limits.allow_nested_archives) == (50.0, 1000, True)
+    assert limits.max_members == ArchiveLimits().max_members == 1_000_000
+    with pytest.raises(BadInput, match="KDATA_MAX_MEMBERS='many'"):
+        ArchiveLimits.from_env({"KDATA_MAX_MEMBERS": "many"})
+    with pytest.raises(BadInput, match="KDATA_MAX_RATIO: must be positive"):
+        ArchiveLimits.from_env({"KDATA_MAX_RATIO": "nan"})
+
+
+def test_a_lower_size_limit_refuses_a_member_and_nested_archives_can_be_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(zip_bytes({"a/b.json": b"{}" * 600, "a/inner.zip": zip_bytes({"x": b"y"})}))
+    with pytest.raises(UnsafeArchive) as refused:
+        check_archive(path, "TL_1.zip")
+    assert refused.value.code == "nested_archive"
+    allowed = ArchiveLimits(allow_nested_archives=True)
+    assert check_archive(path, "TL_1.zip", allowed).members == 2
+    with pytest.raises(UnsafeArchive) as refused:
+        check_archive(path, "TL_1.zip", ArchiveLimits(allow_nested_archives=True, max_member_bytes=1000))
+    assert (refused.value.code, refused.value.member) == ("zip_bomb_size", "a/b.json")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"data": [{"n": 1e999999}]}', "infinite"),
+        (b'{"data": [{"n": -1e400}]}', "infinite"),
+        (b'{"data": [{"n": ' + b"7" * 100_000 + b"}]}", "4300 digits"),
+        (b'{"data": [{"n": NaN}]}', "NaN is not valid JSON"),
+        (b'{"data": [{"n": Infinity}]}', "Infinity is not valid JSON"),
+        (b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
+    ],
+)
+def test_numbers_and_nesting_a_label_cannot_mean_are_errors(raw: bytes, message: str) -> None:
+    items = ListItems(io.BytesIO(raw), block=4096)
+    with pytest.raises(JsonStreamError, match=message):
+        list(items)
+
+
+def test_ordinary_numbers_still_parse() -> None:
+    items = list(ListItems(io.BytesIO(b'{"data": [1.5, 2e10, -0.0, 123456789012345678901234567890]}'), block=3))
+    assert items == [1.5, 2e10, -0.0, 123456789012345678901234567890]
+
+
+def _resolver(*addresses: str) -> Any:
+    def resolve(host: str, port: Any) -> list[tuple[Any, ...]]:
+        return [(2, 1, 6, "", (a, port)) for a in addresses]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.1.2.3", "192.168.0.5", "172.16.0.1", "169.254.169.254", "::1", "fe80::1", "0.0.0.0"]
+)
+def test_remote_urls_to_private_addresses_are_refused(address: str) -> None:
+    with pytest.raises(BadInput, match="not a public address"):
+        check_remote_url("https://data.example.org/x.zip", resolve=_resolver("93.184.216.34", address))
+
+
+def test_remote_url_checks() -> None:
+    assert check_remote_url("https://data.example.org/x.zip", resolve=_resolver("93.184.216.34")) == ["93.184.216.34"]
+    for url in ("file:///etc/passwd", "ftp://example.org/x", "http:///x", "gopher://127.0.0.1/"):
+        with pytest.raises(BadInput, match="only http, https or s3"):
+            check_remote_url(url, resolve=_resolver("93.184.216.34"))
+    with pytest.raises(BadInput, match="not a public address"):  # the real resolver, on a literal: no DNS query
+        check_remote_url("http://127.0.0.1:8080/")

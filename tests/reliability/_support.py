@@ -1,0 +1,187 @@
+"""Helpers of the reliability tests: run ``kdata`` as a real process, and check a KDATA_HOME end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kdata.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMALL_CHUNKS = {"KDATA_CHUNK_BYTES": "40000", "KDATA_ROW_GROUP_BYTES": "10000", "KDATA_USER": "tester"}
+"""The chunk settings of ``kdata_home`` (several chunks even for 40 dialogues)."""
+
+
+def kdata_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m kdata ARGS`` in a fresh process; returns the finished process (never raises on exit code)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kdata", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def kdata_popen(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """``python -m kdata ARGS`` started in the background (stdout and stderr captured)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kdata", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def prepare(settings: Settings, dataset: Path) -> str:
+    """Plan, extract and check quality in this process (what a killed run had done before a later point)."""
+    from kdata import pipeline
+
+    planned = pipeline.plan_run(settings, str(dataset))
+    for index in range(planned["units"]):
+        pipeline.extract_unit(settings, planned["run_id"], index)
+    pipeline.check_quality(settings, planned["run_id"])
+    return str(planned["run_id"])
+
+
+def object_sha256(store: Any, key: str) -> str:
+    """The sha256 of the bytes really stored (downloaded, not taken from metadata)."""
+    digest = hashlib.sha256()
+    for block in store.iter_bytes(key, 0):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def chunk_table(manifest: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+    """What must be identical between two publications of the same input: key, sha256, bytes, rows."""
+    return [(c["key"], c["sha256"], c["bytes"], c["rows"]) for c in manifest["chunks"]]
+
+
+@dataclass
+class HomeState:
+    """What :func:`verify_home` found: every registered version checked, and what the store holds."""
+
+    registered: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(dataset, version) → its version manifest (complete and verified)."""
+    unregistered: list[tuple[str, str]] = field(default_factory=list)
+    """Published in the store but not (yet) in the catalog: the "committed but unknown" case."""
+    quality_runs: dict[str, int] = field(default_factory=dict)
+    """run id → rows in ``quality_runs`` (must be 1 each)."""
+    audits: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(action, dataset) → audit log rows."""
+
+
+def _store_manifests(store: Any) -> list[tuple[str, str]]:
+    found = []
+    for key in store.list(""):
+        parts = key.split("/")
+        if len(parts) == 3 and parts[2] == "manifest.json" and not parts[0].startswith("_"):
+            found.append((parts[0], parts[1]))
+    return sorted(found)
+
+
+def _verify_version(con: Any, store: Any, dataset_id: str, version: str) -> dict[str, Any]:
+    """Catalog rows == manifest == objects (size, sha256 of the bytes, Parquet footer rows)."""
+    from storage.publish import footer_rows, read_version_manifest, version_prefix
+
+    manifest = read_version_manifest(store, dataset_id, version)
+    assert manifest is not None, f"{dataset_id} {version} is in the catalog but has no manifest in the store"
+    rows = con.execute(
+        "SELECT key, sha256, content_size, record_count FROM chunks WHERE dataset_id = ? AND version = ? ORDER BY key",
+        [dataset_id, version],
+    ).fetchall()
+    assert [tuple(r) for r in rows] == chunk_table(manifest)
+    count, chunks, size = con.execute(
+        "SELECT record_count, chunk_count, content_size FROM versions WHERE dataset_id = ? AND version = ?",
+        [dataset_id, version],
+    ).fetchone()
+    assert (count, chunks, size) == (
+        sum(c["rows"] for c in manifest["chunks"]),
+        len(manifest["chunks"]),
+        sum(c["bytes"] for c in manifest["chunks"]),
+    )
+    splits = con.execute(
+        "SELECT split, record_count FROM splits WHERE dataset_id = ? AND version = ? ORDER BY split",
+        [dataset_id, version],
+    ).fetchall()
+    assert dict(splits) == {s: i["rows"] for s, i in manifest["splits"].items()}
+    prefix = version_prefix(dataset_id, version)
+    for chunk in manifest["chunks"]:
+        key = f"{prefix}/{chunk['key']}"
+        assert key.endswith(".parquet"), key
+        assert object_sha256(store, key) == chunk["sha256"], key
+        assert footer_rows(store, key, chunk["bytes"]) == chunk["rows"], key
+    listed = {k for k in store.list(prefix) if not k.startswith(f"{prefix}/quality/")}
+    expected = {f"{prefix}/{c['key']}" for c in manifest["chunks"]} | {f"{prefix}/manifest.json"}
+    assert listed == expected, f"stray or missing objects in {prefix}: {sorted(listed ^ expected)}"
+    return manifest
+
+
+def verify_home(settings: Settings) -> HomeState:
+    """Open the catalog as a writer (proves it opens, WAL checked) and check every registered version; then
+    read every ``data.*`` view through the readers' snapshot."""
+    from catalog.audit import verify_audit_log
+    from catalog.db import connect
+    from catalog.register import view_name
+    from catalog.sql import run_readonly, store_access
+    from storage.base import open_store
+
+    store = open_store(settings.store)
+    state = HomeState()
+    with connect(settings) as con:
+        for dataset_id, version in con.execute("SELECT dataset_id, version FROM versions ORDER BY 1, 2").fetchall():
+            state.registered[(dataset_id, version)] = _verify_version(con, store, dataset_id, version)
+        for table in ("splits", "chunks"):
+            orphans = con.execute(
+                f"SELECT count(*) FROM {table} t WHERE NOT EXISTS "
+                "(SELECT 1 FROM versions v WHERE v.dataset_id = t.dataset_id AND v.version = t.version)"
+            ).fetchone()
+            assert orphans == (0,), f"{table} rows without a version"
+        lonely = con.execute(
+            "SELECT count(*) FROM datasets d WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.dataset_id = d.id)"
+        ).fetchone()
+        assert lonely == (0,), "a dataset row without any version (half a registration)"
+        state.quality_runs = dict(con.execute("SELECT run_id, count(*) FROM quality_runs GROUP BY 1").fetchall())
+        state.audits = {
+            (a, d): n
+            for a, d, n in con.execute("SELECT action, dataset_id, count(*) FROM audit_log GROUP BY 1, 2").fetchall()
+        }
+        assert verify_audit_log(con) == []
+    state.unregistered = [m for m in _store_manifests(store) if m not in state.registered]
+    views = {
+        view_name(dataset_id, split): info["rows"]
+        for (dataset_id, _), manifest in state.registered.items()
+        for split, info in sorted(manifest["splits"].items())
+    }
+    if views:  # one read-only query (as `kdata sql` runs it) over every data.* view
+        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in views)
+        with connect(settings, read_only=True) as con:
+            _, result = run_readonly(con, query, store_access(con, settings.store))
+        assert result == [tuple(views.values())], (list(views), result)
+    return state
+
+
+def incomplete_files(home: Path) -> list[Path]:
+    """``*.incomplete`` chunk files anywhere under a KDATA_HOME (runs folder or local store)."""
+    return sorted(home.rglob("*.incomplete"))
+
+
+def home_env(home: Path, **extra: str) -> dict[str, str]:
+    """The process environment for a ``kdata`` subprocess working on ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KDATA_")}
+    env.update(SMALL_CHUNKS)
+    env["KDATA_HOME"] = str(home)
+    if "KDATA_STORE" in os.environ:
+        env["KDATA_STORE"] = os.environ["KDATA_STORE"]
+    env.update(extra)
+    return env
