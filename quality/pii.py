@@ -25,6 +25,7 @@ Nothing in this module logs, and no object it returns holds a found value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
@@ -101,7 +102,7 @@ class Finding:
 _MIN_DIGITS = 9  # the shortest number any digit rule finds: a Seoul landline, 02-123-4567
 _DIGIT_RUN = re.compile(rf"\d(?:\D{{0,4}}\d){{{_MIN_DIGITS - 1}}}")  # 9 digits, at most 4 other chars apart
 _SEP = r"[-‐‑–—]"  # ASCII hyphen and the Unicode dashes people paste
-_RRN = re.compile(rf"(?<!\d)(\d{{6}})(?:[ \t]*{_SEP}[ \t]*|[ \t]{{1,3}})?([1-8]\d{{6}})(?!\d)")
+_RRN = re.compile(rf"(?<!\d)(\d{{6}})(?:[ \t]*{_SEP}[ \t]*|[ \t]{{1,3}})?(\d{{7}})(?!\d)")  # 7th: 1-8
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
@@ -130,15 +131,52 @@ _PHONE_RULES: dict[int, str] = {
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    """The decimal digits of ``text`` as ASCII (full-width ``０１０`` and other scripts' digits count too)."""
+    return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
 _EMAIL_HINT = re.compile(r"[\w.%+-]@[\w-]")
 """An ``@`` between address characters; AI Hub tokens such as ``#@이름#`` do not look like this."""
 
 
+_ORDINARY = re.compile(r"[\x00-\x7f\u00a0-\u024f\u2000-\u206f\u3000-\u318f\u4e00-\u9fff\uac00-\ud7a3]*")
+"""ASCII, Latin letters, punctuation, CJK symbols and jamo, Hanja, Hangul: no digit outside ASCII among them."""
+_DIGIT_MAP = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))  # ASCII digit → "0", else "."
+_GAP = b"." * 5  # five non-digits end a run (the gap _DIGIT_RUN allows is four)
+_RUN = b"0" * _MIN_DIGITS
+
+
+def _email_hint(text: str) -> bool:
+    """``_EMAIL_HINT`` looked for only where an ``@`` is (AI Hub tokens put one in most records)."""
+    at = text.find("@", 1)
+    while at != -1 and at + 1 < len(text):
+        before, after = text[at - 1], text[at + 1]
+        if (before.isalnum() or before in "_.%+-") and (after.isalnum() or after in "_-"):
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
 def might_contain_pii(text: str) -> bool:
-    """Cheap pre-check: an e-mail needs ``x@y``, every other rule 9 or more digits close together."""
+    """Cheap pre-check: an e-mail needs ``x@y``, every other rule 9 or more digits close together.
+
+    For text of ordinary characters (the usual case) the digit test runs on bytes: non-ASCII
+    characters are dropped (gaps only shrink, so nothing is missed), digits become ``0``, other bytes
+    ``.``, runs of five ``.`` a break; nine ``0`` in a row is a candidate. Text with any other
+    character (full-width or Arabic-Indic digits, which the detectors also read) takes the regex.
+    """
+    if "@" in text and _email_hint(text):
+        return True
+    if len(text) < _MIN_DIGITS:
+        return False
+    if _ORDINARY.fullmatch(text) is None:
+        return _DIGIT_RUN.search(text) is not None
+    marks = text.encode("ascii", "ignore").translate(_DIGIT_MAP)
+    return _RUN in marks.replace(_GAP, b" ").replace(b".", b"")
+
+
+def _might_contain_pii_regex(text: str) -> bool:
+    """The reference the fast pre-check must never be stricter than (tests compare the two)."""
     if "@" in text and _EMAIL_HINT.search(text) is not None:
         return True
     return len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None
@@ -158,8 +196,8 @@ def _birth_date_valid(number: str) -> bool:
 def _registration_numbers(text: str) -> list[Finding]:
     found = []
     for match in _RRN.finditer(text):
-        number = match.group(1) + match.group(2)
-        if not _birth_date_valid(number):
+        number = _digits(match.group(1) + match.group(2))
+        if number[6] not in "12345678" or not _birth_date_valid(number):
             continue
         kind = "rrn" if number[6] in "1234" else "foreigner_rn"
         checksum = number[-1] == stdnum_rrn.calc_check_digit(number[:-1])
@@ -195,7 +233,7 @@ def _business_numbers(text: str) -> list[Finding]:
             found.append(Finding("business_rn", match.start(), match.end(), "high" if checksum else "medium", checksum))
     for match in _BRN_PLAIN.finditer(text):
         before = text[max(0, match.start() - _BRN_CONTEXT_CHARS) : match.start()]
-        number = match.group(0)
+        number = _digits(match.group(0))
         if _BRN_CONTEXT.search(before) and stdnum_brn.is_valid(number) and _brn_checksum(number):
             found.append(Finding("business_rn", match.start(), match.end(), "medium", True))
     return found

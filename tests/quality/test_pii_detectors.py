@@ -246,3 +246,53 @@ def test_zero_false_positives_on_clean_samples(tmp_path: Path, seed: int) -> Non
     assert records == tally["records_scanned"] == 150
     assert tally["records_with_pii"] == 0
     assert {rule: data["found"] for rule, data in tally["rules"].items()} == {r.id: 0 for r in RULES}
+
+
+def test_fast_pre_check_never_misses_what_the_regex_pre_check_finds() -> None:
+    """The byte-level pre-check may say "maybe" more often, never less often, than the reference regex."""
+    import random
+
+    from quality.pii import _might_contain_pii_regex, might_contain_pii
+
+    rnd = random.Random(20261122)
+    alphabet = "0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵"
+    candidates = 0
+    for _ in range(60_000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        reference = _might_contain_pii_regex(text)
+        candidates += reference
+        assert might_contain_pii(text) or not reference, repr(text)
+    assert candidates > 10_000  # the corpus exercises both answers
+    assert not might_contain_pii("2020-12-14\n|||\n10:44:29\n|||\n혹시 지금 시간 돼?")  # dates and times apart
+    assert might_contain_pii("연락처는 010 - 1234 - 5678 입니다")
+    assert might_contain_pii("연락처 ０１０-１２３４-５６７８")  # full-width digits take the regex path
+    assert might_contain_pii("전화 ٠١٠١٢٣٤٥٦٧٨")
+
+
+def test_full_width_digits_are_found_by_every_number_rule() -> None:
+    """A Korean IME types full-width digits (０-９): the same numbers must be found and masked."""
+    from quality.pii import mask, scan
+
+    cases = {
+        "주민번호 ９００１０１-１２３４５６８": "rrn",
+        "연락처 ０１０-１２３４-５６７８": "mobile_phone",
+        "카드 ４５３２-０１５１-１２８３-０３６６": "card_number",
+    }
+    for text, rule_id in cases.items():
+        assert rule_id in [f.rule for f in scan(text)], text
+        masked, counts = mask(text)
+        assert counts[rule_id] == 1 and not any(ch.isdecimal() for ch in masked), masked
+
+
+def test_email_hint_by_position_agrees_with_the_regex() -> None:
+    import random
+
+    from quality.pii import _EMAIL_HINT, _email_hint
+
+    rnd = random.Random(5)
+    alphabet = "@@@#가a1_.%+- \n|Zé"
+    for _ in range(50_000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        assert _email_hint(text) == (_EMAIL_HINT.search(text) is not None), repr(text)
+    assert not _email_hint("#@이름# 소식 들었어?")
+    assert _email_hint("메일은 kim@example.com 으로")
