@@ -183,8 +183,11 @@ def register_version(
     manifest_url: str,
     chunk_urls: dict[str, str],
     actor: str,
+    source: str | None = None,
 ) -> bool:
-    """Make a published version visible, in one transaction. ``False`` when it was already registered."""
+    """Make a published version visible, in one transaction. ``False`` when it was already registered.
+
+    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
     dataset_id, version = manifest.id, manifest.version
     con.execute("BEGIN")
     try:
@@ -258,6 +261,7 @@ def register_version(
                 "manifest": manifest_url,
                 "rows": {s: i["rows"] for s, i in splits.items()},
                 "verdict": quality["verdict"],
+                **({"source": source} if source else {}),
             },
         )
         fault_point("register_tx")

@@ -77,7 +77,8 @@ def build_ingest_dag(domain: str) -> DAG:
                 type="string",
                 minLength=1,
                 title="데이터셋 경로 Dataset path",
-                description="dataset.yaml이 있는 데이터셋 폴더 · the dataset folder holding dataset.yaml",
+                description="dataset.yaml이 있는 데이터셋 폴더 (로컬 경로 또는 s3://bucket/prefix) · "
+                "the dataset folder holding dataset.yaml (a local path or s3://bucket/prefix)",
             ),
             "version_note": Param(
                 "",
@@ -197,8 +198,9 @@ def build_landing_dag() -> DAG:
                 None,
                 type=["null", "string"],
                 title="랜딩 존 Landing zone",
-                description="새 데이터셋 폴더가 도착하는 곳 (비우면 KDATA_LANDING 또는 $KDATA_HOME/landing) · "
-                "where dataset folders arrive (empty: KDATA_LANDING or $KDATA_HOME/landing)",
+                description="새 데이터셋 폴더가 도착하는 곳: 로컬 폴더 또는 s3://bucket/prefix "
+                "(비우면 KDATA_LANDING 또는 $KDATA_HOME/landing) · where dataset folders arrive: a local folder "
+                "or s3://bucket/prefix (empty: KDATA_LANDING or $KDATA_HOME/landing)",
             ),
         },
     )
@@ -213,7 +215,9 @@ def build_landing_dag() -> DAG:
 
             settings = load_settings()
             landing = get_current_context()["params"].get("landing") or os.environ.get("KDATA_LANDING")
-            root = Path(landing) if landing else settings.home / "landing"
+            root: Path | str = settings.home / "landing"
+            if landing:  # a local folder, or s3://bucket/prefix (AWS_* variables, as for KDATA_STORE)
+                root = landing if landing.startswith("s3://") else Path(landing)
             found = scan_landing(root, settings.home, set(ingest_domains()))
             for problem in found["problems"]:
                 print(f"skipped {problem['path']}: {problem['error']}")

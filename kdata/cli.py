@@ -82,7 +82,9 @@ def samples(
 
 @app.command()
 def ingest(
-    path: Annotated[str, typer.Argument(help="데이터셋 폴더 dataset folder (with dataset.yaml)")],
+    path: Annotated[
+        str, typer.Argument(help="데이터셋 폴더 dataset folder (with dataset.yaml): a local path or s3://bucket/prefix")
+    ],
     workers: Annotated[
         int | None,
         typer.Option(min=1, max=64, help="병렬 프로세스 수 processes extracting archives (KDATA_WORKERS, 1)"),

@@ -5,6 +5,11 @@ manifest bytes and, per archive, the relative path, the size and the sha256 of t
 MiB (cheap on 50 GB archives, and any re-upload changes it). Triggered fingerprints are kept in
 ``$KDATA_HOME/landing/state.json``; the DAG also derives the triggered run id from the fingerprint,
 so even with the state file lost a rescan cannot start the same ingest twice.
+
+The landing zone may also be an S3 prefix (``s3://bucket/prefix``): a dataset folder is then a
+"directory" under it holding ``dataset.yaml``, fingerprinted from the manifest bytes and the (key, size,
+ETag) of every object under it, without downloading anything else (:mod:`storage.s3_input`). Only
+folders whose ``dataset.yaml`` exists are seen, so uploaders put it last. Same state file, same rules.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from schemas.manifest import MANIFEST_NAME, ManifestError, load_manifest
+import yaml
+
+from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest, parse_manifest
 
 __all__ = ["fingerprint", "mark_triggered", "scan_landing", "state_path"]
 
@@ -55,10 +62,62 @@ def _load_state(path: Path) -> dict[str, Any]:
     return data
 
 
-def scan_landing(landing: Path, kdata_home: Path, domains_with_dags: set[str]) -> dict[str, list[dict[str, Any]]]:
+def _manifest_from_bytes(raw: bytes, where: str) -> DatasetManifest:
+    """Parse a manifest read from S3 as :func:`load_manifest` parses a file; errors name ``where``."""
+    try:
+        try:
+            data = yaml.safe_load(raw.decode("utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise ManifestError(Path(MANIFEST_NAME), [f"not valid YAML: {error}"]) from None
+        except ValueError as error:
+            raise ManifestError(Path(MANIFEST_NAME), [f"not valid YAML (an impossible date?): {error}"]) from None
+        return parse_manifest(data, Path(MANIFEST_NAME))
+    except ManifestError as error:
+        problems = "\n".join(f"  - {p}" for p in error.problems)
+        raise ValueError(f"{where}: invalid dataset manifest:\n{problems}") from None
+
+
+def _scan_s3(landing: str, state: dict[str, str], domains_with_dags: set[str]) -> dict[str, list[dict[str, Any]]]:
+    from storage.s3_input import scan_prefix
+
+    ready: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for folder in scan_prefix(landing):
+        if folder.problem is not None or folder.manifest is None or folder.fingerprint is None:
+            problems.append({"path": folder.uri, "error": folder.problem or "unreadable"})
+            continue
+        try:
+            manifest = _manifest_from_bytes(folder.manifest, f"{folder.uri}/{MANIFEST_NAME}")
+        except ValueError as error:
+            problems.append({"path": folder.uri, "error": str(error)})
+            continue
+        if manifest.domain not in domains_with_dags:
+            problems.append({"path": folder.uri, "error": f"no ingest DAG for domain {manifest.domain!r}"})
+            continue
+        if state.get(folder.uri) == folder.fingerprint:
+            continue
+        ready.append(
+            {
+                "dataset_path": folder.uri,
+                "dataset_id": manifest.id,
+                "version": manifest.version,
+                "domain": manifest.domain,
+                "fingerprint": folder.fingerprint,
+            }
+        )
+    return {"ready": ready, "problems": problems}
+
+
+def scan_landing(landing: Path | str, kdata_home: Path, domains_with_dags: set[str]) -> dict[str, list[dict[str, Any]]]:
     """New or changed dataset folders under ``landing`` (``ready``), and folders that cannot be ingested
-    (``problems``: bad manifest, or a domain without an ingest DAG), each named by path."""
+    (``problems``: bad manifest, unsafe object keys, or a domain without an ingest DAG), each named by path.
+
+    ``landing`` is a local folder or an S3 prefix ``s3://bucket/prefix`` (then each path is an ``s3://`` URI).
+    """
     state = _load_state(state_path(kdata_home))["triggered"]
+    if isinstance(landing, str) and landing.startswith("s3://"):
+        return _scan_s3(landing, state, domains_with_dags)
+    landing = Path(landing)
     ready: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     if not landing.is_dir():

@@ -8,6 +8,7 @@ chunk settings), so a rerun finds the same folder and finishes the job instead o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -90,12 +91,28 @@ class RunOptions:
 def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
+    ``dataset_path`` is a local folder or ``s3://bucket/prefix``: an S3 folder is first copied (sizes and
+    ETags verified, unsafe keys refused) to ``$KDATA_HOME/runs/_s3/`` by :func:`storage.s3_input.fetch_dataset`;
+    the plan keeps the copy as ``dataset_path`` (for the readers) and the ``s3://`` location as ``source``.
     Returns a small summary (run id, dataset, version, number of units) fit for XCom.
     """
     options = options or RunOptions()
-    if dataset_path.startswith("s3://"):
-        raise BadInput(f"{dataset_path}: reading datasets from S3 is not supported in this version yet")
-    root = Path(dataset_path).expanduser().absolute()
+    if not dataset_path.startswith("s3://"):
+        return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None)
+    from ingest.limits import UnsafeArchive
+    from storage.s3_input import canonical_location, fetch_dataset
+
+    source = canonical_location(dataset_path)
+    root = fetch_dataset(settings, source)
+    try:
+        return _plan_folder(settings, root, options, source)
+    except UnsafeArchive:
+        raise  # names the archive relative to the folder; quarantined with the s3:// location
+    except BadInput as error:  # name the location the user gave, not the local copy
+        raise BadInput(str(error).replace(str(root), source)) from None
+
+
+def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: str | None) -> dict[str, Any]:
     if not root.is_dir():
         raise BadInput(f"{root}: no such dataset folder")
     try:
@@ -151,6 +168,7 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
     plan = {
         "run_id": run_id,
         "dataset_path": str(root),
+        "source": source or str(root),  # where the input came from (an s3:// location, or the folder)
         "dataset_id": manifest.id,
         "version": manifest.version,
         "record_schema": manifest.record_schema,
@@ -171,12 +189,25 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
 
 
 def _source_index(root: Path, archives: list[str]) -> dict[str, str]:
-    """Source files of a split by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``)."""
+    """Source files of a split by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``).
+
+    Every label archive of a split needs the same index: it is built once per process and reused
+    while the source archives are unchanged (same size and mtime).
+    """
+    stamps = []
+    for archive in archives:
+        stat = (root / archive).stat() if (root / archive).exists() else None
+        stamps.append((archive, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
+    return dict(_source_index_cached(str(root), tuple(stamps)))  # a copy: callers may not share it
+
+
+@functools.lru_cache(maxsize=8)
+def _source_index_cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
     from ingest.archives import list_member_names
 
     index: dict[str, str] = {}
-    for archive in archives:
-        for name in list_member_names(root / archive):
+    for archive, _size, _mtime in stamps:
+        for name in list_member_names(Path(root) / archive):
             stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             index.setdefault(stem, f"{archive}!{name}")
     return index
@@ -440,7 +471,13 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
         if note:
             manifest = manifest.model_copy(update={"version_note": note})
         created = register_version(
-            con, manifest, published, store.uri(f"{prefix}/manifest.json"), chunk_urls, settings.user
+            con,
+            manifest,
+            published,
+            store.uri(f"{prefix}/manifest.json"),
+            chunk_urls,
+            settings.user,
+            source=plan.get("source"),
         )
     fault_point("after_register")
     return {

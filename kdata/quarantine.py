@@ -173,19 +173,31 @@ class _Context:
     dataset_id: str | None
     version: str | None
     hashes: dict[str, str]
+    source: str | None = None  # the input as given when ``root`` is a copy of it (an s3:// location)
 
 
 def _plan_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Context:
     from ingest.safety import check_inside
     from schemas.manifest import MANIFEST_NAME, load_manifest
 
-    root = Path(str(args[0] if args else kwargs["dataset_path"])).expanduser().absolute()
+    given = str(args[0] if args else kwargs["dataset_path"])
+    source: str | None = None
+    if given.startswith("s3://"):  # the local copy the plan read, found again from a fresh listing
+        from storage.s3_input import canonical_location, local_copy
+
+        try:
+            source = canonical_location(given)
+        except KDataError:
+            source = given
+        root = local_copy(settings, given) or settings.runs_dir / "_s3" / "unknown"
+    else:
+        root = Path(given).expanduser().absolute()
     try:
         check_inside(root, root / MANIFEST_NAME)
         manifest = load_manifest(root)
     except (ValueError, OSError, KDataError):
-        return _Context(root, None, None, None, {})
-    return _Context(root, None, manifest.id, manifest.version, {})
+        return _Context(root, None, None, None, {}, source)
+    return _Context(root, None, manifest.id, manifest.version, {}, source)
 
 
 def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Context:
@@ -193,7 +205,8 @@ def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str
 
     plan = load_plan(settings, str(args[0] if args else kwargs["run_id"]))
     root = Path(plan["dataset_path"])
-    return _Context(root, plan["run_id"], plan["dataset_id"], plan["version"], dict(plan["archive_sha256"]))
+    hashes = dict(plan["archive_sha256"])
+    return _Context(root, plan["run_id"], plan["dataset_id"], plan["version"], hashes, plan.get("source"))
 
 
 _CONTEXTS: dict[str, Callable[[Settings, tuple[Any, ...], dict[str, Any]], _Context]] = {
@@ -205,10 +218,14 @@ _CONTEXTS: dict[str, Callable[[Settings, tuple[Any, ...], dict[str, Any]], _Cont
 def _rejection(error: UnsafeArchive, stage: str, context: _Context) -> QuarantineRecord:
     archive = _relative(context.root, error.archive)
     sha = error.archive_sha256 or context.hashes.get(archive)
-    if sha is None and error.code != "symlink":
+    try:  # never hash a file outside the dataset folder (an S3 key with '..')
+        inside = (context.root / archive).resolve().is_relative_to(context.root.resolve())
+    except (OSError, ValueError):
+        inside = False
+    if sha is None and error.code != "symlink" and inside:
         sha = _pieces_sha256(context.root, archive)
     return QuarantineRecord(
-        dataset_path=str(context.root),
+        dataset_path=context.source or str(context.root),
         stage=stage,
         reason=error.code,
         message=str(error),
@@ -250,7 +267,7 @@ def record_gate_refusal(settings: Settings, verdict: dict[str, Any], json_path: 
 
     plan = load_plan(settings, verdict["run_id"])
     record = QuarantineRecord(
-        dataset_path=plan["dataset_path"],
+        dataset_path=plan.get("source") or plan["dataset_path"],
         stage="gate",
         reason="quality_failed",
         message=message,

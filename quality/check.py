@@ -189,8 +189,15 @@ def _row_links(frame: pandas.DataFrame, problems: list[dict[str, Any]]) -> dict[
     if "label_archive" in frame.columns:
         records = frame[frame["label_archive"].notna()]
         columns = (records["unit"], records["label_archive"], records["label_member"])
+        redacted: dict[Any, Any] = {}  # archive and member names repeat for every record of a file
+
+        def clean(value: Any) -> Any:
+            if value not in redacted:
+                redacted[value] = redact(value)
+            return redacted[value]
+
         for unit, archive, member in zip(*columns, strict=True):
-            add(str(unit), redact(archive), redact(member))
+            add(str(unit), clean(archive), clean(member))
     for problem in problems:
         if problem["code"] in {"bad_json", "schema", "orphan_source"}:
             add(_unit_name(problem), problem["archive"], problem.get("member"))

@@ -148,6 +148,34 @@ def _collect_strings(value: Any, out: list[str]) -> None:
                 _collect_strings(item, out)
 
 
+def _no_bytes(value: Any) -> None:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return None  # binary values hold no text to scan
+    raise TypeError(type(value).__name__)
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    """All text of a record for the pre-check, as one string.
+
+    Usually the record's compact JSON (orjson: C speed). It holds every string value verbatim when
+    it has no escape (no ``\\``), so the pre-check over it can only say "maybe" more often than over
+    the strings themselves: JSON punctuation, keys and numbers add no ``x@y`` and break no digit run.
+    Otherwise (escapes, values JSON cannot hold) the string values joined by a separator no digit run
+    or e-mail can span.
+    """
+    payload = {name: value for name, value in record.items() if name not in _SKIP}
+    try:
+        data = orjson.dumps(payload, default=_no_bytes)
+    except TypeError:
+        data = b"\\"
+    if b"\\" not in data:
+        return data.decode()
+    texts: list[str] = []
+    for value in payload.values():
+        _collect_strings(value, texts)
+    return _FIELD_SEPARATOR.join(texts)
+
+
 class RecordChecker:
     """Scans (and in ``mask`` mode masks) records, sets their check columns, tallies findings."""
 
@@ -166,13 +194,9 @@ class RecordChecker:
         """Scan, mask if asked, set ``pii_hits`` and ``content_sha256``; returns the record."""
         per_rule: dict[str, int] = {}
         left = 0
-        texts: list[str] = []
-        for name, value in record.items():
-            if name not in _SKIP:
-                _collect_strings(value, texts)
-        # Fast path: one pre-check over all text of the record (fields joined by a separator no
-        # digit run or e-mail can span); only a record that might hold PII is walked field by field.
-        if pii.might_contain_pii(_FIELD_SEPARATOR.join(texts)):
+        # Fast path: one pre-check over all text of the record; only a record that might hold PII
+        # is walked field by field.
+        if pii.might_contain_pii(_record_text(record)):
             for name in list(record):
                 if name in _SKIP:
                     continue

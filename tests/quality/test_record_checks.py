@@ -153,3 +153,40 @@ def test_distribution_targets_are_validated(sample_factory, tmp_path: Path) -> N
         load_manifest(_manifest(sample, tmp_path, distributions={"topic": {"일상대화": 0.6}}))
     with pytest.raises(ManifestError, match="distribution_tolerance"):
         load_manifest(_manifest(sample, tmp_path, distribution_tolerance=0))
+
+
+def test_record_text_pre_check_is_never_stricter_than_the_strings_joined() -> None:
+    """The JSON form of a record may say "maybe" more often, never less often, than its strings."""
+    import random
+
+    from quality import pii
+    from quality.record_checks import _FIELD_SEPARATOR, _collect_strings, _record_text
+
+    rnd = random.Random(11)
+    alphabet = "0123456789" * 2 + "-- .:@#_%+\n\"\\가나 abcZ０１"
+
+    def text() -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14)))
+
+    def value(depth: int = 0) -> object:
+        kind = rnd.randint(0, 6 if depth < 2 else 3)
+        if kind <= 1:
+            return text()
+        if kind == 2:
+            return rnd.choice([None, 7, 12345, 3.5, True, b"\x00\x01"])
+        if kind == 3:
+            return text()
+        if kind == 4:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return {f"k{n}": value(depth + 1) for n in range(rnd.randint(0, 4))}
+
+    candidates = 0
+    for _ in range(20_000):
+        record = {f"f{n}": value() for n in range(rnd.randint(1, 5))}
+        strings: list[str] = []
+        for item in record.values():
+            _collect_strings(item, strings)
+        reference = pii.might_contain_pii(_FIELD_SEPARATOR.join(strings))
+        candidates += reference
+        assert pii.might_contain_pii(_record_text(record)) or not reference, record
+    assert candidates > 2_000
