@@ -14,6 +14,7 @@ import datetime as dt
 
 import duckdb
 
+from catalog.literal import sql_literal
 from kdata.errors import BadInput, NotAllowed
 
 __all__ = ["DOWNLOADABLE_WITH_APPROVAL", "check_download", "current_approval"]
@@ -27,7 +28,8 @@ def current_approval(
     """The approval's end date (``None`` = no end) when ``user`` holds a current one, else ``False``."""
     today = today or dt.date.today()
     row = con.execute(
-        "SELECT valid_until FROM approvals WHERE dataset_id = ? AND user_name = ?", [dataset_id, user]
+        f"SELECT valid_until FROM approvals WHERE dataset_id = {sql_literal(dataset_id)} "
+        f"AND user_name = {sql_literal(user)}"
     ).fetchone()
     if row is None:
         return False
@@ -41,8 +43,7 @@ def check_download(con: duckdb.DuckDBPyConnection, dataset_id: str, user: str, t
     """Raise :class:`NotAllowed` (exit 4) unless ``user`` may download ``dataset_id`` now."""
     row = con.execute(
         "SELECT l.status, d.release_status FROM licenses l JOIN datasets d ON d.id = l.dataset_id "
-        "WHERE l.dataset_id = ?",
-        [dataset_id],
+        f"WHERE l.dataset_id = {sql_literal(dataset_id)}"  # inlined: see catalog.literal
     ).fetchone()
     if row is None:
         raise BadInput(f"unknown dataset {dataset_id!r}")

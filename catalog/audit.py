@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from catalog.literal import sql_literal
+
 __all__ = ["audit", "now", "row_digest", "verify_audit_log"]
 
 
@@ -55,10 +57,10 @@ def audit(
     at = now()
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     digest = row_digest(prev, seq, at, actor, action, dataset_id, version, text)
-    con.execute(
+    values = ", ".join(sql_literal(v) for v in (seq, at, actor, action, dataset_id, version, text, prev, digest))
+    con.execute(  # values inlined, not bound: see catalog.literal (every CLI command writes an audit row)
         "INSERT INTO audit_log (seq, occurred_at, actor, action, dataset_id, version, detail, prev_sha256, row_sha256) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [seq, at, actor, action, dataset_id, version, text, prev, digest],
+        f"VALUES ({values})"
     )
 
 

@@ -45,6 +45,7 @@ __all__ = [
 
 K1 = 1.2
 B = 0.75
+_PAGE_TABLE = "kdata_search_matched"  # search_page's temporary table (per connection)
 
 FACETS: tuple[str, ...] = ("domain", "license_status", "commercial_use", "data_type", "build_year", "release_status")
 
@@ -161,21 +162,24 @@ def _matched_sql(text: str | None) -> str | None:
         exact = text.strip().lower()
         if not terms:
             return None
-    # terms never contain whitespace or quotes (letters, digits, '_'); still quoted like any literal
-    words, exact_sql = sql_literal(" ".join(terms)), sql_literal(exact)
+    # terms never contain whitespace or quotes (letters, digits, '_'); still quoted like any literal.
+    # ``hits`` scans the postings once (they are the bulk of the catalog: ~130 rows per dataset), with a
+    # literal list: list_contains is a plain filter in the scan, where IN (...) became a hash join.
+    listed = ", ".join(sql_literal(t) for t in dict.fromkeys(terms))
+    exact_sql = sql_literal(exact)
     text_filter = f"AND (s.score IS NOT NULL OR d.id = {exact_sql})" if exact else ""
+    hit = f"list_contains([{listed}], term)" if listed else "FALSE"
     return f"""
-        WITH q AS (SELECT DISTINCT unnest(string_split({words}, ' ')) AS term),
+        WITH hits AS MATERIALIZED (SELECT dataset_id, term FROM search_postings WHERE {hit}),
         stats AS (SELECT count(*)::DOUBLE AS n, greatest(coalesce(avg(search_length), 1), 1)::DOUBLE AS avgdl
                   FROM datasets),
-        df AS (SELECT p.term, count(*)::DOUBLE AS df FROM search_postings p
-               WHERE p.term IN (SELECT term FROM q) GROUP BY p.term),
+        df AS (SELECT term, count(*)::DOUBLE AS df FROM hits GROUP BY term),
         scores AS (
-            SELECT p.dataset_id,
+            SELECT h.dataset_id,
                    sum(ln((stats.n - df.df + 0.5) / (df.df + 0.5) + 1) * ({K1} + 1)
                        / (1 + {K1} * (1 - {B} + {B} * coalesce(d.search_length, 0) / stats.avgdl))) AS score
-            FROM search_postings p JOIN df ON df.term = p.term JOIN datasets d ON d.id = p.dataset_id
-            CROSS JOIN stats GROUP BY p.dataset_id),
+            FROM hits h JOIN df ON df.term = h.term JOIN datasets d ON d.id = h.dataset_id
+            CROSS JOIN stats GROUP BY h.dataset_id),
         matched AS MATERIALIZED (
             SELECT d.id, d.name_ko AS title, d.name_en AS title_en, d.domain, d.data_type, d.build_year,
                    coalesce(d.release_status, 'open') AS release_status, l.status AS license_status,
@@ -197,8 +201,10 @@ def find(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> list[dict[str, A
     """The ranked results of a query (at most ``query.limit``)."""
     q = query.validated()
     with_sql = _matched_sql(q.text)
-    if with_sql is None:
-        return []
+    return [] if with_sql is None else _find(con, q, with_sql)
+
+
+def _find(con: duckdb.DuckDBPyConnection, q: SearchQuery, with_sql: str) -> list[dict[str, Any]]:
     sql = f"{with_sql} SELECT * FROM matched WHERE {_filters(q).where()} ORDER BY score DESC, id LIMIT {int(q.limit)}"
     rows = _rows(con.execute(sql))
     for row in rows:
@@ -242,8 +248,12 @@ def _facet_value(facet: str, value: str) -> tuple[Any, str]:
 def facet_counts(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
     """``{"total": N, "<facet>": [{"value", "label", "count"}, ...]}`` for the query (disjunctive counts)."""
     q = query.validated()
-    out: dict[str, Any] = {"total": 0, **{f: [] for f in FACETS}}
     with_sql = _matched_sql(q.text)
+    return _facet_counts(con, q, with_sql)
+
+
+def _facet_counts(con: duckdb.DuckDBPyConnection, q: SearchQuery, with_sql: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"total": 0, **{f: [] for f in FACETS}}
     if with_sql is None:
         return out
     filters = _filters(q)
@@ -268,8 +278,21 @@ def facet_counts(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str
 
 
 def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
-    """``{"results": [...], "facets": {...}}``: what ``kdata search --facets --json`` prints."""
-    return {"results": find(con, query), "facets": facet_counts(con, query)}
+    """``{"results": [...], "facets": {...}}``: what ``kdata search --facets --json`` prints.
+
+    The matched datasets are computed once, into a temporary table of this connection, and both the
+    results and the facet counts read it (computing them twice was half the time of a search).
+    """
+    q = query.validated()
+    with_sql = _matched_sql(q.text)
+    if with_sql is None:
+        return {"results": [], "facets": _facet_counts(con, q, None)}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_PAGE_TABLE} AS {with_sql} SELECT * FROM matched")
+    try:
+        shared = f"WITH matched AS (SELECT * FROM temp.main.{_PAGE_TABLE})"
+        return {"results": _find(con, q, shared), "facets": _facet_counts(con, q, shared)}
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{_PAGE_TABLE}")
 
 
 def _licence_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:

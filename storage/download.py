@@ -210,20 +210,24 @@ def validate_columns(columns: list[str], available: list[str]) -> list[str]:
 
 
 def _resolve_version(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None) -> tuple[str, str]:
-    """The requested (or latest) published version and its content hash, from the catalog."""
+    """The requested (or latest) published version and its content hash, from the catalog.
+
+    Values are inlined, not bound (see :mod:`catalog.literal`): a bound parameter imports pandas.
+    """
+    from catalog.literal import sql_literal
+
+    dataset = sql_literal(dataset_id)
     if version is None:
-        row = con.execute("SELECT latest_version FROM datasets WHERE id = ?", [dataset_id]).fetchone()
+        row = con.execute(f"SELECT latest_version FROM datasets WHERE id = {dataset}").fetchone()
         if row is None or row[0] is None:
             raise BadInput(f"{dataset_id}: no published version")
         version = str(row[0])
     found = con.execute(
-        "SELECT content_sha256 FROM versions WHERE dataset_id = ? AND version = ? AND status = 'published'",
-        [dataset_id, version],
+        f"SELECT content_sha256 FROM versions WHERE dataset_id = {dataset} AND version = {sql_literal(version)} "
+        "AND status = 'published'"
     ).fetchone()
     if found is None:
-        known = [
-            r[0] for r in con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
-        ]
+        known = [r[0] for r in con.execute(f"SELECT version FROM versions WHERE dataset_id = {dataset}").fetchall()]
         raise BadInput(f"{dataset_id}: no published version {version!r} (published: {', '.join(sorted(known))})")
     return version, str(found[0])
 
@@ -249,14 +253,30 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def _intact(path: Path, chunk: dict[str, Any]) -> bool:
     if not path.is_file() or path.stat().st_size != chunk["bytes"] or sha256_file(path) != chunk["sha256"]:
         return False
+    return _footer_ok(path, chunk)
+
+
+def _footer_ok(path: Path, chunk: dict[str, Any]) -> bool:
     try:
         return int(pq.read_metadata(path).num_rows) == int(chunk["rows"])
     except (pa.ArrowException, OSError):
         return False
 
 
-def _stream_to(store: ObjectStore, key: str, part: Path, size: int, advance: Callable[[int], None]) -> None:
-    """Append the object's missing bytes to ``part``; on a transient error, resume from where it stopped."""
+def _hash_of(path: Path) -> Any:
+    """A sha256 object fed with the bytes already in ``path`` (a resumed ``.part``), to be continued."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest
+
+
+def _stream_to(
+    store: ObjectStore, key: str, part: Path, size: int, advance: Callable[[int], None], digest: Any
+) -> None:
+    """Append the object's missing bytes to ``part``, hashing them as they arrive (``digest`` holds the
+    bytes already there); on a transient error, resume from where it stopped."""
     for attempt in range(_RESUME_ATTEMPTS):
         offset = part.stat().st_size
         if offset >= size:
@@ -265,6 +285,7 @@ def _stream_to(store: ObjectStore, key: str, part: Path, size: int, advance: Cal
             with part.open("ab") as handle:
                 for block in store.iter_bytes(key, offset):
                     handle.write(block)
+                    digest.update(block)
                     advance(len(block))
             return
         except TransientError:
@@ -274,7 +295,11 @@ def _stream_to(store: ObjectStore, key: str, part: Path, size: int, advance: Cal
 
 
 def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stats: _Stats, progress: _Bar) -> None:
-    """Download one chunk to ``dest`` through ``dest.part`` (resumed), verified before the rename."""
+    """Download one chunk to ``dest`` through ``dest.part`` (resumed), verified before the rename.
+
+    The sha256 is computed while the bytes arrive (a resumed file's earlier bytes are hashed first), so
+    the chunk is not read back from disk; size and Parquet footer are checked on the file.
+    """
     part = dest.with_name(dest.name + ".part")
     if part.exists() and part.stat().st_size > chunk["bytes"]:
         part.unlink()
@@ -283,9 +308,11 @@ def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stat
     for attempt in range(2):
         part.touch()
         before = part.stat().st_size
-        _stream_to(store, key, part, chunk["bytes"], progress.advance)
-        stats.transferred += part.stat().st_size - before
-        if _intact(part, chunk):
+        digest = _hash_of(part)
+        _stream_to(store, key, part, chunk["bytes"], progress.advance, digest)
+        size = part.stat().st_size
+        stats.transferred += size - before
+        if size == chunk["bytes"] and digest.hexdigest() == chunk["sha256"] and _footer_ok(part, chunk):
             os.replace(part, dest)
             return
         part.unlink()  # a resumed file that does not verify: fetch the whole object once more
