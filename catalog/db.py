@@ -9,6 +9,10 @@ checkpoints and publishes a read-only copy, ``catalog.snapshot.duckdb`` (copied 
 in the same folder, then ``os.replace``), and ``connect(read_only=True)`` opens that copy. A reader
 holding the old copy open keeps reading the old inode; the next reader sees the new one. The
 snapshot is at most one write behind a writer that crashed mid-way (the next write republishes).
+
+Every writer connection also replaces the token in ``catalog_generation`` before its work, so a
+token names one state of the catalog: readers (the in-process search index of
+:mod:`catalog.search_index`) cache by it and notice a new snapshot whatever file they opened.
 """
 
 from __future__ import annotations
@@ -178,6 +182,7 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     try:
         check_wal(con, path)  # a damaged leftover WAL: alarm instead of DuckDB's silent drop
         migrate(con)
+        con.execute("UPDATE catalog_generation SET token = CAST(uuid() AS VARCHAR)")  # a new catalog state
         yield con
         publish_snapshot(con, settings, source_fd)
     finally:

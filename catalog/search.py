@@ -6,6 +6,10 @@ goes through :func:`catalog.korean_text.query_terms`, so particles, spacing vari
 one-syllable words match the way Korean users type. Each dataset holds a term once, so a term's
 weight is its IDF scaled by the dataset's length. An exact dataset id ranks first.
 
+A reader that searches the same catalog state a second time answers from the in-process index of
+:mod:`catalog.search_index` instead (numpy over postings grouped by term and per-dataset facet codes),
+with the same results, rows and facet counts as the SQL (``tests/catalog/test_search_index.py``).
+
 Filters are facets: domain (id or Korean name), licence status, commercial use, data type, build
 year range, release status. Withdrawn datasets (licence status or release status ``withdrawn``)
 are hidden unless that status is asked for. Facet counts are disjunctive: the counts of one facet
@@ -19,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 import duckdb
+import numpy as np
 
+from catalog import search_index
 from catalog.korean_text import query_terms
 from catalog.licence import STATUSES
 from catalog.register import version_sort_key
@@ -200,6 +206,10 @@ def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def find(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> list[dict[str, Any]]:
     """The ranked results of a query (at most ``query.limit``)."""
     q = query.validated()
+    index = search_index.index_for(con)
+    if index is not None:
+        matched = _index_matched(index, q.text)
+        return [] if matched is None else _index_find(index, q, matched)
     with_sql = _matched_sql(q.text)
     return [] if with_sql is None else _find(con, q, with_sql)
 
@@ -248,6 +258,9 @@ def _facet_value(facet: str, value: str) -> tuple[Any, str]:
 def facet_counts(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
     """``{"total": N, "<facet>": [{"value", "label", "count"}, ...]}`` for the query (disjunctive counts)."""
     q = query.validated()
+    index = search_index.index_for(con)
+    if index is not None:
+        return _index_facet_counts(index, q, _index_matched(index, q.text))
     with_sql = _matched_sql(q.text)
     return _facet_counts(con, q, with_sql)
 
@@ -284,6 +297,11 @@ def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str,
     results and the facet counts read it (computing them twice was half the time of a search).
     """
     q = query.validated()
+    index = search_index.index_for(con)
+    if index is not None:
+        matched = _index_matched(index, q.text)
+        results = [] if matched is None else _index_find(index, q, matched)
+        return {"results": results, "facets": _index_facet_counts(index, q, matched)}
     with_sql = _matched_sql(q.text)
     if with_sql is None:
         return {"results": [], "facets": _facet_counts(con, q, None)}
@@ -293,6 +311,125 @@ def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str,
         return {"results": _find(con, q, shared), "facets": _facet_counts(con, q, shared)}
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{_PAGE_TABLE}")
+
+
+# --- the same queries on the in-process index (catalog.search_index) ---------------------------------
+
+
+def _index_matched(index: search_index.SearchIndex, text: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``matched`` of :func:`_matched_sql` on the index: (mask over dataset positions, score); None if no terms."""
+    terms: list[str] = []
+    exact = ""
+    if text and text.strip():
+        terms = query_terms(text)
+        exact = text.strip().lower()
+        if not terms:
+            return None
+    score, hit = index.scores(list(dict.fromkeys(terms)))
+    mask = index.visible.copy()
+    exact_pos = index.id_pos.get(exact) if exact else None
+    if exact:
+        hit = hit.copy()
+        if exact_pos is not None:
+            hit[exact_pos] = True
+        mask &= hit
+    if exact_pos is not None:
+        score = score.copy()
+        score[exact_pos] += 100
+    return mask, score
+
+
+def _index_masks(index: search_index.SearchIndex, q: SearchQuery) -> dict[str, np.ndarray]:
+    """The filters of :func:`_filters` as boolean masks over dataset positions, per facet."""
+    facets = index.facets
+    size = index.size
+
+    def equal(facet: str, value: Any) -> np.ndarray:
+        code = facets[facet].code_of(value)
+        return np.zeros(size, dtype=bool) if code is None else facets[facet].codes == code
+
+    def not_withdrawn(facet: str) -> np.ndarray:
+        code = facets[facet].code_of("withdrawn")
+        nulls = facets[facet].codes == len(facets[facet].values)  # NULL <> 'withdrawn' is NULL: filtered out
+        return ~nulls if code is None else ~nulls & (facets[facet].codes != code)
+
+    masks: dict[str, np.ndarray] = {}
+    if q.domain:
+        masks["domain"] = equal("domain", resolve_domain(q.domain).id)
+    masks["license_status"] = (
+        equal("license_status", q.license_status) if q.license_status else not_withdrawn("license_status")
+    )
+    if q.commercial is not None:
+        masks["commercial_use"] = equal("commercial_use", bool(q.commercial))
+    if q.data_type:
+        masks["data_type"] = equal("data_type", q.data_type)
+    if q.year_from is not None or q.year_to is not None:
+        years = facets["build_year"]
+        lookup = np.array([False] * len(years.values) + [False])  # NULL: no year range holds
+        for i, year in enumerate(years.values):
+            low = q.year_from is None or year >= int(q.year_from)
+            high = q.year_to is None or year <= int(q.year_to)
+            lookup[i] = low and high
+        masks["build_year"] = lookup[years.codes]
+    masks["release_status"] = (
+        equal("release_status", q.release_status) if q.release_status else not_withdrawn("release_status")
+    )
+    return masks
+
+
+def _index_find(
+    index: search_index.SearchIndex, q: SearchQuery, matched: tuple[np.ndarray, np.ndarray]
+) -> list[dict[str, Any]]:
+    mask, score = matched
+    for facet_mask in _index_masks(index, q).values():
+        mask = mask & facet_mask
+    positions = np.flatnonzero(mask)
+    limit = int(q.limit)
+    if len(positions) > limit:  # keep the top ``limit`` scores and every tie of the last one
+        found = score[positions]
+        cut = np.partition(found, len(found) - limit)[len(found) - limit]
+        positions = positions[found >= cut]
+    # score descending, then id: positions are in id order, so a stable sort keeps ties by id
+    positions = positions[np.argsort(-score[positions], kind="stable")][:limit]
+    rows = index.rows(positions, score[positions])
+    for row in rows:
+        row["domain_ko"] = DOMAINS[row["domain"]].name_ko
+        row["score"] = round(float(row["score"]), 4)
+    return rows
+
+
+def _index_facet_counts(
+    index: search_index.SearchIndex, q: SearchQuery, matched: tuple[np.ndarray, np.ndarray] | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"total": 0, **{f: [] for f in FACETS}}
+    if matched is None:
+        return out
+    base = matched[0]
+    masks = _index_masks(index, q)
+    every = base
+    for facet_mask in masks.values():
+        every = every & facet_mask
+    out["total"] = int(np.count_nonzero(every))
+    for facet in FACETS:
+        mask = base
+        for other, facet_mask in masks.items():
+            if other != facet:
+                mask = mask & facet_mask
+        column = index.facets[facet]
+        counts = np.bincount(column.codes[mask], minlength=len(column.values) + 1)[: len(column.values)]
+        by_label: dict[str, int] = {}
+        for label, count in zip(column.labels, counts.tolist(), strict=True):
+            if count:
+                by_label[label] = by_label.get(label, 0) + int(count)
+        for label, count in by_label.items():
+            parsed, shown = _facet_value(facet, label)
+            out[facet].append({"value": parsed, "label": shown, "count": count})
+    for facet in FACETS:
+        if facet == "build_year":
+            out[facet].sort(key=lambda item: -item["value"])
+        else:
+            out[facet].sort(key=lambda item: (-item["count"], str(item["value"])))
+    return out
 
 
 def _licence_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
