@@ -8,13 +8,24 @@ import os
 import tempfile
 from pathlib import Path
 
+from benchmarks import download as download_bench
 from benchmarks import ingest, soak
+from benchmarks import memory as memory_bench
+from benchmarks import quality_share as quality_share_bench
+from benchmarks import scaling as scaling_bench
+from benchmarks import search as search_bench
+from benchmarks import vision as vision_bench
 from benchmarks.common import RESULTS, dump, machine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", nargs="*", default=["ingest", "soak"], help="benchmarks to run (default: all)")
+    parser.add_argument(
+        "which",
+        nargs="*",
+        default=["ingest", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
+        help="benchmarks to run (default: all)",
+    )
     parser.add_argument(
         "--mb",
         type=float,
@@ -29,14 +40,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(os.environ.get("BENCH_WORK") or tempfile.mkdtemp(prefix="kdata-bench-"))
-    lines = [
-        f"# Benchmarks\n\nMachine: {machine()}. Run {dt.date.today().isoformat()} "
-        f"(`make bench`, BENCH_MB={args.mb:g}); medians of 3 runs.\n"
-    ]
+    sections: dict[str, str] = {}
     if "ingest" in args.which:
         result = ingest.run(args.mb, work / "ingest")
         print(dump(result))
-        lines.append(
+        sections["ingest"] = (
             "## Ingest throughput (Korean SNS-style label JSON)\n\n"
             "| way | seconds | MB/s | ratio |\n|---|---|---|---|\n"
             f"| K-Data pipeline (parse, checks, chunks, checksums, publish, catalog) | {result['pipeline_s']} | "
@@ -49,9 +57,53 @@ def main() -> None:
             f"Peak RSS of the pipeline process: {result['pipeline_peak_rss_mib']:.0f} MiB.\n"
         )
     if "soak" in args.which:
-        lines.append(_soak(args.soak, work / "soak"))
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+        sections["soak"] = _soak(args.soak, work / "soak")
+    for name, bench in (("search", search_bench), ("download", download_bench), ("vision", vision_bench)):
+        if name in args.which:
+            result = bench.run(work / name)
+            print(dump(result))
+            sections[name] = bench.section(result)
+    if "memory" in args.which:
+        result = memory_bench.run(work / "memory")
+        print(dump(result))
+        sections["memory"] = memory_bench.section(result)
+    if "quality_share" in args.which:
+        result = quality_share_bench.run(work / "quality_share")
+        print(dump(result))
+        sections["quality_share"] = quality_share_bench.section(result)
+    if "scaling" in args.which:
+        result = scaling_bench.run(work / "scaling")
+        print(dump(result))
+        sections["scaling"] = scaling_bench.section(result)
+    _write_results(sections)
     print(f"wrote {RESULTS}")
+
+
+ORDER = ["ingest", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+
+
+def _write_results(fresh: dict[str, str]) -> None:
+    """Replace the sections of the benchmarks that ran; keep the others as their last run wrote them.
+
+    Each section carries a marker and the date and load of its own run (benchmarks run one at a time too).
+    """
+    kept: dict[str, str] = {}
+    if RESULTS.exists():
+        for part in RESULTS.read_text(encoding="utf-8").split("<!-- bench:")[1:]:
+            name, _, body = part.partition(" -->\n")
+            kept[name] = body.rstrip() + "\n"
+    load = os.getloadavg()[0]
+    stamp = f"_Run {dt.date.today().isoformat()} on {machine()}; load average {load:.2f} at the end._\n"
+    for name, text in fresh.items():
+        kept[name] = text.rstrip() + "\n\n" + stamp
+    head = (
+        "# Benchmarks\n\n`make bench` runs them all; `.venv/bin/python -m benchmarks NAME...` runs some and "
+        "replaces only their sections. Inputs come from the project's generators with fixed seeds; timings are "
+        "medians of 3 runs unless a section says otherwise.\n"
+    )
+    names = [n for n in ORDER if n in kept] + sorted(n for n in kept if n not in ORDER)
+    body = "".join(f"\n<!-- bench:{n} -->\n{kept[n]}" for n in names)
+    RESULTS.write_text(head + body, encoding="utf-8")
 
 
 def _soak(n: int, work: Path) -> str:

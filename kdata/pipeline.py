@@ -29,6 +29,7 @@ from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
+    from ingest.source_index import SourceIndex
     from storage.base import ObjectStore
 
 __all__ = [
@@ -188,29 +189,25 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
 # -- extract ---------------------------------------------------------------------------------------
 
 
-def _source_index(root: Path, archives: list[str]) -> dict[str, str]:
+def _source_index(root: Path, archives: list[str]) -> SourceIndex:
     """Source files of a split by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``).
 
     Every label archive of a split needs the same index: it is built once per process and reused
-    while the source archives are unchanged (same size and mtime).
+    while the source archives are unchanged (same size and mtime). It is read-only and compact
+    (~60 bytes per source file, :mod:`ingest.source_index`), so callers share it.
     """
     stamps = []
     for archive in archives:
         stat = (root / archive).stat() if (root / archive).exists() else None
         stamps.append((archive, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
-    return dict(_source_index_cached(str(root), tuple(stamps)))  # a copy: callers may not share it
+    return _source_index_cached(str(root), tuple(stamps))
 
 
 @functools.lru_cache(maxsize=8)
-def _source_index_cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
-    from ingest.archives import list_member_names
+def _source_index_cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> SourceIndex:
+    from ingest.source_index import SourceIndex
 
-    index: dict[str, str] = {}
-    for archive, _size, _mtime in stamps:
-        for name in list_member_names(Path(root) / archive):
-            stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            index.setdefault(stem, f"{archive}!{name}")
-    return index
+    return SourceIndex.build(Path(root), [archive for archive, _size, _mtime in stamps])
 
 
 @quarantines("extract")

@@ -4,7 +4,15 @@ The check frame has one row per label unit: every parsed record (from the chunks
 columns) plus one row per unreadable label (``schema_valid`` false), so the syntactic share is
 measured against everything that arrived, not just what parsed; plus one row per source file no
 label points to (``orphan_source`` true). The suite is the record schema's own plus the common
-expectations (:mod:`quality.suites.common`). Reports written into the run's report folder:
+expectations (:mod:`quality.suites.common`).
+
+Memory holds one batch of the frame, never the whole dataset: the chunks are read
+``KDATA_QUALITY_BATCH_ROWS`` rows at a time (default 50,000) and GX validates batch by batch
+(:func:`quality.gx_runner.run_suite_batches`). What needs every record at once is asked of a
+scratch DuckDB that spills to disk (:class:`_Scan`): which ids and content hashes occur more than
+once (a flag column per unique column on every batch), and which source files no label uses.
+
+Reports written into the run's report folder:
 ``gx_result.json``, ``data_docs/``, ``summary.html`` (the page an auditor signs) and
 ``quality_summary.json`` (the same, machine-readable). None of them holds a personal-data value.
 """
@@ -13,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,16 +32,35 @@ from quality.record_checks import redact_problem
 from schemas.manifest import QualityTargets
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas
+    import pyarrow
 
-    from quality.gx_runner import ExpectationOutcome, SuiteResult
+    from quality.gx_runner import ExpectationOutcome, ExpectationSpec, SuiteResult
 
-__all__ = ["SUMMARY_JSON", "QualityInput", "invalid_units", "orphan_sources", "run_quality", "verdict_of"]
+__all__ = [
+    "BATCH_ROWS",
+    "SUMMARY_JSON",
+    "QualityInput",
+    "invalid_units",
+    "orphan_sources",
+    "run_quality",
+    "verdict_of",
+]
 
 SUMMARY_JSON = "quality_summary.json"
 """Machine-readable summary beside ``summary.html``."""
 
+BATCH_ROWS = 50_000
+"""Rows of the check frame validated at once (``KDATA_QUALITY_BATCH_ROWS`` overrides)."""
+
 _MAX_ROW_LINKS = 10
+_KEPT_PROBLEMS = 200  # problems kept for the report (all are counted)
+_SCAN_MEMORY = "64MB"  # DuckDB's limit for the whole-dataset questions; beyond it, it spills to disk
+_DETAIL_COLUMNS = ("label_archive", "label_member")
+_ORPHAN = "라벨 없는 원천 파일 (no label points to this source file)"
+_STEM_SQL = "regexp_replace(regexp_replace({}, '(?s)^.*/', ''), '(?s)\\.[^.]*$', '')"
+"""SQL of :func:`_stem` (``a/b/KSNS_1.txt`` → ``KSNS_1``), for a column or expression."""
 
 
 @dataclass(frozen=True)
@@ -61,45 +88,97 @@ def verdict_of(critical_failed: list[str], warnings_failed: list[str]) -> str:
 # -- the check frame -------------------------------------------------------------------------------
 
 
-def _check_frame(inp: QualityInput, columns: list[str], id_column: str) -> pandas.DataFrame:
-    import pandas as pd
+def batch_rows(value: int | None = None) -> int:
+    """Rows per batch: ``value``, else ``KDATA_QUALITY_BATCH_ROWS``, else :data:`BATCH_ROWS`."""
+    if value is None:
+        raw = os.environ.get("KDATA_QUALITY_BATCH_ROWS", "").strip().replace("_", "")
+        value = int(raw) if raw else BATCH_ROWS
+    if value < 1:
+        raise ValueError(f"quality batch rows must be positive, got {value}")
+    return value
+
+
+def _flag_column(column: str) -> str:
+    """Frame column: True where ``column``'s value occurs more than once in the whole dataset."""
+    return f"_duplicated_{column}"
+
+
+def _unique_columns(specs: list[ExpectationSpec]) -> list[str]:
+    """Columns whose uniqueness the suite checks (over the whole dataset, not a batch)."""
+    columns = []
+    for spec in specs:
+        column = spec.kwargs.get("column")
+        unique = spec.expectation == "ExpectColumnValuesToBeUnique" and "row_condition" not in spec.kwargs
+        if unique and isinstance(column, str) and column not in columns:
+            columns.append(column)
+    return columns
+
+
+def _record_tables(files: list[Path], columns: list[str], rows: int) -> Iterator[pyarrow.Table]:
+    """The check columns of every chunk, in order, as tables of about ``rows`` rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from quality.suites.common import RECORD_COLUMN
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for path in files:
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=min(rows, 65_536), columns=columns):
+                pending.append(batch)
+                count += batch.num_rows
+                if count >= rows:
+                    yield pa.Table.from_batches(pending)
+                    pending, count = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
 
-    tables = [pq.read_table(f, columns=columns) for f in inp.chunk_files]
-    if tables:
-        frame = pa.concat_tables(tables).to_pandas()
-    else:
-        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+def _duplicate_flags(values: pandas.Series, duplicated: set[Any]) -> pandas.Series:
+    """True where the value is one of ``duplicated``, False where not, None where null."""
+    import numpy as np
+    import pandas as pd
+
+    flags = values.isin(duplicated).to_numpy(dtype=bool) if duplicated else np.zeros(len(values), dtype=bool)
+    marked = flags.astype(object)
+    marked[values.isna().to_numpy()] = None
+    return pd.Series(marked, index=values.index, dtype="object")
+
+
+def _record_frame(
+    table: pyarrow.Table, id_column: str, duplicated: dict[str, set[Any]], targets: QualityTargets
+) -> pandas.DataFrame:
+    """Check-frame rows of parsed records."""
+    from quality.suites.common import ORPHAN_COLUMN, RECORD_COLUMN, add_share_columns
+
+    frame = table.to_pandas()
     frame["schema_valid"] = True
     frame[RECORD_COLUMN] = True
     frame["has_source"] = frame["source_file"].notna()
     # ``unit`` is what reports show: an id that holds personal data is shown masked
     frame["unit"] = frame[id_column].map(lambda v: redact(v) if isinstance(v, str) else v).astype("object")
-    if inp.invalid_units:
-        bad = pd.DataFrame(
-            {
-                "schema_valid": False,
-                "unit": [_unit_name(redact_problem(p)) for p in inp.invalid_units],
-            }
-        )
-        frame = pd.concat([frame, bad], ignore_index=True)
-    return frame
+    frame[ORPHAN_COLUMN] = frame["has_source"].eq(True).map({True: False, False: None}).astype("object")
+    for column, values in duplicated.items():
+        frame[_flag_column(column)] = _duplicate_flags(frame[column], values)
+    return add_share_columns(frame, targets)
 
 
-def _add_orphans(frame: pandas.DataFrame, orphans: list[dict[str, Any]]) -> pandas.DataFrame:
-    """``orphan_source``: False for records with a source, True for one row per orphan source file."""
+def _unit_frame(
+    columns: list[str], duplicated: dict[str, set[Any]], targets: QualityTargets, units: list[str], *, orphan: bool
+) -> pandas.DataFrame:
+    """Check-frame rows of unreadable labels (``orphan`` False) or of orphan source files (True)."""
     import pandas as pd
 
-    from quality.suites.common import ORPHAN_COLUMN
+    from quality.suites.common import ORPHAN_COLUMN, RECORD_COLUMN, add_share_columns
 
-    frame[ORPHAN_COLUMN] = frame["has_source"].eq(True).map({True: False, False: None}).astype("object")
-    if orphans:
-        rows = pd.DataFrame({ORPHAN_COLUMN: True, "unit": [_unit_name(p) for p in orphans]})
-        frame = pd.concat([frame, rows], ignore_index=True)
-    return frame
+    frame = pd.DataFrame({c: pd.Series([None] * len(units), dtype="object") for c in columns})
+    frame["schema_valid"] = pd.Series([None if orphan else False] * len(units), dtype="object")
+    frame[RECORD_COLUMN] = None
+    frame["has_source"] = None
+    frame["unit"] = pd.Series(units, dtype="object")
+    frame[ORPHAN_COLUMN] = pd.Series([True if orphan else None] * len(units), dtype="object")
+    for column in duplicated:
+        frame[_flag_column(column)] = None
+    return add_share_columns(frame, targets)
 
 
 def _unit_name(problem: dict[str, Any]) -> str:
@@ -125,17 +204,7 @@ def orphan_sources(root: Path, source_archives: dict[str, list[str]], used: Iter
         for archive in archives:
             for member in list_member_names(root / archive):
                 if _stem(member) not in stems:
-                    problems.append(
-                        redact_problem(
-                            Problem(
-                                "orphan_source",
-                                archive,
-                                member,
-                                None,
-                                "라벨 없는 원천 파일 (no label points to this source file)",
-                            ).to_dict()
-                        )
-                    )
+                    problems.append(redact_problem(Problem("orphan_source", archive, member, None, _ORPHAN).to_dict()))
     return problems
 
 
@@ -176,37 +245,39 @@ def _result_text(outcome: ExpectationOutcome, population: int | None) -> str:
     return f"{share:.2f}% ({bad:,} / {population:,} 불합격 failing)"
 
 
-def _row_links(frame: pandas.DataFrame, problems: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Where each unit comes from: ``unit -> [{archive, member}]`` (records, bad labels, orphans)."""
+def _problem_links(problems: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Where the units that are not records come from: unreadable labels and orphan source files."""
     links: dict[str, list[dict[str, Any]]] = {}
+    for problem in problems:
+        if problem["code"] in {"bad_json", "schema", "orphan_source"}:
+            entry = {"archive": problem["archive"], "member": problem.get("member")}
+            known = links.setdefault(_unit_name(problem), [])
+            if entry not in known:
+                known.append(entry)
+    return links
 
-    def add(unit: str, archive: Any, member: Any) -> None:
-        entry = {"archive": archive, "member": member}
+
+def _failing_rows(outcome: ExpectationOutcome, problem_links: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The first failing units with where each came from (records: the failing rows' label member)."""
+    links: dict[str, list[dict[str, Any]]] = {}
+    for unit, detail in zip(outcome.failing_ids, outcome.failing_details, strict=False):
+        if detail.get("label_archive") is None:
+            continue
+        entry = {"archive": redact(detail["label_archive"]), "member": redact(detail.get("label_member"))}
         known = links.setdefault(unit, [])
         if entry not in known:
             known.append(entry)
-
-    if "label_archive" in frame.columns:
-        records = frame[frame["label_archive"].notna()]
-        columns = (records["unit"], records["label_archive"], records["label_member"])
-        redacted: dict[Any, Any] = {}  # archive and member names repeat for every record of a file
-
-        def clean(value: Any) -> Any:
-            if value not in redacted:
-                redacted[value] = redact(value)
-            return redacted[value]
-
-        for unit, archive, member in zip(*columns, strict=True):
-            add(str(unit), clean(archive), clean(member))
-    for problem in problems:
-        if problem["code"] in {"bad_json", "schema", "orphan_source"}:
-            add(_unit_name(problem), problem["archive"], problem.get("member"))
-    return links
+    return [
+        {"id": unit, **where}
+        for unit in dict.fromkeys(outcome.failing_ids[:_MAX_ROW_LINKS])
+        for where in (links.get(unit) or problem_links.get(unit) or [{"archive": None, "member": None}])
+    ]
 
 
 def _items(
     result: SuiteResult, missing: dict[str, int], links: dict[str, list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
+    """One report row per expectation; ``links`` are where non-record units come from."""
     items = []
     for o in result.outcomes:
         population = _population(o, missing.get(o.key, 0))
@@ -224,11 +295,7 @@ def _items(
                 "element_count": population,
                 "unexpected_count": o.unexpected_count,
                 "failing_ids": o.failing_ids,
-                "failing_rows": [
-                    {"id": unit, **where}
-                    for unit in dict.fromkeys(o.failing_ids[:_MAX_ROW_LINKS])
-                    for where in links.get(unit, [{"archive": None, "member": None}])
-                ],
+                "failing_rows": _failing_rows(o, links),
             }
         )
     return items
@@ -257,28 +324,209 @@ def _write_summary_json(summary: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def run_quality(inp: QualityInput, out_dir: Path) -> dict[str, Any]:
-    """Validate, write GX result + Data Docs + summary reports into ``out_dir``; return the summary."""
+class _Scan:
+    """Questions about every record at once, asked of a scratch DuckDB (memory-limited, spills to disk)."""
+
+    def __init__(self, scratch: Path) -> None:
+        import duckdb
+
+        self._con: duckdb.DuckDBPyConnection = duckdb.connect(
+            config={
+                "memory_limit": _SCAN_MEMORY,
+                "temp_directory": str(scratch),
+                "threads": 1,
+                "preserve_insertion_order": False,
+            }
+        )
+        self._con.execute("CREATE TABLE used (split VARCHAR, stem VARCHAR)")
+        self._con.execute("CREATE TABLE archives (archive VARCHAR, split VARCHAR)")
+        self._con.execute("CREATE TABLE members (seq BIGINT, split VARCHAR, archive INTEGER, member VARCHAR)")
+        self._archives: list[str] = []  # members.archive is an index into this
+        self._seq = 0
+
+    def duplicated(self, files: list[Path], column: str) -> set[Any]:
+        """Values of ``column`` found in more than one record of ``files``.
+
+        A sort finds the 64-bit hashes that repeat (DuckDB sorts out of core; its hash aggregate ran
+        out of memory under the limit), then only the rows with those hashes are grouped exactly.
+        """
+        if not files:
+            return set()
+        quoted = '"' + column.replace('"', '""') + '"'
+        paths = [str(f) for f in files]
+        repeated = self._con.execute(
+            f"SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS previous FROM "
+            f"(SELECT hash({quoted}) AS h FROM read_parquet(?) WHERE {quoted} IS NOT NULL)) WHERE h = previous",
+            [paths],
+        ).fetchall()
+        if not repeated:
+            return set()
+        rows = self._con.execute(
+            f"SELECT {quoted} FROM read_parquet(?) WHERE {quoted} IS NOT NULL "
+            f"AND hash({quoted}) IN (SELECT unnest(?::UBIGINT[])) GROUP BY 1 HAVING count(*) > 1",
+            [paths, [h for (h,) in repeated]],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def _insert(self, table: str, data: pyarrow.Table) -> None:
+        self._con.register("_rows", data)
+        try:
+            self._con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+        finally:
+            self._con.unregister("_rows")
+
+    def load_used(self, files: list[Path], split_of: dict[str, str]) -> None:
+        """Note the source files the records point to (``source_file``: ``archive!member``), by split
+        and stem, straight from the chunks."""
+        import pyarrow as pa
+
+        if not files:
+            return
+        self._insert("archives", pa.table({"archive": list(split_of), "split": list(split_of.values())}))
+        member = "substr(r.ref, strpos(r.ref, '!') + 1)"  # after the first '!', as str.partition
+        self._con.execute(
+            f"INSERT INTO used SELECT coalesce(a.split, ''), "
+            f"CASE WHEN strpos(r.ref, '!') > 0 THEN {_STEM_SQL.format(member)} ELSE '' END "
+            "FROM (SELECT source_file AS ref FROM read_parquet(?) WHERE source_file IS NOT NULL) r "
+            "LEFT JOIN archives a ON a.archive = split_part(r.ref, '!', 1)",
+            [[str(f) for f in files]],
+        )
+
+    def load_sources(self, root: Path, source_archives: dict[str, list[str]], rows: int) -> None:
+        """List the source archives' members (one archive's names in memory at a time)."""
+        import pyarrow as pa
+
+        from ingest.archives import list_member_names
+        from quality.gx_runner import trim_heap
+
+        for split, archives in sorted(source_archives.items()):
+            for archive in archives:
+                number = len(self._archives)
+                self._archives.append(archive)
+                names = list_member_names(root / archive)
+                for start in range(0, len(names), rows):
+                    part = names[start : start + rows]
+                    data = {
+                        "seq": pa.array(range(self._seq, self._seq + len(part)), pa.int64()),
+                        "split": [split] * len(part),
+                        "archive": pa.array([number] * len(part), pa.int32()),
+                        "member": part,
+                    }
+                    self._seq += len(part)
+                    self._insert("members", pa.table(data))
+                del names
+                trim_heap()
+
+    def orphans(self, rows: int) -> Iterator[list[tuple[str, str]]]:
+        """``(archive, member)`` of source files whose stem no record of their split uses, in archive
+        order then name order (as :func:`orphan_sources`), ``rows`` at a time."""
+        cursor = self._con.execute(
+            f"SELECT archive, member FROM (SELECT seq, split, archive, member, {_STEM_SQL.format('member')} AS stem "
+            "FROM members) s WHERE NOT EXISTS (SELECT 1 FROM used u WHERE u.split = s.split AND u.stem = s.stem) "
+            "ORDER BY seq"
+        )
+        while found := cursor.fetchmany(rows):
+            yield [(self._archives[a], str(m)) for a, m in found]
+
+    def close(self) -> None:
+        self._con.close()
+
+
+@dataclass
+class _Tally:
+    """What the batches held, for the summary."""
+
+    rows: int = 0  # every check-frame row
+    orphans: int = 0
+    orphan_problems: list[dict[str, Any]] = field(default_factory=list)  # the first ones
+
+
+def _batches(
+    inp: QualityInput,
+    columns: list[str],
+    id_column: str,
+    targets: QualityTargets,
+    duplicated: dict[str, set[Any]],
+    scan: _Scan,
+    rows: int,
+    tally: _Tally,
+) -> Iterator[pandas.DataFrame]:
+    """The check frame, ``rows`` at a time: records, then unreadable labels, then orphan source files."""
+    for table in _record_tables(inp.chunk_files, columns, rows):
+        frame = _record_frame(table, id_column, duplicated, targets)
+        del table
+        tally.rows += len(frame)
+        yield frame
+    bad = [_unit_name(redact_problem(p)) for p in inp.invalid_units]
+    for start in range(0, len(bad), rows):
+        chunk = bad[start : start + rows]
+        tally.rows += len(chunk)
+        yield _unit_frame(columns, duplicated, targets, chunk, orphan=False)
+    if _asks_orphans(inp):
+        for found in scan.orphans(rows):
+            units = []
+            for archive, member in found:
+                problem = redact_problem(Problem("orphan_source", archive, member, None, _ORPHAN).to_dict())
+                if len(tally.orphan_problems) < _KEPT_PROBLEMS:
+                    tally.orphan_problems.append(problem)
+                units.append(_unit_name(problem))
+            tally.orphans += len(units)
+            tally.rows += len(units)
+            yield _unit_frame(columns, duplicated, targets, units, orphan=True)
+    if tally.rows == 0:
+        yield _unit_frame(columns, duplicated, targets, [], orphan=False)
+
+
+def _asks_orphans(inp: QualityInput) -> bool:
+    return inp.dataset_root is not None and bool(inp.source_archives)
+
+
+def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) -> dict[str, Any]:
+    """Validate, write GX result + Data Docs + summary reports into ``out_dir``; return the summary.
+
+    ``rows``: check-frame rows per batch (default :func:`batch_rows`).
+    """
+    import tempfile
+
     from quality import pii
-    from quality.gx_runner import run_suite
+    from quality.gx_runner import run_suite_batches, trim_heap
     from quality.report import write_summary
     from quality.suites import SUITE_VERSION, suite_for
-    from quality.suites.common import ORPHAN_COLUMN, add_share_columns
     from schemas.records import get_record_schema
 
     schema = get_record_schema(inp.record_schema)
     targets = inp.targets if inp.targets is not None else QualityTargets(syntactic_validity=inp.syntactic_target)
-    frame = _check_frame(inp, schema.check_columns(), schema.id_column)
-    orphans: list[dict[str, Any]] = []
-    if inp.dataset_root is not None and inp.source_archives:
-        orphans = orphan_sources(inp.dataset_root, inp.source_archives, frame["source_file"].dropna())
-    frame = add_share_columns(_add_orphans(frame, orphans), targets)
-    problems = [*(redact_problem(p) for p in inp.problems), *orphans]
     specs = suite_for(inp.record_schema, syntactic_target=inp.syntactic_target, targets=targets)
-    result = run_suite(
-        frame, specs, suite_name=f"{inp.record_schema}.v{SUITE_VERSION}", out_dir=out_dir, id_column="unit"
-    )
-    items = _items(result, _missing_counts(result.result_json), _row_links(frame, problems))
+    columns = schema.check_columns()
+    tally = _Tally()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".scan-", dir=out_dir) as scratch:
+        scan = _Scan(Path(scratch))
+        try:
+            # the whole-dataset questions first, while the process is small (listing a source archive
+            # costs ~0.5 KB per member while it lasts: zipfile's directory objects)
+            trim_heap()  # what the stages before left behind
+            if _asks_orphans(inp):
+                assert inp.dataset_root is not None
+                scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows))
+                split_of = {archive: split for split, archives in inp.source_archives.items() for archive in archives}
+                scan.load_used(inp.chunk_files, split_of)
+            unique = [c for c in _unique_columns(specs) if c in columns]
+            duplicated = {column: scan.duplicated(inp.chunk_files, column) for column in unique}
+            result = run_suite_batches(
+                _batches(inp, columns, schema.id_column, targets, duplicated, scan, batch_rows(rows), tally),
+                specs,
+                suite_name=f"{inp.record_schema}.v{SUITE_VERSION}",
+                out_dir=out_dir,
+                id_column="unit",
+                unique_flags={column: _flag_column(column) for column in unique},
+                detail_columns=_DETAIL_COLUMNS,
+            )
+        finally:
+            scan.close()
+    reader_problems = [redact_problem(p) for p in inp.problems]
+    problems = [*reader_problems, *tally.orphan_problems]
+    items = _items(result, _missing_counts(result.result_json), _problem_links(problems))
     summary: dict[str, Any] = {
         "run_id": inp.run_id,
         "dataset_id": inp.dataset_id,
@@ -287,15 +535,15 @@ def run_quality(inp: QualityInput, out_dir: Path) -> dict[str, Any]:
         "suite_version": SUITE_VERSION,
         "detector_version": pii.DETECTOR_VERSION,
         "gx_version": result.gx_version,
-        "records_checked": int((~frame[ORPHAN_COLUMN].eq(True)).sum()),
-        "orphan_sources": len(orphans),
+        "records_checked": tally.rows - tally.orphans,
+        "orphan_sources": tally.orphans,
         "verdict": verdict_of(result.critical_failed, result.warnings_failed),
         "critical_failed": result.critical_failed,
         "warnings_failed": result.warnings_failed,
         "items": items,
         "pii": _pii_summary(inp, schema.id_column),
-        "problems": problems[:200],
-        "problem_count": len(problems),
+        "problems": problems[:_KEPT_PROBLEMS],
+        "problem_count": len(reader_problems) + tally.orphans,
         "result_json": str(result.result_json),
         "data_docs": str(result.data_docs_index) if result.data_docs_index else None,
     }

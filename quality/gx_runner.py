@@ -26,6 +26,12 @@ Design notes (checked against great-expectations 1.24.1):
   called for that one result and its suite. The spec metadata (key, 구분, 항목,
   정량목표, severity, GX expectation class and kwargs, failing ids) is shown through the
   expectation ``description``, which GX renders in place of its own prose.
+* A dataset too big for one frame is validated frame by frame (:func:`run_suite_batches`):
+  GX runs the same suite on each batch and the counts are combined per expectation (sums of
+  element, missing and unexpected counts, the ``mostly`` rule applied to the totals, column means
+  weighted by their counts). Uniqueness needs the whole column: the caller gives a flag column
+  per unique column (True where the value occurs more than once in the whole dataset) and the
+  outcome is counted from it. Memory holds one batch, never the dataset.
 * ``import great_expectations`` is slow (10-15 s) and chatty, so it is imported
   lazily by :func:`run_suite`, after its loggers have been set to WARNING; while GX
   runs, its log records and Python warnings are kept off stdout/stderr (records are
@@ -34,6 +40,7 @@ Design notes (checked against great-expectations 1.24.1):
 
 from __future__ import annotations
 
+import gc
 import html
 import inspect
 import json
@@ -45,9 +52,9 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -64,6 +71,8 @@ __all__ = [
     "Severity",
     "SuiteResult",
     "run_suite",
+    "run_suite_batches",
+    "trim_heap",
 ]
 
 Severity = Literal["critical", "warning"]
@@ -99,8 +108,6 @@ _COUNT_KEYS = frozenset(
 )
 _INDEX_LIST_KEYS = ("unexpected_index_list", "partial_unexpected_index_list")
 
-_IdLookup = Callable[[list[int]], list[Any]]  # row positions -> id_column values
-
 
 class GXRunError(Exception):
     """Great Expectations could not evaluate the suite (config error or GX exception)."""
@@ -135,6 +142,8 @@ class ExpectationOutcome:
     observed_value: Any  # JSON-serialisable; None for sensitive specs
     failing_ids: list[str]  # up to MAX_FAILING_IDS ids of failing rows, [] if n/a
     spec: ExpectationSpec
+    failing_details: list[dict[str, Any]] = field(default_factory=list)
+    """For each failing id, the values of the ``detail_columns`` asked for on that row."""
 
 
 @dataclass(frozen=True)
@@ -335,15 +344,20 @@ def _exception_message(evr: Any) -> str | None:
     return None
 
 
-def _sanitise(evr: Any, spec: ExpectationSpec, ids_of: _IdLookup, id_column: str) -> tuple[dict[str, Any], list[str]]:
-    """Reduce ``evr.result`` to counts/ids (+ observed_value if not sensitive), in place."""
-    raw: dict[str, Any] = dict(evr.result or {})
-    id_values = ids_of(_failing_positions(raw))
-    ids = [_id_str(v) for v in id_values]
+def _clean(raw: Mapping[str, Any], spec: ExpectationSpec) -> dict[str, Any]:
+    """Counts (+ observed_value if not sensitive) of a raw ``evr.result``: never a data value."""
     clean: dict[str, Any] = {k: _json_safe(v) for k, v in raw.items() if k in _COUNT_KEYS}
     if "observed_value" in raw and not spec.sensitive:
         clean["observed_value"] = _json_safe(raw["observed_value"])
-    if any(name in raw for name in _INDEX_LIST_KEYS):
+    return clean
+
+
+def _finish(
+    evr: Any, spec: ExpectationSpec, clean: dict[str, Any], id_values: list[Any], id_column: str, indexed: bool
+) -> list[str]:
+    """Put the clean result (and the failing ids) on ``evr``, in place; returns the ids as text."""
+    ids = [_id_str(v) for v in id_values]
+    if indexed:
         # The shape GX itself uses with unexpected_index_column_names + exclude_unexpected_values.
         clean["unexpected_index_column_names"] = [id_column]
         clean["unexpected_index_list"] = [{id_column: [None if _is_null(v) else _json_safe(v) for v in id_values]}]
@@ -356,7 +370,7 @@ def _sanitise(evr: Any, spec: ExpectationSpec, ids_of: _IdLookup, id_column: str
             shown += f", … ({unexpected} rows)"
         label = html.escape(id_column, quote=False)
         config.description = f"{config.description} · failing {label}: {shown}"
-    return clean, ids
+    return ids
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -416,19 +430,36 @@ def run_suite(
         GXRunError: unknown expectation class, bad kwargs, or GX failed to evaluate an
             expectation (the message names the spec key) or to run at all.
     """
+    return run_suite_batches(
+        [frame], specs, suite_name=suite_name, out_dir=out_dir, id_column=id_column, build_docs=build_docs
+    )
+
+
+def run_suite_batches(
+    batches: Iterable[pandas.DataFrame],
+    specs: list[ExpectationSpec],
+    *,
+    suite_name: str,
+    out_dir: Path,
+    id_column: str,
+    build_docs: bool = True,
+    unique_flags: Mapping[str, str] | None = None,
+    detail_columns: Sequence[str] = (),
+) -> SuiteResult:
+    """:func:`run_suite` over a dataset given as consecutive frames (rows of one dataset, in order).
+
+    GX validates each frame as it arrives (memory holds one) and the outcomes are combined per
+    expectation, as if the frames were one. Map expectations (values in a set, between, not null,
+    pair equal) and ``ExpectColumnMeanToBeBetween`` combine; other aggregates only with one frame.
+
+    ``unique_flags`` maps a column to a flag column present in every frame: True where the value
+    occurs more than once in the whole dataset, False where once, null where the value is null.
+    ``ExpectColumnValuesToBeUnique`` on that column is counted from the flags (the same counts GX
+    gives on the whole column); without a flag it needs a single frame. ``detail_columns`` are read
+    on each failing row (``ExpectationOutcome.failing_details``), e.g. where the row came from.
+    """
     _check_specs(specs)
-    if id_column not in frame.columns:
-        raise ValueError(f"id column {id_column!r} is not a column of the frame")
-    import pandas as pd
-
-    if not frame.index.equals(pd.RangeIndex(len(frame))) or any(n is not None for n in frame.index.names):
-        # GX reports failing rows by index label; make labels row positions (cheap with CoW).
-        frame = frame.reset_index(drop=True)
-    id_series = frame[id_column]
-
-    def ids_of(positions: list[int]) -> list[Any]:
-        return [] if not positions else list(id_series.iloc[positions].tolist())
-
+    flags = dict(unique_flags or {})
     gx = _import_gx()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -453,18 +484,38 @@ def run_suite(
                 validation = context.validation_definitions.add(
                     gx.ValidationDefinition(name=f"{suite_name}-validation", data=batch_definition, suite=suite)
                 )
+                # One run id for every frame: the (in-memory) results store keeps one result, the last.
                 run_id = gx.RunIdentifier(run_name=_RUN_NAME, run_time=datetime.now(UTC))
-                result = validation.run(
-                    batch_parameters={"dataframe": frame},
-                    result_format=_result_format(),
-                    run_id=run_id,
-                )
             except GXRunError:
                 raise
             except Exception as exc:
                 raise GXRunError(f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}") from exc
 
-            outcomes = _collect_outcomes(result, specs, ids_of, id_column)
+            tallies = [_Tally(spec, flags.get(_unique_column(spec) or "")) for spec in specs]
+            result: Any = None
+            last: dict[str, Any] = {}
+            frames = 0
+            for batch in batches:
+                batch = _positional(batch, id_column)
+                try:
+                    result = validation.run(
+                        batch_parameters={"dataframe": batch}, result_format=_result_format(), run_id=run_id
+                    )
+                except Exception as exc:
+                    raise GXRunError(
+                        f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}"
+                    ) from exc
+                last = _results_by_key(result, specs)
+                for tally in tallies:
+                    tally.add(last[tally.spec.key], batch, id_column, detail_columns)
+                frames += 1
+                del batch
+                gc.collect()  # GX's result objects hold the frame in reference cycles: free it now
+                trim_heap()
+            if result is None:
+                raise ValueError("run_suite_batches needs at least one frame")
+            outcomes = [tally.finish(last[tally.spec.key], id_column, frames) for tally in tallies]
+            _restate(result, outcomes)
             _write_json(result_json, _json_safe(result.to_json_dict()))
 
             docs_index: Path | None = None
@@ -498,6 +549,218 @@ def run_suite(
         data_docs_index=docs_index,
         gx_version=str(gx.__version__),
     )
+
+
+def trim_heap() -> None:
+    """Give freed memory back to the system: Arrow's pool (pandas strings) and glibc's heap both keep
+    what big frames leave behind, and the batches would otherwise each leave a little more."""
+    global _MALLOC_TRIM
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is None:
+        try:
+            import ctypes
+
+            _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc: nothing to do
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Any = None
+
+
+def _positional(frame: pandas.DataFrame, id_column: str) -> pandas.DataFrame:
+    """``frame`` with row positions as its index (GX reports failing rows by index label)."""
+    if id_column not in frame.columns:
+        raise ValueError(f"id column {id_column!r} is not a column of the frame")
+    import pandas as pd
+
+    if not frame.index.equals(pd.RangeIndex(len(frame))) or any(n is not None for n in frame.index.names):
+        frame = frame.reset_index(drop=True)  # cheap with CoW; the caller's frame is untouched
+    return frame
+
+
+def _unique_column(spec: ExpectationSpec) -> str | None:
+    """The column of an ``ExpectColumnValuesToBeUnique`` without a row condition (flags can stand in)."""
+    if spec.expectation != "ExpectColumnValuesToBeUnique" or "row_condition" in spec.kwargs:
+        return None
+    column = spec.kwargs.get("column")
+    return column if isinstance(column, str) else None
+
+
+def _results_by_key(result: Any, specs: list[ExpectationSpec]) -> dict[str, Any]:
+    """Each spec's result (GX reorders them, grouped by column); GXRunError for a missing or failed one."""
+    by_key: dict[str, Any] = {}
+    for evr in result.results:
+        meta = evr.expectation_config.meta if evr.expectation_config is not None else None
+        key = meta.get("key") if isinstance(meta, dict) else None
+        if isinstance(key, str):
+            by_key[key] = evr
+    for spec in specs:
+        evr = by_key.get(spec.key)
+        if evr is None:
+            raise GXRunError(f"expectation {spec.key!r}: GX returned no result for it")
+        message = _exception_message(evr)
+        if message is not None:
+            if spec.sensitive:
+                message = "(message withheld: sensitive expectation)"
+            raise GXRunError(f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}")
+    return by_key
+
+
+def _rows_at(frame: pandas.DataFrame, positions: list[int], columns: Sequence[str]) -> list[dict[str, Any]]:
+    if not positions or not columns:
+        return [{} for _ in positions]
+    present = [c for c in columns if c in frame.columns]
+    rows = frame[present].iloc[positions].to_dict("records") if present else [{} for _ in positions]
+    return [{c: (None if _is_null(row.get(c)) else row.get(c)) for c in columns} for row in rows]
+
+
+@dataclass
+class _Tally:
+    """One expectation's outcome over the frames seen so far (counts, first failing ids)."""
+
+    spec: ExpectationSpec
+    flag: str | None  # flag column standing in for a whole-dataset uniqueness check
+    frames: int = 0
+    first: dict[str, Any] = field(default_factory=dict)  # the raw result of the first frame
+    element: int = 0
+    missing: int | None = 0  # None: the expectation reports no missing count (not-null checks)
+    unexpected: int | None = 0
+    indexed: bool = False
+    ids: list[Any] = field(default_factory=list)
+    details: list[dict[str, Any]] = field(default_factory=list)
+    total: float = 0.0  # column mean: sum and count of the non-null values
+    count: int = 0
+
+    def add(self, evr: Any, frame: pandas.DataFrame, id_column: str, detail_columns: Sequence[str]) -> None:
+        raw: dict[str, Any] = dict(evr.result or {})
+        if self.flag is not None:
+            raw = self._flag_counts(frame)
+        if not self.frames:
+            self.first = raw
+        self.frames += 1
+        self.indexed = self.indexed or any(name in raw for name in _INDEX_LIST_KEYS)
+        if "unexpected_count" in raw:
+            self.element += int(raw.get("element_count") or 0)
+            self.unexpected = (
+                None
+                if raw["unexpected_count"] is None or self.unexpected is None
+                else (self.unexpected + int(raw["unexpected_count"]))
+            )
+            missing = raw.get("missing_count")
+            self.missing = None if missing is None or self.missing is None else self.missing + int(missing)
+        if self.spec.expectation == "ExpectColumnMeanToBeBetween":
+            import pandas as pd
+
+            values = pd.to_numeric(frame[self.spec.kwargs["column"]], errors="coerce")
+            self.total += float(values.sum())
+            self.count += int(values.count())
+        room = MAX_FAILING_IDS - len(self.ids)
+        positions = _failing_positions(raw)[:room] if room > 0 else []
+        if positions:
+            self.ids.extend(frame[id_column].iloc[positions].tolist())
+            self.details.extend(_rows_at(frame, positions, detail_columns))
+
+    def _flag_counts(self, frame: pandas.DataFrame) -> dict[str, Any]:
+        """What GX reports for uniqueness on the whole dataset, from this frame's flag column."""
+        assert self.flag is not None
+        if self.flag not in frame.columns:
+            raise ValueError(f"flag column {self.flag!r} (uniqueness of {self.spec.key!r}) is not in the frame")
+        flags = frame[self.flag]
+        missing = int(flags.isna().sum())
+        duplicated = flags.eq(True).fillna(False).to_numpy(dtype=bool)
+        positions = [int(p) for p in duplicated.nonzero()[0][:MAX_FAILING_IDS]]
+        raw = _map_counts(len(frame), int(duplicated.sum()), missing)
+        raw["partial_unexpected_index_list"] = positions
+        return raw
+
+    def finish(self, evr: Any, id_column: str, frames: int) -> ExpectationOutcome:
+        """Put the combined result on ``evr`` (the last frame's) and return the outcome."""
+        spec = self.spec
+        if frames == 1 and self.flag is None:
+            raw, success = self.first, bool(evr.success)  # what GX said, as it said it
+        elif spec.expectation == "ExpectColumnValuesToBeUnique" and self.flag is None:
+            raise GXRunError(f"expectation {spec.key!r}: uniqueness over {frames} frames needs a flag column")
+        elif "unexpected_count" in self.first:
+            raw = _map_counts(self.element, self.unexpected, self.missing)
+            success = _map_success(self.element, self.unexpected, self.missing, spec.kwargs.get("mostly", 1.0))
+        elif spec.expectation == "ExpectColumnMeanToBeBetween":
+            mean = self.total / self.count if self.count else None
+            raw, success = {"observed_value": mean}, _between(mean, spec.kwargs)
+        else:
+            raise GXRunError(f"expectation {spec.key!r}: {spec.expectation} cannot be combined over {frames} frames")
+        evr.success = success
+        clean = _clean(raw, spec)
+        ids = _finish(evr, spec, clean, self.ids, id_column, self.indexed)
+        return ExpectationOutcome(
+            key=spec.key,
+            success=success,
+            severity=spec.severity,
+            element_count=_opt_int(clean.get("element_count")),
+            unexpected_count=_opt_int(clean.get("unexpected_count")),
+            unexpected_percent=_opt_float(clean.get("unexpected_percent")),
+            observed_value=None if spec.sensitive else clean.get("observed_value"),
+            failing_ids=ids,
+            spec=spec,
+            failing_details=list(self.details[: len(ids)]),
+        )
+
+
+def _map_counts(element: int, unexpected: int | None, missing: int | None) -> dict[str, Any]:
+    """The counts and shares GX's ``_format_map_output`` reports (``missing`` None: not reported)."""
+    counts: dict[str, Any] = {"element_count": element, "unexpected_count": unexpected}
+    total = missing_share = nonmissing = None
+    if unexpected is not None and element > 0:
+        total = unexpected / element * 100
+        if missing is not None:
+            missing_share = missing / element * 100
+            nonnull = element - missing
+            nonmissing = unexpected / nonnull * 100 if nonnull > 0 else None
+        else:
+            nonmissing = total
+    counts["unexpected_percent"] = nonmissing
+    if missing is not None:
+        counts.update(
+            missing_count=missing,
+            missing_percent=missing_share,
+            unexpected_percent_total=total,
+            unexpected_percent_nonmissing=nonmissing,
+        )
+    return counts
+
+
+def _map_success(element: int, unexpected: int | None, missing: int | None, mostly: float) -> bool:
+    """GX's rule: vacuously true without rows to judge, else the passing share must reach ``mostly``."""
+    considered = element if missing is None else element - missing  # not-null checks judge every row
+    if unexpected is None or element == 0 or considered == 0:
+        return True
+    return (float(considered) - float(unexpected)) / float(considered) >= mostly
+
+
+def _between(value: float | None, kwargs: Mapping[str, Any]) -> bool:
+    if value is None or math.isnan(value):
+        return False
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and (value <= low if kwargs.get("strict_min") else value < low):
+        return False
+    return not (high is not None and (value >= high if kwargs.get("strict_max") else value > high))
+
+
+def _restate(result: Any, outcomes: list[ExpectationOutcome]) -> None:
+    """The suite-level success and statistics of the combined outcomes."""
+    passed = sum(1 for o in outcomes if o.success)
+    result.success = passed == len(outcomes)
+    result.statistics = {
+        **(result.statistics or {}),
+        "evaluated_expectations": len(outcomes),
+        "successful_expectations": passed,
+        "unsuccessful_expectations": len(outcomes) - passed,
+        "success_percent": passed / len(outcomes) * 100 if outcomes else None,
+    }
 
 
 def _make_context(gx: ModuleType, docs_dir: Path | None) -> Any:
@@ -538,44 +801,6 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
             # id ignored) is silently dropped. Our descriptions carry the key, so this is a guard.
             raise GXRunError(f"expectation {expectation.meta['key']!r} duplicates an earlier one; GX would drop it")
     return suite
-
-
-def _collect_outcomes(
-    result: Any, specs: list[ExpectationSpec], ids_of: _IdLookup, id_column: str
-) -> list[ExpectationOutcome]:
-    """Map GX results back to specs (GX reorders them, grouped by column) and sanitise."""
-    by_key: dict[str, Any] = {}
-    for evr in result.results:
-        meta = evr.expectation_config.meta if evr.expectation_config is not None else None
-        key = meta.get("key") if isinstance(meta, dict) else None
-        if isinstance(key, str):
-            by_key[key] = evr
-
-    outcomes: list[ExpectationOutcome] = []
-    for spec in specs:
-        evr = by_key.get(spec.key)
-        if evr is None:
-            raise GXRunError(f"expectation {spec.key!r}: GX returned no result for it")
-        message = _exception_message(evr)
-        if message is not None:
-            if spec.sensitive:
-                message = "(message withheld: sensitive expectation)"
-            raise GXRunError(f"expectation {spec.key!r} ({spec.expectation}) raised inside GX: {message}")
-        clean, ids = _sanitise(evr, spec, ids_of, id_column)
-        outcomes.append(
-            ExpectationOutcome(
-                key=spec.key,
-                success=bool(evr.success),
-                severity=spec.severity,
-                element_count=_opt_int(clean.get("element_count")),
-                unexpected_count=_opt_int(clean.get("unexpected_count")),
-                unexpected_percent=_opt_float(clean.get("unexpected_percent")),
-                observed_value=None if spec.sensitive else clean.get("observed_value"),
-                failing_ids=ids,
-                spec=spec,
-            )
-        )
-    return outcomes
 
 
 def _opt_int(value: Any) -> int | None:

@@ -6,7 +6,7 @@ registered here under its record schema's name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from ingest.readers import healthcare, korean_dialogue, korean_speech, korean_su
 
 __all__ = ["READERS", "Reader", "get_reader"]
 
-Reader = Callable[[Path, str, dict[str, str], ReadStats], Iterator[dict[str, Any]]]
+Reader = Callable[[Path, str, Mapping[str, str], ReadStats], Iterator[dict[str, Any]]]
 
 READERS: dict[str, Reader] = {
     "korean_dialogue": korean_dialogue.read,

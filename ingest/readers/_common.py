@@ -7,7 +7,7 @@ null) and reported; nothing is dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -261,7 +261,7 @@ def finish_record(
 class SourceFiles:
     """The source files of a split, joined to labels by stem, read lazily (archives opened once)."""
 
-    def __init__(self, archive: Path, archive_rel: str, sources: dict[str, str]) -> None:
+    def __init__(self, archive: Path, archive_rel: str, sources: Mapping[str, str]) -> None:
         self._root = dataset_root(archive, archive_rel)
         self._sources = sources
         self._open: dict[str, OpenArchive] = {}

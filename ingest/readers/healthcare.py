@@ -18,7 +18,7 @@ two digits and an optional dotted extension (``J18.9``, ``C34.90``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ def _schema_problem(stats: ReadStats, archive_rel: str, member: str, error: Labe
 
 
 def read_imaging(
-    archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats
+    archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
 ) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` finding of a medical imaging label archive, each with its image."""
     with SourceFiles(archive, archive_rel, sources) as files:
@@ -144,7 +144,9 @@ def _note_record(doc: Any) -> dict[str, Any]:
     }
 
 
-def read_note(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read_note(
+    archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` of a clinical-note label archive, with the note text from its source."""
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):

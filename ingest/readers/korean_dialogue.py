@@ -7,7 +7,7 @@ problems naming archive, member and field; they are counted, not silently droppe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def _gender_mix(participants: list[Any]) -> str | None:
     return genders.pop() if len(genders) == 1 else "혼성"
 
 
-def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
+def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]:
     prefix = f"data[{index}]"
     try:
         info = _get(item, "header.dialogueInfo", dict)
@@ -126,7 +126,7 @@ def _record(item: Any, index: int, sources: dict[str, str]) -> dict[str, Any]:
     return record
 
 
-def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` member of a Korean dialogue label archive (streamed: members of
     several GB are read item by item)."""
     for member, index, item in iter_list_items(archive, archive_rel, stats, ("data",), "dialogues"):

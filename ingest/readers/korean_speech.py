@@ -10,7 +10,7 @@ two cleaned texts (spelling side and pronunciation side); malformed marks are co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,7 @@ def _audio(data: bytes | None, name: str, where: tuple[str, str, str], stats: Re
     }
 
 
-def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.txt`` transcript of a speech label archive, with its audio."""
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, raw in iter_text_labels(archive, archive_rel, stats, (".txt",)):

@@ -9,7 +9,7 @@ abstractive: [str]}``. Members are streamed document by document. The source fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def _score(scores: Any, key: str) -> int | None:
     return get(scores, key, int, required=False)
 
 
-def _record(doc: Any, sources: dict[str, str]) -> dict[str, Any]:
+def _record(doc: Any, sources: Mapping[str, str]) -> dict[str, Any]:
     doc_id = str(get(doc, "id", (str, int))).strip()
     if not doc_id:
         raise LabelError("id", "empty")
@@ -85,7 +85,7 @@ def _record(doc: Any, sources: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every document in the ``.json`` members of a summarisation label archive."""
     items = iter_list_items(archive, archive_rel, stats, ("documents", "data"), "documents", ("id", "text"))
     for member, index, doc in items:

@@ -27,7 +27,7 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,9 @@ def _series_columns(
     }
 
 
-def read_sensor(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read_sensor(
+    archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` series label, each with the readings of its CSV."""
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
@@ -295,7 +297,9 @@ def _defect_label(doc: Any) -> dict[str, Any]:
     }
 
 
-def read_defect(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read_defect(
+    archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` defect label, each with its image."""
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):

@@ -17,7 +17,7 @@ counted against that size so the quality gate can refuse boxes outside the image
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,7 @@ def _record(doc: Any, member: str) -> tuple[dict[str, Any], tuple[str, str]]:
     return record, fields
 
 
-def read(archive: Path, archive_rel: str, sources: dict[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
+def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` label of a vision label archive, each with its image."""
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):

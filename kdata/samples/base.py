@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,8 +31,10 @@ from kdata.samples.layout import (
     SampleError,
     check_layout,
     check_out_dir,
+    typo_group,
     validate_manifest,
     validation_count,
+    write_group_streamed,
     write_groups,
     write_manifest,
 )
@@ -261,8 +264,59 @@ def write_kind(
     _check(kind, out, items, layout, inject)
     manifest = kind.manifest(dataset_id or kind.dataset_id, version, items)
     validate_manifest(out, manifest)
+    if inject is None:  # nothing to plant: made and written item by item (a million items fit)
+        write_manifest(out, manifest)
+        _write_streamed(kind, out, items, seed, layout, options or ArchiveOptions())
+        return out
     built = _build(kind, items, seed)
     cut = _inject(kind, inject, built, seed)
     write_manifest(out, manifest)
     write_groups(out, _groups(kind, built, cut), layout, options or ArchiveOptions())
     return out
+
+
+def _plan(kind: SampleKind, items: int) -> list[tuple[int, int, int]]:
+    """``(split, group, items)`` of every non-empty group, in the order :func:`_build` makes them."""
+    n_val = validation_count(items)
+    plan: list[tuple[int, int, int]] = []
+    for split, count in enumerate((items - n_val, n_val)):
+        per_group = [0] * len(kind.groups)
+        for j in range(count):
+            per_group[j * len(kind.groups) // count] += 1
+        plan.extend((split, group, n) for group, n in enumerate(per_group) if n)
+    return plan
+
+
+def _members(
+    kind: SampleKind, rng: random.Random, first: int, split: int, group: int, count: int
+) -> Iterator[tuple[bool, str, str | bytes]]:
+    """``(is_label, name, content)`` of the ``count`` items numbered from ``first`` of one group."""
+    chunk: list[Item] = []
+    files = 0
+    for number in range(first, first + count):
+        item = kind.make_item(rng, number, split, group)
+        if kind.container_key:
+            chunk.append(item)
+            if len(chunk) == kind.per_file:
+                files += 1
+                yield True, kind.container_name(group, files), _dump(kind.container(group, chunk))
+                chunk = []
+        else:
+            yield True, item.label_name, _dump(item.label)
+        if item.source is not None and item.source_name:
+            yield False, item.source_name, item.source
+    if chunk:
+        yield True, kind.container_name(group, files + 1), _dump(kind.container(group, chunk))
+
+
+def _write_streamed(kind: SampleKind, out: Path, items: int, seed: int, layout: str, options: ArchiveOptions) -> None:
+    """What :func:`_groups` + ``write_groups`` write for a dataset without a fault, one item at a time."""
+    rng = random.Random(f"{kind.name}:{seed}")
+    plan = _plan(kind, items)
+    typo = typo_group([(split, kind.groups[group][0]) for split, group, _ in plan]) if options.typo else -1
+    first = 1
+    for index, (split, group, count) in enumerate(plan):
+        number, name = kind.groups[group]
+        members = _members(kind, rng, first, split, group, count)
+        write_group_streamed(out, GroupFiles(split, number, name), members, layout, options, typo=index == typo)
+        first += count

@@ -15,30 +15,40 @@ digits, numbered from 1 over Training then Validation. Each source ``.txt`` hold
 
 The same arguments always give byte-identical files: all randomness comes from
 ``random.Random(seed)``, zip members are written in sorted order with fixed timestamps and
-attributes, and nothing reads the clock. ``inject`` plants exactly one known defect (see
+attributes, and nothing reads the clock. Dialogues are generated and written one at a time (label
+files go through a temporary file beside the dataset), so a dataset of many GB, or one label file
+of several GB, never sits in memory. ``inject`` plants exactly one known defect (see
 :data:`FAULTS`) in the first Training label archive, so readers and quality checks can be tested.
 """
 
 from __future__ import annotations
 
-import json
+import codecs
+import math
 import random
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kdata.samples.korean_text import TOPICS, make_dialogue_lines
 from kdata.samples.layout import (
     LAYOUTS,
     ArchiveOptions,
-    GroupFiles,
     SampleError,
+    ZipWriter,
     check_layout,
     check_out_dir,
+    finish_source_archive,
+    label_archive_path,
+    source_archive_paths,
+    typo_group,
     validate_manifest,
     validation_count,
-    write_groups,
     write_manifest,
 )
 
@@ -123,15 +133,19 @@ class _Archive:
     split: int
     topic_no: int
     topic: str
-    dialogues: list[_Dialogue] = field(default_factory=list)
+    count: int = 0  # dialogues
+    start: int = 0  # position (0-based, over all archives) of its first dialogue
 
     def name(self, kind: str) -> str:
         """``TL_1.일상대화.zip`` (kind ``L``) or ``TS_1.일상대화.zip`` (kind ``S``)."""
         return f"{_SPLITS[self.split][1]}{kind}_{self.topic_no}.{self.topic}.zip"
 
-    def label_files(self, per_file: int) -> list[tuple[str, list[_Dialogue]]]:
-        chunks = [self.dialogues[i : i + per_file] for i in range(0, len(self.dialogues), per_file)]
-        return [(f"{self.topic}/SNS_{self.topic}_{n:04d}.json", chunk) for n, chunk in enumerate(chunks, 1)]
+    def label_files(self, per_file: int) -> list[tuple[str, int]]:
+        """``(member, dialogues in it)`` of each label file, in the order its dialogues are made."""
+        return [
+            (f"{self.topic}/SNS_{self.topic}_{n:04d}.json", min(per_file, self.count - first))
+            for n, first in enumerate(range(0, self.count, per_file), 1)
+        ]
 
 
 def _make_dialogue(rng: random.Random, number: int, split: int, topic_no: int, topic: str) -> _Dialogue:
@@ -233,8 +247,13 @@ def _manifest(dataset_id: str, version: str) -> dict[str, Any]:
     }
 
 
-def _check_arguments(out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int) -> None:
+def _check_arguments(
+    out: Path, items: int, layout: str, inject: str | None, dialogues_per_file: int, topics: int | None
+) -> None:
     check_layout(layout)
+    bad_topics = isinstance(topics, bool) or not isinstance(topics, int) or not 1 <= topics <= len(TOPICS)
+    if topics is not None and bad_topics:
+        raise SampleError(f"topics must be an integer from 1 to {len(TOPICS)} (or None), got {topics!r}")
     if inject is not None and inject not in FAULTS:
         raise SampleError(f"unknown fault {inject!r}; choose one of {', '.join(FAULTS)} (or None)")
     if isinstance(items, bool) or not isinstance(items, int) or items < 1:
@@ -246,64 +265,191 @@ def _check_arguments(out: Path, items: int, layout: str, inject: str | None, dia
     check_out_dir(out)
 
 
-def _build(items: int, seed: int) -> list[_Archive]:
+def _plan_archives(items: int, seed: int, topics: int | None) -> tuple[random.Random, list[_Archive]]:
+    """The topic archives and their dialogue counts; the generator, ready to make dialogue 1."""
     rng = random.Random(seed)
-    n_topics = rng.choice((2, 3))
+    n_topics = rng.choice((2, 3)) if topics is None else topics
     others = rng.sample(TOPICS[1:], n_topics - 1)
-    topics = [t for t in TOPICS if t == TOPICS[0] or t in others]
+    names = [t for t in TOPICS if t == TOPICS[0] or t in others]
 
     n_val = validation_count(items)
     counts = (items - n_val, n_val)
     archives: list[_Archive] = []
-    number = 0
     for split, count in enumerate(counts):
-        split_archives = [_Archive(split, no, topic) for no, topic in enumerate(topics, 1)]
+        split_archives = [_Archive(split, no, topic) for no, topic in enumerate(names, 1)]
         for j in range(count):
-            archive = split_archives[j * len(topics) // count]
-            number += 1
-            archive.dialogues.append(_make_dialogue(rng, number, split, archive.topic_no, archive.topic))
-        archives.extend(a for a in split_archives if a.dialogues)
-    return archives
+            split_archives[j * len(names) // count].count += 1
+        archives.extend(a for a in split_archives if a.count)
+    position = 0
+    for archive in archives:
+        archive.start = position
+        position += archive.count
+    return rng, archives
 
 
 @dataclass
 class _Plan:
-    """Where the fault goes: a member to truncate, if any."""
+    """Where the fault goes: a member to truncate, changes to dialogues by position."""
 
     truncate: tuple[str, str] | None = None  # (label archive name, member name)
+    patches: dict[int, Callable[[_Dialogue], None]] = field(default_factory=dict)
+    without_source: set[int] = field(default_factory=set)  # positions whose .txt is left out
+
+
+def _dialogues(rng: random.Random, archives: list[_Archive], plan: _Plan) -> Iterator[_Dialogue]:
+    """Every dialogue in order (Training then Validation, archive by archive), faults planted."""
+    number = 0
+    for archive in archives:
+        for _ in range(archive.count):
+            number += 1
+            dialogue = _make_dialogue(rng, number, archive.split, archive.topic_no, archive.topic)
+            patch = plan.patches.get(number - 1)
+            if patch is not None:
+                patch(dialogue)
+            yield dialogue
 
 
 def _inject(fault: str | None, archives: list[_Archive], seed: int, per_file: int) -> _Plan:
+    """Decide where ``fault`` goes (dialogues are changed as they are made, see :func:`_dialogues`)."""
     plan = _Plan()
     if fault is None:
         return plan
     rng = random.Random(f"kdata-fault:{seed}")
-    first = archives[0]  # Training, topic 1: never empty
-    member, chunk = first.label_files(per_file)[0]
+    first = archives[0]  # Training, topic 1: never empty; its first label file holds positions 0..size-1
+    member, size = first.label_files(per_file)[0]
     if fault == "pii":
-        target = rng.choice(chunk)
-        body = target.doc["body"]
-        first_i, second_i = sorted(rng.sample(range(len(body)), 2))
-        body[first_i]["utterance"] = f"제 주민번호는 {PII_RRN} 이에요"
-        body[second_i]["utterance"] = f"연락처는 {PII_PHONE} 이에요"
+
+        def put_pii(dialogue: _Dialogue) -> None:
+            body = dialogue.doc["body"]
+            first_i, second_i = sorted(rng.sample(range(len(body)), 2))
+            body[first_i]["utterance"] = f"제 주민번호는 {PII_RRN} 이에요"
+            body[second_i]["utterance"] = f"연락처는 {PII_PHONE} 이에요"
+
+        plan.patches[rng.choice(range(size))] = put_pii
     elif fault == "bad-json":
         plan.truncate = (first.name("L"), member)
     elif fault == "duplicate-id":
-        if len(chunk) >= 2:
-            original = chunk[0]
-            copy = rng.choice(chunk[1:])
-        else:
-            training = [d for a in archives if a.split == 0 for d in a.dialogues]
-            original, copy = training[0], training[1]
-        copy.doc["header"]["dialogueInfo"]["dialogueID"] = original.id
-        copy.with_source = False  # its own id no longer exists; the shared id keeps the original's .txt
+        # one of the first file's dialogues takes the id of its first; with one dialogue per file,
+        # the second Training dialogue takes the id of the first
+        copy = 1 + rng.choice(range(size - 1)) if size >= 2 else 1
+        original_id = dialogue_id(1)
+
+        def duplicate(dialogue: _Dialogue) -> None:
+            dialogue.doc["header"]["dialogueInfo"]["dialogueID"] = original_id
+            dialogue.with_source = False  # its own id no longer exists; the shared id keeps the original's .txt
+
+        plan.patches[copy] = duplicate
+        plan.without_source.add(copy)
     elif fault == "missing-source":
-        rng.choice(chunk).with_source = False
+        target = rng.choice(range(size))
+
+        def drop_source(dialogue: _Dialogue) -> None:
+            dialogue.with_source = False
+
+        plan.patches[target] = drop_source
+        plan.without_source.add(target)
     return plan
 
 
 def _dump(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    """``json.dumps(doc, ensure_ascii=False, indent=2)``: orjson writes the same text for these
+    documents (strings and small ints only), 8x faster."""
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+
+
+def _label_pieces(dialogues: Iterator[_Dialogue], count: int) -> Iterator[str]:
+    """The text of ``_dump({"numberOfItems": count, "data": [docs]})``, one dialogue at a time."""
+    yield f'{{\n  "numberOfItems": {count},\n  "data": ['
+    for n in range(count):
+        doc = next(dialogues).doc
+        yield ("\n    " if n == 0 else ",\n    ") + _dump(doc).replace("\n", "\n    ")
+    yield "\n  ]\n}"
+
+
+class _SourceZips:
+    """An archive's source zip(s), written as dialogues arrive (in name order: ids ascend)."""
+
+    def __init__(self, out: Path, paths: list[str], members: int, options: ArchiveOptions) -> None:
+        self._out = out
+        self._paths = paths
+        self._per = math.ceil(members / len(paths)) if members else 1  # as layout's _split_sources
+        self._options = options
+        self._written = 0
+        self._open: tuple[int, ZipWriter] | None = None
+        self._next = 0  # first path not opened yet
+
+    def _writer(self, index: int) -> ZipWriter:
+        while self._open is None or self._open[0] < index:
+            self._close_open()
+            self._open = (self._next, ZipWriter(self._out / self._paths[self._next], cp949_names=self._cp949))
+            self._next += 1
+        return self._open[1]
+
+    @property
+    def _cp949(self) -> bool:
+        return self._options.member_names == "cp949"
+
+    def add(self, name: str, data: bytes) -> None:
+        self._writer(self._written // self._per).add(name, data)
+        self._written += 1
+
+    def _close_open(self) -> None:
+        if self._open is not None:
+            index, writer = self._open
+            writer.close()
+            finish_source_archive(self._out / self._paths[index], self._options)
+            self._open = None
+
+    def close(self) -> None:
+        if self._next < len(self._paths):
+            self._writer(len(self._paths) - 1)  # trailing zips may be empty: still written
+        self._close_open()
+
+
+def _write_archive(
+    out: Path,
+    archive: _Archive,
+    dialogues: Iterator[_Dialogue],
+    plan: _Plan,
+    *,
+    layout: str,
+    options: ArchiveOptions,
+    typo: bool,
+    per_file: int,
+    scratch: Path,
+) -> None:
+    """Write one topic archive's label zip and source zip(s), its dialogues made one by one."""
+    positions = range(archive.start, archive.start + archive.count)
+    sources = archive.count - sum(1 for p in plan.without_source if p in positions)
+    paths = source_archive_paths(layout, archive.split, archive.topic_no, archive.topic, sources)
+    source_zips = _SourceZips(out, paths, sources, options)
+
+    def written(dialogue: _Dialogue) -> _Dialogue:
+        if dialogue.with_source:
+            source_zips.add(dialogue.source_name, dialogue.source_text().encode("utf-8"))
+        return dialogue
+
+    made = (written(d) for d in dialogues)
+    labels: dict[str, Path] = {}
+    for member, count in archive.label_files(per_file):
+        path = scratch / f"{len(labels):06d}.json"
+        pieces = _label_pieces(made, count)
+        if plan.truncate == (archive.name("L"), member):
+            text = "".join(pieces)
+            path.write_bytes(text[: len(text) // 2].encode(options.label_encoding))
+        else:
+            encoder = codecs.getincrementalencoder(options.label_encoding)()
+            with path.open("wb") as file:
+                for piece in pieces:
+                    file.write(encoder.encode(piece))
+                file.write(encoder.encode("", final=True))
+        labels[member] = path
+    source_zips.close()
+    label_path = out / label_archive_path(layout, archive.split, archive.topic_no, archive.topic, typo=typo)
+    with ZipWriter(label_path, cp949_names=options.member_names == "cp949") as zf:
+        for member in sorted(labels):  # sorted: SNS_..._10000 comes before SNS_..._1001
+            zf.add_file(member, labels[member])
+            labels[member].unlink()
 
 
 def write_korean_dialogue(
@@ -317,6 +463,7 @@ def write_korean_dialogue(
     version: str = "1.0",
     dialogues_per_file: int = 50,
     options: ArchiveOptions | None = None,
+    topics: int | None = None,
 ) -> Path:
     """Writes the dataset folder into `out` (created; must be empty or absent) and returns the folder path.
 
@@ -335,28 +482,36 @@ def write_korean_dialogue(
 
     ``layout`` is one of :data:`~kdata.samples.layout.LAYOUTS` (paths above are ``classic``);
     ``options`` reproduces archive realities (CP949 names, BOM/CP949 JSON, split source archives).
+    ``topics`` fixes the number of topic archives per split (1–4; by default the seed picks 2 or 3):
+    with ``topics=1`` and ``dialogues_per_file >= items`` the Training label archive holds one label
+    file of 80 % of the dialogues (AI Hub's single-file label sets, several GB).
 
     Raises :class:`SampleError` for bad arguments, before anything is written.
     """
     out = Path(out)
-    _check_arguments(out, items, layout, inject, dialogues_per_file)
+    _check_arguments(out, items, layout, inject, dialogues_per_file, topics)
     manifest = _manifest(dataset_id, version)
     manifest["counts"] = {"raw": items, "source": items, "label": items, **manifest["counts"]}
     validate_manifest(out, manifest)
 
-    archives = _build(items, seed)
+    rng, archives = _plan_archives(items, seed, topics)
     plan = _inject(inject, archives, seed, dialogues_per_file)
+    options = options or ArchiveOptions()
 
     write_manifest(out, manifest)
-    groups = []
-    for archive in archives:
-        group = GroupFiles(archive.split, archive.topic_no, archive.topic)
-        for member, chunk in archive.label_files(dialogues_per_file):
-            text = _dump({"numberOfItems": len(chunk), "data": [d.doc for d in chunk]})
-            if plan.truncate == (archive.name("L"), member):
-                text = text[: len(text) // 2]
-            group.labels[member] = text
-        group.sources = {d.source_name: d.source_text().encode("utf-8") for d in archive.dialogues if d.with_source}
-        groups.append(group)
-    write_groups(out, groups, layout, options or ArchiveOptions())
+    dialogues = _dialogues(rng, archives, plan)
+    typo = typo_group([(a.split, a.topic_no) for a in archives]) if options.typo else -1
+    with tempfile.TemporaryDirectory(prefix=".labels-", dir=out) as scratch:
+        for index, archive in enumerate(archives):
+            _write_archive(
+                out,
+                archive,
+                dialogues,
+                plan,
+                layout=layout,
+                options=options,
+                typo=index == typo,
+                per_file=dialogues_per_file,
+                scratch=Path(scratch),
+            )
     return out

@@ -17,10 +17,15 @@ Every zip is byte-identical for the same input: members sorted, fixed timestamps
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import struct
+import tempfile
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
 
 import yaml
@@ -32,14 +37,18 @@ __all__ = [
     "ArchiveOptions",
     "GroupFiles",
     "SampleError",
+    "ZipWriter",
     "check_layout",
     "check_out_dir",
+    "finish_source_archive",
     "label_archive_path",
     "source_archive_paths",
     "span_volumes",
     "split_parts",
+    "typo_group",
     "validate_manifest",
     "validation_count",
+    "write_group_streamed",
     "write_groups",
     "write_manifest",
     "write_zip",
@@ -151,16 +160,53 @@ class _Cp949Info(zipfile.ZipInfo):
         return self.filename.encode("cp949"), self.flag_bits & ~0x800
 
 
+class ZipWriter:
+    """A deterministic zip written member by member: fixed time and attributes, deflated.
+
+    The caller adds members in sorted name order (as :func:`write_zip` does). :meth:`add_file`
+    streams a member from a file, so a label of several GB never sits in memory; the bytes are the
+    same as :meth:`add` with the file's content (the size is known before the header is written,
+    so ZIP64 is chosen the same way).
+    """
+
+    def __init__(self, path: Path, *, cp949_names: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        self._info_type = _Cp949Info if cp949_names else zipfile.ZipInfo
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = self._info_type(name, date_time=_ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3
+        info.external_attr = _ZIP_ATTR
+        return info
+
+    def add(self, name: str, data: bytes) -> None:
+        self._zip.writestr(self._info(name), data)
+
+    def add_file(self, name: str, source: Path, block: int = 1 << 20) -> None:
+        info = self._info(name)
+        info.file_size = source.stat().st_size  # as writestr sets it: decides ZIP64 the same way
+        with source.open("rb") as src, self._zip.open(info, "w") as dest:
+            shutil.copyfileobj(src, dest, block)
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> ZipWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 def write_zip(path: Path, members: dict[str, bytes], *, cp949_names: bool = False) -> None:
     """A deterministic zip: members sorted, fixed time and attributes, deflated."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with ZipWriter(path, cp949_names=cp949_names) as zf:
         for name in sorted(members):
-            info = (_Cp949Info if cp949_names else zipfile.ZipInfo)(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = _ZIP_ATTR
-            zf.writestr(info, members[name])
+            zf.add(name, members[name])
 
 
 def split_parts(path: Path, count: int) -> list[Path]:
@@ -252,13 +298,9 @@ def write_groups(out: Path, groups: list[GroupFiles], layout: str, options: Arch
     check_layout(layout)
     written: list[Path] = []
     cp949 = options.member_names == "cp949"
+    typo = typo_group([(g.split, g.number) for g in groups]) if options.typo else -1
     for index, group in enumerate(groups):
-        typo = (
-            options.typo
-            and group.split == 1
-            and index == next((i for i, g in enumerate(groups) if g.split == 1 and g.number == 2), -1)
-        )
-        label_path = out / label_archive_path(layout, group.split, group.number, group.name, typo=typo)
+        label_path = out / label_archive_path(layout, group.split, group.number, group.name, typo=index == typo)
         labels = {name: _encode(text, options.label_encoding) for name, text in group.labels.items()}
         write_zip(label_path, labels, cp949_names=cp949)
         written.append(label_path)
@@ -266,13 +308,85 @@ def write_groups(out: Path, groups: list[GroupFiles], layout: str, options: Arch
         for rel, members in zip(paths, _split_sources(group.sources, paths), strict=True):
             target = out / rel
             write_zip(target, members, cp949_names=cp949)
-            if options.source_pieces == "parts":
-                written.extend(split_parts(target, options.pieces))
-            elif options.source_pieces == "volumes":
-                written.extend(span_volumes(target, options.pieces))
-            else:
-                written.append(target)
+            written.extend(finish_source_archive(target, options))
     return written
+
+
+class _Spool:
+    """Members kept in a temporary file until they can be zipped in name order (memory: the names)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by close())
+        self._where: dict[str, tuple[int, int]] = {}
+
+    def add(self, name: str, data: bytes) -> None:
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._where[name] = (offset, len(data))  # a name given twice keeps the last, as a dict does
+
+    def names(self) -> list[str]:
+        return sorted(self._where)
+
+    def read(self, name: str) -> bytes:
+        offset, size = self._where[name]
+        self._file.seek(offset)
+        return self._file.read(size)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def write_group_streamed(
+    out: Path,
+    group: GroupFiles,
+    members: Iterable[tuple[bool, str, str | bytes]],
+    layout: str,
+    options: ArchiveOptions,
+    *,
+    typo: bool = False,
+) -> list[Path]:
+    """:func:`write_groups` for one group whose ``members`` (``(is_label, name, content)``) come one at a
+    time: they wait in temporary files (beside ``out``'s archives), never all in memory. Same bytes."""
+    cp949 = options.member_names == "cp949"
+    labels, sources = _Spool(out), _Spool(out)
+    try:
+        for is_label, name, content in members:
+            if is_label:
+                labels.add(name, _encode(content, options.label_encoding))
+            else:
+                sources.add(name, _encode(content, "utf-8"))
+        label_path = out / label_archive_path(layout, group.split, group.number, group.name, typo=typo)
+        with ZipWriter(label_path, cp949_names=cp949) as zf:
+            for name in labels.names():
+                zf.add(name, labels.read(name))
+        written = [label_path]
+        names = sources.names()
+        paths = source_archive_paths(layout, group.split, group.number, group.name, len(names))
+        per = math.ceil(len(names) / len(paths)) if names else 1  # as _split_sources
+        for index, rel in enumerate(paths):
+            with ZipWriter(out / rel, cp949_names=cp949) as zf:
+                for name in names[index * per : (index + 1) * per]:
+                    zf.add(name, sources.read(name))
+            written.extend(finish_source_archive(out / rel, options))
+        return written
+    finally:
+        labels.close()
+        sources.close()
+
+
+def typo_group(groups: Sequence[tuple[int, int]]) -> int:
+    """Index of the group (``(split, number)`` each) whose label archive gets the typo: the first
+    Validation group numbered 2; -1 when there is none."""
+    return next((i for i, (split, number) in enumerate(groups) if split == 1 and number == 2), -1)
+
+
+def finish_source_archive(target: Path, options: ArchiveOptions) -> list[Path]:
+    """Cut a written source archive into pieces or volumes if ``options`` ask; the files it became."""
+    if options.source_pieces == "parts":
+        return split_parts(target, options.pieces)
+    if options.source_pieces == "volumes":
+        return span_volumes(target, options.pieces)
+    return [target]
 
 
 def validate_manifest(out: Path, manifest: dict[str, Any]) -> None:

@@ -163,7 +163,7 @@ def test_record_text_pre_check_is_never_stricter_than_the_strings_joined() -> No
     from quality.record_checks import _FIELD_SEPARATOR, _collect_strings, _record_text
 
     rnd = random.Random(11)
-    alphabet = "0123456789" * 2 + "-- .:@#_%+\n\"\\가나 abcZ０１"
+    alphabet = "0123456789" * 2 + '-- .:@#_%+\n"\\가나 abcZ０１'
 
     def text() -> str:
         return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14)))

@@ -1,0 +1,117 @@
+"""The source files of a split by stem, held compactly: a read-only mapping for label → source joins.
+
+A reader looks each label's source up by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``).
+A ``dict`` of those strings costs ~300 bytes per source file (two Python strings and a slot), so the
+index of a split with a million source files took ~300 MiB for the whole extract stage. Here the
+member names sit in one UTF-8 buffer with NumPy offsets, and lookups go through a sorted array of
+stem hashes: ~60 bytes per source file. The first source with a stem wins (archive order, then name
+order), as ``dict.setdefault`` over the sorted names did.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SourceIndex", "source_stem"]
+
+
+def source_stem(name: str) -> str:
+    """``일상대화/KSNS_00000001.txt`` → ``KSNS_00000001`` (the key labels are joined on)."""
+    return name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _encode(name: str) -> bytes:
+    return name.encode("utf-8", "surrogatepass")
+
+
+def _numpy(values: array[int], dtype: type[np.generic]) -> np.ndarray:
+    return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.zeros(0, dtype=dtype)
+
+
+class SourceIndex(Mapping[str, str]):
+    """stem → ``"<archive>!<member>"`` over the members of ``archives`` (paths relative to the dataset).
+
+    Built by :meth:`build` from the archives' central directories; immutable. Hashes are Python's own
+    ``hash`` (salted per process): an index is used in the process that built it, never stored.
+    """
+
+    def __init__(
+        self, archives: list[str], names: bytes, offsets: np.ndarray, owners: np.ndarray, hashes: np.ndarray
+    ) -> None:
+        self._archives = list(archives)
+        self._names = names
+        self._offsets = offsets  # int64, n + 1 of them: name i is names[offsets[i]:offsets[i + 1]]
+        self._owners = owners  # int32: archive (index into archives) of name i
+        self._order = np.argsort(hashes, kind="stable")  # equal hashes keep archive/name order
+        self._hashes = hashes[self._order]  # int64: hash of the stem of name order[k], ascending
+        self._len: int | None = None
+
+    @classmethod
+    def build(cls, root: Path, archives: list[str]) -> SourceIndex:
+        """The index of the file members of ``archives`` (each opened in turn, central directory only)."""
+        from ingest.archives import list_member_names
+
+        names = bytearray()
+        offsets = array("q", [0])
+        owners = array("i")
+        hashes = array("q")
+        for number, archive in enumerate(archives):
+            for name in list_member_names(root / archive):
+                names += _encode(name)
+                offsets.append(len(names))
+                owners.append(number)
+                hashes.append(hash(source_stem(name)))
+        return cls(
+            archives, bytes(names), _numpy(offsets, np.int64), _numpy(owners, np.int32), _numpy(hashes, np.int64)
+        )
+
+    def _name(self, i: int) -> str:
+        return self._names[int(self._offsets[i]) : int(self._offsets[i + 1])].decode("utf-8", "surrogatepass")
+
+    def _find(self, stem: str) -> int | None:
+        """Position (in build order) of the first member with ``stem``, or ``None``."""
+        target = hash(stem)
+        at = int(np.searchsorted(self._hashes, target))
+        while at < len(self._hashes) and self._hashes[at] == target:
+            i = int(self._order[at])
+            if source_stem(self._name(i)) == stem:
+                return i
+            at += 1
+        return None
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        i = self._find(key) if isinstance(key, str) else None
+        if i is None:
+            return default
+        return f"{self._archives[int(self._owners[i])]}!{self._name(i)}"
+
+    def __getitem__(self, key: str) -> str:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        """Stems in the order their first source appears."""
+        for i in range(len(self._owners)):
+            stem = source_stem(self._name(i))
+            if self._find(stem) == i:
+                yield stem
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(1 for _ in self)
+        return self._len
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held (buffers and arrays), for the record."""
+        arrays = (self._offsets, self._owners, self._order, self._hashes)
+        return len(self._names) + sum(int(a.nbytes) for a in arrays)
