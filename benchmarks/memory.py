@@ -183,7 +183,7 @@ def section(result: dict[str, Any]) -> str:
         f"{SEED}): (a) 1,000 dialogues per label file; (b) `topics=1` and `dialogues_per_file` = all "
         "dialogues, so the Training label archive holds one file (its Validation archive a file a quarter "
         f"that size). {limit_note} Generating the inputs (streamed, cached): {generated}.\n\n"
-        "Nothing held in memory grows with the number of records: label JSON is parsed item by item, chunks "
+        "Little held in memory grows with the number of records: label JSON is parsed item by item, chunks "
         "are written a row group at a time, the source index takes ~60 bytes per source file, and the "
         "quality stage validates 50,000 rows at a time (`KDATA_QUALITY_BATCH_ROWS`) while the questions about "
         "every record (duplicate ids and contents, orphan source files) go to a scratch DuckDB limited to "
