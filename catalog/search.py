@@ -28,6 +28,7 @@ import numpy as np
 from catalog import search_index
 from catalog.korean_text import query_terms
 from catalog.licence import STATUSES
+from catalog.literal import sql_literal  # values inlined: see catalog.literal
 from catalog.register import version_sort_key
 from kdata.errors import BadInput
 from schemas.domains import DOMAINS, resolve_domain
@@ -101,25 +102,6 @@ class SearchQuery:
 def _check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
         raise BadInput(f"{option} {value!r}: expected one of {', '.join(choices)}")
-
-
-def sql_literal(value: str | int | bool | None) -> str:
-    """A SQL literal for a value (strings quoted with ``'`` doubled; DuckDB strings have no backslash escapes).
-
-    Search inlines its few values instead of binding parameters: in DuckDB 1.4's Python client the
-    first bound parameter of a process imports pandas, which costs seconds on a busy machine, and
-    ``kdata search`` is a short-lived process.
-    """
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(int(value))
-    text = str(value)
-    if "\x00" in text:
-        raise BadInput("search text must not contain NUL characters")
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
