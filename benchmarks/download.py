@@ -30,16 +30,13 @@ import logging
 import os
 import random
 import shutil
-import socket
 import statistics
-import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from benchmarks.common import machine, run_child
+from tests.s3_server import CountingMotoServer
 
 __all__ = ["run", "section"]
 
@@ -97,79 +94,6 @@ for n, key in enumerate(args["keys"]):
     client.download_file(args["bucket"], key, str(out / f"{n:05d}.parquet"))
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
-
-
-@dataclass
-class _Served:
-    method: str
-    path: str
-    range: str | None
-    bytes: int = 0
-
-
-@dataclass
-class _CountingApp:
-    """WSGI wrapper around moto: adds up the response body bytes of every request."""
-
-    app: Callable[..., Iterable[bytes]]
-    log: list[_Served] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
-        entry = _Served(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("HTTP_RANGE"))
-        with self.lock:
-            self.log.append(entry)
-        result = self.app(environ, start_response)
-        try:
-            for piece in result:
-                with self.lock:
-                    entry.bytes += len(piece)
-                yield piece
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.log.clear()
-
-    def served(self, prefix: str, method: str = "GET") -> tuple[int, int]:
-        """(bytes, requests) of ``method`` requests whose path starts with ``prefix``."""
-        with self.lock:
-            hits = [s for s in self.log if s.method == method and s.path.startswith(prefix)]
-        return sum(s.bytes for s in hits), len(hits)
-
-
-class _Server:
-    """moto's S3 over HTTP on a free loopback port, with :class:`_CountingApp` in front."""
-
-    def __init__(self) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-        self.counter = _CountingApp(DomainDispatcherApplication(create_backend_app))
-        self.port = _free_port()
-        self._server: Any = None
-
-    def start(self) -> str:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
-        from werkzeug.serving import make_server
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = make_server("127.0.0.1", self.port, self.counter, True, request_handler=MotoRequestHandler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(endpoint: str, work: Path, home: Path) -> dict[str, str]:
@@ -250,8 +174,11 @@ def run(work: Path, mb: float | None = None, speech_items: int | None = None, re
     speech_items = int(os.environ.get("BENCH_DOWNLOAD_SPEECH", "8000")) if speech_items is None else speech_items
     work.mkdir(parents=True, exist_ok=True)
     folders = _generate(work, mb, speech_items)
-    server = _Server()
-    endpoint = server.start()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = CountingMotoServer()
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
     result: dict[str, Any] = {"machine": machine(), "label_mb": _label_mb(folders[DATASET])}
     try:
         home = work / "home"
@@ -284,7 +211,7 @@ def run(work: Path, mb: float | None = None, speech_items: int | None = None, re
 
 
 def _throughput(
-    server: _Server, env: dict[str, str], work: Path, dataset_id: str, version: str, repeat: int
+    server: CountingMotoServer, env: dict[str, str], work: Path, dataset_id: str, version: str, repeat: int
 ) -> dict[str, Any]:
     """(b): kdata download of the whole train split vs boto3 download_file of the same objects."""
     split_prefix = f"/{BUCKET}/{PREFIX}/{dataset_id}/{version}/train/"
@@ -301,7 +228,7 @@ def _throughput(
         _, _, text = run_child(_KDATA, env, [json.dumps({"dataset": dataset_id, "out": str(out)})])
         done = json.loads(text)
         kdata_runs.append(done["seconds"])
-        kdata_bytes.append(server.counter.served(split_prefix)[0])
+        kdata_bytes.append(server.counter.served(split_prefix))
         if n == 0:
             manifest = json.loads((out / dataset_id / version / "manifest.json").read_text(encoding="utf-8"))
             train = sorted((c for c in manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
@@ -320,7 +247,7 @@ def _throughput(
         args = {"bucket": BUCKET, "keys": keys, "out": str(out)}
         _, _, text = run_child(_BOTO3, env, [json.dumps(args)])
         boto_runs.append(json.loads(text)["seconds"])
-        boto_bytes.append(server.counter.served(split_prefix)[0])
+        boto_bytes.append(server.counter.served(split_prefix))
         shutil.rmtree(out)
     kdata_s, boto_s = statistics.median(kdata_runs), statistics.median(boto_runs)
     return {
@@ -340,7 +267,9 @@ def _throughput(
     }
 
 
-def _selective(server: _Server, env: dict[str, str], work: Path, files: list[str], split_prefix: str) -> dict[str, Any]:
+def _selective(
+    server: CountingMotoServer, env: dict[str, str], work: Path, files: list[str], split_prefix: str
+) -> dict[str, Any]:
     """(a): bytes served for ~1 % ``--where`` filters (all columns, then two columns), median over windows."""
     layout = _split_layout(files)
     windows = _windows(layout)
@@ -353,7 +282,8 @@ def _selective(server: _Server, env: dict[str, str], work: Path, files: list[str
             done = json.loads(text)
             if done["rows"]["train"] != window["rows"]:
                 raise RuntimeError(f"--where selected {done['rows']['train']} rows, expected {window['rows']}")
-            window[f"{name}_bytes"], window[f"{name}_requests"] = server.counter.served(split_prefix)
+            window[f"{name}_bytes"] = server.counter.served(split_prefix)
+            window[f"{name}_requests"] = len(server.counter.requests(split_prefix))
             shutil.rmtree(out)
     found: dict[str, Any] = {
         "row_groups": layout["row_groups"],

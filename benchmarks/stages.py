@@ -190,16 +190,7 @@ def sample(folder: Path, kind: str, **kwargs: Any) -> tuple[Path, dict[str, Any]
     """A cached sample of any kind (``kdata.samples.write_samples(kind, folder, **kwargs)``, in a child)."""
 
     def make(target: Path) -> dict[str, Any]:
-        _, peak, out = run_child(_WRITE_SAMPLES, args=[str(target), kind, json.dumps(kwargs)])
-        total, largest = label_bytes(target)
-        return {
-            "kind": kind,
-            "kwargs": kwargs,
-            "generate_s": round(json.loads(out)["seconds"], 1),
-            "generate_peak_rss_mib": round(peak),
-            "label_bytes": total,
-            "largest_label_bytes": largest,
-        }
+        return {"kind": kind, **_generate(target, _WRITE_SAMPLES, [kind], kwargs)}
 
     return dataset(folder, make)
 
@@ -211,17 +202,22 @@ def korean_dialogue(folder: Path, **kwargs: Any) -> tuple[Path, dict[str, Any]]:
     """
 
     def make(target: Path) -> dict[str, Any]:
-        _, peak, out = run_child(_GENERATE, args=[str(target), json.dumps(kwargs)])
-        total, largest = label_bytes(target)
-        return {
-            "kwargs": kwargs,
-            "generate_s": round(json.loads(out)["seconds"], 1),
-            "generate_peak_rss_mib": round(peak),
-            "label_bytes": total,
-            "largest_label_bytes": largest,
-        }
+        return _generate(target, _GENERATE, [], kwargs)
 
     return dataset(folder, make)
+
+
+def _generate(target: Path, code: str, args: list[str], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run a generator child (``code`` with ``target``, ``args``, JSON ``kwargs``); what it made and cost."""
+    _, peak, out = run_child(code, args=[str(target), *args, json.dumps(kwargs)])
+    total, largest = label_bytes(target)
+    return {
+        "kwargs": kwargs,
+        "generate_s": round(json.loads(out)["seconds"], 1),
+        "generate_peak_rss_mib": round(peak),
+        "label_bytes": total,
+        "largest_label_bytes": largest,
+    }
 
 
 def remove_dataset(folder: Path) -> None:

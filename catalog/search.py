@@ -141,15 +141,20 @@ def _filters(q: SearchQuery) -> _Filters:
     return f
 
 
+def _query(text: str | None) -> tuple[list[str], str] | None:
+    """(search terms, the text as an exact id) of a query; ``([], "")`` for no text, None for text without terms."""
+    if not text or not text.strip():
+        return [], ""
+    terms = query_terms(text)
+    return (terms, text.strip().lower()) if terms else None
+
+
 def _matched_sql(text: str | None) -> str | None:
     """The ``WITH`` clause defining ``matched``: visible datasets with their BM25 score; None if text has no terms."""
-    terms: list[str] = []
-    exact = ""
-    if text and text.strip():
-        terms = query_terms(text)
-        exact = text.strip().lower()
-        if not terms:
-            return None
+    query = _query(text)
+    if query is None:
+        return None
+    terms, exact = query
     # terms never contain whitespace or quotes (letters, digits, '_'); still quoted like any literal.
     # ``hits`` scans the postings once (they are the bulk of the catalog: ~130 rows per dataset), with a
     # literal list: list_contains is a plain filter in the scan, where IN (...) became a hash join.
@@ -300,13 +305,10 @@ def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str,
 
 def _index_matched(index: search_index.SearchIndex, text: str | None) -> tuple[np.ndarray, np.ndarray] | None:
     """``matched`` of :func:`_matched_sql` on the index: (mask over dataset positions, score); None if no terms."""
-    terms: list[str] = []
-    exact = ""
-    if text and text.strip():
-        terms = query_terms(text)
-        exact = text.strip().lower()
-        if not terms:
-            return None
+    query = _query(text)
+    if query is None:
+        return None
+    terms, exact = query
     score, hit = index.scores(list(dict.fromkeys(terms)))
     mask = index.visible.copy()
     exact_pos = index.id_pos.get(exact) if exact else None

@@ -8,70 +8,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
+
+from tests.s3_server import CountingApp, CountingMotoServer, Served
 
 SECRET = "kdata-test-SECRET-never-in-outputs"
 ACCESS_KEY = "KDATATESTACCESSKEY"
 REGION = "ap-northeast-2"
-
-
-@dataclass
-class Served:
-    method: str
-    path: str
-    range: str | None
-    bytes: int = 0
-
-
-@dataclass
-class CountingApp:
-    """WSGI wrapper around moto: records the size of every response body.
-
-    The count grows *before* each piece is handed to the server, so by the time a client has the bytes
-    the log already holds them (no race with the test reading the log).
-    """
-
-    app: Callable[..., Iterable[bytes]]
-    log: list[Served] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
-        entry = Served(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("HTTP_RANGE"))
-        with self.lock:
-            self.log.append(entry)
-        result = self.app(environ, start_response)
-        try:
-            for piece in result:
-                with self.lock:
-                    entry.bytes += len(piece)
-                yield piece
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-
-
-class CountingMotoServer(ThreadedMotoServer):
-    """moto's threaded server with :class:`CountingApp` in front."""
-
-    def __init__(self) -> None:
-        super().__init__(ip_address="127.0.0.1", port=0, verbose=False)
-        self.counter = CountingApp(DomainDispatcherApplication(create_backend_app))
-
-    def _server_entry(self) -> None:
-        self._server = make_server(self._ip_address, self._port, self.counter, True, request_handler=MotoRequestHandler)
-        self._server_ready_event.set()
-        self._server.serve_forever()
 
 
 @dataclass
@@ -80,17 +29,14 @@ class S3Server:
     counter: CountingApp
 
     def reset(self) -> None:
-        with self.counter.lock:
-            self.counter.log.clear()
+        self.counter.reset()
 
     def served(self, path_prefix: str, method: str = "GET") -> int:
         """Bytes of response bodies for requests whose path starts with ``path_prefix``."""
-        with self.counter.lock:
-            return sum(s.bytes for s in self.counter.log if s.method == method and s.path.startswith(path_prefix))
+        return self.counter.served(path_prefix, method)
 
     def requests(self, path_prefix: str, method: str = "GET") -> list[Served]:
-        with self.counter.lock:
-            return [s for s in self.counter.log if s.method == method and s.path.startswith(path_prefix)]
+        return self.counter.requests(path_prefix, method)
 
 
 @pytest.fixture(scope="session")
