@@ -8,6 +8,7 @@ and only then renamed, so a killed writer never leaves a file that looks finishe
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -81,6 +82,8 @@ class ChunkWriter:
         self.row_group_bytes = row_group_bytes
         self.batch_rows = batch_rows
         self._rows: list[dict[str, Any]] = []
+        self._parts: list[pa.Table] = []  # tables of records waiting for a batch (columnar readers)
+        self._part_rows = 0
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
@@ -94,29 +97,64 @@ class ChunkWriter:
     def write_rows(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
             self._rows.append(row)
-            if len(self._rows) >= self.batch_rows:
+            if len(self._rows) + self._part_rows >= self.batch_rows:
                 self._add_batch()
 
+    def write_table(self, table: pa.Table) -> None:
+        """Append a table of finished records (a reader's columnar path) after the rows before it; it is
+        cut into batches of ``batch_rows`` as :meth:`write_rows` cuts dict rows."""
+        if table.schema != self.schema:
+            table = table.cast(self.schema)
+        self._dicts_to_part()
+        self._parts.append(table)
+        self._part_rows += table.num_rows
+        while self._part_rows >= self.batch_rows:
+            self._add_batch()
+
+    def _dicts_to_part(self) -> None:
+        if self._rows:
+            self._parts.append(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._part_rows += len(self._rows)
+            self._rows = []
+
     def _add_batch(self) -> None:
-        if not self._rows:
+        """One batch of ``batch_rows`` (at the end: of what is left) into the pending row group."""
+        if self._parts:
+            self._dicts_to_part()
+            waiting = pa.concat_tables(self._parts)
+            take = min(self.batch_rows, waiting.num_rows)
+            rest = waiting.slice(take)
+            self._parts, self._part_rows = ([rest] if rest.num_rows else []), rest.num_rows
+            if not take:
+                return
+            batch = waiting.slice(0, take).combine_chunks().to_batches()[0]
+        elif self._rows:
+            batch = pa.RecordBatch.from_pylist(self._rows, schema=self.schema)
+            self._rows = []
+        else:
             return
-        batch = pa.RecordBatch.from_pylist(self._rows, schema=self.schema)
-        self._rows = []
         self._pending.append(batch)
         self._pending_bytes += batch.nbytes
         if self._pending_bytes >= self.row_group_bytes:
             self._flush_row_group()
 
-    def _flush_row_group(self) -> None:
+    def _flush_row_group(self, final: bool = False) -> None:
+        """Write the pending rows as row groups of about ``row_group_bytes`` each (a batch bigger than
+        that is split: a selective read fetches less); rows short of a whole group wait, unless ``final``."""
         if not self._pending:
             return
         table = pa.Table.from_batches(self._pending, schema=self.schema)
-        self._pending, self._pending_bytes = [], 0
+        rows = table.num_rows
+        per_group = max(1, min(rows, math.ceil(rows * self.row_group_bytes / max(table.nbytes, 1))))
+        whole = rows if final else rows // per_group * per_group
+        rest = table.slice(whole)
+        table = table.slice(0, whole)
+        self._pending, self._pending_bytes = rest.to_batches(), rest.nbytes
         if self._writer is None:
             path = self.root / (self._key() + ".incomplete")
             path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
-        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self._writer.write_table(table, row_group_size=per_group)
         fault_point("chunk_row_group")
         self._chunk_rows += table.num_rows
         self._chunk_bytes += table.nbytes
@@ -144,6 +182,6 @@ class ChunkWriter:
     def close(self) -> list[ChunkInfo]:
         """Flush everything and return the chunks written (none when there were no rows)."""
         self._add_batch()
-        self._flush_row_group()
+        self._flush_row_group(final=True)
         self._finish_chunk()
         return list(self._chunks)

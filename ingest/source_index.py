@@ -10,13 +10,14 @@ order), as ``dict.setdefault`` over the sorted names did.
 
 from __future__ import annotations
 
+import functools
 from array import array
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SourceIndex", "source_stem"]
+__all__ = ["SourceIndex", "cached_index", "source_stem"]
 
 
 def source_stem(name: str) -> str:
@@ -69,6 +70,11 @@ class SourceIndex(Mapping[str, str]):
             archives, bytes(names), _numpy(offsets, np.int64), _numpy(owners, np.int32), _numpy(hashes, np.int64)
         )
 
+    def names(self, archive: int) -> list[str]:
+        """The member names of ``archives[archive]``, as :func:`ingest.archives.list_member_names` gave them."""
+        start, stop = np.searchsorted(self._owners, [archive, archive + 1]).tolist()
+        return [self._name(i) for i in range(start, stop)]
+
     def _name(self, i: int) -> str:
         return self._names[int(self._offsets[i]) : int(self._offsets[i + 1])].decode("utf-8", "surrogatepass")
 
@@ -88,6 +94,25 @@ class SourceIndex(Mapping[str, str]):
         if i is None:
             return default
         return f"{self._archives[int(self._owners[i])]}!{self._name(i)}"
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        """``[self.get(k) for k in keys]``, with the hash search done by NumPy for all keys at once."""
+        if not keys:
+            return []
+        targets = np.fromiter((hash(k) for k in keys), dtype=np.int64, count=len(keys))
+        starts = np.searchsorted(self._hashes, targets).tolist()
+        hashes, order, found = self._hashes, self._order, []
+        for key, target, at in zip(keys, targets.tolist(), starts, strict=True):
+            result = None
+            while at < len(hashes) and hashes[at] == target:
+                i = int(order[at])
+                name = self._name(i)
+                if source_stem(name) == key:
+                    result = f"{self._archives[int(self._owners[i])]}!{name}"
+                    break
+                at += 1
+            found.append(result)
+        return found
 
     def __getitem__(self, key: str) -> str:
         found = self.get(key)
@@ -115,3 +140,19 @@ class SourceIndex(Mapping[str, str]):
         """Bytes held (buffers and arrays), for the record."""
         arrays = (self._offsets, self._owners, self._order, self._hashes)
         return len(self._names) + sum(int(a.nbytes) for a in arrays)
+
+
+def cached_index(root: Path, archives: list[str]) -> SourceIndex:
+    """:meth:`SourceIndex.build`, built once per process and reused while the archives are unchanged
+    (same size and mtime): every label archive of a split needs the same index, and the quality
+    stage lists the same source members again. Read-only and compact, so callers share it."""
+    stamps = []
+    for archive in archives:
+        stat = (root / archive).stat() if (root / archive).exists() else None
+        stamps.append((archive, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
+    return _cached(str(root), tuple(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> SourceIndex:
+    return SourceIndex.build(Path(root), [archive for archive, _size, _mtime in stamps])

@@ -8,7 +8,6 @@ chunk settings), so a rerun finds the same folder and finishes the job instead o
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
-    from ingest.source_index import SourceIndex
     from storage.base import ObjectStore
 
 __all__ = [
@@ -189,27 +187,6 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
 # -- extract ---------------------------------------------------------------------------------------
 
 
-def _source_index(root: Path, archives: list[str]) -> SourceIndex:
-    """Source files of a split by stem (``KSNS_00000001`` → ``TS_1.zip!일상대화/KSNS_00000001.txt``).
-
-    Every label archive of a split needs the same index: it is built once per process and reused
-    while the source archives are unchanged (same size and mtime). It is read-only and compact
-    (~60 bytes per source file, :mod:`ingest.source_index`), so callers share it.
-    """
-    stamps = []
-    for archive in archives:
-        stat = (root / archive).stat() if (root / archive).exists() else None
-        stamps.append((archive, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
-    return _source_index_cached(str(root), tuple(stamps))
-
-
-@functools.lru_cache(maxsize=8)
-def _source_index_cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> SourceIndex:
-    from ingest.source_index import SourceIndex
-
-    return SourceIndex.build(Path(root), [archive for archive, _size, _mtime in stamps])
-
-
 @quarantines("extract")
 def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     """Read one label archive into chunks under the run folder; idempotent (a finished unit is kept).
@@ -226,7 +203,8 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
 def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
-    from ingest.readers import get_reader
+    from ingest.readers import get_columnar_reader, get_reader
+    from ingest.source_index import cached_index
     from quality.record_checks import RecordChecker, redact_problem
     from schemas.records import get_record_schema
 
@@ -240,7 +218,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     if archive_sha256(root / unit["archive"]) != unit["sha256"]:
         raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
     schema = get_record_schema(plan["record_schema"])
-    sources = _source_index(root, plan["sources"].get(unit["split"], []))
+    sources = cached_index(root, plan["sources"].get(unit["split"], []))  # built once per split and process
     stats = ReadStats()
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit['split']}/part-{unit['group']:03d}-*"):
@@ -255,10 +233,18 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         row_group_bytes=plan["row_group_bytes"],
         batch_rows=schema.batch_rows,
     )
-    reader = get_reader(plan["record_schema"])
     policy = plan.get("pii_policy") or _manifest(plan).quality.pii_policy
     checker = RecordChecker(schema, policy)  # pii_hits, masking (policy mask), content_sha256
-    writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
+    columnar = get_columnar_reader(plan["record_schema"])
+    if columnar is None:
+        reader = get_reader(plan["record_schema"])
+        writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
+    else:  # whole label files as Arrow tables; files only the record path can read come as dicts
+        for piece in columnar(root / unit["archive"], unit["archive"], sources, stats):
+            if isinstance(piece, dict):
+                writer.write_rows((checker.check(piece),))
+            else:
+                writer.write_table(checker.check_table(piece))
     chunks = writer.close()
     result = {
         "index": index,
@@ -491,11 +477,14 @@ def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None)
 
     ``workers`` (default ``settings.workers``, KDATA_WORKERS) > 1 extracts archive units in that many
     processes, the way the DAG's mapped tasks spread over Airflow workers; the chunks are the same bytes.
+    The worker processes start (and import what extraction needs) while this process plans the run.
     """
-    planned = plan_run(settings, dataset_path)
-    fault_point("after_plan")
-    run_id = planned["run_id"]
-    _extract_all(settings, run_id, planned["units"], workers or settings.workers)
+    workers = workers or settings.workers
+    with _Workers(workers) as pool:
+        planned = plan_run(settings, dataset_path)
+        fault_point("after_plan")
+        run_id = planned["run_id"]
+        pool.extract_all(settings, run_id, planned["units"])
     verdict = check_quality(settings, run_id)
     gate(settings, verdict)
     published = publish_run(settings, run_id)
@@ -514,21 +503,55 @@ def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None)
     }
 
 
-def _extract_all(settings: Settings, run_id: str, units: int, workers: int) -> None:
-    """Extract every unit, inline or in a pool of fresh processes (spawned: no forked DuckDB/Arrow threads)."""
-    workers = min(workers, units)
-    if workers <= 1:
-        for index in range(units):
-            extract_unit(settings, run_id, index)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _warm_up() -> int:
+    """Import what extraction needs (run in each new worker while the parent plans)."""
+    import ingest.readers  # noqa: F401  (pyarrow, numpy, the readers)
+    import quality.record_checks  # noqa: F401  (the PII detectors)
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(extract_unit, settings, run_id, index) for index in range(units)]
-        try:
-            for future in futures:
-                future.result()  # the first failure (BadInput from a unit) propagates with its message
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    return os.getpid()
+
+
+class _Workers:
+    """Extract units inline (one worker) or in a pool of fresh processes (spawned: no forked DuckDB/Arrow
+    threads), started on entry so that their start-up overlaps the plan."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Any = None
+
+    def __enter__(self) -> _Workers:
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            for _ in range(self.workers):
+                self._pool.submit(_warm_up)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def extract_all(self, settings: Settings, run_id: str, units: int) -> None:
+        if self._pool is None or units <= 1:
+            for index in range(units):
+                extract_unit(settings, run_id, index)
+            return
+        futures = [self._pool.submit(extract_unit, settings, run_id, index) for index in range(units)]
+        self._prepare_quality(settings, run_id)  # this process is idle meanwhile
+        for future in futures:
+            future.result()  # the first failure (BadInput from a unit) propagates with its message
+
+    @staticmethod
+    def _prepare_quality(settings: Settings, run_id: str) -> None:
+        """Build the source indexes the quality stage lists members from, while the workers extract."""
+        from ingest.source_index import cached_index
+
+        plan = load_plan(settings, run_id)
+        for archives in plan["sources"].values():
+            try:
+                cached_index(Path(plan["dataset_path"]), archives)
+            except Exception:
+                return

@@ -396,14 +396,15 @@ class _Scan:
         """List the source archives' members (one archive's names in memory at a time)."""
         import pyarrow as pa
 
-        from ingest.archives import list_member_names
+        from ingest.source_index import cached_index
         from quality.gx_runner import trim_heap
 
         for split, archives in sorted(source_archives.items()):
-            for archive in archives:
+            index = cached_index(root, archives)  # the extract stage's index when it ran in this process
+            for position, archive in enumerate(archives):
                 number = len(self._archives)
                 self._archives.append(archive)
-                names = list_member_names(root / archive)
+                names = index.names(position)
                 for start in range(0, len(names), rows):
                     part = names[start : start + rows]
                     data = {

@@ -265,7 +265,9 @@ def scan(text: str) -> list[Finding]:
 
 def redact(text: str | None) -> str | None:
     """``text`` with every finding replaced by its token (for ids, names and paths shown in reports)."""
-    return None if text is None else mask(text)[0]
+    if text is None or not might_contain_pii(text):  # the usual id or path: nothing a detector could find
+        return text
+    return mask(text)[0]
 
 
 def mask(text: str) -> tuple[str, Counter[str]]:

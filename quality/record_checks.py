@@ -15,7 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from quality import pii
 from schemas.manifest import PiiPolicy
@@ -26,9 +29,11 @@ __all__ = [
     "MAX_LOCATIONS",
     "PiiTally",
     "RecordChecker",
+    "content_hashes",
     "content_sha256",
     "merge_tallies",
     "redact_problem",
+    "string_leaves",
 ]
 
 MAX_EXAMPLES = 5
@@ -176,6 +181,107 @@ def _record_text(record: dict[str, Any]) -> str:
     return _FIELD_SEPARATOR.join(texts)
 
 
+MAYBE_PII = r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}]@[A-Za-z0-9_\-\x{80}-\x{10FFFF}]|\p{N}(?:.{0,4}\p{N}){8}"
+"""RE2 (Arrow compute) pre-check per string, never stricter than :func:`quality.pii.might_contain_pii`:
+an ``@`` between address characters (any non-ASCII character counts as one), or nine numeric
+characters (``\\p{N}``, a superset of Python's ``\\d``) at most four characters apart."""
+
+
+def _matches(strings: pa.Array) -> np.ndarray:
+    return pc.match_substring_regex(strings, MAYBE_PII).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def string_leaves(column: pa.ChunkedArray | pa.Array) -> Iterator[tuple[pa.Array, np.ndarray]]:
+    """``(strings, row of each string)`` for every string inside a column: top-level, in lists, in structs."""
+    if isinstance(column, pa.ChunkedArray):
+        base = 0
+        for chunk in column.chunks:
+            yield from _leaves(chunk, np.arange(base, base + len(chunk)))
+            base += len(chunk)
+    else:
+        yield from _leaves(column, np.arange(len(column)))
+
+
+def _leaves(array: pa.Array, rows: np.ndarray) -> Iterator[tuple[pa.Array, np.ndarray]]:
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        yield array, rows
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        parents = pc.list_parent_indices(array).to_numpy()
+        yield from _leaves(pc.list_flatten(array), rows[parents])
+    elif pa.types.is_struct(kind):
+        for index in range(kind.num_fields):
+            yield from _leaves(pc.struct_field(array, [index]), rows)
+
+
+def content_hashes(table: pa.Table, columns: list[str]) -> list[str]:
+    """:func:`content_sha256` of every row of ``table``, the canonical JSON built by Arrow compute where
+    it can be (strings, integers, booleans, lists and structs of them) and by orjson per row elsewhere."""
+    return _hashes(table, columns, *_canonical_json(table, columns))
+
+
+def _hashes(table: pa.Table, columns: list[str], encoded: pa.Array | None, escaped: np.ndarray) -> list[str]:
+    if encoded is None:
+        return [content_sha256(row, columns) for row in table.select(columns).to_pylist()]
+    hashes = [hashlib.sha256(data).hexdigest() for data in encoded.cast(pa.binary()).to_pylist()]
+    if escaped.size:  # an escape or a control character (which orjson writes as \n or \u0001)
+        positions = escaped.tolist()
+        for position, row in zip(positions, table.select(columns).take(positions).to_pylist(), strict=True):
+            hashes[position] = content_sha256(row, columns)
+    return hashes
+
+
+def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray]:
+    """Per row, ``orjson.dumps({c: row[c] for c in columns}, option=OPT_SORT_KEYS)`` as an Arrow string
+    array, and the rows whose JSON holds a backslash (an escape) or a control character (left as it
+    is here; orjson writes ``\\n`` or ``\\u0001``): their hashes are taken in Python and their strings
+    pre-checked one by one; ``(None, ...)`` for column types it does not encode (floats, bytes ...)."""
+    parts: list[pa.Array | str] = ["{"]
+    for n, name in enumerate(sorted(columns)):
+        encoded = _json_values(table.column(name).combine_chunks())
+        if encoded is None:
+            return None, np.zeros(0, dtype=np.int64)
+        parts += [("," if n else "") + orjson.dumps(name).decode() + ":", encoded]
+    parts.append("}")
+    joined = pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
+    escaped = pc.match_substring_regex(joined, r"[\\\x00-\x1f]").to_numpy(zero_copy_only=False)
+    return joined, np.flatnonzero(escaped)
+
+
+def _json_values(array: pa.Array) -> pa.Array | None:
+    """Each value of ``array`` as orjson writes it (compact, keys sorted), or ``None`` for other types."""
+    kind = array.type
+    if pa.types.is_string(kind):
+        escaped = pc.replace_substring(pc.replace_substring(array, "\\", "\\\\"), '"', '\\"')
+        return pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), "").fill_null("null")
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        return pc.cast(array, pa.string()).fill_null("null")
+    if pa.types.is_null(kind):
+        return pa.array(["null"] * len(array), pa.string())
+    if pa.types.is_list(kind):
+        values = _json_values(pc.list_flatten(array))
+        if values is None:
+            return None
+        lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
+        offsets = np.zeros(len(array) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        listed = pa.ListArray.from_arrays(pa.array(offsets), values, mask=pc.is_null(array))
+        joined = pc.binary_join(listed, ",")
+        return pc.binary_join_element_wise(pa.scalar("["), joined, pa.scalar("]"), "").fill_null("null")
+    if pa.types.is_struct(kind):
+        names = sorted(range(kind.num_fields), key=lambda i: kind.field(i).name)
+        parts: list[pa.Array] = [pa.scalar("{")]
+        for n, index in enumerate(names):
+            child = _json_values(pc.struct_field(array, [index]))
+            if child is None:
+                return None
+            parts += [pa.scalar(("," if n else "") + orjson.dumps(kind.field(index).name).decode() + ":"), child]
+        parts.append(pa.scalar("}"))
+        joined = pc.binary_join_element_wise(*parts, "")
+        return pc.if_else(pc.is_valid(array), joined, pa.scalar("null"))
+    return None
+
+
 class RecordChecker:
     """Scans (and in ``mask`` mode masks) records, sets their check columns, tallies findings."""
 
@@ -197,20 +303,77 @@ class RecordChecker:
         # Fast path: one pre-check over all text of the record; only a record that might hold PII
         # is walked field by field.
         if pii.might_contain_pii(_record_text(record)):
-            for name in list(record):
-                if name in _SKIP:
-                    continue
-                value, hits = self._walk(record[name], (None, name), record, per_rule)
-                record[name] = value
-                left += hits
+            left = self._scan(record, per_rule)
+        self._count(per_rule)
+        record["pii_hits"] = left
+        record["content_sha256"] = content_sha256(record, self._content)
+        return record
+
+    def check_table(self, table: pa.Table) -> pa.Table:
+        """:meth:`check` for a table of records (a reader's columnar path): the same columns, tallies
+        and masks. The pre-check is RE2 (:data:`MAYBE_PII`, a superset of
+        :func:`quality.pii.might_contain_pii`) over each row's canonical JSON, which is also what the
+        content hash is taken of; only the rows it flags are walked in Python."""
+        n = table.num_rows
+        encoded, escaped = _canonical_json(table, self._content)
+        scanned = [name for name in table.column_names if name not in _SKIP]
+        flagged = np.zeros(n, dtype=bool)
+        if encoded is not None:
+            # the content columns at once, as one JSON text per row: it holds every string verbatim
+            # unless escaped (then a gap between digits grows): rows with an escape go string by string
+            flagged |= _matches(encoded)
+            if escaped.size:
+                flagged[escaped[self._flag_strings(table.take(escaped), self._content)]] = True
+            scanned = [name for name in scanned if name not in self._content]  # the id column ...
+        flagged |= self._flag_strings(table, scanned)
+        hits = np.zeros(n, dtype=np.int32)
+        changed: dict[int, dict[str, Any]] = {}
+        positions = np.flatnonzero(flagged).tolist()
+        records = table.take(positions).to_pylist() if positions else []
+        before = [orjson.dumps(r, default=_default) for r in records] if self.policy == "mask" else []
+        for k, (position, record) in enumerate(zip(positions, records, strict=True)):
+            per_rule: dict[str, int] = {}
+            hits[position] = self._scan(record, per_rule)
+            self._count(per_rule)
+            if before and orjson.dumps(record, default=_default) != before[k]:
+                changed[position] = record
+        self.tally.records_scanned += n - len(positions)
+        if changed:  # masked values: rebuild the table with those rows (rare: personal data in a record)
+            rows = table.to_pylist()
+            for position, record in changed.items():
+                rows[position] = record
+            table = pa.Table.from_pylist(rows, schema=table.schema)
+            encoded, escaped = _canonical_json(table, self._content)
+        hashes = _hashes(table, self._content, encoded, escaped)
+        table = table.append_column(pa.field("pii_hits", pa.int32()), pa.array(hits, pa.int32()))
+        return table.append_column(pa.field("content_sha256", pa.string()), pa.array(hashes, pa.string()))
+
+    @staticmethod
+    def _flag_strings(table: pa.Table, columns: list[str]) -> np.ndarray:
+        """Rows where a string of ``columns`` matches :data:`MAYBE_PII`, one string at a time."""
+        flagged = np.zeros(table.num_rows, dtype=bool)
+        for name in columns:
+            for leaf, rows in string_leaves(table.column(name)):
+                flagged[rows[_matches(leaf)]] = True
+        return flagged
+
+    def _scan(self, record: dict[str, Any], per_rule: dict[str, int]) -> int:
+        """Walk every content value of ``record`` (masking in place in ``mask`` mode); findings left."""
+        left = 0
+        for name in list(record):
+            if name in _SKIP:
+                continue
+            value, hits = self._walk(record[name], (None, name), record, per_rule)
+            record[name] = value
+            left += hits
+        return left
+
+    def _count(self, per_rule: dict[str, int]) -> None:
         self.tally.records_scanned += 1
         if per_rule:
             self.tally.records_with_pii += 1
             for rule_id in per_rule:
                 self.tally.rules[rule_id].records += 1
-        record["pii_hits"] = left
-        record["content_sha256"] = content_sha256(record, self._content)
-        return record
 
     def _walk(self, value: Any, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[Any, int]:
         """(value, findings left) for one value; lists and dicts are walked in place."""

@@ -1,19 +1,24 @@
 """Readers turn one label archive into records of a record schema.
 
 Each reader is a function ``read(archive_path, archive_rel, sources, stats) -> Iterator[dict]``
-registered here under its record schema's name.
+registered here under its record schema's name. A schema may also have a columnar reader (same
+arguments) yielding a :class:`pyarrow.Table` per label file, or dicts for files only the record
+path can read; ``KDATA_COLUMNAR=0`` turns columnar readers off (the record path for everything).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from ingest.problems import ReadStats
 from ingest.readers import healthcare, korean_dialogue, korean_speech, korean_summary, manufacturing, vision_image
 
-__all__ = ["READERS", "Reader", "get_reader"]
+__all__ = ["COLUMNAR_READERS", "READERS", "ColumnarReader", "Reader", "get_columnar_reader", "get_reader"]
 
 Reader = Callable[[Path, str, Mapping[str, str], ReadStats], Iterator[dict[str, Any]]]
 
@@ -27,6 +32,20 @@ READERS: dict[str, Reader] = {
     "manufacturing_sensor": manufacturing.read_sensor,
     "manufacturing_defect": manufacturing.read_defect,
 }
+
+
+ColumnarReader = Callable[[Path, str, Mapping[str, str], ReadStats], Iterator["pa.Table | dict[str, Any]"]]
+
+COLUMNAR_READERS: dict[str, ColumnarReader] = {
+    "korean_dialogue": korean_dialogue.read_columnar,
+}
+
+
+def get_columnar_reader(record_schema: str) -> ColumnarReader | None:
+    """The schema's columnar reader, or ``None`` (none, or ``KDATA_COLUMNAR=0``)."""
+    if os.environ.get("KDATA_COLUMNAR", "1") == "0":
+        return None
+    return COLUMNAR_READERS.get(record_schema)
 
 
 def get_reader(record_schema: str) -> Reader:

@@ -7,14 +7,15 @@ null) and reported; nothing is dropped silently.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import orjson
 
-from ingest.archives import OpenArchive, iter_member_streams, iter_members
-from ingest.jsonstream import JsonStreamError, ListItems, decode_text
+from ingest.archives import Member, OpenArchive, iter_member_streams, iter_members
+from ingest.jsonstream import WHOLE_DOCUMENT_BYTES, JsonStreamError, ListItems, decode_text, whole_list_items
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.problems import Problem, ReadStats
 from kdata.errors import BadInput
@@ -27,6 +28,7 @@ __all__ = [
     "SourceFiles",
     "box_xywh",
     "build",
+    "check_count",
     "dataset_root",
     "decode_json",
     "finish_record",
@@ -34,8 +36,10 @@ __all__ = [
     "iter_json_labels",
     "iter_list_items",
     "iter_text_labels",
+    "member_list_items",
     "norm_keys",
     "number",
+    "read_whole",
     "stem",
     "text",
 ]
@@ -208,40 +212,79 @@ def iter_list_items(
     is one invalid unit (``schema``), unless its top-level object has all of ``single_keys`` (a file
     holding one item). A declared ``numberOfItems`` that differs is reported.
     """
-    max_item = ArchiveLimits.from_env().max_item_bytes
     for member, stream in iter_member_streams(archive, (".json",)):
-        items = ListItems(stream, list_keys, max_item_chars=max_item)
-        try:
-            for index, item in enumerate(items):
-                stats.labels_seen += 1
-                yield member.name, index, item
-        except (JsonStreamError, RecursionError) as error:
+        data = read_whole(member, stream)
+        yield from member_list_items(member.name, stream, data, archive_rel, stats, list_keys, what, single_keys)
+
+
+def read_whole(member: Member, stream: IO[bytes]) -> bytes | None:
+    """The member's bytes when it is small enough to parse whole (the usual label file), else ``None``."""
+    if member.size > min(WHOLE_DOCUMENT_BYTES, ArchiveLimits.from_env().max_item_bytes):
+        return None
+    return stream.read(member.size + 1)
+
+
+def member_list_items(
+    member: str,
+    stream: IO[bytes],
+    data: bytes | None,
+    archive_rel: str,
+    stats: ReadStats,
+    list_keys: tuple[str, ...],
+    what: str,
+    single_keys: tuple[str, ...] = (),
+) -> Iterator[tuple[str, int, Any]]:
+    """What :func:`iter_list_items` yields for one member: parsed whole from ``data`` when given (orjson,
+    C speed) and the answer is certain (:func:`~ingest.jsonstream.whole_list_items`), else streamed."""
+    if data is not None:
+        whole = whole_list_items(data, list_keys)
+        if whole is not None:
+            header, _key, found = whole
+            yield from _whole_items(member, found, header, archive_rel, stats)
+            return
+        stream = io.BytesIO(data)  # what only the stream can tell: read again from these bytes
+    items = ListItems(stream, list_keys, max_item_chars=ArchiveLimits.from_env().max_item_bytes)
+    try:
+        for index, item in enumerate(items):
             stats.labels_seen += 1
-            _bad_json(stats, archive_rel, member.name, error)
-            continue
-        if items.list_key is None and single_keys and all(k in items.header for k in single_keys):
-            stats.labels_seen += 1
-            yield member.name, 0, items.header
-            continue
-        if items.list_key is None or items.list_value is not None:
-            stats.labels_seen += 1
-            field = items.list_key or "|".join(list_keys)
-            stats.add(
-                Problem("schema", archive_rel, member.name, field, f"expected a list of {what}"), invalid_label=True
-            )
-            continue
-        declared = items.header.get("numberOfItems")
-        if isinstance(declared, int) and declared != items.count:
-            stats.add(
-                Problem(
-                    "count_mismatch",
-                    archive_rel,
-                    member.name,
-                    "numberOfItems",
-                    f"declares {declared} items, holds {items.count}",
-                ),
-                invalid_label=False,
-            )
+            yield member, index, item
+    except (JsonStreamError, RecursionError) as error:
+        stats.labels_seen += 1
+        _bad_json(stats, archive_rel, member, error)
+        return
+    if items.list_key is None and single_keys and all(k in items.header for k in single_keys):
+        stats.labels_seen += 1
+        yield member, 0, items.header
+        return
+    if items.list_key is None or items.list_value is not None:
+        stats.labels_seen += 1
+        field = items.list_key or "|".join(list_keys)
+        stats.add(Problem("schema", archive_rel, member, field, f"expected a list of {what}"), invalid_label=True)
+        return
+    check_count(items.header, items.count, archive_rel, member, stats)
+
+
+def _whole_items(
+    member: str, items: list[Any], header: dict[str, Any], archive_rel: str, stats: ReadStats
+) -> Iterator[tuple[str, int, Any]]:
+    """What :func:`iter_list_items` yields for a document parsed whole (items released as they go)."""
+    count = len(items)
+    items.reverse()
+    for index in range(count):
+        stats.labels_seen += 1
+        yield member, index, items.pop()
+    check_count(header, count, archive_rel, member, stats)
+
+
+def check_count(header: dict[str, Any], count: int, archive_rel: str, member: str, stats: ReadStats) -> None:
+    declared = header.get("numberOfItems")
+    if isinstance(declared, int) and declared != count:
+        stats.add(
+            Problem(
+                "count_mismatch", archive_rel, member, "numberOfItems", f"declares {declared} items, holds {count}"
+            ),
+            invalid_label=False,
+        )
 
 
 def finish_record(

@@ -7,21 +7,30 @@ problems naming archive, member and field; they are counted, not silently droppe
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from ingest.archives import iter_member_streams
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
-    INT64_MAX,
-    INT64_MIN,
     UNEXPECTED_CONTENT,
+    check_count,
     decode_json,
     finish_record,
     iter_list_items,
+    member_list_items,
+    read_whole,
 )
+from schemas.records import KOREAN_DIALOGUE
 
-__all__ = ["decode_json", "read"]
+__all__ = ["decode_json", "read", "read_columnar"]
 
 
 class _FieldError(ValueError):
@@ -44,9 +53,12 @@ def _get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool =
         return int(current)
     if not isinstance(current, kind) or (kind is int and isinstance(current, bool)):
         raise _FieldError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
-    if isinstance(current, int) and not INT64_MIN <= current <= INT64_MAX:
-        raise _FieldError(path, "integer out of the 64-bit range")
+    if isinstance(current, int) and not _INT32_MIN <= current <= _INT32_MAX:  # the count columns are int32
+        raise _FieldError(path, "integer out of the 32-bit range")
     return current
+
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 _UTTERANCE = (
@@ -129,10 +141,231 @@ def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]
 def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` member of a Korean dialogue label archive (streamed: members of
     several GB are read item by item)."""
-    for member, index, item in iter_list_items(archive, archive_rel, stats, ("data",), "dialogues"):
+    yield from _records(
+        iter_list_items(archive, archive_rel, stats, ("data",), "dialogues"), archive_rel, sources, stats
+    )
+
+
+def _records(
+    items: Iterator[tuple[str, int, Any]], archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+) -> Iterator[dict[str, Any]]:
+    for member, index, item in items:
         try:
             record = _record(item, index, sources)
         except _FieldError as error:
             stats.add(Problem("schema", archive_rel, member, error.field, str(error)), invalid_label=True)
             continue
         yield finish_record(record, record["dialogue_id"], archive_rel, member, stats)
+
+
+# -- columnar: a whole label file into Arrow at once ----------------------------------------------
+
+_S, _I64, _I32 = pa.string(), pa.int64(), pa.int32()
+_DOCUMENT = pa.schema(
+    [
+        ("numberOfItems", _I64),
+        (
+            "data",
+            pa.list_(
+                pa.struct(
+                    [
+                        (
+                            "header",
+                            pa.struct(
+                                [
+                                    (
+                                        "dialogueInfo",
+                                        pa.struct(
+                                            [
+                                                ("numberOfParticipants", _I64),
+                                                ("numberOfUtterances", _I64),
+                                                ("numberOfTurns", _I64),
+                                                ("type", _S),
+                                                ("topic", _S),
+                                                ("dialogueID", _S),
+                                            ]
+                                        ),
+                                    ),
+                                    (
+                                        "participantsInfo",
+                                        pa.list_(pa.struct([("participantID", _S), ("gender", _S), ("age", _S)])),
+                                    ),
+                                ]
+                            ),
+                        ),
+                        ("body", pa.list_(pa.struct([(key, _S) for _name, key in _UTTERANCE]))),
+                    ]
+                )
+            ),
+        ),
+    ]
+)
+"""What a label file must be for the columnar path: every value of exactly these JSON types (a string
+where a string is expected ...); other keys are ignored, as the record path ignores them."""
+
+_PARSE = pj.ParseOptions(explicit_schema=_DOCUMENT, newlines_in_values=True, unexpected_field_behavior="ignore")
+_RECORD_FIELDS = [f for f in KOREAN_DIALOGUE.arrow_schema() if f.name not in ("pii_hits", "content_sha256")]
+_RECORD_SCHEMA = pa.schema(_RECORD_FIELDS, metadata=KOREAN_DIALOGUE.arrow_schema().metadata)
+
+
+class _NotColumnar(Exception):
+    """This file needs the record path: it holds something only that path reports or converts."""
+
+
+def read_columnar(
+    archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+) -> Iterator[pa.Table | dict[str, Any]]:
+    """The records of :func:`read`, a whole label file at a time where that is certain to give the same.
+
+    Each label file up to ``WHOLE_DOCUMENT_BYTES`` is parsed by Arrow's JSON reader against
+    :data:`_DOCUMENT` and its records computed with Arrow compute: one :class:`pyarrow.Table` per file
+    (no quality columns yet). A file with anything the record path would report or convert (a missing
+    or empty id, a value of another JSON type, a repeated key, an item that is not an object, text
+    that is not UTF-8, one too big to hold) goes through :func:`read`'s record path instead, whose
+    records come as dicts. Either way the rows, problems and counts are the same (tests compare them).
+    """
+    for member, stream in iter_member_streams(archive, (".json",)):
+        data = read_whole(member, stream)
+        if data is not None:
+            try:
+                yield _table(data, archive_rel, member.name, sources, stats)
+                continue
+            except _NotColumnar:
+                pass
+        items = member_list_items(member.name, stream, data, archive_rel, stats, ("data",), "dialogues")
+        yield from _records(items, archive_rel, sources, stats)
+
+
+def _field(array: pa.Array, name: str) -> pa.Array:
+    """A struct child that must be there for every row."""
+    child = pc.struct_field(array, name)
+    if child.null_count:
+        raise _NotColumnar(name)
+    return child
+
+
+def _strip_all(values: list[str | None]) -> list[str]:
+    stripped = [v.strip() for v in values]  # type: ignore[union-attr]
+    if not all(stripped):
+        raise _NotColumnar("dialogueID")
+    return stripped
+
+
+def _counts_by_parent(parents: np.ndarray, mask: np.ndarray, n: int) -> pa.Array:
+    return pa.array(np.bincount(parents[mask], minlength=n).astype(np.int32), _I32)
+
+
+def _list_of(values: pa.StructArray, lengths: np.ndarray, names: list[str], field: pa.Field) -> pa.Array:
+    """A list column of ``values`` renamed to ``names`` (a missing list is an empty one, as in the record path)."""
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    renamed = pa.StructArray.from_arrays(
+        [pc.struct_field(values, [i]) for i in range(values.type.num_fields)], names=names
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets), renamed, type=field.type)
+
+
+def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str], stats: ReadStats) -> pa.Table:
+    try:
+        document = pj.read_json(
+            io.BytesIO(data),
+            read_options=pj.ReadOptions(block_size=len(data) + 1, use_threads=False),
+            parse_options=_PARSE,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+        raise _NotColumnar(str(error)) from None
+    try:
+        document.validate(full=True)  # the JSON reader does not check that strings are UTF-8 (CP949 labels)
+    except pa.ArrowInvalid as error:
+        raise _NotColumnar(str(error)) from None
+    if document.num_rows != 1:
+        raise _NotColumnar("not one JSON object")
+    listed = document.column("data").combine_chunks()
+    if listed.null_count:
+        raise _NotColumnar("data")
+    dialogues = pc.list_flatten(listed)
+    if dialogues.null_count:
+        raise _NotColumnar("data[]")
+    n = len(dialogues)
+    header = _field(dialogues, "header")
+    info = _field(header, "dialogueInfo")
+    ids = _strip_all(_field(info, "dialogueID").to_pylist())
+    try:
+        declared = {
+            name: pc.struct_field(info, key).cast(_I32)
+            for name, key in (
+                ("number_of_participants", "numberOfParticipants"),
+                ("number_of_utterances", "numberOfUtterances"),
+                ("number_of_turns", "numberOfTurns"),
+            )
+        }
+    except pa.ArrowInvalid as error:  # past 32 bits: the record path says what to do with it
+        raise _NotColumnar(str(error)) from None
+    if declared["number_of_utterances"].null_count:
+        raise _NotColumnar("numberOfUtterances")
+
+    people = pc.struct_field(header, "participantsInfo")
+    people_lengths = pc.list_value_length(people).fill_null(0).to_numpy(zero_copy_only=False)
+    people_flat = pc.list_flatten(people)
+    if people_flat.null_count:
+        raise _NotColumnar("participantsInfo[]")
+    people_parents = pc.list_parent_indices(people).to_numpy()
+    mix: list[str | None] = [None] * n
+    genders: dict[int, set[str]] = {}
+    for parent, gender in zip(people_parents.tolist(), pc.struct_field(people_flat, "gender").to_pylist(), strict=True):
+        if gender:
+            genders.setdefault(parent, set()).add(gender.strip())
+    for parent, found in genders.items():
+        mix[parent] = found.pop() if len(found) == 1 else "혼성"
+
+    body = _field(dialogues, "body")
+    body_lengths = pc.list_value_length(body).to_numpy(zero_copy_only=False)
+    utterances = pc.list_flatten(body)
+    if utterances.null_count:
+        raise _NotColumnar("body[]")
+    parents = pc.list_parent_indices(body).to_numpy()
+    turns = (
+        pa.table({"p": parents, "t": pc.struct_field(utterances, "turnID")})
+        .group_by("p")
+        .aggregate([("t", "count_distinct")])
+    )
+    turn_count = np.zeros(n, dtype=np.int32)
+    turn_count[turns.column("p").to_numpy()] = turns.column("t_count_distinct").to_numpy()
+    empty = np.fromiter(
+        (not (u or "").strip() for u in pc.struct_field(utterances, "utterance").to_pylist()),
+        dtype=bool,
+        count=len(utterances),
+    )
+
+    get_many = getattr(sources, "get_many", None)  # SourceIndex looks many up at once
+    found_sources = get_many(ids) if get_many is not None else [sources.get(i) for i in ids]
+    for record_id, source in zip(ids, found_sources, strict=True):
+        if source is None:
+            stats.add(
+                Problem("missing_source", archive_rel, member, None, "no source file for this label", record_id),
+                invalid_label=False,
+            )
+    stats.labels_seen += n
+    declared_items = document.column("numberOfItems")[0].as_py()
+    check_count({"numberOfItems": declared_items}, n, archive_rel, member, stats)
+
+    fields = {f.name: f for f in _RECORD_FIELDS}
+    columns = {
+        "dialogue_id": pa.array(ids, _S),
+        "topic": pc.struct_field(info, "topic"),
+        "dialogue_type": pc.struct_field(info, "type"),
+        **declared,
+        "participant_count": pa.array(people_lengths.astype(np.int32), _I32),
+        "speaker_gender_mix": pa.array(mix, _S),
+        "utterance_count": pa.array(body_lengths.astype(np.int32), _I32),
+        "turn_count": pa.array(turn_count, _I32),
+        "empty_utterance_count": _counts_by_parent(parents, empty, n),
+        "participants": _list_of(
+            people_flat, people_lengths, ["participant_id", "gender", "age"], fields["participants"]
+        ),
+        "utterances": _list_of(utterances, body_lengths, [name for name, _key in _UTTERANCE], fields["utterances"]),
+        "source_file": pa.array(found_sources, _S),
+        "label_archive": pa.array([archive_rel] * n, _S),
+        "label_member": pa.array([member] * n, _S),
+    }
+    return pa.Table.from_arrays([columns[f.name] for f in _RECORD_FIELDS], schema=_RECORD_SCHEMA)

@@ -45,6 +45,8 @@ def test_same_answers_as_a_dict(dataset: tuple[Path, list[str]]) -> None:
     assert index.get("KSNS_09999999") is None and "KSNS_09999999" not in index
     with pytest.raises(KeyError):
         index["KSNS_09999999"]
+    keys = [*reference, "KSNS_09999999", "", "KSNS_00000001"]
+    assert index.get_many(keys) == [reference.get(k) for k in keys] and index.get_many([]) == []
 
 
 def test_equal_hashes_are_told_apart(dataset: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,10 +56,24 @@ def test_equal_hashes_are_told_apart(dataset: tuple[Path, list[str]], monkeypatc
     index._hashes = np.zeros_like(index._hashes)
     index._order = np.arange(len(index._hashes))
     monkeypatch.setattr("ingest.source_index.hash", lambda _: 0, raising=False)
-    assert dict(index) == _reference(root, archives)
+    reference = _reference(root, archives)
+    assert dict(index) == reference
+    assert index.get_many([*reference, "nope"]) == [*reference.values(), None]
 
 
 def test_empty(tmp_path: Path) -> None:
     write_zip(tmp_path / "TS_1.zip", {})
     index = SourceIndex.build(tmp_path, ["TS_1.zip"])
     assert len(index) == 0 and index.get("a") is None and SourceIndex.build(tmp_path, []).get("a") is None
+
+
+def test_names_per_archive_and_the_cache(dataset: tuple[Path, list[str]]) -> None:
+    from ingest.source_index import cached_index
+
+    root, archives = dataset
+    index = SourceIndex.build(root, archives)
+    assert [index.names(k) for k in range(len(archives))] == [list_member_names(root / a) for a in archives]
+    assert index.names(5) == []
+    assert cached_index(root, archives) is cached_index(root, archives)  # built once
+    write_zip(root / "TS_2.zip", {"쇼핑/KSNS_00000009.txt": b"new"})  # changed: built again
+    assert cached_index(root, archives).get("KSNS_00000009") == "TS_2.zip!쇼핑/KSNS_00000009.txt"

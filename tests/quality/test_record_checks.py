@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import copy
+import random
 from pathlib import Path
 from typing import Any
 
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import yaml
 
-from quality.record_checks import MAX_EXAMPLES, RecordChecker, merge_tallies, redact_problem
+from quality import pii, record_checks
+from quality.record_checks import (
+    MAX_EXAMPLES,
+    RecordChecker,
+    content_hashes,
+    content_sha256,
+    merge_tallies,
+    redact_problem,
+)
 from schemas.manifest import ManifestError, load_manifest
 from schemas.records import KOREAN_DIALOGUE, QUALITY_COLUMNS
 
@@ -190,3 +202,79 @@ def test_record_text_pre_check_is_never_stricter_than_the_strings_joined() -> No
         candidates += reference
         assert pii.might_contain_pii(_record_text(record)) or not reference, record
     assert candidates > 2_000
+
+
+# -- the columnar checks: RE2 pre-check and Arrow-built canonical JSON ------------------------------
+
+_NESTED = pa.schema(
+    [
+        ("id", pa.string()),
+        ("n", pa.int32()),
+        ("flag", pa.bool_()),
+        ("tags", pa.list_(pa.string())),
+        ("items", pa.list_(pa.struct([("zeta", pa.string()), ("alpha", pa.int64()), ("mid", pa.list_(pa.string()))]))),
+        ("meta", pa.struct([("b", pa.string()), ("a", pa.struct([("y", pa.int32()), ("x", pa.string())]))])),
+        ("nothing", pa.null()),
+    ]
+)
+_TEXTS = [
+    "", "안녕하세요", 'quote " inside', "back\\slash", "both \\\" mixed", "new\nline", "tab\t", "\x01ctl", "\x7fdel",
+    "\u2028sep", "/slash", "🙂", "é", "전화 010-1234-5678", "#@이름#", "a@b.kr", "１２３４５６７８９",
+]  # fmt: skip
+
+
+def _random_row(rng: random.Random) -> dict:
+    def text() -> str | None:
+        return None if rng.random() < 0.15 else rng.choice(_TEXTS) + rng.choice(["", "x", " 가"])
+
+    def maybe(value):
+        return None if rng.random() < 0.1 else value
+
+    return {
+        "id": text(),
+        "n": maybe(rng.choice([0, -1, 7, 2**31 - 1, -(2**31)])),
+        "flag": maybe(rng.random() < 0.5),
+        "tags": maybe([text() for _ in range(rng.randint(0, 3))]),
+        "items": maybe(
+            [
+                maybe({"zeta": text(), "alpha": maybe(rng.randint(-(2**40), 2**40)), "mid": maybe([text(), text()])})
+                for _ in range(rng.randint(0, 3))
+            ]
+        ),
+        "meta": maybe({"b": text(), "a": maybe({"y": maybe(rng.randint(-5, 5)), "x": text()})}),
+        "nothing": None,
+    }
+
+
+def test_arrow_content_hashes_equal_the_python_ones():
+    """content_hashes (canonical JSON built by Arrow compute) gives content_sha256 of every row,
+    including rows with control characters (hashed in Python) and sliced, chunked tables."""
+    rng = random.Random(20261201)
+    rows = [_random_row(rng) for _ in range(400)]
+    table = pa.Table.from_pylist(rows, schema=_NESTED)
+    columns = ["tags", "n", "items", "meta", "flag", "nothing", "id"]
+    expected = [content_sha256(row, columns) for row in rows]
+    encoded, python_rows = record_checks._canonical_json(table, columns)
+    assert encoded is not None and 0 < len(python_rows) < 400  # rows with escapes or control characters: Python
+    control = set(python_rows.tolist())
+    for position, (data, row) in enumerate(zip(encoded.to_pylist(), rows, strict=True)):
+        if position not in control:
+            assert data.encode() == orjson.dumps({c: row[c] for c in columns}, option=orjson.OPT_SORT_KEYS)
+    assert content_hashes(table, columns) == expected
+    chunked = pa.concat_tables([table.slice(0, 150), table.slice(150, 100), table.slice(250)])
+    assert content_hashes(chunked.slice(7, 300), columns) == expected[7:307]
+    floats = pa.table({"x": pa.array([1.0, 0.1, None])})  # not encoded by Arrow: hashed in Python
+    assert content_hashes(floats, ["x"]) == [content_sha256(r, ["x"]) for r in floats.to_pylist()]
+
+
+def test_re2_precheck_is_never_stricter_than_the_python_one():
+    """Every string the Python pre-check (or a detector) flags, MAYBE_PII flags too."""
+    rng = random.Random(7)
+    alphabet = [*list("0123456789０１２٣४-. @a가#_"), "\n", "\u3000", "🙂", "x"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    texts += ["010-1234-5678", "９００１０１-１２３４５６８", "hong@example.kr", "가@나", "a@", "@b", "02 123 4567"]
+    flagged = pc.match_substring_regex(pa.array(texts), record_checks.MAYBE_PII).to_pylist()
+    for text, maybe in zip(texts, flagged, strict=True):
+        if pii.might_contain_pii(text) or pii._might_contain_pii_regex(text) or pii.scan(text):
+            assert maybe, text
+    assert 0 < sum(flagged) < len(texts)
