@@ -78,12 +78,16 @@ def run(mb: float, work: Path) -> dict[str, Any]:
     label_bytes = _extract_labels(dataset, labels)
     results: dict[str, Any] = {"items": items, "label_mb": round(label_bytes / 1e6, 1)}
 
-    def pipeline_once() -> None:
+    def pipeline_once(name: str = "pipeline", columnar: str = "1") -> None:
         home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        _secs, rss, out = run_child(_PIPELINE, {"KDATA_HOME": str(home), "BENCH_DATASET": str(dataset)})
-        results.setdefault("pipeline_runs", []).append(float(json.loads(out)["seconds"]))
-        results["pipeline_peak_rss_mib"] = max(results.get("pipeline_peak_rss_mib", 0), rss)
+        env = {"KDATA_HOME": str(home), "BENCH_DATASET": str(dataset), "KDATA_COLUMNAR": columnar}
+        _secs, rss, out = run_child(_PIPELINE, env)
+        results.setdefault(f"{name}_runs", []).append(float(json.loads(out)["seconds"]))
+        results[f"{name}_peak_rss_mib"] = max(results.get(f"{name}_peak_rss_mib", 0), rss)
         shutil.rmtree(home)
+
+    def record_path_once() -> None:
+        pipeline_once("record_path", "0")
 
     def bare_once() -> None:
         out = Path(tempfile.mkdtemp(dir=work, prefix="bare-"))
@@ -97,7 +101,12 @@ def run(mb: float, work: Path) -> dict[str, Any]:
         results.setdefault("hf_runs", []).append(float(json.loads(text)["seconds"]))
         shutil.rmtree(out)
 
-    for name, fn in (("pipeline", pipeline_once), ("bare", bare_once), ("hf", hf_once)):
+    for name, fn in (
+        ("pipeline", pipeline_once),
+        ("record_path", record_path_once),
+        ("bare", bare_once),
+        ("hf", hf_once),
+    ):
         median_time(fn)
         runs = sorted(results[f"{name}_runs"])
         results[f"{name}_s"] = round(runs[len(runs) // 2], 2)

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kdata.errors import BadInput
 from kdata.faults import fault_point
 
 __all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "sha256_file"]
@@ -111,9 +112,24 @@ class ChunkWriter:
         while self._part_rows >= self.batch_rows:
             self._add_batch()
 
+    def _from_rows(self) -> pa.RecordBatch:
+        """The waiting dict rows as a batch; a value the schema cannot hold is :class:`BadInput` naming
+        the label file, the record and the column (not an Arrow error naming nothing)."""
+        try:
+            return pa.RecordBatch.from_pylist(self._rows, schema=self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
+            for row in self._rows:
+                for field in self.schema:
+                    try:
+                        pa.array([row.get(field.name)], type=field.type)
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as bad:
+                        where = f"{row.get('label_archive')}!{row.get('label_member')}"
+                        raise BadInput(f"{where}: field {field.name!r} ({field.type}): {bad}") from None
+            raise BadInput(f"{self.source_archive}: records the schema cannot hold: {error}") from None
+
     def _dicts_to_part(self) -> None:
         if self._rows:
-            self._parts.append(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._parts.append(pa.Table.from_batches([self._from_rows()]))
             self._part_rows += len(self._rows)
             self._rows = []
 
@@ -129,7 +145,7 @@ class ChunkWriter:
                 return
             batch = waiting.slice(0, take).combine_chunks().to_batches()[0]
         elif self._rows:
-            batch = pa.RecordBatch.from_pylist(self._rows, schema=self.schema)
+            batch = self._from_rows()
             self._rows = []
         else:
             return

@@ -59,7 +59,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from ingest.archives import archive_pieces, member_name, open_zip
+from ingest.archives import archive_pieces, member_name, open_zip, remember_member_names
 from ingest.limits import REASONS, ArchiveLimits, UnsafeArchive
 from kdata.errors import BadInput
 
@@ -261,6 +261,7 @@ def check_archive(path: Path, label: str, limits: ArchiveLimits | None = None) -
         files = [info for _, info in entries if not info.is_dir()]
         packed, total = _totals(label, files, limits)
         _layout(archive, label, entries)
+    remember_member_names(path, [name for name, info in entries if not info.is_dir()])  # for the source index
     return ArchiveSummary(label, len(files), packed, total)
 
 

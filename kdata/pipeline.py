@@ -505,8 +505,12 @@ def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None)
 
 def _warm_up() -> int:
     """Import what extraction needs (run in each new worker while the parent plans)."""
-    import ingest.readers  # noqa: F401  (pyarrow, numpy, the readers)
+    import pyarrow as pa
+
+    import ingest.readers  # noqa: F401  (numpy, the readers)
     import quality.record_checks  # noqa: F401  (the PII detectors)
+
+    pa.array([0])  # pyarrow's first conversion from Python objects imports pandas (~1 s)
 
     return os.getpid()
 

@@ -5,6 +5,7 @@ import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from ingest.archives import list_member_names, member_name
 from ingest.chunks import ChunkWriter, sha256_file
@@ -136,3 +137,15 @@ def test_chunks_roll_over_and_are_byte_identical(tmp_path: Path) -> None:
 
 def test_no_rows_no_chunks(tmp_path: Path) -> None:
     assert _write(tmp_path, []) == []
+
+
+def test_a_value_the_schema_cannot_hold_names_file_and_field(tmp_path: Path) -> None:
+    """An integer past an int32 column's range (a label's width of 2**40 ...) is BadInput naming the
+    label file and the column, not an Arrow error naming nothing; nothing is left as a finished chunk."""
+    from kdata.errors import BadInput
+
+    rows = _records(5)
+    rows[3] |= {"utterance_count": 2**40, "label_archive": "TL_1.zip", "label_member": "a/b.json"}
+    with pytest.raises(BadInput, match=r"TL_1\.zip!a/b\.json: field 'utterance_count' \(int32\)"):
+        _write(tmp_path, rows)
+    assert not list(tmp_path.rglob("*.parquet"))

@@ -77,3 +77,23 @@ def test_names_per_archive_and_the_cache(dataset: tuple[Path, list[str]]) -> Non
     assert cached_index(root, archives) is cached_index(root, archives)  # built once
     write_zip(root / "TS_2.zip", {"쇼핑/KSNS_00000009.txt": b"new"})  # changed: built again
     assert cached_index(root, archives).get("KSNS_00000009") == "TS_2.zip!쇼핑/KSNS_00000009.txt"
+
+
+def test_names_listed_by_the_safety_check_are_reused(dataset: tuple[Path, list[str]], monkeypatch) -> None:
+    """check_archive remembers the names it listed; list_member_names gives the same list without
+    opening the archive again, and opens it again once the archive changed."""
+    from ingest import archives
+    from ingest.safety import check_archive
+
+    root, _archives = dataset
+    expected = list_member_names(root / "TS_2.zip")
+    check_archive(root / "TS_2.zip", "TS_2.zip")
+
+    def no_open(*_args, **_kwargs):
+        raise AssertionError("opened again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(archives, "open_zip", no_open)
+        assert list_member_names(root / "TS_2.zip") == expected
+    write_zip(root / "TS_2.zip", {"a/KSNS_1.txt": b"changed, longer than before"})
+    assert list_member_names(root / "TS_2.zip") == ["a/KSNS_1.txt"]
