@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,10 @@ from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ingest.chunks import ChunkWriter
+    from quality.record_checks import RecordChecker
     from storage.base import ObjectStore
 
 __all__ = [
@@ -240,11 +245,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         reader = get_reader(plan["record_schema"])
         writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
-        for piece in columnar(root / unit["archive"], unit["archive"], sources, stats):
-            if isinstance(piece, dict):
-                writer.write_rows((checker.check(piece),))
-            else:
-                writer.write_table(checker.check_table(piece))
+        _write_columnar(columnar(root / unit["archive"], unit["archive"], sources, stats), checker, writer)
     chunks = writer.close()
     result = {
         "index": index,
@@ -258,6 +259,28 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     }
     _write_json(done, result)
     return _unit_summary(result)
+
+
+def _write_columnar(pieces: Iterator[Any], checker: RecordChecker, writer: ChunkWriter) -> None:
+    """Check and write a columnar reader's tables and dicts in order; the pure part of the next table's
+    checks (canonical JSON, RE2 pre-check) runs in a helper thread meanwhile (Arrow releases the GIL)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from quality.record_checks import PreparedTable
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kdata-check") as helper:
+        waiting: deque[Future[PreparedTable]] = deque()
+        for piece in pieces:
+            if isinstance(piece, dict):
+                while waiting:  # tallies stay in record order
+                    writer.write_table(checker.finish(waiting.popleft().result()))
+                writer.write_rows((checker.check(piece),))
+                continue
+            waiting.append(helper.submit(checker.prepare, piece))
+            if len(waiting) > 1:
+                writer.write_table(checker.finish(waiting.popleft().result()))
+        while waiting:
+            writer.write_table(checker.finish(waiting.popleft().result()))
 
 
 def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_EXAMPLES",
     "MAX_LOCATIONS",
     "PiiTally",
+    "PreparedTable",
     "RecordChecker",
     "content_hashes",
     "content_sha256",
@@ -282,6 +283,17 @@ def _json_values(array: pa.Array) -> pa.Array | None:
     return None
 
 
+@dataclass(frozen=True)
+class PreparedTable:
+    """What :meth:`RecordChecker.prepare` computed for a table: its canonical JSON per row (``None``:
+    types Arrow does not encode), the rows with escapes, and the rows the pre-check flagged."""
+
+    table: pa.Table
+    encoded: pa.Array | None
+    escaped: np.ndarray
+    flagged: np.ndarray
+
+
 class RecordChecker:
     """Scans (and in ``mask`` mode masks) records, sets their check columns, tallies findings."""
 
@@ -313,7 +325,15 @@ class RecordChecker:
         """:meth:`check` for a table of records (a reader's columnar path): the same columns, tallies
         and masks. The pre-check is RE2 (:data:`MAYBE_PII`, a superset of
         :func:`quality.pii.might_contain_pii`) over each row's canonical JSON, which is also what the
-        content hash is taken of; only the rows it flags are walked in Python."""
+        content hash is taken of; only the rows it flags are walked in Python.
+
+        ``check_table(t)`` is ``finish(prepare(t))``: :meth:`prepare` changes nothing (a helper thread
+        may run it for the next table), :meth:`finish` keeps the tallies and must see tables in order.
+        """
+        return self.finish(self.prepare(table))
+
+    def prepare(self, table: pa.Table) -> PreparedTable:
+        """The pure part of :meth:`check_table`: canonical JSON and pre-check flags (Arrow, GIL released)."""
         n = table.num_rows
         encoded, escaped = _canonical_json(table, self._content)
         scanned = [name for name in table.column_names if name not in _SKIP]
@@ -326,6 +346,12 @@ class RecordChecker:
                 flagged[escaped[self._flag_strings(table.take(escaped), self._content)]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...
         flagged |= self._flag_strings(table, scanned)
+        return PreparedTable(table, encoded, escaped, flagged)
+
+    def finish(self, prepared: PreparedTable) -> pa.Table:
+        """Walk the flagged rows (tallies, masks), hash, add ``pii_hits`` and ``content_sha256``."""
+        table, encoded, escaped, flagged = prepared.table, prepared.encoded, prepared.escaped, prepared.flagged
+        n = table.num_rows
         hits = np.zeros(n, dtype=np.int32)
         changed: dict[int, dict[str, Any]] = {}
         positions = np.flatnonzero(flagged).tolist()

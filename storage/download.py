@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from ingest.chunks import PARQUET_OPTIONS, sha256_file
+from ingest.chunks import parquet_options, sha256_file
 from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
 from storage.base import ObjectStore, open_store
@@ -459,7 +459,7 @@ def _write_batches(reader: pa.RecordBatchReader, dest: Path, row_group_bytes: in
     rows = 0
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
-    with pq.ParquetWriter(part, reader.schema, **PARQUET_OPTIONS) as writer:
+    with pq.ParquetWriter(part, reader.schema, **parquet_options(reader.schema)) as writer:
 
         def flush() -> None:
             nonlocal pending, pending_bytes

@@ -8,7 +8,9 @@ problems naming archive, member and field; they are counted, not silently droppe
 from __future__ import annotations
 
 import io
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -224,16 +226,44 @@ def read_columnar(
     that is not UTF-8, one too big to hold) goes through :func:`read`'s record path instead, whose
     records come as dicts. Either way the rows, problems and counts are the same (tests compare them).
     """
-    for member, stream in iter_member_streams(archive, (".json",)):
-        data = read_whole(member, stream)
-        if data is not None:
-            try:
-                yield _table(data, archive_rel, member.name, sources, stats)
+    # A label file's table is computed in a helper thread while this one checks and writes the one
+    # before (Arrow releases the GIL): files still come out in archive order, and their problems too.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kdata-columnar") as helper:
+        waiting: deque[tuple[str, bytes, Future[tuple[pa.Table, ReadStats]]]] = deque()
+        for member, stream in iter_member_streams(archive, (".json",)):
+            data = read_whole(member, stream)
+            if data is None:  # too big to hold: streamed now, after the files before it
+                while waiting:
+                    yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
+                items = member_list_items(member.name, stream, None, archive_rel, stats, ("data",), "dialogues")
+                yield from _records(items, archive_rel, sources, stats)
                 continue
-            except _NotColumnar:
-                pass
-        items = member_list_items(member.name, stream, data, archive_rel, stats, ("data",), "dialogues")
+            waiting.append((member.name, data, helper.submit(_table, data, archive_rel, member.name, sources)))
+            if len(waiting) > 1:
+                yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
+        while waiting:
+            yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
+
+
+def _finish(
+    member: str,
+    data: bytes,
+    table: Future[tuple[pa.Table, ReadStats]],
+    archive_rel: str,
+    sources: Mapping[str, str],
+    stats: ReadStats,
+) -> Iterator[pa.Table | dict[str, Any]]:
+    """One label file's table (its problems added to ``stats``), or its records by the record path."""
+    try:
+        records, found = table.result()
+    except _NotColumnar:
+        items = member_list_items(member, io.BytesIO(data), data, archive_rel, stats, ("data",), "dialogues")
         yield from _records(items, archive_rel, sources, stats)
+        return
+    stats.labels_seen += found.labels_seen
+    stats.labels_invalid += found.labels_invalid
+    stats.problems.extend(found.problems)
+    yield records
 
 
 def _field(array: pa.Array, name: str) -> pa.Array:
@@ -265,7 +295,11 @@ def _list_of(values: pa.StructArray, lengths: np.ndarray, names: list[str], fiel
     return pa.ListArray.from_arrays(pa.array(offsets), renamed, type=field.type)
 
 
-def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str], stats: ReadStats) -> pa.Table:
+def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str]) -> tuple[pa.Table, ReadStats]:
+    """The records of one label file as a table, and what was found (``missing_source``, a count that
+    differs: never an invalid label, those send the file to the record path); ``_NotColumnar`` when
+    only the record path can read it."""
+    stats = ReadStats()
     try:
         document = pj.read_json(
             io.BytesIO(data),
@@ -368,4 +402,4 @@ def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str
         "label_archive": pa.array([archive_rel] * n, _S),
         "label_member": pa.array([member] * n, _S),
     }
-    return pa.Table.from_arrays([columns[f.name] for f in _RECORD_FIELDS], schema=_RECORD_SCHEMA)
+    return pa.Table.from_arrays([columns[f.name] for f in _RECORD_FIELDS], schema=_RECORD_SCHEMA), stats
