@@ -154,8 +154,22 @@ def _record_frame(
     frame["schema_valid"] = True
     frame[RECORD_COLUMN] = True
     frame["has_source"] = frame["source_file"].notna()
-    # ``unit`` is what reports show: an id that holds personal data is shown masked
-    frame["unit"] = frame[id_column].map(lambda v: redact(v) if isinstance(v, str) else v).astype("object")
+    # ``unit`` is what reports show: an id that holds personal data is shown masked (RE2 finds the ids
+    # that may: a superset of what the detectors find; only those go through them)
+    units = frame[id_column].astype("object")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = table.column(id_column)
+    if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
+        from quality.record_checks import MAYBE_PII
+
+        maybe = pc.match_substring_regex(ids, MAYBE_PII).fill_null(False).to_numpy(zero_copy_only=False)
+        units = units.copy()
+        units[maybe] = units[maybe].map(lambda v: redact(v) if isinstance(v, str) else v)
+    else:
+        units = units.map(lambda v: redact(v) if isinstance(v, str) else v)
+    frame["unit"] = units.astype("object")
     frame[ORPHAN_COLUMN] = frame["has_source"].eq(True).map({True: False, False: None}).astype("object")
     for column, values in duplicated.items():
         frame[_flag_column(column)] = _duplicate_flags(frame[column], values)

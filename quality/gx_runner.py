@@ -435,6 +435,19 @@ def run_suite(
     )
 
 
+_FROZEN = False
+
+
+def _freeze_heap() -> None:
+    """Move the objects alive now (GX, pandas and the rest of the imports: millions) out of the cyclic
+    collector's reach, once per process: the full collection after each frame then walks only what
+    came since (0.3 s a frame less here). Only cyclic garbage already among them would stay unfreed."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+
+
 def run_suite_batches(
     batches: Iterable[pandas.DataFrame],
     specs: list[ExpectationSpec],
@@ -491,6 +504,7 @@ def run_suite_batches(
             except Exception as exc:
                 raise GXRunError(f"GX failed to validate suite {suite_name!r}: {type(exc).__name__}: {exc}") from exc
 
+            _freeze_heap()
             tallies = [_Tally(spec, flags.get(_unique_column(spec) or "")) for spec in specs]
             result: Any = None
             last: dict[str, Any] = {}
