@@ -490,7 +490,7 @@ def list_member_names(path: Path) -> list[str]:
     already listed in this process (:func:`remember_member_names`) are reused while the archive is
     unchanged (same size and mtime).
     """
-    key = _stamp(path)
+    key = file_stamp(path)
     if key is not None and key in _NAMES:
         count, blob = _NAMES[key]
         return blob.decode("utf-8", "surrogatepass").split("\0") if count else []
@@ -503,7 +503,8 @@ _NAMES: dict[tuple[str, int, int], tuple[int, bytes]] = {}
 _NAMES_LIMIT = 64 << 20
 
 
-def _stamp(path: Path) -> tuple[str, int, int] | None:
+def file_stamp(path: Path) -> tuple[str, int, int] | None:
+    """``(path, size, mtime)``: what says a file is unchanged for the caches of this process (``None``: no file)."""
     try:
         stat = path.stat()
     except OSError:
@@ -514,7 +515,7 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
 def remember_member_names(path: Path, names: list[str]) -> None:
     """Keep the file member names of a checked archive for :func:`list_member_names` (oldest dropped
     first past 64 MiB)."""
-    key = _stamp(path)
+    key = file_stamp(path)
     if key is None or any("\0" in name for name in names):
         return
     blob = "\0".join(sorted(names)).encode("utf-8", "surrogatepass")

@@ -146,13 +146,11 @@ def cached_index(root: Path, archives: list[str]) -> SourceIndex:
     """:meth:`SourceIndex.build`, built once per process and reused while the archives are unchanged
     (same size and mtime): every label archive of a split needs the same index, and the quality
     stage lists the same source members again. Read-only and compact, so callers share it."""
-    stamps = []
-    for archive in archives:
-        stat = (root / archive).stat() if (root / archive).exists() else None
-        stamps.append((archive, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
-    return _cached(str(root), tuple(stamps))
+    from ingest.archives import file_stamp
+
+    return _cached(str(root), tuple(archives), tuple(file_stamp(root / archive) for archive in archives))
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(root: str, stamps: tuple[tuple[str, int, int], ...]) -> SourceIndex:
-    return SourceIndex.build(Path(root), [archive for archive, _size, _mtime in stamps])
+def _cached(root: str, archives: tuple[str, ...], _stamps: tuple[object, ...]) -> SourceIndex:
+    return SourceIndex.build(Path(root), list(archives))

@@ -148,6 +148,11 @@ def _record_frame(
     table: pyarrow.Table, id_column: str, duplicated: dict[str, set[Any]], targets: QualityTargets
 ) -> pandas.DataFrame:
     """Check-frame rows of parsed records."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from quality.record_checks import MAYBE_PII
     from quality.suites.common import ORPHAN_COLUMN, RECORD_COLUMN, add_share_columns
 
     frame = table.to_pandas()
@@ -156,19 +161,13 @@ def _record_frame(
     frame["has_source"] = frame["source_file"].notna()
     # ``unit`` is what reports show: an id that holds personal data is shown masked (RE2 finds the ids
     # that may: a superset of what the detectors find; only those go through them)
-    units = frame[id_column].astype("object")
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    units = frame[id_column].astype("object").copy()
     ids = table.column(id_column)
     if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
-        from quality.record_checks import MAYBE_PII
-
         maybe = pc.match_substring_regex(ids, MAYBE_PII).fill_null(False).to_numpy(zero_copy_only=False)
-        units = units.copy()
-        units[maybe] = units[maybe].map(lambda v: redact(v) if isinstance(v, str) else v)
     else:
-        units = units.map(lambda v: redact(v) if isinstance(v, str) else v)
+        maybe = np.ones(len(units), dtype=bool)
+    units[maybe] = units[maybe].map(lambda v: redact(v) if isinstance(v, str) else v)
     frame["unit"] = units.astype("object")
     frame[ORPHAN_COLUMN] = frame["has_source"].eq(True).map({True: False, False: None}).astype("object")
     for column, values in duplicated.items():
