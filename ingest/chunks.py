@@ -11,7 +11,7 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from kdata.errors import BadInput
 from kdata.faults import fault_point
 
-__all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "parquet_options", "sha256_file"]
+__all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "chunk_ranges", "parquet_options", "sha256_file"]
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -31,13 +31,67 @@ PARQUET_OPTIONS: dict[str, Any] = {
 }
 
 
+UNORDERED_COLUMNS: frozenset[str] = frozenset({"content_sha256"})
+"""Columns whose values are hashes: a row group's min and max span nearly the whole range, so statistics
+on them prune nothing and only make the footer, which every selective read fetches, bigger."""
+
+RANGE_VALUE_CHARS = 256
+"""Longest string value kept in a chunk's ``ranges`` (longer values leave the column out)."""
+
+
 def parquet_options(schema: pa.Schema) -> dict[str, Any]:
     """:data:`PARQUET_OPTIONS`, with min/max statistics for the top-level scalar columns only: nested
-    lists and structs (utterances ...) get none. Readers prune row groups on scalar columns; statistics of
-    nested text only make the footer, which every selective read fetches, bigger (~7 % here)."""
+    lists and structs (utterances ...) get none, nor do hash columns (:data:`UNORDERED_COLUMNS`). Readers
+    prune row groups on scalar columns; the other statistics only make the footer, which every selective
+    read fetches, bigger (~7 % here)."""
     nested = (pa.types.is_list, pa.types.is_large_list, pa.types.is_struct, pa.types.is_map)
-    scalar = [f.name for f in schema if not any(kind(f.type) for kind in nested)]
+    scalar = [f.name for f in schema if not any(kind(f.type) for kind in nested) and f.name not in UNORDERED_COLUMNS]
     return {**PARQUET_OPTIONS, "write_statistics": scalar}
+
+
+def chunk_ranges(meta: pq.FileMetaData) -> dict[str, list[Any]]:
+    """Per top-level string or integer column, ``[min, max]`` of its non-null values over the whole chunk,
+    from the row-group statistics in the footer: the chunk's zone map, kept in the version manifest so a
+    selective download can skip chunks without opening them (:func:`storage.download.chunk_may_match`).
+
+    A column is left out when any row group with values has no statistics, when it holds only nulls, or
+    when a value is longer than :data:`RANGE_VALUE_CHARS`: a missing range only means "cannot skip".
+    Booleans, floats (NaN), dates and binary are left out too; their comparisons need more care than
+    pruning is worth."""
+    found: dict[str, list[Any]] = {}
+    top_level = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    for name, index in sorted(top_level.items()):
+        if "." in name:
+            continue
+        low: Any = None
+        high: Any = None
+        usable = True
+        for g in range(meta.num_row_groups):
+            column = meta.row_group(g).column(index)
+            stats = column.statistics
+            if stats is not None and stats.null_count == column.num_values:
+                continue  # only nulls here: no comparison can be true
+            if (
+                stats is None
+                or not stats.has_min_max
+                or not _rangeable(stats.min)
+                or type(stats.min) is not type(stats.max)
+            ):
+                usable = False
+                break
+            low = stats.min if low is None or stats.min < low else low
+            high = stats.max if high is None or stats.max > high else high
+        if usable and low is not None and type(low) is type(high):
+            found[name] = [low, high]
+    return found
+
+
+def _rangeable(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and len(value) <= RANGE_VALUE_CHARS
 
 
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
@@ -51,7 +105,8 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
 
 @dataclass(frozen=True)
 class ChunkInfo:
-    """One finished chunk: key relative to the version root, rows, bytes, sha256, origin."""
+    """One finished chunk: key relative to the version root, rows, bytes, sha256, origin, and its zone
+    map (``ranges``: column → ``[min, max]``, see :func:`chunk_ranges`)."""
 
     key: str
     rows: int
@@ -59,6 +114,7 @@ class ChunkInfo:
     sha256: str
     split: str
     source_archive: str
+    ranges: dict[str, list[Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,7 +256,15 @@ class ChunkWriter:
         fault_point("chunk_rename")
         os.replace(partial, final)
         self._chunks.append(
-            ChunkInfo(key, self._chunk_rows, final.stat().st_size, sha256_file(final), self.split, self.source_archive)
+            ChunkInfo(
+                key,
+                self._chunk_rows,
+                final.stat().st_size,
+                sha256_file(final),
+                self.split,
+                self.source_archive,
+                chunk_ranges(meta),
+            )
         )
         self._chunk_rows = self._chunk_bytes = 0
 

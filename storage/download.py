@@ -43,11 +43,13 @@ from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
 from storage.base import ObjectStore, open_store
 from storage.publish import MANIFEST_NAME, version_prefix
+from storage.zone_maps import may_match
 
 __all__ = [
     "DownloadRequest",
     "download",
     "parse_chunk_range",
+    "parse_where",
     "select_chunks",
     "validate_columns",
     "validate_where",
@@ -169,6 +171,11 @@ def _select_shape_ok(statement: dict[str, Any]) -> bool:
 
 def validate_where(expr: str) -> str:
     """Accept one SQL expression (``dialogue_id < 'KSNS_00000100' AND topic = '여행'``), refuse the rest."""
+    return parse_where(expr)[0]
+
+
+def parse_where(expr: str) -> tuple[str, dict[str, Any]]:
+    """:func:`validate_where`, also returning the expression's syntax tree (DuckDB's serialized form)."""
     text = expr.strip()
     if not text:
         raise BadInput("--where: empty expression")
@@ -185,10 +192,11 @@ def validate_where(expr: str) -> str:
     statements: list[dict[str, Any]] = parsed.get("statements", [])
     if len(statements) != 1 or not _select_shape_ok(statements[0]):
         raise BadInput(f"--where {text!r}: must be a single filter expression, not a query (식만 허용)")
-    problem = _ast_problem(statements[0]["node"]["where_clause"])
+    tree: dict[str, Any] = statements[0]["node"]["where_clause"]
+    problem = _ast_problem(tree)
     if problem:
         raise BadInput(f"--where {text!r}: {problem}")
-    return text
+    return text, tree
 
 
 def validate_columns(columns: list[str], available: list[str]) -> list[str]:
@@ -489,16 +497,21 @@ def _select(
     root: Path,
     row_group_bytes: int,
 ) -> dict[str, Any]:
-    where = validate_where(request.where) if request.where is not None else None
+    where, tree = parse_where(request.where) if request.where is not None else (None, None)
     prefix = version_prefix(manifest["dataset_id"], manifest["version"])
     by_split: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunks:
         by_split.setdefault(chunk["split"], []).append(chunk)
+    # chunks whose zone map rules the filter out are never opened (their footers stay in the store)
+    read = [c for c in chunks if tree is None or may_match(tree, c.get("ranges") or {})]
+    skipped = {c["key"] for c in chunks} - {c["key"] for c in read}
     all_sources = [_source(store, f"{prefix}/{c['key']}") for c in chunks]
+    # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
+    schema_source = _source(store, f"{prefix}/{(read or chunks)[0]['key']}")
     con = _sandbox(store, all_sources)
     try:
         with _duckdb_errors("--columns"):
-            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list(all_sources[:1])})").fetchall()
+            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list([schema_source])})").fetchall()
         columns = validate_columns(request.columns, [r[0] for r in described]) if request.columns else None
         selection = {
             "columns": columns,
@@ -511,12 +524,16 @@ def _select(
         projection = ", ".join(_quote(c) for c in columns) if columns else "*"
         splits = {}
         for split, split_chunks in sorted(by_split.items()):
-            sources = [_source(store, f"{prefix}/{c['key']}") for c in split_chunks]
-            sql = f"SELECT {projection} FROM read_parquet({_sql_list(sources)}) WHERE {where or 'true'}"
+            sources = [_source(store, f"{prefix}/{c['key']}") for c in split_chunks if c["key"] not in skipped]
+            if sources:
+                sql = f"SELECT {projection} FROM read_parquet({_sql_list(sources)}) WHERE {where or 'true'}"
+            else:  # no chunk of this split can match: an empty file with the subset's columns
+                sql = f"SELECT {projection} FROM read_parquet({_sql_list([schema_source])}) WHERE false"
             with _duckdb_errors(f"--where {where!r}" if where else "selection"):
                 reader = con.execute(sql).fetch_record_batch(8192)
                 written = _write_batches(reader, folder / f"{split}.parquet", row_group_bytes)
             written["source_chunks"] = [{"key": c["key"], "sha256": c["sha256"]} for c in split_chunks]
+            written["skipped_chunks"] = sorted(c["key"] for c in split_chunks if c["key"] in skipped)
             splits[split] = written
     finally:
         con.close()
@@ -537,6 +554,7 @@ def _select(
         "root": str(folder),
         "selection": str(folder / "selection.json"),
         "files": [str(folder / s["file"]) for s in splits.values()],
+        "chunks_skipped": len(skipped),
         "rows": {name: s["rows"] for name, s in splits.items()},
         "bytes": sum(s["bytes"] for s in splits.values()),
         "columns": columns,

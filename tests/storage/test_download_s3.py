@@ -314,3 +314,52 @@ def test_where_must_be_a_safe_expression(published: Published, tmp_path: Path, w
 def test_unknown_column_is_named(published: Published, tmp_path: Path) -> None:
     result = kdata("download", DATASET, "--out", str(tmp_path), "--columns", "dialogue_id,nope")
     assert result.exit_code == 2 and "'nope'" in result.output
+
+
+def test_zone_maps_keep_chunks_that_cannot_match_closed(published: Published, tmp_path: Path) -> None:
+    """A filter on the sorted id opens only the chunks whose manifest range overlaps it: the others get
+    no request at all, and the subset equals the same filter over the whole split."""
+    train = sorted((c for c in published.manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
+    assert len(train) >= 2, "the fixture should publish several train chunks"
+    assert all(set(c["ranges"]) >= {"dialogue_id", "utterance_count", "topic"} for c in train)
+    assert "content_sha256" not in train[0]["ranges"]  # a hash column gets no statistics
+    target = train[1]
+    low, high = target["ranges"]["dialogue_id"]
+    where = f"Dialogue_ID BETWEEN '{low}' AND '{high}'"  # DuckDB matches names without case; so do ranges
+    published.server.reset()
+    code, result = download_json("--out", str(tmp_path / "one"), "--split", "train", "--where", where)
+    assert code == 0, result
+    opened = {c["key"] for c in train if published.server.requests(published.path(c["key"]))}
+    assert opened == {target["key"]}
+    assert result["chunks_skipped"] == len(train) - 1
+    selection = json.loads(Path(result["selection"]).read_text(encoding="utf-8"))
+    info = selection["splits"]["train"]
+    assert info["skipped_chunks"] == sorted(c["key"] for c in train if c is not target)
+    assert [c["key"] for c in info["source_chunks"]] == [c["key"] for c in train]
+    assert download_json("--out", str(tmp_path / "whole"), "--split", "train", "--no-progress")[0] == 0
+    full = pq.read_table(sorted((tmp_path / "whole" / DATASET / "1.0" / "train").glob("*.parquet")))
+    expected = full.filter(
+        pc.and_(pc.greater_equal(full["dialogue_id"], low), pc.less_equal(full["dialogue_id"], high))
+    )
+    subset = pq.read_table(Path(result["root"]) / info["file"])
+    assert subset.num_rows == info["rows"] == expected.num_rows == target["rows"]
+    assert subset["dialogue_id"].to_pylist() == expected["dialogue_id"].to_pylist()
+
+    # an OR with a part the ranges cannot judge opens every chunk, and still selects the same rows
+    published.server.reset()
+    code, result = download_json(
+        "--out", str(tmp_path / "or"), "--split", "train", "--where", f"({where}) OR length(topic) < 0"
+    )
+    assert code == 0 and result["chunks_skipped"] == 0 and result["rows"]["train"] == target["rows"]
+    assert all(published.server.requests(published.path(c["key"])) for c in train)
+
+    # nothing can match: one chunk is opened for the columns, the file is empty but well-formed
+    published.server.reset()
+    code, result = download_json(
+        "--out", str(tmp_path / "none"), "--split", "train", "--columns", "dialogue_id,topic",
+        "--where", "dialogue_id > 'ZZZ' AND utterance_count >= 0",
+    )  # fmt: skip
+    assert code == 0 and result["rows"] == {"train": 0} and result["chunks_skipped"] == len(train)
+    assert sum(1 for c in train if published.server.requests(published.path(c["key"]))) == 1
+    empty = pq.read_table(result["files"][0])
+    assert empty.num_rows == 0 and empty.column_names == ["dialogue_id", "topic"]
