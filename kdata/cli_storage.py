@@ -70,9 +70,7 @@ def _print_download(result: dict[str, Any]) -> None:
         for split, rows in sorted(result["rows"].items()):
             out.print(f"  {split}: {rows:,} rows", highlight=False)
         if result.get("chunks_skipped"):
-            out.print(
-                f"  열지 않은 청크 chunks not opened (zone map): {result['chunks_skipped']}", highlight=False
-            )
+            out.print(f"  열지 않은 청크 chunks not opened (zone map): {result['chunks_skipped']}", highlight=False)
         out.print(f"  선택 selection: {result['selection']}", highlight=False, soft_wrap=True)
     else:
         out.print(
