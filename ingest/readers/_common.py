@@ -8,6 +8,7 @@ null) and reported; nothing is dropped silently.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, TypeVar
@@ -96,8 +97,17 @@ def decode_json(data: bytes) -> Any:
     return orjson.loads(text)
 
 
-def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
-    """``obj[a][b]`` for ``path`` ``"a.b"`` checked against ``kind``; ints may come as digit strings."""
+_DIGITS = re.compile(r"\s*-?[0-9]{1,40}\s*")
+"""An integer written as text ("12", " -3 "); not "--5", "²" or 5,000 digits, which ``int()`` refuses."""
+
+
+def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True, bits: int = 32) -> Any:
+    """``obj[a][b]`` for ``path`` ``"a.b"`` checked against ``kind``; ints may come as digit strings.
+
+    An ``int`` must fit a signed ``bits``-bit column: the record columns that label integers land in are
+    int32 (``schemas/records.py``), so a width of 2**40 is this field's problem (the record is reported
+    and skipped) rather than an Arrow error that stops the whole archive at the chunk writer. Ids read
+    as ``(str, int)`` become text and only need to fit 64 bits."""
     current = obj
     for part in path.split("."):
         if not isinstance(current, dict) or part not in current:
@@ -107,8 +117,8 @@ def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = 
         current = current[part]
     if current is None and not required:
         return None
-    if kind is int and isinstance(current, str) and current.strip().lstrip("-").isdigit():
-        return int(current)
+    if kind is int and isinstance(current, str) and _DIGITS.fullmatch(current):
+        current = int(current)  # and range-checked below
     if kind is float and isinstance(current, str):
         try:
             return float(current)
@@ -118,6 +128,8 @@ def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = 
         return float(current)
     if not isinstance(current, kind) or (kind in (int, float) and isinstance(current, bool)):
         raise LabelError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
+    if kind is int and not -(2 ** (bits - 1)) <= current < 2 ** (bits - 1):
+        raise LabelError(path, f"integer out of the {bits}-bit range")
     if isinstance(current, int) and not INT64_MIN <= current <= INT64_MAX:
         raise LabelError(path, "integer out of the 64-bit range")
     return current

@@ -23,9 +23,11 @@ from ingest.archives import iter_member_streams
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
     UNEXPECTED_CONTENT,
+    LabelError,
     check_count,
     decode_json,
     finish_record,
+    get,
     iter_list_items,
     member_list_items,
     read_whole,
@@ -33,34 +35,6 @@ from ingest.readers._common import (
 from schemas.records import KOREAN_DIALOGUE
 
 __all__ = ["decode_json", "read", "read_columnar"]
-
-
-class _FieldError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
-    current = obj
-    for part in path.split("."):
-        if not isinstance(current, dict) or part not in current:
-            if required:
-                raise _FieldError(path, "missing")
-            return None
-        current = current[part]
-    if current is None and not required:
-        return None
-    if kind is int and isinstance(current, str) and current.strip().isdigit():
-        return int(current)
-    if not isinstance(current, kind) or (kind is int and isinstance(current, bool)):
-        raise _FieldError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
-    if isinstance(current, int) and not _INT32_MIN <= current <= _INT32_MAX:  # the count columns are int32
-        raise _FieldError(path, "integer out of the 32-bit range")
-    return current
-
-
-_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 _UTTERANCE = (
@@ -89,18 +63,18 @@ def _gender_mix(participants: list[Any]) -> str | None:
 def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]:
     prefix = f"data[{index}]"
     try:
-        info = _get(item, "header.dialogueInfo", dict)
-        dialogue_id = _get(info, "dialogueID", str).strip()
+        info = get(item, "header.dialogueInfo", dict)
+        dialogue_id = get(info, "dialogueID", str).strip()
         if not dialogue_id:
-            raise _FieldError("dialogueID", "empty")
-        body = _get(item, "body", list)
-        participants = _get(item, "header.participantsInfo", list, required=False) or []
+            raise LabelError("dialogueID", "empty")
+        body = get(item, "body", list)
+        participants = get(item, "header.participantsInfo", list, required=False) or []
         utterances = []
         turns = set()
         empty = 0
         for n, utt in enumerate(body):
             if not isinstance(utt, dict):
-                raise _FieldError(f"body[{n}]", "expected an object")
+                raise LabelError(f"body[{n}]", "expected an object")
             # the hot loop of the largest domain: values are almost always strings already
             row = {name: (v if (v := utt.get(key)) is None or type(v) is str else str(v)) for name, key in _UTTERANCE}
             utterances.append(row)
@@ -112,9 +86,9 @@ def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]
             "dialogue_id": dialogue_id,
             "topic": _text(info.get("topic")),
             "dialogue_type": _text(info.get("type")),
-            "number_of_participants": _get(info, "numberOfParticipants", int, required=False),
-            "number_of_utterances": _get(info, "numberOfUtterances", int),
-            "number_of_turns": _get(info, "numberOfTurns", int, required=False),
+            "number_of_participants": get(info, "numberOfParticipants", int, required=False),
+            "number_of_utterances": get(info, "numberOfUtterances", int),
+            "number_of_turns": get(info, "numberOfTurns", int, required=False),
             "participant_count": len(participants),
             "speaker_gender_mix": _gender_mix(participants),
             "utterance_count": len(utterances),
@@ -132,11 +106,11 @@ def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]
             "utterances": utterances,
             "source_file": sources.get(dialogue_id),
         }
-    except _FieldError as error:
+    except LabelError as error:
         field = error.field if error.field.startswith(("header", "body")) else f"header.dialogueInfo.{error.field}"
-        raise _FieldError(f"{prefix}.{field}", str(error)) from None
+        raise LabelError(f"{prefix}.{field}", str(error)) from None
     except UNEXPECTED_CONTENT as error:  # a label of an unexpected shape: a schema problem, not a crash
-        raise _FieldError(prefix, f"unexpected label content ({type(error).__name__}: {str(error)[:200]})") from None
+        raise LabelError(prefix, f"unexpected label content ({type(error).__name__}: {str(error)[:200]})") from None
     return record
 
 
@@ -154,7 +128,7 @@ def _records(
     for member, index, item in items:
         try:
             record = _record(item, index, sources)
-        except _FieldError as error:
+        except LabelError as error:
             stats.add(Problem("schema", archive_rel, member, error.field, str(error)), invalid_label=True)
             continue
         yield finish_record(record, record["dialogue_id"], archive_rel, member, stats)

@@ -241,3 +241,31 @@ def test_summary_single_document_file_and_bad_extractive(tmp_path: Path) -> None
     assert records[0]["extractive_invalid"] == 2 and records[0]["empty_sentence_count"] == 1
     assert records[0]["readable"] == 4 and records[0]["accurate"] is None
     assert [(p.code, p.member, p.field) for p in stats.problems] == [("schema", "b.json", "documents")]
+
+
+def test_an_integer_its_int32_column_cannot_hold_is_the_labels_problem(tmp_path: Path) -> None:
+    """A width of 2**40, or "2147483648" as text, is a schema problem naming member and field: the label is
+    skipped and reported, the other labels still become rows that the chunk writer accepts."""
+    from ingest.chunks import ChunkWriter
+    from schemas.records import get_record_schema
+
+    huge = {"images": {"file_name": "h.jpg", "width": 2**40, "height": 3}}
+    text = {"images": {"file_name": "t.jpg", "width": 4, "height": "2147483648"}}
+    fits = {"images": {"file_name": "f.jpg", "width": 2**31 - 1, "height": " 30 "}}
+    labels = {"a/car.json": COCO, "a/h.json": huge, "a/t.json": text, "a/f.json": fits}
+    label, index = _dataset(tmp_path, labels, {})
+    records, stats = _read("vision_image", label, index)
+    assert sorted(r["image_id"] for r in records) == ["car", "f"]
+    assert next(r for r in records if r["image_id"] == "f")["height"] == 30
+    found = {(p.code, p.member, p.field, p.message) for p in stats.problems if p.code == "schema"}
+    assert found == {
+        ("schema", "a/h.json", "images.width", "integer out of the 32-bit range"),
+        ("schema", "a/t.json", "images.height", "integer out of the 32-bit range"),
+    }
+    schema = get_record_schema("vision_image")
+    writer = ChunkWriter(
+        tmp_path / "chunks", split="train", group=0, source_archive="TL_1.zip", schema=schema.arrow_schema(),
+        chunk_bytes=1 << 20, row_group_bytes=1 << 20, batch_rows=8,
+    )  # fmt: skip
+    writer.write_rows(records)
+    assert sum(c.rows for c in writer.close()) == 2
