@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,7 +252,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         "split": unit["split"],
         "labels_seen": stats.labels_seen,
         "labels_invalid": stats.labels_invalid,
-        "chunks": [c.to_dict() for c in chunks],
+        "chunks": [_screened(c.to_dict()) for c in chunks],
         "problems": [redact_problem(p.to_dict()) for p in stats.problems],
         "pii": checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
     }
@@ -261,26 +260,28 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     return _unit_summary(result)
 
 
+def _screened(chunk: dict[str, Any]) -> dict[str, Any]:
+    """A chunk's entry for the unit record and the version manifest, its zone map without any column
+    whose min or max the PII detectors flag: the manifest is metadata, and a bound is a real value (a
+    phone number in block mode, where chunks keep raw values). A dropped range only means that a
+    selective download cannot skip chunks on that column."""
+    from quality import pii
+
+    ranges = chunk.get("ranges") or {}
+    kept = {name: bounds for name, bounds in ranges.items() if not any(pii.scan(str(v)) for v in bounds)}
+    return {**chunk, "ranges": kept}
+
+
 def _write_columnar(pieces: Iterator[Any], checker: RecordChecker, writer: ChunkWriter) -> None:
     """Check and write a columnar reader's tables and dicts in order; the pure part of the next table's
     checks (canonical JSON, RE2 pre-check) runs in a helper thread meanwhile (Arrow releases the GIL)."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from ingest.prefetch import one_ahead
 
-    from quality.record_checks import PreparedTable
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kdata-check") as helper:
-        waiting: deque[Future[PreparedTable]] = deque()
-        for piece in pieces:
-            if isinstance(piece, dict):
-                while waiting:  # tallies stay in record order
-                    writer.write_table(checker.finish(waiting.popleft().result()))
-                writer.write_rows((checker.check(piece),))
-                continue
-            waiting.append(helper.submit(checker.prepare, piece))
-            if len(waiting) > 1:
-                writer.write_table(checker.finish(waiting.popleft().result()))
-        while waiting:
-            writer.write_table(checker.finish(waiting.popleft().result()))
+    for piece, prepared in one_ahead(pieces, checker.prepare, inline=lambda p: isinstance(p, dict), name="kdata-check"):
+        if prepared is None:  # a record-path dict: the tables before it are written first (tallies in order)
+            writer.write_rows((checker.check(piece),))
+        else:
+            writer.write_table(checker.finish(prepared.result()))
 
 
 def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:

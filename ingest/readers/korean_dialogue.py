@@ -8,9 +8,8 @@ problems naming archive, member and field; they are counted, not silently droppe
 from __future__ import annotations
 
 import io
-from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ingest.archives import iter_member_streams
+from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
     UNEXPECTED_CONTENT,
@@ -202,21 +202,20 @@ def read_columnar(
     """
     # A label file's table is computed in a helper thread while this one checks and writes the one
     # before (Arrow releases the GIL): files still come out in archive order, and their problems too.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kdata-columnar") as helper:
-        waiting: deque[tuple[str, bytes, Future[tuple[pa.Table, ReadStats]]]] = deque()
-        for member, stream in iter_member_streams(archive, (".json",)):
-            data = read_whole(member, stream)
-            if data is None:  # too big to hold: streamed now, after the files before it
-                while waiting:
-                    yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
-                items = member_list_items(member.name, stream, None, archive_rel, stats, ("data",), "dialogues")
-                yield from _records(items, archive_rel, sources, stats)
-                continue
-            waiting.append((member.name, data, helper.submit(_table, data, archive_rel, member.name, sources)))
-            if len(waiting) > 1:
-                yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
-        while waiting:
-            yield from _finish(*waiting.popleft(), archive_rel, sources, stats)
+    files = (
+        (member, stream, read_whole(member, stream)) for member, stream in iter_member_streams(archive, (".json",))
+    )
+    for (member, stream, data), table in one_ahead(
+        files,
+        lambda file: _table(file[2] or b"", archive_rel, file[0].name, sources),
+        inline=lambda file: file[2] is None,  # too big to hold: streamed, after the files before it
+        name="kdata-columnar",
+    ):
+        if table is None or data is None:
+            items = member_list_items(member.name, stream, None, archive_rel, stats, ("data",), "dialogues")
+            yield from _records(items, archive_rel, sources, stats)
+        else:
+            yield from _finish(member.name, data, table, archive_rel, sources, stats)
 
 
 def _finish(
