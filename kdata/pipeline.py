@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from ingest.chunks import sha256_file
 from ingest.discover import discover_archives
 from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
-from kdata.errors import BadInput, QualityGateFailed
+from kdata.errors import BadInput, KDataError, QualityGateFailed
 from kdata.faults import fault_point
 from kdata.quarantine import quarantines, record_gate_refusal
 from kdata.runlock import run_lock
@@ -581,5 +582,6 @@ class _Workers:
         for archives in plan["sources"].values():
             try:
                 cached_index(Path(plan["dataset_path"]), archives)
-            except Exception:
+            except (KDataError, OSError, zipfile.BadZipFile):
+                # only a head start: the quality stage builds the same index and reports what fails
                 return
