@@ -20,9 +20,11 @@ holds it too long the page says "catalog busy, retry" (503). Users: see :mod:`kd
 
 from __future__ import annotations
 
+import html
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
@@ -63,6 +65,16 @@ PAGE_CSP = (
     "form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
 )
 """Our pages run no script at all; images and audio only from data: URLs or this app."""
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+"""The API docs page: Swagger UI's own files and our start-up script, all served by this app (no CDN)."""
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon.png": "image/png",
+}
 REPORT_CSP = "sandbox allow-scripts allow-popups; frame-ancestors 'self'"
 """Report files (GX Data Docs use scripts) run sandboxed, in an origin of their own."""
 PARQUET = "application/vnd.apache.parquet"
@@ -164,8 +176,8 @@ def _install_headers(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.endswith("/api/docs"):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        docs = request.url.path.endswith("/api/docs")
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else PAGE_CSP)
         return response
 
 
@@ -417,7 +429,7 @@ def create_app(
         title="K-Data Catalog",
         summary="AI Hub 학습용 데이터 카탈로그 (catalog of AI training datasets)",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is ours: Swagger UI from the fastapi-offline package, not a CDN
         redoc_url=None,
     )
     config = WebConfig(settings, user_header)
@@ -429,4 +441,51 @@ def create_app(
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     _html_routes(app, config)
     _api_routes(app, config)
+    _docs_routes(app)
     return app
+
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<title>K-Data Catalog API 문서 (API docs)</title>
+<link rel="icon" href="{base}/api/docs/assets/favicon.png">
+<link rel="stylesheet" href="{base}/api/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-openapi="{base}{openapi}"></div>
+<script src="{base}/api/docs/assets/swagger-ui-bundle.js"></script>
+<script src="{base}/api/docs/start.js"></script>
+</body>
+</html>
+"""
+_DOCS_START = """window.addEventListener("load", function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({ url: root.dataset.openapi, dom_id: "#swagger-ui", deepLinking: true });
+});
+"""
+
+
+def _docs_routes(app: FastAPI) -> None:
+    """``/api/docs``: Swagger UI with every file served here, under a CSP that allows scripts from this
+    app only (the start-up script is a file too, not inline)."""
+    import fastapi_offline
+
+    static = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI 5 (OpenAPI 3.1, as FastAPI writes)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        base = html.escape(_base(request), quote=True)
+        page = _DOCS_PAGE.format(base=base, openapi=html.escape(app.openapi_url or "/openapi.json", quote=True))
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    @app.get("/api/docs/start.js", include_in_schema=False)
+    def api_docs_start() -> Response:
+        return Response(_DOCS_START, media_type="text/javascript; charset=utf-8")
+
+    @app.get("/api/docs/assets/{name}", include_in_schema=False)
+    def api_docs_asset(name: str) -> Response:
+        if name not in DOCS_ASSETS:
+            raise StarletteHTTPException(404, f"no such file: {name}")
+        return FileResponse(static / name, media_type=DOCS_ASSETS[name])

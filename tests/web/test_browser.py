@@ -124,3 +124,19 @@ def test_script_in_the_search_box_is_shown_as_text(page: Page, base_url: str) ->
     assert _result_ids(page) == []
     page.goto(base_url + "/")
     assert len(_result_ids(page)) == 3  # the catalog is unharmed
+
+
+def test_api_docs_render_from_this_app_alone(page: Page, base_url: str) -> None:
+    """Swagger UI renders the catalog's operations with every request going to this app, and no script
+    or style is refused by the page's Content-Security-Policy."""
+    requested: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(base_url + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+    paths = {p.get_attribute("data-path") for p in page.locator(".opblock-summary-path").all()}
+    assert {"/api/datasets", "/api/datasets/{dataset_id}", "/api/audit"} <= paths
+    assert requested and all(url.startswith(base_url + "/") for url in requested), requested
+    assert problems == []

@@ -135,6 +135,27 @@ def test_openapi_lists_the_json_endpoints(client: TestClient) -> None:
     assert not any(p.startswith("/reports") or p == "/" for p in paths)  # HTML routes stay out of the schema
 
 
+def test_api_docs_are_served_here_not_from_a_cdn(client: TestClient) -> None:
+    from kdata.web.app import DOCS_CSP
+
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and page.headers["content-security-policy"] == DOCS_CSP
+    assert "script-src 'self'" in DOCS_CSP and "unsafe-eval" not in DOCS_CSP
+    assert "http://" not in page.text and "https://" not in page.text and "<script>" not in page.text
+    assert 'data-openapi="/openapi.json"' in page.text
+    for name, kind, size in (
+        ("swagger-ui-bundle.js", "text/javascript", 500_000),
+        ("swagger-ui.css", "text/css", 50_000),
+    ):
+        asset = client.get(f"/api/docs/assets/{name}")
+        assert asset.status_code == 200 and asset.headers["content-type"].startswith(kind) and len(asset.content) > size
+    start = client.get("/api/docs/start.js")
+    assert start.status_code == 200 and "SwaggerUIBundle" in start.text
+    assert client.get("/api/docs/assets/redoc.standalone.js").status_code == 404  # only the files the page uses
+    assert client.get("/api/docs/assets/..%2F__init__.py").status_code == 404
+    assert "/api/docs" not in client.get("/openapi.json").json()["paths"]
+
+
 # -- dataset page ------------------------------------------------------------------------------------
 
 

@@ -50,6 +50,8 @@ print(json.dumps({
     "download_links": page.text.count('href="/kdata/datasets/korean-sns-dialogue/download/1.0/'),
     "anonymous_links": anonymous.text.count("/download/1.0/"),
     "openapi": sorted(client.get("/kdata/openapi.json").json()["paths"]),
+    "docs_prefixed": 'data-openapi="/kdata/openapi.json"' in client.get("/kdata/api/docs").text
+    and client.get("/kdata/api/docs/assets/swagger-ui.css").status_code == 200,
     "errors": plugins_manager.get_import_errors(),
     "fastapi_apps": [{k: str(v) for k, v in a.items() if k != "app"} for a in info[0]["fastapi_apps"]],
     "external_views": info[0]["external_views"],
@@ -86,6 +88,7 @@ def test_airflow_plugin_mounts_the_catalog(web_catalog: WebCatalog, tmp_path: Pa
     assert found["download_links"] == chunks  # approved via the proxy header
     assert found["anonymous_links"] == 0
     assert "/api/datasets" in found["openapi"]
+    assert found["docs_prefixed"]  # the API docs page works under the /kdata mount
     assert found["fastapi_apps"] == [{"url_prefix": "/kdata", "name": "K-Data Catalog"}]
     [view] = found["external_views"]
     assert view["href"] == "kdata/" and view["destination"] == "nav" and view["url_route"] == "kdata"
