@@ -52,7 +52,7 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
 def chunk_ranges(meta: pq.FileMetaData) -> dict[str, list[Any]]:
     """Per top-level string or integer column, ``[min, max]`` of its non-null values over the whole chunk,
     from the row-group statistics in the footer: the chunk's zone map, kept in the version manifest so a
-    selective download can skip chunks without opening them (:func:`storage.download.chunk_may_match`).
+    selective download can skip chunks without opening them (:func:`storage.zone_maps.may_match`).
 
     A column is left out when any row group with values has no statistics, when it holds only nulls, or
     when a value is longer than :data:`RANGE_VALUE_CHARS`: a missing range only means "cannot skip".

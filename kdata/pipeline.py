@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from ingest.chunks import sha256_file
 from ingest.discover import discover_archives
 from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
-from kdata.errors import BadInput, KDataError, QualityGateFailed
+from kdata.errors import BadInput, QualityGateFailed
 from kdata.faults import fault_point
 from kdata.quarantine import quarantines, record_gate_refusal
 from kdata.runlock import run_lock
@@ -582,6 +581,7 @@ class _Workers:
         for archives in plan["sources"].values():
             try:
                 cached_index(Path(plan["dataset_path"]), archives)
-            except (KDataError, OSError, zipfile.BadZipFile):
-                # only a head start: the quality stage builds the same index and reports what fails
+            except Exception:  # deliberately broad: this is only a head start
+                # the quality stage builds the same index itself and reports whatever fails here; an
+                # error in this helper must not fail an ingest whose quality stage would succeed
                 return
