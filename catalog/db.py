@@ -11,8 +11,9 @@ holding the old copy open keeps reading the old inode; the next reader sees the 
 snapshot is at most one write behind a writer that crashed mid-way (the next write republishes).
 
 Every writer connection also replaces the token in ``catalog_generation`` before its work, so a
-token names one state of the catalog: readers (the in-process search index of
-:mod:`catalog.search_index`) cache by it and notice a new snapshot whatever file they opened.
+token names one state of what search reads: readers (the in-process search index of
+:mod:`catalog.search_index`) cache by it and notice a new snapshot whatever file they opened. Writers
+that only append to the audit log (downloads) keep the token: search reads nothing they write.
 """
 
 from __future__ import annotations
@@ -162,11 +163,15 @@ def _open_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    settings: Settings, *, read_only: bool = False, changes_search: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived catalog connection.
 
     A writer migrates the schema first and publishes the snapshot when its work succeeded; a
-    reader opens the snapshot, so it never waits for (or blocks) a writer.
+    reader opens the snapshot, so it never waits for (or blocks) a writer. A writer that only appends
+    to the audit log passes ``changes_search=False``: it keeps the catalog token, so readers keep their
+    search index (at 100,000 datasets a rebuild takes over a second, and every download is audited).
     """
     if read_only:
         con = _open_reader(settings)
@@ -182,7 +187,8 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     try:
         check_wal(con, path)  # a damaged leftover WAL: alarm instead of DuckDB's silent drop
         migrate(con)
-        con.execute("UPDATE catalog_generation SET token = CAST(uuid() AS VARCHAR)")  # a new catalog state
+        if changes_search:
+            con.execute("UPDATE catalog_generation SET token = CAST(uuid() AS VARCHAR)")  # a new catalog state
         yield con
         publish_snapshot(con, settings, source_fd)
     finally:

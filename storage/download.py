@@ -244,7 +244,7 @@ def _audit(settings: Settings, dataset_id: str, version: str | None, detail: dic
     from catalog.db import connect
     from catalog.register import audit
 
-    with connect(settings) as con:
+    with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
         audit(con, settings.user, "download", dataset_id, version, detail)
 
 

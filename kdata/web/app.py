@@ -244,7 +244,7 @@ def _load_dataset(
 
 def _audit_download(settings: Settings, user: str, ref: ChunkRef, mode: str) -> None:
     detail = {"mode": mode, "split": ref.split, "chunks": [ref.key], "bytes": ref.size, "status": "ok"}
-    with connect(settings) as con:
+    with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
         audit(con, user or "anonymous", "download", ref.dataset_id, ref.version, detail)
 
 

@@ -150,3 +150,30 @@ def test_a_write_is_seen_and_writers_never_use_the_index(
         with connect(settings) as con:
             assert search_index.catalog_token(con) is None
             assert [r["id"] for r in find(con, query)][:1] == ["whale-sound"]
+
+
+def test_an_audit_only_write_keeps_the_index(home: Path, home_env: Callable[..., Any]) -> None:
+    """A download's audit row changes nothing search reads: readers keep their index (no rebuild), yet
+    the new snapshot holds the row. A write that can change search gets a new token."""
+    from catalog.audit import audit
+
+    with home_env(home):
+        settings = load_settings()
+        with connect(settings, read_only=True) as con:
+            search_index.reset()
+            search_index.index_for(con)
+            before = search_index.index_for(con)
+            token = search_index.catalog_token(con)
+            rows = con.execute("SELECT count(*) FROM audit_log").fetchone()
+        assert before is not None and token is not None and rows is not None
+        with connect(settings, changes_search=False) as con:
+            audit(con, "tester", "download", "whale-sound", None, {"mode": "chunks", "status": "ok"})
+        with connect(settings, read_only=True) as con:
+            assert search_index.catalog_token(con) == token
+            assert search_index.index_for(con) is before  # the same object: not rebuilt
+            assert con.execute("SELECT count(*) FROM audit_log").fetchone() == (rows[0] + 1,)
+        with connect(settings) as con:
+            audit(con, "tester", "license_status", None, None, {"status": "changed"})
+        with connect(settings, read_only=True) as con:
+            assert search_index.catalog_token(con) != token
+            assert search_index.index_for(con) is None  # a new state: the SQL first, then a new index

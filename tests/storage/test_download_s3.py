@@ -363,3 +363,13 @@ def test_zone_maps_keep_chunks_that_cannot_match_closed(published: Published, tm
     assert sum(1 for c in train if published.server.requests(published.path(c["key"]))) == 1
     empty = pq.read_table(result["files"][0])
     assert empty.num_rows == 0 and empty.column_names == ["dialogue_id", "topic"]
+
+
+def test_a_download_is_audited_without_invalidating_search(published: Published, tmp_path: Path) -> None:
+    """The audit row of a download is written by a writer that keeps the catalog token: search indexes
+    of long-running readers (the web app) are not rebuilt for every download."""
+    token = published.catalog("SELECT token FROM catalog_generation")
+    audited = published.catalog("SELECT count(*) FROM audit_log WHERE action = 'download'")[0][0]
+    assert download_json("--out", str(tmp_path), "--split", "validation", "--no-progress")[0] == 0
+    assert published.catalog("SELECT count(*) FROM audit_log WHERE action = 'download'")[0][0] == audited + 1
+    assert published.catalog("SELECT token FROM catalog_generation") == token
