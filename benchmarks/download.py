@@ -214,10 +214,10 @@ def run(
             files = throughput.pop("_files")
             result[key] = {"ingest_s": round(ingest_s, 1), **throughput}
             if dataset_id == DATASET:
-                result["selective"].append(
-                    _selective(server, env, work, files, throughput["_prefix"])
-                    | {"label_mb": result["label_mb"], "row_group_bytes": ROW_GROUP_BYTES, "main": True}
-                )
+                found = _selective(server, env, work, files, throughput["_prefix"])
+                found |= {k: throughput[k] for k in ("split_bytes", "chunks", "train_rows")}
+                found |= {"label_mb": result["label_mb"], "row_group_bytes": ROW_GROUP_BYTES, "main": True}
+                result["selective"].append(found)
         points = [(folders[DATASET], rg) for rg in SWEEP]
         if "large" in folders:
             points.append((folders["large"], ROW_GROUP_BYTES))
@@ -225,17 +225,13 @@ def run(
             prefix = f"{PREFIX}-{n}"
             env_n = _env(endpoint, work, work / f"home-{n}", prefix, rg)
             _, version = _publish(env_n, folder, DATASET)
-            files, split_bytes, chunks, train_rows = _fetch_split(env_n, work, DATASET, version)
+            kept = _fetch_split(env_n, work, DATASET, version)
             split_prefix = f"/{BUCKET}/{prefix}/{DATASET}/{version}/train/"
-            found = _selective(server, env_n, work, files, split_prefix)
-            found |= {"split_bytes": split_bytes, "chunks": chunks, "train_rows": train_rows}
+            found = _selective(server, env_n, work, kept["files"], split_prefix)
+            found |= {k: kept[k] for k in ("split_bytes", "chunks", "train_rows")}
             result["selective"].append(found | {"label_mb": _label_mb(folder), "row_group_bytes": rg, "main": False})
     finally:
         server.stop()
-    for point in result["selective"]:
-        point.setdefault("split_bytes", result["dialogue"]["split_bytes"])
-        point.setdefault("chunks", result["dialogue"]["chunks"])
-        point.setdefault("train_rows", result["dialogue"]["train_rows"])
     _print(result)
     return result
 
@@ -252,24 +248,37 @@ def _publish(env: dict[str, str], folder: Path, dataset_id: str) -> tuple[float,
     return ingest_s, str(ingested["version"])
 
 
-def _fetch_split(env: dict[str, str], work: Path, dataset_id: str, version: str) -> tuple[list[str], int, int, int]:
-    """Download the train split once (not timed): its files, bytes, chunks and rows, for the layout."""
+def _fetch_split(env: dict[str, str], work: Path, dataset_id: str, version: str) -> dict[str, Any]:
+    """Download the train split once (not timed) and keep it: :func:`_keep_split`."""
     out = work / "fetch"
     if out.exists():
         shutil.rmtree(out)
     _, _, text = run_child(_KDATA, env, [json.dumps({"dataset": dataset_id, "out": str(out)})])
-    done = json.loads(text)
-    keep = work / f"train-{Path(env['KDATA_HOME']).name}"
+    kept = _keep_split(out, json.loads(text)["files"], work, env, dataset_id, version)
+    shutil.rmtree(out)
+    return kept
+
+
+def _keep_split(
+    out: Path, downloaded: list[str], work: Path, env: dict[str, str], dataset_id: str, version: str
+) -> dict[str, Any]:
+    """Copy a downloaded train split aside (its row-group layout is read later) and sum up its manifest
+    entries: ``files``, ``train`` (chunk entries by key), ``split_bytes``, ``chunks``, ``train_rows``."""
+    keep = work / f"train-{Path(env['KDATA_HOME']).name}-{dataset_id}"
     if keep.exists():
         shutil.rmtree(keep)
     keep.mkdir()
-    for name in done["files"]:
+    for name in downloaded:
         shutil.copy(name, keep / Path(name).name)
     manifest = json.loads((out / dataset_id / version / "manifest.json").read_text(encoding="utf-8"))
-    train = [c for c in manifest["chunks"] if c["split"] == "train"]
-    shutil.rmtree(out)
-    files = sorted(str(p) for p in keep.glob("*.parquet"))
-    return files, sum(c["bytes"] for c in train), len(train), sum(c["rows"] for c in train)
+    train = sorted((c for c in manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
+    return {
+        "files": sorted(str(p) for p in keep.glob("*.parquet")),
+        "train": train,
+        "split_bytes": sum(c["bytes"] for c in train),
+        "chunks": len(train),
+        "train_rows": sum(c["rows"] for c in train),
+    }
 
 
 def _throughput(
@@ -287,9 +296,8 @@ def _throughput(
     boto_runs: list[float] = []
     kdata_bytes: list[int] = []
     boto_bytes: list[int] = []
-    files: list[str] = []
+    kept: dict[str, Any] = {}
     keys: list[str] = []
-    split_bytes = train_rows = 0
     for n in range(repeat):
         out = work / f"kdata-{n}"
         server.counter.reset()
@@ -298,16 +306,8 @@ def _throughput(
         kdata_runs.append(done["seconds"])
         kdata_bytes.append(server.counter.served(split_prefix))
         if n == 0:
-            manifest = json.loads((out / dataset_id / version / "manifest.json").read_text(encoding="utf-8"))
-            train = sorted((c for c in manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
-            train_rows = sum(c["rows"] for c in train)
-            split_bytes = sum(c["bytes"] for c in train)
-            keys = [f"{prefix}/{dataset_id}/{version}/{c['key']}" for c in train]
-            keep = work / f"train-{dataset_id}"
-            keep.mkdir(exist_ok=True)
-            for name in done["files"]:
-                shutil.copy(name, keep / Path(name).name)
-            files = sorted(str(p) for p in keep.glob("*.parquet"))
+            kept = _keep_split(out, done["files"], work, env, dataset_id, version)
+            keys = [f"{prefix}/{dataset_id}/{version}/{c['key']}" for c in kept["train"]]
         shutil.rmtree(out)
 
         out = work / f"boto3-{n}"
@@ -319,12 +319,13 @@ def _throughput(
         boto_bytes.append(server.counter.served(split_prefix))
         shutil.rmtree(out)
     kdata_s, boto_s = statistics.median(kdata_runs), statistics.median(boto_runs)
+    split_bytes = kept["split_bytes"]
     return {
-        "_files": files,
+        "_files": kept["files"],
         "_prefix": split_prefix,
         "split_bytes": split_bytes,
-        "chunks": len(keys),
-        "train_rows": train_rows,
+        "chunks": kept["chunks"],
+        "train_rows": kept["train_rows"],
         "kdata_s": round(kdata_s, 2),
         "kdata_runs": [round(t, 2) for t in kdata_runs],
         "kdata_mb_s": round(split_bytes / 1e6 / kdata_s, 1),

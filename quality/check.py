@@ -150,9 +150,8 @@ def _record_frame(
     """Check-frame rows of parsed records."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from quality.record_checks import MAYBE_PII
+    from quality.record_checks import maybe_pii
     from quality.suites.common import ORPHAN_COLUMN, RECORD_COLUMN, add_share_columns
 
     frame = table.to_pandas()
@@ -164,7 +163,7 @@ def _record_frame(
     units = frame[id_column].astype("object").copy()
     ids = table.column(id_column)
     if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
-        maybe = pc.match_substring_regex(ids, MAYBE_PII).fill_null(False).to_numpy(zero_copy_only=False)
+        maybe = maybe_pii(ids)
     else:
         maybe = np.ones(len(units), dtype=bool)
     units[maybe] = units[maybe].map(lambda v: redact(v) if isinstance(v, str) else v)

@@ -32,6 +32,7 @@ __all__ = [
     "RecordChecker",
     "content_hashes",
     "content_sha256",
+    "maybe_pii",
     "merge_tallies",
     "redact_problem",
     "string_leaves",
@@ -188,7 +189,8 @@ an ``@`` between address characters (any non-ASCII character counts as one), or 
 characters (``\\p{N}``, a superset of Python's ``\\d``) at most four characters apart."""
 
 
-def _matches(strings: pa.Array) -> np.ndarray:
+def maybe_pii(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per string, whether :data:`MAYBE_PII` matches (null: no), as a numpy bool array."""
     return pc.match_substring_regex(strings, MAYBE_PII).fill_null(False).to_numpy(zero_copy_only=False)
 
 
@@ -341,7 +343,7 @@ class RecordChecker:
         if encoded is not None:
             # the content columns at once, as one JSON text per row: it holds every string verbatim
             # unless escaped (then a gap between digits grows): rows with an escape go string by string
-            flagged |= _matches(encoded)
+            flagged |= maybe_pii(encoded)
             if escaped.size:
                 flagged[escaped[self._flag_strings(table.take(escaped), self._content)]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...
@@ -380,7 +382,7 @@ class RecordChecker:
         flagged = np.zeros(table.num_rows, dtype=bool)
         for name in columns:
             for leaf, rows in string_leaves(table.column(name)):
-                flagged[rows[_matches(leaf)]] = True
+                flagged[rows[maybe_pii(leaf)]] = True
         return flagged
 
     def _scan(self, record: dict[str, Any], per_rule: dict[str, int]) -> int:

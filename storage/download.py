@@ -503,12 +503,11 @@ def _select(
     for chunk in chunks:
         by_split.setdefault(chunk["split"], []).append(chunk)
     # chunks whose zone map rules the filter out are never opened (their footers stay in the store)
-    read = [c for c in chunks if tree is None or may_match(tree, c.get("ranges") or {})]
-    skipped = {c["key"] for c in chunks} - {c["key"] for c in read}
-    all_sources = [_source(store, f"{prefix}/{c['key']}") for c in chunks]
+    skipped = {c["key"] for c in chunks if tree is not None and not may_match(tree, c.get("ranges") or {})}
+    read = [c for c in chunks if c["key"] not in skipped]
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
     schema_source = _source(store, f"{prefix}/{(read or chunks)[0]['key']}")
-    con = _sandbox(store, all_sources)
+    con = _sandbox(store, sorted({schema_source, *(_source(store, f"{prefix}/{c['key']}") for c in read)}))
     try:
         with _duckdb_errors("--columns"):
             described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list([schema_source])})").fetchall()

@@ -57,6 +57,8 @@ class LabelError(ValueError):
         return LabelError(f"{prefix}.{self.field}" if prefix else self.field, str(self))
 
 
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+"""What the int32 record columns hold: every integer a label gives (counts, sizes, ages, scores)."""
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 """Integers a record column can hold; JSON allows more (a streamed label may hold 4,300 digits)."""
 
@@ -101,13 +103,13 @@ _DIGITS = re.compile(r"\s*-?[0-9]{1,40}\s*")
 """An integer written as text ("12", " -3 "); not "--5", "²" or 5,000 digits, which ``int()`` refuses."""
 
 
-def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True, bits: int = 32) -> Any:
+def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
     """``obj[a][b]`` for ``path`` ``"a.b"`` checked against ``kind``; ints may come as digit strings.
 
-    An ``int`` must fit a signed ``bits``-bit column: the record columns that label integers land in are
-    int32 (``schemas/records.py``), so a width of 2**40 is this field's problem (the record is reported
-    and skipped) rather than an Arrow error that stops the whole archive at the chunk writer. Ids read
-    as ``(str, int)`` become text and only need to fit 64 bits."""
+    An ``int`` must fit 32 bits: the record columns that label integers land in are int32
+    (``schemas/records.py``), so a width of 2**40 is this field's problem (the record is reported and
+    skipped) rather than an Arrow error that stops the whole archive at the chunk writer. Ids read as
+    ``(str, int)`` become text and only need to fit 64 bits."""
     current = obj
     for part in path.split("."):
         if not isinstance(current, dict) or part not in current:
@@ -128,8 +130,8 @@ def get(obj: Any, path: str, kind: type | tuple[type, ...], *, required: bool = 
         return float(current)
     if not isinstance(current, kind) or (kind in (int, float) and isinstance(current, bool)):
         raise LabelError(path, f"expected {getattr(kind, '__name__', kind)}, got {type(current).__name__}")
-    if kind is int and not -(2 ** (bits - 1)) <= current < 2 ** (bits - 1):
-        raise LabelError(path, f"integer out of the {bits}-bit range")
+    if kind is int and isinstance(current, int) and not INT32_MIN <= current <= INT32_MAX:
+        raise LabelError(path, "integer out of the 32-bit range")
     if isinstance(current, int) and not INT64_MIN <= current <= INT64_MAX:
         raise LabelError(path, "integer out of the 64-bit range")
     return current
