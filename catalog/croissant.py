@@ -289,7 +289,9 @@ def _rai(dataset: dict[str, Any]) -> dict[str, Any]:
 def croissant(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None = None) -> dict[str, Any]:
     """The Croissant JSON-LD of a published version (default: the latest)."""
     dataset, licence, row, chunks = load_version(con, dataset_id, version)
-    schema = get_record_schema(dataset["record_schema"])
+    from catalog.register import stored_record_schema
+
+    schema = stored_record_schema(con, dataset["record_schema"]) or get_record_schema(dataset["record_schema"])
     distribution, file_sets = _distribution(chunks)
     domain = DOMAINS[dataset["domain"]]
     doc: dict[str, Any] = {

@@ -19,7 +19,7 @@ from catalog.licence import register_licence
 from kdata.faults import fault_point
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
-from schemas.records import get_record_schema
+from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
 
 __all__ = [
     "audit",
@@ -27,6 +27,7 @@ __all__ = [
     "rebuild_search_index",
     "record_quality_run",
     "register_version",
+    "stored_record_schema",
     "version_sort_key",
     "view_name",
 ]
@@ -88,7 +89,7 @@ def _dataset_values(m: DatasetManifest) -> dict[str, Any]:
         "description_en": m.description.en,
         "domain": m.domain,
         "data_type": m.data_type,
-        "record_schema": m.record_schema,
+        "record_schema": m.schema_name,
         "build_year": m.build_year,
         "date_modified": m.updated,
         "publisher": m.source.name,
@@ -136,12 +137,17 @@ def _upsert_dataset(con: duckdb.DuckDBPyConnection, m: DatasetManifest, newest: 
     if newest or not exists:
         index_dataset(con, m.id, values["search_terms"])
         register_licence(con, m.id, m.license, actor)
-    _store_column_docs(con, m.record_schema)
+    _store_column_docs(con, record_schema_for(m))
 
 
-def _store_column_docs(con: duckdb.DuckDBPyConnection, record_schema: str) -> None:
-    """Column docs of a record schema, rewritten only when they changed."""
-    schema = get_record_schema(record_schema)
+def _store_column_docs(con: duckdb.DuckDBPyConnection, schema: RecordSchema) -> None:
+    """Column docs of a record schema, rewritten only when they changed (and a mapped schema itself)."""
+    if schema.name not in RECORD_SCHEMAS:
+        blob = schema.arrow_schema().serialize().to_pybytes()
+        con.execute("DELETE FROM record_schemas WHERE name = ?", [schema.name])
+        con.execute(
+            "INSERT INTO record_schemas VALUES (?, ?, ?, ?)", [schema.name, schema.domain, schema.id_column, blob]
+        )
     rows = [
         (schema.name, doc["column"], position, doc["type"], doc["doc_ko"], doc["doc_en"])
         for position, doc in enumerate(schema.column_docs())
@@ -358,3 +364,24 @@ def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]
                 pii["detector_version"],
             ],
         )
+
+
+def stored_record_schema(con: duckdb.DuckDBPyConnection, name: str) -> RecordSchema | None:
+    """A record schema by name: built-in, or a mapped one as registered (``None``: unknown)."""
+    if name in RECORD_SCHEMAS:
+        return RECORD_SCHEMAS[name]
+    import pyarrow as pa
+
+    from schemas.records import schema_from_arrow
+
+    row = con.execute("SELECT domain, id_column, arrow_schema FROM record_schemas WHERE name = ?", [name]).fetchone()
+    if row is None:
+        return None
+    docs = {
+        str(c): (str(ko), str(en))
+        for c, ko, en in con.execute(
+            "SELECT column_name, doc_ko, doc_en FROM column_docs WHERE record_schema = ?", [name]
+        ).fetchall()
+    }
+    arrow = pa.ipc.read_schema(pa.py_buffer(bytes(row[2])))
+    return schema_from_arrow(name, str(row[0]), str(row[1]), arrow, docs)

@@ -449,7 +449,7 @@ def show(con: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, Any] | No
     ).fetchone()
     page["approvals_current"] = int(row[0]) if row else 0
     page["versions"] = _versions(con, dataset_id)
-    page["columns"] = _column_docs(page["record_schema"])
+    page["columns"] = _column_docs(con, page["record_schema"])
     page["quality"] = latest_report(con, dataset_id, page.get("latest_version"))
     return page
 
@@ -468,11 +468,15 @@ def _versions(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str,
     return versions
 
 
-def _column_docs(record_schema: str) -> list[dict[str, str]]:
+def _column_docs(con: duckdb.DuckDBPyConnection, record_schema: str) -> list[dict[str, str]]:
     try:
         return get_record_schema(record_schema).column_docs()
-    except KeyError:
-        return []
+    except KeyError:  # a mapped schema: its docs as registered
+        rows = con.execute(
+            "SELECT column_name, type, doc_ko, doc_en FROM column_docs WHERE record_schema = ? ORDER BY position",
+            [record_schema],
+        ).fetchall()
+        return [{"column": c, "type": t, "doc_ko": ko, "doc_en": en} for c, t, ko, en in rows]
 
 
 def latest_report(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None) -> dict[str, Any] | None:

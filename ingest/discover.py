@@ -20,10 +20,16 @@ from ingest.archives import archive_pieces, logical_archive_name
 from ingest.limits import UnsafeArchive
 from ingest.safety import check_inside
 from kdata.errors import BadInput
+from schemas.labels import LayoutSpec, glob_match
 
-__all__ = ["ArchiveRef", "classify", "discover_archives"]
+__all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout"]
 
-Kind = Literal["label", "source"]
+Kind = Literal["label", "source", "mixed"]
+"""``mixed``: labels and sources in one archive (KsponSpeech's ``KsponSpeech_01.zip``: ``.pcm`` beside ``.txt``)."""
+
+_TOOLS = re.compile(r"저작\s*도구|설치\s*파일|매뉴얼|가이드|사용\s*설명서|활용\s*가이드")
+_TOOL_NAMES = frozenset({"manual", "manuals", "guide", "guides", "tool", "tools", "docs", "documents", "installer"})
+_DOCUMENTS = frozenset({".pdf", ".hwp", ".hwpx", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".exe", ".msi", ".txt", ".md", ".html", ".csv", ".json"})
 
 _SPLITS = (
     ("validation", re.compile(r"(^|[^a-z])(validation|valid|val)([^a-z]|$)|검증")),
@@ -87,19 +93,67 @@ def _logical_archives(root: Path) -> list[str]:
     return sorted(found)
 
 
-def discover_archives(root: Path) -> list[ArchiveRef]:
-    """All zip archives under ``root``, classified, sorted by path.
+@dataclass(frozen=True)
+class Skipped:
+    """A file of the dataset folder that is not data, and why (listed in the plan and the report)."""
 
-    Raises :class:`BadInput` naming every archive whose split or kind cannot be told, or when
-    there is no label archive at all.
+    path: str
+    reason: str
+
+
+def _tool_folder(rel: str) -> bool:
+    """Under an annotation-tool, installer, manual or guide folder (저작도구, 설치 파일, 매뉴얼, 가이드)."""
+    for part in rel.split("/")[:-1]:
+        bare = re.sub(r"^[\d._\-\s]+", "", part).strip().lower()
+        if _TOOLS.search(part) or bare in _TOOL_NAMES:
+            return True
+    return False
+
+
+def _other_files(root: Path) -> list[Skipped]:
+    """Files beside the archives that are not data: manuals, tools, spreadsheets (reported, not read)."""
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file() or rel == "dataset.yaml":
+            continue
+        if logical_archive_name(path.name) is None:
+            kind = "document or tool" if path.suffix.lower() in _DOCUMENTS else "not an archive"
+            out.append(Skipped(rel, f"{kind}: only zip archives are read (비데이터 파일)"))
+    return out
+
+
+def discover_archives(root: Path) -> list[ArchiveRef]:
+    """All data archives under ``root`` with the default layout rules (see :func:`discover_layout`)."""
+    return discover_layout(root)[0]
+
+
+def discover_layout(
+    root: Path, layout: LayoutSpec | None = None, *, allow_mixed: bool = False
+) -> tuple[list[ArchiveRef], list[Skipped]]:
+    """The data archives under ``root``, classified and sorted by path, and what was skipped and why.
+
+    ``layout`` (``dataset.yaml``'s ``layout:``) narrows the archives (include/exclude globs) and names
+    split and kind where names do not; annotation tools and manuals are skipped unless it says not to.
+    An archive whose kind no name tells is ``mixed`` when ``allow_mixed`` (the mapping engine reads
+    labels and sources out of one archive). When no archive names a split, all are ``train``.
+    Raises :class:`BadInput` naming every archive whose split or kind cannot be told, or when there
+    is no label archive at all.
     """
     if not root.is_dir():
         raise BadInput(f"{root}: not a dataset folder")
+    layout = layout or LayoutSpec()
     refs: list[ArchiveRef] = []
     unknown: list[str] = []
+    no_split: list[tuple[str, Kind, int, tuple[str, ...]]] = []
+    skipped = _other_files(root)
     broken: list[str] = []
     first_broken: UnsafeArchive | None = None
     for rel in _logical_archives(root):
+        reason = _skip_reason(rel, layout)
+        if reason is not None:
+            skipped.append(Skipped(rel, reason))
+            continue
         try:
             pieces = archive_pieces(root / rel)
         except BadInput as error:
@@ -110,17 +164,41 @@ def discover_archives(root: Path) -> list[ArchiveRef]:
         for piece in pieces:
             check_inside(root, piece)  # a symlink to a file outside (or to /dev/zero) is never read
         split, kind = classify(rel)
-        if split is None or kind is None:
-            unknown.append(f"{rel} (split: {split or '?'}, kind: {kind or '?'})")
-            continue
+        rule = next((r for r in layout.rules if glob_match(r.match, rel)), None)
+        if rule is not None:
+            split, kind = rule.split or split, rule.kind or kind
+        if kind is None and allow_mixed:
+            kind = "mixed"
         size = sum(p.stat().st_size for p in pieces)
         names = tuple(p.relative_to(root).as_posix() for p in pieces) if len(pieces) > 1 else ()
-        refs.append(ArchiveRef(rel, split, kind, size, names))
+        if kind is None:
+            unknown.append(f"{rel} (split: {split or '?'}, kind: ?)")
+        elif split is None:
+            no_split.append((rel, kind, size, names))
+        else:
+            refs.append(ArchiveRef(rel, split, kind, size, names))
     if first_broken is not None:
         also = f" (also: {'; '.join(broken[1:])})" if len(broken) > 1 else ""
         raise UnsafeArchive(first_broken.code, first_broken.archive, first_broken.detail + also)
+    if no_split and not refs:  # no archive names a split: one split, train
+        refs = [ArchiveRef(rel, "train", kind, size, names) for rel, kind, size, names in no_split]
+    elif no_split:
+        unknown.extend(f"{rel} (split: ?, kind: {kind})" for rel, kind, _, _ in no_split)
     if unknown:
-        raise BadInput(f"{root}: cannot tell split or label/source of: " + "; ".join(unknown))
-    if not any(r.kind == "label" for r in refs):
+        raise BadInput(
+            f"{root}: cannot tell split or label/source of: " + "; ".join(unknown)
+            + " (name them in dataset.yaml layout.rules, or exclude them in layout.exclude)"
+        )
+    if not any(r.kind in ("label", "mixed") for r in refs):
         raise BadInput(f"{root}: no label archive found (라벨링데이터, TL_*.zip, VL_*.zip)")
-    return refs
+    return sorted(refs, key=lambda r: r.path), skipped
+
+
+def _skip_reason(rel: str, layout: LayoutSpec) -> str | None:
+    if layout.include and not any(glob_match(p, rel) for p in layout.include):
+        return "not in layout.include"
+    if any(glob_match(p, rel) for p in layout.exclude):
+        return "layout.exclude"
+    if layout.skip_tools and _tool_folder(rel):
+        return "annotation tool, installer or manual (저작도구·설치 파일·매뉴얼), not data"
+    return None

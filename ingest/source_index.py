@@ -52,16 +52,23 @@ class SourceIndex(Mapping[str, str]):
         self._len: int | None = None
 
     @classmethod
-    def build(cls, root: Path, archives: list[str]) -> SourceIndex:
-        """The index of the file members of ``archives`` (each opened in turn, central directory only)."""
+    def build(cls, root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None) -> SourceIndex:
+        """The index of the file members of ``archives`` (each opened in turn, central directory only).
+
+        ``labels_in``: archives that hold labels beside their sources (mixed), with the label files'
+        suffixes; those members are labels, not sources, and stay out of the index."""
         from ingest.archives import list_member_names
 
         names = bytearray()
         offsets = array("q", [0])
         owners = array("i")
         hashes = array("q")
+        labels_in = labels_in or {}
         for number, archive in enumerate(archives):
+            skip = tuple(s.lower() for s in labels_in.get(archive, ()))
             for name in list_member_names(root / archive):
+                if skip and name.lower().endswith(skip):
+                    continue
                 names += _encode(name)
                 offsets.append(len(names))
                 owners.append(number)
@@ -142,15 +149,19 @@ class SourceIndex(Mapping[str, str]):
         return len(self._names) + sum(int(a.nbytes) for a in arrays)
 
 
-def cached_index(root: Path, archives: list[str]) -> SourceIndex:
+def cached_index(root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None) -> SourceIndex:
     """:meth:`SourceIndex.build`, built once per process and reused while the archives are unchanged
     (same size and mtime): every label archive of a split needs the same index, and the quality
     stage lists the same source members again. Read-only and compact, so callers share it."""
     from ingest.archives import file_stamp
 
-    return _cached(str(root), tuple(archives), tuple(file_stamp(root / archive) for archive in archives))
+    stamps = tuple(file_stamp(root / archive) for archive in archives)
+    labels = tuple(sorted((a, tuple(s)) for a, s in (labels_in or {}).items() if a in archives))
+    return _cached(str(root), tuple(archives), stamps, labels)
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(root: str, archives: tuple[str, ...], _stamps: tuple[object, ...]) -> SourceIndex:
-    return SourceIndex.build(Path(root), list(archives))
+def _cached(
+    root: str, archives: tuple[str, ...], _stamps: tuple[object, ...], labels: tuple[tuple[str, tuple[str, ...]], ...]
+) -> SourceIndex:
+    return SourceIndex.build(Path(root), list(archives), dict(labels))

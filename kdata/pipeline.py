@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.archives import archive_sha256
 from ingest.chunks import sha256_file
-from ingest.discover import discover_archives
+from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
 from kdata.errors import BadInput, QualityGateFailed
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from ingest.chunks import ChunkWriter
     from quality.record_checks import RecordChecker
+    from schemas.records import RecordSchema
     from storage.base import ObjectStore
 
 __all__ = [
@@ -123,17 +124,10 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
         manifest = load_manifest(root)
     except ManifestError as error:
         raise BadInput(str(error)) from None
-    from ingest.readers import READERS
-
-    if manifest.record_schema not in READERS:
-        raise BadInput(
-            f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
-            f"(known: {', '.join(READERS)})"
-        )
+    schema = _record_schema(root, manifest)
     from quality.suites.common import validate_targets
-    from schemas.records import get_record_schema
 
-    target_problems = validate_targets(get_record_schema(manifest.record_schema), manifest.quality)
+    target_problems = validate_targets(schema, manifest.quality)
     if target_problems:
         raise BadInput(str(ManifestError(root / MANIFEST_NAME, target_problems)))
     pii_policy = options.pii_policy or manifest.quality.pii_policy
@@ -142,7 +136,7 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
     if manifest.domain == "healthcare" and pii_policy != "block":
         raise BadInput(f"{root / MANIFEST_NAME}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
     chunk_bytes = options.chunk_bytes or settings.chunk_bytes
-    archives = discover_archives(root)
+    archives, skipped = discover_layout(root, manifest.layout, allow_mixed=manifest.labels is not None)
     digest = hashlib.sha256()
     digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
     hashes = {}
@@ -157,7 +151,7 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
     units: list[dict[str, Any]] = []
     by_split: dict[str, int] = {}
     for ref in archives:
-        if ref.kind != "label":
+        if ref.kind == "source":
             continue
         group = by_split.get(ref.split, 0)
         by_split[ref.split] = group + 1
@@ -166,15 +160,18 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
         )
     sources: dict[str, list[str]] = {}
     for ref in archives:
-        if ref.kind == "source":
+        if ref.kind in ("source", "mixed"):
             sources.setdefault(ref.split, []).append(ref.path)
+    suffixes = manifest.labels.label_suffixes() if manifest.labels is not None else ()
+    labels_in = {ref.path: list(suffixes) for ref in archives if ref.kind == "mixed"}
     plan = {
         "run_id": run_id,
         "dataset_path": str(root),
         "source": source or str(root),  # where the input came from (an s3:// location, or the folder)
         "dataset_id": manifest.id,
         "version": manifest.version,
-        "record_schema": manifest.record_schema,
+        "record_schema": manifest.schema_name,
+        "mapped": manifest.labels is not None,
         "content_sha256": content_sha256,
         "chunk_bytes": chunk_bytes,
         "pii_policy": pii_policy,
@@ -182,6 +179,8 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
         "row_group_bytes": settings.row_group_bytes,
         "units": units,
         "sources": sources,
+        "labels_in": labels_in,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
         "archive_sha256": hashes,
     }
     _write_json(_run_dir(settings, run_id) / "plan.json", plan)
@@ -207,10 +206,8 @@ def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
 def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
-    from ingest.readers import get_columnar_reader, get_reader
     from ingest.source_index import cached_index
     from quality.record_checks import RecordChecker, redact_problem
-    from schemas.records import get_record_schema
 
     plan = load_plan(settings, run_id)
     unit = plan["units"][index]
@@ -221,8 +218,10 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     root = Path(plan["dataset_path"])
     if archive_sha256(root / unit["archive"]) != unit["sha256"]:
         raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
-    schema = get_record_schema(plan["record_schema"])
-    sources = cached_index(root, plan["sources"].get(unit["split"], []))  # built once per split and process
+    manifest = _manifest(plan)
+    schema = _record_schema(root, manifest)
+    split_sources = plan["sources"].get(unit["split"], [])
+    sources = cached_index(root, split_sources, _labels_in(plan))  # built once per split and process
     stats = ReadStats()
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit['split']}/part-{unit['group']:03d}-*"):
@@ -237,14 +236,36 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         row_group_bytes=plan["row_group_bytes"],
         batch_rows=schema.batch_rows,
     )
-    policy = plan.get("pii_policy") or _manifest(plan).quality.pii_policy
+    policy = plan.get("pii_policy") or manifest.quality.pii_policy
     checker = RecordChecker(schema, policy)  # pii_hits, masking (policy mask), content_sha256
+    archive = root / unit["archive"]
+    if manifest.labels is not None:  # the mapping engine: any label shape, tables of rows
+        from ingest.mapping.engine import read_mapped
+        from schemas.records import mapped_schema_for
+
+        mixed = unit["archive"] in plan.get("labels_in", {})
+        tables = read_mapped(
+            archive, unit["archive"], mapped_schema_for(manifest), sources, stats, mixed=mixed, has_sources=bool(split_sources)
+        )
+        _write_columnar(tables, checker, writer)
+        return _finish_unit(settings, plan, index, writer, stats, checker, done)
+    from ingest.readers import get_columnar_reader, get_reader
+
     columnar = get_columnar_reader(plan["record_schema"])
     if columnar is None:
         reader = get_reader(plan["record_schema"])
         writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
         _write_columnar(columnar(root / unit["archive"], unit["archive"], sources, stats), checker, writer)
+    return _finish_unit(settings, plan, index, writer, stats, checker, done)
+
+
+def _finish_unit(
+    settings: Settings, plan: dict[str, Any], index: int, writer: ChunkWriter, stats: Any, checker: RecordChecker, done: Path
+) -> dict[str, Any]:
+    from quality.record_checks import redact_problem
+
+    unit = plan["units"][index]
     chunks = writer.close()
     result = {
         "index": index,
@@ -258,6 +279,27 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     }
     _write_json(done, result)
     return _unit_summary(result)
+
+
+def _labels_in(plan: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Mixed archives of the plan and the suffixes of their label files (not sources)."""
+    return {archive: tuple(suffixes) for archive, suffixes in plan.get("labels_in", {}).items()}
+
+
+def _record_schema(root: Path, manifest: DatasetManifest) -> RecordSchema:
+    """The dataset's record schema (built-in, or derived from ``labels:``); :class:`BadInput` naming
+    the manifest field when there is no reader or the mapping's blocks disagree."""
+    from schemas.records import RECORD_SCHEMAS, record_schema_for
+
+    if manifest.record_schema is not None and manifest.record_schema not in RECORD_SCHEMAS:
+        raise BadInput(
+            f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
+            f"(known: {', '.join(RECORD_SCHEMAS)}); or describe the labels with labels:"
+        )
+    try:
+        return record_schema_for(manifest)
+    except ValueError as error:
+        raise BadInput(str(ManifestError(root / MANIFEST_NAME, [f"field 'labels': {error}"]))) from None
 
 
 def _screened(chunk: dict[str, Any]) -> dict[str, Any]:
@@ -354,6 +396,11 @@ def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
         pii=[u.get("pii") for u in units],
         dataset_root=Path(plan["dataset_path"]),
         source_archives=plan["sources"],
+        labels_in=_labels_in(plan),
+        schema=_record_schema(Path(plan["dataset_path"]), manifest),
+        mapping=manifest.labels,
+        expected_labels=manifest.counts.label,
+        skipped=plan.get("skipped", []),
     )
     out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
     if out.exists():

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     import pyarrow
 
     from quality.gx_runner import ExpectationOutcome, ExpectationSpec, SuiteResult
+    from schemas.labels import LabelMapping
+    from schemas.records import RecordSchema
 
 __all__ = [
     "BATCH_ROWS",
@@ -77,6 +79,11 @@ class QualityInput:
     pii: list[dict[str, Any] | None] = field(default_factory=list)  # per-unit PII tallies (record_checks)
     dataset_root: Path | None = None  # to list source archives for orphan sources
     source_archives: dict[str, list[str]] = field(default_factory=dict)  # split -> source archives
+    labels_in: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mixed archives: their label suffixes
+    schema: RecordSchema | None = None  # the record schema (default: the built-in one named record_schema)
+    mapping: LabelMapping | None = None  # labels: of a mapped dataset (its suite is generated from the roles)
+    expected_labels: int | None = None  # counts.label of the manifest (구축량)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # files of the folder that are not data
 
 
 def verdict_of(critical_failed: list[str], warnings_failed: list[str]) -> str:
@@ -404,7 +411,9 @@ class _Scan:
             [[str(f) for f in files]],
         )
 
-    def load_sources(self, root: Path, source_archives: dict[str, list[str]], rows: int) -> None:
+    def load_sources(
+        self, root: Path, source_archives: dict[str, list[str]], rows: int, labels_in: dict[str, tuple[str, ...]]
+    ) -> None:
         """List the source archives' members (one archive's names in memory at a time)."""
         import pyarrow as pa
 
@@ -412,7 +421,7 @@ class _Scan:
         from quality.gx_runner import trim_heap
 
         for split, archives in sorted(source_archives.items()):
-            index = cached_index(root, archives)  # the extract stage's index when it ran in this process
+            index = cached_index(root, archives, labels_in)  # the extract stage's index when it ran here
             for position, archive in enumerate(archives):
                 number = len(self._archives)
                 self._archives.append(archive)
@@ -450,6 +459,7 @@ class _Tally:
     """What the batches held, for the summary."""
 
     rows: int = 0  # every check-frame row
+    records: int = 0  # parsed records (rows that will be published)
     orphans: int = 0
     orphan_problems: list[dict[str, Any]] = field(default_factory=list)  # the first ones
 
@@ -469,6 +479,7 @@ def _batches(
         frame = _record_frame(table, id_column, duplicated, targets)
         del table
         tally.rows += len(frame)
+        tally.records += len(frame)
         yield frame
     bad = [_unit_name(redact_problem(p)) for p in inp.invalid_units]
     for start in range(0, len(bad), rows):
@@ -505,11 +516,19 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
     from quality.gx_runner import run_suite_batches, trim_heap
     from quality.report import write_summary
     from quality.suites import SUITE_VERSION, suite_for
+    from quality.suites.common import common_specs
     from schemas.records import get_record_schema
 
-    schema = get_record_schema(inp.record_schema)
+    schema = inp.schema or get_record_schema(inp.record_schema)
     targets = inp.targets if inp.targets is not None else QualityTargets(syntactic_validity=inp.syntactic_target)
-    specs = suite_for(inp.record_schema, syntactic_target=inp.syntactic_target, targets=targets)
+    if inp.mapping is not None:
+        from quality.suites.mapped import mapped_specs
+
+        has_sources = bool(inp.source_archives)
+        specs = mapped_specs(schema, inp.mapping, syntactic_target=inp.syntactic_target, has_sources=has_sources)
+        specs += common_specs(targets)
+    else:
+        specs = suite_for(inp.record_schema, syntactic_target=inp.syntactic_target, targets=targets)
     columns = schema.check_columns()
     tally = _Tally()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -521,7 +540,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
             trim_heap()  # what the stages before left behind
             if _asks_orphans(inp):
                 assert inp.dataset_root is not None
-                scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows))
+                scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows), inp.labels_in)
                 split_of = {archive: split for split, archives in inp.source_archives.items() for archive in archives}
                 scan.load_used(inp.chunk_files, split_of)
             unique = [c for c in _unique_columns(specs) if c in columns]
@@ -529,7 +548,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
             result = run_suite_batches(
                 _batches(inp, columns, schema.id_column, targets, duplicated, scan, batch_rows(rows), tally),
                 specs,
-                suite_name=f"{inp.record_schema}.v{SUITE_VERSION}",
+                suite_name=f"{inp.record_schema.replace(':', '.')}.v{SUITE_VERSION}",
                 out_dir=out_dir,
                 id_column="unit",
                 unique_flags={column: _flag_column(column) for column in unique},
@@ -540,6 +559,12 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
     reader_problems = [redact_problem(p) for p in inp.problems]
     problems = [*reader_problems, *tally.orphan_problems]
     items = _items(result, _missing_counts(result.result_json), _problem_links(problems))
+    records = tally.records
+    critical_failed, warnings_failed = list(result.critical_failed), list(result.warnings_failed)
+    for item in _volume_items(records, inp.expected_labels):
+        items.append(item)
+        if not item["success"]:
+            (critical_failed if item["severity"] == "critical" else warnings_failed).append(item["key"])
     summary: dict[str, Any] = {
         "run_id": inp.run_id,
         "dataset_id": inp.dataset_id,
@@ -549,10 +574,14 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         "detector_version": pii.DETECTOR_VERSION,
         "gx_version": result.gx_version,
         "records_checked": tally.rows - tally.orphans,
+        "records": records,
         "orphan_sources": tally.orphans,
-        "verdict": verdict_of(result.critical_failed, result.warnings_failed),
-        "critical_failed": result.critical_failed,
-        "warnings_failed": result.warnings_failed,
+        "verdict": verdict_of(critical_failed, warnings_failed),
+        "critical_failed": critical_failed,
+        "warnings_failed": warnings_failed,
+        "checks_by_column": _checks_by_column(items, result),
+        "skipped_files": inp.skipped[:_KEPT_PROBLEMS],
+        "skipped_file_count": len(inp.skipped),
         "items": items,
         "pii": _pii_summary(inp, schema.id_column),
         "problems": problems[:_KEPT_PROBLEMS],
@@ -564,6 +593,53 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
     summary["summary_json"] = str(out_dir / SUMMARY_JSON)
     _write_summary_json(summary, out_dir / SUMMARY_JSON)
     return summary
+
+
+MIN_LABEL_SHARE = 0.5
+"""Rows below this share of the manifest's ``counts.label`` fail the gate: labels went missing."""
+
+
+def _volume_items(records: int, expected: int | None) -> list[dict[str, Any]]:
+    """Dataset-level items beside the GX suite: some rows at all (an empty version is never published),
+    and rows not far below the 구축량 the manifest states."""
+    base = {"category_ko": "완전성", "category_en": "Completeness", "severity": "critical", "failing_ids": [],
+            "failing_rows": [], "unexpected_count": None, "element_count": records}  # fmt: skip
+    items = [
+        {
+            **base,
+            "key": "records_present",
+            "item_ko": "게시할 레코드 존재 (빈 버전 게시 금지)",
+            "item_en": "The version has rows (an empty version is never published)",
+            "success": records > 0,
+            "target": "≥ 1",
+            "result": f"{records:,}",
+        }
+    ]
+    if expected:
+        share = records / expected
+        items.append(
+            {
+                **base,
+                "key": "label_count_reached",
+                "item_ko": "구축량 대비 레코드 수 (라벨링데이터 수)",
+                "item_en": "Rows against the stated label count (counts.label)",
+                "success": share >= MIN_LABEL_SHARE,
+                "target": f"≥ {MIN_LABEL_SHARE * 100:g}% of {expected:,}",
+                "result": f"{share * 100:.1f}% ({records:,} / {expected:,})",
+            }
+        )
+    return items
+
+
+def _checks_by_column(items: list[dict[str, Any]], result: SuiteResult) -> dict[str, list[str]]:
+    """Which checks ran on which column (the report says it; mapped suites are generated)."""
+    out: dict[str, list[str]] = {}
+    for outcome in result.outcomes:
+        kwargs = outcome.spec.kwargs
+        for column in (kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")):
+            if isinstance(column, str):
+                out.setdefault(column, []).append(outcome.key)
+    return out
 
 
 def invalid_units(problems: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

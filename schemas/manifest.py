@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.domains import DOMAINS, resolve_domain
+from schemas.index import SCHEMA_DOMAINS
+from schemas.labels import LabelMapping, LayoutSpec, load_preset
 
 __all__ = [
     "MANIFEST_NAME",
@@ -176,7 +178,15 @@ class DatasetManifest(_Model):
     description: LocalizedText = Field(description="소개 description")
     domain: Annotated[str, Field(description="Roadmap domain id (korean, vision, ...) or its Korean name")]
     data_type: DataType = Field(description="유형: text, image, audio, video, sensor")
-    record_schema: Annotated[str, Field(min_length=1, description="Record schema name, e.g. korean_dialogue")]
+    record_schema: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Built-in record schema with its own reader (e.g. korean_dialogue); or give labels:",
+    )
+    labels: LabelMapping | None = Field(
+        default=None, description="라벨 매핑: how rows are read from the label files (schemas/labels.py)"
+    )
+    layout: LayoutSpec | None = Field(default=None, description="Which archives are data and their split/kind")
     build_year: Annotated[int, Field(ge=2015, le=2100, description="구축년도")]
     version: Annotated[str, Field(description="Dataset version, e.g. 1.0")]
     version_note: str = Field(default="", description="What changed in this version")
@@ -191,6 +201,31 @@ class DatasetManifest(_Model):
     labeling: Labeling | None = Field(default=None, description="라벨링 유형·형식")
     counts: ItemCounts = Field(default_factory=ItemCounts, description="구축량: raw/source/label item counts")
     collection: LocalizedText | None = Field(default=None, description="수집 방법: how the data was collected")
+
+    @model_validator(mode="after")
+    def _check_reading(self) -> DatasetManifest:
+        if (self.record_schema is None) == (self.labels is None):
+            raise ValueError("give labels: (a label mapping or a preset) or record_schema:, exactly one of them")
+        if self.record_schema is not None:
+            owner = SCHEMA_DOMAINS.get(self.record_schema)
+            if owner is not None and owner != self.domain:
+                raise ValueError(
+                    f"record_schema {self.record_schema!r} is a {owner} schema; this dataset's domain is {self.domain}"
+                )
+        if self.labels is not None and self.labels.preset is not None:
+            domains, _ = load_preset(self.labels.preset)
+            if self.domain not in domains:
+                raise ValueError(
+                    f"preset {self.labels.preset!r} is for domain(s) {', '.join(domains)}; this dataset's is {self.domain}"
+                )
+        return self
+
+    @property
+    def schema_name(self) -> str:
+        """The record schema's name: the built-in one, or ``mapped:<id>`` for a label mapping."""
+        if self.record_schema is not None:
+            return self.record_schema
+        return f"mapped:{self.id}"
 
     @field_validator("id")
     @classmethod

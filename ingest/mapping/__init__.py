@@ -1,0 +1,8 @@
+"""The label-mapping engine: any label shape, read as ``dataset.yaml``'s ``labels:`` block describes.
+
+- :mod:`ingest.mapping.paths`: records and field paths over parsed documents;
+- :mod:`ingest.mapping.formats`: JSON, JSON Lines, CSV/TSV, TXT and XML label files as documents;
+- :mod:`ingest.mapping.values`: types and role shapes (boxes, polygons, keypoints);
+- :mod:`ingest.mapping.engine`: a label archive → Arrow tables of rows;
+- :mod:`ingest.mapping.inspect`: a dataset folder's layout and label shapes, and a suggested mapping.
+"""

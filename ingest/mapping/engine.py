@@ -1,0 +1,330 @@
+"""One engine for every label shape: a label archive → Arrow tables of rows, driven by ``labels:``.
+
+Every member of the archive is accounted for: read by the first block whose ``files`` glob matches,
+or counted as skipped with its reason (one problem per reason and extension, with the count and a
+first example); source files inside a mixed archive are sources, not skipped labels. Each record is
+a label unit: a record that does not fit its mapping is a schema problem naming archive, member and
+field, and the other records go on. Rows come in tables of ``batch_rows``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import orjson
+import pyarrow as pa
+
+from ingest.archives import Member, iter_member_streams
+from ingest.jsonstream import JsonStreamError, ListItems
+from ingest.limits import ArchiveLimits
+from ingest.mapping.formats import LabelFileError, documents, format_of
+from ingest.mapping.paths import MISSING, Many, RecordAt, iter_records, resolve
+from ingest.mapping.values import convert
+from ingest.problems import Problem, ReadStats
+from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
+from ingest.readers._media import BOX_TOLERANCE, check_image
+from schemas.labels import EXTENSION_FORMATS, LabelBlock, glob_match
+from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
+
+__all__ = ["read_mapped"]
+
+_RELATIVE_TOLERANCE = 0.001
+
+
+def _block_for(blocks: list[LabelBlock], member: str) -> LabelBlock | None:
+    return next((b for b in blocks if any(glob_match(p, member) for p in b.files) and format_of(b, member)), None)
+
+
+def _suffix(member: str) -> str:
+    return PurePosixPath(member).suffix.lower() or "(no extension)"
+
+
+class _Skipped:
+    """Members not read, per (reason, extension): counted, with a first example, reported once each."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], list[Any]] = {}
+
+    def add(self, reason: str, member: str) -> None:
+        group = self.groups.setdefault((reason, _suffix(member)), [0, member])
+        group[0] += 1
+
+    def report(self, archive_rel: str, stats: ReadStats) -> None:
+        for (reason, suffix), (count, example) in sorted(self.groups.items()):
+            message = f"{count:,} member(s) *{suffix} not read: {reason} (first: {example})"
+            stats.add(Problem("skipped_member", archive_rel, example, None, message), invalid_label=False)
+
+
+def read_mapped(
+    archive: Path,
+    archive_rel: str,
+    schema: MappedSchema,
+    sources: Mapping[str, str],
+    stats: ReadStats,
+    *,
+    mixed: bool = False,
+    has_sources: bool = False,
+) -> Iterator[pa.Table]:
+    """Tables of mapped rows (without the quality columns) for every label file of ``archive``."""
+    rows = _Rows(schema, archive, archive_rel, sources, stats, has_sources)
+    skipped = _Skipped()
+    limits = ArchiveLimits.from_env()
+    try:
+        for member, stream in iter_member_streams(archive):
+            block = _block_for(schema.mapping.blocks, member.name)
+            if block is None:
+                if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
+                    continue  # a source file of a mixed archive
+                reason = "no labels block matches" if _suffix(member.name) in EXTENSION_FORMATS else "not a label file"
+                skipped.add(reason, member.name)
+                continue
+            yield from rows.member(member, stream, block, limits)
+        yield from rows.flush(final=True)
+    finally:
+        rows.close()
+    skipped.report(archive_rel, stats)
+
+
+class _Rows:
+    """Builds rows, joins sources, and hands out tables."""
+
+    def __init__(
+        self,
+        schema: MappedSchema,
+        archive: Path,
+        archive_rel: str,
+        sources: Mapping[str, str],
+        stats: ReadStats,
+        has_sources: bool,
+    ) -> None:
+        self.schema = schema
+        self.arrow = pa.schema([f for f in schema.record_schema.arrow_schema() if f.name not in ("pii_hits", "content_sha256")])
+        self.archive_rel = archive_rel
+        self.sources = sources
+        self.files = SourceFiles(archive, archive_rel, sources)
+        self.stats = stats
+        self.has_sources = has_sources
+        self.pending: list[dict[str, Any]] = []
+        self.batch_rows = schema.record_schema.batch_rows
+        self.source_columns = schema.role("source")
+        self.width = next(iter(schema.role("image_width")), None)
+        self.height = next(iter(schema.role("image_height")), None)
+        self.starts, self.ends = schema.role("start"), schema.role("end")
+        self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
+        """One record per label file: joined to the source file of the same stem unless a field says."""
+
+    def close(self) -> None:
+        self.files.close()
+
+    def flush(self, final: bool = False) -> Iterator[pa.Table]:
+        if self.pending and (final or len(self.pending) >= self.batch_rows):
+            table = pa.Table.from_pylist(self.pending, schema=self.arrow)
+            self.pending = []
+            yield table
+
+    # -- one member ------------------------------------------------------------------------------
+
+    def member(self, member: Member, stream: IO[bytes], block: LabelBlock, limits: ArchiveLimits) -> Iterator[pa.Table]:
+        fmt = format_of(block, member.name) or "json"
+        found = 0
+        if member.size > limits.max_item_bytes:
+            docs: Iterator[tuple[int | None, Any]] = self._streamed(member, stream, block, fmt)
+        else:
+            docs = self._whole(member, stream.read(member.size + 1), block, fmt)
+        for line, doc in docs:
+            if isinstance(doc, LabelFileError):
+                self._bad(member.name, doc, line)
+                continue
+            for record in iter_records(doc, block.record_tokens):
+                self.stats.labels_seen += 1
+                if record.missing is not None:
+                    where = f"line {line}: " if line else ""
+                    problem = Problem("schema", self.archive_rel, member.name, record.missing, f"{where}records path not found")
+                    self.stats.add(problem, invalid_label=True)
+                    continue
+                found += 1
+                row = self._row(member.name, line, doc, record, block)
+                if row is not None:
+                    self.pending.append(row)
+                    yield from self.flush()
+        if found == 0:
+            message = f"no records at {block.records!r} (an empty file or list)"
+            self.stats.add(Problem("no_records", self.archive_rel, member.name, None, message), invalid_label=False)
+
+    def _whole(self, member: Member, data: bytes, block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
+        try:
+            yield from documents(data, fmt, block)
+        except LabelFileError as error:
+            yield None, error
+
+    def _streamed(self, member: Member, stream: IO[bytes], block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
+        """A label file too big to parse whole: JSON with its records in a top-level list (``[*]...``
+        or ``key[*]...``) is streamed item by item, each item under a copy of the header keys."""
+        tokens = block.record_tokens
+        head = tokens[0] if tokens else None
+        list_key = "" if head == ("each", None) else head[1] if head and head[0] == "key" else None
+        if fmt != "json" or list_key is None or (list_key and (len(tokens) < 2 or tokens[1] != ("each", None))):
+            size = f"{member.size:,} bytes, over KDATA_MAX_ITEM_BYTES"
+            yield None, LabelFileError("too_large", f"{size}: only JSON with its records in a top-level list streams")
+            return
+        items = ListItems(stream, (list_key,) if list_key else ("",), max_item_chars=ArchiveLimits.from_env().max_item_bytes)
+        try:
+            for item in items:
+                yield None, [item] if not list_key else {**items.header, list_key: [item]}
+        except (JsonStreamError, RecursionError) as error:
+            yield None, LabelFileError("bad_json", f"invalid JSON: {error}")
+
+    def _bad(self, member: str, error: LabelFileError, line: int | None) -> None:
+        self.stats.labels_seen += 1
+        field = f"line {line}" if line else None
+        self.stats.add(Problem(error.code, self.archive_rel, member, field, str(error)), invalid_label=True)
+
+    # -- one record ------------------------------------------------------------------------------
+
+    def _row(self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock) -> dict[str, Any] | None:
+        key = member + (f"#L{line}" if line else "") + ("/" + "/".join(map(str, record.bindings)) if record.bindings else "")
+        try:
+            row = self._values(member, doc, record, block)
+        except LabelError as error:
+            problem = Problem("schema", self.archive_rel, member, error.field or None, str(error), key)
+            self.stats.add(problem, invalid_label=True)
+            return None
+        except UNEXPECTED_CONTENT as error:
+            message = f"unexpected label content ({type(error).__name__}: {str(error)[:200]})"
+            self.stats.add(Problem("schema", self.archive_rel, member, None, message, key), invalid_label=True)
+            return None
+        if self.schema.id_column == ROW_KEY:
+            row[ROW_KEY] = key
+        record_id = str(row.get(self.schema.id_column) or key)
+        self._derive(row)
+        self._join(row, member, record, record_id)
+        row["label_json"] = orjson.dumps(record.value, option=orjson.OPT_NON_STR_KEYS).decode()
+        row["label_archive"] = self.archive_rel
+        row["label_member"] = member
+        return row
+
+    def _values(self, member: str, doc: Any, record: RecordAt, block: LabelBlock) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, spec in block.fields.items():
+            column = self.schema.column(name)
+            value = self._lookup(spec.path, column, member, doc, record)
+            if value is MISSING or value is None or (isinstance(value, Many) and not value and not column.many):
+                if spec.required:
+                    raise LabelError(spec.path, f"missing (column {name})")
+                row[name] = [] if column.many and pa.types.is_list(column.type) else None
+                continue
+            row[name] = convert(column, value, spec.path)
+        return row
+
+    @staticmethod
+    def _lookup(path: str, column: MappedColumn, member: str, doc: Any, record: RecordAt) -> Any:
+        if path == "@":
+            return record.value
+        if path == "@key":
+            return record.key
+        if path == "@index":
+            return record.index
+        if path == "@member":
+            return member
+        if path == "@stem":
+            return PurePosixPath(member).stem
+        absolute, tokens = column.spec.tokens
+        if absolute:
+            return resolve(doc, tokens, record.bindings)
+        return resolve(record.value, tokens)
+
+    def _size(self, row: dict[str, Any], relative: bool) -> tuple[float, float] | None:
+        if relative:
+            return 1.0, 1.0
+        width = row.get(self.width.name) if self.width else None
+        height = row.get(self.height.name) if self.height else None
+        if isinstance(width, int | float) and isinstance(height, int | float):
+            return float(width), float(height)
+        return None
+
+    def _derive(self, row: dict[str, Any]) -> None:
+        for column in self.schema.columns:
+            role, name = column.spec.role, column.name
+            if role == "bbox":
+                boxes = row[name] if column.many else ([row[name]] if row[name] else [])
+                size = self._size(row, column.spec.relative)
+                row[f"{name}__invalid"] = sum(1 for b in boxes if b[2] <= 0 or b[3] <= 0)
+                row[f"{name}__outside"] = (
+                    None if size is None else sum(1 for b in boxes if _outside(b, size, column.spec.relative))
+                )
+            elif role == "polygon":
+                size = self._size(row, column.spec.relative)
+                polygons = row[name] or []
+                row[f"{name}__outside"] = (
+                    None if size is None else sum(1 for p in polygons if _poly_outside(p, size, column.spec.relative))
+                )
+            elif role == "text":
+                value = row[name]
+                texts = value if isinstance(value, list) else [value]
+                row[f"{name}__empty"] = sum(1 for t in texts if t is None or not str(t).strip())
+        if self.starts and self.ends:
+            row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
+
+    def _join(self, row: dict[str, Any], member: str, record: RecordAt, record_id: str) -> None:
+        key = self._source_key(row, member)
+        embed = self.schema.embed
+        ref, data = (None, None)
+        if key is not None:
+            if embed:
+                ref, data = self.files.fetch(key, self.stats, self.archive_rel, member, record_id)
+            else:
+                ref = self.sources.get(key)
+        if ref is None and self.has_sources and (self.source_columns or self.per_file):
+            problem = Problem("missing_source", self.archive_rel, member, None, "no source file for this label", record_id)
+            self.stats.add(problem, invalid_label=False)
+        row["source_file"] = ref
+        if embed:
+            path = ref.partition("!")[2] if ref else None
+            row["media"] = {"bytes": data, "path": path} if data is not None else None
+        if self.schema.check_image:
+            width = row.get(self.width.name) if self.width else None
+            height = row.get(self.height.name) if self.height else None
+            fields = (self.width.spec.path if self.width else "", self.height.spec.path if self.height else "")
+            where = (self.archive_rel, member, ref or "")
+            _fmt, valid = check_image(data, width, height, where, fields, record_id, self.stats)
+            row["image_valid"] = valid
+
+    def _source_key(self, row: dict[str, Any], member: str) -> str | None:
+        for column in self.source_columns:
+            value = row.get(column.name)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if value:
+                text = str(value).replace("\\", "/")
+                return PurePosixPath(text).stem if column.spec.match == "stem" else text
+        if not self.source_columns and self.per_file:
+            return PurePosixPath(member).stem  # one label file per source file: same stem
+        return None
+
+
+def _outside(box: list[float], size: tuple[float, float], relative: bool) -> bool:
+    t = _RELATIVE_TOLERANCE if relative else BOX_TOLERANCE
+    x, y, w, h = box
+    width, height = size
+    return x < -t or y < -t or x + w > width + t or y + h > height + t
+
+
+def _poly_outside(polygon: list[float], size: tuple[float, float], relative: bool) -> bool:
+    t = _RELATIVE_TOLERANCE if relative else BOX_TOLERANCE
+    width, height = size
+    return any(
+        polygon[i] < -t or polygon[i + 1] < -t or polygon[i] > width + t or polygon[i + 1] > height + t
+        for i in range(0, len(polygon) - 1, 2)
+    )
+
+
+def _time_order(start: Any, end: Any) -> bool | None:
+    if isinstance(start, list) and isinstance(end, list):
+        pairs = list(zip(start, end, strict=False))
+    elif isinstance(start, int | float) and isinstance(end, int | float):
+        pairs = [(start, end)]
+    else:
+        return None
+    return all(s is not None and e is not None and 0 <= s <= e for s, e in pairs)

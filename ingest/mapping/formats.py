@@ -1,0 +1,158 @@
+"""Label files of every format as documents: JSON, JSON Lines, CSV/TSV, per-source TXT, VOC-style XML.
+
+Text is decoded with the block's ``encoding`` or detected (:func:`ingest.jsonstream.decode_text`:
+UTF-8 with or without BOM, UTF-16 with BOM, else CP949, which also reads EUC-KR). A file that cannot
+be read raises :class:`LabelFileError`; JSON Lines and CSV report a bad line and go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ingest.jsonstream import JsonStreamError, decode_text
+from schemas.labels import EXTENSION_FORMATS, LabelBlock
+
+__all__ = ["LabelFileError", "documents", "format_of"]
+
+
+class LabelFileError(ValueError):
+    """A label file (or one line of it) that cannot be read; ``line`` is 1-based when known."""
+
+    def __init__(self, code: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.line = line
+
+
+def format_of(block: LabelBlock, member: str) -> str | None:
+    """The block's format, else the one the member's extension says (``None``: not a label file)."""
+    if block.format:
+        return block.format
+    dot = member.rfind(".")
+    return EXTENSION_FORMATS.get(member[dot:].lower()) if dot >= 0 else None
+
+
+def _text(data: bytes, encoding: str) -> str:
+    if encoding == "auto":
+        try:
+            return decode_text(data)[0]
+        except JsonStreamError as error:
+            raise LabelFileError("bad_text", str(error)) from None
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
+        raise LabelFileError("bad_text", f"not {encoding} at byte {error.start:,}") from None
+
+
+def documents(data: bytes, fmt: str, block: LabelBlock) -> Iterator[tuple[int | None, Any]]:
+    """``(line, document)`` for each document of a label file: one for json/txt/xml, one per line
+    for jsonl, one per row for csv/tsv (a dict by header); a bad line yields ``(line, error)``."""
+    if fmt == "json":
+        yield None, _json(data, block.encoding)
+    elif fmt == "jsonl":
+        yield from _jsonl(_text(data, block.encoding))
+    elif fmt in ("csv", "tsv"):
+        yield from _table(_text(data, block.encoding), block.delimiter or ("\t" if fmt == "tsv" else ","))
+    elif fmt == "txt":
+        yield None, {"text": _text(data, block.encoding).strip("\r\n")}
+    elif fmt == "xml":
+        yield None, _xml(data)
+    else:
+        raise LabelFileError("bad_format", f"unknown label format {fmt!r}")
+
+
+def _json(data: bytes, encoding: str) -> Any:
+    if encoding == "auto":
+        from ingest.readers._common import decode_json
+
+        try:
+            return decode_json(data)
+        except (orjson.JSONDecodeError, JsonStreamError, RecursionError) as error:
+            raise LabelFileError("bad_json", f"invalid JSON: {error}") from None
+    try:
+        return orjson.loads(_text(data, encoding))
+    except (orjson.JSONDecodeError, RecursionError) as error:
+        raise LabelFileError("bad_json", f"invalid JSON: {error}") from None
+
+
+def _jsonl(text: str) -> Iterator[tuple[int | None, Any]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, orjson.loads(line)
+        except (orjson.JSONDecodeError, RecursionError) as error:
+            yield number, LabelFileError("bad_json", f"line {number}: invalid JSON: {error}", number)
+
+
+def _table(text: str, delimiter: str) -> Iterator[tuple[int | None, Any]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise LabelFileError("bad_csv", f"header: {error}") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield reader.line_num, LabelFileError("bad_csv", f"line {reader.line_num}: {error}", reader.line_num)
+            continue
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            message = f"line {number}: {len(row)} cells where the header has {len(header)}"
+            yield number, LabelFileError("bad_csv", message, number)
+            continue
+        yield number, dict(zip(header, row, strict=True))
+
+
+def _xml(data: bytes) -> Any:
+    """An XML file as nested dicts (xmltodict's convention): attributes ``@name``, text ``#text`` beside
+    children, a repeated child a list. defusedxml refuses entity expansion and external entities."""
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = SafeET.fromstring(data)
+    except (ParseError, DefusedXmlException, ValueError) as error:
+        raise LabelFileError("bad_xml", f"invalid XML: {error}") from None
+    return {root.tag: _element(root)}
+
+
+def _element(element: Any) -> Any:
+    children: dict[str, Any] = {f"@{k}": v for k, v in element.attrib.items()}
+    for child in element:
+        value = _element(child)
+        if child.tag in children:
+            existing = children[child.tag]
+            if isinstance(existing, list) and getattr(existing, "_repeated", False):
+                existing.append(value)
+            else:
+                repeated = _Repeated([existing, value])
+                children[child.tag] = repeated
+        else:
+            children[child.tag] = value
+    text = (element.text or "").strip()
+    if not children:
+        return text or None
+    if text:
+        children["#text"] = text
+    return {k: list(v) if isinstance(v, _Repeated) else v for k, v in children.items()}
+
+
+class _Repeated(list[Any]):
+    _repeated = True

@@ -1,0 +1,237 @@
+"""Label values into column values: types, and the shapes roles normalise (boxes, polygons, keypoints).
+
+Every error is a :class:`~ingest.readers._common.LabelError` naming the column: the record is a
+schema problem (reported, skipped), never a crash of the archive.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import orjson
+
+from ingest.mapping.paths import Many
+from ingest.readers._common import INT64_MAX, INT64_MIN, LabelError
+from schemas.mapped import MappedColumn
+
+__all__ = ["convert", "flat_polygons", "to_box"]
+
+_INT_TEXT = re.compile(r"\s*[-+]?[0-9]{1,19}\s*")
+_FLOAT_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "예", "참"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "아니오", "거짓"})
+_POINT_KEY = re.compile(r"^\s*([XxYy])\s*(?:좌표|coord(?:inate)?)?\s*_?(\d+)\s*$")
+_BOX_KEYS = {
+    "xywh": (("x", "y", "w", "h"), ("x", "y", "width", "height"), ("left", "top", "width", "height"),
+             ("x좌표", "y좌표", "가로", "세로"), ("xmin", "ymin", "width", "height")),
+    "xyxy": (("x1", "y1", "x2", "y2"), ("xmin", "ymin", "xmax", "ymax"), ("left", "top", "right", "bottom"),
+             ("minx", "miny", "maxx", "maxy")),
+    "cxcywh": (("cx", "cy", "w", "h"), ("cx", "cy", "width", "height"), ("x_center", "y_center", "width", "height")),
+}  # fmt: skip
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _string(value: Any, field: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float) or value is None:
+        return _json_text(value)
+    return _json_text(value)  # an object or list where text was expected: kept whole, as JSON
+
+
+def _int(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        raise LabelError(field, "expected an integer, got a boolean")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        value = int(value)
+    if not isinstance(value, int):
+        raise LabelError(field, f"expected an integer, got {type(value).__name__}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise LabelError(field, "integer out of the 64-bit range")
+    return value
+
+
+def _float(value: Any, field: str) -> float:
+    if isinstance(value, bool):
+        raise LabelError(field, "expected a number, got a boolean")
+    if isinstance(value, str) and _FLOAT_TEXT.fullmatch(value):
+        value = float(value)
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise LabelError(field, "number out of range")
+    if not isinstance(value, int | float):
+        raise LabelError(field, f"expected a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise LabelError(field, "expected a finite number")
+    return value
+
+
+def _bool(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise LabelError(field, f"expected true or false, got {type(value).__name__}")
+
+
+_SCALAR = {"string": _string, "int": _int, "float": _float, "bool": _bool}
+
+
+def _scalar(kind: str, value: Any, field: str) -> Any:
+    if value is None:
+        return None
+    if kind == "json":
+        return _json_text(value)
+    return _SCALAR[kind](value, field)
+
+
+def _list(kind: str, value: Any, field: str) -> list[Any]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for n, item in enumerate(items):
+        if isinstance(item, list):  # nested one level deeper: flattened
+            out.extend(_list(kind, item, f"{field}[{n}]"))
+        elif item is not None:
+            out.append(_scalar(kind, item, f"{field}[{n}]"))
+    return out
+
+
+# -- roles -----------------------------------------------------------------------------------------
+
+
+def _numbers(value: Any, field: str) -> list[float]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise LabelError(field, "expected a list of numbers")
+    out: list[float] = []
+    for n, item in enumerate(value):
+        if isinstance(item, list | dict):
+            out.extend(_numbers(item, f"{field}[{n}]"))
+        else:
+            out.append(_float(item, f"{field}[{n}]"))
+    return out
+
+
+def to_box(value: Any, column: MappedColumn, field: str) -> list[float] | None:
+    """A box as ``[x, y, w, h]`` (in the label's units) from a list of four numbers or an object."""
+    spec = column.spec
+    if value in (None, [], {}):
+        return None
+    if isinstance(value, dict):
+        lowered = {str(k).strip().lower(): v for k, v in value.items()}
+        keys = [k.lower() for k in spec.keys] if spec.keys else None
+        candidates = [tuple(keys)] if keys else _BOX_KEYS[spec.format]
+        names = next((c for c in candidates if all(k in lowered for k in c)), None)
+        if names is None:
+            raise LabelError(field, f"no box keys ({spec.format}) in {sorted(lowered)[:8]}; name them with keys:")
+        numbers = [_float(lowered[k], f"{field}.{k}") for k in names]
+    else:
+        numbers = _numbers(value, field)
+    if len(numbers) != 4:
+        raise LabelError(field, f"expected 4 numbers for a box, got {len(numbers)}")
+    a, b, c, d = numbers
+    if spec.format == "xyxy":
+        return [a, b, c - a, d - b]
+    if spec.format == "cxcywh":
+        return [a - c / 2, b - d / 2, c, d]
+    return numbers
+
+
+def _numbered_points(entry: dict[str, Any], field: str) -> list[float] | None:
+    """``{X좌표1, Y좌표1, X좌표2, ...}`` (any key order) → flat points; ``None`` when no such keys."""
+    points: dict[int, dict[str, float]] = {}
+    for key, value in entry.items():
+        match = _POINT_KEY.match(str(key))
+        if match:
+            points.setdefault(int(match[2]), {})[match[1].upper()] = _float(value, f"{field}.{key}")
+    if not points:
+        return None
+    flat: list[float] = []
+    for index in sorted(points):
+        if set(points[index]) != {"X", "Y"}:
+            raise LabelError(f"{field}.X좌표{index}", "X and Y must come in pairs")
+        flat.extend((points[index]["X"], points[index]["Y"]))
+    return flat
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
+
+
+def flat_polygons(value: Any, field: str) -> list[list[float]]:
+    """Polygons as flat ``[x1, y1, x2, y2, ...]`` lists from any nesting: points ``[[x, y], ...]``, flat
+    ``[x1, y1, ...]``, one level deeper ``[[[x, y], ...], ...]`` (COCO-like), point objects ``{x, y}``,
+    or numbered keys ``X좌표1``/``Y좌표1`` ... Empty entries (``{}``, ``[]``) are no polygon."""
+    if value in (None, [], {}):
+        return []
+    if isinstance(value, dict):
+        numbered = _numbered_points(value, field)
+        if numbered is not None:
+            return [numbered] if numbered else []
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        if "x" in lowered and "y" in lowered:
+            return [[_float(lowered["x"], f"{field}.x"), _float(lowered["y"], f"{field}.y")]]
+        for key in ("points", "segmentation", "polygon", "coordinates", "폴리곤좌표"):
+            if key in lowered:
+                return flat_polygons(lowered[key], f"{field}.{key}")
+        raise LabelError(field, f"no polygon in an object with keys {sorted(lowered)[:8]}")
+    if not isinstance(value, list):
+        raise LabelError(field, "expected a polygon (a list of points)")
+    if all(_is_number(v) for v in value):
+        return [[_float(v, f"{field}[{n}]") for n, v in enumerate(value)]]
+    if all(isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v) for v in value):
+        return [[_float(x, f"{field}[{n}]") for n, point in enumerate(value) for x in point]]
+    if all(isinstance(v, dict) and _point_object(v) for v in value):
+        return [[c for n, v in enumerate(value) for c in _point_object(v, f"{field}[{n}]")]]
+    out: list[list[float]] = []
+    for n, item in enumerate(value):
+        out.extend(flat_polygons(item, f"{field}[{n}]"))
+    return out
+
+
+def _point_object(value: dict[str, Any], field: str | None = None) -> list[float]:
+    lowered = {str(k).lower(): v for k, v in value.items()}
+    if set(lowered) - {"x", "y", "z", "v", "visible"} or "x" not in lowered or "y" not in lowered:
+        return []
+    return [_float(lowered["x"], f"{field}.x"), _float(lowered["y"], f"{field}.y")] if field else [0.0, 0.0]
+
+
+def convert(column: MappedColumn, value: Any, field: str) -> Any:
+    """The column value of one label value (``Many`` for collected paths); ``None`` stays null."""
+    spec = column.spec
+    role = spec.role
+    if role == "bbox":
+        if column.many:
+            boxes = [to_box(v, column, f"{field}[{n}]") for n, v in enumerate(value)]
+            return [b for b in boxes if b is not None]
+        if isinstance(value, list) and value and isinstance(value[0], list | dict):
+            value = value[0] if len(value) == 1 else value  # [[x, y, w, h]]: one box in a list
+        return to_box(value, column, field)
+    if role == "polygon":
+        items = value if isinstance(value, Many) else [value]
+        return [p for n, v in enumerate(items) for p in flat_polygons(v, f"{field}[{n}]" if column.many else field)]
+    if role == "keypoints":
+        return _numbers(value, field) if value is not None else None
+    kind = str(spec.column_type())
+    if kind.startswith("list["):
+        return _list(kind[5:-1], value, field)
+    if isinstance(value, Many):
+        if kind == "json":
+            return _json_text(list(value))
+        return [_scalar(kind, v, f"{field}[{n}]") for n, v in enumerate(value) if v is not None]
+    if isinstance(value, list) and kind not in ("json", "string"):
+        if len(value) == 1:
+            value = value[0]  # ["3"] where a number was expected: a list of one
+        else:
+            raise LabelError(field, f"expected one {kind}, got a list of {len(value)}")
+    return _scalar(kind, value, field)

@@ -1,0 +1,439 @@
+"""The ``labels:`` block of ``dataset.yaml``: a dataset's label files described, not programmed.
+
+One engine (:mod:`ingest.mapping`) reads every label shape from this description::
+
+    labels:
+      - files: ["**/*.json"]            # globs over member paths inside the label archives
+        format: json                    # json | jsonl | csv | tsv | txt | xml (default: by extension)
+        encoding: auto                  # auto (UTF-8, UTF-8 with BOM, CP949/EUC-KR detected) or one of them
+        records: "sents[*]"             # where the rows are; "$" (default) is the whole file
+        fields:
+          doc_no: {path: "$.meta.doc_no"}               # "$" paths start at the file root
+          sn: {path: sn, type: int, role: id}
+          source_original: {path: source_original, role: text}
+
+Paths: ``a.b`` keys; ``["이미지 정보"]["이미지 식별자"]`` keys with spaces, dots or brackets; ``[0]`` an
+index; ``[*]`` every item of a list; ``.*`` every value of an object (keyed turns such as
+``talk.content.*``). A field path is relative to the record unless it starts with ``$``; the wildcards
+of a ``$`` path take the record's own positions in order (so ``$.data[*].header.id`` is the header of
+the record's own ``data`` item), and any wildcard left over collects a list. Special paths: ``@`` the
+record itself, ``@key`` the object key of the record (``HS01``), ``@index`` its list position,
+``@member`` the label file's path in the archive, ``@stem`` that file's name without extension.
+
+Every row also keeps the record's whole label object as JSON text in ``label_json``, so nothing a
+mapping did not name is lost. Roles attach quality checks (:mod:`quality.suites.mapped`) and joins:
+``id`` unique and present; ``source`` joins the label to its source file (by the file name's stem);
+``text`` scanned for personal data (as is ``label_json``); ``class``/``speaker``/``language`` class
+sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_height``);
+``start``/``end`` time order; ``duration`` non-negative.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "format_path",
+    "glob_match",
+    "ROLE_TYPES",
+    "FieldSpec",
+    "FieldType",
+    "LabelBlock",
+    "LabelFormat",
+    "LabelMapping",
+    "LayoutRule",
+    "LayoutSpec",
+    "PathError",
+    "Role",
+    "Token",
+    "load_preset",
+    "parse_path",
+    "preset_names",
+]
+
+LabelFormat = Literal["json", "jsonl", "csv", "tsv", "txt", "xml"]
+Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp949", "euc-kr"]
+FieldType = Literal["string", "int", "float", "bool", "json", "list[string]", "list[int]", "list[float]"]
+Role = Literal[
+    "id",
+    "source",
+    "text",
+    "speaker",
+    "class",
+    "bbox",
+    "polygon",
+    "keypoints",
+    "image_width",
+    "image_height",
+    "start",
+    "end",
+    "duration",
+    "sensor_value",
+    "unit",
+    "timestamp",
+    "language",
+]
+
+ROLE_TYPES: dict[str, FieldType] = {
+    "id": "string",
+    "source": "string",
+    "text": "string",
+    "speaker": "string",
+    "class": "string",
+    "image_width": "int",
+    "image_height": "int",
+    "start": "float",
+    "end": "float",
+    "duration": "float",
+    "sensor_value": "float",
+    "unit": "string",
+    "timestamp": "string",
+    "language": "string",
+    "keypoints": "list[float]",
+}
+"""The column type a role implies when the field names none (bbox and polygon have shapes of their own)."""
+
+EXTENSION_FORMATS: dict[str, LabelFormat] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "txt",
+    ".xml": "xml",
+}
+
+RESERVED_COLUMNS = frozenset(
+    {"label_json", "source_file", "label_archive", "label_member", "media", "pii_hits", "content_sha256"}
+)
+"""Columns every mapped row has; a field may not take these names."""
+
+_COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# -- paths -----------------------------------------------------------------------------------------
+
+Token = tuple[str, Any]
+"""``("key", "a")``, ``("index", 3)``, ``("each", None)`` (every list item) or ``("values", None)``."""
+
+SPECIAL_PATHS = frozenset({"@", "@key", "@index", "@member", "@stem"})
+
+
+class PathError(ValueError):
+    """A path that does not parse; the message says where."""
+
+
+_NAME = re.compile(r"[^.\[\]\s\"']+")
+
+
+def parse_path(path: str) -> tuple[bool, list[Token]]:
+    """``(absolute, tokens)`` of a path; ``$`` or empty is the root itself. Raises :class:`PathError`."""
+    text = path.strip()
+    absolute = text.startswith("$")
+    pos = 1 if absolute else 0
+    tokens: list[Token] = []
+    first = True
+    while pos < len(text):
+        ch = text[pos]
+        if ch == ".":
+            if text.startswith(".*", pos):
+                tokens.append(("values", None))
+                pos += 2
+            else:
+                match = _NAME.match(text, pos + 1)
+                if not match:
+                    raise PathError(f"{path!r}: a key must follow '.' at position {pos}")
+                tokens.append(("key", match.group()))
+                pos = match.end()
+        elif ch == "[":
+            pos = _bracket(path, text, pos, tokens)
+        elif first and ch == "*":
+            tokens.append(("values", None))
+            pos += 1
+        elif first:
+            match = _NAME.match(text, pos)
+            if not match:
+                raise PathError(f"{path!r}: unexpected {ch!r} at position {pos}")
+            tokens.append(("key", match.group()))
+            pos = match.end()
+        else:
+            raise PathError(f"{path!r}: unexpected {ch!r} at position {pos} (use .key or [\"key\"])")
+        first = False
+    return absolute, tokens
+
+
+def _bracket(path: str, text: str, pos: int, tokens: list[Token]) -> int:
+    end = text.find("]", pos)
+    if text.startswith(('["', "['"), pos):
+        quote = text[pos + 1]
+        close = text.find(quote + "]", pos + 2)
+        if close < 0:
+            raise PathError(f"{path!r}: unclosed [{quote}...{quote}] at position {pos}")
+        tokens.append(("key", text[pos + 2 : close]))
+        return close + 2
+    if end < 0:
+        raise PathError(f"{path!r}: unclosed '[' at position {pos}")
+    inner = text[pos + 1 : end].strip()
+    if inner == "*":
+        tokens.append(("each", None))
+    elif re.fullmatch(r"-?\d+", inner):
+        tokens.append(("index", int(inner)))
+    else:
+        raise PathError(f"{path!r}: [{inner}] is neither [*], [N] nor [\"key\"]")
+    return end + 1
+
+
+def format_path(tokens: list[Token], absolute: bool = True) -> str:
+    """The text of a path (keys that are not plain names in brackets): inverse of :func:`parse_path`."""
+    out = "$" if absolute else ""
+    for kind, value in tokens:
+        if kind == "key":
+            plain = _NAME.fullmatch(value) and not value.startswith(("@", "$", "*"))
+            out += (f".{value}" if out else value) if plain else '["' + value + '"]'
+        elif kind == "index":
+            out += f"[{value}]"
+        elif kind == "each":
+            out += "[*]"
+        else:
+            out += ".*" if out else "*"
+    return out or "$"
+
+
+def wildcards(tokens: list[Token]) -> int:
+    return sum(1 for kind, _ in tokens if kind in ("each", "values"))
+
+
+# -- the model -------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Model):
+    """One column of the rows: where its value is in the record, its type and its role."""
+
+    path: Annotated[str, Field(min_length=1, description="Where the value is: relative to the record, or $ from the root")]
+    type: FieldType | None = Field(
+        default=None, description="Column type; default from the role (string for most, float for times)"
+    )
+    role: Role | None = Field(default=None, description="What the value means; attaches checks and joins")
+    required: bool = Field(default=False, description="A record without this value is a schema problem")
+    doc_ko: str = Field(default="", description="한국어 설명 (catalog column docs)")
+    doc_en: str = Field(default="", description="English description (catalog column docs)")
+    classes: list[str] | None = Field(default=None, description="role class/speaker/language: the declared class set")
+    format: Literal["xywh", "xyxy", "cxcywh"] = Field(
+        default="xywh", description="role bbox: [x, y, w, h], [x1, y1, x2, y2] or [cx, cy, w, h]"
+    )
+    relative: bool = Field(default=False, description="role bbox/polygon: coordinates are shares of the image (0..1)")
+    keys: list[str] | None = Field(
+        default=None, description="role bbox given as an object: its four keys in the order of `format`"
+    )
+    match: Literal["stem", "id"] = Field(
+        default="stem", description="role source: join on the file name's stem (paths and names) or the value as is"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if value.strip() in SPECIAL_PATHS:
+            return value.strip()
+        try:
+            parse_path(value)
+        except PathError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @cached_property
+    def tokens(self) -> tuple[bool, list[Token]]:
+        if self.path in SPECIAL_PATHS:
+            return False, []
+        return parse_path(self.path)
+
+    def column_type(self) -> FieldType | str:
+        """The declared type, else the role's, else string; bbox/polygon keep their own shapes."""
+        if self.role == "polygon":
+            return "polygons"
+        if self.role == "bbox":
+            return "bbox"
+        return self.type or ROLE_TYPES.get(self.role or "", "string")
+
+
+class LabelBlock(_Model):
+    """Label files matching ``files`` and how to read rows out of them."""
+
+    files: list[str] = Field(default_factory=lambda: ["**/*"], description="Globs over member paths in label archives")
+    format: LabelFormat | None = Field(default=None, description="File format; default from each file's extension")
+    encoding: Encoding = Field(default="auto", description="Text encoding; auto detects UTF-8 (BOM or not) and CP949")
+    records: str = Field(default="$", description="Where the rows are: $ the whole file, a[*], a.*, a[*].b[*] ...")
+    delimiter: str | None = Field(default=None, description="csv/tsv: the separator (default , or tab)")
+    fields: dict[str, FieldSpec] = Field(default_factory=dict, description="Columns: name → path, type, role")
+
+    @field_validator("records")
+    @classmethod
+    def _check_records(cls, value: str) -> str:
+        try:
+            parse_path(value)
+        except PathError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _check_fields(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        for name in value:
+            if not _COLUMN.match(name):
+                raise ValueError(f"column {name!r}: use 1-63 characters of a-z, 0-9 and _ (not starting with a digit)")
+            if name in RESERVED_COLUMNS:
+                raise ValueError(f"column {name!r} is reserved (every row has it)")
+        return value
+
+    @cached_property
+    def record_tokens(self) -> list[Token]:
+        return parse_path(self.records)[1]
+
+
+class LabelMapping(_Model):
+    """The ``labels:`` block: a preset by name, or one or more label blocks."""
+
+    preset: str | None = Field(default=None, description="A built-in mapping by name (schemas/presets/<name>.yaml)")
+    blocks: list[LabelBlock] = Field(default_factory=list, description="Label blocks, tried in order per member")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """``labels: [block, ...]`` or ``labels: {files: ..., fields: ...}`` (one block) are accepted too."""
+        if isinstance(data, list):
+            return {"blocks": data}
+        if isinstance(data, dict) and "preset" not in data and "blocks" not in data:
+            return {"blocks": [data]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LabelMapping:
+        if self.preset is None and not self.blocks:
+            raise ValueError("give a preset or at least one block with fields")
+        if self.preset is not None and self.blocks:
+            raise ValueError("give a preset or blocks, not both")
+        if self.preset is not None and self.preset not in preset_names():
+            raise ValueError(f"unknown preset {self.preset!r}; known: {', '.join(preset_names())}")
+        if self.preset is None:
+            _check_columns(self.blocks)
+        return self
+
+    def resolved(self) -> LabelMapping:
+        """The blocks to read with (a preset's own mapping)."""
+        return load_preset(self.preset)[1] if self.preset is not None else self
+
+    def columns(self) -> dict[str, FieldSpec]:
+        """Every column over all blocks (the first block naming a column decides its spec)."""
+        out: dict[str, FieldSpec] = {}
+        for block in self.resolved().blocks:
+            for name, spec in block.fields.items():
+                out.setdefault(name, spec)
+        return out
+
+    def role_columns(self, role: str) -> list[str]:
+        return [name for name, spec in self.columns().items() if spec.role == role]
+
+    def label_suffixes(self) -> tuple[str, ...]:
+        """File extensions the blocks read (members of a mixed archive with these are labels, not sources)."""
+        suffixes: set[str] = set()
+        for block in self.resolved().blocks:
+            for pattern in block.files:
+                ext = Path(pattern).suffix.lower()
+                if ext and "*" not in ext:
+                    suffixes.add(ext)
+            if block.format:
+                suffixes.update(e for e, f in EXTENSION_FORMATS.items() if f == block.format)
+        return tuple(sorted(suffixes or EXTENSION_FORMATS))
+
+
+def _check_columns(blocks: list[LabelBlock]) -> None:
+    seen: dict[str, str] = {}
+    for block in blocks:
+        for name, spec in block.fields.items():
+            kind = str(spec.column_type())
+            if seen.setdefault(name, kind) != kind:
+                raise ValueError(f"column {name!r} has type {seen[name]} in one block and {kind} in another")
+    ids = {name for block in blocks for name, spec in block.fields.items() if spec.role == "id"}
+    if len(ids) > 1:
+        raise ValueError(f"one id column please (role id on {', '.join(sorted(ids))})")
+
+
+# -- layout ----------------------------------------------------------------------------------------
+
+
+class LayoutRule(_Model):
+    """An explicit split/kind for archives whose path matches ``match`` (a glob relative to the folder)."""
+
+    match: Annotated[str, Field(min_length=1, description="Glob over archive paths, e.g. '**/KsponSpeech_*.zip'")]
+    split: str | None = Field(default=None, description="train, validation, test, or another split name")
+    kind: Literal["label", "source", "mixed"] | None = Field(
+        default=None, description="label, source, or mixed (labels and sources in one archive)"
+    )
+
+
+class LayoutSpec(_Model):
+    """``layout:``: which archives of the folder are data, and rules where names do not say."""
+
+    include: list[str] = Field(default_factory=list, description="Only archives matching one of these globs")
+    exclude: list[str] = Field(default_factory=list, description="Archives to skip (reported), besides the defaults")
+    rules: list[LayoutRule] = Field(default_factory=list, description="Explicit split/kind, first match wins")
+    skip_tools: bool = Field(
+        default=True, description="Skip 저작도구/설치 파일/매뉴얼/가이드 folders (annotation tools, manuals)"
+    )
+
+
+# -- presets ---------------------------------------------------------------------------------------
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def load_preset(name: str | None) -> tuple[list[str], LabelMapping]:
+    """``(domains, mapping)`` of a built-in preset (``schemas/presets/<name>.yaml``)."""
+    import yaml
+
+    if name is None or name not in preset_names():
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(preset_names())}")
+    data = yaml.safe_load((PRESET_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    return list(data["domains"]), LabelMapping.model_validate(data["labels"])
+
+
+# -- globs -----------------------------------------------------------------------------------------
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out, re.IGNORECASE | re.DOTALL)
+
+
+_GLOBS: dict[str, re.Pattern[str]] = {}
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """``path`` (POSIX, relative) matches ``pattern``: ``**`` any folders, ``*`` within one name, ``?`` one
+    character, case-insensitive; a pattern without ``/`` matches the file name in any folder."""
+    regex = _GLOBS.get(pattern)
+    if regex is None:
+        regex = _GLOBS.setdefault(pattern, _glob_regex(pattern if "/" in pattern else "**/" + pattern))
+    return regex.fullmatch(path) is not None

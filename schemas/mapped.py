@@ -1,0 +1,150 @@
+"""The record schema of a mapped dataset, derived from its ``labels:`` block (declared once).
+
+Columns, in order: the mapped fields (types from the field or its role; a field whose path collects
+several values becomes a list), ``row_key`` when no field has role ``id``, the check columns the
+roles ask for (``<bbox>__outside`` ...), ``media`` and ``image_valid`` when source files are embedded,
+``label_json``, the provenance columns, then the quality columns every schema gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from schemas.labels import FieldSpec, LabelMapping, wildcards
+from schemas.records import Column, RecordSchema
+
+__all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema"]
+
+ROW_KEY = "row_key"
+"""The id column of a mapping without role ``id``: label member plus the record's position."""
+
+_S, _I, _F, _B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+_SCALARS: dict[str, pa.DataType] = {"string": _S, "int": _I, "float": _F, "bool": _B, "json": _S}
+_BOX = pa.list_(_F)
+_MEDIA = pa.struct([("bytes", pa.binary()), ("path", _S)])
+_CHECKED_ROLES = frozenset(
+    {"id", "class", "speaker", "language", "image_width", "image_height", "start", "end", "duration", "sensor_value"}
+)
+_EMBED_TYPES = frozenset({"image", "audio"})
+
+
+@dataclass(frozen=True)
+class MappedColumn:
+    name: str
+    spec: FieldSpec
+    type: pa.DataType
+    many: bool
+    """The path collects several values per record (a wildcard the records path does not bind)."""
+
+
+@dataclass(frozen=True)
+class MappedSchema:
+    """What the engine writes for a mapping: its fields, its derived columns and its record schema."""
+
+    mapping: LabelMapping
+    columns: tuple[MappedColumn, ...]
+    id_column: str
+    embed: bool
+    check_image: bool
+    record_schema: RecordSchema
+
+    def column(self, name: str) -> MappedColumn:
+        return next(c for c in self.columns if c.name == name)
+
+    def role(self, role: str) -> list[MappedColumn]:
+        return [c for c in self.columns if c.spec.role == role]
+
+
+def _many(spec: FieldSpec, record_wildcards: int) -> bool:
+    absolute, tokens = spec.tokens
+    free = wildcards(tokens) - (record_wildcards if absolute else 0)
+    return free > 0
+
+
+def _arrow_type(spec: FieldSpec, many: bool) -> pa.DataType:
+    kind = str(spec.column_type())
+    if kind == "bbox":
+        return pa.list_(_BOX) if many else _BOX
+    if kind == "polygons":
+        return pa.list_(pa.list_(_F))
+    if kind.startswith("list["):
+        return pa.list_(_SCALARS[kind[5:-1]])
+    base = _SCALARS[kind]
+    return pa.list_(base) if many and kind != "json" else base
+
+
+def _derived(columns: list[MappedColumn]) -> list[Column]:
+    out: list[Column] = []
+    for c in columns:
+        if c.spec.role == "bbox":
+            out.append(Column(f"{c.name}__outside", pa.int32(), f"{c.name} 이미지 밖 박스 수", "Boxes outside the image", check=True))
+            out.append(Column(f"{c.name}__invalid", pa.int32(), f"{c.name} 면적 없는 박스 수", "Boxes without an area", check=True))
+        elif c.spec.role == "polygon":
+            out.append(
+                Column(f"{c.name}__outside", pa.int32(), f"{c.name} 이미지 밖 폴리곤 수", "Polygons outside the image", check=True)
+            )
+        elif c.spec.role == "text":
+            out.append(Column(f"{c.name}__empty", pa.int32(), f"{c.name} 빈 텍스트 수", "Empty texts", check=True))
+    if any(c.spec.role == "start" for c in columns) and any(c.spec.role == "end" for c in columns):
+        out.append(Column("time_order_ok", _B, "시작 ≤ 종료, 시작 ≥ 0", "start ≤ end and start ≥ 0", check=True))
+    return out
+
+
+def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: str) -> MappedSchema:
+    """The schema of ``mapping`` (resolved preset); ``ValueError`` when blocks disagree on a column."""
+    resolved = mapping.resolved()
+    found: dict[str, MappedColumn] = {}
+    for block in resolved.blocks:
+        record_wildcards = wildcards(block.record_tokens)
+        for field_name, spec in block.fields.items():
+            many = _many(spec, record_wildcards)
+            column = MappedColumn(field_name, spec, _arrow_type(spec, many), many)
+            known = found.setdefault(field_name, column)
+            if known.type != column.type:
+                raise ValueError(f"column {field_name!r} is {known.type} in one block and {column.type} in another")
+    mapped = list(found.values())
+    ids = [c for c in mapped if c.spec.role == "id"]
+    id_column = ids[0].name if ids else ROW_KEY
+    columns: list[Column] = []
+    for c in mapped:
+        scalar = not pa.types.is_list(c.type)
+        check = scalar and (c.spec.role in _CHECKED_ROLES or c.name == id_column)
+        doc_ko = c.spec.doc_ko or f"라벨 필드 {c.spec.path}" + (f" (역할 {c.spec.role})" if c.spec.role else "")
+        doc_en = c.spec.doc_en or f"Label field {c.spec.path}" + (f" (role {c.spec.role})" if c.spec.role else "")
+        columns.append(Column(c.name, c.type, doc_ko, doc_en, check=check))
+    if not ids:
+        columns.insert(0, Column(ROW_KEY, _S, "행 키 (라벨 파일과 위치)", "Row key: label member and position", nullable=False, check=True))
+    columns.extend(_derived(mapped))
+    joins = any(c.spec.role == "source" for c in mapped) or all(b.records.strip() in ("$", "") for b in resolved.blocks)
+    embed = data_type in _EMBED_TYPES and joins
+    check_image = embed and data_type == "image"
+    if embed:
+        columns.append(Column("media", _MEDIA, "원천 파일 (bytes, path)", "The source file: bytes and path in its archive"))
+    if check_image:
+        columns.append(
+            Column("image_valid", _B, "이미지 정상 (디코딩·크기 일치)", "Image decodes (and has the stated size)", check=True)
+        )
+    columns.append(Column("label_json", _S, "라벨 원본 (JSON)", "The record's whole label object as JSON text"))
+    columns.extend(
+        (
+            Column("source_file", _S, "원천 파일", "Source file (archive!member), null when missing", check=True),
+            Column("label_archive", _S, "라벨 압축파일", "Label archive the record came from", check=True),
+            Column("label_member", _S, "라벨 파일", "Label file inside the archive", check=True),
+        )
+    )
+    content = tuple(
+        c.name for c in columns if c.name not in (id_column, "label_json", "source_file", "label_archive", "label_member")
+    )
+    schema = RecordSchema(
+        name=name,
+        domain=domain,
+        id_column=id_column,
+        columns=tuple(columns),
+        doc_ko="라벨 매핑으로 읽은 레코드",
+        doc_en="Records read by the dataset's label mapping",
+        content_columns=content,
+        batch_rows=64 if embed else 1024,
+    )
+    return MappedSchema(resolved, tuple(mapped), id_column, embed, check_image, schema)
