@@ -1,4 +1,4 @@
-"""K-Data Catalog ingest DAGs: one ``ingest_<domain>`` per domain with a reader (built by the factory)."""
+"""K-Data Catalog ingest DAGs: one ``ingest_<domain>`` per roadmap domain (all 14) (built by the factory)."""
 
 from kdata.airflow_dags import build_ingest_dag, ingest_domains
 

@@ -119,6 +119,22 @@ def ingest(
 
 
 @app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="데이터셋 폴더 dataset folder", exists=False)],
+    write_manifest: Annotated[
+        bool, typer.Option("--write-manifest", help="제안한 labels: 를 dataset.yaml 에 추가 (add the suggested labels: block)")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """데이터셋 구조·라벨 형태 살펴보기와 라벨 매핑 제안 (layout, label shapes and a suggested labels: mapping)."""
+    from kdata.inspect_cmd import run_inspect
+
+    code = run_inspect(path, write_manifest=write_manifest, as_json=as_json, out=out, err=err)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def search(
     text: Annotated[str | None, typer.Argument(help="검색어 search text (한국어/English)")] = None,
     domain: Annotated[str | None, typer.Option(help="분야 domain: id (korean) 또는 한국어 (한국어)")] = None,

@@ -18,13 +18,14 @@ import pyarrow as pa
 
 from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
-from ingest.limits import ArchiveLimits
+from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.mapping.formats import LabelFileError, documents, format_of
 from ingest.mapping.paths import MISSING, Many, RecordAt, iter_records, resolve
 from ingest.mapping.values import convert
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
+from kdata.errors import BadInput
 from schemas.labels import EXTENSION_FORMATS, LabelBlock, glob_match
 from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 
@@ -248,7 +249,8 @@ class _Rows:
         for column in self.schema.columns:
             role, name = column.spec.role, column.name
             if role == "bbox":
-                boxes = row[name] if column.many else ([row[name]] if row[name] else [])
+                value = row.get(name)
+                boxes = (value or []) if column.many else ([value] if value else [])
                 size = self._size(row, column.spec.relative)
                 row[f"{name}__invalid"] = sum(1 for b in boxes if b[2] <= 0 or b[3] <= 0)
                 row[f"{name}__outside"] = (
@@ -256,11 +258,13 @@ class _Rows:
                 )
             elif role == "polygon":
                 size = self._size(row, column.spec.relative)
-                polygons = row[name] or []
+                polygons = row.get(name) or []
                 row[f"{name}__outside"] = (
                     None if size is None else sum(1 for p in polygons if _poly_outside(p, size, column.spec.relative))
                 )
             elif role == "text":
+                if name not in row:
+                    continue  # a column of another block
                 value = row[name]
                 texts = value if isinstance(value, list) else [value]
                 row[f"{name}__empty"] = sum(1 for t in texts if t is None or not str(t).strip())
@@ -268,19 +272,22 @@ class _Rows:
             row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
 
     def _join(self, row: dict[str, Any], member: str, record: RecordAt, record_id: str) -> None:
-        key = self._source_key(row, member)
-        embed = self.schema.embed
-        ref, data = (None, None)
-        if key is not None:
-            if embed:
-                ref, data = self.files.fetch(key, self.stats, self.archive_rel, member, record_id)
-            else:
-                ref = self.sources.get(key)
+        keys = self._source_keys(row, member)
+        ref = next((found for found in (self.sources.get(k) for k in keys) if found is not None), None)
+        data = None
+        if ref is not None and self.schema.embed:
+            try:
+                data = self.files.read(ref)
+            except UnsafeArchive:
+                raise  # a corrupt or hostile source archive refuses the dataset, not just this record
+            except BadInput as error:
+                problem = Problem("source_unreadable", self.archive_rel, member, None, str(error), record_id)
+                self.stats.add(problem, invalid_label=False)
         if ref is None and self.has_sources and (self.source_columns or self.per_file):
             problem = Problem("missing_source", self.archive_rel, member, None, "no source file for this label", record_id)
             self.stats.add(problem, invalid_label=False)
         row["source_file"] = ref
-        if embed:
+        if self.schema.embed:
             path = ref.partition("!")[2] if ref else None
             row["media"] = {"bytes": data, "path": path} if data is not None else None
         if self.schema.check_image:
@@ -291,17 +298,24 @@ class _Rows:
             _fmt, valid = check_image(data, width, height, where, fields, record_id, self.stats)
             row["image_valid"] = valid
 
-    def _source_key(self, row: dict[str, Any], member: str) -> str | None:
+    def _source_keys(self, row: dict[str, Any], member: str) -> list[str]:
+        """Where the record's source file may be, in order: the source field (its stem, or as is), then
+        the record id and the label file's stem for one record per file (K-Fashion names its image by
+        the id, not by the file name its label states)."""
+        keys: list[str] = []
         for column in self.source_columns:
             value = row.get(column.name)
             if isinstance(value, list):
                 value = value[0] if value else None
             if value:
                 text = str(value).replace("\\", "/")
-                return PurePosixPath(text).stem if column.spec.match == "stem" else text
-        if not self.source_columns and self.per_file:
-            return PurePosixPath(member).stem  # one label file per source file: same stem
-        return None
+                keys.append(PurePosixPath(text).stem if column.spec.match == "stem" else text)
+        if self.per_file:
+            record_id = row.get(self.schema.id_column)
+            if self.schema.id_column != ROW_KEY and record_id is not None:
+                keys.append(str(record_id))
+            keys.append(PurePosixPath(member).stem)  # one label file per source file: same stem
+        return list(dict.fromkeys(keys))
 
 
 def _outside(box: list[float], size: tuple[float, float], relative: bool) -> bool:

@@ -1,0 +1,496 @@
+"""``kdata inspect``: what a dataset folder holds and a suggested ``labels:`` mapping.
+
+It finds the layout (splits, label/source/mixed archives, files skipped and why), reads a sample of
+label files of each format, describes their shapes (a key tree with types, counts and examples,
+personal data masked) and suggests one label block per format: where the records are, which fields
+to map, their types and roles.
+
+Where the records are: one record per label file when the label files pair one-to-one with source
+files (one JSON per image or audio file) or no list of objects repeats; otherwise the list of objects
+with the most items (``sents[*]``, ``data[*].paragraphs[*].qas[*]``), its ancestors' values carried
+onto each row. A list that holds exactly one object in every sampled file is read as that object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import orjson
+
+from ingest.archives import Member, iter_member_streams
+from ingest.discover import ArchiveRef, Skipped, discover_layout
+from ingest.mapping.formats import LabelFileError, documents, format_of
+from ingest.mapping.names import column_name
+from quality.pii import redact
+from schemas.labels import EXTENSION_FORMATS, LabelBlock, LayoutSpec, Token, format_path
+
+__all__ = ["Inspection", "inspect_folder", "suggest_block"]
+
+SAMPLE_FILES = 40
+"""Label files read per format (spread over the archives)."""
+_MAX_EXAMPLES = 3
+_MAX_KEYS = 24
+"""An object with more keys than this (or keys that look like ids) is kept as one JSON column."""
+
+_MEDIA_EXT = frozenset(
+    ".jpg .jpeg .png .bmp .gif .tif .tiff .webp .wav .pcm .mp3 .flac .m4a .ogg .mp4 .avi .mov .mkv .dcm .npy .las .pcd".split()
+)
+_ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
+_SOURCE_KEY = re.compile(r"file_?name|filename|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE)
+_TEXT_KEY = re.compile(
+    r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
+    r"질문|답변|원문|번역|mt|source_original|target|dialog", re.IGNORECASE
+)
+_CLASS_KEY = re.compile(r"class|category|label|type|damage|part|분류|카테고리|클래스|유형|감정|emotion|종류|등급|스타일|병해", re.IGNORECASE)
+_SPEAKER_KEY = re.compile(r"speaker|participant|화자|발화자", re.IGNORECASE)
+_BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
+_POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
+_KEYPOINT_KEY = re.compile(r"keypoint|키포인트|landmark", re.IGNORECASE)
+_WIDTH_KEY = re.compile(r"(^|[_\s])(width|너비)$|^width$|이미지\s*너비|img_?w(idth)?$|^w$", re.IGNORECASE)
+_HEIGHT_KEY = re.compile(r"(^|[_\s])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
+_START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
+_END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
+_DURATION_KEY = re.compile(r"duration|length_?sec|reclength|recdatalength|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE)
+_UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
+_TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
+_LANG_KEY = re.compile(r"^lang|language|언어", re.IGNORECASE)
+_IDLIKE = re.compile(r"^[A-Za-z]{0,4}[_-]?\d+$")
+
+
+# -- shapes ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    """What was seen at one path (in wildcard form) over the sampled documents."""
+
+    types: Counter[str] = field(default_factory=Counter)
+    examples: list[Any] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)  # scalars, for uniqueness and class guesses (capped)
+    list_lengths: list[int] = field(default_factory=list)
+    files: set[int] = field(default_factory=set)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    return "list" if isinstance(value, list) else "object"
+
+
+def _idlike_keys(obj: dict[str, Any]) -> bool:
+    return len(obj) > _MAX_KEYS or (len(obj) >= 3 and all(_IDLIKE.match(str(k)) for k in obj))
+
+
+def _walk(value: Any, path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node], file_no: int) -> None:
+    node = tree.setdefault(path, _Node())
+    kind = _kind(value)
+    node.types[kind] += 1
+    node.files.add(file_no)
+    if kind in ("string", "int", "float", "bool"):
+        if len(node.values) < 2000:
+            node.values.append(value)
+        if len(node.examples) < _MAX_EXAMPLES and value not in node.examples:
+            node.examples.append(value)
+    elif kind == "list":
+        node.list_lengths.append(len(value))
+        for item in value:
+            _walk(item, (*path, ("each", None)), tree, file_no)
+    elif kind == "object" and not _idlike_keys(value):
+        for key, item in value.items():
+            _walk(item, (*path, ("key", str(key))), tree, file_no)
+
+
+# -- the suggestion --------------------------------------------------------------------------------
+
+
+def _objects(node: _Node) -> bool:
+    return node.types.get("object", 0) > 0 and node.types.get("object", 0) >= sum(node.types.values()) * 0.9
+
+
+def _list_candidates(tree: dict[tuple[Token, ...], _Node], files: int) -> list[tuple[tuple[Token, ...], int]]:
+    """Paths of lists of objects whose items are records: more than one item in some file."""
+    out = []
+    for path, node in tree.items():
+        if not path or path[-1] != ("each", None) or not _objects(node):
+            continue
+        parent = tree.get(path[:-1])
+        if parent is None or not parent.list_lengths or max(parent.list_lengths) <= 1:
+            continue
+        if any(t == ("each", None) and _single(tree, path[:i]) for i, t in enumerate(path) if i < len(path) - 1):
+            continue
+        out.append((path, sum(parent.list_lengths)))
+    return out
+
+
+def _single(tree: dict[tuple[Token, ...], _Node], list_path: tuple[Token, ...]) -> bool:
+    node = tree.get(list_path)
+    return bool(node and node.list_lengths and set(node.list_lengths) == {1})
+
+
+def _record_path(tree: dict[tuple[Token, ...], _Node], files: int, per_source: bool) -> tuple[Token, ...]:
+    root = tree.get(())
+    if root is not None and root.types.get("list") and _objects(tree.get((("each", None),), _Node())):
+        top: tuple[Token, ...] = (("each", None),)
+    else:
+        top = ()
+    if per_source and not top:
+        return ()
+    candidates = _list_candidates(tree, files)
+    if top:
+        candidates = [c for c in candidates if c[0][: len(top)] == top] or [(top, 0)]
+    if not candidates:
+        return top
+    return max(candidates, key=lambda c: (c[1], -len(c[0])))[0]
+
+
+def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node]) -> list[Token]:
+    """A field path with single-item lists read as ``[0]``."""
+    out: list[Token] = []
+    for i, token in enumerate(path):
+        if token == ("each", None) and _single(tree, path[:i]):
+            out.append(("index", 0))
+        else:
+            out.append(token)
+    return out
+
+
+def _numbers_list(node: _Node) -> bool:
+    return node.types.get("list", 0) > 0
+
+
+def _leaf_type(node: _Node) -> str:
+    kinds = {k for k in node.types if k != "null"}
+    if kinds <= {"int"} and kinds:
+        return "int"
+    if kinds <= {"int", "float"} and kinds:
+        return "float"
+    if kinds == {"bool"}:
+        return "bool"
+    return "string"
+
+
+def _numeric_tree(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """Under ``path`` only lists of numbers (boxes, polygons, keypoints), or numbered point keys."""
+    below = [(p, n) for p, n in tree.items() if p[: len(path)] == path and len(p) > len(path)]
+    if not below:
+        return False
+    leaves = [n for p, n in below if not (set(n.types) & {"list", "object"})]
+    return bool(leaves) and all(set(n.types) - {"null"} <= {"int", "float"} for n in leaves)
+
+
+@dataclass
+class _Suggestion:
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)
+
+
+def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str]) -> str | None:
+    values = [v for v in node.values if v is not None]
+    strings = [v for v in values if isinstance(v, str)]
+    def free(role: str) -> bool:
+        return role not in taken
+    if leaf_type == "string" and strings and _SOURCE_KEY.search(key) and free("source"):
+        if sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in _MEDIA_EXT) >= len(strings) / 2:
+            return "source"
+    if not many and unique and values and _ID_KEY.search(key) and free("id"):
+        return "id"
+    if leaf_type == "int" and _WIDTH_KEY.search(key) and free("image_width"):
+        return "image_width"
+    if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
+        return "image_height"
+    if leaf_type in ("int", "float"):
+        if _DURATION_KEY.search(key) and free("duration"):
+            return "duration"
+        if _START_KEY.search(key) and free("start"):
+            return "start"
+        if _END_KEY.search(key) and free("end"):
+            return "end"
+        return None
+    if leaf_type != "string":
+        return None
+    if _SPEAKER_KEY.search(key) and free("speaker"):
+        return "speaker"
+    if _LANG_KEY.search(key):
+        return "language"
+    if _UNIT_KEY.search(key):
+        return "unit"
+    mean = sum(len(s) for s in strings) / len(strings) if strings else 0
+    long_text = mean >= 8
+    if _TEXT_KEY.search(key) and long_text:
+        return "text"
+    distinct = len(set(strings))
+    if _CLASS_KEY.search(key) and strings and distinct <= max(30, len(strings) // 3) and mean < 30:
+        return "class"
+    if long_text and any(" " in s for s in strings) and sum(len(s) for s in strings) / len(strings) >= 20:
+        return "text"
+    if _TIME_KEY.search(key) and strings and all(re.match(r"^\d{2,4}[-./:]\d", s) for s in strings):
+        return "timestamp"
+    return None
+
+
+def suggest_block(
+    docs: list[Any], fmt: str, pattern: str, *, per_source: bool, encoding: str = "auto"
+) -> tuple[dict[str, Any], dict[tuple[Token, ...], _Node]]:
+    """The suggested label block (as plain data for YAML) for sampled documents of one format."""
+    tree: dict[tuple[Token, ...], _Node] = {}
+    for number, doc in enumerate(docs):
+        _walk(doc, (), tree, number)
+    if fmt == "txt":
+        block = {"files": [pattern], "format": "txt", "records": "$", "fields": {
+            "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip
+        return block, tree
+    record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv"))
+    suggestion = _Suggestion()
+    taken_names: set[str] = set()
+    covered: set[tuple[Token, ...]] = set()
+    ordered = sorted(tree.items(), key=lambda item: (not item[0][: len(record)] == record, len(item[0])))
+    for path, node in ordered:
+        _suggest_field(path, node, tree, record, suggestion, taken_names, covered)
+    block: dict[str, Any] = {"files": [pattern], "format": fmt}
+    if encoding != "auto":
+        block["encoding"] = encoding
+    block["records"] = format_path(list(record))
+    block["fields"] = suggestion.fields
+    return block, tree
+
+
+def _suggest_field(
+    path: tuple[Token, ...],
+    node: _Node,
+    tree: dict[tuple[Token, ...], _Node],
+    record: tuple[Token, ...],
+    out: _Suggestion,
+    taken_names: set[str],
+    covered: set[tuple[Token, ...]],
+) -> None:
+    if any(path[: len(c)] == c for c in covered):
+        return
+    inside = path[: len(record)] == record
+    if not inside and record[: len(path)] == path:
+        return  # an ancestor on the record's own path (the list of records itself)
+    if not inside:
+        # ancestors' values only: not in a list the record is not in
+        shared = 0
+        while shared < min(len(path), len(record)) and path[shared] == record[shared]:
+            shared += 1
+        if any(t == ("each", None) and not _single(tree, path[:i]) for i, t in enumerate(path) if i >= shared):
+            return
+    rel = path[len(record) :] if inside else path
+    if not rel and inside:
+        return  # the record itself: label_json has it
+    keys = [str(v) for k, v in path if k == "key"]
+    key = keys[-1] if keys else "value"
+    kinds = set(node.types) - {"null"}
+    bound = _bound(rel, tree) if inside else _bound(path, tree)
+    text_path = format_path(bound, absolute=not inside)
+    many = any(t == ("each", None) for t in bound)
+    spec: dict[str, Any] = {"path": text_path}
+    if kinds & {"list", "object"}:
+        if _BBOX_KEY.search(key) and _numeric_tree(tree, path):
+            spec["role"] = "bbox"
+            lowered = {str(v).lower() for p, _ in tree.items() if p[: len(path)] == path and len(p) == len(path) + 1 for k2, v in [p[-1]] if k2 == "key"}
+            if {"xmin", "xmax"} <= lowered or {"x1", "x2"} <= lowered:
+                spec["format"] = "xyxy"
+        elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
+            spec["role"] = "polygon"
+        elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
+            spec["role"] = "keypoints"
+        elif "object" in kinds and not _idlike_keys_node(tree, path) and sum(t == ("each", None) for t in bound) <= 1:
+            return  # an object (or the items of one list of objects): its keys become fields of their own
+        elif "list" in kinds and inside and not many and _objects(tree.get((*path, ("each", None)), _Node())):
+            return  # a list of objects in the record: each key becomes a field holding every item's value
+        else:
+            child = tree.get((*path, ("each", None)))
+            scalar_items = child is not None and not (set(child.types) & {"list", "object"}) and "list" in kinds
+            if scalar_items and child is not None and not many:
+                spec["type"] = f"list[{_leaf_type(child)}]"
+            else:
+                spec["type"] = "json"
+        covered.add(path)
+    else:
+        leaf = _leaf_type(node)
+        unique = len(node.values) == len(set(map(str, node.values))) and len(node.values) > 0
+        role = _role_for(key, node, leaf, many, unique and inside, out.roles)
+        if role:
+            spec["role"] = role
+            out.roles.add(role)
+        if leaf != "string" and role not in ("id", "source", "image_width", "image_height", "start", "end", "duration"):
+            spec["type"] = leaf
+        elif leaf == "int" and role in ("start", "end", "duration"):
+            pass
+        # no class set is suggested: a sample cannot know every class (declare classes: yourself)
+    if "role" in spec and spec["role"] in ("bbox", "polygon", "keypoints"):
+        out.roles.add(spec["role"])
+    name = column_name(keys or ["value"], taken_names)
+    taken_names.add(name)
+    out.fields[name] = spec
+
+
+def _idlike_keys_node(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    children = [p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path]
+    return not children  # an object whose keys were not walked (id-like or too many)
+
+
+# -- the folder ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Inspection:
+    root: Path
+    archives: list[ArchiveRef]
+    skipped: list[Skipped]
+    groups: list[dict[str, Any]]
+    """Per label format: pattern, files seen and sampled, problems, key tree, suggested block."""
+
+    def labels_block(self) -> list[dict[str, Any]]:
+        return [g["block"] for g in self.groups if g.get("block")]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.root),
+            "splits": sorted({a.split for a in self.archives}),
+            "archives": [{"path": a.path, "split": a.split, "kind": a.kind, "size": a.size} for a in self.archives],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "label_files": [{k: v for k, v in g.items() if k != "docs"} for g in self.groups],
+            "labels": self.labels_block(),
+        }
+
+
+def _tree_rows(tree: dict[tuple[Token, ...], _Node], files: int) -> list[dict[str, Any]]:
+    rows = []
+    for path, node in sorted(tree.items(), key=lambda item: format_path(list(item[0]))):
+        if not path:
+            continue
+        rows.append(
+            {
+                "path": format_path(list(path)),
+                "types": dict(node.types),
+                "count": sum(node.types.values()),
+                "files": len(node.files),
+                "examples": [redact(str(e)[:60]) for e in node.examples],
+            }
+        )
+    return rows
+
+
+def inspect_folder(root: Path, layout: LayoutSpec | None = None, data_type: str | None = None) -> Inspection:
+    """Layout, label shapes and a suggested mapping of the dataset folder ``root``."""
+    from ingest.archives import list_member_names
+
+    archives, skipped = discover_layout(root, layout, allow_mixed=True)
+    label_archives = [a for a in archives if a.kind in ("label", "mixed")]
+    source_stems: set[str] = set()
+    for ref in archives:
+        if ref.kind in ("source", "mixed"):
+            for name in list_member_names(root / ref.path):
+                if PurePosixPath(name).suffix.lower() in _MEDIA_EXT:
+                    source_stems.add(PurePosixPath(name).stem)
+    by_format: dict[str, dict[str, Any]] = {}
+    for ref in label_archives:
+        for name in list_member_names(root / ref.path):
+            fmt = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
+            if fmt is None:
+                continue
+            group = by_format.setdefault(fmt, {"format": fmt, "files": 0, "stems": 0, "members": []})
+            group["files"] += 1
+            group["stems"] += PurePosixPath(name).stem in source_stems
+            group["members"].append((ref.path, name))
+    groups = []
+    for fmt, group in sorted(by_format.items()):
+        groups.append(_inspect_group(root, fmt, group, data_type))
+    return Inspection(root, archives, skipped, groups)
+
+
+def _sample(members: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(members) <= SAMPLE_FILES:
+        return members
+    step = len(members) / SAMPLE_FILES
+    return [members[int(i * step)] for i in range(SAMPLE_FILES)]
+
+
+def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str | None) -> dict[str, Any]:
+    sample = _sample(group["members"])
+    wanted: dict[str, set[str]] = {}
+    for archive, name in sample:
+        wanted.setdefault(archive, set()).add(name)
+    docs: list[Any] = []
+    problems: list[str] = []
+    encodings: Counter[str] = Counter()
+    block = LabelBlock(format=fmt)  # type: ignore[arg-type]
+    for archive, names in wanted.items():
+        for member, stream in iter_member_streams(root / archive):
+            if member.name not in names:
+                continue
+            data = _head(member, stream)
+            encodings[_encoding(data)] += 1
+            try:
+                for line, doc in documents(data, format_of(block, member.name) or fmt, block):
+                    if isinstance(doc, LabelFileError):
+                        problems.append(f"{archive}!{member.name}: {doc}")
+                    else:
+                        docs.append(doc)
+                    if line and line > 200:
+                        break
+            except LabelFileError as error:
+                problems.append(f"{archive}!{member.name}: {error}")
+    per_source = group["stems"] >= max(1, group["files"]) * 0.5 or (
+        data_type in ("image", "video", "audio") and group["files"] > 1 and fmt in ("json", "xml")
+    )
+    encoding = encodings.most_common(1)[0][0] if encodings else "auto"
+    pattern = "**/*" + next(e for e, f in EXTENSION_FORMATS.items() if f == fmt)
+    suggested, tree = suggest_block(docs, fmt, pattern, per_source=per_source, encoding="auto")
+    return {
+        "format": fmt,
+        "pattern": pattern,
+        "files": group["files"],
+        "sampled": len(sample),
+        "paired_with_sources": group["stems"],
+        "encoding": encoding,
+        "problems": problems[:20],
+        "shape": _tree_rows(tree, len(docs)),
+        "block": suggested if docs else None,
+    }
+
+
+def _head(member: Member, stream: Any) -> bytes:
+    limit = 64 << 20
+    return stream.read(min(member.size, limit) + 1)
+
+
+def _encoding(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start > len(data) - 4:
+            return "utf-8"
+        try:
+            data.decode("cp949")
+            return "cp949"
+        except UnicodeDecodeError:
+            return "unknown"
+
+
+def dump_labels(blocks: list[dict[str, Any]]) -> str:
+    """The suggested blocks as the YAML text of a ``labels:`` key."""
+    import yaml
+
+    return yaml.safe_dump({"labels": blocks}, allow_unicode=True, sort_keys=False, width=120)
+
+
+def orjson_safe(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value, default=str))

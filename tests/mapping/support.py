@@ -1,0 +1,64 @@
+"""Dataset folders for mapping tests: label files zipped as AI Hub ships them, a dataset.yaml without labels:."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kdata import pipeline
+from kdata.config import load_settings
+
+PAGE: dict[str, Any] = {
+    "title": {"ko": "시험 데이터", "en": "Test data"},
+    "description": {"ko": "라벨 매핑 시험", "en": "Label mapping test"},
+    "build_year": 2023,
+    "version": "1.0",
+    "source": {"name": "NIA"},
+    "license": {"id": "aihub-standard"},
+    "quality": {"pii_policy": "mask"},
+}
+
+
+def write_manifest(folder: Path, dataset_id: str, domain: str, data_type: str, **extra: Any) -> Path:
+    manifest = {"id": dataset_id, **PAGE, "domain": domain, "data_type": data_type, **extra}
+    path = folder / "dataset.yaml"
+    path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def tiny_png(width: int = 4, height: int = 3) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 10, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def zip_files(path: Path, files: dict[str, bytes]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def extract(dataset: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Plan and extract (no quality stage): ``(rows in order, problems, plan)``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    settings = load_settings()
+    planned = pipeline.plan_run(settings, str(dataset))
+    for index in range(planned["units"]):
+        pipeline.extract_unit(settings, planned["run_id"], index)
+    run_dir = settings.runs_dir / planned["run_id"]
+    plan = json.loads((run_dir / "plan.json").read_text(encoding="utf-8"))
+    units = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((run_dir / "units").glob("*.json"))]
+    files = [run_dir / "chunks" / c["key"] for u in units for c in u["chunks"]]
+    rows = pa.concat_tables([pq.read_table(f) for f in files]).to_pylist() if files else []
+    return rows, [p for u in units for p in u["problems"]], plan

@@ -1,0 +1,176 @@
+"""The cases the label-mapping issue names: shapes that failed or published empty versions before."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from kdata.inspect_cmd import run_inspect
+from schemas.manifest import ManifestError, load_manifest
+from tests.mapping.support import extract, tiny_png, write_manifest, zip_files
+
+LABELS = "01.데이터/1.Training/라벨링데이터"
+SOURCES = "01.데이터/1.Training/원천데이터"
+
+
+def inspect_write(folder: Path) -> int:
+    quiet = Console(file=io.StringIO())
+    return run_inspect(folder, write_manifest=True, as_json=False, out=quiet, err=quiet)
+
+
+def test_kspon_speech_zip_cp949_txt_beside_pcm(tmp_path: Path, kdata_home: Path) -> None:
+    """KsponSpeech ships KsponSpeech_01.zip: .pcm audio and a same-stem CP949 .txt, no TL/TS, no split."""
+    root = tmp_path / "KsponSpeech"
+    texts = {"KsponSpeech_000001": "아 몬 소리야 그건 또 n/", "KsponSpeech_000002": "(70%)/(칠십 퍼센트) 정도 b/"}
+    files: dict[str, bytes] = {}
+    for stem, text in texts.items():
+        files[f"KsponSpeech_01/KsponSpeech_0001/{stem}.pcm"] = b"\x00\x01" * 800
+        files[f"KsponSpeech_01/KsponSpeech_0001/{stem}.txt"] = (text + "\n").encode("cp949")
+    zip_files(root / "10.한국어음성/KsponSpeech_01.zip", files)
+    write_manifest(root, "kspon-speech", "korean", "audio")
+    assert inspect_write(root) == 0
+    manifest = load_manifest(root)
+    assert manifest.labels is not None
+    rows, problems, plan = extract(root)
+    assert plan["units"][0]["split"] == "train"
+    assert plan["labels_in"] == {"10.한국어음성/KsponSpeech_01.zip": [".txt"]}
+    assert sorted(r["text"] for r in rows) == sorted(texts.values())
+    assert {r["file_id"] for r in rows} == set(texts)
+    for row in rows:
+        assert row["source_file"] == f"10.한국어음성/KsponSpeech_01.zip!KsponSpeech_01/KsponSpeech_0001/{row['file_id']}.pcm"
+        assert row["media"]["bytes"] == b"\x00\x01" * 800
+        assert json.loads(row["label_json"]) == {"text": texts[row["file_id"]]}
+    assert [p for p in problems if p["code"] != "skipped_member"] == []
+
+
+def test_tool_zip_in_tree_is_skipped_and_listed(tmp_path: Path, kdata_home: Path) -> None:
+    root = tmp_path / "014.KFashion"
+    label = {"이미지 정보": {"이미지 식별자": 1001, "이미지 파일명": "a.jpg", "이미지 너비": 4, "이미지 높이": 3}}
+    zip_files(root / f"{LABELS}/TL_1.스트리트.zip", {"스트리트/1001.json": json.dumps(label, ensure_ascii=False).encode()})
+    zip_files(root / f"{SOURCES}/TS_1.스트리트.zip", {"스트리트/1001.jpg": tiny_png()})
+    zip_files(root / "03.저작도구/3.설치 파일/kfashion_web.zip", {"index.html": b"<html></html>"})
+    (root / "04.매뉴얼").mkdir()
+    (root / "04.매뉴얼/가이드.pdf").write_bytes(b"%PDF-1.4")
+    write_manifest(root, "kfashion-tool", "vision", "image")
+    assert inspect_write(root) == 0
+    rows, problems, plan = extract(root)
+    skipped = {s["path"]: s["reason"] for s in plan["skipped"]}
+    assert "03.저작도구/3.설치 파일/kfashion_web.zip" in skipped
+    assert "04.매뉴얼/가이드.pdf" in skipped
+    assert len(rows) == 1 and rows[0]["image_id"] == "1001"
+    assert rows[0]["image_valid"] is True
+
+
+def test_car_damage_polygons_one_level_deeper(tmp_path: Path, kdata_home: Path) -> None:
+    root = tmp_path / "car"
+    label = {
+        "images": {"file_name": "0001.jpg", "width": 4, "height": 3, "id": 1},
+        "annotations": [
+            {"id": 11, "damage": "Scratched", "bbox": [0, 0, 2, 2], "segmentation": [[[0, 0], [2, 0], [2, 2]]]},
+            {"id": 12, "damage": "Breakage", "bbox": [1, 1, 9, 9], "segmentation": [[[1, 1], [9, 1], [9, 9]]]},
+        ],
+        "categories": [{"id": 1, "name": "Scratched"}],
+    }
+    zip_files(root / f"{LABELS}/TL_damage.zip", {"damage/0001.json": json.dumps(label).encode()})
+    zip_files(root / f"{SOURCES}/TS_damage.zip", {"damage/0001.jpg": tiny_png()})
+    write_manifest(root, "car-damage", "transport", "image")
+    assert inspect_write(root) == 0
+    rows, problems, _ = extract(root)
+    assert len(rows) == 1, "one row per image: the label file pairs with its image"
+    row = rows[0]
+    polygons = next(v for k, v in row.items() if k.endswith("segmentation"))
+    assert polygons == [[0.0, 0.0, 2.0, 0.0, 2.0, 2.0], [1.0, 1.0, 9.0, 1.0, 9.0, 9.0]]
+    assert row["segmentation__outside"] == 1  # the second polygon leaves the 4x3 image
+    assert row["bbox__outside"] == 1
+    assert json.loads(row["label_json"]) == label
+
+
+def test_domain_mismatch_is_refused(tmp_path: Path) -> None:
+    path = write_manifest(tmp_path, "fin-dialogue", "finance", "text", record_schema="korean_dialogue")
+    with pytest.raises(ManifestError, match="korean schema"):
+        load_manifest(path)
+    path = write_manifest(tmp_path, "fin-dialogue", "finance", "text", labels={"preset": "korean_dialogue"})
+    with pytest.raises(ManifestError, match="preset 'korean_dialogue'"):
+        load_manifest(path)
+
+
+def test_emotional_dialogue_keyed_turns(tmp_path: Path, kdata_home: Path) -> None:
+    """감성 대화: a top-level list; turns are the keys of talk.content (HS01, SS01, ...)."""
+    root = tmp_path / "emotion"
+    doc = [
+        {"profile": {"persona-id": "Pro_05349", "emotion": {"emotion-id": "E18", "type": "E18"}},
+         "talk": {"id": {"profile-id": "Pro_05349", "talk-id": "Pro_05349_00053"},
+                  "content": {"HS01": "일은 왜 해도 해도 끝이 없을까?", "SS01": "많이 힘드시겠어요.", "HS02": "", "SS02": ""}}},
+        {"profile": {"persona-id": "Pro_03306", "emotion": {"emotion-id": "E31", "type": "E31"}},
+         "talk": {"id": {"profile-id": "Pro_03306", "talk-id": "Pro_03306_00001"},
+                  "content": {"HS01": "요즘 너무 외로워.", "SS01": "무슨 일 있으셨어요?"}}},
+    ]  # fmt: skip
+    zip_files(root / "Training/라벨링데이터/감성대화말뭉치(최종데이터)_Training.zip",
+              {"감성대화말뭉치(최종데이터)_Training.json": json.dumps(doc, ensure_ascii=False).encode()})  # fmt: skip
+    labels = {
+        "files": ["*.json"],
+        "records": "[*].talk.content.*",
+        "fields": {
+            "talk_id": {"path": "$[*].talk.id.talk-id"},
+            "turn": {"path": "@key"},
+            "emotion": {"path": "$[*].profile.emotion.type", "role": "class"},
+            "utterance": {"path": "@", "role": "text"},
+        },
+    }
+    write_manifest(root, "emotional-dialogue", "korean", "text", labels=labels)
+    rows, problems, _ = extract(root)
+    assert [(r["talk_id"], r["turn"], r["utterance"]) for r in rows][:3] == [
+        ("Pro_05349_00053", "HS01", "일은 왜 해도 해도 끝이 없을까?"),
+        ("Pro_05349_00053", "SS01", "많이 힘드시겠어요."),
+        ("Pro_05349_00053", "HS02", ""),
+    ]
+    assert len(rows) == 6 and rows[5]["emotion"] == "E31"
+    assert [r["utterance__empty"] for r in rows] == [0, 0, 1, 1, 0, 0]
+    assert rows[0]["row_key"].endswith("/0/HS01")
+
+
+def test_jsonl_and_meeting_session_are_read_not_ignored(tmp_path: Path, kdata_home: Path) -> None:
+    root = tmp_path / "meeting"
+    session = {"dataSet": {"version": "1.0", "typeInfo": {"category": "회의"},
+               "dialogs": [{"speaker": "SPK001", "audioPath": "audio/S001_0001.wav", "textPath": "text/S001_0001.txt"},
+                           {"speaker": "SPK002", "audioPath": "audio/S001_0002.wav", "textPath": "text/S001_0002.txt"}]}}  # fmt: skip
+    lines = [{"id": "L1", "text": "첫 문장입니다", "speaker": "A"}, {"id": "L2", "text": "둘째 문장", "speaker": "B"}]
+    zip_files(root / f"{LABELS}/TL_session.zip", {
+        "session/S001.json": json.dumps(session, ensure_ascii=False).encode(),
+        "lines/part1.jsonl": "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode(),
+    })  # fmt: skip
+    zip_files(root / f"{SOURCES}/TS_session.zip", {"audio/S001_0001.wav": b"RIFF", "audio/S001_0002.wav": b"RIFF"})
+    write_manifest(root, "meeting-speech", "korean", "text")
+    assert inspect_write(root) == 0
+    manifest = load_manifest(root)
+    assert manifest.labels is not None and len(manifest.labels.blocks) == 2
+    rows, problems, _ = extract(root)
+    assert len(rows) == 4
+    sources = sorted(r["source_file"] for r in rows if r["source_file"])
+    assert sources == ["01.데이터/1.Training/원천데이터/TS_session.zip!audio/S001_0001.wav",
+                       "01.데이터/1.Training/원천데이터/TS_session.zip!audio/S001_0002.wav"]  # fmt: skip
+
+
+def test_empty_version_is_never_published(tmp_path: Path, kdata_home: Path) -> None:
+    """Label files the mapping does not match: counted as skipped, 0 rows, the gate refuses (exit 3)."""
+    root = tmp_path / "empty"
+    zip_files(root / f"{LABELS}/TL_a.zip", {"a/x.json": b'{"id": "1"}', "a/y.json": b'{"id": "2"}'})
+    labels = {"files": ["**/*.xml"], "fields": {"id": {"path": "id", "role": "id"}}}
+    write_manifest(root, "empty-version", "korean", "text", labels=labels)
+    done = subprocess.run(
+        [sys.executable, "-m", "kdata", "ingest", str(root), "--json"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "quality_failed"
+    summary = json.loads(Path(result["report"]).with_name("quality_summary.json").read_text(encoding="utf-8"))
+    assert "records_present" in summary["critical_failed"]
+    skipped = [p for p in summary["problems"] if p["code"] == "skipped_member"]
+    assert skipped and "2 member(s) *.json not read: no labels block matches" in skipped[0]["message"]
+    assert not (kdata_home / "store" / "empty-version").exists()
