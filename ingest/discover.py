@@ -29,7 +29,26 @@ Kind = Literal["label", "source", "mixed"]
 
 _TOOLS = re.compile(r"저작\s*도구|설치\s*파일|매뉴얼|가이드|사용\s*설명서|활용\s*가이드")
 _TOOL_NAMES = frozenset({"manual", "manuals", "guide", "guides", "tool", "tools", "docs", "documents", "installer"})
-_DOCUMENTS = frozenset({".pdf", ".hwp", ".hwpx", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".exe", ".msi", ".txt", ".md", ".html", ".csv", ".json"})
+_DOCUMENTS = frozenset(
+    {
+        ".pdf",
+        ".hwp",
+        ".hwpx",
+        ".doc",
+        ".docx",
+        ".xls",
+        ".xlsx",
+        ".ppt",
+        ".pptx",
+        ".exe",
+        ".msi",
+        ".txt",
+        ".md",
+        ".html",
+        ".csv",
+        ".json",
+    }
+)
 
 _SPLITS = (
     ("validation", re.compile(r"(^|[^a-z])(validation|valid|val)([^a-z]|$)|검증")),
@@ -186,7 +205,8 @@ def discover_layout(
         unknown.extend(f"{rel} (split: ?, kind: {kind})" for rel, kind, _, _ in no_split)
     if unknown:
         raise BadInput(
-            f"{root}: cannot tell split or label/source of: " + "; ".join(unknown)
+            f"{root}: cannot tell split or label/source of: "
+            + "; ".join(unknown)
             + " (name them in dataset.yaml layout.rules, or exclude them in layout.exclude)"
         )
     if not any(r.kind in ("label", "mixed") for r in refs):

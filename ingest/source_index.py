@@ -52,7 +52,9 @@ class SourceIndex(Mapping[str, str]):
         self._len: int | None = None
 
     @classmethod
-    def build(cls, root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None) -> SourceIndex:
+    def build(
+        cls, root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None
+    ) -> SourceIndex:
         """The index of the file members of ``archives`` (each opened in turn, central directory only).
 
         ``labels_in``: archives that hold labels beside their sources (mixed), with the label files'
@@ -149,7 +151,9 @@ class SourceIndex(Mapping[str, str]):
         return len(self._names) + sum(int(a.nbytes) for a in arrays)
 
 
-def cached_index(root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None) -> SourceIndex:
+def cached_index(
+    root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None
+) -> SourceIndex:
     """:meth:`SourceIndex.build`, built once per process and reused while the archives are unchanged
     (same size and mtime): every label archive of a split needs the same index, and the quality
     stage lists the same source members again. Read-only and compact, so callers share it."""

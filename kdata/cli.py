@@ -122,7 +122,10 @@ def ingest(
 def inspect(
     path: Annotated[Path, typer.Argument(help="데이터셋 폴더 dataset folder", exists=False)],
     write_manifest: Annotated[
-        bool, typer.Option("--write-manifest", help="제안한 labels: 를 dataset.yaml 에 추가 (add the suggested labels: block)")
+        bool,
+        typer.Option(
+            "--write-manifest", help="제안한 labels: 를 dataset.yaml 에 추가 (add the suggested labels: block)"
+        ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:

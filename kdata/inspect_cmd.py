@@ -60,7 +60,9 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
     return _write(root, raw, blocks, dump_labels(blocks) if blocks else "", err, quiet=as_json, out=out)
 
 
-def _write(root: Path, raw: dict[str, Any], blocks: list[Any], text: str, err: Console, *, quiet: bool, out: Console) -> int:
+def _write(
+    root: Path, raw: dict[str, Any], blocks: list[Any], text: str, err: Console, *, quiet: bool, out: Console
+) -> int:
     from schemas.manifest import ManifestError, load_manifest
 
     file = root / "dataset.yaml"
@@ -79,7 +81,11 @@ def _write(root: Path, raw: dict[str, Any], blocks: list[Any], text: str, err: C
         return 2
     before = file.read_bytes()
     body = before.decode("utf-8-sig")
-    addition = ("" if body.endswith("\n") else "\n") + "\n# kdata inspect 가 제안한 라벨 매핑 (suggested label mapping)\n" + text
+    addition = (
+        ("" if body.endswith("\n") else "\n")
+        + "\n# kdata inspect 가 제안한 라벨 매핑 (suggested label mapping)\n"
+        + text
+    )
     temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     temp.write_bytes(before + addition.encode("utf-8"))
     try:

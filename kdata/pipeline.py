@@ -207,7 +207,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.source_index import cached_index
-    from quality.record_checks import RecordChecker, redact_problem
+    from quality.record_checks import RecordChecker
 
     plan = load_plan(settings, run_id)
     unit = plan["units"][index]
@@ -245,7 +245,13 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
 
         mixed = unit["archive"] in plan.get("labels_in", {})
         tables = read_mapped(
-            archive, unit["archive"], mapped_schema_for(manifest), sources, stats, mixed=mixed, has_sources=bool(split_sources)
+            archive,
+            unit["archive"],
+            mapped_schema_for(manifest),
+            sources,
+            stats,
+            mixed=mixed,
+            has_sources=bool(split_sources),
         )
         _write_columnar(tables, checker, writer)
         return _finish_unit(settings, plan, index, writer, stats, checker, done)
@@ -261,7 +267,13 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
 
 
 def _finish_unit(
-    settings: Settings, plan: dict[str, Any], index: int, writer: ChunkWriter, stats: Any, checker: RecordChecker, done: Path
+    settings: Settings,
+    plan: dict[str, Any],
+    index: int,
+    writer: ChunkWriter,
+    stats: Any,
+    checker: RecordChecker,
+    done: Path,
 ) -> dict[str, Any]:
     from quality.record_checks import redact_problem
 

@@ -38,8 +38,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
-    "format_path",
-    "glob_match",
     "ROLE_TYPES",
     "FieldSpec",
     "FieldType",
@@ -51,6 +49,8 @@ __all__ = [
     "PathError",
     "Role",
     "Token",
+    "format_path",
+    "glob_match",
     "load_preset",
     "parse_path",
     "preset_names",
@@ -161,7 +161,7 @@ def parse_path(path: str) -> tuple[bool, list[Token]]:
             tokens.append(("key", match.group()))
             pos = match.end()
         else:
-            raise PathError(f"{path!r}: unexpected {ch!r} at position {pos} (use .key or [\"key\"])")
+            raise PathError(f'{path!r}: unexpected {ch!r} at position {pos} (use .key or ["key"])')
         first = False
     return absolute, tokens
 
@@ -183,7 +183,7 @@ def _bracket(path: str, text: str, pos: int, tokens: list[Token]) -> int:
     elif re.fullmatch(r"-?\d+", inner):
         tokens.append(("index", int(inner)))
     else:
-        raise PathError(f"{path!r}: [{inner}] is neither [*], [N] nor [\"key\"]")
+        raise PathError(f'{path!r}: [{inner}] is neither [*], [N] nor ["key"]')
     return end + 1
 
 
@@ -217,7 +217,9 @@ class _Model(BaseModel):
 class FieldSpec(_Model):
     """One column of the rows: where its value is in the record, its type and its role."""
 
-    path: Annotated[str, Field(min_length=1, description="Where the value is: relative to the record, or $ from the root")]
+    path: Annotated[
+        str, Field(min_length=1, description="Where the value is: relative to the record, or $ from the root")
+    ]
     type: FieldType | None = Field(
         default=None, description="Column type; default from the role (string for most, float for times)"
     )

@@ -216,7 +216,8 @@ class DatasetManifest(_Model):
             domains, _ = load_preset(self.labels.preset)
             if self.domain not in domains:
                 raise ValueError(
-                    f"preset {self.labels.preset!r} is for domain(s) {', '.join(domains)}; this dataset's is {self.domain}"
+                    f"preset {self.labels.preset!r} is for domain(s) {', '.join(domains)}; "
+                    f"this dataset's is {self.domain}"
                 )
         return self
 

@@ -79,11 +79,29 @@ def _derived(columns: list[MappedColumn]) -> list[Column]:
     out: list[Column] = []
     for c in columns:
         if c.spec.role == "bbox":
-            out.append(Column(f"{c.name}__outside", pa.int32(), f"{c.name} 이미지 밖 박스 수", "Boxes outside the image", check=True))
-            out.append(Column(f"{c.name}__invalid", pa.int32(), f"{c.name} 면적 없는 박스 수", "Boxes without an area", check=True))
+            out.append(
+                Column(
+                    f"{c.name}__outside",
+                    pa.int32(),
+                    f"{c.name} 이미지 밖 박스 수",
+                    "Boxes outside the image",
+                    check=True,
+                )
+            )
+            out.append(
+                Column(
+                    f"{c.name}__invalid", pa.int32(), f"{c.name} 면적 없는 박스 수", "Boxes without an area", check=True
+                )
+            )
         elif c.spec.role == "polygon":
             out.append(
-                Column(f"{c.name}__outside", pa.int32(), f"{c.name} 이미지 밖 폴리곤 수", "Polygons outside the image", check=True)
+                Column(
+                    f"{c.name}__outside",
+                    pa.int32(),
+                    f"{c.name} 이미지 밖 폴리곤 수",
+                    "Polygons outside the image",
+                    check=True,
+                )
             )
         elif c.spec.role == "text":
             out.append(Column(f"{c.name}__empty", pa.int32(), f"{c.name} 빈 텍스트 수", "Empty texts", check=True))
@@ -115,16 +133,34 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
         doc_en = c.spec.doc_en or f"Label field {c.spec.path}" + (f" (role {c.spec.role})" if c.spec.role else "")
         columns.append(Column(c.name, c.type, doc_ko, doc_en, check=check))
     if not ids:
-        columns.insert(0, Column(ROW_KEY, _S, "행 키 (라벨 파일과 위치)", "Row key: label member and position", nullable=False, check=True))
+        columns.insert(
+            0,
+            Column(
+                ROW_KEY,
+                _S,
+                "행 키 (라벨 파일과 위치)",
+                "Row key: label member and position",
+                nullable=False,
+                check=True,
+            ),
+        )
     columns.extend(_derived(mapped))
     joins = any(c.spec.role == "source" for c in mapped) or all(b.records.strip() in ("$", "") for b in resolved.blocks)
     embed = data_type in _EMBED_TYPES and joins
     check_image = embed and data_type == "image"
     if embed:
-        columns.append(Column("media", _MEDIA, "원천 파일 (bytes, path)", "The source file: bytes and path in its archive"))
+        columns.append(
+            Column("media", _MEDIA, "원천 파일 (bytes, path)", "The source file: bytes and path in its archive")
+        )
     if check_image:
         columns.append(
-            Column("image_valid", _B, "이미지 정상 (디코딩·크기 일치)", "Image decodes (and has the stated size)", check=True)
+            Column(
+                "image_valid",
+                _B,
+                "이미지 정상 (디코딩·크기 일치)",
+                "Image decodes (and has the stated size)",
+                check=True,
+            )
         )
     columns.append(Column("label_json", _S, "라벨 원본 (JSON)", "The record's whole label object as JSON text"))
     columns.extend(
@@ -135,7 +171,9 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
         )
     )
     content = tuple(
-        c.name for c in columns if c.name not in (id_column, "label_json", "source_file", "label_archive", "label_member")
+        c.name
+        for c in columns
+        if c.name not in (id_column, "label_json", "source_file", "label_archive", "label_member")
     )
     schema = RecordSchema(
         name=name,

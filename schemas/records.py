@@ -477,9 +477,11 @@ def mapped_schema_for(manifest: DatasetManifest) -> MappedSchema:
     )
 
 
-def schema_from_arrow(name: str, domain: str, id_column: str, arrow: pa.Schema, docs: dict[str, tuple[str, str]]) -> RecordSchema:
+def schema_from_arrow(
+    name: str, domain: str, id_column: str, arrow: pa.Schema, docs: dict[str, tuple[str, str]]
+) -> RecordSchema:
     """A stored (mapped) record schema rebuilt from its Arrow schema and column docs."""
-    columns = tuple(
-        Column(f.name, f.type, *docs.get(f.name, ("", "")), nullable=f.nullable) for f in arrow
+    columns = tuple(Column(f.name, f.type, *docs.get(f.name, ("", "")), nullable=f.nullable) for f in arrow)
+    return RecordSchema(
+        name, domain, id_column, columns, "라벨 매핑으로 읽은 레코드", "Records read by the dataset's label mapping"
     )
-    return RecordSchema(name, domain, id_column, columns, "라벨 매핑으로 읽은 레코드", "Records read by the dataset's label mapping")

@@ -101,7 +101,9 @@ class _Rows:
         has_sources: bool,
     ) -> None:
         self.schema = schema
-        self.arrow = pa.schema([f for f in schema.record_schema.arrow_schema() if f.name not in ("pii_hits", "content_sha256")])
+        self.arrow = pa.schema(
+            [f for f in schema.record_schema.arrow_schema() if f.name not in ("pii_hits", "content_sha256")]
+        )
         self.archive_rel = archive_rel
         self.sources = sources
         self.files = SourceFiles(archive, archive_rel, sources)
@@ -142,7 +144,9 @@ class _Rows:
                 self.stats.labels_seen += 1
                 if record.missing is not None:
                     where = f"line {line}: " if line else ""
-                    problem = Problem("schema", self.archive_rel, member.name, record.missing, f"{where}records path not found")
+                    problem = Problem(
+                        "schema", self.archive_rel, member.name, record.missing, f"{where}records path not found"
+                    )
                     self.stats.add(problem, invalid_label=True)
                     continue
                 found += 1
@@ -160,7 +164,9 @@ class _Rows:
         except LabelFileError as error:
             yield None, error
 
-    def _streamed(self, member: Member, stream: IO[bytes], block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
+    def _streamed(
+        self, member: Member, stream: IO[bytes], block: LabelBlock, fmt: str
+    ) -> Iterator[tuple[int | None, Any]]:
         """A label file too big to parse whole: JSON with its records in a top-level list (``[*]...``
         or ``key[*]...``) is streamed item by item, each item under a copy of the header keys."""
         tokens = block.record_tokens
@@ -170,7 +176,9 @@ class _Rows:
             size = f"{member.size:,} bytes, over KDATA_MAX_ITEM_BYTES"
             yield None, LabelFileError("too_large", f"{size}: only JSON with its records in a top-level list streams")
             return
-        items = ListItems(stream, (list_key,) if list_key else ("",), max_item_chars=ArchiveLimits.from_env().max_item_bytes)
+        items = ListItems(
+            stream, (list_key,) if list_key else ("",), max_item_chars=ArchiveLimits.from_env().max_item_bytes
+        )
         try:
             for item in items:
                 yield None, [item] if not list_key else {**items.header, list_key: [item]}
@@ -184,8 +192,14 @@ class _Rows:
 
     # -- one record ------------------------------------------------------------------------------
 
-    def _row(self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock) -> dict[str, Any] | None:
-        key = member + (f"#L{line}" if line else "") + ("/" + "/".join(map(str, record.bindings)) if record.bindings else "")
+    def _row(
+        self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock
+    ) -> dict[str, Any] | None:
+        key = (
+            member
+            + (f"#L{line}" if line else "")
+            + ("/" + "/".join(map(str, record.bindings)) if record.bindings else "")
+        )
         try:
             row = self._values(member, doc, record, block)
         except LabelError as error:
@@ -284,7 +298,9 @@ class _Rows:
                 problem = Problem("source_unreadable", self.archive_rel, member, None, str(error), record_id)
                 self.stats.add(problem, invalid_label=False)
         if ref is None and self.has_sources and (self.source_columns or self.per_file):
-            problem = Problem("missing_source", self.archive_rel, member, None, "no source file for this label", record_id)
+            problem = Problem(
+                "missing_source", self.archive_rel, member, None, "no source file for this label", record_id
+            )
             self.stats.add(problem, invalid_label=False)
         row["source_file"] = ref
         if self.schema.embed:

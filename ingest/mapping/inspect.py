@@ -37,15 +37,43 @@ _MAX_KEYS = 24
 """An object with more keys than this (or keys that look like ids) is kept as one JSON column."""
 
 _MEDIA_EXT = frozenset(
-    ".jpg .jpeg .png .bmp .gif .tif .tiff .webp .wav .pcm .mp3 .flac .m4a .ogg .mp4 .avi .mov .mkv .dcm .npy .las .pcd".split()
+    [
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".bmp",
+        ".gif",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".wav",
+        ".pcm",
+        ".mp3",
+        ".flac",
+        ".m4a",
+        ".ogg",
+        ".mp4",
+        ".avi",
+        ".mov",
+        ".mkv",
+        ".dcm",
+        ".npy",
+        ".las",
+        ".pcd",
+    ]
 )
 _ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
-_SOURCE_KEY = re.compile(r"file_?name|filename|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE)
+_SOURCE_KEY = re.compile(
+    r"file_?name|filename|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
+)
 _TEXT_KEY = re.compile(
     r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
-    r"질문|답변|원문|번역|mt|source_original|target|dialog", re.IGNORECASE
+    r"질문|답변|원문|번역|mt|source_original|target|dialog",
+    re.IGNORECASE,
 )
-_CLASS_KEY = re.compile(r"class|category|label|type|damage|part|분류|카테고리|클래스|유형|감정|emotion|종류|등급|스타일|병해", re.IGNORECASE)
+_CLASS_KEY = re.compile(
+    r"class|category|label|type|damage|part|분류|카테고리|클래스|유형|감정|emotion|종류|등급|스타일|병해", re.IGNORECASE
+)
 _SPEAKER_KEY = re.compile(r"speaker|participant|화자|발화자", re.IGNORECASE)
 _BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
 _POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
@@ -54,7 +82,9 @@ _WIDTH_KEY = re.compile(r"(^|[_\s])(width|너비)$|^width$|이미지\s*너비|im
 _HEIGHT_KEY = re.compile(r"(^|[_\s])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
 _START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
 _END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
-_DURATION_KEY = re.compile(r"duration|length_?sec|reclength|recdatalength|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE)
+_DURATION_KEY = re.compile(
+    r"duration|length_?sec|reclength|recdatalength|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
+)
 _UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
 _TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
 _LANG_KEY = re.compile(r"^lang|language|언어", re.IGNORECASE)
@@ -199,11 +229,21 @@ class _Suggestion:
 def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str]) -> str | None:
     values = [v for v in node.values if v is not None]
     strings = [v for v in values if isinstance(v, str)]
+
     def free(role: str) -> bool:
         return role not in taken
-    if leaf_type == "string" and strings and _SOURCE_KEY.search(key) and free("source"):
-        if sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in _MEDIA_EXT) >= len(strings) / 2:
-            return "source"
+
+    if (
+        leaf_type == "string"
+        and strings
+        and _SOURCE_KEY.search(key)
+        and free("source")
+        and (
+            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in _MEDIA_EXT)
+            >= len(strings) / 2
+        )
+    ):
+        return "source"
     if not many and unique and values and _ID_KEY.search(key) and free("id"):
         return "id"
     if leaf_type == "int" and _WIDTH_KEY.search(key) and free("image_width"):
@@ -248,14 +288,14 @@ def suggest_block(
     for number, doc in enumerate(docs):
         _walk(doc, (), tree, number)
     if fmt == "txt":
-        block = {"files": [pattern], "format": "txt", "records": "$", "fields": {
+        txt: dict[str, Any] = {"files": [pattern], "format": "txt", "records": "$", "fields": {
             "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip
-        return block, tree
+        return txt, tree
     record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv"))
     suggestion = _Suggestion()
     taken_names: set[str] = set()
     covered: set[tuple[Token, ...]] = set()
-    ordered = sorted(tree.items(), key=lambda item: (not item[0][: len(record)] == record, len(item[0])))
+    ordered = sorted(tree.items(), key=lambda item: (item[0][: len(record)] != record, len(item[0])))
     for path, node in ordered:
         _suggest_field(path, node, tree, record, suggestion, taken_names, covered)
     block: dict[str, Any] = {"files": [pattern], "format": fmt}
@@ -300,7 +340,13 @@ def _suggest_field(
     if kinds & {"list", "object"}:
         if _BBOX_KEY.search(key) and _numeric_tree(tree, path):
             spec["role"] = "bbox"
-            lowered = {str(v).lower() for p, _ in tree.items() if p[: len(path)] == path and len(p) == len(path) + 1 for k2, v in [p[-1]] if k2 == "key"}
+            lowered = {
+                str(v).lower()
+                for p, _ in tree.items()
+                if p[: len(path)] == path and len(p) == len(path) + 1
+                for k2, v in [p[-1]]
+                if k2 == "key"
+            }
             if {"xmin", "xmax"} <= lowered or {"x1", "x2"} <= lowered:
                 spec["format"] = "xyxy"
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
@@ -400,16 +446,16 @@ def inspect_folder(root: Path, layout: LayoutSpec | None = None, data_type: str 
     by_format: dict[str, dict[str, Any]] = {}
     for ref in label_archives:
         for name in list_member_names(root / ref.path):
-            fmt = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
-            if fmt is None:
+            found = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
+            if found is None:
                 continue
-            group = by_format.setdefault(fmt, {"format": fmt, "files": 0, "stems": 0, "members": []})
+            group = by_format.setdefault(found, {"format": found, "files": 0, "stems": 0, "members": []})
             group["files"] += 1
             group["stems"] += PurePosixPath(name).stem in source_stems
             group["members"].append((ref.path, name))
     groups = []
-    for fmt, group in sorted(by_format.items()):
-        groups.append(_inspect_group(root, fmt, group, data_type))
+    for label_format, group in sorted(by_format.items()):
+        groups.append(_inspect_group(root, label_format, group, data_type))
     return Inspection(root, archives, skipped, groups)
 
 

@@ -58,7 +58,13 @@ def iter_records(doc: Any, tokens: list[Token]) -> Iterator[RecordAt]:
 
 
 def _walk(
-    node: Any, tokens: list[Token], i: int, bound: tuple[Any, ...], key: str | None, index: int | None, seen: list[Token]
+    node: Any,
+    tokens: list[Token],
+    i: int,
+    bound: tuple[Any, ...],
+    key: str | None,
+    index: int | None,
+    seen: list[Token],
 ) -> Iterator[RecordAt]:
     while i < len(tokens):
         kind, value = tokens[i]

@@ -47,9 +47,7 @@ def _string(value: Any, field: str) -> str:
 def _int(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise LabelError(field, "expected an integer, got a boolean")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, str) and _INT_TEXT.fullmatch(value):
+    if (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and _INT_TEXT.fullmatch(value)):
         value = int(value)
     if not isinstance(value, int):
         raise LabelError(field, f"expected an integer, got {type(value).__name__}")

@@ -31,7 +31,9 @@ def mapped_specs(
         specs += [id_specs(ROW_KEY, "행", "row")[1]]
     else:
         specs += id_specs(schema.id_column, "레코드", "record")
-    joins = bool(mapping.role_columns("source")) or all(b.records.strip() in ("$", "") for b in mapping.resolved().blocks)
+    joins = bool(mapping.role_columns("source")) or all(
+        b.records.strip() in ("$", "") for b in mapping.resolved().blocks
+    )
     if has_sources and joins:
         specs.append(source_present())
     for name, spec in columns.items():
@@ -39,7 +41,14 @@ def mapped_specs(
             continue
         role = spec.role
         if role in ("class", "speaker", "language") and spec.classes:
-            specs.append(in_set(f"{name}_in_class_set", name, list(spec.classes), (f"{name} 값이 정의된 클래스 안에 있음", f"Every {name} is a declared class")))
+            specs.append(
+                in_set(
+                    f"{name}_in_class_set",
+                    name,
+                    list(spec.classes),
+                    (f"{name} 값이 정의된 클래스 안에 있음", f"Every {name} is a declared class"),
+                )
+            )
         elif role in ("image_width", "image_height"):
             specs.append(between(f"{name}_positive", name, 1, None, (f"{name} 양수", f"{name} is positive")))
         elif role == "duration":
@@ -47,7 +56,9 @@ def mapped_specs(
     for name in sorted(names):
         if name.endswith("__outside"):
             base = name.removesuffix("__outside")
-            specs.append(zero(f"{base}_inside_image", name, f"{base}: 이미지 안에 있음", f"{base} lies inside the image"))
+            specs.append(
+                zero(f"{base}_inside_image", name, f"{base}: 이미지 안에 있음", f"{base} lies inside the image")
+            )
         elif name.endswith("__invalid"):
             base = name.removesuffix("__invalid")
             specs.append(zero(f"{base}_has_area", name, f"{base}: 박스 면적 유효", f"{base} boxes have an area"))
@@ -59,5 +70,7 @@ def mapped_specs(
     if "time_order_ok" in names:
         specs.append(is_true("time_order", "time_order_ok", "시작 ≤ 종료 (시간 순서)", "start ≤ end, start ≥ 0"))
     if "image_valid" in names:
-        specs.append(is_true("image_readable", "image_valid", "이미지 정상·크기 일치", "Image decodes and has the stated size"))
+        specs.append(
+            is_true("image_readable", "image_valid", "이미지 정상·크기 일치", "Image decodes and has the stated size")
+        )
     return specs

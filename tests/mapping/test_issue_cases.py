@@ -43,7 +43,10 @@ def test_kspon_speech_zip_cp949_txt_beside_pcm(tmp_path: Path, kdata_home: Path)
     assert sorted(r["text"] for r in rows) == sorted(texts.values())
     assert {r["file_id"] for r in rows} == set(texts)
     for row in rows:
-        assert row["source_file"] == f"10.한국어음성/KsponSpeech_01.zip!KsponSpeech_01/KsponSpeech_0001/{row['file_id']}.pcm"
+        assert (
+            row["source_file"]
+            == f"10.한국어음성/KsponSpeech_01.zip!KsponSpeech_01/KsponSpeech_0001/{row['file_id']}.pcm"
+        )
         assert row["media"]["bytes"] == b"\x00\x01" * 800
         assert json.loads(row["label_json"]) == {"text": texts[row["file_id"]]}
     assert [p for p in problems if p["code"] != "skipped_member"] == []
@@ -52,14 +55,16 @@ def test_kspon_speech_zip_cp949_txt_beside_pcm(tmp_path: Path, kdata_home: Path)
 def test_tool_zip_in_tree_is_skipped_and_listed(tmp_path: Path, kdata_home: Path) -> None:
     root = tmp_path / "014.KFashion"
     label = {"이미지 정보": {"이미지 식별자": 1001, "이미지 파일명": "a.jpg", "이미지 너비": 4, "이미지 높이": 3}}
-    zip_files(root / f"{LABELS}/TL_1.스트리트.zip", {"스트리트/1001.json": json.dumps(label, ensure_ascii=False).encode()})
+    zip_files(
+        root / f"{LABELS}/TL_1.스트리트.zip", {"스트리트/1001.json": json.dumps(label, ensure_ascii=False).encode()}
+    )
     zip_files(root / f"{SOURCES}/TS_1.스트리트.zip", {"스트리트/1001.jpg": tiny_png()})
     zip_files(root / "03.저작도구/3.설치 파일/kfashion_web.zip", {"index.html": b"<html></html>"})
     (root / "04.매뉴얼").mkdir()
     (root / "04.매뉴얼/가이드.pdf").write_bytes(b"%PDF-1.4")
     write_manifest(root, "kfashion-tool", "vision", "image")
     assert inspect_write(root) == 0
-    rows, problems, plan = extract(root)
+    rows, _problems, plan = extract(root)
     skipped = {s["path"]: s["reason"] for s in plan["skipped"]}
     assert "03.저작도구/3.설치 파일/kfashion_web.zip" in skipped
     assert "04.매뉴얼/가이드.pdf" in skipped
@@ -81,7 +86,7 @@ def test_car_damage_polygons_one_level_deeper(tmp_path: Path, kdata_home: Path) 
     zip_files(root / f"{SOURCES}/TS_damage.zip", {"damage/0001.jpg": tiny_png()})
     write_manifest(root, "car-damage", "transport", "image")
     assert inspect_write(root) == 0
-    rows, problems, _ = extract(root)
+    rows, _problems, _ = extract(root)
     assert len(rows) == 1, "one row per image: the label file pairs with its image"
     row = rows[0]
     polygons = next(v for k, v in row.items() if k.endswith("segmentation"))
@@ -106,7 +111,8 @@ def test_emotional_dialogue_keyed_turns(tmp_path: Path, kdata_home: Path) -> Non
     doc = [
         {"profile": {"persona-id": "Pro_05349", "emotion": {"emotion-id": "E18", "type": "E18"}},
          "talk": {"id": {"profile-id": "Pro_05349", "talk-id": "Pro_05349_00053"},
-                  "content": {"HS01": "일은 왜 해도 해도 끝이 없을까?", "SS01": "많이 힘드시겠어요.", "HS02": "", "SS02": ""}}},
+                  "content": {"HS01": "일은 왜 해도 해도 끝이 없을까?", "SS01": "많이 힘드시겠어요.",
+                              "HS02": "", "SS02": ""}}},
         {"profile": {"persona-id": "Pro_03306", "emotion": {"emotion-id": "E31", "type": "E31"}},
          "talk": {"id": {"profile-id": "Pro_03306", "talk-id": "Pro_03306_00001"},
                   "content": {"HS01": "요즘 너무 외로워.", "SS01": "무슨 일 있으셨어요?"}}},
@@ -124,7 +130,7 @@ def test_emotional_dialogue_keyed_turns(tmp_path: Path, kdata_home: Path) -> Non
         },
     }
     write_manifest(root, "emotional-dialogue", "korean", "text", labels=labels)
-    rows, problems, _ = extract(root)
+    rows, _problems, _ = extract(root)
     assert [(r["talk_id"], r["turn"], r["utterance"]) for r in rows][:3] == [
         ("Pro_05349_00053", "HS01", "일은 왜 해도 해도 끝이 없을까?"),
         ("Pro_05349_00053", "SS01", "많이 힘드시겠어요."),
@@ -137,9 +143,11 @@ def test_emotional_dialogue_keyed_turns(tmp_path: Path, kdata_home: Path) -> Non
 
 def test_jsonl_and_meeting_session_are_read_not_ignored(tmp_path: Path, kdata_home: Path) -> None:
     root = tmp_path / "meeting"
-    session = {"dataSet": {"version": "1.0", "typeInfo": {"category": "회의"},
-               "dialogs": [{"speaker": "SPK001", "audioPath": "audio/S001_0001.wav", "textPath": "text/S001_0001.txt"},
-                           {"speaker": "SPK002", "audioPath": "audio/S001_0002.wav", "textPath": "text/S001_0002.txt"}]}}  # fmt: skip
+    dialogs = [
+        {"speaker": f"SPK00{n}", "audioPath": f"audio/S001_000{n}.wav", "textPath": f"text/S001_000{n}.txt"}
+        for n in (1, 2)
+    ]
+    session = {"dataSet": {"version": "1.0", "typeInfo": {"category": "회의"}, "dialogs": dialogs}}
     lines = [{"id": "L1", "text": "첫 문장입니다", "speaker": "A"}, {"id": "L2", "text": "둘째 문장", "speaker": "B"}]
     zip_files(root / f"{LABELS}/TL_session.zip", {
         "session/S001.json": json.dumps(session, ensure_ascii=False).encode(),
@@ -150,7 +158,7 @@ def test_jsonl_and_meeting_session_are_read_not_ignored(tmp_path: Path, kdata_ho
     assert inspect_write(root) == 0
     manifest = load_manifest(root)
     assert manifest.labels is not None and len(manifest.labels.blocks) == 2
-    rows, problems, _ = extract(root)
+    rows, _problems, _ = extract(root)
     assert len(rows) == 4
     sources = sorted(r["source_file"] for r in rows if r["source_file"])
     assert sources == ["01.데이터/1.Training/원천데이터/TS_session.zip!audio/S001_0001.wav",
