@@ -63,6 +63,9 @@ def manifest(dataset_id: str, **fields: Any) -> DatasetManifest:
         "license": {"id": "aihub-standard", "status": "approval_required"},
     }
     data.update(fields)
+    if data["domain"] not in ("korean", "한국어"):  # the korean_dialogue schema is for the korean domain only
+        data.pop("record_schema", None)
+        data["labels"] = {"fields": {"dialogue_id": {"path": "header.dialogueInfo.dialogueID", "role": "id"}}}
     return parse_manifest(data, Path(f"<synthetic {dataset_id}>"))
 
 
@@ -81,7 +84,7 @@ def fake_version_manifest(m: DatasetManifest, parquet: Path, rows: dict[str, int
         "format": "kdata.version/1",
         "dataset_id": m.id,
         "version": m.version,
-        "record_schema": m.record_schema,
+        "record_schema": m.schema_name,
         "content_sha256": content,
         "run_id": f"{m.id}-{m.version}-synthetic",
         "splits": {s: {"rows": n, "chunks": 1, "bytes": size} for s, n in rows.items()},

@@ -66,7 +66,7 @@ def _many(spec: FieldSpec, record_wildcards: int) -> bool:
 def _arrow_type(spec: FieldSpec, many: bool) -> pa.DataType:
     kind = str(spec.column_type())
     if kind == "bbox":
-        return pa.list_(_BOX) if many else _BOX
+        return pa.list_(_BOX)  # every box the value holds: one, a list, or lists per class
     if kind == "polygons":
         return pa.list_(pa.list_(_F))
     if kind.startswith("list["):

@@ -88,6 +88,7 @@ _DURATION_KEY = re.compile(
 _UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
 _TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
 _LANG_KEY = re.compile(r"^lang|language|언어", re.IGNORECASE)
+_VOCABULARY = frozenset({"categories", "licenses", "classes", "label", "labels", "meta", "info", "attributes"})
 _IDLIKE = re.compile(r"^[A-Za-z]{0,4}[_-]?\d+$")
 
 
@@ -158,8 +159,6 @@ def _list_candidates(tree: dict[tuple[Token, ...], _Node], files: int) -> list[t
         parent = tree.get(path[:-1])
         if parent is None or not parent.list_lengths or max(parent.list_lengths) <= 1:
             continue
-        if any(t == ("each", None) and _single(tree, path[:i]) for i, t in enumerate(path) if i < len(path) - 1):
-            continue
         out.append((path, sum(parent.list_lengths)))
     return out
 
@@ -182,7 +181,9 @@ def _record_path(tree: dict[tuple[Token, ...], _Node], files: int, per_source: b
         candidates = [c for c in candidates if c[0][: len(top)] == top] or [(top, 0)]
     if not candidates:
         return top
-    return max(candidates, key=lambda c: (c[1], -len(c[0])))[0]
+    # lists that define the vocabulary (COCO categories, CVAT label definitions) are not the records
+    records = [c for c in candidates if not any(k == "key" and str(v).lower() in _VOCABULARY for k, v in c[0])]
+    return max(records or candidates, key=lambda c: (c[1], -len(c[0])))[0]
 
 
 def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node]) -> list[Token]:
@@ -338,7 +339,9 @@ def _suggest_field(
     many = any(t == ("each", None) for t in bound)
     spec: dict[str, Any] = {"path": text_path}
     if kinds & {"list", "object"}:
-        if _BBOX_KEY.search(key) and _numeric_tree(tree, path):
+        if _box_keys(tree, path) and _numeric_tree(tree, path):
+            spec["role"] = "bbox"
+        elif _BBOX_KEY.search(key) and _numeric_tree(tree, path):
             spec["role"] = "bbox"
             lowered = {
                 str(v).lower()
@@ -347,7 +350,7 @@ def _suggest_field(
                 for k2, v in [p[-1]]
                 if k2 == "key"
             }
-            if {"xmin", "xmax"} <= lowered or {"x1", "x2"} <= lowered:
+            if {"xmin", "xmax"} <= lowered or {"x1", "x2"} <= lowered or {"xtl", "xbr"} <= lowered:
                 spec["format"] = "xyxy"
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
@@ -382,6 +385,22 @@ def _suggest_field(
     name = column_name(keys or ["value"], taken_names)
     taken_names.add(name)
     out.fields[name] = spec
+
+
+_BOX_KEY_SETS = ({"xmin", "ymin", "xmax", "ymax"}, {"xtl", "ytl", "xbr", "ybr"}, {"x1", "y1", "x2", "y2"})
+
+
+def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """The value (or each item of it) is an object with box corner keys (xmin/xmax, xtl/xbr, x1/x2)."""
+    for base in (path, (*path, ("each", None))):
+        keys = {
+            str(p[-1][1]).lower()
+            for p in tree
+            if len(p) == len(base) + 1 and p[: len(base)] == base and p[-1][0] == "key"
+        }
+        if any(s <= keys for s in _BOX_KEY_SETS):
+            return True
+    return False
 
 
 def _idlike_keys_node(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:

@@ -27,7 +27,7 @@ _BOX_KEYS = {
     "xywh": (("x", "y", "w", "h"), ("x", "y", "width", "height"), ("left", "top", "width", "height"),
              ("x좌표", "y좌표", "가로", "세로"), ("xmin", "ymin", "width", "height")),
     "xyxy": (("x1", "y1", "x2", "y2"), ("xmin", "ymin", "xmax", "ymax"), ("left", "top", "right", "bottom"),
-             ("minx", "miny", "maxx", "maxy")),
+             ("minx", "miny", "maxx", "maxy"), ("xtl", "ytl", "xbr", "ybr")),
     "cxcywh": (("cx", "cy", "w", "h"), ("cx", "cy", "width", "height"), ("x_center", "y_center", "width", "height")),
 }  # fmt: skip
 
@@ -128,21 +128,47 @@ def to_box(value: Any, column: MappedColumn, field: str) -> list[float] | None:
     if isinstance(value, dict):
         lowered = {str(k).strip().lower(): v for k, v in value.items()}
         keys = [k.lower() for k in spec.keys] if spec.keys else None
-        candidates = [tuple(keys)] if keys else _BOX_KEYS[spec.format]
-        names = next((c for c in candidates if all(k in lowered for k in c)), None)
-        if names is None:
+        formats = [spec.format] + [f for f in _BOX_KEYS if f != spec.format]
+        candidates = [(spec.format, tuple(keys))] if keys else [(f, c) for f in formats for c in _BOX_KEYS[f]]
+        match = next(((f, c) for f, c in candidates if all(k in lowered for k in c)), None)
+        if match is None:
             raise LabelError(field, f"no box keys ({spec.format}) in {sorted(lowered)[:8]}; name them with keys:")
+        box_format, names = match
         numbers = [_float(lowered[k], f"{field}.{k}") for k in names]
+        return _as_xywh(numbers, box_format)
     else:
         numbers = _numbers(value, field)
     if len(numbers) != 4:
         raise LabelError(field, f"expected 4 numbers for a box, got {len(numbers)}")
+    return _as_xywh(numbers, spec.format)
+
+
+def _as_xywh(numbers: list[float], box_format: str) -> list[float]:
     a, b, c, d = numbers
-    if spec.format == "xyxy":
+    if box_format == "xyxy":
         return [a, b, c - a, d - b]
-    if spec.format == "cxcywh":
+    if box_format == "cxcywh":
         return [a - c / 2, b - d / 2, c, d]
     return numbers
+
+
+def _boxes(value: Any, column: MappedColumn, field: str) -> list[list[float]]:
+    """Every box in a value: one box (four numbers, or an object with box keys), a list of boxes, or an
+    object of lists of boxes per class (K-Fashion's ``렉트좌표: {아우터: [{X좌표, Y좌표, 가로, 세로}]}``)."""
+    if value in (None, [], {}):
+        return []
+    if isinstance(value, list) and len(value) == 4 and all(_is_number(v) for v in value):
+        box = to_box(value, column, field)
+        return [box] if box else []
+    if isinstance(value, dict):
+        try:
+            box = to_box(value, column, field)
+        except LabelError:
+            return [b for k, v in value.items() for b in _boxes(v, column, f"{field}.{k}")]
+        return [box] if box else []
+    if isinstance(value, list):
+        return [b for n, v in enumerate(value) for b in _boxes(v, column, f"{field}[{n}]")]
+    raise LabelError(field, f"expected a box, got {type(value).__name__}")
 
 
 def _numbered_points(entry: dict[str, Any], field: str) -> list[float] | None:
@@ -182,7 +208,8 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
         for key in ("points", "segmentation", "polygon", "coordinates", "폴리곤좌표"):
             if key in lowered:
                 return flat_polygons(lowered[key], f"{field}.{key}")
-        raise LabelError(field, f"no polygon in an object with keys {sorted(lowered)[:8]}")
+        # an object of polygons per class (K-Fashion's 폴리곤좌표: {아우터: [{X좌표1, Y좌표1, ...}]})
+        return [p for k, v in value.items() for p in flat_polygons(v, f"{field}.{k}")]
     if not isinstance(value, list):
         raise LabelError(field, "expected a polygon (a list of points)")
     if all(_is_number(v) for v in value):
@@ -209,12 +236,7 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
     spec = column.spec
     role = spec.role
     if role == "bbox":
-        if column.many:
-            boxes = [to_box(v, column, f"{field}[{n}]") for n, v in enumerate(value)]
-            return [b for b in boxes if b is not None]
-        if isinstance(value, list) and value and isinstance(value[0], list | dict):
-            value = value[0] if len(value) == 1 else value  # [[x, y, w, h]]: one box in a list
-        return to_box(value, column, field)
+        return _boxes(value, column, field)
     if role == "polygon":
         items = value if isinstance(value, Many) else [value]
         return [p for n, v in enumerate(items) for p in flat_polygons(v, f"{field}[{n}]" if column.many else field)]

@@ -26,6 +26,8 @@ PAGE: dict[str, Any] = {
 
 def write_manifest(folder: Path, dataset_id: str, domain: str, data_type: str, **extra: Any) -> Path:
     manifest = {"id": dataset_id, **PAGE, "domain": domain, "data_type": data_type, **extra}
+    if domain == "healthcare":
+        manifest["quality"] = {"pii_policy": "block"}  # health data is never published masked
     path = folder / "dataset.yaml"
     path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -194,7 +194,8 @@ def test_bad_quality_targets_are_bad_input(kdata_home: Path, sample_factory, tmp
     edit_manifest(
         dataset, {"    utterances: {a: 1}\n": "", "  distributions:\n": "", "pii_policy: block": "pii_policy: mask"}
     )
-    edit_manifest(dataset, {"domain: korean": "domain: healthcare"})
+    labels = "labels: {fields: {dialogue_id: {path: numberOfItems, role: id}}}"  # a healthcare mapping
+    edit_manifest(dataset, {"domain: korean": "domain: healthcare", "record_schema: korean_dialogue": labels})
     result = kdata("ingest", str(dataset))
     assert result.exit_code == 2
     assert "quality.pii_policy" in result.output
