@@ -602,8 +602,9 @@ MIN_LABEL_SHARE = 0.5
 def _volume_items(records: int, expected: int | None) -> list[dict[str, Any]]:
     """Dataset-level items beside the GX suite: some rows at all (an empty version is never published),
     and rows not far below the 구축량 the manifest states."""
-    base: dict[str, Any] = {"category_ko": "완전성", "category_en": "Completeness", "severity": "critical", "failing_ids": [],
-            "failing_rows": [], "unexpected_count": None, "element_count": records}  # fmt: skip
+    base: dict[str, Any] = {"category_ko": "완전성", "category_en": "Completeness", "severity": "critical",
+                            "failing_ids": [], "failing_rows": [], "unexpected_count": None,
+                            "element_count": records}  # fmt: skip
     items = [
         {
             **base,

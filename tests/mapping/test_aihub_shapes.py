@@ -54,7 +54,7 @@ def _load(folder: Path, member: str, shape: dict[str, Any]) -> Any:
 
 def _at(doc: Any, path: str) -> Any:
     _, tokens = parse_path(path)
-    for kind, value in tokens:
+    for _kind, value in tokens:
         doc = doc[value]
     return doc
 
