@@ -19,6 +19,16 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 
+DIALOGUE_MAPPING = (
+    "labels: {files: ['**/*.json'], records: 'data[*]', fields: {"
+    "dialogue_id: {path: header.dialogueInfo.dialogueID, role: id}, "
+    "topic: {path: header.dialogueInfo.topic, role: class}, "
+    "utterances: {path: 'body[*].utterance', role: text}}}"
+)
+"""The sample Korean dialogue labels as a label mapping: for datasets of dialogue labels filed under
+another domain (the korean_dialogue record schema is for the korean domain only)."""
+
+
 @pytest.fixture
 def kdata_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh KDATA_HOME (catalog, store, runs, reports) for one test."""

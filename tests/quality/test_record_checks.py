@@ -24,6 +24,7 @@ from quality.record_checks import (
 )
 from schemas.manifest import ManifestError, load_manifest
 from schemas.records import KOREAN_DIALOGUE, QUALITY_COLUMNS
+from tests.conftest import DIALOGUE_MAPPING
 
 RRN = "900101-1234568"
 PHONE = "010-1234-5678"
@@ -149,6 +150,7 @@ def test_healthcare_manifest_may_not_mask(sample_factory, tmp_path: Path) -> Non
     path = _manifest(sample_factory(items=10), tmp_path, pii_policy="mask")
     assert load_manifest(path).quality.pii_policy == "mask"
     text = path.read_text(encoding="utf-8").replace("domain: korean", "domain: healthcare")
+    text = text.replace("record_schema: korean_dialogue", DIALOGUE_MAPPING)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ManifestError, match=r"field 'quality.pii_policy'.*healthcare"):
         load_manifest(path)

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from kdata.config import Settings, load_settings
+from tests.conftest import DIALOGUE_MAPPING
 
 APPROVED = "approved-user"
 
@@ -67,6 +68,7 @@ def _build(settings: Settings, folder: Path, sample_factory: Callable[..., Path]
         "commercial_use: true": "commercial_use: false",
         "domestic_only: true": "domestic_only: false",
         "build_year: 2024": "build_year: 2023",
+        "record_schema: korean_dialogue": DIALOGUE_MAPPING,
     }
     ingest(settings, str(_variant(base, folder / "vision-demo", vision)))
     law = {
@@ -75,6 +77,7 @@ def _build(settings: Settings, folder: Path, sample_factory: Callable[..., Path]
         "ko: 한국어 SNS 대화 데이터": "ko: 법률 상담 대화 데이터",
         "en: Korean SNS dialogue": "en: Legal counselling dialogue",
         "id: aihub-standard": "id: custom-terms-2024",
+        "record_schema: korean_dialogue": DIALOGUE_MAPPING,
     }
     ingest(settings, str(_variant(base, folder / "law-pending", law)))
     broken = sample_factory(items=30, inject="duplicate-id")
