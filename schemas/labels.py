@@ -56,7 +56,7 @@ __all__ = [
     "preset_names",
 ]
 
-LabelFormat = Literal["json", "jsonl", "csv", "tsv", "txt", "xml"]
+LabelFormat = Literal["json", "jsonl", "csv", "tsv", "txt", "lines", "xml"]
 Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp949", "euc-kr"]
 FieldType = Literal["string", "int", "float", "bool", "json", "list[string]", "list[int]", "list[float]"]
 Role = Literal[
@@ -105,6 +105,7 @@ EXTENSION_FORMATS: dict[str, LabelFormat] = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".txt": "txt",
+    ".trn": "lines",
     ".xml": "xml",
 }
 
@@ -273,6 +274,11 @@ class LabelBlock(_Model):
     encoding: Encoding = Field(default="auto", description="Text encoding; auto detects UTF-8 (BOM or not) and CP949")
     records: str = Field(default="$", description="Where the rows are: $ the whole file, a[*], a.*, a[*].b[*] ...")
     delimiter: str | None = Field(default=None, description="csv/tsv: the separator (default , or tab)")
+    line_pattern: str | None = Field(
+        default=None,
+        description="lines: a regular expression (RE2) with named groups, e.g. '^(?P<path>.+?) :: (?P<text>.*)$'; "
+        "each line becomes {line, <groups>}; without it {line}",
+    )
     fields: dict[str, FieldSpec] = Field(default_factory=dict, description="Columns: name → path, type, role")
 
     @field_validator("records")
@@ -282,6 +288,19 @@ class LabelBlock(_Model):
             parse_path(value)
         except PathError as error:
             raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("line_pattern")
+    @classmethod
+    def _check_pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            compiled = re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        if not compiled.groupindex:
+            raise ValueError("name the parts with (?P<name>...) groups")
         return value
 
     @field_validator("fields")

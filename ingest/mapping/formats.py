@@ -17,7 +17,7 @@ import orjson
 from ingest.jsonstream import JsonStreamError, decode_text
 from schemas.labels import EXTENSION_FORMATS, LabelBlock
 
-__all__ = ["LabelFileError", "documents", "format_of"]
+__all__ = ["LabelFileError", "documents", "format_of", "lines"]
 
 
 class LabelFileError(ValueError):
@@ -60,6 +60,8 @@ def documents(data: bytes, fmt: str, block: LabelBlock) -> Iterator[tuple[int | 
         yield from _table(_text(data, block.encoding), block.delimiter or ("\t" if fmt == "tsv" else ","))
     elif fmt == "txt":
         yield None, {"text": _text(data, block.encoding).strip("\r\n")}
+    elif fmt == "lines":
+        yield from lines(_text(data, block.encoding), block.line_pattern)
     elif fmt == "xml":
         yield None, _xml(data)
     else:
@@ -116,6 +118,28 @@ def _table(text: str, delimiter: str) -> Iterator[tuple[int | None, Any]]:
             yield number, LabelFileError("bad_csv", message, number)
             continue
         yield number, dict(zip(header, row, strict=True))
+
+
+def lines(text: str, pattern: str | None) -> Iterator[tuple[int | None, Any]]:
+    """One document per non-empty line (KsponSpeech's ``.trn`` scripts): ``{line}``, plus the pattern's
+    named groups, matched by RE2 (Arrow compute: linear time, whatever the pattern)."""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if pattern is None:
+        for number, line in numbered:
+            yield number, {"line": line}
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        groups = pc.extract_regex(pa.array([line for _, line in numbered], pa.string()), pattern).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise LabelFileError("bad_format", f"line_pattern: {error}") from None
+    for (number, line), found in zip(numbered, groups, strict=True):
+        if found is None:
+            yield number, LabelFileError("bad_line", f"line {number}: does not match line_pattern", number)
+        else:
+            yield number, {"line": line, **found}
 
 
 def _xml(data: bytes) -> Any:

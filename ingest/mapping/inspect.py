@@ -23,7 +23,7 @@ import orjson
 
 from ingest.archives import Member, iter_member_streams
 from ingest.discover import ArchiveRef, Skipped, discover_layout
-from ingest.mapping.formats import LabelFileError, documents, format_of
+from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
 from quality.pii import redact
 from schemas.labels import EXTENSION_FORMATS, LabelBlock, LayoutSpec, Token, format_path
@@ -89,7 +89,7 @@ _UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
 _TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
 _LANG_KEY = re.compile(r"^lang|language|언어", re.IGNORECASE)
 _VOCABULARY = frozenset({"categories", "licenses", "classes", "label", "labels", "meta", "info", "attributes"})
-_IDLIKE = re.compile(r"^[A-Za-z]{0,4}[_-]?\d+$")
+_IDLIKE = re.compile(r"^[A-Za-z]{0,4}[_-]?\d{2,}$|^\d+$")
 
 
 # -- shapes ----------------------------------------------------------------------------------------
@@ -151,7 +151,9 @@ def _objects(node: _Node) -> bool:
 
 
 def _list_candidates(tree: dict[tuple[Token, ...], _Node], files: int) -> list[tuple[tuple[Token, ...], int]]:
-    """Paths of lists of objects whose items are records: more than one item in some file."""
+    """Paths of lists of objects whose items are records: more than one item in some file, in nearly every
+    file (a list some files lack would leave those files without rows: the file is the record then), and
+    items of two keys or more (a list of ``{paragraph_txt}`` is one text in parts, not records)."""
     out = []
     for path, node in tree.items():
         if not path or path[-1] != ("each", None) or not _objects(node):
@@ -159,8 +161,15 @@ def _list_candidates(tree: dict[tuple[Token, ...], _Node], files: int) -> list[t
         parent = tree.get(path[:-1])
         if parent is None or not parent.list_lengths or max(parent.list_lengths) <= 1:
             continue
+        if len(parent.files) < 0.9 * files or len(_child_keys(tree, path)) < 2:
+            continue
         out.append((path, sum(parent.list_lengths)))
     return out
+
+
+def _child_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> set[str]:
+    """The keys seen directly under ``path`` (an object, or each item of a list of objects)."""
+    return {str(p[-1][1]) for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path and p[-1][0] == "key"}
 
 
 def _single(tree: dict[tuple[Token, ...], _Node], list_path: tuple[Token, ...]) -> bool:
@@ -404,8 +413,7 @@ def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> 
 
 
 def _idlike_keys_node(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
-    children = [p for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path]
-    return not children  # an object whose keys were not walked (id-like or too many)
+    return not _child_keys(tree, path)  # an object whose keys were not walked (id-like or too many)
 
 
 # -- the folder ------------------------------------------------------------------------------------
@@ -515,7 +523,13 @@ def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str |
     )
     encoding = encodings.most_common(1)[0][0] if encodings else "auto"
     pattern = "**/*" + next(e for e, f in EXTENSION_FORMATS.items() if f == fmt)
+    line_pattern = _line_pattern(docs) if fmt == "lines" else None
+    if line_pattern is not None:
+        docs = [g for d in docs for _, g in lines(str(d["line"]), line_pattern) if isinstance(g, dict)]
     suggested, tree = suggest_block(docs, fmt, pattern, per_source=per_source, encoding="auto")
+    if line_pattern is not None:
+        suggested["line_pattern"] = line_pattern
+        suggested["fields"].pop("line", None)  # label_json keeps the whole line
     return {
         "format": fmt,
         "pattern": pattern,
@@ -527,6 +541,21 @@ def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str |
         "shape": _tree_rows(tree, len(docs)),
         "block": suggested if docs else None,
     }
+
+
+_SEPARATORS = (" :: ", "\t", " | ", "|", " : ")
+
+
+def _line_pattern(docs: list[Any]) -> str | None:
+    """A pattern for lines of ``key<separator>value`` (KsponSpeech's ``path :: transcript``): a file path
+    (or key) and the text after the first separator that nearly every line has."""
+    texts = [str(d.get("line", "")) for d in docs if isinstance(d, dict)]
+    for separator in _SEPARATORS:
+        if texts and sum(separator in text for text in texts) >= 0.9 * len(texts):
+            head = texts[0].split(separator, 1)[0]
+            name = "path" if PurePosixPath(head.replace("\\", "/")).suffix.lower() in _MEDIA_EXT else "key"
+            return f"^(?P<{name}>.*?){re.escape(separator)}(?P<text>.*)$"
+    return None
 
 
 def _head(member: Member, stream: Any) -> bytes:
