@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from ingest.mapping.paths import Many
-from ingest.readers._common import INT64_MAX, INT64_MIN, LabelError
+from ingest.readers._common import INT64_MAX, INT64_MIN, LabelError, numbered_points
 from schemas.mapped import MappedColumn
 
 __all__ = ["convert", "flat_polygons", "to_box"]
@@ -22,7 +22,6 @@ _INT_TEXT = re.compile(r"\s*[-+]?[0-9]{1,19}\s*")
 _FLOAT_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "예", "참"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "아니오", "거짓"})
-_POINT_KEY = re.compile(r"^\s*([XxYy])\s*(?:좌표|coord(?:inate)?)?\s*_?(\d+)\s*$")
 _BOX_KEYS = {
     "xywh": (("x", "y", "w", "h"), ("x", "y", "width", "height"), ("left", "top", "width", "height"),
              ("x좌표", "y좌표", "가로", "세로"), ("xmin", "ymin", "width", "height")),
@@ -171,23 +170,6 @@ def _boxes(value: Any, column: MappedColumn, field: str) -> list[list[float]]:
     raise LabelError(field, f"expected a box, got {type(value).__name__}")
 
 
-def _numbered_points(entry: dict[str, Any], field: str) -> list[float] | None:
-    """``{X좌표1, Y좌표1, X좌표2, ...}`` (any key order) → flat points; ``None`` when no such keys."""
-    points: dict[int, dict[str, float]] = {}
-    for key, value in entry.items():
-        match = _POINT_KEY.match(str(key))
-        if match:
-            points.setdefault(int(match[2]), {})[match[1].upper()] = _float(value, f"{field}.{key}")
-    if not points:
-        return None
-    flat: list[float] = []
-    for index in sorted(points):
-        if set(points[index]) != {"X", "Y"}:
-            raise LabelError(f"{field}.X좌표{index}", "X and Y must come in pairs")
-        flat.extend((points[index]["X"], points[index]["Y"]))
-    return flat
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | str) and not isinstance(value, bool)
 
@@ -199,7 +181,7 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
     if value in (None, [], {}):
         return []
     if isinstance(value, dict):
-        numbered = _numbered_points(value, field)
+        numbered = numbered_points(value, field)
         if numbered is not None:
             return [numbered] if numbered else []
         lowered = {str(k).lower(): v for k, v in value.items()}

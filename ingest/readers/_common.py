@@ -40,6 +40,7 @@ __all__ = [
     "member_list_items",
     "norm_keys",
     "number",
+    "numbered_points",
     "read_whole",
     "stem",
     "text",
@@ -149,6 +150,26 @@ def number(value: Any, field: str) -> float:
         except ValueError:
             pass
     raise LabelError(field, f"expected a number, got {type(value).__name__}")
+
+
+_POINT_KEY = re.compile(r"^\s*([XxYy])\s*(?:좌표|coord(?:inate)?)?\s*_?(\d+)\s*$")
+
+
+def numbered_points(entry: dict[str, Any], field: str) -> list[float] | None:
+    """``{X좌표1, Y좌표1, X좌표2, ...}`` (any key order) → flat points; ``None`` when no such keys."""
+    points: dict[int, dict[str, float]] = {}
+    for key, value in entry.items():
+        match = _POINT_KEY.match(str(key))
+        if match:
+            points.setdefault(int(match[2]), {})[match[1].upper()] = number(value, f"{field}.{key}")
+    if not points:
+        return None
+    flat: list[float] = []
+    for index in sorted(points):
+        if set(points[index]) != {"X", "Y"}:
+            raise LabelError(f"{field}.X좌표{index}", "X and Y must come in pairs")
+        flat.extend((points[index]["X"], points[index]["Y"]))
+    return flat
 
 
 def box_xywh(value: Any, field: str) -> list[float] | None:

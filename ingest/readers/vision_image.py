@@ -16,7 +16,6 @@ counted against that size so the quality gate can refuse boxes outside the image
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from ingest.readers._common import (
     get,
     iter_json_labels,
     number,
+    numbered_points,
     stem,
     text,
 )
@@ -39,7 +39,6 @@ from ingest.readers._media import box_stats, check_image, media
 __all__ = ["flat_polygon", "read"]
 
 _KF_INFO = "이미지 정보"
-_KF_POINT = re.compile(r"^([XY])좌표(\d+)$")
 
 
 def flat_polygon(value: Any, field: str) -> list[float]:
@@ -106,20 +105,6 @@ def _coco(doc: dict[str, Any]) -> tuple[str | None, int, int, list[dict[str, Any
     return text(images.get("file_name")), width, height, annotations
 
 
-def _kf_points(entry: dict[str, Any], field: str) -> list[float]:
-    points: dict[int, dict[str, float]] = {}
-    for key, value in entry.items():
-        match = _KF_POINT.match(key)
-        if match:
-            points.setdefault(int(match[2]), {})[match[1]] = number(value, f"{field}.{key}")
-    flat: list[float] = []
-    for index in sorted(points):
-        if set(points[index]) != {"X", "Y"}:
-            raise LabelError(f"{field}.X좌표{index}", "X and Y must come in pairs")
-        flat.extend((points[index]["X"], points[index]["Y"]))
-    return flat
-
-
 def _kfashion(doc: dict[str, Any]) -> tuple[str | None, int, int, list[dict[str, Any]]]:
     info = get(doc, _KF_INFO, dict)
     width, height = get(doc, f"{_KF_INFO}.이미지 너비", int), get(doc, f"{_KF_INFO}.이미지 높이", int)
@@ -141,7 +126,7 @@ def _kfashion(doc: dict[str, Any]) -> tuple[str | None, int, int, list[dict[str,
                 continue
             where = f"렉트좌표.{category}[{i}]"
             box = [number(get(rect, k, (int, float, str)), f"{where}.{k}") for k in ("X좌표", "Y좌표", "가로", "세로")]
-            polygon = _kf_points(shape, f"폴리곤좌표.{category}[{i}]") if shape else []
+            polygon = (numbered_points(shape, f"폴리곤좌표.{category}[{i}]") or []) if shape else []
             annotations.append(
                 {"category": category, "bbox": box if rect else None, "polygons": [polygon] if polygon else []}
             )
