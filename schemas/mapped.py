@@ -18,7 +18,7 @@ from schemas.records import Column, RecordSchema
 __all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema"]
 
 ROW_KEY = "row_key"
-"""The id column of a mapping without role ``id``: label member plus the record's position."""
+"""The id column of a mapping without role ``id``: ``archive!member`` plus the record's position."""
 
 _S, _I, _F, _B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 _SCALARS: dict[str, pa.DataType] = {"string": _S, "int": _I, "float": _F, "bool": _B, "json": _S}
@@ -138,8 +138,8 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
             Column(
                 ROW_KEY,
                 _S,
-                "행 키 (라벨 파일과 위치)",
-                "Row key: label member and position",
+                "행 키 (라벨 압축파일!파일과 위치)",
+                "Row key: label archive!member and the record's position",
                 nullable=False,
                 check=True,
             ),

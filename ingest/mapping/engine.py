@@ -194,8 +194,8 @@ class _Rows:
     def _row(
         self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock
     ) -> dict[str, Any] | None:
-        key = (
-            member
+        key = (  # archive!member: the same file name comes in the Training and the Validation archives
+            f"{self.archive_rel}!{member}"
             + (f"#L{line}" if line else "")
             + ("/" + "/".join(map(str, record.bindings)) if record.bindings else "")
         )

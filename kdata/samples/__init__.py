@@ -14,6 +14,8 @@ the domain's default kind, or a sample kind by name (``korean_summary``, ``visio
 | healthcare_note | healthcare | healthcare_note | healthcare-clinical-notes |
 | manufacturing_sensor (default) | manufacturing | manufacturing_sensor | manufacturing-equipment-sensor |
 | manufacturing_defect | manufacturing | manufacturing_defect | manufacturing-surface-defect |
+| korean_emotional_dialogue | korean | labels: mapping only | korean-emotional-dialogue |
+| finance_parallel (default) | finance | labels: mapping only | finance-parallel-corpus |
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from kdata.samples.base import SampleKind
 from kdata.samples.layout import ArchiveOptions, SampleError
 from schemas.domains import resolve_domain
 
-__all__ = ["DEFAULT_KINDS", "SAMPLE_KINDS", "kind_domain", "sample_kind", "write_samples"]
+__all__ = ["DEFAULT_KINDS", "MAPPED_KINDS", "SAMPLE_KINDS", "kind_domain", "sample_kind", "write_samples"]
 
 SAMPLE_KINDS: dict[str, str] = {
     "korean_dialogue": "korean",
@@ -37,14 +39,21 @@ SAMPLE_KINDS: dict[str, str] = {
     "healthcare_note": "healthcare",
     "manufacturing_sensor": "manufacturing",
     "manufacturing_defect": "manufacturing",
+    "korean_emotional_dialogue": "korean",
+    "finance_parallel": "finance",
 }
 """Sample kind → roadmap domain."""
+
+MAPPED_KINDS: frozenset[str] = frozenset({"korean_emotional_dialogue", "finance_parallel"})
+"""Kinds read by their ``labels:`` mapping alone (real shapes no built-in reader knows): label files only,
+and a row per record (sentence, turn), not per item."""
 
 DEFAULT_KINDS: dict[str, str] = {
     "korean": "korean_dialogue",
     "vision": "vision_image",
     "healthcare": "healthcare_imaging",
     "manufacturing": "manufacturing_sensor",
+    "finance": "finance_parallel",
 }
 
 
@@ -68,7 +77,7 @@ def kind_domain(name: str) -> str:
 
 
 def _kind_object(kind: str) -> SampleKind:
-    from kdata.samples import healthcare, korean_more, manufacturing, vision
+    from kdata.samples import healthcare, korean_more, manufacturing, mapped, vision
 
     return {
         "korean_summary": korean_more.KoreanSummary,
@@ -79,6 +88,8 @@ def _kind_object(kind: str) -> SampleKind:
         "healthcare_note": healthcare.ClinicalNotes,
         "manufacturing_sensor": manufacturing.SensorSeries,
         "manufacturing_defect": manufacturing.DefectImages,
+        "korean_emotional_dialogue": mapped.EmotionalDialogue,
+        "finance_parallel": mapped.FinanceParallel,
     }[kind]()  # type: ignore[abstract]
 
 

@@ -82,7 +82,7 @@ def make_manifest(
     *,
     domain: str,
     data_type: str,
-    record_schema: str,
+    record_schema: str | None,
     title: tuple[str, str],
     description: tuple[str, str],
     formats: list[str],
@@ -98,7 +98,7 @@ def make_manifest(
         "description": {"ko": description[0], "en": description[1]},
         "domain": domain,
         "data_type": data_type,
-        "record_schema": record_schema,
+        **({"record_schema": record_schema} if record_schema else {}),  # else the kind adds labels:
         "build_year": 2024,
         "version": version,
         "version_note": "최초 개방 (initial release)",

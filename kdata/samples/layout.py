@@ -305,6 +305,8 @@ def write_groups(out: Path, groups: list[GroupFiles], layout: str, options: Arch
         write_zip(label_path, labels, cp949_names=cp949)
         written.append(label_path)
         paths = source_archive_paths(layout, group.split, group.number, group.name, len(group.sources))
+        if not group.sources:  # labels only (text corpora): no empty source archive
+            paths = []
         for rel, members in zip(paths, _split_sources(group.sources, paths), strict=True):
             target = out / rel
             write_zip(target, members, cp949_names=cp949)
@@ -361,7 +363,7 @@ def write_group_streamed(
                 zf.add(name, labels.read(name))
         written = [label_path]
         names = sources.names()
-        paths = source_archive_paths(layout, group.split, group.number, group.name, len(names))
+        paths = source_archive_paths(layout, group.split, group.number, group.name, len(names)) if names else []
         per = math.ceil(len(names) / len(paths)) if names else 1  # as _split_sources
         for index, rel in enumerate(paths):
             with ZipWriter(out / rel, cp949_names=cp949) as zf:

@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from kdata.cli import app
-from kdata.samples import SAMPLE_KINDS, kind_domain
+from kdata.samples import MAPPED_KINDS, SAMPLE_KINDS, kind_domain
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-KINDS = [k for k in SAMPLE_KINDS if k != "korean_dialogue"]  # dialogue: tests/cli/test_ingest_e2e.py
+KINDS = [k for k in SAMPLE_KINDS if k != "korean_dialogue" and k not in MAPPED_KINDS]  # tests/cli, tests/mapping
 
 
 def ingest(path: Path) -> tuple[int, dict[str, Any]]:
