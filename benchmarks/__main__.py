@@ -11,6 +11,7 @@ from typing import Any
 
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
+from benchmarks import mapped as mapped_bench
 from benchmarks import memory as memory_bench
 from benchmarks import quality_share as quality_share_bench
 from benchmarks import scaling as scaling_bench
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument(
         "which",
         nargs="*",
-        default=["ingest", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
+        default=["ingest", "mapped", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
         help="benchmarks to run (default: all)",
     )
     parser.add_argument(
@@ -62,6 +63,10 @@ def main() -> None:
         )
     if "soak" in args.which:
         sections["soak"] = _soak(args.soak, work / "soak")
+    if "mapped" in args.which:
+        result = mapped_bench.run(work / "mapped")
+        print(dump(result))
+        sections["mapped"] = mapped_bench.section(result)
     for name, bench in (("search", search_bench), ("download", download_bench), ("vision", vision_bench)):
         if name in args.which:
             result = bench.run(work / name)
@@ -83,7 +88,7 @@ def main() -> None:
     print(f"wrote {RESULTS}")
 
 
-ORDER = ["ingest", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+ORDER = ["ingest", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
 
 
 def _write_results(fresh: dict[str, str]) -> None:

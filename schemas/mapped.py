@@ -51,7 +51,10 @@ class MappedSchema:
     record_schema: RecordSchema
 
     def column(self, name: str) -> MappedColumn:
-        return next(c for c in self.columns if c.name == name)
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
 
     def role(self, role: str) -> list[MappedColumn]:
         return [c for c in self.columns if c.spec.role == role]

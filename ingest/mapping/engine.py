@@ -9,7 +9,8 @@ field, and the other records go on. Rows come in tables of ``batch_rows``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -19,19 +20,25 @@ import pyarrow as pa
 from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
 from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.mapping import columnar
 from ingest.mapping.formats import LabelFileError, documents, format_of
-from ingest.mapping.paths import MISSING, Many, RecordAt, iter_records, resolve
+from ingest.mapping.paths import MISSING, Many, RecordAt, compile_path, iter_records
 from ingest.mapping.values import convert
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
 from kdata.errors import BadInput
-from schemas.labels import EXTENSION_FORMATS, LabelBlock, glob_match
+from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
 from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 
 __all__ = ["read_mapped"]
 
 _RELATIVE_TOLERANCE = 0.001
+
+
+def arrow_path() -> bool:
+    """Whole label files through Arrow where the shape allows (``KDATA_COLUMNAR=0``: every record in Python)."""
+    return os.environ.get("KDATA_COLUMNAR", "1") != "0"
 
 
 def _block_for(blocks: list[LabelBlock], member: str) -> LabelBlock | None:
@@ -115,6 +122,9 @@ class _Rows:
         self.width = next(iter(schema.role("image_width")), None)
         self.height = next(iter(schema.role("image_height")), None)
         self.starts, self.ends = schema.role("start"), schema.role("end")
+        self._plans: dict[int, list[_Field]] = {}
+        self._arrow_blocks: dict[int, bool] = {}
+        self.derived = [c for c in schema.columns if c.spec.role in ("bbox", "polygon", "text")]
         self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
         """One record per label file: joined to the source file of the same stem unless a field says."""
 
@@ -136,9 +146,16 @@ class _Rows:
             docs: Iterator[tuple[int | None, Any]] = self._streamed(member, stream, block, fmt)
         else:
             docs = self._whole(member, stream.read(member.size + 1), block, fmt)
+        columnar = self._columnar_ok(block, fmt)
         for line, doc in docs:
             if isinstance(doc, LabelFileError):
                 self._bad(member.name, doc, line)
+                continue
+            table = self._columnar(member.name, doc, block) if columnar and line is None else None
+            if table is not None:  # the whole file at once (Arrow), after the rows before it
+                found += table.num_rows
+                yield from self.flush(final=True)
+                yield table
                 continue
             for record in iter_records(doc, block.record_tokens):
                 self.stats.labels_seen += 1
@@ -156,6 +173,53 @@ class _Rows:
         if found == 0:
             message = f"no records at {block.records!r} (an empty file or list)"
             self.stats.add(Problem("no_records", self.archive_rel, member.name, None, message), invalid_label=False)
+
+    def _columnar_ok(self, block: LabelBlock, fmt: str) -> bool:
+        ok = self._arrow_blocks.get(id(block))
+        if ok is None:
+            ok = self._arrow_blocks[id(block)] = columnar.applies(block, fmt, self.schema.embed) and arrow_path()
+        return ok
+
+    def _columnar(self, member: str, doc: Any, block: LabelBlock) -> pa.Table | None:
+        """A whole file's rows by the Arrow path (:mod:`ingest.mapping.columnar`), or ``None``."""
+        result = columnar.record_columns(doc, block, self._plan(block), member, PurePosixPath(member).stem)
+        if result is None:
+            return None
+        records, label_json, fields = result
+        n = len(records)
+        self.stats.labels_seen += n
+        data: dict[str, Any] = {}
+        if self.schema.id_column == ROW_KEY:
+            prefix = f"{self.archive_rel}!{member}/"
+            data[ROW_KEY] = [prefix + str(i) for i in range(n)]
+        data.update(fields)
+        for column in self.derived:
+            if column.spec.role == "text" and column.name in fields:
+                data[f"{column.name}__empty"] = columnar.empty_counts(fields[column.name])
+        wanted = {c.name for c in (*self.starts[:1], *self.ends[:1], *self.source_columns)} | {self.schema.id_column}
+        values = {n: v.to_pylist() if isinstance(v, pa.Array) else v for n, v in fields.items() if n in wanted}
+        if self.starts and self.ends and self.starts[0].name in values and self.ends[0].name in values:
+            data["time_order_ok"] = list(map(_time_order, values[self.starts[0].name], values[self.ends[0].name]))
+        data["source_file"] = self._sources_of(member, values, data.get(ROW_KEY), n)
+        data["label_json"] = label_json
+        data["label_archive"] = [self.archive_rel] * n
+        data["label_member"] = [member] * n
+        arrays = {f.name: data.get(f.name, pa.nulls(n, f.type)) for f in self.arrow}
+        return pa.Table.from_pydict(arrays, schema=self.arrow)
+
+    def _sources_of(self, member: str, values: dict[str, list[Any]], keys: list[str] | None, n: int) -> list[Any]:
+        """``source_file`` of each row of a columnar file, joined as :meth:`_join` joins one record."""
+        names = [c.name for c in self.source_columns if c.name in values]
+        if not names:
+            return [None] * n
+        id_values = values.get(self.schema.id_column) or keys or [None] * n
+        out = []
+        for i in range(n):
+            row = {name: values[name][i] for name in names}
+            row[self.schema.id_column] = id_values[i]
+            self._join(row, member, None, str(id_values[i]))
+            out.append(row["source_file"])
+        return out
 
     def _whole(self, member: Member, data: bytes, block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
         try:
@@ -221,33 +285,25 @@ class _Rows:
 
     def _values(self, member: str, doc: Any, record: RecordAt, block: LabelBlock) -> dict[str, Any]:
         row: dict[str, Any] = {}
-        for name, spec in block.fields.items():
-            column = self.schema.column(name)
-            value = self._lookup(spec.path, column, member, doc, record)
-            if value is MISSING or value is None or (isinstance(value, Many) and not value and not column.many):
-                if spec.required:
-                    raise LabelError(spec.path, f"missing (column {name})")
-                row[name] = [] if column.many and pa.types.is_list(column.type) else None
+        for field in self._plan(block):
+            value = field.get(member, doc, record)
+            if value is MISSING or value is None or (type(value) is Many and not value and not field.column.many):
+                if field.spec.required:
+                    raise LabelError(field.spec.path, f"missing (column {field.name})")
+                row[field.name] = field.empty
                 continue
-            row[name] = convert(column, value, spec.path)
+            row[field.name] = field.convert(value)
         return row
 
-    @staticmethod
-    def _lookup(path: str, column: MappedColumn, member: str, doc: Any, record: RecordAt) -> Any:
-        if path == "@":
-            return record.value
-        if path == "@key":
-            return record.key
-        if path == "@index":
-            return record.index
-        if path == "@member":
-            return member
-        if path == "@stem":
-            return PurePosixPath(member).stem
-        absolute, tokens = column.spec.tokens
-        if absolute:
-            return resolve(doc, tokens, record.bindings)
-        return resolve(record.value, tokens)
+    def _plan(self, block: LabelBlock) -> list[_Field]:
+        """The block's fields compiled once: getters and converters (a block's own paths, whatever
+        another block maps to the same column)."""
+        plan = self._plans.get(id(block))
+        if plan is None:
+            plan = self._plans[id(block)] = [
+                _Field(name, spec, self.schema.column(name)) for name, spec in block.fields.items()
+            ]
+        return plan
 
     def _size(self, row: dict[str, Any], relative: bool) -> tuple[float, float] | None:
         if relative:
@@ -259,7 +315,7 @@ class _Rows:
         return None
 
     def _derive(self, row: dict[str, Any]) -> None:
-        for column in self.schema.columns:
+        for column in self.derived:
             role, name = column.spec.role, column.name
             if role == "bbox":
                 boxes = row.get(name) or []
@@ -278,12 +334,11 @@ class _Rows:
                 if name not in row:
                     continue  # a column of another block
                 value = row[name]
-                texts = value if isinstance(value, list) else [value]
-                row[f"{name}__empty"] = sum(1 for t in texts if t is None or not str(t).strip())
+                row[f"{name}__empty"] = _empty_count(value)
         if self.starts and self.ends:
             row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
 
-    def _join(self, row: dict[str, Any], member: str, record: RecordAt, record_id: str) -> None:
+    def _join(self, row: dict[str, Any], member: str, record: RecordAt | None, record_id: str) -> None:
         keys = self._source_keys(row, member)
         ref = next((found for found in (self.sources.get(k) for k in keys) if found is not None), None)
         data = None
@@ -330,6 +385,55 @@ class _Rows:
                 keys.append(str(record_id))
             keys.append(PurePosixPath(member).stem)  # one label file per source file: same stem
         return list(dict.fromkeys(keys))
+
+
+class _Field:
+    """One field of a block, compiled: where its value is and how it becomes a column value."""
+
+    __slots__ = ("column", "convert", "empty", "get", "name", "spec")
+
+    def __init__(self, name: str, spec: FieldSpec, column: MappedColumn) -> None:
+        self.name, self.spec, self.column = name, spec, column
+        self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
+        self.get = _getter(spec)
+        kind = str(spec.column_type())
+        path = spec.path
+        if kind == "string" and not column.many:  # the usual case: text as it is, without a call
+            self.convert: Callable[[Any], Any] = lambda v: v if type(v) is str else convert(column, v, path)
+        elif kind == "string":
+            self.convert = lambda v: (
+                [x for x in v if type(x) is str]
+                if type(v) is Many and all(type(x) is str for x in v)
+                else convert(column, v, path)
+            )
+        else:
+            self.convert = lambda v: convert(column, v, path)
+
+
+def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
+    path = spec.path
+    if path == "@":
+        return lambda member, doc, record: record.value
+    if path == "@key":
+        return lambda member, doc, record: record.key
+    if path == "@index":
+        return lambda member, doc, record: record.index
+    if path == "@member":
+        return lambda member, doc, record: member
+    if path == "@stem":
+        return lambda member, doc, record: PurePosixPath(member).stem
+    absolute, tokens = spec.tokens
+    get = compile_path(tokens, bound=absolute)
+    if absolute:
+        return lambda member, doc, record: get(doc, record.bindings)
+    return lambda member, doc, record: get(record.value, ())
+
+
+def _empty_count(value: Any) -> int:
+    """Texts of a ``text`` column value that are missing or blank (one value, or a list of them); what
+    :func:`ingest.mapping.columnar.empty_counts` computes for a whole column."""
+    texts = value if isinstance(value, list) else [value]
+    return sum(1 for t in texts if t is None or not str(t).strip())
 
 
 def _outside(box: list[float], size: tuple[float, float], relative: bool) -> bool:

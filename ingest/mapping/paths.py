@@ -7,13 +7,13 @@ record's own ancestors. A wildcard left over collects every value it reaches (:c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.labels import Token, format_path
 
-__all__ = ["MISSING", "Many", "RecordAt", "iter_records", "resolve"]
+__all__ = ["MISSING", "Getter", "Many", "RecordAt", "compile_path", "iter_records", "resolve"]
 
 
 class _Missing:
@@ -140,3 +140,51 @@ def _bound_child(node: Any, kind: str, binding: Any) -> Any:
         if kind == "each" and binding == 0:
             return node  # [*] over a lone object
     return MISSING
+
+
+Getter = Callable[[Any, tuple[Any, ...]], Any]
+"""``getter(node, bindings)``: the value at a compiled path (:data:`MISSING` where there is none)."""
+
+
+def _walk_keys(node: Any, keys: tuple[Any, ...]) -> Any:
+    for key in keys:
+        if type(node) is dict:
+            node = node.get(key, MISSING)
+            if node is MISSING:
+                return MISSING
+        elif type(node) is list and type(key) is int and -len(node) <= key < len(node):
+            node = node[key]
+        else:
+            return MISSING
+    return node
+
+
+def compile_path(tokens: list[Token], *, bound: bool) -> Getter:
+    """A getter for ``tokens``, the same as :func:`resolve` (with the record's bindings when ``bound``),
+    fast for the usual shapes: keys and indexes only, or one collecting ``[*]`` between them."""
+    steps = [value for _, value in tokens]
+    kinds = [kind for kind, _ in tokens]
+    wild = [i for i, kind in enumerate(kinds) if kind in ("each", "values")]
+    if not wild:
+        keys = tuple(steps)
+        return lambda node, _bindings: _walk_keys(node, keys)
+    if len(wild) == 1 and not bound and kinds[wild[0]] == "each":
+        head, tail = tuple(steps[: wild[0]]), tuple(steps[wild[0] + 1 :])
+
+        def collect(node: Any, _bindings: tuple[Any, ...]) -> Any:
+            node = _walk_keys(node, head)
+            if type(node) is dict:
+                node = [node]
+            elif type(node) is not list:
+                return MISSING
+            out = Many()
+            for item in node:
+                value = _walk_keys(item, tail)
+                if value is not MISSING:
+                    out.append(value)
+            return out
+
+        return collect
+    if bound:
+        return lambda node, bindings: _resolve(node, tokens, 0, bindings, 0)
+    return lambda node, _bindings: _resolve(node, tokens, 0, (), 0)
