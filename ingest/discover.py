@@ -99,17 +99,22 @@ def classify(rel_path: str) -> tuple[str | None, Kind | None]:
     return split, kind
 
 
-def _logical_archives(root: Path) -> list[str]:
-    """Relative paths of the logical archives under ``root`` (pieces folded into their ``.zip``)."""
+def _walk(root: Path) -> tuple[list[str], list[Skipped]]:
+    """One walk of ``root``: the logical archives (pieces folded into their ``.zip``), and the other files
+    that are not data (manuals, tools, spreadsheets: reported, never read)."""
     found: set[str] = set()
-    for path in root.rglob("*"):
+    others: list[Skipped] = []
+    for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
             continue
         logical = logical_archive_name(path.name)
         if logical is not None:
             found.add(rel.rsplit("/", 1)[0] + "/" + logical if "/" in rel else logical)
-    return sorted(found)
+        elif rel != "dataset.yaml":
+            kind = "document or tool" if path.suffix.lower() in _DOCUMENTS else "not an archive"
+            others.append(Skipped(rel, f"{kind}: only zip archives are read (비데이터 파일)"))
+    return sorted(found), others
 
 
 @dataclass(frozen=True)
@@ -127,19 +132,6 @@ def _tool_folder(rel: str) -> bool:
         if _TOOLS.search(part) or bare in _TOOL_NAMES:
             return True
     return False
-
-
-def _other_files(root: Path) -> list[Skipped]:
-    """Files beside the archives that are not data: manuals, tools, spreadsheets (reported, not read)."""
-    out = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file() or rel == "dataset.yaml":
-            continue
-        if logical_archive_name(path.name) is None:
-            kind = "document or tool" if path.suffix.lower() in _DOCUMENTS else "not an archive"
-            out.append(Skipped(rel, f"{kind}: only zip archives are read (비데이터 파일)"))
-    return out
 
 
 def discover_archives(root: Path) -> list[ArchiveRef]:
@@ -165,10 +157,10 @@ def discover_layout(
     refs: list[ArchiveRef] = []
     unknown: list[str] = []
     no_split: list[tuple[str, Kind, int, tuple[str, ...]]] = []
-    skipped = _other_files(root)
+    logical, skipped = _walk(root)
     broken: list[str] = []
     first_broken: UnsafeArchive | None = None
-    for rel in _logical_archives(root):
+    for rel in logical:
         reason = _skip_reason(rel, layout)
         if reason is not None:
             skipped.append(Skipped(rel, reason))

@@ -63,7 +63,7 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
 def _write(
     root: Path, raw: dict[str, Any], blocks: list[Any], text: str, err: Console, *, quiet: bool, out: Console
 ) -> int:
-    from schemas.manifest import ManifestError, load_manifest
+    from schemas.manifest import ManifestError
 
     file = root / "dataset.yaml"
     reason = None
@@ -79,6 +79,10 @@ def _write(
     if reason:
         err.print(f"[bold red]dataset.yaml 미변경 not written:[/] {reason}", highlight=False, soft_wrap=True)
         return 2
+    import yaml
+
+    from schemas.manifest import parse_manifest
+
     before = file.read_bytes()
     body = before.decode("utf-8-sig")
     addition = (
@@ -86,14 +90,13 @@ def _write(
         + "\n# kdata inspect 가 제안한 라벨 매핑 (suggested label mapping)\n"
         + text
     )
-    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    temp.write_bytes(before + addition.encode("utf-8"))
     try:
-        load_manifest(temp)
+        parse_manifest(yaml.safe_load(body + addition), file)  # the result must load, else nothing changes
     except ManifestError as error:
-        temp.unlink()
         err.print(f"[bold red]dataset.yaml 미변경 not written:[/] the result would not load: {error}", highlight=False)
         return 2
+    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temp.write_bytes(before + addition.encode("utf-8"))
     os.replace(temp, file)
     if not quiet:
         out.print(f"[green]dataset.yaml 에 labels: 추가 (written)[/]: {file}", highlight=False, soft_wrap=True)

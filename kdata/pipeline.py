@@ -254,7 +254,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
             has_sources=bool(split_sources),
         )
         _write_columnar(tables, checker, writer)
-        return _finish_unit(settings, plan, index, writer, stats, checker, done)
+        return _finish_unit(plan, index, writer, stats, checker, done)
     from ingest.readers import get_columnar_reader, get_reader
 
     columnar = get_columnar_reader(plan["record_schema"])
@@ -263,11 +263,10 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
         _write_columnar(columnar(root / unit["archive"], unit["archive"], sources, stats), checker, writer)
-    return _finish_unit(settings, plan, index, writer, stats, checker, done)
+    return _finish_unit(plan, index, writer, stats, checker, done)
 
 
 def _finish_unit(
-    settings: Settings,
     plan: dict[str, Any],
     index: int,
     writer: ChunkWriter,

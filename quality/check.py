@@ -579,7 +579,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         "verdict": verdict_of(critical_failed, warnings_failed),
         "critical_failed": critical_failed,
         "warnings_failed": warnings_failed,
-        "checks_by_column": _checks_by_column(items, result),
+        "checks_by_column": _checks_by_column(result),
         "skipped_files": inp.skipped[:_KEPT_PROBLEMS],
         "skipped_file_count": len(inp.skipped),
         "items": items,
@@ -632,7 +632,7 @@ def _volume_items(records: int, expected: int | None) -> list[dict[str, Any]]:
     return items
 
 
-def _checks_by_column(items: list[dict[str, Any]], result: SuiteResult) -> dict[str, list[str]]:
+def _checks_by_column(result: SuiteResult) -> dict[str, list[str]]:
     """Which checks ran on which column (the report says it; mapped suites are generated)."""
     out: dict[str, list[str]] = {}
     for outcome in result.outcomes:

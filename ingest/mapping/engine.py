@@ -217,7 +217,7 @@ class _Rows:
         for i in range(n):
             row = {name: values[name][i] for name in names}
             row[self.schema.id_column] = id_values[i]
-            self._join(row, member, None, str(id_values[i]))
+            self._join(row, member, str(id_values[i]))
             out.append(row["source_file"])
         return out
 
@@ -277,7 +277,7 @@ class _Rows:
             row[ROW_KEY] = key
         record_id = str(row.get(self.schema.id_column) or key)
         self._derive(row)
-        self._join(row, member, record, record_id)
+        self._join(row, member, record_id)
         row["label_json"] = orjson.dumps(record.value, option=orjson.OPT_NON_STR_KEYS).decode()
         row["label_archive"] = self.archive_rel
         row["label_member"] = member
@@ -338,7 +338,7 @@ class _Rows:
         if self.starts and self.ends:
             row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
 
-    def _join(self, row: dict[str, Any], member: str, record: RecordAt | None, record_id: str) -> None:
+    def _join(self, row: dict[str, Any], member: str, record_id: str) -> None:
         keys = self._source_keys(row, member)
         ref = next((found for found in (self.sources.get(k) for k in keys) if found is not None), None)
         data = None

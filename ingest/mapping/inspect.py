@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import orjson
-
 from ingest.archives import Member, iter_member_streams
 from ingest.discover import ArchiveRef, Skipped, discover_layout
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
@@ -206,10 +204,6 @@ def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node]) -> lis
     return out
 
 
-def _numbers_list(node: _Node) -> bool:
-    return node.types.get("list", 0) > 0
-
-
 def _leaf_type(node: _Node) -> str:
     kinds = {k for k in node.types if k != "null"}
     if kinds <= {"int"} and kinds:
@@ -348,19 +342,8 @@ def _suggest_field(
     many = any(t == ("each", None) for t in bound)
     spec: dict[str, Any] = {"path": text_path}
     if kinds & {"list", "object"}:
-        if _box_keys(tree, path) and _numeric_tree(tree, path):
-            spec["role"] = "bbox"
-        elif _BBOX_KEY.search(key) and _numeric_tree(tree, path):
-            spec["role"] = "bbox"
-            lowered = {
-                str(v).lower()
-                for p, _ in tree.items()
-                if p[: len(path)] == path and len(p) == len(path) + 1
-                for k2, v in [p[-1]]
-                if k2 == "key"
-            }
-            if {"xmin", "xmax"} <= lowered or {"x1", "x2"} <= lowered or {"xtl", "xbr"} <= lowered:
-                spec["format"] = "xyxy"
+        if (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
+            spec["role"] = "bbox"  # an object's corner keys (xmin/xmax, xtl/xbr ...) say its format when read
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
         elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
@@ -441,7 +424,7 @@ class Inspection:
         }
 
 
-def _tree_rows(tree: dict[tuple[Token, ...], _Node], files: int) -> list[dict[str, Any]]:
+def _tree_rows(tree: dict[tuple[Token, ...], _Node]) -> list[dict[str, Any]]:
     rows = []
     for path, node in sorted(tree.items(), key=lambda item: format_path(list(item[0]))):
         if not path:
@@ -538,7 +521,7 @@ def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str |
         "paired_with_sources": group["stems"],
         "encoding": encoding,
         "problems": problems[:20],
-        "shape": _tree_rows(tree, len(docs)),
+        "shape": _tree_rows(tree),
         "block": suggested if docs else None,
     }
 
@@ -584,7 +567,3 @@ def dump_labels(blocks: list[dict[str, Any]]) -> str:
     import yaml
 
     return yaml.safe_dump({"labels": blocks}, allow_unicode=True, sort_keys=False, width=120)
-
-
-def orjson_safe(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value, default=str))
