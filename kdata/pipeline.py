@@ -171,7 +171,6 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
         "dataset_id": manifest.id,
         "version": manifest.version,
         "record_schema": manifest.schema_name,
-        "mapped": manifest.labels is not None,
         "content_sha256": content_sha256,
         "chunk_bytes": chunk_bytes,
         "pii_policy": pii_policy,
@@ -260,9 +259,9 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     columnar = get_columnar_reader(plan["record_schema"])
     if columnar is None:
         reader = get_reader(plan["record_schema"])
-        writer.write_rows(checker.wrap(reader(root / unit["archive"], unit["archive"], sources, stats)))
+        writer.write_rows(checker.wrap(reader(archive, unit["archive"], sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
-        _write_columnar(columnar(root / unit["archive"], unit["archive"], sources, stats), checker, writer)
+        _write_columnar(columnar(archive, unit["archive"], sources, stats), checker, writer)
     return _finish_unit(plan, index, writer, stats, checker, done)
 
 

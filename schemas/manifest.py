@@ -311,6 +311,19 @@ def parse_manifest(data: object, path: Path) -> DatasetManifest:
     return manifest
 
 
+JSON_SCHEMA_FILE = Path(__file__).with_name("dataset.schema.json")
+"""The JSON Schema of ``dataset.yaml`` for editors (``# yaml-language-server: $schema=...``); written by
+``python -m schemas.manifest`` from :class:`DatasetManifest`, checked against it by a test."""
+
+
+def json_schema_text() -> str:
+    """The JSON Schema of :class:`DatasetManifest`, as the file holds it."""
+    import json
+
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **DatasetManifest.model_json_schema()}
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def load_manifest(folder_or_file: Path) -> DatasetManifest:
     """Read ``dataset.yaml`` from a dataset folder (or the file itself)."""
     path = folder_or_file / MANIFEST_NAME if folder_or_file.is_dir() else folder_or_file
@@ -323,3 +336,8 @@ def load_manifest(folder_or_file: Path) -> DatasetManifest:
     except ValueError as error:  # YAML reads 2024-13-01 as a date and fails: month must be in 1..12
         raise ManifestError(path, [f"not valid YAML (an impossible date?): {error}"]) from None
     return parse_manifest(data, path)
+
+
+if __name__ == "__main__":  # python -m schemas.manifest: rewrite dataset.schema.json
+    JSON_SCHEMA_FILE.write_text(json_schema_text(), encoding="utf-8")
+    print(f"wrote {JSON_SCHEMA_FILE}")

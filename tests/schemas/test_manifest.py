@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,13 @@ def test_record_schema_derives_arrow_schema_and_docs() -> None:
     assert [d["column"] for d in docs] == schema.names
     assert all(d["doc_ko"] and d["doc_en"] for d in docs)
     assert "utterances" not in KOREAN_DIALOGUE.check_columns()
+
+
+def test_json_schema_file_for_editors_is_current() -> None:
+    """schemas/dataset.schema.json is what the model says (regenerate: python -m schemas.manifest)."""
+    from schemas.manifest import JSON_SCHEMA_FILE, json_schema_text
+
+    assert JSON_SCHEMA_FILE.read_text(encoding="utf-8") == json_schema_text()
+    schema = json.loads(json_schema_text())
+    assert {"labels", "layout", "record_schema"} <= set(schema["properties"])
+    assert "LabelBlock" in schema["$defs"] and "role" in schema["$defs"]["FieldSpec"]["properties"]
