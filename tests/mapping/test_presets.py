@@ -21,6 +21,8 @@ CASES = [
     ("vision_image", "vision_coco", "image_id"),
     ("vision_kfashion", "vision_kfashion", "image_id"),
     ("healthcare_note", "healthcare_note", "note_id"),
+    ("healthcare_imaging", "healthcare_imaging", "study_id"),
+    ("manufacturing_sensor", "sensor_three_block", "series_id"),
     ("manufacturing_defect", "three_block", "row_key"),
 ]
 
