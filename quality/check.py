@@ -580,7 +580,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         "critical_failed": critical_failed,
         "warnings_failed": warnings_failed,
         "checks_by_column": _checks_by_column(result),
-        "skipped_files": inp.skipped[:_KEPT_PROBLEMS],
+        "skipped_files": [{k: redact(str(v)) for k, v in f.items()} for f in inp.skipped[:_KEPT_PROBLEMS]],
         "skipped_file_count": len(inp.skipped),
         "items": items,
         "pii": _pii_summary(inp, schema.id_column),

@@ -169,6 +169,8 @@ def test_empty_version_is_never_published(tmp_path: Path, kdata_home: Path) -> N
     """Label files the mapping does not match: counted as skipped, 0 rows, the gate refuses (exit 3)."""
     root = tmp_path / "empty"
     zip_files(root / f"{LABELS}/TL_a.zip", {"a/x.json": b'{"id": "1"}', "a/y.json": b'{"id": "2"}'})
+    (root / "03.매뉴얼").mkdir()
+    (root / "03.매뉴얼/구축 가이드.hwp").write_bytes(b"HWP Document File")
     labels = {"files": ["**/*.xml"], "fields": {"id": {"path": "id", "role": "id"}}}
     write_manifest(root, "empty-version", "korean", "text", labels=labels)
     done = subprocess.run(
@@ -182,3 +184,7 @@ def test_empty_version_is_never_published(tmp_path: Path, kdata_home: Path) -> N
     skipped = [p for p in summary["problems"] if p["code"] == "skipped_member"]
     assert skipped and "2 member(s) *.json not read: no labels block matches" in skipped[0]["message"]
     assert not (kdata_home / "store" / "empty-version").exists()
+    assert [f["path"] for f in summary["skipped_files"]] == ["03.매뉴얼/구축 가이드.hwp"]
+    assert "id" in summary["checks_by_column"]  # which checks ran on which column
+    page = Path(result["report"]).read_text(encoding="utf-8")
+    assert "구축 가이드.hwp" in page and "checks-by-column" in page
