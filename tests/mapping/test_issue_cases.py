@@ -188,3 +188,26 @@ def test_empty_version_is_never_published(tmp_path: Path, kdata_home: Path) -> N
     assert "id" in summary["checks_by_column"]  # which checks ran on which column
     page = Path(result["report"]).read_text(encoding="utf-8")
     assert "구축 가이드.hwp" in page and "checks-by-column" in page
+
+
+def test_inspect_json_is_one_document_and_refusals_exit_2(tmp_path: Path, kdata_home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kdata.cli import app
+
+    root = tmp_path / "fin"
+    doc = {"meta": {"doc_no": "F1"}, "sents": [{"sn": "F1-1", "mt": "a b c d e"}, {"sn": "F1-2", "mt": "f g h i"}]}
+    zip_files(root / f"{LABELS}/TL_1.금융.zip", {"F1.json": json.dumps(doc).encode()})
+    runner = CliRunner()
+    shown = runner.invoke(app, ["inspect", str(root), "--json"])
+    assert shown.exit_code == 0
+    report = json.loads(shown.stdout)
+    assert report["splits"] == ["train"] and report["labels"][0]["records"] == "$.sents[*]"
+    shape = {row["path"]: row for row in report["label_files"][0]["shape"]}
+    assert shape["$.sents[*].sn"]["types"] == {"string": 2} and shape["$.sents[*].sn"]["examples"] == ["F1-1", "F1-2"]
+    refused = runner.invoke(app, ["inspect", str(root), "--write-manifest"])  # no dataset.yaml yet
+    assert refused.exit_code == 2 and not (root / "dataset.yaml").exists()
+    write_manifest(root, "fin-inspect", "finance", "text", record_schema="korean_dialogue")
+    before = (root / "dataset.yaml").read_text(encoding="utf-8")
+    refused = runner.invoke(app, ["inspect", str(root), "--write-manifest"])  # already says how to read
+    assert refused.exit_code == 2 and (root / "dataset.yaml").read_text(encoding="utf-8") == before
