@@ -14,7 +14,6 @@ the record and field. Either way the rows are the same (``tests/mapping/test_col
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -138,7 +137,7 @@ def _column(
         return field_values(field, [member if path == "@member" else stem] * n)
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
-        value = field.get(member, doc, _Bound())
+        value = field.get(member, doc, _Record(None))
         return field_values(field, [value] * n)
     kind = str(spec.column_type())
     target = _ARROW_TYPES.get(kind)
@@ -193,19 +192,10 @@ def field_values(field: Any, values: list[Any]) -> list[Any]:
 
 
 class _Record:
-    """The part of :class:`~ingest.mapping.paths.RecordAt` a relative getter reads."""
+    """The part of :class:`~ingest.mapping.paths.RecordAt` a getter reads (no bindings: the Arrow path
+    takes no field whose path needs the record's positions)."""
 
     __slots__ = ("bindings", "value")
 
     def __init__(self, value: Any) -> None:
         self.value, self.bindings = value, ()
-
-
-class _Bound:
-    __slots__ = ("bindings", "value")
-
-    def __init__(self) -> None:
-        self.value, self.bindings = None, ()
-
-
-Converter = Callable[[Any], Any]
