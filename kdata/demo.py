@@ -11,7 +11,7 @@ from pathlib import Path
 __all__ = ["main", "run_dag"]
 
 DEMO_SETS: tuple[tuple[str, str, int, str], ...] = (
-    # (sample kind, dataset id, items, layout): every domain with a reader, every real layout
+    # (sample kind, dataset id, items, layout): every domain with samples, every real layout
     ("korean_dialogue", "korean-sns-dialogue", 400, "classic"),
     ("korean_summary", "korean-news-summary", 60, "modern"),
     ("korean_speech", "korean-speech-transcript", 40, "bracket"),
