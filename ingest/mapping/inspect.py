@@ -104,7 +104,18 @@ class _Node:
     files: set[int] = field(default_factory=set)
 
 
-def _kind(value: Any) -> str:
+_INT_TEXT = re.compile(r"^-?(0|[1-9][0-9]{0,17})$")
+_FLOAT_TEXT = re.compile(r"^-?[0-9]+\.[0-9]+$")
+
+
+def _kind(value: Any, texty: bool = False) -> str:
+    """The JSON kind of a value; in formats where every value is text (XML, CSV), a number written as
+    text counts as a number (``"1920"``: int; not ``"007"``, which is a code)."""
+    if texty and isinstance(value, str):
+        if _INT_TEXT.match(value):
+            return "int"
+        if _FLOAT_TEXT.match(value):
+            return "float"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -122,9 +133,18 @@ def _idlike_keys(obj: dict[str, Any]) -> bool:
     return len(obj) > _MAX_KEYS or (len(obj) >= 3 and all(_IDLIKE.match(str(k)) for k in obj))
 
 
-def _walk(value: Any, path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node], file_no: int) -> None:
+def _walk(
+    value: Any,
+    path: tuple[Token, ...],
+    tree: dict[tuple[Token, ...], _Node],
+    file_no: int,
+    texty: bool = False,
+    lists: frozenset[tuple[Token, ...]] = frozenset(),
+) -> None:
+    if type(value) is dict and path in lists:
+        value = [value]  # a lone element where other files repeat it (XML): a list of one, as [*] reads it
     node = tree.setdefault(path, _Node())
-    kind = _kind(value)
+    kind = _kind(value, texty)
     node.types[kind] += 1
     node.files.add(file_no)
     if kind in ("string", "int", "float", "bool"):
@@ -135,10 +155,10 @@ def _walk(value: Any, path: tuple[Token, ...], tree: dict[tuple[Token, ...], _No
     elif kind == "list":
         node.list_lengths.append(len(value))
         for item in value:
-            _walk(item, (*path, ("each", None)), tree, file_no)
+            _walk(item, (*path, ("each", None)), tree, file_no, texty, lists)
     elif kind == "object" and not _idlike_keys(value):
         for key, item in value.items():
-            _walk(item, (*path, ("key", str(key))), tree, file_no)
+            _walk(item, (*path, ("key", str(key))), tree, file_no, texty, lists)
 
 
 # -- the suggestion --------------------------------------------------------------------------------
@@ -190,7 +210,22 @@ def _record_path(tree: dict[tuple[Token, ...], _Node], files: int, per_source: b
         return top
     # lists that define the vocabulary (COCO categories, CVAT label definitions) are not the records
     records = [c for c in candidates if not any(k == "key" and str(v).lower() in _VOCABULARY for k, v in c[0])]
-    return max(records or candidates, key=lambda c: (c[1], -len(c[0])))[0]
+    records = records or candidates
+    # items that name a media file (CVAT's <image name="x.jpg">) are the records; lists inside them are
+    # their annotations
+    media = [c for c in records if _names_media(tree, c[0])]
+    records = [c for c in records if not any(m[0] != c[0] and c[0][: len(m[0])] == m[0] for m in media)]
+    return max(records, key=lambda c: (c[1], -len(c[0])))[0]
+
+
+def _names_media(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """An item of ``path`` has a key whose values are mostly media file names."""
+    for key in _child_keys(tree, path):
+        values = [v for v in tree[(*path, ("key", key))].values if isinstance(v, str)]
+        suffixes = [PurePosixPath(v.replace("\\", "/")).suffix.lower() for v in values]
+        if values and sum(s in _MEDIA_EXT for s in suffixes) >= 0.8 * len(values):
+            return True
+    return False
 
 
 def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node]) -> list[Token]:
@@ -289,8 +324,14 @@ def suggest_block(
 ) -> tuple[dict[str, Any], dict[tuple[Token, ...], _Node]]:
     """The suggested label block (as plain data for YAML) for sampled documents of one format."""
     tree: dict[tuple[Token, ...], _Node] = {}
+    texty = fmt in ("xml", "csv", "tsv", "lines")
     for number, doc in enumerate(docs):
-        _walk(doc, (), tree, number)
+        _walk(doc, (), tree, number, texty)
+    both = frozenset(p for p, n in tree.items() if "list" in n.types and "object" in n.types)
+    if both:  # an element that is a list in some files and a lone object in others: walk it as a list
+        tree = {}
+        for number, doc in enumerate(docs):
+            _walk(doc, (), tree, number, texty, both)
     if fmt == "txt":
         txt: dict[str, Any] = {"files": [pattern], "format": "txt", "records": "$", "fields": {
             "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip

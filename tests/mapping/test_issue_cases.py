@@ -211,3 +211,35 @@ def test_inspect_json_is_one_document_and_refusals_exit_2(tmp_path: Path, kdata_
     before = (root / "dataset.yaml").read_text(encoding="utf-8")
     refused = runner.invoke(app, ["inspect", str(root), "--write-manifest"])  # already says how to read
     assert refused.exit_code == 2 and (root / "dataset.yaml").read_text(encoding="utf-8") == before
+
+
+def voc(name: str, boxes: list[tuple[str, int, int, int, int]]) -> bytes:
+    objects = "".join(
+        f"<object><name>{c}</name><bndbox><xmin>{a}</xmin><ymin>{b}</ymin><xmax>{x}</xmax><ymax>{y}</ymax>"
+        "</bndbox></object>"
+        for c, a, b, x, y in boxes
+    )
+    return (
+        f"<annotation><filename>{name}</filename><size><width>4</width><height>3</height><depth>3</depth></size>"
+        f"{objects}</annotation>"
+    ).encode()
+
+
+def test_voc_xml_per_image(tmp_path: Path, kdata_home: Path) -> None:
+    """VOC-style XML, one file per image: numbers come as text; boxes are xmin/ymin/xmax/ymax."""
+    root = tmp_path / "voc"
+    labels = {
+        "Annotations/0001.xml": voc("0001.jpg", [("car", 0, 0, 2, 2), ("bus", 1, 1, 9, 2)]),
+        "Annotations/0002.xml": voc("0002.jpg", [("car", 1, 0, 3, 3)]),
+    }
+    zip_files(root / f"{LABELS}/TL_1.도로.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_1.도로.zip", {"JPEGImages/0001.jpg": tiny_png(), "JPEGImages/0002.jpg": tiny_png()})
+    write_manifest(root, "road-voc", "transport", "image")
+    assert inspect_write(root) == 0
+    rows, problems, _ = extract(root)
+    assert [p for p in problems if p["code"] not in ("image",)] == []
+    by_file = {r["filename"]: r for r in rows}
+    assert by_file["0001.jpg"]["bndbox"] == [[0.0, 0.0, 2.0, 2.0], [1.0, 1.0, 8.0, 1.0]]
+    assert by_file["0001.jpg"]["bndbox__outside"] == 1  # the bus reaches x = 9 on a 4-pixel-wide image
+    assert by_file["0001.jpg"]["name"] == ["car", "bus"] and by_file["0002.jpg"]["width"] == 4
+    assert all(r["image_valid"] for r in rows)
