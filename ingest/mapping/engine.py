@@ -213,6 +213,12 @@ class _Rows:
         if not names:
             return [None] * n
         id_values = values.get(self.schema.id_column) or keys or [None] * n
+        if keys is None:  # no row keys: the ids name the records (as the per-record path's problems do)
+            keys = [f"{self.archive_rel}!{member}/{i}" for i in range(n)]
+        id_values = [v if v else k for v, k in zip(id_values, keys, strict=True)]
+        single = len(names) == 1 and not self.schema.column(names[0]).many
+        if single and not self.schema.embed and not self.per_file:
+            return self._lookup_sources(member, names[0], values[names[0]], id_values)
         out = []
         for i in range(n):
             row = {name: values[name][i] for name in names}
@@ -220,6 +226,28 @@ class _Rows:
             self._join(row, member, str(id_values[i]))
             out.append(row["source_file"])
         return out
+
+    def _lookup_sources(self, member: str, name: str, found: list[Any], id_values: list[Any]) -> list[Any]:
+        """:meth:`_sources_of` for one scalar source column and nothing to read: the keys looked up at
+        once (the source index's vectorised ``get_many``), a miss reported as :meth:`_join` reports it."""
+        stem = self.schema.column(name).spec.match == "stem"
+        keys = [(PurePosixPath(str(v).replace("\\", "/")).stem if stem else str(v)) if v else "" for v in found]
+        get_many = getattr(self.sources, "get_many", None)
+        refs = get_many(keys) if get_many is not None else [self.sources.get(k) for k in keys]
+        refs = [ref if key else None for ref, key in zip(refs, keys, strict=True)]
+        if self.has_sources:
+            for ref, record_id in zip(refs, id_values, strict=True):
+                if ref is None:
+                    problem = Problem(
+                        "missing_source",
+                        self.archive_rel,
+                        member,
+                        None,
+                        "no source file for this label",
+                        str(record_id),
+                    )
+                    self.stats.add(problem, invalid_label=False)
+        return refs
 
     def _whole(self, member: Member, data: bytes, block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
         try:

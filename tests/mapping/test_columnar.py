@@ -45,7 +45,7 @@ def _both(dataset: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> list[tu
 
 
 def test_dialogue_preset_same_rows_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    dataset = write_korean_dialogue(tmp_path / "ds", items=300, seed=4, dialogues_per_file=40)
+    dataset = write_korean_dialogue(tmp_path / "ds", items=300, seed=4, dialogues_per_file=40, inject="missing-source")
     manifest = dataset / "dataset.yaml"
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(text.replace("record_schema: korean_dialogue", "labels: {preset: korean_dialogue}"), "utf-8")
@@ -53,6 +53,7 @@ def test_dialogue_preset_same_rows_both_ways(tmp_path: Path, monkeypatch: pytest
     assert len(arrow[0]) == 300
     assert TAKEN and all(TAKEN), "every dialogue file went through Arrow"
     assert arrow == python
+    assert [p["code"] for p in arrow[1]] == ["missing_source"]  # the planted one, named the same both ways
 
 
 def test_finance_sample_same_rows_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
