@@ -4,7 +4,7 @@ One engine (:mod:`ingest.mapping`) reads every label shape from this description
 
     labels:
       - files: ["**/*.json"]            # globs over member paths inside the label archives
-        format: json                    # json | jsonl | csv | tsv | txt | xml (default: by extension)
+        format: json                    # json | jsonl | csv | tsv | txt | lines | xml (default: by extension)
         encoding: auto                  # auto (UTF-8, UTF-8 with BOM, CP949/EUC-KR detected) or one of them
         records: "sents[*]"             # where the rows are; "$" (default) is the whole file
         fields:
@@ -26,6 +26,23 @@ mapping did not name is lost. Roles attach quality checks (:mod:`quality.suites.
 ``text`` scanned for personal data (as is ``label_json``); ``class``/``speaker``/``language`` class
 sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_height``);
 ``start``/``end`` time order; ``duration`` non-negative.
+
+Formats: ``json`` one document per file (an object or a list); ``jsonl`` a document per line; ``csv``/
+``tsv`` a row per line, keyed by the header; ``txt`` the whole file as ``{text}`` (a transcript per
+source file); ``lines`` a record per line, ``{line}`` plus the named groups of ``line_pattern`` (RE2,
+e.g. ``'^(?P<path>.+?) :: (?P<text>.*)$'`` for KsponSpeech's ``.trn`` scripts); ``xml`` as nested
+objects (attributes ``@name``, text ``#text`` beside children, a repeated element a list; ``[*]`` over
+a lone element reads it as a list of one). Boxes: four numbers in ``format`` (xywh, xyxy, cxcywh), or
+an object with corner keys (x/y/w/h, xmin..ymax, x1..y2, xtl..ybr: the keys say the format), or
+objects of lists of those per class; they are stored as ``[x, y, w, h]`` lists. Polygons: point pairs,
+flat lists, one level deeper (COCO-like ``[[[x, y], ...]]``), point objects, or numbered keys
+(``X좌표1``, ``Y좌표1`` ... in any order); stored as flat ``[x1, y1, x2, y2, ...]`` lists.
+
+``layout:`` (:class:`LayoutSpec`) says which archives are data: ``include``/``exclude`` globs and
+``rules`` naming split and kind (label, source, or mixed: labels and sources in one archive) where the
+names do not; annotation tools, installers, manuals and guides are skipped unless ``skip_tools: false``.
+Presets (``labels: {preset: NAME}``) are mappings kept in ``schemas/presets/NAME.yaml`` with the domains
+they are for.
 """
 
 from __future__ import annotations
