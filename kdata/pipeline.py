@@ -164,6 +164,11 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
             sources.setdefault(ref.split, []).append(ref.path)
     suffixes = manifest.labels.label_suffixes() if manifest.labels is not None else ()
     labels_in = {ref.path: list(suffixes) for ref in archives if ref.kind == "mixed"}
+    if manifest.labels is not None:  # a label archive that also holds images or audio serves as a source
+        for ref in archives:
+            if ref.kind == "label" and _holds_media(root / ref.path):
+                sources.setdefault(ref.split, []).append(ref.path)
+                labels_in[ref.path] = list(suffixes)
     plan = {
         "run_id": run_id,
         "dataset_path": str(root),
@@ -289,6 +294,15 @@ def _finish_unit(
     }
     _write_json(done, result)
     return _unit_summary(result)
+
+
+def _holds_media(archive: Path) -> bool:
+    """The archive has image, audio or video members beside its labels (names only: the central
+    directory, listed once by the safety check)."""
+    from ingest.archives import list_member_names
+    from schemas.labels import MEDIA_EXTENSIONS
+
+    return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive))
 
 
 def _labels_in(plan: dict[str, Any]) -> dict[str, tuple[str, ...]]:

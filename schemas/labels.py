@@ -55,6 +55,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "MEDIA_EXTENSIONS",
     "ROLE_TYPES",
     "FieldSpec",
     "FieldType",
@@ -125,6 +126,34 @@ EXTENSION_FORMATS: dict[str, LabelFormat] = {
     ".trn": "lines",
     ".xml": "xml",
 }
+
+MEDIA_EXTENSIONS = frozenset(
+    [
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".bmp",
+        ".gif",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".wav",
+        ".pcm",
+        ".mp3",
+        ".flac",
+        ".m4a",
+        ".ogg",
+        ".mp4",
+        ".avi",
+        ".mov",
+        ".mkv",
+        ".dcm",
+        ".npy",
+        ".las",
+        ".pcd",
+    ]
+)
+"""Source files (image, audio, video, medical image, point cloud), as opposed to label files."""
 
 RESERVED_COLUMNS = frozenset(
     {"label_json", "source_file", "label_archive", "label_member", "media", "pii_hits", "content_sha256"}

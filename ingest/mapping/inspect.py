@@ -24,7 +24,7 @@ from ingest.discover import ArchiveRef, Skipped, discover_layout
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
 from quality.pii import redact
-from schemas.labels import EXTENSION_FORMATS, LabelBlock, LayoutSpec, Token, format_path
+from schemas.labels import EXTENSION_FORMATS, MEDIA_EXTENSIONS, LabelBlock, LayoutSpec, Token, format_path
 
 __all__ = ["Inspection", "inspect_folder", "suggest_block"]
 
@@ -34,32 +34,6 @@ _MAX_EXAMPLES = 3
 _MAX_KEYS = 24
 """An object with more keys than this (or keys that look like ids) is kept as one JSON column."""
 
-_MEDIA_EXT = frozenset(
-    [
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".bmp",
-        ".gif",
-        ".tif",
-        ".tiff",
-        ".webp",
-        ".wav",
-        ".pcm",
-        ".mp3",
-        ".flac",
-        ".m4a",
-        ".ogg",
-        ".mp4",
-        ".avi",
-        ".mov",
-        ".mkv",
-        ".dcm",
-        ".npy",
-        ".las",
-        ".pcd",
-    ]
-)
 _ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
 _SOURCE_KEY = re.compile(
     r"file_?name|filename|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
@@ -223,7 +197,7 @@ def _names_media(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) 
     for key in _child_keys(tree, path):
         values = [v for v in tree[(*path, ("key", key))].values if isinstance(v, str)]
         suffixes = [PurePosixPath(v.replace("\\", "/")).suffix.lower() for v in values]
-        if values and sum(s in _MEDIA_EXT for s in suffixes) >= 0.8 * len(values):
+        if values and sum(s in MEDIA_EXTENSIONS for s in suffixes) >= 0.8 * len(values):
             return True
     return False
 
@@ -278,7 +252,7 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
         and _SOURCE_KEY.search(key)
         and free("source")
         and (
-            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in _MEDIA_EXT)
+            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in MEDIA_EXTENSIONS)
             >= len(strings) / 2
         )
     ):
@@ -489,11 +463,10 @@ def inspect_folder(root: Path, layout: LayoutSpec | None = None, data_type: str 
     archives, skipped = discover_layout(root, layout, allow_mixed=True)
     label_archives = [a for a in archives if a.kind in ("label", "mixed")]
     source_stems: set[str] = set()
-    for ref in archives:
-        if ref.kind in ("source", "mixed"):
-            for name in list_member_names(root / ref.path):
-                if PurePosixPath(name).suffix.lower() in _MEDIA_EXT:
-                    source_stems.add(PurePosixPath(name).stem)
+    for ref in archives:  # label archives too: some ship the images beside their labels
+        for name in list_member_names(root / ref.path):
+            if PurePosixPath(name).suffix.lower() in MEDIA_EXTENSIONS:
+                source_stems.add(PurePosixPath(name).stem)
     by_format: dict[str, dict[str, Any]] = {}
     for ref in label_archives:
         for name in list_member_names(root / ref.path):
@@ -577,7 +550,7 @@ def _line_pattern(docs: list[Any]) -> str | None:
     for separator in _SEPARATORS:
         if texts and sum(separator in text for text in texts) >= 0.9 * len(texts):
             head = texts[0].split(separator, 1)[0]
-            name = "path" if PurePosixPath(head.replace("\\", "/")).suffix.lower() in _MEDIA_EXT else "key"
+            name = "path" if PurePosixPath(head.replace("\\", "/")).suffix.lower() in MEDIA_EXTENSIONS else "key"
             return f"^(?P<{name}>.*?){re.escape(separator)}(?P<text>.*)$"
     return None
 

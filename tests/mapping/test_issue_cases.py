@@ -243,3 +243,22 @@ def test_voc_xml_per_image(tmp_path: Path, kdata_home: Path) -> None:
     assert by_file["0001.jpg"]["bndbox__outside"] == 1  # the bus reaches x = 9 on a 4-pixel-wide image
     assert by_file["0001.jpg"]["name"] == ["car", "bus"] and by_file["0002.jpg"]["width"] == 4
     assert all(r["image_valid"] for r in rows)
+
+
+def test_images_shipped_inside_the_label_archive(tmp_path: Path, kdata_home: Path) -> None:
+    """A TL_ zip holding each image beside its label: the images are sources, not skipped label files."""
+    root = tmp_path / "together"
+    files: dict[str, bytes] = {}
+    for n in (1, 2):
+        label = {"image": {"file_name": f"IMG_{n}.png", "width": 4, "height": 3}, "class": "pothole"}
+        files[f"도로/IMG_{n}.json"] = json.dumps(label).encode()
+        files[f"도로/IMG_{n}.png"] = tiny_png()
+    zip_files(root / f"{LABELS}/TL_1.도로.zip", files)
+    write_manifest(root, "road-together", "transport", "image")
+    assert inspect_write(root) == 0
+    rows, problems, plan = extract(root)
+    assert problems == []
+    archive = f"{LABELS}/TL_1.도로.zip"
+    assert plan["sources"] == {"train": [archive]} and plan["labels_in"] == {archive: [".json"]}
+    assert sorted(r["source_file"] for r in rows) == [f"{archive}!도로/IMG_1.png", f"{archive}!도로/IMG_2.png"]
+    assert all(r["image_valid"] and r["media"]["bytes"] == tiny_png() for r in rows)
