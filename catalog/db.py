@@ -10,6 +10,10 @@ in the same folder, then ``os.replace``), and ``connect(read_only=True)`` opens 
 holding the old copy open keeps reading the old inode; the next reader sees the new one. The
 snapshot is at most one write behind a writer that crashed mid-way (the next write republishes).
 
+Access decisions (licence status, approvals, roles) never come from the snapshot, which is only a
+copy readers can be handed: ``connect(read_only=True, live=True)`` opens ``catalog.duckdb`` itself
+read-only for the moment a decision takes (it waits, like a writer, while one writes).
+
 Every writer connection also replaces the token in ``catalog_generation`` before its work, so a
 token names one state of what search reads: readers (the in-process search index of
 :mod:`catalog.search_index`) cache by it and notice a new snapshot whatever file they opened. Writers
@@ -162,9 +166,23 @@ def _open_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
     return _open(snapshot, True, settings.lock_timeout)
 
 
+def _open_live_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """``catalog.duckdb`` itself, read-only (migrated first when older than this code)."""
+    path = settings.catalog_path
+    if not path.exists():
+        raise CatalogMissing(f"{path}: no catalog yet; ingest a dataset first (kdata ingest PATH)")
+    con = _open(path, True, settings.lock_timeout)
+    if _schema_version(con) >= latest_migration():
+        return con
+    con.close()
+    with connect(settings):
+        pass
+    return _open(path, True, settings.lock_timeout)
+
+
 @contextmanager
 def connect(
-    settings: Settings, *, read_only: bool = False, changes_search: bool = True
+    settings: Settings, *, read_only: bool = False, changes_search: bool = True, live: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived catalog connection.
 
@@ -172,9 +190,10 @@ def connect(
     reader opens the snapshot, so it never waits for (or blocks) a writer. A writer that only appends
     to the audit log passes ``changes_search=False``: it keeps the catalog token, so readers keep their
     search index (at 100,000 datasets a rebuild takes over a second, and every download is audited).
+    ``live=True`` (with ``read_only``) reads the catalog itself, for access decisions.
     """
     if read_only:
-        con = _open_reader(settings)
+        con = _open_live_reader(settings) if live else _open_reader(settings)
         try:
             yield con
         finally:
@@ -191,6 +210,9 @@ def connect(
             con.execute("UPDATE catalog_generation SET token = CAST(uuid() AS VARCHAR)")  # a new catalog state
         yield con
         publish_snapshot(con, settings, source_fd)
+        from catalog.audit import write_anchor
+
+        write_anchor(con, settings.store)  # the newest audit link, outside the catalog file
     finally:
         con.close()
         os.close(source_fd)

@@ -17,9 +17,16 @@ Clearance policy at registration (:func:`initial_status`): a new dataset starts 
 manifest's ``license.status`` is one that licence may pre-clear to: the standard AI Hub terms need
 an application, so ``aihub-standard`` pre-clears to ``approval_required`` or ``restricted`` only;
 open licences (CC BY family, CC0, 공공누리 KOGL types 1-4) also to ``open``. A manifest can never
-pre-clear to ``withdrawn``. A later version never resets a status an auditor set; when its licence
-terms differ from the registered ones, the status is decided by the policy again (except that a
-withdrawn dataset stays withdrawn) and the change is audited.
+pre-clear to ``withdrawn``.
+
+A later version's manifest proposes, it never loosens (:func:`register_licence`): a status an auditor
+set stays unless the new terms call for a stricter one; terms that grant more than before (commercial
+use, modification, redistribution, use abroad, another licence id) send the dataset back to
+``pending_review`` until an auditor looks. The status is the dataset's, so it covers every version.
+
+Roles and separation of duties (:mod:`catalog.roles`): statuses are set by auditors, approvals by
+stewards; nobody approves their own application, and the uploader of any version of a dataset cannot
+loosen its licence.
 """
 
 from __future__ import annotations
@@ -30,12 +37,14 @@ from typing import Any
 import duckdb
 
 from catalog.audit import audit, now
-from kdata.errors import BadInput
+from catalog.roles import check_user_name, require
+from kdata.errors import BadInput, NotAllowed
 from schemas.manifest import Licence
 
 __all__ = [
     "CLEARED_LICENCES",
     "STATUSES",
+    "STRICTNESS",
     "TRANSITIONS",
     "approve",
     "change_status",
@@ -55,6 +64,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "withdrawn": ("pending_review",),
 }
 """Allowed licence status changes: current status → statuses an auditor may set next."""
+
+STRICTNESS: dict[str, int] = {"open": 0, "approval_required": 1, "restricted": 2, "pending_review": 3, "withdrawn": 4}
+"""How much a status holds back: a change to a lower number loosens the licence."""
 
 _WITH_APPROVAL = ("approval_required", "restricted")
 _OPEN_TERMS = ("open", *_WITH_APPROVAL)
@@ -134,8 +146,11 @@ def change_status(
         raise BadInput("--reason: say why the status changes (it is kept in the audit log)")
 
     def work() -> dict[str, Any]:
+        require(con, actor, "auditor", "kdata license")
         current = _current(con, dataset_id)
         check_transition(current, status)
+        if STRICTNESS[status] < STRICTNESS[current] and status != "pending_review":
+            _refuse_own_upload(con, dataset_id, actor, current, status)
         at = now()
         con.execute(
             "UPDATE licenses SET status = ?, status_reason = ?, status_changed_by = ?, status_changed_at = ? "
@@ -163,10 +178,17 @@ def approve(
     today = today or dt.date.today()
     if not user.strip():
         raise BadInput("--user: name the user whose application was approved")
+    user = check_user_name(user, "--user")
     if until is not None and until < today:
         raise BadInput(f"--until {until.isoformat()}: the approval would already have expired (today {today})")
 
     def work() -> dict[str, Any]:
+        require(con, actor, "steward", "kdata approve")
+        if user == actor:
+            raise NotAllowed(
+                f"{dataset_id}: 본인의 이용 신청은 승인할 수 없습니다 (nobody approves their own application: "
+                f"{actor!r}); another steward records it"
+            )
         status = _current(con, dataset_id)
         if status not in _WITH_APPROVAL:
             raise BadInput(
@@ -205,7 +227,7 @@ def register_licence(con: duckdb.DuckDBPyConnection, dataset_id: str, licence: L
     old = dict(zip(_TERMS, row[1:], strict=True))
     if old == terms:
         return
-    status = "withdrawn" if row[0] == "withdrawn" else initial_status(licence)
+    status = _proposed_status(str(row[0]), old, terms, licence)
     con.execute(
         "UPDATE licenses SET status = ?, license_id = ?, name = ?, commercial_use = ?, modification = ?, "
         "domestic_only = ?, redistribution = ?, attribution = ?, url = ?, status_reason = ?, "
@@ -214,6 +236,37 @@ def register_licence(con: duckdb.DuckDBPyConnection, dataset_id: str, licence: L
     )
     detail = {"from": row[0], "to": status, "old_terms": old, "new_terms": terms}
     audit(con, actor, "license_terms_changed", dataset_id, None, detail)
+
+
+def _loosened(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Terms that grant more than before (a new licence id counts: its terms were not reviewed here)."""
+    looser = [k for k in ("commercial_use", "modification", "redistribution") if new[k] and not old[k]]
+    if old["domestic_only"] and not new["domestic_only"]:
+        looser.append("domestic_only")
+    if str(new["license_id"]).strip().lower() != str(old["license_id"]).strip().lower():
+        looser.append("license_id")
+    return looser
+
+
+def _proposed_status(current: str, old: dict[str, Any], new: dict[str, Any], licence: Licence) -> str:
+    """A new version's terms may tighten the status, never loosen it (module docstring)."""
+    candidates = [current, initial_status(licence)]
+    if _loosened(old, new):
+        candidates.append("pending_review")
+    return max(candidates, key=STRICTNESS.__getitem__)
+
+
+def _refuse_own_upload(con: duckdb.DuckDBPyConnection, dataset_id: str, actor: str, current: str, new: str) -> None:
+    rows = con.execute(
+        "SELECT version FROM versions WHERE dataset_id = ? AND uploaded_by = ? ORDER BY version",
+        [dataset_id, actor],
+    ).fetchall()
+    if rows:
+        raise NotAllowed(
+            f"{dataset_id}: 직접 올린 버전의 이용 조건은 풀 수 없습니다 (separation of duties: {actor!r} uploaded "
+            f"version {', '.join(str(r[0]) for r in rows)}, so cannot loosen {current} → {new}); "
+            "another auditor decides"
+        )
 
 
 def _policy_reason(licence: Licence, status: str) -> str:

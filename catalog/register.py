@@ -16,6 +16,8 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.korean_text import index_terms
 from catalog.licence import register_licence
+from catalog.roles import require
+from kdata.errors import BadInput
 from kdata.faults import fault_point
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
@@ -182,6 +184,17 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str
         con.execute(f"CREATE OR REPLACE VIEW {view_name(dataset_id, split)} AS SELECT * FROM read_parquet([{listing}])")
 
 
+def _check_id_free(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
+    """Refuse an id whose ``data.*`` views would be another dataset's (``a--b`` vs ``a-b``, case)."""
+    mine = view_name(dataset_id, "x")
+    for (other,) in con.execute("SELECT id FROM datasets WHERE id <> ?", [dataset_id]).fetchall():
+        if view_name(str(other), "x") == mine:
+            raise BadInput(
+                f"dataset id {dataset_id!r} collides with the registered {other!r} (same data.* view names); "
+                "choose another id"
+            )
+
+
 def register_version(
     con: duckdb.DuckDBPyConnection,
     manifest: DatasetManifest,
@@ -197,6 +210,8 @@ def register_version(
     dataset_id, version = manifest.id, manifest.version
     con.execute("BEGIN")
     try:
+        require(con, actor, "uploader", f"publish {dataset_id} {version}")
+        _check_id_free(con, dataset_id)
         row = con.execute(
             "SELECT content_sha256 FROM versions WHERE dataset_id = ? AND version = ?", [dataset_id, version]
         ).fetchone()
@@ -213,7 +228,8 @@ def register_version(
         con.execute(
             "INSERT INTO versions (dataset_id, version, status, version_note, content_sha256, manifest_url, "
             "record_count, chunk_count, content_size, quality_verdict, quality_run_id, date_published, "
-            "release_status, registered_at) VALUES (?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "release_status, registered_at, uploaded_by) "
+            "VALUES (?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 dataset_id,
                 version,
@@ -228,6 +244,7 @@ def register_version(
                 manifest.release_date,
                 manifest.release_status,
                 now(),
+                actor,
             ],
         )
         for split, info in sorted(splits.items()):
@@ -282,6 +299,7 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
     """Store a quality run and its per-expectation results (idempotent per run id)."""
     con.execute("BEGIN")
     try:
+        require(con, actor, "uploader", f"record the quality run of {summary['dataset_id']} {summary['version']}")
         exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary["run_id"]]).fetchone()
         if exists is None:
             con.execute(

@@ -1,24 +1,41 @@
-"""Read-only SQL for users: only SELECT over the catalog's tables and views.
+"""Read-only SQL for users (``kdata sql``): one SELECT over the catalog tables and the ``data.*`` views
+a user may read, inside time and memory limits, audited.
 
-The connection is read-only, file and network access is switched off except for the store (the local
-folder, or ``s3://bucket/prefix/`` through httpfs, so the ``data.*`` views over published chunks work),
-extensions cannot be installed or loaded, and the configuration is locked. Anything but one SELECT
-statement is refused before it runs: writes, ``COPY``, ``ATTACH``, ``EXPORT`` / ``IMPORT DATABASE``,
-``CALL``, ``PRAGMA`` statements that are not plain reads, ``SET``, ``INSTALL`` / ``LOAD``, and several
-statements at once (exit 4; several SELECTs only: exit 2).
+What a statement may touch is decided on DuckDB's own syntax tree (``json_serialize_sql``), before it
+runs, by :func:`plan_query`:
 
-DuckDB always lets a connection read its own database file, whatever ``allowed_directories`` says,
-and it resolves ``..`` before checking. So the text of a query is checked too: ``..`` path segments
-and names of database files (``*.duckdb``, ``*.wal``) are refused, and the file a reader
-opens is the published snapshot (:mod:`catalog.db`), never the live ``catalog.duckdb``. (A path
-built at run time, e.g. by concatenation, can still reach the snapshot itself, whose content is the
-catalog the query may read anyway.)
+- **tables**: the catalog's tables, except ``approvals`` (stewards, auditors), ``audit_log``,
+  ``pii_findings`` (auditors) and ``roles`` (auditors, admins); names of common table expressions;
+- **views** ``data.<dataset>__<split>``: only of datasets the access decision (:mod:`catalog.access`)
+  lets the user read; any other is refused with exit 4, naming the dataset and how to apply;
+- **table functions**: ``range``, ``generate_series``, ``unnest`` only: no ``read_parquet`` of chunk
+  paths, ``read_blob`` of the snapshot, ``glob``, ``query``; scalar functions that read files or
+  settings (``getenv``, ``current_setting``, ``read_*``, ``duckdb_*``) neither;
+- only a plain SELECT (also ``FROM x``, ``DESCRIBE``, ``SHOW``): writes, ``COPY``, ``ATTACH``,
+  ``PRAGMA``, ``SET``, ``INSTALL``/``LOAD``, ``PIVOT`` statements are refused (exit 4); several
+  statements at once: exit 2.
+
+Then, as a second wall, the connection itself is locked down: external access off except the store
+folders (or ``s3://`` prefixes) of the datasets the statement reads, configuration locked, a memory
+limit (``KDATA_SQL_MEMORY``, default 1GB), no spilling to disk, and a statement timeout
+(``KDATA_SQL_TIMEOUT_S``, default 30 s; exit 4 when reached). On a local store every chunk file a
+statement reads must resolve (symlinks followed) inside the store. Each statement that reads dataset
+rows is written to the audit log (user, datasets, sha256 of the statement, rows returned); so is each
+refusal by the access decision.
+
+The connection reads the readers' snapshot (:mod:`catalog.db`); access decisions and roles come
+from the catalog itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +43,27 @@ import duckdb
 
 from kdata.errors import BadInput, NotAllowed
 
-__all__ = ["check_query_text", "run_readonly", "store_access"]
+__all__ = [
+    "RESTRICTED_TABLES",
+    "SqlLimits",
+    "SqlPlan",
+    "check_query_text",
+    "plan_query",
+    "run_readonly",
+    "run_user_query",
+    "store_access",
+]
+
+RESTRICTED_TABLES: dict[str, frozenset[str]] = {
+    "approvals": frozenset({"steward", "auditor"}),
+    "audit_log": frozenset({"auditor"}),
+    "pii_findings": frozenset({"auditor"}),
+    "roles": frozenset({"auditor", "admin"}),
+}
+"""Catalog tables that only some roles read (the rest are the public catalog)."""
+
+ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
+_DENIED_FUNCTIONS = ("read_", "glob", "query", "parquet_", "sniff_", "current_setting", "getenv", "duckdb_", "pragma_")
 
 _PARENT_SEGMENT = re.compile(r"(?:^|[/\\'\"])\.\.(?:[/\\'\"]|$)")
 _DATABASE_FILE = re.compile(r"\.(?:duckdb|wal)\b", re.IGNORECASE)
@@ -34,8 +71,45 @@ _DATABASE_FILE = re.compile(r"\.(?:duckdb|wal)\b", re.IGNORECASE)
 _IMPORT = re.compile(r"\bimport\s+database\b", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class SqlLimits:
+    """Limits of one statement (``KDATA_SQL_TIMEOUT_S``, ``KDATA_SQL_MEMORY``)."""
+
+    timeout_s: float = 30.0
+    memory: str = "1GB"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> SqlLimits:
+        source = os.environ if env is None else env
+        timeout_text = source.get("KDATA_SQL_TIMEOUT_S") or str(cls.timeout_s)
+        memory = (source.get("KDATA_SQL_MEMORY") or cls.memory).strip()
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected seconds, e.g. 30") from None
+        if not 0 < timeout <= 3600:
+            raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected 0 < seconds <= 3600")
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)", memory, re.IGNORECASE):
+            raise BadInput(f"KDATA_SQL_MEMORY={memory!r}: expected a size such as 512MB or 1GB")
+        return cls(timeout, memory)
+
+
+@dataclass
+class SqlPlan:
+    """What a statement reads: catalog tables and ``data.*`` views (view name → dataset id)."""
+
+    tables: set[str] = field(default_factory=set)
+    views: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def datasets(self) -> list[str]:
+        return sorted(set(self.views.values()))
+
+
 def store_access(con: duckdb.DuckDBPyConnection, store: str) -> list[Path | str]:
-    """What the ``data.*`` views may read: the local store folder, or ``s3://bucket/prefix/`` (httpfs + secret)."""
+    """The whole store, for trusted callers (checks, not users); on S3 this also enables httpfs with a
+    secret scoped to the store."""
     if store.startswith("s3://"):
         from storage.s3 import S3Store, enable_duckdb_s3
 
@@ -45,10 +119,13 @@ def store_access(con: duckdb.DuckDBPyConnection, store: str) -> list[Path | str]
     return [Path(store)] if "://" not in store else []
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, allowed: Sequence[Path | str]) -> None:
+def _lock_down(con: duckdb.DuckDBPyConnection, allowed: Sequence[Path | str], limits: SqlLimits | None) -> None:
     if allowed:
         listing = ", ".join("'" + (str(p).rstrip("/") + "/").replace("'", "''") + "'" for p in allowed)
         con.execute(f"SET allowed_directories = [{listing}]")
+    if limits is not None:
+        con.execute(f"SET memory_limit = '{limits.memory}'")
+        con.execute("SET max_temp_directory_size = '0B'")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -63,12 +140,7 @@ def check_query_text(query: str) -> None:
         raise NotAllowed("reading database files (*.duckdb, *.wal) is not allowed: query the tables instead")
 
 
-def run_readonly(
-    con: duckdb.DuckDBPyConnection, query: str, allowed: Sequence[Path | str]
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only query; :class:`NotAllowed` for anything else, :class:`BadInput` for bad SQL."""
-    _lock_down(con, allowed)
-    check_query_text(query)
+def _statement_kinds(con: duckdb.DuckDBPyConnection, query: str) -> None:
     try:
         statements = con.extract_statements(query)
     except duckdb.PermissionException as error:
@@ -81,11 +153,224 @@ def run_readonly(
         raise NotAllowed(f"only SELECT queries are allowed (읽기 전용 read-only); got {', '.join(refused)}")
     if len(statements) != 1:
         raise BadInput(f"expected exactly one SQL statement, got {len(statements)}")
+
+
+def _syntax_tree(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any]:
+    row = con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
+    parsed: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+    if parsed.get("error"):
+        message = str(parsed.get("error_message", ""))
+        if "Only SELECT" in message:
+            raise NotAllowed(
+                "only plain SELECT statements are allowed (PRAGMA, PIVOT and the like are not; "
+                "use DESCRIBE table or SELECT ... FROM duckdb-free tables)"
+            )
+        raise BadInput(f"SQL error: {message}")
+    return parsed
+
+
+def _children(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        yield from node.values()
+    elif isinstance(node, list):
+        yield from node
+
+
+def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: dict[str, str], tables: frozenset[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, ctes, plan, views, tables)
+        return
+    if not isinstance(node, dict):
+        return
+    cte_map = node.get("cte_map")
+    if isinstance(cte_map, dict) and cte_map.get("map"):
+        ctes = ctes | {str(entry.get("key", "")).lower() for entry in cte_map["map"]}
+    kind, klass = node.get("type"), node.get("class")
+    if kind == "BASE_TABLE":
+        _base_table(node, ctes, plan, views, tables)
+    elif kind == "TABLE_FUNCTION":
+        name = str((node.get("function") or {}).get("function_name", "")).lower()
+        if name not in ALLOWED_TABLE_FUNCTIONS:
+            plan.problems.append(f"table function {name}() is not allowed (파일·질의 함수 불가)")
+    elif klass == "FUNCTION":
+        name = str(node.get("function_name", "")).lower()
+        if name.startswith(_DENIED_FUNCTIONS):
+            plan.problems.append(f"function {name}() is not allowed (파일·설정 접근 함수 불가)")
+    for child in _children(node):
+        _walk(child, ctes, plan, views, tables)
+
+
+def _base_table(
+    node: dict[str, Any], ctes: frozenset[str], plan: SqlPlan, views: dict[str, str], tables: frozenset[str]
+) -> None:
+    catalog = str(node.get("catalog_name") or "").lower()
+    schema = str(node.get("schema_name") or "").lower()
+    name = str(node.get("table_name") or "").lower()
+    if catalog:
+        plan.problems.append(f"{catalog}.{schema}.{name}: other databases are not readable")
+    elif schema == "data":
+        if name in views:
+            plan.views[name] = views[name]
+        else:
+            plan.problems.append(f"data.{name}: no such view (kdata show ID lists a dataset's splits)")
+    elif not schema and name in ctes:
+        return
+    elif schema in ("", "main") and name in tables:
+        plan.tables.add(name)
+    else:
+        plan.problems.append(f"{(schema + '.') if schema else ''}{name}: not a catalog table or data.* view")
+
+
+def _catalog_names(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], dict[str, str]]:
+    """Main-schema tables and views, and ``data.*`` view name → dataset id (of the latest version)."""
+    from catalog.register import view_name
+
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+    tables = frozenset(str(r[0]).lower() for r in rows)
+    views: dict[str, str] = {}
+    for dataset_id, split in con.execute(
+        "SELECT s.dataset_id, s.split FROM splits s JOIN datasets d ON d.id = s.dataset_id "
+        "AND s.version = d.latest_version"
+    ).fetchall():
+        views[view_name(str(dataset_id), str(split)).split(".", 1)[1].strip('"')] = str(dataset_id)
+    return tables, views
+
+
+def plan_query(con: duckdb.DuckDBPyConnection, query: str) -> SqlPlan:
+    """What ``query`` reads, or :class:`NotAllowed`/:class:`BadInput` for a statement of another kind."""
+    check_query_text(query)
+    _statement_kinds(con, query)
+    tree = _syntax_tree(con, query)
+    tables, views = _catalog_names(con)
+    plan = SqlPlan()
+    _walk(tree.get("statements", []), frozenset(), plan, views, tables)
+    if plan.problems:
+        raise NotAllowed("; ".join(dict.fromkeys(plan.problems)))
+    return plan
+
+
+def _execute(
+    con: duckdb.DuckDBPyConnection, query: str, limits: SqlLimits | None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    timer = threading.Timer(limits.timeout_s, con.interrupt) if limits is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         cur = con.execute(query)
         columns = [d[0] for d in cur.description or []]
         return columns, cur.fetchall()
+    except duckdb.InterruptException:
+        assert limits is not None
+        raise NotAllowed(
+            f"the statement ran longer than {limits.timeout_s:g} s and was stopped (KDATA_SQL_TIMEOUT_S; 시간 제한)"
+        ) from None
+    except duckdb.OutOfMemoryException:
+        assert limits is not None
+        raise NotAllowed(
+            f"the statement needed more than {limits.memory} of memory and was stopped (KDATA_SQL_MEMORY; 메모리 제한)"
+        ) from None
     except duckdb.PermissionException as error:
         raise NotAllowed(f"not allowed: {error}") from None
     except duckdb.Error as error:
         raise BadInput(f"SQL error: {error}") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def run_readonly(
+    con: duckdb.DuckDBPyConnection, query: str, allowed: Sequence[Path | str], limits: SqlLimits | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one statement that :func:`plan_query` accepts, with only ``allowed`` locations readable. No
+    access decision here: callers that expose dataset rows use :func:`run_user_query`."""
+    plan_query(con, query)
+    _lock_down(con, allowed, limits)
+    return _execute(con, query, limits)
+
+
+def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[tuple[str, str]]:
+    """(dataset id, chunk location) of the latest versions of ``datasets``: what their views read."""
+    if not datasets:
+        return []
+    listing = ", ".join("'" + d.replace("'", "''") + "'" for d in datasets)
+    rows = con.execute(
+        "SELECT c.dataset_id, c.content_url FROM chunks c JOIN datasets d ON d.id = c.dataset_id "
+        f"AND c.version = d.latest_version WHERE c.dataset_id IN ({listing}) ORDER BY 1, 2"
+    ).fetchall()
+    return [(str(d), str(u)) for d, u in rows]
+
+
+def _check_chunk_files(store: str, urls: list[tuple[str, str]]) -> None:
+    """On a local store, every chunk file a statement reads must resolve (symlinks followed) inside it."""
+    if "://" in store:
+        return
+    root = os.path.realpath(store)
+    for dataset_id, url in urls:
+        if os.path.commonpath([root, os.path.realpath(url)]) != root:
+            raise NotAllowed(
+                f"{dataset_id}: a chunk file of this dataset leads outside the store (symbolic link?); "
+                "refused — run `kdata fsck`"
+            )
+
+
+def _allowed_locations(con: duckdb.DuckDBPyConnection, store: str, urls: list[tuple[str, str]]) -> list[Path | str]:
+    """The folders (or ``s3://`` prefixes) holding exactly the chunks a statement reads."""
+    if not urls:
+        return []
+    if store.startswith("s3://"):
+        store_access(con, store)  # httpfs and a secret scoped to the store
+        return sorted({u.rsplit("/", 1)[0] for _, u in urls})
+    return sorted({os.path.realpath(os.path.dirname(u)) for _, u in urls})
+
+
+def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """``kdata sql``: plan, decide access (the catalog itself, not the snapshot), run, audit."""
+    from catalog.access import decide
+    from catalog.db import connect
+    from catalog.roles import roles_of
+
+    limits = SqlLimits.from_env()
+    with connect(settings, read_only=True) as con:
+        plan = plan_query(con, query)
+        decisions: dict[str, Any] = {}
+        held: frozenset[str] = frozenset()
+        if plan.datasets or plan.tables & RESTRICTED_TABLES.keys():  # public catalog tables need no decision
+            with connect(settings, read_only=True, live=True) as live:
+                decisions = decide(live, plan.datasets, user)
+                held = roles_of(live, user)
+        for table in sorted(plan.tables):
+            needed = RESTRICTED_TABLES.get(table)
+            if needed is not None and not needed & held:
+                raise NotAllowed(
+                    f"table {table} is readable by the {' or '.join(sorted(needed))} role only "
+                    f"({user!r} holds {', '.join(sorted(held)) or 'no role'})"
+                )
+        refused = [d for d in decisions.values() if not d.allowed]
+        if refused:
+            _audit_sql(settings, user, query, plan, "refused", reason=refused[0].reason)
+            raise NotAllowed(" ".join(d.reason for d in refused))
+        urls = _chunk_urls(con, plan.datasets)
+        _check_chunk_files(settings.store, urls)
+        _lock_down(con, _allowed_locations(con, settings.store, urls), limits)
+        columns, rows = _execute(con, query, limits)
+    if plan.datasets:
+        _audit_sql(settings, user, query, plan, "ok", rows=len(rows))
+    return columns, rows
+
+
+def _audit_sql(settings: Any, user: str, query: str, plan: SqlPlan, status: str, **extra: Any) -> None:
+    from catalog.audit import audit
+    from catalog.db import connect
+
+    detail = {
+        "status": status,
+        "datasets": plan.datasets,
+        "views": sorted(plan.views),
+        "statement_sha256": hashlib.sha256(query.encode("utf-8")).hexdigest(),
+        **extra,
+    }
+    with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
+        for dataset_id in plan.datasets or [None]:  # type: ignore[list-item]
+            audit(con, user or "anonymous", "sql", dataset_id, None, detail)

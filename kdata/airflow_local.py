@@ -17,6 +17,7 @@ def main() -> None:
 
     settings = load_settings()
     os.environ.setdefault("KDATA_HOME", str(settings.home))
+    os.environ.setdefault("KDATA_ADMINS", settings.user)  # a local Airflow: its user administers the catalog
     apply_airflow_environment(settings.home)
     os.environ.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
     os.environ.setdefault("AIRFLOW__API__PORT", "8080")

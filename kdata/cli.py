@@ -229,13 +229,11 @@ def sql(
     """읽기 전용 SQL (read-only SQL over the catalog and the published chunks via data.* views)."""
 
     def body(settings: Settings) -> tuple[list[str], list[tuple[Any, ...]]]:
-        from catalog.db import connect
-        from catalog.sql import run_readonly, store_access
+        from catalog.sql import run_user_query
 
         if fmt not in ("table", "csv", "json"):
             raise BadInput(f"--format {fmt!r}: expected table, csv or json")
-        with connect(settings, read_only=True) as con:
-            return run_readonly(con, query, store_access(con, settings.store))
+        return run_user_query(settings, query, settings.user)
 
     columns, rows = _run(body)
     from kdata.render import render_rows

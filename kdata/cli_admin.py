@@ -17,7 +17,7 @@ import typer
 from kdata.cli import JsonOpt, _print_json, _run, app, out
 from kdata.config import Settings
 
-__all__ = ["backup", "restore"]
+__all__ = ["audit_app", "audit_verify", "backup", "restore", "role_app", "role_grant", "role_list", "role_revoke"]
 
 
 @app.command()
@@ -70,3 +70,113 @@ def restore(
         "(rerun kdata ingest for versions published after the backup: they are registered again)",
         highlight=False,
     )
+
+
+role_app = typer.Typer(
+    help="역할 관리 (roles: reader, uploader, steward, auditor, admin; only admins grant and revoke).",
+    no_args_is_help=True,
+)
+app.add_typer(role_app, name="role")
+audit_app = typer.Typer(help="감사 기록 (the audit log: verify its keyed hash chain).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _role_change(user: str, role: str, as_json: bool, revoke: bool) -> None:
+    def body(settings: Settings) -> dict[str, Any]:
+        from catalog import roles
+        from catalog.db import connect
+
+        with connect(settings) as con:
+            change = roles.revoke if revoke else roles.grant
+            return change(con, settings.user, user, role)
+
+    result = _run(body)
+    if as_json:
+        _print_json(result)
+        return
+    verb = "회수 revoked" if revoke else "부여 granted"
+    note = "" if result["changed"] else " (이미 있음 already held)"
+    out.print(f"역할 {verb}: {result['user']} {result['role']}{note}", highlight=False)
+
+
+@role_app.command("grant")
+def role_grant(
+    user: Annotated[str, typer.Argument(help="사용자 user name")],
+    role: Annotated[str, typer.Argument(help="역할 role: reader, uploader, steward, auditor, admin")],
+    as_json: JsonOpt = False,
+) -> None:
+    """역할 부여 (an admin grants a role)."""
+    _role_change(user, role, as_json, revoke=False)
+
+
+@role_app.command("revoke")
+def role_revoke(
+    user: Annotated[str, typer.Argument(help="사용자 user name")],
+    role: Annotated[str, typer.Argument(help="역할 role")],
+    as_json: JsonOpt = False,
+) -> None:
+    """역할 회수 (an admin revokes a granted role)."""
+    _role_change(user, role, as_json, revoke=True)
+
+
+@role_app.command("list")
+def role_list(as_json: JsonOpt = False) -> None:
+    """역할 목록 (granted roles, and the admins KDATA_ADMINS names)."""
+
+    def body(settings: Settings) -> list[dict[str, Any]]:
+        from catalog import roles
+        from catalog.db import CatalogMissing, connect
+
+        try:
+            with connect(settings, read_only=True, live=True) as con:
+                return roles.list_roles(con)
+        except CatalogMissing:
+            return [
+                {"user": u, "role": "admin", "granted_by": roles.ADMINS_ENV, "granted_at": None}
+                for u in sorted(roles.env_admins())
+            ]
+
+    found = _run(body)
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        out.print("역할 없음 (no roles granted; KDATA_ADMINS names no admin)", highlight=False)
+    for item in found:
+        out.print(f"{item['user']}\t{item['role']}\t{item['granted_by']}\t{item['granted_at'] or ''}", highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOpt = False) -> None:
+    """감사 기록 검증 (check the keyed hash chain and the store's anchor: exit 0 clean, 1 naming the first bad row)."""
+
+    def body(settings: Settings) -> dict[str, Any]:
+        from catalog.audit import read_anchor, verify_audit_log
+        from catalog.db import connect
+
+        anchor = read_anchor(settings.store)
+        with connect(settings, read_only=True, live=True) as con:
+            problems = verify_audit_log(con, anchor)
+            count = con.execute("SELECT count(*) FROM audit_log").fetchone()
+        return {
+            "ok": not problems,
+            "rows": int(count[0]) if count else 0,
+            "anchored": anchor is not None,
+            "problems": problems,
+        }
+
+    result = _run(body)
+    if as_json:
+        _print_json(result)
+    elif result["ok"]:
+        out.print(
+            f"감사 기록 정상 audit log intact: {result['rows']} rows, "
+            f"anchor {'checked' if result['anchored'] else 'not found'}",
+            highlight=False,
+        )
+    else:
+        out.print(f"[bold red]감사 기록 손상 audit log tampered[/]: {result['problems'][0]}", highlight=False)
+        for problem in result["problems"][1:]:
+            out.print(f"  {problem}", highlight=False)
+    if not result["ok"]:
+        raise typer.Exit(1)

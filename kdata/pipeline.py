@@ -21,7 +21,7 @@ from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
-from kdata.errors import BadInput, QualityGateFailed
+from kdata.errors import BadInput, NotAllowed, QualityGateFailed
 from kdata.faults import fault_point
 from kdata.quarantine import quarantines, record_gate_refusal
 from kdata.runlock import run_lock
@@ -92,6 +92,22 @@ class RunOptions:
 
 
 @quarantines("plan")
+def _require_uploader(settings: Settings) -> None:
+    """Refuse a user without the uploader role before any work (registration checks it again)."""
+    from catalog.db import CatalogMissing, connect
+    from catalog.roles import env_admins, require
+
+    try:
+        with connect(settings, read_only=True, live=True) as con:
+            require(con, settings.user, "uploader", "kdata ingest")
+    except CatalogMissing:  # a new deployment: only the admins it names may start the catalog
+        if settings.user not in env_admins():
+            raise NotAllowed(
+                f"kdata ingest: 'uploader' 역할이 필요합니다 (the uploader role is required; the catalog is new, "
+                f"so only the admins named in KDATA_ADMINS may ingest first, not {settings.user!r})"
+            ) from None
+
+
 def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
@@ -101,6 +117,7 @@ def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None =
     Returns a small summary (run id, dataset, version, number of units) fit for XCom.
     """
     options = options or RunOptions()
+    _require_uploader(settings)
     if not dataset_path.startswith("s3://"):
         return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None)
     from ingest.limits import UnsafeArchive

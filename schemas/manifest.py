@@ -73,7 +73,7 @@ PiiPolicy = Literal["block", "mask"]
 PII_BLOCK_ONLY_DOMAINS: frozenset[str] = frozenset({"healthcare"})
 """Domains whose manifests may not choose ``pii_policy: mask`` (health data is never published masked)."""
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+_ID = re.compile(r"^(?=.{3,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _WEB_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 
@@ -90,17 +90,38 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_TEXT = 20_000
+"""The longest text a manifest field may hold (a description); titles and names are shorter."""
+MAX_NAME = 300
+MAX_MANIFEST_BYTES = 1 << 20
+"""``dataset.yaml`` is read only up to 1 MiB."""
+MAX_ALIASES = 32
+"""YAML aliases (``*name``) a manifest may use; each may repeat a large node, so they are few."""
+MAX_EXPANDED = 2_000_000
+"""Characters of text in a manifest once every alias is expanded (refuses "billion laughs")."""
+
+_Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+_Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+
+
 class LocalizedText(_Model):
     """Text in Korean first, English beside it."""
 
-    ko: Annotated[str, Field(min_length=1, description="한국어 text")]
-    en: Annotated[str, Field(min_length=1, description="English text")]
+    ko: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, description="한국어 text")]
+    en: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, description="English text")]
+
+
+class LocalizedName(_Model):
+    """A short text (a title) in Korean first, English beside it."""
+
+    ko: Annotated[str, Field(min_length=1, max_length=MAX_NAME, description="한국어 text")]
+    en: Annotated[str, Field(min_length=1, max_length=MAX_NAME, description="English text")]
 
 
 class Source(_Model):
     """출처: who built or published the data."""
 
-    name: Annotated[str, Field(min_length=1, description="Builder or publisher")]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME, description="Builder or publisher")]
     url: str | None = Field(default=None, description="Where the data comes from (shown, never fetched)")
 
     _check_url = field_validator("url")(_web_url)
@@ -174,7 +195,7 @@ class DatasetManifest(_Model):
     """One dataset as described by its ``dataset.yaml``."""
 
     id: Annotated[str, Field(description="Stable dataset id: lower-case letters, digits and '-'")]
-    title: LocalizedText = Field(description="데이터셋명 title")
+    title: LocalizedName = Field(description="데이터셋명 title")
     description: LocalizedText = Field(description="소개 description")
     domain: Annotated[str, Field(description="Roadmap domain id (korean, vision, ...) or its Korean name")]
     data_type: DataType = Field(description="유형: text, image, audio, video, sensor")
@@ -189,11 +210,15 @@ class DatasetManifest(_Model):
     layout: LayoutSpec | None = Field(default=None, description="Which archives are data and their split/kind")
     build_year: Annotated[int, Field(ge=2015, le=2100, description="구축년도")]
     version: Annotated[str, Field(description="Dataset version, e.g. 1.0")]
-    version_note: str = Field(default="", description="What changed in this version")
+    version_note: str = Field(default="", max_length=MAX_TEXT, description="What changed in this version")
     updated: str | None = Field(default=None, description="갱신년월, YYYY-MM")
     source: Source = Field(description="출처")
-    formats: list[str] = Field(default_factory=list, description="데이터 형식, e.g. json, txt")
-    keywords: list[str] = Field(default_factory=list, description="Search keywords")
+    formats: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=40, description="데이터 형식, e.g. json, txt"
+    )
+    keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100, description="Search keywords"
+    )
     license: Licence = Field(description="Licence block")
     quality: QualityTargets = Field(default_factory=QualityTargets, description="Quality targets")
     release_status: ReleaseStatus = Field(default="open", description="공개 상태: beta, open or withdrawn")
@@ -232,7 +257,10 @@ class DatasetManifest(_Model):
     @classmethod
     def _check_id(cls, value: str) -> str:
         if not _ID.match(value):
-            raise ValueError("must be 3-64 characters of a-z, 0-9 and '-', starting and ending with a letter or digit")
+            raise ValueError(
+                "must be 3-64 characters of a-z, 0-9 and single '-' between them (no '--', no capitals): "
+                "ids name SQL views, where 'a--b' and 'a-b' would meet"
+            )
         return value
 
     @field_validator("version")
@@ -324,13 +352,54 @@ def json_schema_text() -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses more than :data:`MAX_ALIASES` aliases."""
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (*name), {mark}: write the values out")
+        return super().compose_node(parent, index)
+
+
+def _check_expanded(data: object, path: Path) -> None:
+    """Refuse a manifest whose text, with aliases expanded, exceeds :data:`MAX_EXPANDED` characters."""
+    budget = MAX_EXPANDED
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item)
+        elif isinstance(item, dict):
+            budget -= len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            budget -= len(item)
+            stack.extend(item)
+        else:
+            budget -= 1
+        if budget < 0:
+            raise ManifestError(
+                path, [f"the manifest expands to more than {MAX_EXPANDED:,} characters (YAML aliases repeat text)"]
+            )
+
+
 def load_manifest(folder_or_file: Path) -> DatasetManifest:
     """Read ``dataset.yaml`` from a dataset folder (or the file itself)."""
     path = folder_or_file / MANIFEST_NAME if folder_or_file.is_dir() else folder_or_file
     if not path.is_file():
         raise ManifestError(path, [f"no {MANIFEST_NAME} found: every dataset folder needs one"])
+    size = path.stat().st_size
+    if size > MAX_MANIFEST_BYTES:
+        raise ManifestError(path, [f"the file is {size:,} bytes; a manifest may hold at most {MAX_MANIFEST_BYTES:,}"])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_BoundedLoader)
+        _check_expanded(data, path)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ManifestError(path, [f"not valid YAML: {error}"]) from None
     except ValueError as error:  # YAML reads 2024-13-01 as a date and fails: month must be in 1..12

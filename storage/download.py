@@ -120,6 +120,30 @@ def parse_chunk_range(text: str) -> tuple[int, int]:
     return first, last
 
 
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=-]{0,199}$")
+
+
+def safe_key(key: object, where: str) -> str:
+    """A chunk key from a version manifest (untrusted store input): relative, ``/``-separated parts of
+    letters, digits and ``_.=-``, no ``..``; anything else is refused before a path is built from it."""
+    parts = key.split("/") if isinstance(key, str) else []
+    if not parts or len(parts) > 8 or not all(_SAFE_PART.match(p) and p.strip(".") for p in parts):
+        raise KDataError(f"{where}: chunk key {key!r} is not a safe relative path; the store's manifest is damaged")
+    return str(key)
+
+
+def check_manifest_chunks(manifest: dict[str, Any], catalog_chunks: dict[str, str], where: str) -> None:
+    """The store's manifest must list exactly the chunks the catalog registered (keys and sha256)."""
+    listed = {safe_key(c.get("key"), where): c.get("sha256") for c in manifest.get("chunks", [])}
+    for chunk in manifest.get("chunks", []):
+        safe_key(chunk.get("split"), where)
+    if listed != catalog_chunks:
+        raise KDataError(
+            f"{where}: the store's manifest lists other chunks than the catalog registered for this version; "
+            "nothing was downloaded (run `kdata fsck`)"
+        )
+
+
 def select_chunks(manifest: dict[str, Any], split: str | None, chunk_range: str | None) -> list[dict[str, Any]]:
     """The manifest's chunks of ``split`` (all splits when ``None``), restricted to ``chunk_range``."""
     splits = sorted(manifest["splits"])
@@ -374,7 +398,9 @@ def _whole(
     _write_atomic(root / MANIFEST_NAME, raw)
     todo = []
     for chunk in chunks:
-        dest = root / chunk["key"]
+        dest = root / safe_key(chunk["key"], str(root / MANIFEST_NAME))
+        if not dest.resolve().is_relative_to(root.resolve()):
+            raise KDataError(f"{dest}: chunk {chunk['key']!r} would land outside {root}; nothing more is written")
         stats.files.append(str(dest))
         if _intact(dest, chunk):
             stats.skipped += 1
@@ -608,7 +634,7 @@ def _check_request(request: DownloadRequest) -> None:
 
 
 def _load_manifest(
-    store: ObjectStore, dataset_id: str, version: str, content_sha256: str
+    store: ObjectStore, dataset_id: str, version: str, content_sha256: str, catalog_chunks: dict[str, str]
 ) -> tuple[bytes, dict[str, Any]]:
     key = f"{version_prefix(dataset_id, version)}/{MANIFEST_NAME}"
     raw = store.get_bytes(key)
@@ -620,21 +646,27 @@ def _load_manifest(
     manifest: dict[str, Any] = json.loads(raw)
     if manifest.get("content_sha256") != content_sha256:
         raise KDataError(f"{store.uri(key)}: the store's manifest does not match the catalog (content_sha256)")
+    check_manifest_chunks(manifest, catalog_chunks, store.uri(key))
     return raw, manifest
 
 
-def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str]:
-    """Licence check (refusals are audited too), then the version to serve and its content hash."""
+def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str, dict[str, str]]:
+    """Licence check (refusals are audited too), then the version to serve, its content hash and the
+    chunks the catalog registered for it (key → sha256)."""
     from catalog.access import check_download
     from catalog.db import connect
 
-    with connect(settings, read_only=True) as con:
+    with connect(settings, read_only=True, live=True) as con:  # the catalog itself, never the snapshot
         try:
             check_download(con, request.dataset_id, settings.user)
         except NotAllowed as refused:
             reason = str(refused)
         else:
-            return _resolve_version(con, request.dataset_id, request.version)
+            version, content_sha256 = _resolve_version(con, request.dataset_id, request.version)
+            rows = con.execute(
+                "SELECT key, sha256 FROM chunks WHERE dataset_id = ? AND version = ?", [request.dataset_id, version]
+            ).fetchall()
+            return version, content_sha256, {str(k): str(h) for k, h in rows}
     _audit(settings, request.dataset_id, request.version, {"status": "refused", "reason": reason})
     raise NotAllowed(reason)
 
@@ -643,9 +675,9 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
     """Check the licence, fetch or select, audit; returns a summary (no signed URLs in the audit)."""
 
     _check_request(request)
-    version, content_sha256 = _authorise(settings, request)
+    version, content_sha256, catalog_chunks = _authorise(settings, request)
     store = open_store(settings.store)
-    raw, manifest = _load_manifest(store, request.dataset_id, version, content_sha256)
+    raw, manifest = _load_manifest(store, request.dataset_id, version, content_sha256, catalog_chunks)
     chunks = select_chunks(manifest, request.split, request.chunks)
     root = request.out.expanduser().absolute() / request.dataset_id / version
     detail: dict[str, Any] = {

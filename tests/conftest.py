@@ -17,6 +17,10 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.p
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_TMP / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
+# Roles: the suite's usual users are admins of their catalogs (tests of roles set their own list), and
+# the audit chain is keyed with a test key instead of a key file in the home folder.
+os.environ["KDATA_ADMINS"] = "tester,bench,soak,serve-user,steward,auditor,auditor-kim,uploader-lee"
+os.environ["KDATA_AUDIT_KEY"] = "kdata-test-audit-key"
 
 
 DIALOGUE_MAPPING = (

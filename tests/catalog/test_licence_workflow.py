@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,14 @@ from schemas.manifest import Licence
 pytestmark = pytest.mark.integration
 
 DATASET = "licence-test"
+UPLOADER = "uploader-lee"  # not the tester who changes statuses: an uploader cannot loosen their own upload
 
 
 def register(home: Path, dataset_id: str = DATASET, version: str = "1.0", **licence: Any) -> None:
     lic = {"id": "aihub-standard", "status": "approval_required", **licence}
-    settings = load_settings()
+    settings = load_settings({**os.environ, "KDATA_USER": UPLOADER})
     parquet = synthetic.tiny_parquet(home / "store" / "synthetic")
-    synthetic.register(settings, synthetic.manifest(dataset_id, version=version, license=lic), parquet)
+    synthetic.register(settings, synthetic.manifest(dataset_id, version=version, license=lic), parquet, actor=UPLOADER)
 
 
 def licence_row(home: Path, dataset_id: str = DATASET) -> dict[str, Any]:
@@ -108,11 +110,11 @@ def test_new_version_keeps_the_auditors_status_unless_terms_change(kdata_home: P
     assert cli("license", DATASET, "--status", "restricted", "--reason", "검토 중").exit_code == 0
     register(kdata_home, version="1.1")  # same terms
     assert licence_row(kdata_home)["status"] == "restricted"
-    register(kdata_home, version="1.2", commercial_use=False)  # terms changed: the policy decides again
+    register(kdata_home, version="1.2", commercial_use=False)  # stricter terms: the stricter status stays
     row = licence_row(kdata_home)
-    assert (row["status"], row["commercial_use"]) == ("approval_required", False)
+    assert (row["status"], row["commercial_use"]) == ("restricted", False)
     changed = audit_rows("license_terms_changed")
-    assert len(changed) == 1 and changed[0][3]["from"] == "restricted"
+    assert len(changed) == 1 and changed[0][3]["from"] == "restricted" and changed[0][3]["to"] == "restricted"
     assert changed[0][3]["old_terms"]["commercial_use"] is True
     # a withdrawn dataset stays withdrawn whatever a new version says
     assert cli("license", DATASET, "--status", "withdrawn", "--reason", "권리 분쟁").exit_code == 0

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from catalog import synthetic
+from catalog.db import connect
+from catalog.licence import approve
 from catalog.sql import check_query_text
 from kdata.config import load_settings
 from kdata.errors import NotAllowed
@@ -73,19 +75,26 @@ def test_several_selects_exit_2(catalog: Path, cli: Callable[..., Any]) -> None:
 
 def test_query_function_cannot_smuggle_statements(catalog: Path, cli: Callable[..., Any]) -> None:
     result = cli("sql", "SELECT * FROM query('DELETE FROM datasets')")
-    assert result.exit_code == 2
+    assert result.exit_code == 4 and "query()" in result.output
     assert json.loads(cli("sql", "SELECT count(*) AS n FROM datasets", "--format", "json").stdout) == [{"n": 1}]
 
 
-def test_reads_that_stay_inside_are_allowed(catalog: Path, cli: Callable[..., Any]) -> None:
+def test_reads_go_through_views_and_catalog_tables_only(catalog: Path, cli: Callable[..., Any]) -> None:
     store = catalog / "store"
-    rows = json.loads(cli("sql", f"SELECT content FROM read_text('{q(store)}/note.txt')", "--format", "json").stdout)
-    assert rows == [{"content": "inside the store\n"}]
-    rows = json.loads(cli("sql", "SELECT count(*) AS n FROM data.sql_guard__train", "--format", "json").stdout)
+    # even a file inside the store is read through a data.* view only (one access decision per dataset)
+    refused = cli("sql", f"SELECT content FROM read_text('{q(store)}/note.txt')", "--format", "json")
+    assert refused.exit_code == 4 and "read_text()" in refused.output
+    view = "SELECT count(*) AS n FROM data.sql_guard__train"
+    denied = cli("sql", view)  # approval_required and no approval yet: exit 4, naming the dataset and the way in
+    assert denied.exit_code == 4 and "sql-guard" in denied.output and "kdata approve sql-guard" in denied.output
+    with connect(load_settings()) as con:
+        approve(con, "sql-guard", "tester", "steward")
+    rows = json.loads(cli("sql", view, "--format", "json").stdout)
     assert rows == [{"n": 0}]  # the synthetic chunk is an empty file
-    columns = json.loads(cli("sql", "PRAGMA table_info('licenses')", "--format", "json").stdout)
-    assert "status_reason" in {c["name"] for c in columns}
-    assert cli("sql", "SELECT action FROM audit_log ORDER BY seq").exit_code == 0
+    columns = json.loads(cli("sql", "DESCRIBE licenses", "--format", "json").stdout)
+    assert "status_reason" in {c["column_name"] for c in columns}
+    assert cli("sql", "PRAGMA table_info('licenses')").exit_code == 4
+    assert cli("sql", "SELECT action FROM audit_log ORDER BY seq").exit_code == 0  # tester is an admin here
 
 
 @pytest.mark.parametrize(

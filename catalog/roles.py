@@ -1,0 +1,157 @@
+"""Roles (역할) and the one rule every write checks, whatever path it comes from (CLI, web, Airflow).
+
+===========  ==========================================================================================
+role         may
+===========  ==========================================================================================
+reader       (any named user) search, read open datasets and those they hold a current approval for
+uploader     ingest: publish new versions (``kdata ingest``, the ``ingest_<domain>`` DAGs)
+steward      record approved applications (``kdata approve``), never their own
+auditor      set licence statuses (``kdata license``, the web form), read the audit log and approvals;
+             never open the licence of a version they uploaded
+admin        grant and revoke roles (``kdata role``); holds every other role too (so that a new
+             deployment can start), under the same separation-of-duties rules
+===========  ==========================================================================================
+
+Admins are the users listed in the deployment's ``KDATA_ADMINS`` (comma-separated) and those granted
+``admin`` in the catalog. Roles are read from the catalog itself (never the readers' snapshot:
+:func:`catalog.db.connect` with ``live=True``), so a copy someone edited grants nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import duckdb
+
+from catalog.audit import audit, now
+from kdata.errors import BadInput, NotAllowed
+
+__all__ = [
+    "ADMINS_ENV",
+    "ROLES",
+    "ROLE_DOCS",
+    "check_user_name",
+    "env_admins",
+    "grant",
+    "list_roles",
+    "require",
+    "revoke",
+    "roles_of",
+]
+
+ROLES: tuple[str, ...] = ("reader", "uploader", "steward", "auditor", "admin")
+ROLE_DOCS: dict[str, str] = {
+    "reader": "열람자 reader: search, read open or approved datasets",
+    "uploader": "업로더 uploader: ingest new versions",
+    "steward": "관리자(이용 승인) steward: record approved applications, never one's own",
+    "auditor": "감사자 auditor: licence statuses, audit log, approvals; not for versions one uploaded",
+    "admin": "운영자 admin: grant and revoke roles; holds the other roles",
+}
+ADMINS_ENV = "KDATA_ADMINS"
+
+_USER_NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,128}$")
+
+
+def check_user_name(user: str, option: str = "USER") -> str:
+    """A user name as roles and approvals store it: 1-128 printable characters, no commas."""
+    name = user.strip()
+    if not _USER_NAME.match(name):
+        raise BadInput(f"{option} {user!r}: a user name is 1-128 printable characters without ','")
+    return name
+
+
+def env_admins(env: dict[str, str] | None = None) -> frozenset[str]:
+    """The admins the deployment names in ``KDATA_ADMINS``."""
+    raw = (os.environ if env is None else env).get(ADMINS_ENV, "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+
+def _granted(con: duckdb.DuckDBPyConnection, user: str) -> set[str]:
+    rows = con.execute("SELECT role FROM roles WHERE user_name = ?", [user]).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def roles_of(con: duckdb.DuckDBPyConnection, user: str | None) -> frozenset[str]:
+    """The roles ``user`` holds now (none for an anonymous user)."""
+    if not user:
+        return frozenset()
+    held = {"reader", *_granted(con, user)}
+    if user in env_admins() or "admin" in held:
+        held.update(ROLES)
+    return frozenset(held)
+
+
+def require(con: duckdb.DuckDBPyConnection, user: str | None, role: str, doing: str) -> frozenset[str]:
+    """Raise :class:`NotAllowed` (exit 4) unless ``user`` holds ``role``; returns the user's roles."""
+    held = roles_of(con, user)
+    if role not in held:
+        who = repr(user) if user else "an anonymous user"
+        raise NotAllowed(
+            f"{doing}: '{role}' 역할이 필요합니다 (the {role} role is required; {who} holds "
+            f"{', '.join(sorted(held)) or 'no role'}). An admin grants it: kdata role grant {user or 'USER'} {role}"
+        )
+    return held
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    return role
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, work: Any) -> Any:
+    con.execute("BEGIN")
+    try:
+        result = work()
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def grant(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> dict[str, Any]:
+    """An admin grants ``role`` to ``user`` (audited; granting a held role changes nothing)."""
+    user, role = check_user_name(user), _check_role(role)
+
+    def work() -> dict[str, Any]:
+        require(con, actor, "admin", "kdata role grant")
+        if role in _granted(con, user):
+            return {"user": user, "role": role, "changed": False}
+        con.execute("INSERT INTO roles VALUES (?, ?, ?, ?)", [user, role, actor, now()])
+        audit(con, actor, "role_grant", None, None, {"user": user, "role": role})
+        return {"user": user, "role": role, "changed": True}
+
+    result: dict[str, Any] = _transaction(con, work)
+    return result
+
+
+def revoke(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> dict[str, Any]:
+    """An admin revokes a granted role (admins of ``KDATA_ADMINS`` stay admins: the deployment names them)."""
+    user, role = check_user_name(user), _check_role(role)
+
+    def work() -> dict[str, Any]:
+        require(con, actor, "admin", "kdata role revoke")
+        if role not in _granted(con, user):
+            note = " (KDATA_ADMINS names this user: change the deployment)" if user in env_admins() else ""
+            raise BadInput(f"{user!r} was not granted {role!r}{note}")
+        con.execute("DELETE FROM roles WHERE user_name = ? AND role = ?", [user, role])
+        audit(con, actor, "role_revoke", None, None, {"user": user, "role": role})
+        return {"user": user, "role": role, "changed": True}
+
+    result: dict[str, Any] = _transaction(con, work)
+    return result
+
+
+def list_roles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every granted role, and the admins ``KDATA_ADMINS`` names (``granted_by`` = ``KDATA_ADMINS``)."""
+    rows = con.execute("SELECT user_name, role, granted_by, granted_at FROM roles ORDER BY user_name, role").fetchall()
+    found = [
+        {"user": u, "role": r, "granted_by": by, "granted_at": at.isoformat(timespec="seconds")}
+        for u, r, by, at in rows
+    ]
+    for name in sorted(env_admins()):
+        found.append({"user": name, "role": "admin", "granted_by": ADMINS_ENV, "granted_at": None})
+    return sorted(found, key=lambda item: (item["user"], item["role"], item["granted_by"]))
