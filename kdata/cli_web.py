@@ -35,9 +35,16 @@ def serve(
         typer.Option(
             "--user-header",
             help="프록시가 보낸 X-KData-User 를 사용자로 사용 (trust the X-KData-User header of a fronting proxy "
-            "instead of KDATA_USER; the proxy must drop the header clients send)",
+            "instead of KDATA_USER; needs --trusted-proxy; the proxy must drop the header clients send)",
         ),
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="프록시 주소 the proxy's address (repeatable): X-KData-User is believed from these clients only",
+        ),
+    ] = None,
 ) -> None:
     """카탈로그 웹 페이지 (serve the catalog web page: search, dataset pages, reports, auditor view).
 
@@ -47,6 +54,10 @@ def serve(
     def body(settings: Settings) -> Settings:
         if not 1 <= port <= 65535:
             raise BadInput(f"--port {port}: expected 1-65535")
+        if user_header and not trusted_proxy:
+            raise BadInput("--user-header needs --trusted-proxy ADDR: the header is believed from the proxy only")
+        if trusted_proxy and not user_header:
+            raise BadInput("--trusted-proxy is for --user-header (a fronting proxy names the user)")
         return settings
 
     settings = _run(body)
@@ -63,7 +74,10 @@ def serve(
             f"{'the X-KData-User of the request' if user_header else repr(settings.user)}",
             highlight=False,
         )
-    web = create_app(settings, user_header=user_header, allowed_hosts=allowed)
+    if user_header:
+        web = create_app(settings, auth="proxy", trusted_proxies=list(trusted_proxy or ()), allowed_hosts=allowed)
+    else:
+        web = create_app(settings, allowed_hosts=allowed)
     out.print(
         f"K-Data 카탈로그 웹: http://{host}:{port}/  (user: {settings.user if not user_header else 'X-KData-User'})"
     )

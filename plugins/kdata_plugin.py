@@ -5,10 +5,11 @@ project installed in Airflow's environment. The api-server then mounts the catal
 (``fastapi_apps``) and the UI shows "K-Data 카탈로그" under Browse (``external_views``, rendered in an
 iframe at ``/plugin/kdata``).
 
-The app reads ``KDATA_HOME`` / ``KDATA_STORE`` of the api-server process on each request. Users: a
-fronting proxy must name the signed-in user in the ``X-KData-User`` header (and drop any value a
-client sends); without it a request is anonymous: open datasets only, no licence status changes.
-Airflow's own authentication does not cover plugin apps.
+The app reads ``KDATA_HOME`` / ``KDATA_STORE`` of the api-server process on each request. Users are
+the ones Airflow signed in: the app validates the api-server's own JWT (the UI's ``_token`` cookie or a
+bearer token) with Airflow's auth manager; a request without a valid one is anonymous (open datasets
+only, no auditor pages). Their catalog roles decide the rest (``kdata role``). The app answers only to
+the ``Host`` names in ``KDATA_WEB_HOSTS`` (comma-separated; loopback names by default).
 
 Every Airflow component loads plugins (schedulers, workers, the dag-processor), so this module imports
 nothing heavy: the web app (FastAPI, DuckDB, pyarrow) is built on the first request it serves.
@@ -26,7 +27,7 @@ URL_PREFIX = "/kdata"
 
 
 class CatalogApp:
-    """An ASGI app that builds :func:`kdata.web.app.create_app` (proxy user mode) on first use."""
+    """An ASGI app that builds :func:`kdata.web.app.create_app` (Airflow sign-in) on first use."""
 
     def __init__(self) -> None:
         self._app: Any = None
@@ -34,8 +35,9 @@ class CatalogApp:
     def app(self) -> Any:
         if self._app is None:
             from kdata.web.app import create_app
+            from kdata.web.context import web_hosts
 
-            self._app = create_app(user_header=True)
+            self._app = create_app(auth="airflow", allowed_hosts=web_hosts())
         return self._app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

@@ -42,7 +42,16 @@ from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
 from kdata.web import queries
 from kdata.web.actions import allowed_next, set_licence_status
-from kdata.web.context import ANONYMOUS, CSRF_COOKIE, WebConfig, check_same_origin, csrf_token, current_user
+from kdata.web.context import (
+    ANONYMOUS,
+    CSRF_COOKIE,
+    AuthMode,
+    WebConfig,
+    check_same_origin,
+    csrf_token,
+    current_user,
+    resolve_user,
+)
 from kdata.web.files import (
     ChunkMismatch,
     ChunkRef,
@@ -114,7 +123,21 @@ def _render(
     return tpl.TemplateResponse(request, name, {**base_context, **context}, status_code=status_code, headers=headers)
 
 
+def _hide_paths(message: str, request: Request) -> str:
+    """Error text without server paths (``KDATA_HOME``, the store): nobody on the web needs them."""
+    config: WebConfig = request.app.state.config
+    try:
+        settings = config.current_settings()
+    except Exception:
+        return message
+    for path, name in ((settings.store, "$KDATA_STORE"), (str(settings.home), "$KDATA_HOME")):
+        if path and "://" not in path:
+            message = message.replace(path, name)
+    return message
+
+
 def _problem(request: Request, status: int, title: str, message: str, **extra: Any) -> Response:
+    message = _hide_paths(message, request)
     headers = {"Retry-After": "2"} if status == 503 else None
     if _is_api(request):
         return JSONResponse({"error": title, "detail": message, **extra}, status_code=status, headers=headers)
@@ -168,6 +191,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KDataError, failure)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)
+
+
+def _install_authentication(app: FastAPI, config: WebConfig) -> None:
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.kdata_user = await resolve_user(config, request) if config.auth != "local" else None
+        return await call_next(request)
 
 
 def _install_headers(app: FastAPI) -> None:
@@ -233,10 +263,41 @@ def _load_dataset(
 ) -> tuple[Settings, dict[str, Any]]:
     with _reading(config) as (settings, con):
         user = current_user(config, request, settings)
-        page = queries.dataset_page(con, dataset_id, user, version)
+        page = queries.dataset_page(con, dataset_id, version)
     if page is None:
         raise StarletteHTTPException(404, f"데이터셋이 없습니다 (unknown dataset {dataset_id!r})")
+    with connect(settings, read_only=True, live=True) as live:  # access from the catalog itself
+        queries.with_access(page, live, user)
     return settings, _decorate(page, settings, _base(request))
+
+
+_PATH_KEYS = frozenset({"report_path", "data_docs_path", "result_path", "manifest_url", "content_url"})
+
+
+def _without_paths(value: Any) -> Any:
+    """API payloads without server paths (links to reports are the ``*_href`` fields)."""
+    if isinstance(value, dict):
+        return {k: _without_paths(v) for k, v in value.items() if k not in _PATH_KEYS}
+    if isinstance(value, list):
+        return [_without_paths(v) for v in value]
+    return value
+
+
+def _roles(settings: Settings, user: str) -> frozenset[str]:
+    from catalog.roles import roles_of
+
+    if not user:
+        return frozenset()
+    with connect(settings, read_only=True, live=True) as live:
+        return roles_of(live, user)
+
+
+def _require_auditor(config: WebConfig, request: Request, settings: Settings) -> str:
+    user = current_user(config, request, settings)
+    if "auditor" not in _roles(settings, user):
+        who = f"사용자 {user!r}" if user else "로그인하지 않은 사용자 (anonymous)"
+        raise NotAllowed(f"감사자 전용 화면입니다: {who}에게 auditor 역할이 없습니다 (auditors only; kdata role grant)")
+    return user
 
 
 # -- downloads ---------------------------------------------------------------------------------------
@@ -257,13 +318,13 @@ def _denied(request: Request, access: dict[str, Any], dataset_id: str) -> Respon
 
 
 def _download(config: WebConfig, request: Request, dataset_id: str, version: str, key: str) -> Response:
-    with _reading(config) as (settings, con):
-        user = current_user(config, request, settings)
-        row = con.execute("SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]).fetchone()
-        if row is None:
+    settings = config.current_settings()
+    user = current_user(config, request, settings)
+    with connect(settings, read_only=True, live=True) as con:  # the decision and the chunk from the catalog itself
+        known = con.execute("SELECT 1 FROM licenses WHERE dataset_id = ?", [dataset_id]).fetchone()
+        if known is None:
             raise StarletteHTTPException(404, f"데이터셋이 없습니다 (unknown dataset {dataset_id!r})")
-        names = [d[0] for d in con.description or []]
-        access = queries.access_for(con, dataset_id, user, dict(zip(names, row, strict=True)))
+        access = queries.access_for(con, dataset_id, user)
         ref = find_chunk(con, dataset_id, version, key) if access["allowed"] else None
     if not access["allowed"]:
         return _denied(request, access, dataset_id)
@@ -333,7 +394,9 @@ def _html_routes(app: FastAPI, config: WebConfig) -> None:
 
     @app.get("/audit", include_in_schema=False)
     def audit_page(request: Request, changed: str | None = None) -> Response:
-        with _reading(config) as (settings, con):
+        _require_auditor(config, request, config.current_settings())
+        with connect(config.current_settings(), read_only=True, live=True) as con:
+            settings = config.current_settings()
             overview = queries.audit_overview(con)
         _link_failed_reports(overview, settings)
         token, new = csrf_token(request)
@@ -358,7 +421,7 @@ def _html_routes(app: FastAPI, config: WebConfig) -> None:
         user = current_user(config, request, settings)
         if user == ANONYMOUS:
             raise NotAllowed("이용 상태 변경은 로그인한 감사자만 할 수 있습니다 (sign in: no user named)")
-        with connect(settings) as con:
+        with connect(settings) as con:  # change_status checks the auditor role and separation of duties
             set_licence_status(con, dataset_id, status, reason, user)
         target = f"{_base(request)}/audit?{urllib.parse.urlencode({'changed': dataset_id})}"
         return RedirectResponse(target, status_code=303)
@@ -390,7 +453,8 @@ def _api_routes(app: FastAPI, config: WebConfig) -> None:
 
     @app.get("/api/datasets/{dataset_id}", tags=["catalog"], summary="데이터셋 상세 One dataset's page data")
     def api_dataset(request: Request, dataset_id: str, version: str | None = None) -> dict[str, Any]:
-        return _load_dataset(config, request, dataset_id, version)[1]
+        page: dict[str, Any] = _without_paths(_load_dataset(config, request, dataset_id, version)[1])
+        return page
 
     @app.get("/api/datasets/{dataset_id}/samples", tags=["catalog"], summary="샘플 데이터 First rows of a chunk")
     def api_samples(
@@ -410,21 +474,32 @@ def _api_routes(app: FastAPI, config: WebConfig) -> None:
             raise StarletteHTTPException(404, f"품질검증 기록이 없습니다 (no quality run for {dataset_id!r})")
         run["report_href"] = report_href(run.get("report_path"), settings.reports_dir)
         run["data_docs_href"] = report_href(run.get("data_docs_path"), settings.reports_dir)
-        return run
+        result: dict[str, Any] = _without_paths(run)
+        return result
 
     @app.get("/api/audit", tags=["audit"], summary="감사 Pending reviews, failed gates, licence changes")
-    def api_audit() -> dict[str, Any]:
-        with _reading(config) as (settings, con):
+    def api_audit(request: Request) -> dict[str, Any]:
+        settings = config.current_settings()
+        _require_auditor(config, request, settings)
+        with connect(settings, read_only=True, live=True) as con:
             overview = queries.audit_overview(con)
         _link_failed_reports(overview, settings)
-        return overview
+        result: dict[str, Any] = _without_paths(overview)
+        return result
 
 
 def create_app(
-    settings: Settings | None = None, *, user_header: bool = False, allowed_hosts: list[str] | None = None
+    settings: Settings | None = None,
+    *,
+    auth: AuthMode = "local",
+    trusted_proxies: list[str] | None = None,
+    allowed_hosts: list[str] | None = None,
 ) -> FastAPI:
-    """The web app. ``settings=None`` reads the environment per request (plugin); ``user_header`` trusts
-    ``X-KData-User`` from a fronting proxy; ``allowed_hosts`` refuses other ``Host`` headers (DNS rebinding)."""
+    """The web app. ``settings=None`` reads the environment per request (plugin); ``auth`` says who the user
+    is (:mod:`kdata.web.context`: ``local``, ``airflow``, ``proxy`` with ``trusted_proxies``);
+    ``allowed_hosts`` refuses other ``Host`` headers (DNS rebinding)."""
+    if auth == "proxy" and not trusted_proxies:
+        raise BadInput("proxy mode needs the proxy's address (--trusted-proxy): the header is believed from it only")
     app = FastAPI(
         title="K-Data Catalog",
         summary="AI Hub 학습용 데이터 카탈로그 (catalog of AI training datasets)",
@@ -432,11 +507,12 @@ def create_app(
         docs_url=None,  # /api/docs is ours: Swagger UI from the fastapi-offline package, not a CDN
         redoc_url=None,
     )
-    config = WebConfig(settings, user_header)
+    config = WebConfig(settings, auth, frozenset(trusted_proxies or ()))
     app.state.config = config
     app.state.templates = templates()
     _install_error_handlers(app)
     _install_headers(app)
+    _install_authentication(app, config)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     _html_routes(app, config)

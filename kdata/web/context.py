@@ -1,12 +1,18 @@
 """Who is asking, which settings apply, and the cross-site request guard of the web app.
 
-Users (사용자):
+Users (사용자), by how the app runs (:class:`WebConfig` ``auth``):
 
-- ``kdata serve`` is a single-user local tool: the user is ``KDATA_USER`` (or the OS user), whatever
-  the request says.
-- Behind a fronting proxy (the Airflow plugin, or ``kdata serve --user-header``) the proxy names the
-  signed-in user in the ``X-KData-User`` header. The proxy must set it on every request and drop any
-  value a client sent; a request without it is anonymous (open datasets only, no auditor actions).
+- ``local`` (``kdata serve``, loopback by default): a single-user local tool; the user is
+  ``KDATA_USER`` (or the OS user), whatever the request says.
+- ``airflow`` (the Airflow plugin): the user is the one Airflow's own authentication signed in: the
+  api-server's JWT (the ``_token`` cookie of Airflow's UI, or an ``Authorization: Bearer`` token),
+  validated by Airflow's auth manager. A header a client sends names nobody.
+- ``proxy`` (``kdata serve --user-header --trusted-proxy ADDR``): the ``X-KData-User`` header, honoured
+  only on connections from the configured proxy addresses; the proxy must drop what clients send.
+
+A request that names nobody is anonymous: open datasets only, no auditor pages, no server paths.
+What a named user may do comes from their roles in the catalog (:mod:`catalog.roles`), read on the
+requests that need them, never from the request.
 
 Form posts (licence status changes) are refused when they come from another site: the browser's
 ``Origin`` / ``Sec-Fetch-Site`` headers must say same-origin, and the form must carry the token of the
@@ -17,9 +23,11 @@ workers can serve the same app.
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -29,20 +37,36 @@ from kdata.errors import NotAllowed
 
 __all__ = [
     "ANONYMOUS",
+    "AUTH_MODES",
     "CSRF_COOKIE",
     "USER_HEADER",
+    "WEB_HOSTS_ENV",
     "WebConfig",
     "check_same_origin",
     "csrf_token",
     "current_user",
+    "resolve_user",
+    "web_hosts",
 ]
 
 USER_HEADER = "X-KData-User"
 CSRF_COOKIE = "kdata_csrf"
 ANONYMOUS = ""
-"""The user of a request without a trusted name (proxy mode without the header)."""
+"""The user of a request without a trusted name."""
+AIRFLOW_TOKEN_COOKIE = "_token"
+"""The cookie Airflow 3's UI keeps its JWT in (``airflow.api_fastapi.auth.managers.base_auth_manager``)."""
+WEB_HOSTS_ENV = "KDATA_WEB_HOSTS"
+AuthMode = Literal["local", "airflow", "proxy"]
+AUTH_MODES: tuple[str, ...] = ("local", "airflow", "proxy")
 
-_USER_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
+_USER_NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,128}$")
+
+
+def web_hosts(env: dict[str, str] | None = None) -> list[str]:
+    """``Host`` names the app answers to (``KDATA_WEB_HOSTS``, comma-separated; loopback by default)."""
+    raw = (os.environ if env is None else env).get(WEB_HOSTS_ENV, "")
+    names = [h.strip() for h in raw.split(",") if h.strip()]
+    return names or ["localhost", "127.0.0.1", "::1", "[::1]"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +75,9 @@ class WebConfig:
 
     settings: Settings | None = None
     """Fixed settings (tests, ``kdata serve``); ``None`` reads the environment on each request (plugin)."""
-    user_header: bool = False
-    """Trust ``X-KData-User`` from a fronting proxy instead of ``KDATA_USER``."""
+    auth: AuthMode = "local"
+    trusted_proxies: frozenset[str] = frozenset()
+    """``proxy`` mode: client addresses whose ``X-KData-User`` header is believed."""
 
     def current_settings(self) -> Settings:
         return self.settings if self.settings is not None else load_settings()
@@ -60,17 +85,47 @@ class WebConfig:
     @property
     def user_source(self) -> str:
         """Where the user name comes from, for the page footer."""
-        return f"{USER_HEADER} header (proxy)" if self.user_header else "KDATA_USER"
+        return {
+            "local": "KDATA_USER",
+            "airflow": "Airflow 로그인 (Airflow sign-in)",
+            "proxy": f"{USER_HEADER} header (proxy)",
+        }[self.auth]
+
+
+async def _airflow_user(request: Request) -> str:
+    """The user of Airflow's JWT on this request (cookie or bearer token), validated by its auth manager."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(AIRFLOW_TOKEN_COOKIE)
+    if not token:
+        return ANONYMOUS
+    try:
+        from airflow.api_fastapi.app import get_auth_manager
+
+        user: Any = await get_auth_manager().get_user_from_token(token)
+    except Exception:  # expired, revoked, forged or no auth manager: nobody
+        return ANONYMOUS
+    name = str(user.get_name() or "")
+    return name if _USER_NAME.match(name) else ANONYMOUS
+
+
+async def resolve_user(config: WebConfig, request: Request) -> str:
+    """Who asks, by :attr:`WebConfig.auth` (module docstring); stored on the request by the app's middleware."""
+    if config.auth == "airflow":
+        return await _airflow_user(request)
+    if config.auth == "proxy":
+        client = request.client.host if request.client else ""
+        if client not in config.trusted_proxies:
+            return ANONYMOUS
+        value = request.headers.get(USER_HEADER, "").strip()
+        return value if value and _USER_NAME.match(value) else ANONYMOUS
+    return config.current_settings().user
 
 
 def current_user(config: WebConfig, request: Request, settings: Settings) -> str:
-    """The requesting user's name (:data:`ANONYMOUS` when a proxy named nobody)."""
-    if not config.user_header:
+    """The requesting user's name (:data:`ANONYMOUS` when nobody trusted named one)."""
+    if config.auth == "local":
         return settings.user
-    value = request.headers.get(USER_HEADER, "").strip()
-    if not value or not _USER_NAME.match(value):
-        return ANONYMOUS
-    return value
+    return str(getattr(request.state, "kdata_user", ANONYMOUS))
 
 
 def csrf_token(request: Request) -> tuple[str, bool]:

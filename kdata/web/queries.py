@@ -14,13 +14,12 @@ from typing import Any
 import duckdb
 
 from catalog import search as catalog_search
-from catalog.access import check_download, current_approval
-from kdata.errors import BadInput, NotAllowed
+from catalog.access import decide
+from kdata.errors import BadInput
 from kdata.web.context import ANONYMOUS
 
 __all__ = [
     "DOMESTIC_ONLY_KO",
-    "SAMPLE_STATUSES",
     "access_for",
     "audit_overview",
     "dataset_chunks",
@@ -28,10 +27,9 @@ __all__ = [
     "how_to_apply",
     "parse_search",
     "search_results",
+    "with_access",
 ]
 
-SAMPLE_STATUSES = ("open", "approval_required")
-"""Licence statuses whose sample rows everyone may see (like AI Hub's previews); others need access."""
 
 _SEARCH_FIELDS = ("text", "domain", "license_status", "commercial", "data_type", "year_from", "year_to")
 
@@ -122,33 +120,22 @@ def how_to_apply(dataset_id: str, user: str, licence: dict[str, Any]) -> list[st
     return lines
 
 
-def access_for(con: duckdb.DuckDBPyConnection, dataset_id: str, user: str, licence: dict[str, Any]) -> dict[str, Any]:
-    """May ``user`` download this dataset now, and if not, how to get approval."""
-    status = str(licence.get("status", ""))
-    result: dict[str, Any] = {
+def access_for(live: duckdb.DuckDBPyConnection, dataset_id: str, user: str) -> dict[str, Any]:
+    """May ``user`` read this dataset's rows now (the one decision of :func:`catalog.access.decide`, taken on
+    the catalog itself, ``live``), and if not, how to get approval."""
+    decision = decide(live, [dataset_id], user)[dataset_id]
+    licence = _rows(live.execute("SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]))[0]
+    reason = decision.reason
+    if not decision.allowed and user == ANONYMOUS and decision.status != "open":
+        reason = "로그인한 사용자만 신청·내려받기를 할 수 있습니다 (sign in first: this dataset needs an approval)."
+    return {
         "user": user,
-        "status": status,
-        "allowed": False,
-        "reason": "",
-        "approval_until": None,
+        "status": decision.status,
+        "allowed": decision.allowed,
+        "reason": reason,
+        "approval_until": decision.approval_until,
         "how_to_apply": how_to_apply(dataset_id, user, licence),
     }
-    if user == ANONYMOUS and status != "open":
-        result["reason"] = (
-            "로그인한 사용자만 신청·내려받기를 할 수 있습니다 (sign in first: the proxy named no user, "
-            "X-KData-User header)."
-        )
-        return result
-    try:
-        check_download(con, dataset_id, user)
-    except NotAllowed as refusal:
-        result["reason"] = str(refusal)
-        return result
-    result["allowed"] = True
-    if status != "open":
-        until = current_approval(con, dataset_id, user)
-        result["approval_until"] = None if until is None or until is False else until
-    return result
 
 
 def dataset_chunks(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str) -> list[dict[str, Any]]:
@@ -186,10 +173,8 @@ def _attach_reports(con: duckdb.DuckDBPyConnection, page: dict[str, Any]) -> Non
         version["quality_run"] = runs.get(version.get("quality_run_id"))
 
 
-def dataset_page(
-    con: duckdb.DuckDBPyConnection, dataset_id: str, user: str, version: str | None = None
-) -> dict[str, Any] | None:
-    """:func:`catalog.search.show` plus the chosen version's chunks and the user's access."""
+def dataset_page(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None = None) -> dict[str, Any] | None:
+    """:func:`catalog.search.show` plus the chosen version's chunks (the user's access: :func:`with_access`)."""
     page = catalog_search.show(con, dataset_id)
     if page is None:
         return None
@@ -199,9 +184,13 @@ def dataset_page(
     if selected and selected != page.get("latest_version"):
         page["quality"] = catalog_search.latest_report(con, dataset_id, selected)
     _attach_reports(con, page)
-    licence = page.get("license") or {}
-    page["access"] = access_for(con, dataset_id, user, licence)
-    page["samples_visible"] = licence.get("status") in SAMPLE_STATUSES or page["access"]["allowed"]
+    return page
+
+
+def with_access(page: dict[str, Any], live: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any]:
+    """The page with the user's access: download links and sample rows only when they may read the rows."""
+    page["access"] = access_for(live, page["id"], user)
+    page["samples_visible"] = page["access"]["allowed"]
     return page
 
 

@@ -31,8 +31,8 @@ def client(web_catalog: WebCatalog) -> TestClient:
 
 @pytest.fixture(scope="module")
 def proxied(web_catalog: WebCatalog) -> TestClient:
-    """Behind a proxy: the user comes from X-KData-User."""
-    return TestClient(create_app(web_catalog.settings, user_header=True))
+    """Behind a proxy: the user comes from X-KData-User, believed from the proxy's address only."""
+    return TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["testclient"]))
 
 
 def ids(html: str) -> list[str]:
@@ -159,7 +159,7 @@ def test_api_docs_are_served_here_not_from_a_cdn(client: TestClient) -> None:
 # -- dataset page ------------------------------------------------------------------------------------
 
 
-def test_dataset_page_like_aihub(client: TestClient, web_catalog: WebCatalog) -> None:
+def test_dataset_page_like_aihub(client: TestClient, proxied: TestClient, web_catalog: WebCatalog) -> None:
     html = client.get(f"/datasets/{KOREAN}").text
     for label in (
         "분야",
@@ -178,7 +178,11 @@ def test_dataset_page_like_aihub(client: TestClient, web_catalog: WebCatalog) ->
     for label in ("구분", "항목명", "정량목표", "결과값"):
         assert label in html
     assert "최초 개방 (initial release)" in html  # version note
-    # sample rows: the first rows of the first train chunk
+    # sample rows are dataset rows: only for users who may read them (tester holds no approval)
+    assert "samples need access" in html
+    assert client.get(f"/api/datasets/{KOREAN}/samples").json()["rows"] == []
+    html = proxied.get(f"/datasets/{KOREAN}", headers={"X-KData-User": APPROVED}).text
+    # the approved user sees the first rows of the first train chunk
     key = web_catalog.rows(
         "SELECT key FROM chunks WHERE dataset_id = ? AND split = 'train' ORDER BY key LIMIT 1", [KOREAN]
     )[0][0]
@@ -186,7 +190,9 @@ def test_dataset_page_like_aihub(client: TestClient, web_catalog: WebCatalog) ->
     expected = first.column("dialogue_id").to_pylist()[:5]
     sample_html = html[html.index('id="samples"') :]
     assert re.findall(r"<td[^>]*>(KSNS_\d{8})</td>", sample_html) == expected
-    samples = client.get(f"/api/datasets/{KOREAN}/samples", params={"limit": 3}).json()
+    samples = proxied.get(
+        f"/api/datasets/{KOREAN}/samples", params={"limit": 3}, headers={"X-KData-User": APPROVED}
+    ).json()
     assert [row[0]["value"] for row in samples["rows"]] == expected[:3]
 
 
@@ -307,76 +313,94 @@ def test_report_paths_cannot_leave_the_reports_folder(client: TestClient, web_ca
 # -- auditor view ------------------------------------------------------------------------------------
 
 
-def _csrf(client: TestClient) -> str:
-    page = client.get("/audit")
+AUDITOR = {"X-KData-User": "auditor-kim"}  # an auditor who uploaded nothing here
+
+
+def _csrf(client: TestClient, headers: dict[str, str] | None = None) -> str:
+    page = client.get("/audit", headers=headers)
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None and client.cookies.get("kdata_csrf") == token.group(1)
     return token.group(1)
 
 
+def _proxied(web_catalog: WebCatalog) -> TestClient:
+    """A client with its own cookie jar, behind the trusted proxy."""
+    return TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["testclient"]))
+
+
 def test_auditor_view_and_licence_change(web_catalog: WebCatalog) -> None:
-    client = TestClient(create_app(web_catalog.settings))  # own cookie jar
-    page = client.get("/audit").text
+    client = _proxied(web_catalog)
+    page = client.get("/audit", headers=AUDITOR).text
     pending = page[page.index('id="pending"') : page.index('id="failed"')]
     assert 'data-id="law-pending"' in pending and 'data-id="korean-sns-dialogue"' not in pending
     failed = page[page.index('id="failed"') :]
     assert f"{KOREAN}</a> v1.1" in failed and "dialogue_id_unique" in failed
-    overview = client.get("/api/audit").json()
+    overview = client.get("/api/audit", headers=AUDITOR).json()
     assert [p["id"] for p in overview["pending_review"]] == ["law-pending"]
     assert [(f["dataset_id"], f["version"]) for f in overview["failed_gates"]] == [(KOREAN, "1.1")]
+    assert "report_path" not in overview["failed_gates"][0]  # links, never server paths
 
-    token = _csrf(client)
+    token = _csrf(client, AUDITOR)
     form = {"dataset_id": "law-pending", "status": "approval_required", "reason": "약관 검토 완료 terms reviewed"}
-    assert client.post("/audit/licence", data=form).status_code == 403  # no token
-    cross = client.post("/audit/licence", data={**form, "csrf": token}, headers={"Origin": "http://evil.example"})
+    assert client.post("/audit/licence", data=form, headers=AUDITOR).status_code == 403  # no token
+    cross = client.post(
+        "/audit/licence", data={**form, "csrf": token}, headers={**AUDITOR, "Origin": "http://evil.example"}
+    )
     assert cross.status_code == 403
     assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'") == [("pending_review",)]
 
-    done = client.post("/audit/licence", data={**form, "csrf": token}, follow_redirects=False)
+    done = client.post("/audit/licence", data={**form, "csrf": token}, headers=AUDITOR, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/audit?changed=law-pending"
     assert web_catalog.rows("SELECT status, status_changed_by FROM licenses WHERE dataset_id = 'law-pending'") == [
-        ("approval_required", "tester")
+        ("approval_required", "auditor-kim")
     ]
     events = web_catalog.rows(
         "SELECT actor, CAST(detail AS VARCHAR) FROM audit_log WHERE action = 'license_status' AND dataset_id = ?",
         ["law-pending"],
     )
-    assert len(events) == 1 and events[0][0] == "tester" and "약관 검토 완료" in events[0][1]
-    after = client.get("/audit?changed=law-pending").text
+    assert len(events) == 1 and events[0][0] == "auditor-kim" and "약관 검토 완료" in events[0][1]
+    after = client.get("/audit?changed=law-pending", headers=AUDITOR).text
     assert 'id="changed"' in after and 'data-id="law-pending"' not in after[: after.index('id="failed"')]
 
-    refused = client.post("/audit/licence", data={**form, "status": "pending_review", "csrf": token})
+    refused = client.post("/audit/licence", data={**form, "status": "pending_review", "csrf": token}, headers=AUDITOR)
     assert refused.status_code == 400 and "transition not allowed" in refused.text
     assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'") == [("approval_required",)]
 
 
-def test_anonymous_cannot_change_a_status(proxied: TestClient, web_catalog: WebCatalog) -> None:
-    token = _csrf(proxied)
+def test_only_auditors_see_the_audit_view_and_change_statuses(web_catalog: WebCatalog) -> None:
+    client = _proxied(web_catalog)
+    token = _csrf(client, AUDITOR)  # a valid form token: the role is what refuses below
     form = {"dataset_id": "vision-demo", "status": "restricted", "reason": "x", "csrf": token}
-    assert proxied.post("/audit/licence", data=form).status_code == 403
+    for who in ({}, {"X-KData-User": APPROVED}):  # anonymous, then a named reader without the auditor role
+        assert client.get("/audit", headers=who).status_code == 403
+        listing = client.get("/api/audit", headers=who)
+        assert listing.status_code == 403 and "연구 목적 승인" not in listing.text and "steward" not in listing.text
+        assert client.post("/audit/licence", data=form, headers=who).status_code == 403
     assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'vision-demo'") == [("open",)]
+    # a client-sent header from an address that is not the proxy names nobody
+    direct = TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["10.0.0.1"]))
+    assert direct.get("/audit", headers=AUDITOR).status_code == 403
 
 
-def test_fallback_status_change_keeps_the_audit_rule(web_catalog: WebCatalog, tmp_path: Path) -> None:
-    import duckdb
+def test_the_uploader_cannot_open_their_own_upload(web_catalog: WebCatalog) -> None:
+    """tester uploaded law-pending (conftest) and is an auditor too: separation of duties refuses."""
+    client = TestClient(create_app(web_catalog.settings))  # kdata serve: the user is KDATA_USER=tester
+    token = _csrf(client)
+    status = web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'")[0][0]
+    target = {"pending_review": "open", "approval_required": "open"}.get(status, "open")
+    form = {"dataset_id": "law-pending", "status": target, "reason": "내가 올린 것", "csrf": token}
+    refused = client.post("/audit/licence", data=form)
+    assert refused.status_code == 403 and "separation of duties" in refused.text
+    assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'law-pending'") == [(status,)]
 
-    from kdata.errors import BadInput
-    from kdata.web.actions import fallback_set_status
 
-    copy = tmp_path / "copy.duckdb"
-    copy.write_bytes(web_catalog.settings.catalog_path.read_bytes())
-    con = duckdb.connect(str(copy))
-    try:
-        result = fallback_set_status(con, "vision-demo", "restricted", "감사 테스트", "auditor")
-        assert result["from"] == "open" and result["to"] == "restricted"
-        with pytest.raises(BadInput):
-            fallback_set_status(con, "vision-demo", "restricted", "again", "auditor")
-        rows = con.execute(
-            "SELECT actor, action FROM audit_log WHERE dataset_id = 'vision-demo' AND action = 'license_status'"
-        ).fetchall()
-        assert rows == [("auditor", "license_status")]
-    finally:
-        con.close()
+def test_api_and_error_pages_show_no_server_paths(client: TestClient, web_catalog: WebCatalog) -> None:
+    home = str(web_catalog.settings.home)
+    for url in (f"/api/datasets/{KOREAN}", f"/api/datasets/{KOREAN}/quality", "/api/datasets/vision-demo"):
+        response = client.get(url)
+        assert response.status_code == 200 and home not in response.text, url
+    missing = client.get("/reports/nope/../../x.html")
+    assert home not in missing.text
 
 
 # -- a busy catalog ----------------------------------------------------------------------------------
