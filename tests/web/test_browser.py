@@ -92,7 +92,8 @@ def test_search_filter_open_dataset_and_screenshot(page: Page, base_url: str, tm
     assert page.locator("#domestic").inner_text() == "※ 내국인만 데이터 신청이 가능합니다"
     assert page.locator("#splits tr[data-split=train] td.rows").inner_text() == "32"
     assert page.locator("#quality tr").count() > 5
-    assert page.locator("table.samples tr").count() == 6  # header + 5 sample rows
+    assert page.locator("table.samples tr").count() == 0  # dataset rows: tester holds no approval
+    assert "samples need access" in page.locator("#samples-note").inner_text()
     assert page.locator("#how-to-apply li").count() >= 3  # tester has no approval
     assert page.locator("a.download").count() == 0
 

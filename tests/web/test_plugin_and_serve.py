@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from kdata.airflow_env import setup_airflow
 from kdata.cli import app as cli
 from tests.web.conftest import WebCatalog
 
@@ -36,19 +37,35 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from airflow.api_fastapi.app import init_plugins
 
+from airflow.api_fastapi.app import init_auth_manager
+from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
 api_server = FastAPI()
+manager = init_auth_manager(api_server)  # as the api-server does: the JWTs its UI and API hand out
 init_plugins(api_server)
 client = TestClient(api_server)
-search = client.get("/kdata/", headers={"X-KData-User": "approved-user"})
-page = client.get("/kdata/datasets/korean-sns-dialogue", headers={"X-KData-User": "approved-user"})
+token = manager.generate_jwt(SimpleAuthManagerUser(username="approved-user", role="viewer"))
+signed_in = {"Authorization": f"Bearer {token}"}
+search = client.get("/kdata/", headers=signed_in)
+page = client.get("/kdata/datasets/korean-sns-dialogue", headers=signed_in)
+client.cookies.set("_token", token)  # the Airflow UI's cookie works the same
+by_cookie = client.get("/kdata/datasets/korean-sns-dialogue")
+client.cookies.clear()
 anonymous = client.get("/kdata/datasets/korean-sns-dialogue")
+spoofed = client.get("/kdata/datasets/korean-sns-dialogue", headers={"X-KData-User": "approved-user"})
+forged = client.get("/kdata/datasets/korean-sns-dialogue", headers={"Authorization": "Bearer " + token[:-4] + "AAAA"})
+other_host = client.get("/kdata/", headers={"Host": "evil.example"})
 info = [p for p in plugins_manager.get_plugin_info() if p["name"] == "kdata_catalog"]
 print(json.dumps({
     "search": search.status_code,
     "links_prefixed": 'href="/kdata/datasets/korean-sns-dialogue"' in search.text,
     "user_shown": "approved-user" in search.text,
     "download_links": page.text.count('href="/kdata/datasets/korean-sns-dialogue/download/1.0/'),
+    "cookie_links": by_cookie.text.count('href="/kdata/datasets/korean-sns-dialogue/download/1.0/'),
     "anonymous_links": anonymous.text.count("/download/1.0/"),
+    "spoofed_links": spoofed.text.count("/download/1.0/"),
+    "forged_links": forged.text.count("/download/1.0/"),
+    "other_host": other_host.status_code,
     "openapi": sorted(client.get("/kdata/openapi.json").json()["paths"]),
     "docs_prefixed": 'data-openapi="/kdata/openapi.json"' in client.get("/kdata/api/docs").text
     and client.get("/kdata/api/docs/assets/swagger-ui.css").status_code == 200,
@@ -68,8 +85,11 @@ def test_airflow_plugin_mounts_the_catalog(web_catalog: WebCatalog, tmp_path: Pa
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
         "KDATA_HOME": str(web_catalog.home),
+        "AIRFLOW__API_AUTH__JWT_SECRET": "kdata-plugin-test-secret",
+        "KDATA_WEB_HOSTS": "testserver",  # the Host name of Starlette's test client
     }
     env.pop("KDATA_USER", None)
+    setup_airflow(env)  # the metadata DB: Airflow checks each token against its revoked-token table
     proc = subprocess.run(
         [sys.executable, "-c", PLUGIN_PROBE],
         capture_output=True,
@@ -85,8 +105,9 @@ def test_airflow_plugin_mounts_the_catalog(web_catalog: WebCatalog, tmp_path: Pa
     assert "kdata.web.app" not in found["loaded_with_the_plugin"]  # built on first request only
     assert found["search"] == 200 and found["links_prefixed"] and found["user_shown"]
     chunks = web_catalog.rows("SELECT count(*) FROM chunks WHERE dataset_id = 'korean-sns-dialogue'")[0][0]
-    assert found["download_links"] == chunks  # approved via the proxy header
-    assert found["anonymous_links"] == 0
+    assert found["download_links"] == found["cookie_links"] == chunks  # approved, signed in through Airflow
+    assert found["anonymous_links"] == found["spoofed_links"] == found["forged_links"] == 0
+    assert found["other_host"] == 400  # Host checked (KDATA_WEB_HOSTS): no DNS rebinding
     assert "/api/datasets" in found["openapi"]
     assert found["docs_prefixed"]  # the API docs page works under the /kdata mount
     assert found["fastapi_apps"] == [{"url_prefix": "/kdata", "name": "K-Data Catalog"}]
