@@ -91,7 +91,6 @@ class RunOptions:
     """``block`` or ``mask``; overrides the manifest's ``quality.pii_policy`` (healthcare always blocks)."""
 
 
-@quarantines("plan")
 def _require_uploader(settings: Settings) -> None:
     """Refuse a user without the uploader role before any work (registration checks it again)."""
     from catalog.db import CatalogMissing, connect
@@ -108,6 +107,7 @@ def _require_uploader(settings: Settings) -> None:
             ) from None
 
 
+@quarantines("plan")
 def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 

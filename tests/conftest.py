@@ -21,6 +21,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 # the audit chain is keyed with a test key instead of a key file in the home folder.
 os.environ["KDATA_ADMINS"] = "tester,bench,soak,serve-user,steward,auditor,auditor-kim,uploader-lee"
 os.environ["KDATA_AUDIT_KEY"] = "kdata-test-audit-key"
+os.environ.setdefault("KDATA_USER", "tester")  # not the OS user: who acts is the same on every machine
 
 
 DIALOGUE_MAPPING = (

@@ -121,9 +121,15 @@ def test_search_show_sql_report(kdata_home: Path, sample_factory) -> None:  # ty
     assert page["quality"]["verdict"] == "passed"
     assert kdata("show", "nope").exit_code == 2
 
-    rows = json.loads(
-        kdata("sql", "SELECT count(*) AS n FROM data.korean_sns_dialogue__train", "--format", "json").stdout
-    )
+    count = "SELECT count(*) AS n FROM data.korean_sns_dialogue__train"
+    assert kdata("sql", count).exit_code == 4  # approval_required: rows need an approval, in SQL too
+    from catalog.db import connect
+    from catalog.licence import approve
+    from kdata.config import load_settings
+
+    with connect(load_settings()) as con:
+        approve(con, "korean-sns-dialogue", "tester", "steward")
+    rows = json.loads(kdata("sql", count, "--format", "json").stdout)
     assert rows == [{"n": 48}]
     csv_out = kdata("sql", "SELECT split, record_count FROM splits ORDER BY split", "--format", "csv").stdout
     assert csv_out.splitlines() == ["split,record_count", "train,48", "validation,12"]

@@ -47,6 +47,10 @@ def test_environment_follows_the_interface() -> None:
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_DEFAULT_REGION",
+        "KDATA_USER",
+        "KDATA_ADMINS",
+        "KDATA_AUDIT_KEY",
+        "KDATA_WEB_HOSTS",
     ):
         assert key in env, key
     assert env["KDATA_STORE"].startswith("s3://kdata/")

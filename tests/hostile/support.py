@@ -74,7 +74,8 @@ def assert_rejected(outcome: Outcome, dataset: Path, archive: str, code: str, me
     outside = {p for p in outcome.created if p != home and not p.startswith(f"{home}/")}
     assert not outside, f"files written outside KDATA_HOME: {sorted(outside)}"
     allowed = ("runs", "quarantine", "catalog.duckdb", "catalog.duckdb.wal", "catalog.snapshot.duckdb")
-    unexpected = {p for p in outcome.created if p != home and p.split("/")[1] not in allowed}
+    anchor = {f"{home}/store", f"{home}/store/_catalog", f"{home}/store/_catalog/audit-head.json"}  # audit anchor
+    unexpected = {p for p in outcome.created - anchor if p != home and p.split("/")[1] not in allowed}
     assert not unexpected, f"written besides the run folder, quarantine and catalog: {sorted(unexpected)}"
     assert len(outcome.rows) == 1, outcome.rows
     row = outcome.rows[0]
