@@ -37,6 +37,7 @@ __all__ = [
     "grant",
     "list_roles",
     "require",
+    "require_role",
     "revoke",
     "roles_of",
 ]
@@ -93,6 +94,22 @@ def require(con: duckdb.DuckDBPyConnection, user: str | None, role: str, doing: 
             f"{', '.join(sorted(held)) or 'no role'}). An admin grants it: kdata role grant {user or 'USER'} {role}"
         )
     return held
+
+
+def require_role(settings: Any, role: str, doing: str) -> None:
+    """:func:`require` on the catalog itself for ``settings.user``, before a command starts work. With no
+    catalog yet (a new deployment) only the admins ``KDATA_ADMINS`` names may act."""
+    from catalog.db import CatalogMissing, connect
+
+    try:
+        with connect(settings, read_only=True, live=True) as con:
+            require(con, settings.user, role, doing)
+    except CatalogMissing:
+        if settings.user not in env_admins():
+            raise NotAllowed(
+                f"{doing}: '{role}' 역할이 필요합니다 (the {role} role is required; the catalog is new, so only "
+                f"the admins named in KDATA_ADMINS may start it, not {settings.user!r})"
+            ) from None
 
 
 def _check_role(role: str) -> str:

@@ -29,7 +29,9 @@ def backup(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.recovery import backup_catalog
+        from catalog.roles import require_role
 
+        require_role(settings, "admin", "kdata backup")  # the copy holds approvals, roles and the audit log
         return backup_catalog(settings, out_file)
 
     result = _run(body)
@@ -53,7 +55,9 @@ def restore(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.recovery import restore_catalog
+        from catalog.roles import require_role
 
+        require_role(settings, "admin", "kdata restore")
         return restore_catalog(settings, in_file)
 
     result = _run(body)

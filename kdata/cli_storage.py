@@ -158,9 +158,11 @@ def gc(
     """저장소 정리 (remove staging leftovers of crashed publishes; never touches a published version)."""
 
     def body(settings: Settings) -> dict[str, Any]:
+        from catalog.roles import require_role
         from storage.base import open_store
         from storage.fsck import gc as run_gc
 
+        require_role(settings, "uploader", "kdata gc")  # deletes from the store: the people who publish
         return run_gc(open_store(settings.store), min_age=min_age, incomplete=incomplete)
 
     result = _run(body)

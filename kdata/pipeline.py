@@ -21,7 +21,7 @@ from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
 from kdata.config import Settings
-from kdata.errors import BadInput, NotAllowed, QualityGateFailed
+from kdata.errors import BadInput, QualityGateFailed
 from kdata.faults import fault_point
 from kdata.quarantine import quarantines, record_gate_refusal
 from kdata.runlock import run_lock
@@ -93,18 +93,9 @@ class RunOptions:
 
 def _require_uploader(settings: Settings) -> None:
     """Refuse a user without the uploader role before any work (registration checks it again)."""
-    from catalog.db import CatalogMissing, connect
-    from catalog.roles import env_admins, require
+    from catalog.roles import require_role
 
-    try:
-        with connect(settings, read_only=True, live=True) as con:
-            require(con, settings.user, "uploader", "kdata ingest")
-    except CatalogMissing:  # a new deployment: only the admins it names may start the catalog
-        if settings.user not in env_admins():
-            raise NotAllowed(
-                f"kdata ingest: 'uploader' 역할이 필요합니다 (the uploader role is required; the catalog is new, "
-                f"so only the admins named in KDATA_ADMINS may ingest first, not {settings.user!r})"
-            ) from None
+    require_role(settings, "uploader", "kdata ingest")
 
 
 @quarantines("plan")

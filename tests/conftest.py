@@ -68,3 +68,14 @@ def sample_factory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_AIRFLOW_TMP, ignore_errors=True)
+
+
+def grant_read(dataset_id: str, user: str = "tester") -> None:
+    """A steward records ``user``'s approval for ``dataset_id`` in the current KDATA_HOME's catalog, so
+    that tests can read rows of datasets whose licence needs one (AI Hub terms: approval_required)."""
+    from catalog.db import connect
+    from catalog.licence import approve
+    from kdata.config import load_settings
+
+    with connect(load_settings()) as con:
+        approve(con, dataset_id, user, "steward", reason="test access")

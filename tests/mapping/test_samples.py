@@ -14,6 +14,7 @@ from kdata.cli import app
 from kdata.samples import MAPPED_KINDS, write_samples
 from kdata.samples.base import PII_PHONE
 from schemas.manifest import load_manifest
+from tests.conftest import grant_read
 from tests.mapping.support import extract
 
 
@@ -79,6 +80,7 @@ def test_finance_sample_published_through_the_cli(tmp_path: Path, kdata_home: Pa
     assert result["status"] == "published" and sum(result["rows"].values()) == sentences
     found = json.loads(runner.invoke(app, ["search", "--domain", "금융", "--json"]).stdout)
     assert [d["id"] for d in found] == ["finance-parallel-corpus"]
+    grant_read("finance-parallel-corpus")
     query = "SELECT count(*) AS n, count(DISTINCT doc_no) AS docs FROM data.finance_parallel_corpus__train"
     answer = json.loads(runner.invoke(app, ["sql", query, "--format", "json"]).stdout)
     assert answer[0]["docs"] == 10 - 2  # two validation documents

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from stdnum.kr import rrn as stdnum_rrn
 
+from tests.conftest import grant_read
 from tests.quality._support import edit_first_label, edit_manifest, ingest, kdata, run_summary
 
 pytestmark = pytest.mark.integration
@@ -147,6 +148,7 @@ def test_mask_mode_publishes_tokens_only(kdata_home: Path, sample_factory, tmp_p
     assert published.count("#@주민번호#") == len(RRNS) and "#@외국인번호#" in published
     assert published.count("#@전화번호#") == len(PHONES) + 2
     rows = kdata("sql", "SELECT rule, found, masked FROM pii_findings WHERE found > 0 ORDER BY rule", "--format", "csv")
+    grant_read("korean-sns-dialogue")
     assert rows.stdout.splitlines()[1:] == [
         "foreigner_rn,1,1",
         f"landline_phone,{3 + 1},{3 + 1}",

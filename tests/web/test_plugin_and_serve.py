@@ -158,3 +158,6 @@ def test_kdata_serve_on_loopback(web_catalog: WebCatalog, tmp_path: Path) -> Non
         server.wait(timeout=30)
         log.close()
     assert CliRunner().invoke(cli, ["serve", "--port", "0"]).exit_code == 2
+    # a proxy header is believed only from the proxy's address, so the address must be given
+    unnamed = CliRunner().invoke(cli, ["serve", "--user-header"])
+    assert unnamed.exit_code == 2 and "--trusted-proxy" in unnamed.output
