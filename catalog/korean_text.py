@@ -87,11 +87,15 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "CHOSUNG",
     "MAX_STRIP_ROUNDS",
     "PARTICLES",
+    "chosung",
+    "chosung_query_terms",
     "index_terms",
     "normalize",
     "query_terms",
+    "query_words",
     "strip_particles",
 ]
 
@@ -127,12 +131,23 @@ _ONE_SYLLABLE_PARTICLES = frozenset(p for p in PARTICLES if len(p) == 1)
 
 _HANGUL = "\uac00-\ud7a3"
 _JAMO = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
+# NFKC turns the compatibility consonants users type (ㄱ U+3131 ... ㅎ) into these 19 leading jamo
+# (U+1100 ᄀ ... U+1112 ᄒ), in the order of a syllable's initial-consonant index.
+_CHOSEONG = "\u1100-\u1112"
 # A letter/digit that is neither a Hangul syllable nor a jamo.
 _ALNUM = rf"[^\W_{_HANGUL}{_JAMO}]"
 _TOKEN_RE = re.compile(
-    rf"(?P<hangul>[{_HANGUL}]+)"
+    rf"(?P<hangul>[{_HANGUL}{_CHOSEONG}]+)"
     rf"|(?P<compound>{_ALNUM}+(?:[-_./]{_ALNUM}+)*)"
 )
+_SYLLABLES_RE = re.compile(rf"[{_HANGUL}]+")
+_CHOSEONG_RE = re.compile(rf"[{_CHOSEONG}]")
+
+#: The 19 initial consonants (초성) as users type them, in syllable-index order.
+CHOSUNG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_CHOSUNG_TABLE = str.maketrans({chr(0x1100 + i): c for i, c in enumerate(CHOSUNG)})
+#: A 초성 term is at least this long: one consonant alone would match a fifth of all words.
+MIN_CHOSUNG = 2
 _JOINER_RE = re.compile(r"[-_./]")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
@@ -202,11 +217,33 @@ def _compound_terms(compound: str) -> Iterator[str]:
             yield folded
 
 
+def chosung(word: str) -> str:
+    """The initial consonants (초성) of a run of Hangul syllables and typed consonants.
+
+    >>> chosung("자율주행")
+    'ㅈㅇㅈㅎ'
+    >>> chosung(normalize("자율ㅈㅎ"))
+    'ㅈㅇㅈㅎ'
+    """
+    out = []
+    for char in word:
+        code = ord(char) - 0xAC00
+        out.append(CHOSUNG[code // 588] if 0 <= code < 11172 else char.translate(_CHOSUNG_TABLE))
+    return "".join(out)
+
+
+def _chosung_index_terms(word: str) -> Iterator[str]:
+    """초성 of the word's prefixes of 2+ syllables: 음성인식 -> ㅇㅅ, ㅇㅅㅇ, ㅇㅅㅇㅅ (stripped forms are prefixes)."""
+    initials = chosung(word)
+    return (initials[:end] for end in range(MIN_CHOSUNG, len(initials) + 1))
+
+
 def _hangul_index_terms(word: str) -> Iterator[str]:
     yield word
     yield from strip_particles(word)
     yield from _bigrams(word)
     yield from word  # unigrams: lets one-syllable queries match (see design)
+    yield from _chosung_index_terms(word)
 
 
 def _hangul_query_terms(word: str) -> Iterator[str]:
@@ -223,16 +260,29 @@ def _hangul_query_terms(word: str) -> Iterator[str]:
         yield word[0]  # 쌀을 -> 쌀
 
 
-def _terms(text: str, *, query: bool) -> Iterator[str]:
+def _words(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, word) of normalised text: ``hangul`` syllable runs, ``chosung`` runs holding typed consonants
+    (``자율ᄌᄒ``, ``ᄒᄀᄋ``), ``compound`` letter/digit runs."""
     for match in _TOKEN_RE.finditer(normalize(text)):
         hangul = match.group("hangul")
-        if hangul is not None:
-            if query:
-                yield from _hangul_query_terms(hangul)
-            else:
-                yield from _hangul_index_terms(hangul)
+        if hangul is None:
+            yield "compound", match.group("compound")
+        elif _CHOSEONG_RE.search(hangul) is None:
+            yield "hangul", hangul
         else:
-            yield from _compound_terms(match.group("compound"))
+            yield "chosung", hangul
+
+
+def _terms(text: str, *, query: bool) -> Iterator[str]:
+    hangul_terms = _hangul_query_terms if query else _hangul_index_terms
+    for kind, word in _words(text):
+        if kind == "compound":
+            yield from _compound_terms(word)
+        elif kind == "hangul":
+            yield from hangul_terms(word)
+        else:  # the syllables around typed consonants are words; the consonants are for chosung_query_terms
+            for part in _SYLLABLES_RE.findall(word):
+                yield from hangul_terms(part)
 
 
 def _dedupe(terms: Iterable[str]) -> list[str]:
@@ -246,8 +296,9 @@ def index_terms(*texts: str) -> str:
     docstring; the result is deduplicated, in first-seen order, and no term
     contains whitespace.  Pass ``""`` for missing fields.
 
-    >>> index_terms("음성인식용", "ko-sns-2024")
-    '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ko_sns_2024 kosns2024 ko sns 2024'
+    >>> index_terms("음성인식용", "ko-sns-2024")  # doctest: +NORMALIZE_WHITESPACE
+    '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ㅇㅅ ㅇㅅㅇ ㅇㅅㅇㅅ ㅇㅅㅇㅅㅇ
+     ko_sns_2024 kosns2024 ko sns 2024'
     """
     return " ".join(_dedupe(term for text in texts for term in _terms(text, query=False)))
 
@@ -263,3 +314,38 @@ def query_terms(text: str) -> list[str]:
     ['ko_sns_2024', 'kosns2024', 'ko', 'sns', '2024']
     """
     return _dedupe(_terms(text, query=True))
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as :func:`query_terms` sees them (normalised; Hangul runs, ids and Latin words).
+
+    Typed consonants are left out: ``query_words("자율ㅈㅎ 영상")`` is ``['자율', '영상']``.
+    """
+    words: list[str] = []
+    for kind, word in _words(text):
+        words.extend(_SYLLABLES_RE.findall(word) if kind == "chosung" else [word])
+    return words
+
+
+def chosung_query_terms(text: str) -> list[tuple[str, bool]]:
+    """초성 terms of the query's runs that hold typed consonants, as (term, whole run?).
+
+    A run of typed consonants, alone or mixed with syllables (``ㅎㄱㅇ``, ``자율ㅈㅎ``), is looked up
+    as the 초성 string of the whole run (matched against the 초성 of words and of their prefixes, see
+    :func:`index_terms`) and, for runs of 3+, its 초성 bigrams (``ㅈㅇㅈㅎ`` also finds ``자율 주행``)::
+
+        >>> chosung_query_terms("ㅈㅇㅈㅎ")
+        [('ㅈㅇㅈㅎ', True), ('ㅈㅇ', False), ('ㅇㅈ', False), ('ㅈㅎ', False)]
+    """
+    out: dict[str, bool] = {}
+    for kind, word in _words(text):
+        if kind != "chosung":
+            continue
+        initials = chosung(word)
+        if len(initials) < MIN_CHOSUNG:
+            continue
+        out.setdefault(initials, True)
+        if len(initials) > MIN_CHOSUNG:
+            for bigram in _bigrams(initials):
+                out.setdefault(bigram, False)
+    return list(out.items())

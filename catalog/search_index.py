@@ -110,18 +110,29 @@ class SearchIndex:
         dicts = sum(sys.getsizeof(d) + sum(sys.getsizeof(k) for k in d) for d in (self.term_slot, self.id_pos))
         return sum(a.nbytes for a in arrays) + self.table.nbytes + dicts
 
-    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 score and hit mask per dataset position for the (distinct) query terms."""
+    def idf(self, term: str) -> float:
+        """BM25 IDF of a term (every posting counts in its df; an unknown term has df 0)."""
+        slot = self.term_slot.get(term)
+        df = float(self.df[slot]) if slot is not None else 0.0
+        return math.log((self.n - df + 0.5) / (df + 0.5) + 1)  # libm's log, as DuckDB's ln
+
+    def scores(self, terms: list[tuple[str, float, str | None]]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 score and hit mask per dataset position for the (distinct) query terms.
+
+        Each term is ``(term, weight, origin)``: its weight scales its IDF, and a stand-in's IDF is capped
+        by its origin word's (:mod:`catalog.query_expansion`), as the SQL of :mod:`catalog.search` does.
+        """
         parts, weights = [], []
-        for term in terms:
+        for term, weight, origin in terms:
             slot = self.term_slot.get(term)
             if slot is None:
                 continue
             posting = self.postings[self.offsets[slot] : self.offsets[slot + 1]]
-            df = self.df[slot]
-            idf = math.log((self.n - float(df) + 0.5) / (float(df) + 0.5) + 1)  # libm's log, as DuckDB's ln
+            idf = self.idf(term)
+            if origin is not None:
+                idf = min(idf, self.idf(origin))
             parts.append(posting)
-            weights.append(idf * (K1 + 1) / self.denom[posting])
+            weights.append(weight * idf * (K1 + 1) / self.denom[posting])
         if not parts:
             return np.zeros(self.size), np.zeros(self.size, dtype=bool)
         where = np.concatenate(parts)
