@@ -82,6 +82,7 @@ Design
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -90,6 +91,7 @@ __all__ = [
     "CHOSUNG",
     "MAX_STRIP_ROUNDS",
     "PARTICLES",
+    "TITLE_MARK",
     "chosung",
     "chosung_query_terms",
     "index_terms",
@@ -97,6 +99,8 @@ __all__ = [
     "query_terms",
     "query_words",
     "strip_particles",
+    "title_query_terms",
+    "unstripped_query_terms",
 ]
 
 #: Trailing particles, copulas and common verb endings stripped from Hangul
@@ -148,6 +152,8 @@ CHOSUNG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _CHOSUNG_TABLE = str.maketrans({chr(0x1100 + i): c for i, c in enumerate(CHOSUNG)})
 #: A 초성 term is at least this long: one consonant alone would match a fifth of all words.
 MIN_CHOSUNG = 2
+#: Prefix of the terms that come from a dataset's titles (``^수어영상``): no other term starts with it.
+TITLE_MARK = "^"
 _JOINER_RE = re.compile(r"[-_./]")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
@@ -289,18 +295,23 @@ def _dedupe(terms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in terms if t))
 
 
-def index_terms(*texts: str) -> str:
+def index_terms(*texts: str, titles: tuple[str, ...] = ()) -> str:
     """Space-separated terms for the catalog's indexed column (titles, descriptions, keywords, id).
 
     Every text is normalised and tokenised as described in the module
     docstring; the result is deduplicated, in first-seen order, and no term
-    contains whitespace.  Pass ``""`` for missing fields.
+    contains whitespace.  Pass ``""`` for missing fields.  The words of ``titles``
+    (pass the titles among ``texts`` too) are also emitted as title terms
+    (:data:`TITLE_MARK` + word, stem, id part or 초성 prefix; no bigrams), which
+    :func:`title_query_terms` looks up so that a title match ranks first.
 
     >>> index_terms("음성인식용", "ko-sns-2024")  # doctest: +NORMALIZE_WHITESPACE
     '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ㅇㅅ ㅇㅅㅇ ㅇㅅㅇㅅ ㅇㅅㅇㅅㅇ
      ko_sns_2024 kosns2024 ko sns 2024'
     """
-    return " ".join(_dedupe(term for text in texts for term in _terms(text, query=False)))
+    terms = (term for text in texts for term in _terms(text, query=False))
+    marked = (TITLE_MARK + term for title in titles for term in _title_terms(title, query=False))
+    return " ".join(_dedupe(itertools.chain(terms, marked)))
 
 
 def query_terms(text: str) -> list[str]:
@@ -332,10 +343,11 @@ def chosung_query_terms(text: str) -> list[tuple[str, bool]]:
 
     A run of typed consonants, alone or mixed with syllables (``ㅎㄱㅇ``, ``자율ㅈㅎ``), is looked up
     as the 초성 string of the whole run (matched against the 초성 of words and of their prefixes, see
-    :func:`index_terms`) and, for runs of 3+, its 초성 bigrams (``ㅈㅇㅈㅎ`` also finds ``자율 주행``)::
+    :func:`index_terms`) and, for runs of 4+, as two parts of 2+ consonants each, split anywhere
+    (``ㅈㅇㅈㅎ`` also finds ``자율 주행``)::
 
         >>> chosung_query_terms("ㅈㅇㅈㅎ")
-        [('ㅈㅇㅈㅎ', True), ('ㅈㅇ', False), ('ㅇㅈ', False), ('ㅈㅎ', False)]
+        [('ㅈㅇㅈㅎ', True), ('ㅈㅇ', False), ('ㅈㅎ', False)]
     """
     out: dict[str, bool] = {}
     for kind, word in _words(text):
@@ -345,7 +357,53 @@ def chosung_query_terms(text: str) -> list[tuple[str, bool]]:
         if len(initials) < MIN_CHOSUNG:
             continue
         out.setdefault(initials, True)
-        if len(initials) > MIN_CHOSUNG:
-            for bigram in _bigrams(initials):
-                out.setdefault(bigram, False)
+        for cut in range(MIN_CHOSUNG, len(initials) - MIN_CHOSUNG + 1):
+            out.setdefault(initials[:cut], False)
+            out.setdefault(initials[cut:], False)
     return list(out.items())
+
+
+def _title_terms(text: str, *, query: bool) -> Iterator[str]:
+    """Whole-word terms of a title (index side) or of a query (query side), without bigrams and unigrams."""
+    for kind, word in _words(text):
+        if kind == "compound":
+            yield from _compound_terms(word)
+        elif kind == "hangul":
+            stripped = strip_particles(word)
+            if query:
+                yield (stripped or [word])[-1]
+            else:
+                yield word
+                yield from stripped
+                yield from _chosung_index_terms(word)
+        elif query and len(initials := chosung(word)) >= MIN_CHOSUNG:
+            yield initials
+        else:
+            for part in _SYLLABLES_RE.findall(word):
+                yield (strip_particles(part) or [part])[-1]
+
+
+def title_query_terms(text: str) -> list[str]:
+    """The query's whole words (stems, ids and their parts, 초성 runs) as title terms (:data:`TITLE_MARK`).
+
+    >>> title_query_terms("수어 영상을 ㅎㄱㅇ")
+    ['^수어', '^영상', '^ㅎㄱㅇ']
+    """
+    return _dedupe(TITLE_MARK + term for term in _title_terms(text, query=True))
+
+
+def unstripped_query_terms(text: str) -> list[tuple[str, str]]:
+    """(term, stem) for words whose stripped ending may have been part of the word (강의 -> 강 + 의).
+
+    :func:`query_terms` looks up a stripped word's stem and the stem's bigrams only; these are the
+    surface word and its last bigram (``한국어강의`` -> ``한국어강의``, ``강의``), to be looked up at a
+    lower weight capped by the stem's.
+    """
+    out: list[tuple[str, str]] = []
+    for kind, word in _words(text):
+        parts = [word] if kind == "hangul" else _SYLLABLES_RE.findall(word) if kind == "chosung" else []
+        for part in parts:
+            stripped = strip_particles(part)
+            if stripped:
+                out.extend((term, stripped[-1]) for term in (part, part[-2:]))
+    return list({term: (term, stem) for term, stem in out}.values())

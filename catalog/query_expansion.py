@@ -9,6 +9,11 @@ adds, at a lower weight, the terms a Korean user means but did not type:
 - **Synonyms and loanwords** from the glossary ``catalog/glossary/ko_synonyms.yaml`` (수화 → 수어,
   코퍼스 → 말뭉치/corpus, speech → 음성, 바운딩박스 → bounding box ...), English ↔ Korean both ways,
   at :data:`SYNONYM_WEIGHT`.
+- **Title words**: each whole word of the query again as a title term (``^수어``, indexed from the
+  titles only), at :data:`TITLE_WEIGHT`, so a dataset whose title has the word ranks above one that
+  only mentions it.
+- **Unstripped words**: where a trailing particle was stripped (``강의`` -> ``강`` + ``의``), the surface
+  word and its last bigram, at :data:`UNSTRIPPED_WEIGHT`, in case the ending was part of the word.
 - **Typos** of one jamo in a Hangul word (:func:`typo_variants`): ㅐ/ㅔ and other vowels that sound or
   sit alike, plain/tense/aspirated initials, a 받침 dropped, added or confused. A variant is only a
   term: it scores where the index has it (a word, stem, bigram), at :data:`TYPO_WEIGHT`.
@@ -29,13 +34,23 @@ from typing import Any
 
 import yaml
 
-from catalog.korean_text import chosung_query_terms, normalize, query_terms, query_words, strip_particles
+from catalog.korean_text import (
+    chosung_query_terms,
+    normalize,
+    query_terms,
+    query_words,
+    strip_particles,
+    title_query_terms,
+    unstripped_query_terms,
+)
 
 __all__ = [
     "CHOSUNG_PART_WEIGHT",
     "CHOSUNG_WEIGHT",
     "SYNONYM_WEIGHT",
+    "TITLE_WEIGHT",
     "TYPO_WEIGHT",
+    "UNSTRIPPED_WEIGHT",
     "Glossary",
     "QueryTerm",
     "expand",
@@ -45,6 +60,8 @@ __all__ = [
 
 CHOSUNG_WEIGHT = 0.8
 CHOSUNG_PART_WEIGHT = 0.4
+TITLE_WEIGHT = 0.3  # a word found in a title counts again, at this weight
+UNSTRIPPED_WEIGHT = 0.5
 SYNONYM_WEIGHT = 0.7
 TYPO_WEIGHT = 0.5
 MAX_TYPO_SYLLABLES = 6  # longer words keep most of their bigrams through a typo
@@ -58,7 +75,7 @@ class QueryTerm:
     term: str
     weight: float = 1.0
     origin: str | None = None
-    kind: str = "word"  # word | chosung | synonym | typo
+    kind: str = "word"  # word | title | chosung | unstripped | synonym | typo
 
 
 @dataclass(frozen=True)
@@ -138,8 +155,22 @@ def _synonyms(words: list[str], table: Glossary) -> Iterator[tuple[str, int]]:
 
 # Jamo indices of a syllable: initial (19), medial (21), final (28, 0 = none).
 _INITIAL_SETS = ((0, 1, 15), (3, 4, 16), (7, 8, 17), (9, 10), (12, 13, 14))  # ㄱㄲㅋ ㄷㄸㅌ ㅂㅃㅍ ㅅㅆ ㅈㅉㅊ
-# ㅐㅔ ㅒㅖ ㅓㅗ ㅏㅓ ㅕㅛ ㅗㅜ ㅜㅡ ㅙㅚㅞ ㅢㅣ ㅘㅝ
-_MEDIAL_SETS = ((1, 5), (3, 7), (4, 8), (0, 4), (6, 12), (8, 13), (13, 18), (10, 11, 15), (19, 20), (9, 14))
+# ㅐㅔ ㅒㅖ ㅔㅖ ㅓㅗ ㅏㅓ ㅏㅑ ㅓㅕ ㅕㅛ ㅗㅜ ㅜㅡ ㅙㅚㅞ ㅢㅣ ㅘㅝ
+_MEDIAL_SETS = (
+    (1, 5),
+    (3, 7),
+    (5, 7),
+    (4, 8),
+    (0, 4),
+    (0, 2),
+    (4, 6),
+    (6, 12),
+    (8, 13),
+    (13, 18),
+    (10, 11, 15),
+    (19, 20),
+    (9, 14),
+)
 # ㄴㅇㅁ ㄱㄲㅋ ㄷㅅㅆㅈㅊㅌㅎ ㅂㅍ
 _FINAL_SETS = ((4, 21, 16), (1, 2, 24), (7, 19, 20, 22, 23, 25, 27), (17, 26))
 _ADDED_FINALS = (1, 4, 8, 16, 17, 19, 20, 21)  # ㄱ ㄴ ㄹ ㅁ ㅂ ㅅ ㅆ ㅇ: an extra 받침 typed
@@ -210,6 +241,10 @@ def expand(text: str) -> list[QueryTerm]:
 
     for term, whole in chosung_query_terms(text):
         add(QueryTerm(term, CHOSUNG_WEIGHT if whole else CHOSUNG_PART_WEIGHT, None, "chosung"))
+    for term in title_query_terms(text):
+        add(QueryTerm(term, TITLE_WEIGHT, None, "title"))
+    for term, stem in unstripped_query_terms(text):
+        add(QueryTerm(term, UNSTRIPPED_WEIGHT, stem, "unstripped"))
     words = query_words(text)
     table = glossary()
     for origin, group in _synonyms(words, table):
