@@ -158,7 +158,8 @@ def _matched_sql(text: str | None) -> str | None:
     """The ``WITH`` clause defining ``matched``: visible datasets with their BM25 score; None if text has no terms.
 
     A term's weight is ``weight * idf``; a stand-in's (초성, synonym, typo: :mod:`catalog.query_expansion`)
-    IDF is capped by its origin word's, so it never outranks the word the user typed.
+    IDF is capped by its origin word's, and a dataset counts only the best of a word and its stand-ins
+    (``best``: one per origin), so stand-ins never outrank the word the user typed nor add up past it.
     """
     query = _query(text)
     if query is None:
@@ -170,13 +171,15 @@ def _matched_sql(text: str | None) -> str | None:
     looked_up = dict.fromkeys([t.term for t in terms] + [t.origin for t in terms if t.origin])
     listed = ", ".join(sql_literal(t) for t in looked_up)
     rows = ", ".join(
-        f"({sql_literal(t.term)}, {_float(t.weight)}, {sql_literal(t.origin) if t.origin else 'NULL::VARCHAR'})"
+        f"({sql_literal(t.term)}, {_float(t.weight)}, {sql_literal(t.origin) if t.origin else 'NULL::VARCHAR'}, "
+        f"{sql_literal(t.origin or t.term)})"
         for t in terms
     )
     qterms = (
-        f"qterms(term, weight, origin) AS (VALUES {rows})"
+        f"qterms(term, weight, origin, grp) AS (VALUES {rows})"
         if rows
-        else ("qterms AS (SELECT NULL::VARCHAR AS term, NULL::DOUBLE AS weight, NULL::VARCHAR AS origin WHERE FALSE)")
+        else "qterms AS (SELECT NULL::VARCHAR AS term, NULL::DOUBLE AS weight, NULL::VARCHAR AS origin, "
+        "NULL::VARCHAR AS grp WHERE FALSE)"
     )
     exact_sql = sql_literal(exact)
     text_filter = f"AND (s.score IS NOT NULL OR d.id = {exact_sql})" if exact else ""
@@ -189,15 +192,17 @@ def _matched_sql(text: str | None) -> str | None:
                   FROM datasets),
         df AS (SELECT term, count(*)::DOUBLE AS df FROM hits GROUP BY term),
         weights AS (
-            SELECT q.term, q.weight * CASE WHEN q.origin IS NULL THEN {idf.format(df="t.df")}
+            SELECT q.term, q.grp, q.weight * CASE WHEN q.origin IS NULL THEN {idf.format(df="t.df")}
                 ELSE least({idf.format(df="t.df")}, {idf.format(df="coalesce(o.df, 0::DOUBLE)")}) END AS w
             FROM qterms q JOIN df t ON t.term = q.term LEFT JOIN df o ON o.term = q.origin CROSS JOIN stats),
+        best AS (
+            SELECT h.dataset_id, max(w.w) AS w FROM hits h JOIN weights w ON w.term = h.term
+            GROUP BY h.dataset_id, w.grp),
         scores AS (
-            SELECT h.dataset_id,
-                   sum(w.w * ({K1} + 1)
+            SELECT b.dataset_id,
+                   sum(b.w * ({K1} + 1)
                        / (1 + {K1} * (1 - {B} + {B} * coalesce(d.search_length, 0) / stats.avgdl))) AS score
-            FROM hits h JOIN weights w ON w.term = h.term JOIN datasets d ON d.id = h.dataset_id
-            CROSS JOIN stats GROUP BY h.dataset_id),
+            FROM best b JOIN datasets d ON d.id = b.dataset_id CROSS JOIN stats GROUP BY b.dataset_id),
         matched AS MATERIALIZED (
             SELECT d.id, d.name_ko AS title, d.name_en AS title_en, d.domain, d.data_type, d.build_year,
                    coalesce(d.release_status, 'open') AS release_status, l.status AS license_status,

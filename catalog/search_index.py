@@ -119,10 +119,11 @@ class SearchIndex:
     def scores(self, terms: list[tuple[str, float, str | None]]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score and hit mask per dataset position for the (distinct) query terms.
 
-        Each term is ``(term, weight, origin)``: its weight scales its IDF, and a stand-in's IDF is capped
-        by its origin word's (:mod:`catalog.query_expansion`), as the SQL of :mod:`catalog.search` does.
+        Each term is ``(term, weight, origin)``: its weight scales its IDF, a stand-in's IDF is capped by
+        its origin word's, and a dataset counts the best term of each origin group (a word and its
+        stand-ins; :mod:`catalog.query_expansion`), as the SQL of :mod:`catalog.search` does.
         """
-        parts, weights = [], []
+        groups: dict[str, list[tuple[np.ndarray, float]]] = {}
         for term, weight, origin in terms:
             slot = self.term_slot.get(term)
             if slot is None:
@@ -131,8 +132,20 @@ class SearchIndex:
             idf = self.idf(term)
             if origin is not None:
                 idf = min(idf, self.idf(origin))
-            parts.append(posting)
-            weights.append(weight * idf * (K1 + 1) / self.denom[posting])
+            groups.setdefault(origin or term, []).append((posting, weight * idf))
+        parts, weights = [], []
+        for members in groups.values():
+            if len(members) == 1:
+                posting, w = members[0]
+                parts.append(posting)
+                weights.append(w * (K1 + 1) / self.denom[posting])
+                continue
+            best = np.zeros(self.size)
+            for posting, w in members:
+                best[posting] = np.maximum(best[posting], w)
+            where = np.flatnonzero(best)
+            parts.append(where)
+            weights.append(best[where] * (K1 + 1) / self.denom[where])
         if not parts:
             return np.zeros(self.size), np.zeros(self.size, dtype=bool)
         where = np.concatenate(parts)
