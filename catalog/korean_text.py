@@ -67,7 +67,14 @@ Design
    that cross a space are not used on either side: in-word bigrams already
    make ``자율 주행`` meet ``자율주행`` (in the relevance test cross-space
    bigrams improved one top-1 rank but not recall@5, so they were left out).
-7. **Output** is deterministic: terms in first-seen order, deduplicated.  Terms
+7. **초성 and titles** (issue 22): the index also stores the 초성 of every
+   Hangul word's prefixes of 2+ syllables (``음성인식`` -> ``ㅇㅅ``, ``ㅇㅅㅇ``,
+   ``ㅇㅅㅇㅅ``; stripped forms are prefixes, so ``ㄷㅇㅌㅅ`` finds
+   ``데이터셋을``), and the whole words of the titles again as :data:`TITLE_MARK`
+   terms (``^수어영상``, ``^ㅅㅇㅇㅅ``).  A query's typed consonants
+   (:func:`chosung_query_terms`), title words (:func:`title_query_terms`) and
+   other stand-ins are weighted by :mod:`catalog.query_expansion`.
+8. **Output** is deterministic: terms in first-seen order, deduplicated.  Terms
    never contain whitespace (ids use ``_``), so the column can be indexed
    with a whitespace-only tokenizer, e.g. in DuckDB 1.4::
 
