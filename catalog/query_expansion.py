@@ -47,6 +47,7 @@ from catalog.korean_text import (
 __all__ = [
     "CHOSUNG_PART_WEIGHT",
     "CHOSUNG_WEIGHT",
+    "MIN_STANDIN_WEIGHT",
     "SYNONYM_WEIGHT",
     "TITLE_WEIGHT",
     "TYPO_WEIGHT",
@@ -62,6 +63,9 @@ CHOSUNG_WEIGHT = 0.8
 CHOSUNG_PART_WEIGHT = 0.4
 TITLE_WEIGHT = 0.3  # a word found in a title counts again, at this weight
 UNSTRIPPED_WEIGHT = 0.5
+#: A stand-in (weight < 1) whose weighted IDF is below this is not looked up at all: a synonym or title
+#: word held by nearly every dataset (데이터, ^데이터) adds nothing to the ranking but reading its postings.
+MIN_STANDIN_WEIGHT = 0.1
 SYNONYM_WEIGHT = 0.7
 TYPO_WEIGHT = 0.5
 MAX_TYPO_SYLLABLES = 6  # longer words keep most of their bigrams through a typo

@@ -28,7 +28,7 @@ import numpy as np
 from catalog import search_index
 from catalog.licence import STATUSES
 from catalog.literal import sql_literal  # values inlined: see catalog.literal
-from catalog.query_expansion import QueryTerm, expand
+from catalog.query_expansion import MIN_STANDIN_WEIGHT, QueryTerm, expand
 from catalog.register import version_sort_key
 from kdata.errors import BadInput
 from schemas.domains import DOMAINS, resolve_domain
@@ -192,9 +192,11 @@ def _matched_sql(text: str | None) -> str | None:
                   FROM datasets),
         df AS (SELECT term, count(*)::DOUBLE AS df FROM hits GROUP BY term),
         weights AS (
-            SELECT q.term, q.grp, q.weight * CASE WHEN q.origin IS NULL THEN {idf.format(df="t.df")}
-                ELSE least({idf.format(df="t.df")}, {idf.format(df="coalesce(o.df, 0::DOUBLE)")}) END AS w
-            FROM qterms q JOIN df t ON t.term = q.term LEFT JOIN df o ON o.term = q.origin CROSS JOIN stats),
+            SELECT * FROM (
+                SELECT q.term, q.grp, q.weight, q.weight * CASE WHEN q.origin IS NULL THEN {idf.format(df="t.df")}
+                    ELSE least({idf.format(df="t.df")}, {idf.format(df="coalesce(o.df, 0::DOUBLE)")}) END AS w
+                FROM qterms q JOIN df t ON t.term = q.term LEFT JOIN df o ON o.term = q.origin CROSS JOIN stats)
+            WHERE weight >= 1 OR w >= {MIN_STANDIN_WEIGHT!r}),
         best AS (
             SELECT h.dataset_id, max(w.w) AS w FROM hits h JOIN weights w ON w.term = h.term
             GROUP BY h.dataset_id, w.grp),

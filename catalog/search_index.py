@@ -32,6 +32,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from catalog.query_expansion import MIN_STANDIN_WEIGHT
+
 __all__ = ["SearchIndex", "build_index", "catalog_token", "index_for", "reset", "set_enabled"]
 
 K1 = 1.2
@@ -128,10 +130,12 @@ class SearchIndex:
             slot = self.term_slot.get(term)
             if slot is None:
                 continue
-            posting = self.postings[self.offsets[slot] : self.offsets[slot + 1]]
             idf = self.idf(term)
             if origin is not None:
                 idf = min(idf, self.idf(origin))
+            if weight < 1 and weight * idf < MIN_STANDIN_WEIGHT:
+                continue  # a stand-in that adds nothing (catalog.query_expansion.MIN_STANDIN_WEIGHT)
+            posting = self.postings[self.offsets[slot] : self.offsets[slot + 1]]
             groups.setdefault(origin or term, []).append((posting, weight * idf))
         parts, weights = [], []
         for members in groups.values():
