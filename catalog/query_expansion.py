@@ -36,7 +36,6 @@ import yaml
 
 from catalog.korean_text import (
     chosung_query_terms,
-    normalize,
     query_terms,
     query_words,
     strip_particles,
@@ -263,11 +262,3 @@ def expand(text: str) -> list[QueryTerm]:
             for variant in typo_variants(stem):
                 add(QueryTerm(variant, TYPO_WEIGHT, stem, "typo"))
     return list(out.values())
-
-
-def describe(text: str) -> dict[str, list[str]]:
-    """The terms of a query by role (for debugging and the docs): ``{"word": [...], "synonym": [...], ...}``."""
-    roles: dict[str, list[str]] = {}
-    for term in expand(normalize(text)):
-        roles.setdefault(term.kind, []).append(term.term)
-    return roles
