@@ -67,7 +67,14 @@ Design
    that cross a space are not used on either side: in-word bigrams already
    make ``자율 주행`` meet ``자율주행`` (in the relevance test cross-space
    bigrams improved one top-1 rank but not recall@5, so they were left out).
-7. **Output** is deterministic: terms in first-seen order, deduplicated.  Terms
+7. **초성 and titles** (issue 22): the index also stores the 초성 of every
+   Hangul word's prefixes of 2+ syllables (``음성인식`` -> ``ㅇㅅ``, ``ㅇㅅㅇ``,
+   ``ㅇㅅㅇㅅ``; stripped forms are prefixes, so ``ㄷㅇㅌㅅ`` finds
+   ``데이터셋을``), and the whole words of the titles again as :data:`TITLE_MARK`
+   terms (``^수어영상``, ``^ㅅㅇㅇㅅ``).  A query's typed consonants
+   (:func:`chosung_query_terms`), title words (:func:`title_query_terms`) and
+   other stand-ins are weighted by :mod:`catalog.query_expansion`.
+8. **Output** is deterministic: terms in first-seen order, deduplicated.  Terms
    never contain whitespace (ids use ``_``), so the column can be indexed
    with a whitespace-only tokenizer, e.g. in DuckDB 1.4::
 
@@ -82,17 +89,25 @@ Design
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
 __all__ = [
+    "CHOSUNG",
     "MAX_STRIP_ROUNDS",
     "PARTICLES",
+    "TITLE_MARK",
+    "chosung",
+    "chosung_query_terms",
     "index_terms",
     "normalize",
     "query_terms",
+    "query_words",
     "strip_particles",
+    "title_query_terms",
+    "unstripped_query_terms",
 ]
 
 #: Trailing particles, copulas and common verb endings stripped from Hangul
@@ -127,12 +142,25 @@ _ONE_SYLLABLE_PARTICLES = frozenset(p for p in PARTICLES if len(p) == 1)
 
 _HANGUL = "\uac00-\ud7a3"
 _JAMO = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
+# NFKC turns the compatibility consonants users type (ㄱ U+3131 ... ㅎ) into these 19 leading jamo
+# (U+1100 ᄀ ... U+1112 ᄒ), in the order of a syllable's initial-consonant index.
+_CHOSEONG = "\u1100-\u1112"
 # A letter/digit that is neither a Hangul syllable nor a jamo.
 _ALNUM = rf"[^\W_{_HANGUL}{_JAMO}]"
 _TOKEN_RE = re.compile(
-    rf"(?P<hangul>[{_HANGUL}]+)"
+    rf"(?P<hangul>[{_HANGUL}{_CHOSEONG}]+)"
     rf"|(?P<compound>{_ALNUM}+(?:[-_./]{_ALNUM}+)*)"
 )
+_SYLLABLES_RE = re.compile(rf"[{_HANGUL}]+")
+_CHOSEONG_RE = re.compile(rf"[{_CHOSEONG}]")
+
+#: The 19 initial consonants (초성) as users type them, in syllable-index order.
+CHOSUNG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_CHOSUNG_TABLE = str.maketrans({chr(0x1100 + i): c for i, c in enumerate(CHOSUNG)})
+#: A 초성 term is at least this long: one consonant alone would match a fifth of all words.
+MIN_CHOSUNG = 2
+#: Prefix of the terms that come from a dataset's titles (``^수어영상``): no other term starts with it.
+TITLE_MARK = "^"
 _JOINER_RE = re.compile(r"[-_./]")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
@@ -202,11 +230,33 @@ def _compound_terms(compound: str) -> Iterator[str]:
             yield folded
 
 
+def chosung(word: str) -> str:
+    """The initial consonants (초성) of a run of Hangul syllables and typed consonants.
+
+    >>> chosung("자율주행")
+    'ㅈㅇㅈㅎ'
+    >>> chosung(normalize("자율ㅈㅎ"))
+    'ㅈㅇㅈㅎ'
+    """
+    out = []
+    for char in word:
+        code = ord(char) - 0xAC00
+        out.append(CHOSUNG[code // 588] if 0 <= code < 11172 else char.translate(_CHOSUNG_TABLE))
+    return "".join(out)
+
+
+def _chosung_index_terms(word: str) -> Iterator[str]:
+    """초성 of the word's prefixes of 2+ syllables: 음성인식 -> ㅇㅅ, ㅇㅅㅇ, ㅇㅅㅇㅅ (stripped forms are prefixes)."""
+    initials = chosung(word)
+    return (initials[:end] for end in range(MIN_CHOSUNG, len(initials) + 1))
+
+
 def _hangul_index_terms(word: str) -> Iterator[str]:
     yield word
     yield from strip_particles(word)
     yield from _bigrams(word)
     yield from word  # unigrams: lets one-syllable queries match (see design)
+    yield from _chosung_index_terms(word)
 
 
 def _hangul_query_terms(word: str) -> Iterator[str]:
@@ -223,33 +273,52 @@ def _hangul_query_terms(word: str) -> Iterator[str]:
         yield word[0]  # 쌀을 -> 쌀
 
 
-def _terms(text: str, *, query: bool) -> Iterator[str]:
+def _words(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, word) of normalised text: ``hangul`` syllable runs, ``chosung`` runs holding typed consonants
+    (``자율ᄌᄒ``, ``ᄒᄀᄋ``), ``compound`` letter/digit runs."""
     for match in _TOKEN_RE.finditer(normalize(text)):
         hangul = match.group("hangul")
-        if hangul is not None:
-            if query:
-                yield from _hangul_query_terms(hangul)
-            else:
-                yield from _hangul_index_terms(hangul)
+        if hangul is None:
+            yield "compound", match.group("compound")
+        elif _CHOSEONG_RE.search(hangul) is None:
+            yield "hangul", hangul
         else:
-            yield from _compound_terms(match.group("compound"))
+            yield "chosung", hangul
+
+
+def _terms(text: str, *, query: bool) -> Iterator[str]:
+    hangul_terms = _hangul_query_terms if query else _hangul_index_terms
+    for kind, word in _words(text):
+        if kind == "compound":
+            yield from _compound_terms(word)
+        elif kind == "hangul":
+            yield from hangul_terms(word)
+        else:  # the syllables around typed consonants are words; the consonants are for chosung_query_terms
+            for part in _SYLLABLES_RE.findall(word):
+                yield from hangul_terms(part)
 
 
 def _dedupe(terms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(t for t in terms if t))
 
 
-def index_terms(*texts: str) -> str:
+def index_terms(*texts: str, titles: tuple[str, ...] = ()) -> str:
     """Space-separated terms for the catalog's indexed column (titles, descriptions, keywords, id).
 
     Every text is normalised and tokenised as described in the module
     docstring; the result is deduplicated, in first-seen order, and no term
-    contains whitespace.  Pass ``""`` for missing fields.
+    contains whitespace.  Pass ``""`` for missing fields.  The words of ``titles``
+    (pass the titles among ``texts`` too) are also emitted as title terms
+    (:data:`TITLE_MARK` + word, stem, id part or 초성 prefix; no bigrams), which
+    :func:`title_query_terms` looks up so that a title match ranks first.
 
-    >>> index_terms("음성인식용", "ko-sns-2024")
-    '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ko_sns_2024 kosns2024 ko sns 2024'
+    >>> index_terms("음성인식용", "ko-sns-2024")  # doctest: +NORMALIZE_WHITESPACE
+    '음성인식용 음성인식 음성 성인 인식 식용 음 성 인 식 용 ㅇㅅ ㅇㅅㅇ ㅇㅅㅇㅅ ㅇㅅㅇㅅㅇ
+     ko_sns_2024 kosns2024 ko sns 2024'
     """
-    return " ".join(_dedupe(term for text in texts for term in _terms(text, query=False)))
+    terms = (term for text in texts for term in _terms(text, query=False))
+    marked = (TITLE_MARK + term for title in titles for term in _title_terms(title, query=False))
+    return " ".join(_dedupe(itertools.chain(terms, marked)))
 
 
 def query_terms(text: str) -> list[str]:
@@ -263,3 +332,85 @@ def query_terms(text: str) -> list[str]:
     ['ko_sns_2024', 'kosns2024', 'ko', 'sns', '2024']
     """
     return _dedupe(_terms(text, query=True))
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query as :func:`query_terms` sees them (normalised; Hangul runs, ids and Latin words).
+
+    Typed consonants are left out: ``query_words("자율ㅈㅎ 영상")`` is ``['자율', '영상']``.
+    """
+    words: list[str] = []
+    for kind, word in _words(text):
+        words.extend(_SYLLABLES_RE.findall(word) if kind == "chosung" else [word])
+    return words
+
+
+def chosung_query_terms(text: str) -> list[tuple[str, bool]]:
+    """초성 terms of the query's runs that hold typed consonants, as (term, whole run?).
+
+    A run of typed consonants, alone or mixed with syllables (``ㅎㄱㅇ``, ``자율ㅈㅎ``), is looked up
+    as the 초성 string of the whole run (matched against the 초성 of words and of their prefixes, see
+    :func:`index_terms`) and, for runs of 4+, as two parts of 2+ consonants each, split anywhere
+    (``ㅈㅇㅈㅎ`` also finds ``자율 주행``)::
+
+        >>> chosung_query_terms("ㅈㅇㅈㅎ")
+        [('ㅈㅇㅈㅎ', True), ('ㅈㅇ', False), ('ㅈㅎ', False)]
+    """
+    out: dict[str, bool] = {}
+    for kind, word in _words(text):
+        if kind != "chosung":
+            continue
+        initials = chosung(word)
+        if len(initials) < MIN_CHOSUNG:
+            continue
+        out.setdefault(initials, True)
+        for cut in range(MIN_CHOSUNG, len(initials) - MIN_CHOSUNG + 1):
+            out.setdefault(initials[:cut], False)
+            out.setdefault(initials[cut:], False)
+    return list(out.items())
+
+
+def _title_terms(text: str, *, query: bool) -> Iterator[str]:
+    """Whole-word terms of a title (index side) or of a query (query side), without bigrams and unigrams."""
+    for kind, word in _words(text):
+        if kind == "compound":
+            yield from _compound_terms(word)
+        elif kind == "hangul":
+            stripped = strip_particles(word)
+            if query:
+                yield (stripped or [word])[-1]
+            else:
+                yield word
+                yield from stripped
+                yield from _chosung_index_terms(word)
+        elif query and len(initials := chosung(word)) >= MIN_CHOSUNG:
+            yield initials
+        else:
+            for part in _SYLLABLES_RE.findall(word):
+                yield (strip_particles(part) or [part])[-1]
+
+
+def title_query_terms(text: str) -> list[str]:
+    """The query's whole words (stems, ids and their parts, 초성 runs) as title terms (:data:`TITLE_MARK`).
+
+    >>> title_query_terms("수어 영상을 ㅎㄱㅇ")
+    ['^수어', '^영상', '^ㅎㄱㅇ']
+    """
+    return _dedupe(TITLE_MARK + term for term in _title_terms(text, query=True))
+
+
+def unstripped_query_terms(text: str) -> list[tuple[str, str]]:
+    """(term, stem) for words whose stripped ending may have been part of the word (강의 -> 강 + 의).
+
+    :func:`query_terms` looks up a stripped word's stem and the stem's bigrams only; these are the
+    surface word and its last bigram (``한국어강의`` -> ``한국어강의``, ``강의``), to be looked up at a
+    lower weight capped by the stem's.
+    """
+    out: list[tuple[str, str]] = []
+    for kind, word in _words(text):
+        parts = [word] if kind == "hangul" else _SYLLABLES_RE.findall(word) if kind == "chosung" else []
+        for part in parts:
+            stripped = strip_particles(part)
+            if stripped:
+                out.extend((term, stripped[-1]) for term in (part, part[-2:]))
+    return list({term: (term, stem) for term, stem in out}.values())

@@ -77,6 +77,7 @@ def _search_terms(m: DatasetManifest) -> str:
         *labeling,
         m.source.name,
         " ".join(m.source.builders),
+        titles=(m.title.ko, m.title.en),
     )
 
 

@@ -26,9 +26,9 @@ import duckdb
 import numpy as np
 
 from catalog import search_index
-from catalog.korean_text import query_terms
 from catalog.licence import STATUSES
 from catalog.literal import sql_literal  # values inlined: see catalog.literal
+from catalog.query_expansion import MIN_STANDIN_WEIGHT, QueryTerm, expand
 from catalog.register import version_sort_key
 from kdata.errors import BadInput
 from schemas.domains import DOMAINS, resolve_domain
@@ -141,38 +141,70 @@ def _filters(q: SearchQuery) -> _Filters:
     return f
 
 
-def _query(text: str | None) -> tuple[list[str], str] | None:
-    """(search terms, the text as an exact id) of a query; ``([], "")`` for no text, None for text without terms."""
+def _query(text: str | None) -> tuple[list[QueryTerm], str] | None:
+    """(weighted search terms, the text as an exact id) of a query; ``([], "")`` for no text, None for text
+    without terms."""
     if not text or not text.strip():
         return [], ""
-    terms = query_terms(text)
+    terms = expand(text)
     return (terms, text.strip().lower()) if terms else None
 
 
+def _float(value: float) -> str:
+    return f"{value!r}::DOUBLE"
+
+
 def _matched_sql(text: str | None) -> str | None:
-    """The ``WITH`` clause defining ``matched``: visible datasets with their BM25 score; None if text has no terms."""
+    """The ``WITH`` clause defining ``matched``: visible datasets with their BM25 score; None if text has no terms.
+
+    A term's weight is ``weight * idf``; a stand-in's (초성, synonym, typo: :mod:`catalog.query_expansion`)
+    IDF is capped by its origin word's, and a dataset counts only the best of a word and its stand-ins
+    (``best``: one per origin), so stand-ins never outrank the word the user typed nor add up past it.
+    """
     query = _query(text)
     if query is None:
         return None
     terms, exact = query
-    # terms never contain whitespace or quotes (letters, digits, '_'); still quoted like any literal.
+    # terms never contain whitespace or quotes (letters, digits, '_', jamo); still quoted like any literal.
     # ``hits`` scans the postings once (they are the bulk of the catalog: ~130 rows per dataset), with a
     # literal list: list_contains is a plain filter in the scan, where IN (...) became a hash join.
-    listed = ", ".join(sql_literal(t) for t in dict.fromkeys(terms))
+    looked_up = dict.fromkeys([t.term for t in terms] + [t.origin for t in terms if t.origin])
+    listed = ", ".join(sql_literal(t) for t in looked_up)
+    rows = ", ".join(
+        f"({sql_literal(t.term)}, {_float(t.weight)}, {sql_literal(t.origin) if t.origin else 'NULL::VARCHAR'}, "
+        f"{sql_literal(t.origin or t.term)})"
+        for t in terms
+    )
+    qterms = (
+        f"qterms(term, weight, origin, grp) AS (VALUES {rows})"
+        if rows
+        else "qterms AS (SELECT NULL::VARCHAR AS term, NULL::DOUBLE AS weight, NULL::VARCHAR AS origin, "
+        "NULL::VARCHAR AS grp WHERE FALSE)"
+    )
     exact_sql = sql_literal(exact)
     text_filter = f"AND (s.score IS NOT NULL OR d.id = {exact_sql})" if exact else ""
     hit = f"list_contains([{listed}], term)" if listed else "FALSE"
+    idf = "ln((stats.n - {df} + 0.5) / ({df} + 0.5) + 1)"
     return f"""
-        WITH hits AS MATERIALIZED (SELECT dataset_id, term FROM search_postings WHERE {hit}),
+        WITH {qterms},
+        hits AS MATERIALIZED (SELECT dataset_id, term FROM search_postings WHERE {hit}),
         stats AS (SELECT count(*)::DOUBLE AS n, greatest(coalesce(avg(search_length), 1), 1)::DOUBLE AS avgdl
                   FROM datasets),
         df AS (SELECT term, count(*)::DOUBLE AS df FROM hits GROUP BY term),
+        weights AS (
+            SELECT * FROM (
+                SELECT q.term, q.grp, q.weight, q.weight * CASE WHEN q.origin IS NULL THEN {idf.format(df="t.df")}
+                    ELSE least({idf.format(df="t.df")}, {idf.format(df="coalesce(o.df, 0::DOUBLE)")}) END AS w
+                FROM qterms q JOIN df t ON t.term = q.term LEFT JOIN df o ON o.term = q.origin CROSS JOIN stats)
+            WHERE weight >= 1 OR w >= {MIN_STANDIN_WEIGHT!r}),
+        best AS (
+            SELECT h.dataset_id, max(w.w) AS w FROM hits h JOIN weights w ON w.term = h.term
+            GROUP BY h.dataset_id, w.grp),
         scores AS (
-            SELECT h.dataset_id,
-                   sum(ln((stats.n - df.df + 0.5) / (df.df + 0.5) + 1) * ({K1} + 1)
+            SELECT b.dataset_id,
+                   sum(b.w * ({K1} + 1)
                        / (1 + {K1} * (1 - {B} + {B} * coalesce(d.search_length, 0) / stats.avgdl))) AS score
-            FROM hits h JOIN df ON df.term = h.term JOIN datasets d ON d.id = h.dataset_id
-            CROSS JOIN stats GROUP BY h.dataset_id),
+            FROM best b JOIN datasets d ON d.id = b.dataset_id CROSS JOIN stats GROUP BY b.dataset_id),
         matched AS MATERIALIZED (
             SELECT d.id, d.name_ko AS title, d.name_en AS title_en, d.domain, d.data_type, d.build_year,
                    coalesce(d.release_status, 'open') AS release_status, l.status AS license_status,
@@ -309,7 +341,7 @@ def _index_matched(index: search_index.SearchIndex, text: str | None) -> tuple[n
     if query is None:
         return None
     terms, exact = query
-    score, hit = index.scores(list(dict.fromkeys(terms)))
+    score, hit = index.scores([(t.term, t.weight, t.origin) for t in terms])
     mask = index.visible.copy()
     exact_pos = index.id_pos.get(exact) if exact else None
     if exact:

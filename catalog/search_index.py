@@ -32,6 +32,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from catalog.query_expansion import MIN_STANDIN_WEIGHT
+
 __all__ = ["SearchIndex", "build_index", "catalog_token", "index_for", "reset", "set_enabled"]
 
 K1 = 1.2
@@ -110,18 +112,44 @@ class SearchIndex:
         dicts = sum(sys.getsizeof(d) + sum(sys.getsizeof(k) for k in d) for d in (self.term_slot, self.id_pos))
         return sum(a.nbytes for a in arrays) + self.table.nbytes + dicts
 
-    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 score and hit mask per dataset position for the (distinct) query terms."""
-        parts, weights = [], []
-        for term in terms:
+    def idf(self, term: str) -> float:
+        """BM25 IDF of a term (every posting counts in its df; an unknown term has df 0)."""
+        slot = self.term_slot.get(term)
+        df = float(self.df[slot]) if slot is not None else 0.0
+        return math.log((self.n - df + 0.5) / (df + 0.5) + 1)  # libm's log, as DuckDB's ln
+
+    def scores(self, terms: list[tuple[str, float, str | None]]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 score and hit mask per dataset position for the (distinct) query terms.
+
+        Each term is ``(term, weight, origin)``: its weight scales its IDF, a stand-in's IDF is capped by
+        its origin word's, and a dataset counts the best term of each origin group (a word and its
+        stand-ins; :mod:`catalog.query_expansion`), as the SQL of :mod:`catalog.search` does.
+        """
+        groups: dict[str, list[tuple[np.ndarray, float]]] = {}
+        for term, weight, origin in terms:
             slot = self.term_slot.get(term)
             if slot is None:
                 continue
+            idf = self.idf(term)
+            if origin is not None:
+                idf = min(idf, self.idf(origin))
+            if weight < 1 and weight * idf < MIN_STANDIN_WEIGHT:
+                continue  # a stand-in that adds nothing (catalog.query_expansion.MIN_STANDIN_WEIGHT)
             posting = self.postings[self.offsets[slot] : self.offsets[slot + 1]]
-            df = self.df[slot]
-            idf = math.log((self.n - float(df) + 0.5) / (float(df) + 0.5) + 1)  # libm's log, as DuckDB's ln
-            parts.append(posting)
-            weights.append(idf * (K1 + 1) / self.denom[posting])
+            groups.setdefault(origin or term, []).append((posting, weight * idf))
+        parts, weights = [], []
+        for members in groups.values():
+            if len(members) == 1:
+                posting, w = members[0]
+                parts.append(posting)
+                weights.append(w * (K1 + 1) / self.denom[posting])
+                continue
+            best = np.zeros(self.size)
+            for posting, w in members:
+                best[posting] = np.maximum(best[posting], w)
+            where = np.flatnonzero(best)
+            parts.append(where)
+            weights.append(best[where] * (K1 + 1) / self.denom[where])
         if not parts:
             return np.zeros(self.size), np.zeros(self.size, dtype=bool)
         where = np.concatenate(parts)

@@ -81,6 +81,9 @@ def home(module_home: Path, korean_corpus: ModuleType, home_env: Callable[..., A
 def _queries(corpus: ModuleType) -> list[SearchQuery]:
     texts: list[str | None] = [None, "", "   ", "!!!", "데이터", "ko-sns-2024", "KO-SNS-2024 음성", "chest-xray 2020"]
     texts += [query for query, _ in corpus.QUERIES]
+    # the new query kinds: 초성, 초성 mixed with syllables, synonyms and loanwords, typos (jamo and syllable)
+    texts += ["ㅈㅇㅈㅎ", "ㅅㅇ ㅇㅅ", "자율ㅈㅎ 영상", "ㅎㄱㅇ 음성", "수화 영상", "코퍼스 번역", "speech 방언"]
+    texts += ["바운딩박스", "license plate", "자율주헹", "수오 영상을", "흉부 엑스래이", "보일로 센서", "ㅋ", "ㅋㅋ"]
     out = [SearchQuery(text, **filters).validated() for text in texts[:12] for filters in FILTERS]
     out += [SearchQuery(text).validated() for text in texts[12:]]
     out += [SearchQuery(text, domain="korean", limit=50).validated() for text in texts[12:]]
