@@ -516,15 +516,28 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     if summary["verdict"] == "failed":
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
+    files_root = _run_dir(settings, run_id) / "files"  # the dataset card, published beside the chunks
+    manifest["files"] = [_write_card(plan, manifest, summary, files_root)]
     store = open_store(settings.store)
     with run_lock(_run_dir(settings, run_id) / "publish.lock"):  # one publisher per run (shared staging)
         if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
             prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
             _upload_folder(store, Path(summary["report"]).parent, prefix)
-        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
+        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id, file_root=files_root)
     fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
+
+
+def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Write the version's dataset card (``README.md``) under ``root``; its entry for ``manifest["files"]``."""
+    from catalog.card import CARD_NAME, dataset_card
+
+    dataset = _manifest(plan)
+    data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / CARD_NAME).write_bytes(data)
+    return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
