@@ -536,7 +536,9 @@ def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[st
     dataset = _manifest(plan)
     data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
     root.mkdir(parents=True, exist_ok=True)
-    (root / CARD_NAME).write_bytes(data)
+    temp = root / f".{CARD_NAME}.{os.getpid()}.tmp"
+    temp.write_bytes(data)
+    os.replace(temp, root / CARD_NAME)  # a concurrent publisher of the same run reads the old or the new file
     return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
