@@ -14,7 +14,16 @@ from typing import Any
 from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-__all__ = ["CATALOG_POOL", "DEFAULT_ARGS", "PUBLISHED_ALIAS", "build_ingest_dag", "dataset_asset", "ingest_domains"]
+__all__ = [
+    "CATALOG_POOL",
+    "DEFAULT_ARGS",
+    "PUBLISHED_ALIAS",
+    "TASK_LOG",
+    "build_ingest_dag",
+    "dataset_asset",
+    "ingest_domains",
+    "task_summary_line",
+]
 
 CATALOG_POOL = "kdata_catalog"
 """One-slot pool for every task that writes the DuckDB catalog (created by the project setup)."""
@@ -39,15 +48,43 @@ def ingest_domains() -> list[str]:
     return list(DOMAINS)
 
 
-def _stage(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call a stage; input and gate errors fail the task for good, others may be retried."""
+TASK_LOG = "kdata.ingest"
+"""Logger of the ingest tasks' progress and summary lines (they land in the Airflow task log)."""
+
+
+def _stage(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a stage; input and gate errors fail the task for good, others may be retried. A stage that
+    returns a summary gets one line in the task log (rows, chunks, problems, verdict where it has them)."""
+    import logging
+
     from kdata.config import load_settings
     from kdata.errors import BadInput, NotAllowed, QualityGateFailed
 
     try:
-        return fn(load_settings(), *args)
+        result = fn(load_settings(), *args, **kwargs)
     except (BadInput, QualityGateFailed, NotAllowed) as error:
         raise AirflowFailException(str(error)) from error
+    if isinstance(result, dict):
+        logging.getLogger(TASK_LOG).info("%s", task_summary_line(fn.__name__, result))
+    return result
+
+
+def task_summary_line(stage: str, result: dict[str, Any]) -> str:
+    """One line per task: ``요약 summary extract_unit: 행 rows 1,200 · 청크 chunks 3 · 문제 problems 0``."""
+    parts = []
+    rows = result.get("rows")
+    if isinstance(rows, dict):
+        parts.append(f"행 rows {sum(rows.values()):,} ({', '.join(f'{k} {v:,}' for k, v in sorted(rows.items()))})")
+    elif isinstance(rows, int):
+        parts.append(f"행 rows {rows:,}")
+    for key, label in (("chunks", "청크 chunks"), ("problems", "문제 problems"), ("units", "압축파일 archives")):
+        if isinstance(result.get(key), int):
+            parts.append(f"{label} {result[key]:,}")
+    if "verdict" in result:
+        parts.append(f"판정 verdict {result['verdict']}")
+    if "uploaded" in result:
+        parts.append(f"올림 uploaded {result['uploaded']}")
+    return f"요약 summary {stage}: " + (" · ".join(parts) or "완료 done")
 
 
 def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
@@ -128,9 +165,14 @@ def build_ingest_dag(domain: str) -> DAG:
 
         @task(max_active_tis_per_dagrun=4)
         def extract(ingest_run: str, index: int) -> dict[str, Any]:
+            import logging
+
+            from ingest.progress import LogProgress
             from kdata import pipeline
 
-            return dict(_stage(pipeline.extract_unit, ingest_run, index))
+            progress = LogProgress(logging.getLogger(TASK_LOG), interval_s=10.0, every_percent=10.0)
+            progress.stage("extract")  # one archive: its size is learnt when reading begins
+            return dict(_stage(pipeline.extract_unit, ingest_run, index, progress=progress))
 
         @task(pool=CATALOG_POOL)
         def validate(ingest_run: str, extracted: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -52,10 +53,17 @@ def test_ingest_dag_shape_and_params(dagbag) -> None:  # type: ignore[no-untyped
         dag.params.validate()
 
 
-def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
+def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ingest_korean"]
+    caplog.set_level(logging.INFO, logger="kdata.ingest")
     run = dag.test(run_conf={"dataset_path": str(sample_factory(items=90))})
     assert str(run.state) == "success"
+    # the task log: progress lines of each extract task and one summary line per task
+    messages = [r.getMessage() for r in caplog.records if r.name == "kdata.ingest"]
+    extracted = [m for m in messages if m.startswith("요약 summary extract_unit: ")]
+    assert sum(int(m.split("행 rows ")[1].split(" ")[0]) for m in extracted) == 90
+    assert any(m.startswith("추출 extract 시작 started") for m in messages)
+    assert any(m.startswith("요약 summary register_run: 행 rows 90 (train 72, validation 18)") for m in messages)
     con = duckdb.connect(str(kdata_home / "catalog.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT split, record_count FROM splits ORDER BY split").fetchall() == [

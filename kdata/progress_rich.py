@@ -1,0 +1,133 @@
+"""The live terminal display of ``kdata ingest``: one line per stage (spinner, then ✓ and its time), the
+extract line with a bar over the label archives' bytes, archives and members done, rows, rate and ETA.
+
+Implements :class:`ingest.progress.Progress`; the CLI uses it only when stdout and stderr are terminals and
+neither ``--json`` nor ``--no-progress`` is given. It draws on stderr, so stdout keeps only the result.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as Display
+from rich.text import Text
+
+from ingest.progress import STAGE_LABELS, NullProgress, Progress, Tally, unit_summary_text
+
+__all__ = ["RichProgress", "terminal_progress"]
+
+
+class _ExtractOnly(ProgressColumn):
+    """A column drawn only on the extract line (the only one counting bytes)."""
+
+    def __init__(self, inner: ProgressColumn) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def render(self, task: Task) -> Any:
+        return self.inner.render(task) if task.fields.get("bytes") else Text("")
+
+
+class RichProgress:
+    """:class:`ingest.progress.Progress` as a rich live display; use as a context manager."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.display = Display(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description}"),
+            _ExtractOnly(BarColumn(bar_width=24)),
+            TextColumn("{task.fields[detail]}"),
+            _ExtractOnly(DownloadColumn()),
+            _ExtractOnly(TransferSpeedColumn()),
+            _ExtractOnly(TimeRemainingColumn()),
+            TimeElapsedColumn(),
+            console=self.console,
+            refresh_per_second=5,
+        )
+        self.tally = Tally()
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichProgress:
+        self.display.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.display.stop()
+
+    def stage(self, name: str, *, archives: int = 0, total_bytes: int = 0) -> None:
+        self.tally.reset(name, archives, total_bytes)
+        extract = name == "extract"
+        self._tasks[name] = self.display.add_task(
+            STAGE_LABELS.get(name, name), total=total_bytes if extract else None, detail="", bytes=extract
+        )
+        self._refresh()
+
+    def archive(self, name: str, size: int) -> None:
+        self.tally.archive(name, size)
+        self._refresh()
+
+    def member(self, compressed: int) -> None:
+        self.tally.member(compressed)
+        self._refresh()
+
+    def rows(self, count: int) -> None:
+        self.tally.add_rows(count)
+        self._refresh()
+
+    def archive_done(self, name: str, size: int, summary: Mapping[str, Any]) -> None:
+        self.tally.archive_done(name, size, summary)
+        self.display.console.print(f"  [dim]{unit_summary_text(name, summary)}[/]", highlight=False)
+        self._refresh()
+
+    def stage_done(self, name: str, summary: str = "") -> None:
+        task = self._tasks.get(name)
+        if task is None:
+            return
+        extract = name == "extract"
+        if extract:
+            self._refresh()
+        total = self.tally.total_bytes if extract and self.tally.total_bytes else 1
+        detail = summary or (self._detail() if extract else "")
+        self.display.update(task, total=total, completed=total, detail=detail)
+        self.display.stop_task(task)
+
+    def _detail(self) -> str:
+        t = self.tally
+        return f"압축파일 archives {t.archives_done}/{t.archives} · 파일 members {t.members:,} · 행 rows {t.rows:,}"
+
+    def _refresh(self) -> None:
+        task = self._tasks.get(self.tally.stage)
+        if task is None or self.tally.stage != "extract":
+            return
+        self.display.update(task, completed=min(self.tally.bytes, self.tally.total_bytes), detail=self._detail())
+
+
+@contextmanager
+def terminal_progress(enabled: bool) -> Iterator[Progress]:
+    """A :class:`RichProgress` while it runs when ``enabled`` and both stdout and stderr are terminals,
+    else :class:`ingest.progress.NullProgress` (piped output, ``--json``, ``--no-progress``)."""
+    if not (enabled and sys.stdout.isatty() and sys.stderr.isatty()):
+        yield NullProgress()
+        return
+    with RichProgress() as progress:
+        yield progress
