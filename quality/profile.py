@@ -149,7 +149,8 @@ def profile_chunks(chunk_files: list[Path], schema: RecordSchema, targets: Quali
     if not chunk_files:
         return {"classes": [], "histograms": []}
     arrow = schema.arrow_schema()
-    con = duckdb.connect(":memory:")
+    # bounded: a DuckDB error (out of memory included) only leaves the charts out (quality.check._profile)
+    con = duckdb.connect(":memory:", config={"memory_limit": "1GB", "threads": 2, "enable_external_access": True})
     try:
         files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in chunk_files) + "]"
         con.execute(f"CREATE VIEW chunks AS SELECT * FROM read_parquet({files})")
