@@ -95,12 +95,12 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """데이터셋 한 버전 수집 (ingest a dataset folder as one new version: the work of one DAG run)."""
-    from kdata import pipeline
+    from kdata.lineage import ingest_with_lineage
     from kdata.progress_rich import terminal_progress
 
     try:
         with terminal_progress(not (as_json or no_progress)) as progress:
-            result = pipeline.ingest(load_settings(), path, workers=workers, progress=progress)
+            result = ingest_with_lineage(load_settings(), path, workers=workers, progress=progress)
     except QualityGateFailed as error:
         if as_json:
             _print_json({"status": "quality_failed", "error": str(error), "report": error.report})
