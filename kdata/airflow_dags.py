@@ -31,6 +31,24 @@ CATALOG_POOL = "kdata_catalog"
 PUBLISHED_ALIAS = AssetAlias("kdata-published")
 """Every publication adds an event to the asset of its dataset through this alias."""
 
+
+def _lineage_failed(context: Any) -> None:
+    """``on_failure_callback``: a task failed for good: the DAG run's lineage ends in FAIL."""
+    import logging
+
+    from kdata.lineage import airflow_event
+
+    params = context.get("params") or {}
+    if not params.get("dataset_path"):  # not an ingest DAG (the landing DAG shares these defaults)
+        return
+    dag_run, error = context["dag_run"], context.get("exception")
+    message = f"{context['task_instance'].task_id}: {error}" if error else context["task_instance"].task_id
+    try:
+        airflow_event("FAIL", dag_run.dag_id, dag_run.run_id, str(params["dataset_path"]), error=message)
+    except Exception as failure:  # deliberately broad: a failure callback must not fail anything itself
+        logging.getLogger(TASK_LOG).warning("OpenLineage FAIL event not sent: %s", failure)
+
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
     "retries": 2,
@@ -38,6 +56,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),
+    "on_failure_callback": _lineage_failed,  # OpenLineage FAIL (when configured)
 }
 
 
@@ -85,6 +104,15 @@ def task_summary_line(stage: str, result: dict[str, Any]) -> str:
     if "uploaded" in result:
         parts.append(f"올림 uploaded {result['uploaded']}")
     return f"요약 summary {stage}: " + (" · ".join(parts) or "완료 done")
+
+
+def _lineage(state: str, **extra: Any) -> None:
+    """An OpenLineage event for the current DAG run (job = the DAG id), when a transport is configured."""
+    from kdata.lineage import airflow_event
+
+    context = get_current_context()
+    dag_run = context["dag_run"]
+    airflow_event(state, dag_run.dag_id, dag_run.run_id, str(context["params"]["dataset_path"]), **extra)
 
 
 def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
@@ -154,6 +182,7 @@ def build_ingest_dag(domain: str) -> DAG:
                 chunk_bytes=params["chunk_mb"] * 1024 * 1024 if params.get("chunk_mb") else None,
                 pii_policy=None if params.get("pii_policy") in (None, "manifest") else params["pii_policy"],
             )
+            _lineage("START")
             return str(_stage(pipeline.plan_run, params["dataset_path"], options)["run_id"])
 
         @task
@@ -198,6 +227,7 @@ def build_ingest_dag(domain: str) -> DAG:
             from kdata.config import load_settings
 
             registered = dict(_stage(pipeline.register_run, ingest_run))
+            _lineage("COMPLETE", settings=load_settings(), result={**registered, "run_id": ingest_run})
             asset = dataset_asset(load_settings().store, registered["dataset_id"])
             outlet_events[PUBLISHED_ALIAS].add(
                 asset,

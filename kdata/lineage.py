@@ -26,7 +26,7 @@ from kdata.config import Settings
 if TYPE_CHECKING:
     from ingest.progress import Progress
 
-__all__ = ["JOB_NAME", "PRODUCER", "dataset_ref", "enabled", "ingest_with_lineage"]
+__all__ = ["JOB_NAME", "PRODUCER", "airflow_event", "dataset_ref", "enabled", "ingest_with_lineage"]
 
 JOB_NAME = "kdata_ingest"
 PRODUCER = "https://github.com/k-data-catalog/kdata"
@@ -60,12 +60,13 @@ def _now() -> str:
 
 
 class _Emitter:
-    def __init__(self) -> None:
+    def __init__(self, job_name: str = JOB_NAME, run_id: str | None = None) -> None:
         from openlineage.client import OpenLineageClient
         from openlineage.client.uuid import generate_new_uuid
 
         self.client = OpenLineageClient()
-        self.run_id = str(generate_new_uuid())
+        self.run_id = run_id or str(generate_new_uuid())
+        self.job_name = job_name
         self.namespace = os.environ.get("OPENLINEAGE_NAMESPACE") or "kdata"
 
     def emit(self, state: str, inputs: list[Any], outputs: list[Any], run_facets: dict[str, Any]) -> None:
@@ -79,7 +80,7 @@ class _Emitter:
             eventType=RunState[state],
             eventTime=_now(),
             run=Run(runId=self.run_id, facets=run_facets),
-            job=Job(namespace=self.namespace, name=JOB_NAME, facets=job_facets),
+            job=Job(namespace=self.namespace, name=self.job_name, facets=job_facets),
             inputs=inputs,
             outputs=outputs,
             producer=PRODUCER,
@@ -180,3 +181,39 @@ def ingest_with_lineage(
         outputs = []
     emitter.emit("COMPLETE", inputs, outputs, {})
     return result
+
+
+def airflow_event(
+    state: str,
+    dag_id: str,
+    dag_run_id: str,
+    dataset_path: str,
+    *,
+    settings: Settings | None = None,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """One event of an ``ingest_<domain>`` DAG run (job = the DAG id): ``START`` from its plan task,
+    ``COMPLETE`` from its register task (``result``: the register summary with the ingest ``run_id``), ``FAIL``
+    from a task that failed for good. The run id is derived from the DAG run, so the tasks' events meet."""
+    if not enabled():
+        return
+    import uuid
+
+    emitter = _Emitter(dag_id, str(uuid.uuid5(uuid.NAMESPACE_URL, f"kdata-airflow/{dag_id}/{dag_run_id}")))
+    inputs = [_input(dataset_path)]
+    outputs: list[Any] = []
+    run_facets: dict[str, Any] = {}
+    if state == "COMPLETE" and settings is not None and result is not None:
+        try:
+            outputs = [_output(settings, result)]
+        except Exception as failure:  # deliberately broad: facets are extra; the run still completes
+            log.warning("OpenLineage output facets left out: %s", failure)
+    if state == "FAIL":
+        from openlineage.client.facet_v2 import error_message_run
+
+        message = error or "task failed"
+        run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
+            message=message, programmingLanguage="python"
+        )
+    emitter.emit(state, inputs, outputs, run_facets)
