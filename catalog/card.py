@@ -93,6 +93,7 @@ _VERDICTS = {
     "failed": "불합격 failed",
 }
 _ENGLISH_WORDS = ("영어", "번역", "한영", "영한", "english", "translation")
+_TRANSLATION_WORDS = ("병렬", "번역", "parallel", "translation")
 _ENGLISH_COLUMN = re.compile(r"(^|_)(en|eng|english)($|_)")
 
 
@@ -117,8 +118,19 @@ def split_pattern(split: str) -> str:
     return f"{split}/*.parquet"
 
 
+def _words(manifest: DatasetManifest) -> str:
+    return " ".join([manifest.title.ko, manifest.title.en, *manifest.keywords]).lower()
+
+
+def _tasks(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
+    """Hub task categories: a parallel corpus is translation; else by record schema, then by data type."""
+    if manifest.data_type == "text" and any(word in _words(manifest) for word in _TRANSLATION_WORDS):
+        return ["translation"]
+    return _TASKS_BY_SCHEMA.get(schema.name, _TASKS_BY_TYPE[manifest.data_type])
+
+
 def _languages(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
-    text = " ".join([manifest.title.ko, manifest.title.en, *manifest.keywords]).lower()
+    text = _words(manifest)
     english = any(word in text for word in _ENGLISH_WORDS) or any(
         _ENGLISH_COLUMN.search(c.name.lower()) for c in schema.columns
     )
@@ -134,7 +146,7 @@ def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[
         if manifest.license.url:
             meta["license_link"] = manifest.license.url
     meta["language"] = _languages(manifest, schema)
-    meta["task_categories"] = _TASKS_BY_SCHEMA.get(schema.name, _TASKS_BY_TYPE[manifest.data_type])
+    meta["task_categories"] = _tasks(manifest, schema)
     meta["size_categories"] = [size_category(sum(s["rows"] for s in splits.values()))]
     meta["tags"] = ["aihub", domain.replace("_", "-"), manifest.data_type]
     meta["configs"] = [

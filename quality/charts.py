@@ -29,7 +29,7 @@ _RC: dict[Any, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "kdata-charts",
     "font.family": ["NanumGothic", "DejaVu Sans"],
-    "font.size": 10,
+    "font.size": 11,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
@@ -46,7 +46,7 @@ def item_pass_share(item: Mapping[str, Any]) -> float:
     return 100.0 if item.get("success") else 0.0
 
 
-def _short(text: str, limit: int = 22) -> str:
+def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -110,7 +110,7 @@ def _pass_fail(items: list[Mapping[str, Any]]) -> Chart:
         "id": "chart-pass-fail",
         "title_ko": "품질 항목별 합격·불합격",
         "title_en": "Pass/fail per quality item",
-        "svg": _render("chart-pass-fail", title, draw, (7.5, 0.5 + 0.32 * max(len(items), 2))),
+        "svg": _render("chart-pass-fail", title, draw, (6.0, 0.5 + 0.32 * max(len(items), 2))),
         "header": ["항목 Item", "Item (en)", "통과 비율 Share passing", "판정 Verdict"],
         "rows": rows,
     }
@@ -157,7 +157,7 @@ def _class_shares(entry: Mapping[str, Any], index: int) -> Chart:
         "id": chart_id,
         "title_ko": f"{column} 클래스 비율 대 목표",
         "title_en": f"Class shares of {column} vs target",
-        "svg": _render(chart_id, title, draw, (7.5, 3.2)),
+        "svg": _render(chart_id, title, draw, (6.0, 3.2)),
         "header": ["클래스 Class", "실제 Observed", "목표 Target"],
         "rows": rows,
     }
@@ -181,7 +181,7 @@ def _histogram(hist: Mapping[str, Any]) -> Chart:
         "id": chart_id,
         "title_ko": f"{hist['title_ko']} 분포",
         "title_en": f"{hist['title_en']} histogram",
-        "svg": _render(chart_id, title, draw, (7.5, 3.0)),
+        "svg": _render(chart_id, title, draw, (6.0, 3.0)),
         "header": ["구간 Range", "건수 Count"],
         "rows": rows,
     }

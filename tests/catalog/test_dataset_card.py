@@ -115,6 +115,16 @@ def test_card_is_deterministic(sample_factory) -> None:  # type: ignore[no-untyp
     assert "12,345" in first.decode("utf-8")
 
 
+def test_parallel_corpus_card_is_korean_english_translation(tmp_path: Path) -> None:
+    from kdata.samples import write_samples
+
+    folder = write_samples("finance", tmp_path / "fin", items=20, layout="classic", seed=1, inject=None)
+    dataset = load_manifest(folder)
+    version = {"splits": {"train": {"rows": 20, "chunks": 1, "bytes": 100}}}
+    meta = _front_matter(dataset_card(dataset, record_schema_for(dataset), version, {"verdict": "passed"}).decode())
+    assert meta["language"] == ["ko", "en"] and meta["task_categories"] == ["translation"]
+
+
 def test_size_buckets_and_licences() -> None:
     assert [size_category(n) for n in (0, 999, 1_000, 9_999, 10_000, 2_000_000, 10**13)] == [
         "n<1K",
