@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.progress import Progress as Display
 from rich.text import Text
 
-from ingest.progress import STAGE_LABELS, NullProgress, Progress, Tally, unit_summary_text
+from ingest.progress import STAGE_LABELS, NullProgress, Progress, Tally, format_bytes, unit_summary_text
 
 __all__ = ["RichProgress", "terminal_progress"]
 
@@ -45,16 +45,27 @@ class _ExtractOnly(ProgressColumn):
         return self.inner.render(task) if task.fields.get("bytes") else Text("")
 
 
+class _Display(Display):
+    """The stages' table, then (while the extract runs) its counts on a line of their own, so that the
+    table stays narrow enough for an 80-column terminal."""
+
+    status = ""
+
+    def get_renderables(self) -> Iterator[Any]:
+        yield self.make_tasks_table(self.tasks)
+        if self.status:
+            yield Text("  " + self.status, style="cyan")
+
+
 class RichProgress:
     """:class:`ingest.progress.Progress` as a rich live display; use as a context manager."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.display = Display(
-            SpinnerColumn(finished_text="[green]✓[/]"),
+        self.display = _Display(
+            SpinnerColumn(),
             TextColumn("{task.description}"),
-            _ExtractOnly(BarColumn(bar_width=24)),
-            TextColumn("{task.fields[detail]}"),
+            _ExtractOnly(BarColumn(bar_width=20)),
             _ExtractOnly(DownloadColumn()),
             _ExtractOnly(TransferSpeedColumn()),
             _ExtractOnly(TimeRemainingColumn()),
@@ -78,7 +89,7 @@ class RichProgress:
         self.tally.reset(name, archives, total_bytes)
         extract = name == "extract"
         self._tasks[name] = self.display.add_task(
-            STAGE_LABELS.get(name, name), total=total_bytes if extract else None, detail="", bytes=extract
+            STAGE_LABELS.get(name, name), total=total_bytes if extract else None, bytes=extract
         )
         self._refresh()
 
@@ -103,13 +114,20 @@ class RichProgress:
         task = self._tasks.get(name)
         if task is None:
             return
-        extract = name == "extract"
-        if extract:
-            self._refresh()
-        total = self.tally.total_bytes if extract and self.tally.total_bytes else 1
-        detail = summary or (self._detail() if extract else "")
-        self.display.update(task, total=total, completed=total, detail=detail)
-        self.display.stop_task(task)
+        elapsed = self.display.tasks[self._task_index(task)].elapsed or 0.0
+        parts = [STAGE_LABELS.get(name, name)]
+        if name == "extract":
+            parts += [self._detail(), format_bytes(self.tally.total_bytes)]
+            self.display.status = ""
+        if summary:
+            parts.append(summary)
+        parts.append(f"{elapsed:.1f} s")
+        # a finished stage leaves the live display for a line of its own (narrow terminals keep room)
+        self.display.remove_task(task)
+        self.display.console.print("[green]✓[/] " + " · ".join(parts), highlight=False)
+
+    def _task_index(self, task: TaskID) -> int:
+        return next(i for i, t in enumerate(self.display.tasks) if t.id == task)
 
     def _detail(self) -> str:
         t = self.tally
@@ -119,7 +137,8 @@ class RichProgress:
         task = self._tasks.get(self.tally.stage)
         if task is None or self.tally.stage != "extract":
             return
-        self.display.update(task, completed=min(self.tally.bytes, self.tally.total_bytes), detail=self._detail())
+        self.display.status = self._detail()
+        self.display.update(task, completed=min(self.tally.bytes, self.tally.total_bytes))
 
 
 @contextmanager

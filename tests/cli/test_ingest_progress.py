@@ -75,9 +75,13 @@ def test_terminal_shows_progress_per_stage(small_dataset: Path) -> None:
     plain = _ANSI.sub("", shown)
     for label in ("계획 plan", "추출 extract", "품질검증 quality", "게시 publish", "등록 register"):
         assert label in plain, (label, plain[-2000:])
-    assert re.search(r"압축파일 archives (\d+)/\1", plain)  # every archive done
-    assert "행 rows 60" in plain  # rows counted as they are written
-    assert re.search(r"\d+(\.\d+)?/\d+(\.\d+)? kB", plain)  # bytes done / total
+    # each finished stage leaves a line; the extract's: archives, members, rows and bytes
+    done = re.search(
+        r"✓ 추출 extract · 압축파일 archives (\d+)/\1 · 파일 members (\d+) · 행 rows 60 · [\d.]+ KiB", plain
+    )
+    assert done is not None and int(done.group(2)) >= int(done.group(1)), plain[-3000:]
+    assert re.search(r"✓ 품질검증 quality · passed · [\d.]+ s", plain)
+    assert len(re.findall(r"\.zip: 행 rows \d+ · 청크 chunks \d+ · 문제 problems 0", plain)) == int(done.group(1))
     assert "게시됨 published" in plain and "train: 48 rows" in plain  # the result follows
 
 
