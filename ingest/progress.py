@@ -39,6 +39,9 @@ class Progress(Protocol):
         """A stage begins (``extract`` gives the number of label archives and their bytes on disk; without
         them, the totals are learnt from each archive as it begins)."""
 
+    def archive_hashed(self, size: int) -> None:
+        """The plan hashed one more archive (``size``: its bytes on disk)."""
+
     def archive(self, name: str, size: int) -> None:
         """Reading one label archive begins (``size``: its bytes on disk, all pieces)."""
 
@@ -59,6 +62,9 @@ class NullProgress:
     """Reports nothing (``--json``, ``--no-progress``, no terminal, library callers)."""
 
     def stage(self, name: str, *, archives: int = 0, total_bytes: int = 0) -> None:
+        return None
+
+    def archive_hashed(self, size: int) -> None:
         return None
 
     def archive(self, name: str, size: int) -> None:
@@ -98,10 +104,29 @@ class Tally:
     """The counts of one stage (archives, members, bytes, rows), safe to update from several threads;
     what :class:`LogProgress` and the terminal display show."""
 
+    stage: str
+    started: float
+    archives: int
+    total_bytes: int
+    archives_done: int
+    bytes: int
+    members: int
+    rows: int
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.lock = threading.Lock()
         self.reset("", 0, 0)
+
+    def begin(self, stage: str, archives: int, total_bytes: int) -> bool:
+        """Start ``stage``, or give the running one its totals (a stage may begin before they are known);
+        ``True`` when the stage is new."""
+        if stage == self.stage and not self.archives and archives:
+            with self.lock:
+                self.archives, self.total_bytes, self._learn = archives, total_bytes, False
+            return False
+        self.reset(stage, archives, total_bytes)
+        return True
 
     def reset(self, stage: str, archives: int, total_bytes: int) -> None:
         self.stage = stage
@@ -124,6 +149,11 @@ class Tally:
             self.bytes += compressed
             if self._current:
                 self._per_archive[self._current] = self._per_archive.get(self._current, 0) + compressed
+
+    def hashed(self, size: int) -> None:
+        with self.lock:
+            self.archives_done += 1
+            self.bytes += size
 
     def add_rows(self, count: int) -> None:
         with self.lock:
@@ -156,12 +186,14 @@ class Tally:
         parts = [STAGE_LABELS.get(self.stage, self.stage)]
         if self.archives:
             parts.append(f"압축파일 archives {self.archives_done}/{self.archives}")
-        parts.append(f"파일 members {self.members:,}")
+        if self.stage == "extract":
+            parts.append(f"파일 members {self.members:,}")
         if self.total_bytes:
             parts.append(f"{format_bytes(self.bytes)}/{format_bytes(self.total_bytes)} ({self.percent:.0f}%)")
         else:
             parts.append(format_bytes(self.bytes))
-        parts.append(f"행 rows {self.rows:,}")
+        if self.stage == "extract":
+            parts.append(f"행 rows {self.rows:,}")
         parts.append(f"{format_bytes(rate)}/s")
         if self.total_bytes and rate > 0 and self.bytes < self.total_bytes:
             parts.append(f"남은 시간 ETA {(self.total_bytes - self.bytes) / rate:.0f} s")
@@ -189,10 +221,15 @@ class LogProgress:
         self._last_percent = 0.0
 
     def stage(self, name: str, *, archives: int = 0, total_bytes: int = 0) -> None:
-        self.tally.reset(name, archives, total_bytes)
-        self._last, self._last_percent = self.tally.started, 0.0
+        new = self.tally.begin(name, archives, total_bytes)
+        if new:
+            self._last, self._last_percent = self.tally.started, 0.0
         totals = f": 압축파일 archives {archives:,}, {format_bytes(total_bytes)}" if archives else ""
-        self.log.info("%s 시작 started%s", STAGE_LABELS.get(name, name), totals)
+        self.log.info("%s %s%s", STAGE_LABELS.get(name, name), "시작 started" if new else "전체 totals", totals)
+
+    def archive_hashed(self, size: int) -> None:
+        self.tally.hashed(size)
+        self._maybe_log()
 
     def archive(self, name: str, size: int) -> None:
         self.tally.archive(name, size)

@@ -174,6 +174,9 @@ def build_ingest_dag(domain: str) -> DAG:
     def ingest() -> None:
         @task
         def plan() -> str:
+            import logging
+
+            from ingest.progress import LogProgress
             from kdata import pipeline
 
             params = get_current_context()["params"]
@@ -183,7 +186,9 @@ def build_ingest_dag(domain: str) -> DAG:
                 pii_policy=None if params.get("pii_policy") in (None, "manifest") else params["pii_policy"],
             )
             _lineage("START")
-            return str(_stage(pipeline.plan_run, params["dataset_path"], options)["run_id"])
+            progress = LogProgress(logging.getLogger(TASK_LOG), interval_s=10.0, every_percent=10.0)
+            progress.stage("plan")  # totals once the archives are found; then one line per 10 s / 10 % hashed
+            return str(_stage(pipeline.plan_run, params["dataset_path"], options, progress=progress)["run_id"])
 
         @task
         def archives(ingest_run: str) -> list[int]:

@@ -93,31 +93,39 @@ class RunOptions:
 
 
 @quarantines("plan")
-def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
+def plan_run(
+    settings: Settings, dataset_path: str, options: RunOptions | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
     ``dataset_path`` is a local folder or ``s3://bucket/prefix``: an S3 folder is first copied (sizes and
     ETags verified, unsafe keys refused) to ``$KDATA_HOME/runs/_s3/`` by :func:`storage.s3_input.fetch_dataset`;
     the plan keeps the copy as ``dataset_path`` (for the readers) and the ``s3://`` location as ``source``.
-    Returns a small summary (run id, dataset, version, number of units) fit for XCom.
+    Returns a small summary (run id, dataset, version, number of units) fit for XCom. ``progress`` hears of
+    each archive hashed.
     """
+    from ingest.progress import NullProgress
+
     options = options or RunOptions()
+    progress = progress or NullProgress()
     if not dataset_path.startswith("s3://"):
-        return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None)
+        return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None, progress)
     from ingest.limits import UnsafeArchive
     from storage.s3_input import canonical_location, fetch_dataset
 
     source = canonical_location(dataset_path)
     root = fetch_dataset(settings, source)
     try:
-        return _plan_folder(settings, root, options, source)
+        return _plan_folder(settings, root, options, source, progress)
     except UnsafeArchive:
         raise  # names the archive relative to the folder; quarantined with the s3:// location
     except BadInput as error:  # name the location the user gave, not the local copy
         raise BadInput(str(error).replace(str(root), source)) from None
 
 
-def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: str | None) -> dict[str, Any]:
+def _plan_folder(
+    settings: Settings, root: Path, options: RunOptions, source: str | None, progress: Progress
+) -> dict[str, Any]:
     if not root.is_dir():
         raise BadInput(f"{root}: no such dataset folder")
     try:
@@ -141,8 +149,11 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
     digest = hashlib.sha256()
     digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
     hashes = {}
+    sizes = {ref.path: archive_size(root / ref.path) for ref in archives}
+    progress.stage("plan", archives=len(archives), total_bytes=sum(sizes.values()))
     for ref in archives:
         hashes[ref.path] = archive_sha256(root / ref.path)  # pieces (.partN, .zNN) joined in order
+        progress.archive_hashed(sizes[ref.path])
         digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
     content_sha256 = digest.hexdigest()
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
@@ -608,8 +619,8 @@ def ingest(
     report = progress or NullProgress()
     with _Workers(workers) as pool:
         report.stage("plan")
-        planned = plan_run(settings, dataset_path)
-        report.stage_done("plan", f"압축파일 archives {planned['units']}")
+        planned = plan_run(settings, dataset_path, progress=report)
+        report.stage_done("plan", f"라벨 압축파일 label archives {planned['units']}")
         fault_point("after_plan")
         run_id = planned["run_id"]
         _report_extract_totals(settings, run_id, report)

@@ -86,11 +86,16 @@ class RichProgress:
         self.display.stop()
 
     def stage(self, name: str, *, archives: int = 0, total_bytes: int = 0) -> None:
-        self.tally.reset(name, archives, total_bytes)
-        extract = name == "extract"
-        self._tasks[name] = self.display.add_task(
-            STAGE_LABELS.get(name, name), total=total_bytes if extract else None, bytes=extract
-        )
+        counted = bool(total_bytes) or name == "extract"  # a bar over bytes (plan: hashing, extract: reading)
+        if not self.tally.begin(name, archives, total_bytes) and name in self._tasks:
+            self.display.update(self._tasks[name], total=total_bytes, bytes=counted)  # the totals came later
+        else:
+            label = STAGE_LABELS.get(name, name)
+            self._tasks[name] = self.display.add_task(label, total=total_bytes if counted else None, bytes=counted)
+        self._refresh()
+
+    def archive_hashed(self, size: int) -> None:
+        self.tally.hashed(size)
         self._refresh()
 
     def archive(self, name: str, size: int) -> None:
@@ -116,11 +121,13 @@ class RichProgress:
             return
         elapsed = self.display.tasks[self._task_index(task)].elapsed or 0.0
         parts = [STAGE_LABELS.get(name, name)]
-        if name == "extract":
-            parts += [self._detail(), format_bytes(self.tally.total_bytes)]
-            self.display.status = ""
+        if self.tally.total_bytes or name == "extract":
+            parts.append(self._detail())
         if summary:
             parts.append(summary)
+        if self.tally.total_bytes:
+            parts.append(format_bytes(self.tally.total_bytes))
+        self.display.status = ""
         parts.append(f"{elapsed:.1f} s")
         # a finished stage leaves the live display for a line of its own (narrow terminals keep room)
         self.display.remove_task(task)
@@ -131,11 +138,13 @@ class RichProgress:
 
     def _detail(self) -> str:
         t = self.tally
+        if t.stage != "extract":
+            return f"압축파일 archives {t.archives_done}/{t.archives} 해시 hashed"
         return f"압축파일 archives {t.archives_done}/{t.archives} · 파일 members {t.members:,} · 행 rows {t.rows:,}"
 
     def _refresh(self) -> None:
         task = self._tasks.get(self.tally.stage)
-        if task is None or self.tally.stage != "extract":
+        if task is None or (not self.tally.total_bytes and self.tally.stage != "extract"):
             return
         self.display.status = self._detail()
         self.display.update(task, completed=min(self.tally.bytes, self.tally.total_bytes))

@@ -81,6 +81,9 @@ def test_terminal_shows_progress_per_stage(small_dataset: Path) -> None:
     )
     assert done is not None and int(done.group(2)) >= int(done.group(1)), plain[-3000:]
     assert re.search(r"✓ 품질검증 quality · passed · [\d.]+ s", plain)
+    hashed = r"✓ 계획 plan · 압축파일 archives (\d+)/\1 해시 hashed · 라벨 압축파일 label archives (\d+) · [\d.]+ KiB"
+    planned = re.search(hashed, plain)  # every archive hashed, its label archives extracted
+    assert planned is not None and planned.group(2) == done.group(1), plain[:3000]
     assert len(re.findall(r"\.zip: 행 rows \d+ · 청크 chunks \d+ · 문제 problems 0", plain)) == int(done.group(1))
     assert "게시됨 published" in plain and "train: 48 rows" in plain  # the result follows
 
@@ -139,6 +142,26 @@ def test_log_progress_lines_at_interval_and_percent(caplog: pytest.LogCaptureFix
     assert caplog.records[-1].getMessage() == "추출 extract 완료 done in 12.5 s: ok"
 
 
+def test_log_progress_plan_gets_its_totals_late(caplog: pytest.LogCaptureFixture) -> None:
+    clock = _Clock()
+    log = logging.getLogger("kdata.test.plan")
+    progress = LogProgress(log, interval_s=60.0, every_percent=50.0, clock=clock)
+    caplog.set_level(logging.INFO, logger=log.name)
+    progress.stage("plan")  # an S3 copy or the discovery first: no totals yet
+    clock.now += 3
+    progress.stage("plan", archives=3, total_bytes=3000)
+    for _ in range(3):
+        progress.archive_hashed(1000)
+    progress.stage_done("plan", "ok")
+    assert [r.getMessage() for r in caplog.records] == [
+        "계획 plan 시작 started",
+        "계획 plan 전체 totals: 압축파일 archives 3, 2.9 KiB",
+        "계획 plan · 압축파일 archives 2/3 · 2.0 KiB/2.9 KiB (67%) · 667 B/s · 남은 시간 ETA 2 s",
+        "계획 plan · 압축파일 archives 3/3 · 2.9 KiB/2.9 KiB (100%) · 1,000 B/s",
+        "계획 plan 완료 done in 3.0 s: ok",
+    ]
+
+
 def test_tally_learns_totals_when_not_given() -> None:
     tally = Tally(_Clock())
     tally.reset("extract", 0, 0)
@@ -160,6 +183,8 @@ def test_pipeline_reports_to_a_log_progress(
     rows = [int(m.split("행 rows ")[1].split(" ")[0].replace(",", "")) for m in summaries]
     assert sum(rows) == 60 and len(summaries) == len(result_units(result))
     assert any(m.startswith("품질검증 quality 완료 done") and m.endswith(": passed") for m in messages)
+    assert any(m.startswith("계획 plan 전체 totals: 압축파일 archives ") for m in messages)
+    assert any(re.match(r"계획 plan · 압축파일 archives (\d+)/\1 · .*\(100%\)", m) for m in messages)
     last_line = [m for m in messages if m.startswith("추출 extract · ")][-1]
     assert "행 rows 60" in last_line and "(100%)" in last_line
 
