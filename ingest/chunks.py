@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,11 @@ class ChunkWriter:
         chunk_bytes: int,
         row_group_bytes: int,
         batch_rows: int = 1024,
+        on_rows: Callable[[int], None] | None = None,
     ) -> None:
         self.root = root
+        self.on_rows = on_rows
+        """Called with each batch's row count as it joins the pending row group (ingest progress)."""
         self.split = split
         self.group = group
         self.source_archive = source_archive
@@ -216,6 +219,8 @@ class ChunkWriter:
             return
         self._pending.append(batch)
         self._pending_bytes += batch.nbytes
+        if self.on_rows is not None:
+            self.on_rows(batch.num_rows)
         if self._pending_bytes >= self.row_group_bytes:
             self._flush_row_group()
 

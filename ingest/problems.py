@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["Problem", "ReadStats"]
@@ -35,6 +36,13 @@ class ReadStats:
     labels_seen: int = 0
     labels_invalid: int = 0
     problems: list[Problem] = field(default_factory=list)
+    on_member: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
+    """Called with each member's compressed size as the reader opens it (ingest progress)."""
+
+    def member_read(self, compressed: int) -> None:
+        """A reader opened one member of the archive (progress only: nothing is counted here)."""
+        if self.on_member is not None:
+            self.on_member(compressed)
 
     def add(self, problem: Problem, *, invalid_label: bool) -> None:
         self.problems.append(problem)

@@ -14,13 +14,40 @@ from typing import Any
 from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-__all__ = ["CATALOG_POOL", "DEFAULT_ARGS", "PUBLISHED_ALIAS", "build_ingest_dag", "dataset_asset", "ingest_domains"]
+__all__ = [
+    "CATALOG_POOL",
+    "DEFAULT_ARGS",
+    "PUBLISHED_ALIAS",
+    "TASK_LOG",
+    "build_ingest_dag",
+    "dataset_asset",
+    "ingest_domains",
+    "task_summary_line",
+]
 
 CATALOG_POOL = "kdata_catalog"
 """One-slot pool for every task that writes the DuckDB catalog (created by the project setup)."""
 
 PUBLISHED_ALIAS = AssetAlias("kdata-published")
 """Every publication adds an event to the asset of its dataset through this alias."""
+
+
+def _lineage_failed(context: Any) -> None:
+    """``on_failure_callback``: a task failed for good: the DAG run's lineage ends in FAIL."""
+    import logging
+
+    from kdata.lineage import airflow_event
+
+    params = context.get("params") or {}
+    if not params.get("dataset_path"):  # not an ingest DAG (the landing DAG shares these defaults)
+        return
+    dag_run, error = context["dag_run"], context.get("exception")
+    message = f"{context['task_instance'].task_id}: {error}" if error else context["task_instance"].task_id
+    try:
+        airflow_event("FAIL", dag_run.dag_id, dag_run.run_id, str(params["dataset_path"]), error=message)
+    except Exception as failure:  # deliberately broad: a failure callback must not fail anything itself
+        logging.getLogger(TASK_LOG).warning("OpenLineage FAIL event not sent: %s", failure)
+
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
@@ -29,6 +56,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),
+    "on_failure_callback": _lineage_failed,  # OpenLineage FAIL (when configured)
 }
 
 
@@ -39,15 +67,52 @@ def ingest_domains() -> list[str]:
     return list(DOMAINS)
 
 
-def _stage(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call a stage; input and gate errors fail the task for good, others may be retried."""
+TASK_LOG = "kdata.ingest"
+"""Logger of the ingest tasks' progress and summary lines (they land in the Airflow task log)."""
+
+
+def _stage(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a stage; input and gate errors fail the task for good, others may be retried. A stage that
+    returns a summary gets one line in the task log (rows, chunks, problems, verdict where it has them)."""
+    import logging
+
     from kdata.config import load_settings
     from kdata.errors import BadInput, NotAllowed, QualityGateFailed
 
     try:
-        return fn(load_settings(), *args)
+        result = fn(load_settings(), *args, **kwargs)
     except (BadInput, QualityGateFailed, NotAllowed) as error:
         raise AirflowFailException(str(error)) from error
+    if isinstance(result, dict):
+        logging.getLogger(TASK_LOG).info("%s", task_summary_line(fn.__name__, result))
+    return result
+
+
+def task_summary_line(stage: str, result: dict[str, Any]) -> str:
+    """One line per task: ``요약 summary extract_unit: 행 rows 1,200 · 청크 chunks 3 · 문제 problems 0``."""
+    parts = []
+    rows = result.get("rows")
+    if isinstance(rows, dict):
+        parts.append(f"행 rows {sum(rows.values()):,} ({', '.join(f'{k} {v:,}' for k, v in sorted(rows.items()))})")
+    elif isinstance(rows, int):
+        parts.append(f"행 rows {rows:,}")
+    for key, label in (("chunks", "청크 chunks"), ("problems", "문제 problems"), ("units", "압축파일 archives")):
+        if isinstance(result.get(key), int):
+            parts.append(f"{label} {result[key]:,}")
+    if "verdict" in result:
+        parts.append(f"판정 verdict {result['verdict']}")
+    if "uploaded" in result:
+        parts.append(f"올림 uploaded {result['uploaded']}")
+    return f"요약 summary {stage}: " + (" · ".join(parts) or "완료 done")
+
+
+def _lineage(state: str, **extra: Any) -> None:
+    """An OpenLineage event for the current DAG run (job = the DAG id), when a transport is configured."""
+    from kdata.lineage import airflow_event
+
+    context = get_current_context()
+    dag_run = context["dag_run"]
+    airflow_event(state, dag_run.dag_id, dag_run.run_id, str(context["params"]["dataset_path"]), **extra)
 
 
 def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
@@ -109,6 +174,9 @@ def build_ingest_dag(domain: str) -> DAG:
     def ingest() -> None:
         @task
         def plan() -> str:
+            import logging
+
+            from ingest.progress import LogProgress
             from kdata import pipeline
 
             params = get_current_context()["params"]
@@ -117,7 +185,10 @@ def build_ingest_dag(domain: str) -> DAG:
                 chunk_bytes=params["chunk_mb"] * 1024 * 1024 if params.get("chunk_mb") else None,
                 pii_policy=None if params.get("pii_policy") in (None, "manifest") else params["pii_policy"],
             )
-            return str(_stage(pipeline.plan_run, params["dataset_path"], options)["run_id"])
+            _lineage("START")
+            progress = LogProgress(logging.getLogger(TASK_LOG), interval_s=10.0, every_percent=10.0)
+            progress.stage("plan")  # totals once the archives are found; then one line per 10 s / 10 % hashed
+            return str(_stage(pipeline.plan_run, params["dataset_path"], options, progress=progress)["run_id"])
 
         @task
         def archives(ingest_run: str) -> list[int]:
@@ -128,9 +199,14 @@ def build_ingest_dag(domain: str) -> DAG:
 
         @task(max_active_tis_per_dagrun=4)
         def extract(ingest_run: str, index: int) -> dict[str, Any]:
+            import logging
+
+            from ingest.progress import LogProgress
             from kdata import pipeline
 
-            return dict(_stage(pipeline.extract_unit, ingest_run, index))
+            progress = LogProgress(logging.getLogger(TASK_LOG), interval_s=10.0, every_percent=10.0)
+            progress.stage("extract")  # one archive: its size is learnt when reading begins
+            return dict(_stage(pipeline.extract_unit, ingest_run, index, progress=progress))
 
         @task(pool=CATALOG_POOL)
         def validate(ingest_run: str, extracted: list[dict[str, Any]]) -> dict[str, Any]:
@@ -156,6 +232,7 @@ def build_ingest_dag(domain: str) -> DAG:
             from kdata.config import load_settings
 
             registered = dict(_stage(pipeline.register_run, ingest_run))
+            _lineage("COMPLETE", settings=load_settings(), result={**registered, "run_id": ingest_run})
             asset = dataset_asset(load_settings().store, registered["dataset_id"])
             outlet_events[PUBLISHED_ALIAS].add(
                 asset,

@@ -89,13 +89,18 @@ def ingest(
         int | None,
         typer.Option(min=1, max=64, help="병렬 프로세스 수 processes extracting archives (KDATA_WORKERS, 1)"),
     ] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="진행 표시 끄기 hide the progress display (terminal only)")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """데이터셋 한 버전 수집 (ingest a dataset folder as one new version: the work of one DAG run)."""
-    from kdata import pipeline
+    from kdata.lineage import ingest_with_lineage
+    from kdata.progress_rich import terminal_progress
 
     try:
-        result = pipeline.ingest(load_settings(), path, workers=workers)
+        with terminal_progress(not (as_json or no_progress)) as progress:
+            result = ingest_with_lineage(load_settings(), path, workers=workers, progress=progress)
     except QualityGateFailed as error:
         if as_json:
             _print_json({"status": "quality_failed", "error": str(error), "report": error.report})

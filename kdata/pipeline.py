@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.archives import archive_sha256
+from ingest.archives import archive_sha256, archive_size
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ingest.chunks import ChunkWriter
+    from ingest.progress import Progress
     from quality.record_checks import RecordChecker
     from schemas.records import RecordSchema
     from storage.base import ObjectStore
@@ -99,32 +100,40 @@ def _require_uploader(settings: Settings) -> None:
 
 
 @quarantines("plan")
-def plan_run(settings: Settings, dataset_path: str, options: RunOptions | None = None) -> dict[str, Any]:
+def plan_run(
+    settings: Settings, dataset_path: str, options: RunOptions | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
     """Validate the manifest, discover archives, hash the input and write ``plan.json``.
 
     ``dataset_path`` is a local folder or ``s3://bucket/prefix``: an S3 folder is first copied (sizes and
     ETags verified, unsafe keys refused) to ``$KDATA_HOME/runs/_s3/`` by :func:`storage.s3_input.fetch_dataset`;
     the plan keeps the copy as ``dataset_path`` (for the readers) and the ``s3://`` location as ``source``.
-    Returns a small summary (run id, dataset, version, number of units) fit for XCom.
+    Returns a small summary (run id, dataset, version, number of units) fit for XCom. ``progress`` hears of
+    each archive hashed.
     """
+    from ingest.progress import NullProgress
+
     options = options or RunOptions()
     _require_uploader(settings)
+    progress = progress or NullProgress()
     if not dataset_path.startswith("s3://"):
-        return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None)
+        return _plan_folder(settings, Path(dataset_path).expanduser().absolute(), options, None, progress)
     from ingest.limits import UnsafeArchive
     from storage.s3_input import canonical_location, fetch_dataset
 
     source = canonical_location(dataset_path)
     root = fetch_dataset(settings, source)
     try:
-        return _plan_folder(settings, root, options, source)
+        return _plan_folder(settings, root, options, source, progress)
     except UnsafeArchive:
         raise  # names the archive relative to the folder; quarantined with the s3:// location
     except BadInput as error:  # name the location the user gave, not the local copy
         raise BadInput(str(error).replace(str(root), source)) from None
 
 
-def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: str | None) -> dict[str, Any]:
+def _plan_folder(
+    settings: Settings, root: Path, options: RunOptions, source: str | None, progress: Progress
+) -> dict[str, Any]:
     if not root.is_dir():
         raise BadInput(f"{root}: no such dataset folder")
     try:
@@ -148,8 +157,11 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
     digest = hashlib.sha256()
     digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
     hashes = {}
+    sizes = {ref.path: archive_size(root / ref.path) for ref in archives}
+    progress.stage("plan", archives=len(archives), total_bytes=sum(sizes.values()))
     for ref in archives:
         hashes[ref.path] = archive_sha256(root / ref.path)  # pieces (.partN, .zNN) joined in order
+        progress.archive_hashed(sizes[ref.path])
         digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
     content_sha256 = digest.hexdigest()
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
@@ -203,30 +215,37 @@ def _plan_folder(settings: Settings, root: Path, options: RunOptions, source: st
 
 
 @quarantines("extract")
-def extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
+def extract_unit(settings: Settings, run_id: str, index: int, progress: Progress | None = None) -> dict[str, Any]:
     """Read one label archive into chunks under the run folder; idempotent (a finished unit is kept).
 
     One process at a time per unit (a lock in the run folder): a concurrent ingest of the same input
-    waits, then reuses the finished unit.
+    waits, then reuses the finished unit. ``progress`` hears of members, rows and the finished unit.
     """
+    from ingest.progress import NullProgress
+
     with run_lock(_run_dir(settings, run_id) / "units" / f"{index:04d}.lock"):
-        summary = _extract_unit(settings, run_id, index)
+        summary = _extract_unit(settings, run_id, index, progress or NullProgress())
     fault_point("after_extract")
     return summary
 
 
-def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]:
+def _extract_unit(settings: Settings, run_id: str, index: int, progress: Progress) -> dict[str, Any]:
+    plan = load_plan(settings, run_id)
+    unit = plan["units"][index]
+    done = _run_dir(settings, run_id) / "units" / f"{index:04d}.json"
+    summary = _unit_summary(_read_json(done)) if done.is_file() else _read_unit(settings, plan, index, done, progress)
+    progress.archive_done(unit["archive"], archive_size(Path(plan["dataset_path"]) / unit["archive"]), summary)
+    return summary
+
+
+def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path, progress: Progress) -> dict[str, Any]:
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.source_index import cached_index
     from quality.record_checks import RecordChecker
 
-    plan = load_plan(settings, run_id)
     unit = plan["units"][index]
-    run_dir = _run_dir(settings, run_id)
-    done = run_dir / "units" / f"{index:04d}.json"
-    if done.is_file():
-        return _unit_summary(_read_json(done))
+    run_dir = _run_dir(settings, plan["run_id"])
     root = Path(plan["dataset_path"])
     if archive_sha256(root / unit["archive"]) != unit["sha256"]:
         raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
@@ -234,7 +253,8 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
     schema = _record_schema(root, manifest)
     split_sources = plan["sources"].get(unit["split"], [])
     sources = cached_index(root, split_sources, _labels_in(plan))  # built once per split and process
-    stats = ReadStats()
+    progress.archive(unit["archive"], archive_size(root / unit["archive"]))
+    stats = ReadStats(on_member=progress.member)
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit['split']}/part-{unit['group']:03d}-*"):
         stale.unlink()  # leftovers of a killed attempt
@@ -247,6 +267,7 @@ def _extract_unit(settings: Settings, run_id: str, index: int) -> dict[str, Any]
         chunk_bytes=plan["chunk_bytes"],
         row_group_bytes=plan["row_group_bytes"],
         batch_rows=schema.batch_rows,
+        on_rows=progress.rows,
     )
     policy = plan.get("pii_policy") or manifest.quality.pii_policy
     checker = RecordChecker(schema, policy)  # pii_hits, masking (policy mask), content_sha256
@@ -524,15 +545,30 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     if summary["verdict"] == "failed":
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
+    files_root = _run_dir(settings, run_id) / "files"  # the dataset card, published beside the chunks
+    manifest["files"] = [_write_card(plan, manifest, summary, files_root)]
     store = open_store(settings.store)
     with run_lock(_run_dir(settings, run_id) / "publish.lock"):  # one publisher per run (shared staging)
         if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
             prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
             _upload_folder(store, Path(summary["report"]).parent, prefix)
-        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id)
+        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id, file_root=files_root)
     fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
+
+
+def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Write the version's dataset card (``README.md``) under ``root``; its entry for ``manifest["files"]``."""
+    from catalog.card import CARD_NAME, dataset_card
+
+    dataset = _manifest(plan)
+    data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
+    root.mkdir(parents=True, exist_ok=True)
+    temp = root / f".{CARD_NAME}.{os.getpid()}.tmp"
+    temp.write_bytes(data)
+    os.replace(temp, root / CARD_NAME)  # a concurrent publisher of the same run reads the old or the new file
+    return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -575,23 +611,39 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     }
 
 
-def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None) -> dict[str, Any]:
+def ingest(
+    settings: Settings, dataset_path: str, *, workers: int | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
     """The same work one DAG run does, in this process. Raises BadInput / QualityGateFailed.
 
     ``workers`` (default ``settings.workers``, KDATA_WORKERS) > 1 extracts archive units in that many
     processes, the way the DAG's mapped tasks spread over Airflow workers; the chunks are the same bytes.
     The worker processes start (and import what extraction needs) while this process plans the run.
+    ``progress`` hears of each stage (members and rows only from units extracted in this process).
     """
+    from ingest.progress import NullProgress
+
     workers = workers or settings.workers
+    report = progress or NullProgress()
     with _Workers(workers) as pool:
-        planned = plan_run(settings, dataset_path)
+        report.stage("plan")
+        planned = plan_run(settings, dataset_path, progress=report)
+        report.stage_done("plan", f"라벨 압축파일 label archives {planned['units']}")
         fault_point("after_plan")
         run_id = planned["run_id"]
-        pool.extract_all(settings, run_id, planned["units"])
+        _report_extract_totals(settings, run_id, report)
+        pool.extract_all(settings, run_id, planned["units"], report)
+        report.stage_done("extract")
+    report.stage("quality")
     verdict = check_quality(settings, run_id)
+    report.stage_done("quality", verdict["verdict"])
     gate(settings, verdict)
+    report.stage("publish")
     published = publish_run(settings, run_id)
+    report.stage_done("publish", f"올림 uploaded {published['uploaded']}")
+    report.stage("register")
     registered = register_run(settings, run_id)
+    report.stage_done("register")
     return {
         "dataset_id": planned["dataset_id"],
         "version": planned["version"],
@@ -604,6 +656,13 @@ def ingest(settings: Settings, dataset_path: str, *, workers: int | None = None)
         "report": verdict["report"],
         "manifest": published["manifest"],
     }
+
+
+def _report_extract_totals(settings: Settings, run_id: str, progress: Progress) -> None:
+    plan = load_plan(settings, run_id)
+    root = Path(plan["dataset_path"])
+    total = sum(archive_size(root / unit["archive"]) for unit in plan["units"])
+    progress.stage("extract", archives=len(plan["units"]), total_bytes=total)
 
 
 def _warm_up() -> int:
@@ -641,15 +700,18 @@ class _Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def extract_all(self, settings: Settings, run_id: str, units: int) -> None:
+    def extract_all(self, settings: Settings, run_id: str, units: int, progress: Progress) -> None:
         if self._pool is None or units <= 1:
             for index in range(units):
-                extract_unit(settings, run_id, index)
+                extract_unit(settings, run_id, index, progress)
             return
         futures = [self._pool.submit(extract_unit, settings, run_id, index) for index in range(units)]
         self._prepare_quality(settings, run_id)  # this process is idle meanwhile
-        for future in futures:
-            future.result()  # the first failure (BadInput from a unit) propagates with its message
+        plan = load_plan(settings, run_id)
+        for index, future in enumerate(futures):
+            summary = future.result()  # the first failure (BadInput from a unit) propagates with its message
+            archive = plan["units"][index]["archive"]  # finished in a worker: reported as a whole
+            progress.archive_done(archive, archive_size(Path(plan["dataset_path"]) / archive), summary)
 
     @staticmethod
     def _prepare_quality(settings: Settings, run_id: str) -> None:

@@ -589,10 +589,24 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         "result_json": str(result.result_json),
         "data_docs": str(result.data_docs_index) if result.data_docs_index else None,
     }
+    summary["profile"] = _profile(inp, schema, targets)
     summary["report"] = str(write_summary(summary, out_dir / "summary.html"))
     summary["summary_json"] = str(out_dir / SUMMARY_JSON)
     _write_summary_json(summary, out_dir / SUMMARY_JSON)
     return summary
+
+
+def _profile(inp: QualityInput, schema: RecordSchema, targets: QualityTargets) -> dict[str, Any]:
+    """Class shares and histograms for the report's charts; charts never decide a verdict, so a failure
+    here only leaves them out (and says why in the summary)."""
+    import duckdb
+
+    from quality.profile import profile_chunks
+
+    try:
+        return profile_chunks(inp.chunk_files, schema, targets)
+    except (duckdb.Error, OSError) as error:
+        return {"classes": [], "histograms": [], "error": f"charts left out: {type(error).__name__}"}
 
 
 MIN_LABEL_SHARE = 0.5

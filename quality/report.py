@@ -19,7 +19,10 @@ def write_summary(summary: dict[str, Any], path: Path) -> Path:
     env = Environment(loader=PackageLoader("quality", "templates"), autoescape=select_autoescape(["j2", "html"]))
     template = env.get_template("summary.html.j2")
     docs = summary.get("data_docs")
+    from quality.charts import charts_for  # matplotlib: only when a report is written
+
     html = template.render(
+        charts=charts_for(summary),
         s=summary,
         verdict_ko=VERDICT_KO[summary["verdict"]],
         policy_ko=POLICY_KO.get(summary["pii"]["policy"], summary["pii"]["policy"]),

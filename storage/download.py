@@ -42,7 +42,7 @@ from ingest.chunks import parquet_options, sha256_file
 from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
 from storage.base import ObjectStore, open_store
-from storage.publish import MANIFEST_NAME, version_prefix
+from storage.publish import MANIFEST_NAME, version_files, version_prefix
 from storage.zone_maps import may_match
 
 __all__ = [
@@ -396,6 +396,9 @@ def _whole(
 ) -> dict[str, Any]:
     stats = _Stats()
     _write_atomic(root / MANIFEST_NAME, raw)
+    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
+    for item in version_files(manifest):  # the dataset card: small, fetched whole and verified
+        stats.files.append(str(_fetch_file(store, prefix, item, root)))
     todo = []
     for chunk in chunks:
         dest = root / safe_key(chunk["key"], str(root / MANIFEST_NAME))
@@ -410,7 +413,6 @@ def _whole(
             stats.refetched += 1
         dest.parent.mkdir(parents=True, exist_ok=True)
         todo.append((chunk, dest))
-    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
     remaining = sum(c["bytes"] - _part_size(d, c["bytes"]) for c, d in todo)
     with _progress(show) as progress:
         bar = _Bar(progress, f"내려받기 {manifest['dataset_id']} {manifest['version']}", remaining)
@@ -428,6 +430,25 @@ def _whole(
         "resumed": stats.resumed,
         "refetched": stats.refetched,
     }
+
+
+def _fetch_file(store: ObjectStore, prefix: str, item: dict[str, Any], root: Path) -> Path:
+    """One version file (not a chunk) to ``root``, kept when intact, else fetched and checked by size and
+    sha256 before it is written (not counted in the chunk figures ``transferred`` and ``skipped``)."""
+    key = str(item["key"])
+    if not key or key != Path(key).name or key.startswith("."):
+        raise KDataError(f"{store.uri(prefix)}: the version manifest lists an unsafe file name {key!r}")
+    dest = root / key
+    if dest.is_file() and dest.stat().st_size == item["bytes"] and sha256_file(dest) == item["sha256"]:
+        return dest
+    data = store.get_bytes(f"{prefix}/{key}")
+    if data is None or len(data) != item["bytes"] or hashlib.sha256(data).hexdigest() != item["sha256"]:
+        raise KDataError(
+            f"{store.uri(f'{prefix}/{key}')}: missing or differs from the version manifest (size or sha256); "
+            "run `kdata fsck`"
+        )
+    _write_atomic(dest, data)
+    return dest
 
 
 def _part_size(dest: Path, size: int) -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.base import ObjectInfo, ObjectStore
-from storage.publish import MANIFEST_NAME, STAGING
+from storage.publish import MANIFEST_NAME, STAGING, version_files
 
 __all__ = ["FsckReport", "fsck", "gc"]
 
@@ -76,7 +76,7 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
     raw = store.get_bytes(f"{prefix}/{MANIFEST_NAME}")
     try:
         manifest = json.loads(raw or b"")
-        chunks = {f"{prefix}/{c['key']}": c for c in manifest["chunks"]}
+        chunks = {f"{prefix}/{c['key']}": c for c in [*manifest["chunks"], *version_files(manifest)]}
     except (ValueError, KeyError, TypeError):
         report.damaged.append({"version": prefix, "key": MANIFEST_NAME, "problem": "manifest unreadable"})
         return

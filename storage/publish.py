@@ -8,6 +8,8 @@ The same protocol on every backend (local filesystem, S3):
    when the server's ETag proves it, else from a download; see :mod:`storage.s3`).
 3. It is copied to the immutable version prefix ``<dataset>/<version>/`` (skipped when already there
    with the right size and sha256) and verified again.
+   The version's other files (``manifest["files"]``: the dataset card ``README.md``) go the same way,
+   checked by size and sha256 (no Parquet footer).
 4. ``<dataset>/<version>/manifest.json`` is created only if absent (exclusive create locally,
    ``IfNoneMatch="*"`` on S3). If it exists with the same content hash the version is already published
    (a rerun is a no-op that only clears its staging leftovers); otherwise it is a conflict.
@@ -43,6 +45,7 @@ __all__ = [
     "read_version_manifest",
     "staging_prefix",
     "verify_object",
+    "version_files",
     "version_prefix",
 ]
 
@@ -103,15 +106,18 @@ def verify_object(store: ObjectStore, key: str, chunk: dict[str, Any], *, footer
     return not footer or footer_rows(store, key, chunk["bytes"]) == chunk["rows"]
 
 
-def _stage(store: ObjectStore, chunk: dict[str, Any], chunk_root: Path, staged_key: str) -> bool:
-    """Upload one chunk to staging unless it is already there intact; ``True`` when uploaded."""
-    if verify_object(store, staged_key, chunk, footer=True):
+def _stage(
+    store: ObjectStore, chunk: dict[str, Any], chunk_root: Path, staged_key: str, *, footer: bool = True
+) -> bool:
+    """Upload one chunk (or, without ``footer``, another version file) to staging unless it is already
+    there intact; ``True`` when uploaded."""
+    if verify_object(store, staged_key, chunk, footer=footer):
         return False
     local = chunk_root / chunk["key"]
     if not local.is_file() or sha256_file(local) != chunk["sha256"]:
         raise BadInput(f"{local}: the run's chunk is missing or changed since it was written; ingest again")
     store.put_file(local, staged_key)
-    if not verify_object(store, staged_key, chunk, footer=True):
+    if not verify_object(store, staged_key, chunk, footer=footer):
         store.delete(staged_key)
         raise TransientError(f"{store.uri(staged_key)}: footer, size or sha256 differs after upload; try again")
     return True
@@ -128,8 +134,17 @@ def _clear_staging(store: ObjectStore, run_id: str) -> None:
         store.delete(key)
 
 
-def publish_version(store: ObjectStore, manifest: dict[str, Any], chunk_root: Path, run_id: str) -> PublishResult:
-    """Publish the chunks listed in ``manifest["chunks"]`` (files under ``chunk_root``), then the manifest."""
+def version_files(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The version's files besides its chunks (``key``, ``bytes``, ``sha256``): the dataset card; none in
+    versions published before cards existed."""
+    return list(manifest.get("files") or [])
+
+
+def publish_version(
+    store: ObjectStore, manifest: dict[str, Any], chunk_root: Path, run_id: str, *, file_root: Path | None = None
+) -> PublishResult:
+    """Publish the chunks listed in ``manifest["chunks"]`` (files under ``chunk_root``) and the files listed
+    in ``manifest["files"]`` (under ``file_root``, default ``chunk_root``), then the manifest."""
     dataset_id, version = manifest["dataset_id"], manifest["version"]
     prefix = version_prefix(dataset_id, version)
     manifest_key = f"{prefix}/{MANIFEST_NAME}"
@@ -137,12 +152,14 @@ def publish_version(store: ObjectStore, manifest: dict[str, Any], chunk_root: Pa
     if existing is not None:
         return _already(store, existing, manifest, manifest_key, run_id)
     uploaded = 0
-    for chunk in manifest["chunks"]:
+    entries = [(c, chunk_root, True) for c in manifest["chunks"]]
+    entries += [(f, file_root or chunk_root, False) for f in version_files(manifest)]
+    for chunk, root, footer in entries:
         final_key = f"{prefix}/{chunk['key']}"
         if verify_object(store, final_key, chunk):
             continue
         staged_key = f"{staging_prefix(run_id)}/{chunk['key']}"
-        uploaded += _stage(store, chunk, chunk_root, staged_key)
+        uploaded += _stage(store, chunk, root, staged_key, footer=footer)
         fault_point("publish_staged")
         _commit_chunk(store, chunk, staged_key, final_key)
     fault_point("publish_copied")

@@ -81,6 +81,7 @@ def read_mapped(
     limits = ArchiveLimits.from_env()
     try:
         for member, stream in iter_member_streams(archive):
+            stats.member_read(member.info.compress_size)
             block = _block_for(schema.mapping.blocks, member.name)
             if block is None:
                 if mixed and _suffix(member.name) not in EXTENSION_FORMATS:

@@ -213,6 +213,7 @@ def iter_json_labels(
 ) -> Iterator[tuple[str, Any]]:
     """``(member name, document)`` for each per-file JSON label; every member counts as a label unit."""
     for member, data in iter_members(archive, suffixes):
+        stats.member_read(member.info.compress_size)
         stats.labels_seen += 1
         try:
             yield member.name, decode_json(data)
@@ -225,6 +226,7 @@ def iter_text_labels(
 ) -> Iterator[tuple[str, str]]:
     """``(member name, text)`` for each text label (UTF-8 or CP949, detected); one unit per member."""
     for member, data in iter_members(archive, suffixes):
+        stats.member_read(member.info.compress_size)
         stats.labels_seen += 1
         try:
             yield member.name, decode_text(data)[0]
@@ -248,6 +250,7 @@ def iter_list_items(
     holding one item). A declared ``numberOfItems`` that differs is reported.
     """
     for member, stream in iter_member_streams(archive, (".json",)):
+        stats.member_read(member.info.compress_size)
         data = read_whole(member, stream)
         yield from member_list_items(member.name, stream, data, archive_rel, stats, list_keys, what, single_keys)
 

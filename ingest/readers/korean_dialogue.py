@@ -11,14 +11,14 @@ import io
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ingest.archives import iter_member_streams
+from ingest.archives import Member, iter_member_streams
 from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
@@ -202,9 +202,7 @@ def read_columnar(
     """
     # A label file's table is computed in a helper thread while this one checks and writes the one
     # before (Arrow releases the GIL): files still come out in archive order, and their problems too.
-    files = (
-        (member, stream, read_whole(member, stream)) for member, stream in iter_member_streams(archive, (".json",))
-    )
+    files = _label_files(archive, stats)
     for (member, stream, data), table in one_ahead(
         files,
         lambda file: _table(file[2] or b"", archive_rel, file[0].name, sources),
@@ -216,6 +214,13 @@ def read_columnar(
             yield from _records(items, archive_rel, sources, stats)
         else:
             yield from _finish(member.name, data, table, archive_rel, sources, stats)
+
+
+def _label_files(archive: Path, stats: ReadStats) -> Iterator[tuple[Member, IO[bytes], bytes | None]]:
+    """``(member, stream, whole bytes or None)`` per label file, each reported to ``stats`` as it opens."""
+    for member, stream in iter_member_streams(archive, (".json",)):
+        stats.member_read(member.info.compress_size)
+        yield member, stream, read_whole(member, stream)
 
 
 def _finish(

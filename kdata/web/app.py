@@ -374,7 +374,10 @@ def _html_routes(app: FastAPI, config: WebConfig) -> None:
     @app.get("/datasets/{dataset_id}", include_in_schema=False)
     def dataset(request: Request, dataset_id: str, version: str | None = None) -> Response:
         settings, page = _load_dataset(config, request, dataset_id, version or None)
+        from kdata.web.quality_charts import quality_charts
+
         context = {"_settings": settings, "d": page, "samples": _samples(settings, page)}
+        context["charts"] = quality_charts(page.get("quality"))
         return _render(request, "dataset.html", context)
 
     @app.get("/datasets/{dataset_id}/download/{version}/{key:path}", include_in_schema=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -52,10 +53,21 @@ def test_ingest_dag_shape_and_params(dagbag) -> None:  # type: ignore[no-untyped
         dag.params.validate()
 
 
-def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
+def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ingest_korean"]
+    caplog.set_level(logging.INFO, logger="kdata.ingest")
+    lineage = kdata_home.parent / "lineage.jsonl"  # OpenLineage through the standard client's file transport
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "file")
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", str(lineage))
+    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__APPEND", "true")
     run = dag.test(run_conf={"dataset_path": str(sample_factory(items=90))})
     assert str(run.state) == "success"
+    # the task log: progress lines of each extract task and one summary line per task
+    messages = [r.getMessage() for r in caplog.records if r.name == "kdata.ingest"]
+    extracted = [m for m in messages if m.startswith("요약 summary extract_unit: ")]
+    assert sum(int(m.split("행 rows ")[1].split(" ")[0]) for m in extracted) == 90
+    assert any(m.startswith("추출 extract 시작 started") for m in messages)
+    assert any(m.startswith("요약 summary register_run: 행 rows 90 (train 72, validation 18)") for m in messages)
     con = duckdb.connect(str(kdata_home / "catalog.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT split, record_count FROM splits ORDER BY split").fetchall() == [
@@ -75,6 +87,13 @@ def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sampl
     states = {ti.task_id: str(ti.state) for ti in failed.get_task_instances()}
     assert states["quality_gate"] == "failed"
     assert states["publish"] == "upstream_failed"
+    events = [json.loads(line) for line in lineage.read_text(encoding="utf-8").splitlines()]
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE", "START", "FAIL"]
+    assert {e["job"]["name"] for e in events} == {"ingest_korean"}
+    assert events[0]["run"]["runId"] == events[1]["run"]["runId"] != events[2]["run"]["runId"]
+    assert events[2]["run"]["runId"] == events[3]["run"]["runId"]
+    assert events[1]["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 90
+    assert events[3]["run"]["facets"]["errorMessage"]["message"].startswith("quality_gate: ")
     con = duckdb.connect(str(kdata_home / "catalog.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM versions").fetchone() == (1,)

@@ -122,7 +122,10 @@ def _verify_version(con: Any, store: Any, dataset_id: str, version: str) -> dict
         assert object_sha256(store, key) == chunk["sha256"], key
         assert footer_rows(store, key, chunk["bytes"]) == chunk["rows"], key
     listed = {k for k in store.list(prefix) if not k.startswith(f"{prefix}/quality/")}
-    expected = {f"{prefix}/{c['key']}" for c in manifest["chunks"]} | {f"{prefix}/manifest.json"}
+    expected = {f"{prefix}/{c['key']}" for c in [*manifest["chunks"], *manifest.get("files", [])]}
+    expected |= {f"{prefix}/manifest.json"}
+    for item in manifest.get("files", []):  # the dataset card, listed with size and sha256
+        assert object_sha256(store, f"{prefix}/{item['key']}") == item["sha256"], item["key"]
     assert listed == expected, f"stray or missing objects in {prefix}: {sorted(listed ^ expected)}"
     return manifest
 

@@ -1,0 +1,150 @@
+"""Charts for auditors: the profile's counts (class shares, histograms) and the SVG drawn from them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from quality.charts import charts_for, item_pass_share
+from quality.profile import profile_chunks
+from schemas.manifest import QualityTargets
+from schemas.records import get_record_schema
+
+SPEECH = get_record_schema("korean_speech")
+VISION = get_record_schema("vision_image")
+
+
+def _chunk(path: Path, schema: pa.Schema, columns: dict[str, list[object]]) -> Path:
+    rows = len(next(iter(columns.values())))
+    data = {f.name: columns.get(f.name, [None if f.nullable else f"{f.name}-{i}" for i in range(rows)]) for f in schema}
+    pq.write_table(pa.table(data, schema=schema), path)
+    return path
+
+
+def test_profile_counts_classes_and_bins(tmp_path: Path) -> None:
+    schema = SPEECH.arrow_schema()
+    durations = [0.5, 1.0, 1.2, 2.5, 3.9, 4.0, 7.5, None]
+    texts = ["안녕하세요", "네", "오늘 날씨가 좋네요", "", "감사합니다", "예", "그렇습니다", None]
+    one = _chunk(tmp_path / "a.parquet", schema, {"duration": durations[:4], "text": texts[:4]})
+    two = _chunk(tmp_path / "b.parquet", schema, {"duration": durations[4:], "text": texts[4:]})
+    targets = QualityTargets(distributions={"audio_format": {"pcm": 0.5, "wav": 0.5}})
+    profile = profile_chunks([one, two], SPEECH, targets)
+    hist = {h["key"]: h for h in profile["histograms"]}
+    assert set(hist) == {"text_length", "audio_duration"}
+    assert sum(hist["audio_duration"]["counts"]) == hist["audio_duration"]["values"] == 7  # the null left out
+    assert hist["audio_duration"]["edges"][0] <= 0.5 and hist["audio_duration"]["edges"][-1] >= 7.5
+    assert sum(hist["text_length"]["counts"]) == 7 and hist["text_length"]["max"] == len("오늘 날씨가 좋네요")
+    assert hist["text_length"]["field"] == "text"
+    [classes] = profile["classes"]  # audio_format is all null here: every row counts as other
+    assert classes["total"] == 8 and classes["other"] == 8 and [c["count"] for c in classes["classes"]] == [0, 0]
+
+
+def test_profile_box_sizes_and_undeclared_classes_unnamed(tmp_path: Path) -> None:
+    schema = VISION.arrow_schema()
+    boxes = [
+        [{"category": "상의", "bbox": [0.0, 0.0, 10.0, 40.0], "polygons": []}],
+        [{"category": "하의", "bbox": [5.0, 5.0, 30.0, 30.0], "polygons": []}, {"category": "x", "bbox": [1.0]}],
+        [],
+    ]
+    chunk = _chunk(
+        tmp_path / "v.parquet", schema, {"annotations": boxes, "label_format": ["coco", "010-1234-5678", "coco"]}
+    )
+    targets = QualityTargets(distributions={"label_format": {"coco": 0.9, "kfashion": 0.1}})
+    profile = profile_chunks([chunk], VISION, targets)
+    [box] = [h for h in profile["histograms"] if h["key"] == "box_size"]
+    assert box["values"] == 2 and box["min"] == 20.0 and box["max"] == 30.0  # √(10·40), √(30·30); [1.0] skipped
+    [classes] = profile["classes"]
+    assert [(c["value"], c["count"]) for c in classes["classes"]] == [("coco", 2), ("kfashion", 0)]
+    assert classes["other"] == 1 and "010-1234-5678" not in str(profile)  # an undeclared value is never named
+
+
+def _summary() -> dict[str, object]:
+    items = [
+        {
+            "key": "a",
+            "item_ko": "대화 ID 고유성",
+            "item_en": "Ids are unique",
+            "success": True,
+            "severity": "critical",
+            "element_count": 200,
+            "unexpected_count": 0,
+        },
+        {
+            "key": "b",
+            "item_ko": "빈 발화 없음",
+            "item_en": "No empty utterance",
+            "success": False,
+            "severity": "warning",
+            "element_count": 200,
+            "unexpected_count": 50,
+        },
+        {
+            "key": "c",
+            "item_ko": "게시할 레코드 존재",
+            "item_en": "Rows exist",
+            "success": False,
+            "severity": "critical",
+        },
+    ]
+    profile = {
+        "classes": [
+            {
+                "column": "topic",
+                "total": 100,
+                "tolerance": 0.05,
+                "other": 10,
+                "classes": [
+                    {"value": "여행", "target": 0.5, "count": 60},
+                    {"value": "음식", "target": 0.5, "count": 30},
+                ],
+            }
+        ],
+        "histograms": [
+            {
+                "key": "text_length",
+                "title_ko": "텍스트 길이 (글자)",
+                "title_en": "Text length (characters)",
+                "field": "utterances[*].utterance",
+                "edges": [0, 5, 10, 15],
+                "counts": [3, 9, 2],
+                "values": 14,
+                "min": 1,
+                "max": 14,
+            }
+        ],
+    }
+    return {"items": items, "profile": profile}
+
+
+def test_charts_are_accessible_deterministic_svg_with_korean_text() -> None:
+    charts = charts_for(_summary())
+    assert [c["id"] for c in charts] == ["chart-pass-fail", "chart-classes-0", "chart-text_length"]
+    assert charts == charts_for(_summary())  # byte-identical on a second drawing
+    ids: list[str] = []
+    for chart in charts:
+        svg = chart["svg"]
+        assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+        assert f'role="img" aria-labelledby="{chart["id"]}-title"' in svg
+        assert re.search(rf'<title id="{chart["id"]}-title">[^<]*[가-힣]', svg)
+        assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/", "")  # nothing to fetch
+        assert re.search(r"<text[^>]*>[^<]*[가-힣]", svg), chart["id"]  # Korean stays text (svg.fonttype none)
+        assert "<dc:date>" not in svg
+        found = re.findall(r'\bid="([^"]+)"', svg)
+        assert all(i.startswith(chart["id"] + "-") for i in found)
+        ids += found
+        assert chart["rows"] and all(len(r) == len(chart["header"]) for r in chart["rows"])
+    assert len(ids) == len(set(ids))  # several charts in one page: no id is repeated
+    pass_fail = charts[0]["rows"]
+    assert [r[2] for r in pass_fail] == ["100.0%", "75.0%", "0.0%"]
+    classes = charts[1]["rows"]
+    assert classes == [["여행", "60.0%", "50.0%"], ["음식", "30.0%", "50.0%"], ["기타 other", "10.0%", "—"]]
+    assert charts[2]["rows"] == [["0 – 5", "3"], ["5 – 10", "9"], ["10 – 15", "2"]]
+
+
+def test_item_pass_share_without_counts() -> None:
+    assert item_pass_share({"success": True}) == 100.0
+    assert item_pass_share({"success": False, "element_count": 0, "unexpected_count": 0}) == 0.0
+    assert charts_for({"items": [], "profile": {}}) == []
