@@ -27,10 +27,11 @@ import importlib.util
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -49,6 +50,7 @@ __all__ = [
     "migrate",
     "publish_snapshot",
     "snapshot_path",
+    "transaction",
 ]
 
 SCHEMA_VERSION = 1
@@ -96,6 +98,21 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
     return con
+
+
+T = TypeVar("T")
+
+
+def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """Run ``work()`` in one transaction: COMMIT when it returns, ROLLBACK when it raises."""
+    con.execute("BEGIN")
+    try:
+        result = work()
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
 
 
 def snapshot_path(settings: Settings) -> Path:

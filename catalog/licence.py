@@ -37,6 +37,7 @@ from typing import Any
 import duckdb
 
 from catalog.audit import audit, now
+from catalog.db import transaction
 from catalog.roles import check_user_name, require
 from kdata.errors import BadInput, NotAllowed
 from schemas.manifest import Licence
@@ -127,17 +128,6 @@ def _current(con: duckdb.DuckDBPyConnection, dataset_id: str) -> str:
     return str(row[0])
 
 
-def _transaction(con: duckdb.DuckDBPyConnection, work: Any) -> Any:
-    con.execute("BEGIN")
-    try:
-        result = work()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return result
-
-
 def change_status(
     con: duckdb.DuckDBPyConnection, dataset_id: str, status: str, reason: str, actor: str
 ) -> dict[str, Any]:
@@ -161,7 +151,7 @@ def change_status(
         audit(con, actor, "license_status", dataset_id, None, detail)
         return {"dataset_id": dataset_id, "from": current, "to": status, "reason": reason, "by": actor, "at": at}
 
-    result: dict[str, Any] = _transaction(con, work)
+    result = transaction(con, work)
     return result
 
 
@@ -203,7 +193,7 @@ def approve(
         audit(con, actor, "approve", dataset_id, None, detail)
         return {"dataset_id": dataset_id, "user": user, "until": until, "by": actor, "at": at, "status": status}
 
-    result: dict[str, Any] = _transaction(con, work)
+    result = transaction(con, work)
     return result
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "CatalogDamaged",
     "backup_catalog",
     "check_wal",
+    "ensure_not_in_use",
     "raise_if_damaged",
     "restore_catalog",
     "wal_path",
@@ -239,6 +240,12 @@ def _check_restorable(source: Path) -> dict[str, Any]:
             f"{source}: catalog schema {info['schema_version']} is newer than this kdata ({latest_migration()})"
         )
     return info
+
+
+def ensure_not_in_use(db_path: Path) -> None:
+    """Raise the "in use" refusal of :func:`restore_catalog` now, before anything waits for the catalog."""
+    with _exclusive(db_path):
+        pass
 
 
 def restore_catalog(settings: Settings, source: Path) -> dict[str, Any]:

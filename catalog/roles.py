@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from catalog.audit import audit, now
+from catalog.db import transaction
 from kdata.errors import BadInput, NotAllowed
 
 __all__ = [
@@ -118,17 +119,6 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _transaction(con: duckdb.DuckDBPyConnection, work: Any) -> Any:
-    con.execute("BEGIN")
-    try:
-        result = work()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return result
-
-
 def grant(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> dict[str, Any]:
     """An admin grants ``role`` to ``user`` (audited; granting a held role changes nothing)."""
     user, role = check_user_name(user), _check_role(role)
@@ -141,7 +131,7 @@ def grant(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> d
         audit(con, actor, "role_grant", None, None, {"user": user, "role": role})
         return {"user": user, "role": role, "changed": True}
 
-    result: dict[str, Any] = _transaction(con, work)
+    result = transaction(con, work)
     return result
 
 
@@ -158,7 +148,7 @@ def revoke(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> 
         audit(con, actor, "role_revoke", None, None, {"user": user, "role": role})
         return {"user": user, "role": role, "changed": True}
 
-    result: dict[str, Any] = _transaction(con, work)
+    result = transaction(con, work)
     return result
 
 

@@ -54,9 +54,10 @@ def restore(
     """카탈로그 복원 (replace the catalog by a backup; the old file and its WAL are kept aside)."""
 
     def body(settings: Settings) -> dict[str, Any]:
-        from catalog.recovery import restore_catalog
+        from catalog.recovery import ensure_not_in_use, restore_catalog
         from catalog.roles import require_role
 
+        ensure_not_in_use(settings.catalog_path)  # a writer holds it: say so at once (restore checks again)
         require_role(settings, "admin", "kdata restore")
         return restore_catalog(settings, in_file)
 

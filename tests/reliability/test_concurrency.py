@@ -19,6 +19,7 @@ import pytest
 from kdata import pipeline
 from kdata.config import load_settings
 from kdata.samples.korean_dialogue import write_korean_dialogue
+from tests.conftest import grant_read
 from tests.reliability._support import ROOT, home_env, kdata_cli, verify_home
 
 pytestmark = pytest.mark.integration
@@ -61,6 +62,7 @@ def test_four_ingests_and_a_duplicate_at_once_while_readers_read(
 ) -> None:
     settings = load_settings()
     pipeline.ingest(settings, str(small_dataset))  # a catalog for the readers to start with
+    grant_read("korean-sns-dialogue")  # its rows need an approval (AI Hub terms): the reader holds one
     datasets = [
         write_korean_dialogue(tmp_path / f"ds{i}", items=40, seed=20 + i, dataset_id=f"concurrent-{i}")
         for i in range(4)

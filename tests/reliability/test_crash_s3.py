@@ -52,7 +52,8 @@ def test_s3_crash_then_rerun_does_not_upload_again(
     result = pipeline.ingest(settings, str(small_dataset))
     assert result["status"] == "published"
     assert result["already_published"] == (point == "publish_manifest")
-    puts = [r.path for r in s3_env.server.requests(f"/{s3_env.bucket}/", "PUT")]
+    anchor = s3_env.path("_catalog/")  # the audit log's anchor is rewritten with every catalog write
+    puts = [r.path for r in s3_env.server.requests(f"/{s3_env.bucket}/", "PUT") if not r.path.startswith(anchor)]
     if point == "publish_copied":  # only the manifest and the quality reports (invisible until then)
         assert [p for p in puts if not p.startswith(s3_env.path(f"{prefix}/quality/"))] == [
             s3_env.path(f"{prefix}/manifest.json")

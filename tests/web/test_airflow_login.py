@@ -111,11 +111,12 @@ def api_server(web_catalog: WebCatalog, tmp_path_factory: pytest.TempPathFactory
 
 def _sign_in(page: Page, base: str, user: str) -> None:
     """Airflow's own login page (the simple auth manager's form), as a person uses it."""
+    page.set_default_timeout(90_000)  # the api-server shares two cores with the rest of the suite
     page.goto(base + "/")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", USERS[user])
     page.locator("button[type=submit]").click()
-    page.wait_for_function("() => !location.pathname.startsWith('/auth/')", timeout=30_000)
+    page.wait_for_function("() => !location.pathname.startsWith('/auth/')", timeout=90_000)
     assert "_token" in {c["name"] for c in page.context.cookies()}
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image, ImageStat
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from kdata.web.app import create_app
-from tests.web.conftest import WebCatalog
+from tests.web.conftest import WebCatalog, served
 
 pytestmark = pytest.mark.integration
 
@@ -23,27 +19,11 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(web_catalog: WebCatalog) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread."""
-    port = _free_port()
-    app = create_app(web_catalog.settings, allowed_hosts=["127.0.0.1"])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(web_catalog.settings, allowed_hosts=["127.0.0.1"])) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,16 @@ request leaving the app."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Request, sync_playwright
 
 from kdata.config import Settings, load_settings
 from kdata.web.app import create_app
 from kdata.web.files import report_href
+from tests.web.conftest import served
 
 pytestmark = pytest.mark.integration
 
@@ -52,20 +49,8 @@ def charted(tmp_path_factory: pytest.TempPathFactory, sample_factory: Callable[.
 
 @pytest.fixture(scope="module")
 def base_url(charted: tuple[Settings, str]) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    app = create_app(charted[0], allowed_hosts=["127.0.0.1"])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(charted[0], allowed_hosts=["127.0.0.1"])) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
