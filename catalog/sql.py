@@ -184,8 +184,18 @@ def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: dict[str, str],
     if not isinstance(node, dict):
         return
     cte_map = node.get("cte_map")
-    if isinstance(cte_map, dict) and cte_map.get("map"):
-        ctes = ctes | {str(entry.get("key", "")).lower() for entry in cte_map["map"]}
+    entries = cte_map.get("map") if isinstance(cte_map, dict) else None
+    if entries:
+        # A CTE's name is visible in the query and in later CTEs, never in its own body (where the same
+        # name means the real table: `WITH approvals AS (SELECT * FROM approvals)`), unless it is recursive.
+        for entry in entries:
+            name = str(entry.get("key", "")).lower()
+            body = entry.get("value") or {}
+            inner = (body.get("query") or {}).get("node") or {}
+            recursive = inner.get("type") == "RECURSIVE_CTE_NODE" and str(inner.get("cte_name", "")).lower() == name
+            _walk(body, ctes | {name} if recursive else ctes, plan, views, tables)
+            ctes = ctes | {name}
+        node = {k: v for k, v in node.items() if k != "cte_map"}
     kind, klass = node.get("type"), node.get("class")
     if kind == "BASE_TABLE":
         _base_table(node, ctes, plan, views, tables)

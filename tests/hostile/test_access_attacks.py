@@ -66,6 +66,9 @@ def test_sql_reads_only_the_views_the_access_decision_allows(published: Path, kd
         f"SELECT count(*) FROM read_parquet('{url}')",
         f"SELECT count(*) FROM '{url}'",
         f"WITH x AS (SELECT 1) SELECT * FROM x, {VIEW}",
+        "WITH approvals AS (SELECT * FROM approvals) SELECT * FROM approvals",  # a CTE named like the table
+        "WITH a AS (SELECT 1 AS n), approvals AS (SELECT * FROM main.approvals) SELECT * FROM approvals",
+        f"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t, {VIEW} WHERE n < 2) SELECT * FROM t",
         f"SELECT (SELECT count(*) FROM {VIEW}) AS n",
         f"DESCRIBE SELECT * FROM {VIEW}",
         "SELECT * FROM approvals",
@@ -78,6 +81,11 @@ def test_sql_reads_only_the_views_the_access_decision_allows(published: Path, kd
         assert result.exit_code == 4, (query, result.output)
         assert "KSNS_" not in result.output
     assert ("sql", "refused") in audit_actions("mallory")  # refusals of dataset reads are audited too
+    # common table expressions that only name each other (and recursion) are fine
+    chained = "WITH a AS (SELECT 1 AS n), b AS (SELECT n + 1 AS n FROM a), r(k) AS (SELECT 1) SELECT * FROM b, r"
+    assert rows(kdata("mallory", "sql", chained, "--format", "json")) == [{"n": 2, "k": 1}]
+    recursive = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT max(n) AS m FROM t"
+    assert rows(kdata("mallory", "sql", recursive, "--format", "json")) == [{"m": 3}]
 
     assert kdata("steward-choi", "approve", DATASET, "--user", "mallory").exit_code == 0
     assert rows(kdata("mallory", "sql", count, "--format", "json")) == [{"n": 10}]
