@@ -167,8 +167,7 @@ def test_signed_in_users_get_what_their_roles_allow(api_server: ApiServer) -> No
             browser.close()
     assert errors == []
     assert api_server.status("vision-demo") == "restricted"
-    listed = _kdata(
-        api_server.home, "sql", "SELECT actor FROM audit_log WHERE action = 'license_status' AND dataset_id = 'vision-demo'", "--format", "json"
-    )
+    changes = "SELECT actor FROM audit_log WHERE action = 'license_status' AND dataset_id = 'vision-demo'"
+    listed = _kdata(api_server.home, "sql", changes, "--format", "json")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == [{"actor": "auditor-park"}]
