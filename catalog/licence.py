@@ -134,6 +134,7 @@ def change_status(
     """An auditor sets a dataset's licence status; one transaction with its audit row."""
     if not reason.strip():
         raise BadInput("--reason: say why the status changes (it is kept in the audit log)")
+    _check_note(reason, "--reason")
 
     def work() -> dict[str, Any]:
         require(con, actor, "auditor", "kdata license")
@@ -169,6 +170,8 @@ def approve(
     if not user.strip():
         raise BadInput("--user: name the user whose application was approved")
     user = check_user_name(user, "--user")
+    if reason is not None:
+        _check_note(reason, "--reason")
     if until is not None and until < today:
         raise BadInput(f"--until {until.isoformat()}: the approval would already have expired (today {today})")
 
@@ -226,6 +229,15 @@ def register_licence(con: duckdb.DuckDBPyConnection, dataset_id: str, licence: L
     )
     detail = {"from": row[0], "to": status, "old_terms": old, "new_terms": terms}
     audit(con, actor, "license_terms_changed", dataset_id, None, detail)
+
+
+MAX_NOTE = 2000
+"""The longest reason or note kept with a status change or an approval (the audit log keeps it forever)."""
+
+
+def _check_note(text: str, option: str) -> None:
+    if len(text) > MAX_NOTE or any(ord(c) < 32 and c not in "\t\n" for c in text):
+        raise BadInput(f"{option}: at most {MAX_NOTE} characters of printable text (got {len(text):,})")
 
 
 def _loosened(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -144,6 +144,8 @@ def test_roles_and_separation_of_duties(published: Path, kdata_home: Path, sampl
     assert kdata("mallory", "ingest", str(other)).exit_code == 4
     listed = rows(kdata("tester", "role", "list", "--json"))
     assert {"user": "mallory", "role": "steward"} in [{k: r[k] for k in ("user", "role")} for r in listed]
+    huge = kdata("auditor-kim", "license", DATASET, "--status", "withdrawn", "--reason", "x" * 100_000)
+    assert huge.exit_code == 2 and "2000" in huge.output  # the audit log keeps notes forever: they are short
     assert kdata("tester", "role", "revoke", "mallory", "steward").exit_code == 0
     assert kdata("mallory", "approve", DATASET, "--user", "someone").exit_code == 4
 
