@@ -85,6 +85,7 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=_config())
+            con.execute("SET enable_progress_bar = false")  # drawn on stdout after 2 s: corrupts `--format json`
             break
         except duckdb.Error as error:
             if not (isinstance(error, duckdb.IOException) and "lock" in str(error).lower()):

@@ -357,6 +357,7 @@ class _Scan:
                 "preserve_insertion_order": False,
             }
         )
+        self._con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
         self._con.execute("CREATE TABLE used (split VARCHAR, stem VARCHAR)")
         self._con.execute("CREATE TABLE archives (archive VARCHAR, split VARCHAR)")
         self._con.execute("CREATE TABLE members (seq BIGINT, split VARCHAR, archive INTEGER, member VARCHAR)")

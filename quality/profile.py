@@ -150,7 +150,15 @@ def profile_chunks(chunk_files: list[Path], schema: RecordSchema, targets: Quali
         return {"classes": [], "histograms": []}
     arrow = schema.arrow_schema()
     # bounded: a DuckDB error (out of memory included) only leaves the charts out (quality.check._profile)
-    con = duckdb.connect(":memory:", config={"memory_limit": "1GB", "threads": 2, "enable_external_access": True})
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": "1GB",
+            "threads": 2,
+            "enable_external_access": True,
+        },
+    )
+    con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
     try:
         files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in chunk_files) + "]"
         con.execute(f"CREATE VIEW chunks AS SELECT * FROM read_parquet({files})")

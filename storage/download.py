@@ -485,6 +485,7 @@ def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnectio
             "autoload_known_extensions": False,
         },
     )
+    con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
     if any(s.startswith("s3://") for s in sources):
         from storage.s3 import S3Store, enable_duckdb_s3
 

@@ -67,6 +67,12 @@ def test_refused_with_exit_4_and_nothing_written(catalog: Path, cli: Callable[..
     assert "outside the store" not in result.output
 
 
+def test_no_progress_bar_on_stdout(catalog: Path) -> None:
+    """DuckDB draws a progress bar on stdout for statements over 2 s: it would corrupt `--format json`."""
+    with connect(load_settings(), read_only=True) as con:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
 def test_several_selects_exit_2(catalog: Path, cli: Callable[..., Any]) -> None:
     result = cli("sql", "SELECT 1; SELECT 2")
     assert result.exit_code == 2
