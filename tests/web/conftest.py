@@ -25,6 +25,8 @@ from kdata.config import Settings, load_settings
 from tests.conftest import DIALOGUE_MAPPING
 
 APPROVED = "approved-user"
+CHROMIUM = "/usr/bin/chromium"  # Debian's (make browser); Playwright drives it
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,14 @@ def served(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the browser tests of a module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

@@ -21,11 +21,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from kdata.airflow_env import PLUGINS_FOLDER, setup_airflow
 from tests.dags.airflow_cluster import free_port
-from tests.web.conftest import WebCatalog
+from tests.web.conftest import CHROMIUM, WebCatalog
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
 USERS = {"viewer-lee": "lee-password", "auditor-park": "park-password"}
 
 

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from kdata.web.app import create_app
 from tests.web.conftest import WebCatalog, served
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +21,6 @@ def base_url(web_catalog: WebCatalog) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread."""
     with served(create_app(web_catalog.settings, allowed_hosts=["127.0.0.1"])) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

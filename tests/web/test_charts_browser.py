@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Request
 
 from kdata.config import Settings, load_settings
 from kdata.web.app import create_app
@@ -18,8 +18,6 @@ from tests.web.conftest import served
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DATASET = "korean-sns-dialogue"
 TARGETS = "  distributions:\n    speaker_gender_mix:\n      여성: 0.4\n      남성: 0.4\n      혼성: 0.2\n"
 WIDTHS = [(1280, 900), (375, 740)]
@@ -51,14 +49,6 @@ def charted(tmp_path_factory: pytest.TempPathFactory, sample_factory: Callable[.
 def base_url(charted: tuple[Settings, str]) -> Iterator[str]:
     with served(create_app(charted[0], allowed_hosts=["127.0.0.1"])) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _check_charts(browser: Browser, url: str, base_url: str, expected: list[str]) -> None:
