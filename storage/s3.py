@@ -24,7 +24,9 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import hashlib
+import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,7 +49,15 @@ from storage.base import ObjectInfo, ObjectStore
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["DEFAULT_MULTIPART_BYTES", "S3Store", "client_config", "enable_duckdb_s3", "expected_etag", "parse_s3_url"]
+__all__ = [
+    "DEFAULT_MULTIPART_BYTES",
+    "S3Store",
+    "client_config",
+    "enable_duckdb_s3",
+    "expected_etag",
+    "parse_s3_url",
+    "shared_session_client",
+]
 
 MiB = 1024 * 1024
 DEFAULT_MULTIPART_BYTES = 64 * MiB
@@ -70,6 +80,40 @@ def client_config() -> Config:
         connect_timeout=10,
         read_timeout=60,
     )
+
+
+_CLIENT_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+_clients: dict[tuple[Any, ...], tuple[boto3.session.Session, Any]] = {}
+_clients_lock = threading.Lock()
+
+
+def shared_session_client() -> tuple[boto3.session.Session, Any]:
+    """One boto3 session and S3 client per process and AWS environment.
+
+    Building a client loads botocore's service model (~0.15 s); a download or a catalog write used to pay it
+    for every store it opened. Clients are thread-safe; the key holds every variable that shapes the client
+    and the process id (a forked child builds its own), so a changed endpoint or key gets a new client.
+    """
+    key = (os.getpid(), *(os.environ.get(name) for name in _CLIENT_ENV))
+    with _clients_lock:
+        found = _clients.get(key)
+        if found is None:
+            session = boto3.session.Session()
+            found = (session, session.client("s3", config=client_config()))
+            _clients.clear()  # only the current environment's client is kept
+            _clients[key] = found
+        return found
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -163,7 +207,7 @@ class S3Store(ObjectStore):
         self.transfer = TransferConfig(
             multipart_threshold=multipart_bytes, multipart_chunksize=multipart_bytes, max_concurrency=4
         )
-        self.client = boto3.session.Session().client("s3", config=client_config())
+        self.client = shared_session_client()[1]
         self.downloads_for_hash = 0
         """How often :meth:`sha256` had to download an object (metadata missing or not provable)."""
 
@@ -341,8 +385,7 @@ def enable_duckdb_s3(con: duckdb.DuckDBPyConnection, scope: str | None = None) -
     """
     import duckdb
 
-    session = boto3.session.Session()
-    client = session.client("s3", config=client_config())
+    session, client = shared_session_client()
     endpoint = urlsplit(str(client.meta.endpoint_url))
     credentials = session.get_credentials()
     options = ["TYPE s3", f"REGION {_sql_literal(client.meta.region_name or 'us-east-1')}"]
