@@ -16,7 +16,8 @@ $(UV):
 	.tools/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $$(command -v $(PYTHON))
+	$(UV) sync --frozen --compile-bytecode --python $$(command -v $(PYTHON))
+	$(BIN)/python -m compileall -q -j 0 kdata ingest quality catalog storage schemas >/dev/null
 	touch $@
 
 install: $(VENV)/.installed ## .venv from the lockfile

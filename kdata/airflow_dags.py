@@ -177,8 +177,10 @@ def build_ingest_dag(domain: str) -> DAG:
             import logging
 
             from ingest.progress import LogProgress
-            from kdata import pipeline
+            from kdata import gx_worker, pipeline
+            from kdata.config import load_settings
 
+            gx_worker.prewarm(load_settings().home)  # this host's quality task finds GX imported (warm worker)
             params = get_current_context()["params"]
             options = pipeline.RunOptions(
                 version_note=params.get("version_note") or None,

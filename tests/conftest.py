@@ -21,6 +21,9 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 # the audit chain is keyed with a test key instead of a key file in the home folder.
 os.environ["KDATA_ADMINS"] = "tester,bench,soak,serve-user,steward,auditor,auditor-kim,uploader-lee"
 os.environ["KDATA_AUDIT_KEY"] = "kdata-test-audit-key"
+# The quality stage runs in this process (a warm GX worker per test home would outlive the test); the
+# worker itself is tested in tests/quality/test_gx_worker.py.
+os.environ["KDATA_GX_WORKER"] = "off"
 os.environ.setdefault("KDATA_USER", "tester")  # not the OS user: who acts is the same on every machine
 
 

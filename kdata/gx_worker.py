@@ -1,0 +1,391 @@
+"""A warm Great Expectations worker: the quality stage without paying GX's import on every ingest.
+
+``import great_expectations`` costs 7-15 s on a 2-core machine (scipy, pandas, altair, sqlalchemy), more than
+the whole ingest of a small dataset. The quality stage therefore runs in a *worker*: a process per user,
+``KDATA_HOME`` and code version that imports GX once and then forks one child per quality job (fork after
+import: a child starts with GX loaded, in milliseconds, and jobs run side by side without sharing state).
+
+* ``kdata ingest`` (and the Airflow ``plan`` task) call :func:`prewarm` first, which starts the worker in
+  the background when none is running, so the import overlaps the plan and extract stages.
+* The quality stage calls :func:`run_quality_job`: the job (run id, settings, the caller's environment and
+  working directory) goes over a Unix socket; the child runs the suite exactly as the caller would have and
+  returns the summary, or the error with its type, message and exit code, which are raised again here.
+* The worker exits after ``KDATA_GX_WORKER_IDLE_S`` seconds (default 600) without a job; ``kdata worker stop``
+  stops it at once. ``KDATA_GX_WORKER=off`` runs the quality stage in the calling process instead (as the
+  test-suite does by default); a worker that cannot start or dies mid-job also falls back to that, with a
+  warning in the log: the worker only ever saves time, never changes a verdict.
+
+The socket lives in a folder only the user can enter (``$XDG_RUNTIME_DIR/kdata`` or ``/tmp/kdata-<uid>``,
+mode 0700, checked), is named by a hash of ``KDATA_HOME`` and the code version (our modules' sizes and
+modification times, the interpreter and GX's version: a worker never runs stale code), and the worker
+accepts only connections from its own uid (``SO_PEERCRED``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import select
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["enabled", "prewarm", "run_quality_job", "socket_path", "status", "stop"]
+
+log = logging.getLogger("kdata.gx_worker")
+
+_PACKAGES = ("kdata", "ingest", "quality", "catalog", "storage", "schemas")
+_HEADER = struct.Struct("!Q")
+_MAX_MESSAGE = 64 * 1024 * 1024
+_START_WAIT_S = 120.0
+"""How long a client waits for a worker it started to accept (the GX import, under load)."""
+
+
+def enabled() -> bool:
+    """``KDATA_GX_WORKER`` is not ``off`` (and this platform has Unix sockets and fork)."""
+    mode = os.environ.get("KDATA_GX_WORKER", "warm").strip().lower()
+    return mode not in ("off", "0", "false", "no", "inline") and hasattr(socket, "AF_UNIX") and hasattr(os, "fork")
+
+
+def idle_seconds() -> float:
+    raw = os.environ.get("KDATA_GX_WORKER_IDLE_S", "600").strip()
+    try:
+        return max(1.0, float(raw))
+    except ValueError:
+        return 600.0
+
+
+def _code_version() -> str:
+    """Our modules' names, sizes and mtimes, the interpreter and GX's version: a new install is a new worker."""
+    digest = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        digest.update(importlib.metadata.version("great_expectations").encode())
+    here = Path(__file__).resolve().parent.parent
+    for package in _PACKAGES:
+        for path in sorted((here / package).rglob("*.py")):
+            info = path.stat()
+            digest.update(f"\0{path.relative_to(here)}\0{info.st_size}\0{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _runtime_dir() -> Path:
+    """A folder only this user can enter, for the sockets (Unix socket paths are limited to ~100 bytes)."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(base) / "kdata" if base and Path(base).is_dir() else Path(f"/tmp/kdata-{os.getuid()}")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise OSError(f"{folder}: not a private folder of this user (owner {info.st_uid}, mode {info.st_mode:o})")
+    return folder
+
+
+def socket_path(home: Path) -> Path:
+    """The worker socket for ``KDATA_HOME`` = ``home`` and this code version."""
+    key = hashlib.sha256(f"{Path(home).absolute()}\0{_code_version()}".encode()).hexdigest()[:20]
+    return _runtime_dir() / f"gx-{key}.sock"
+
+
+# -- messages --------------------------------------------------------------------------------------------
+
+
+def _send(conn: socket.socket, message: dict[str, Any]) -> None:
+    data = json.dumps(message, ensure_ascii=False, default=str).encode()
+    conn.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _recv_exact(conn: socket.socket, size: int) -> bytes:
+    parts = []
+    while size:
+        part = conn.recv(min(size, 1 << 20))
+        if not part:
+            raise ConnectionError("the quality worker closed the connection")
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _recv(conn: socket.socket) -> dict[str, Any]:
+    (size,) = _HEADER.unpack(_recv_exact(conn, _HEADER.size))
+    if size > _MAX_MESSAGE:
+        raise ConnectionError(f"message of {size} bytes from the quality worker")
+    message: dict[str, Any] = json.loads(_recv_exact(conn, size))
+    return message
+
+
+# -- client ----------------------------------------------------------------------------------------------
+
+
+def _connect(path: Path, timeout: float | None = 1.0) -> socket.socket | None:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(timeout)
+    try:
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        return None
+    conn.settimeout(None)
+    return conn
+
+
+def _spawn(path: Path, home: Path) -> None:
+    logs = Path(home) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "gx-worker.log", "ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", "kdata.gx_worker", str(path), str(idle_seconds())],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,  # not killed with the caller's process group (a CLI, an Airflow task)
+            close_fds=True,
+            cwd="/",
+        )
+
+
+def prewarm(home: Path) -> bool:
+    """Start the worker for ``home`` in the background unless one answers; ``True`` when one is (being) started.
+
+    Never raises: a worker that cannot start only means the quality stage imports GX itself.
+    """
+    if not enabled():
+        return False
+    try:
+        path = socket_path(home)
+        conn = _connect(path, timeout=0.5)
+        if conn is not None:
+            conn.close()
+            return True
+        _spawn(path, home)
+        return True
+    except OSError as error:
+        log.warning("quality worker: cannot start (%s); the quality stage will import GX itself", error)
+        return False
+
+
+def _connect_or_start(home: Path) -> socket.socket | None:
+    path = socket_path(home)
+    conn = _connect(path)
+    if conn is not None:
+        return conn
+    _spawn(path, home)
+    deadline = time.monotonic() + _START_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        conn = _connect(path)
+        if conn is not None:
+            return conn
+    return None
+
+
+def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run the quality job in the warm worker and return its summary; ``inline()`` when there is no worker.
+
+    ``job`` holds ``settings`` (JSON) and ``run_id``; the caller's environment and working directory go with
+    it. Errors come back as the same :class:`~kdata.errors.KDataError` type (and exit code) the inline run
+    raises; a worker that cannot be reached, or dies before it answers, falls back to ``inline()``.
+    """
+    if not enabled():
+        return inline()
+    try:
+        conn = _connect_or_start(home)
+    except OSError as error:
+        conn = None
+        log.warning("quality worker: %s", error)
+    if conn is None:
+        log.warning("quality worker: not reachable; running the quality stage in this process")
+        return inline()
+    try:
+        with conn:
+            _send(conn, {"op": "quality", "env": dict(os.environ), "cwd": os.getcwd(), **job})
+            reply = _recv(conn)
+    except (OSError, ConnectionError, ValueError) as error:
+        log.warning("quality worker: lost the job (%s); running the quality stage in this process", error)
+        return inline()
+    if reply.get("ok"):
+        summary: dict[str, Any] = reply["summary"]
+        return summary
+    raise _error_from(reply.get("error") or {})
+
+
+def _error_from(error: dict[str, Any]) -> BaseException:
+    from kdata import errors
+
+    kind = getattr(errors, str(error.get("type", "")), None)
+    message = str(error.get("message", "the quality worker failed"))
+    if isinstance(kind, type) and issubclass(kind, errors.KDataError):
+        return kind(message)
+    failure = errors.KDataError(f"quality stage: {error.get('type', 'error')}: {message}")
+    return failure
+
+
+def status(home: Path) -> dict[str, Any]:
+    """Whether a worker answers for ``home``, and its pid and jobs done."""
+    path = socket_path(home)
+    conn = _connect(path, timeout=0.5)
+    if conn is None:
+        return {"running": False, "socket": str(path)}
+    with conn:
+        _send(conn, {"op": "status"})
+        return {"running": True, "socket": str(path), **_recv(conn)}
+
+
+def stop(home: Path) -> bool:
+    """Ask the worker for ``home`` to exit (after its running jobs); ``True`` when one was running."""
+    conn = _connect(socket_path(home), timeout=0.5)
+    if conn is None:
+        return False
+    with conn:
+        _send(conn, {"op": "stop"})
+        with contextlib.suppress(ConnectionError, OSError):
+            _recv(conn)
+    return True
+
+
+# -- worker ----------------------------------------------------------------------------------------------
+
+
+def _warm() -> None:
+    """Import what a quality job needs, GX first (the point of the worker)."""
+    from quality.gx_runner import _import_gx
+
+    _import_gx()
+    import great_expectations.render.renderer.site_builder  # noqa: F401  (Data Docs)
+
+    import kdata.pipeline  # noqa: F401
+    import quality.check  # noqa: F401
+    from quality.charts import _render
+
+    _render("warm-up", "warm-up", lambda figure: figure.subplots().bar(["가"], [1]), (2.0, 1.0))  # fonts, SVG
+
+
+def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
+    """In a forked child: become the caller (environment, folder), run the stage, answer."""
+    from kdata.config import Settings
+    from kdata.errors import KDataError
+
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in job.get("env", {}).items()})
+    with contextlib.suppress(OSError):
+        os.chdir(job.get("cwd") or "/")
+    try:
+        from kdata.pipeline import quality_summary
+
+        settings = Settings.model_validate(job["settings"])
+        summary = quality_summary(settings, str(job["run_id"]))
+        _send(conn, {"ok": True, "summary": summary})
+    except KDataError as error:
+        _send(conn, {"ok": False, "error": {"type": type(error).__name__, "message": str(error)}})
+    except Exception as error:
+        log.exception("quality job failed")
+        _send(conn, {"ok": False, "error": {"type": type(error).__name__, "message": str(error)}})
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)
+
+
+def _bind(path: Path) -> socket.socket | None:
+    """Listen on ``path``; ``None`` when another worker already does (two clients started one each)."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(str(path))
+    except OSError:
+        if _connect(path, timeout=0.5) is not None:
+            server.close()
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a stale socket of a worker that was killed
+        server.bind(str(path))
+    os.chmod(path, 0o600)
+    server.listen(16)
+    return server
+
+
+def serve(path: Path, idle_s: float) -> None:
+    """The worker's loop: accept, fork a child per job, exit after ``idle_s`` without jobs."""
+    import fcntl
+
+    with open(path.with_suffix(".lock"), "a") as lock:  # two workers starting at once: one binds
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = _bind(path)
+    if server is None:
+        return
+    log.info("quality worker %s: importing Great Expectations", os.getpid())
+    _warm()  # clients that connect meanwhile wait in the listen backlog
+    log.info("quality worker %s: ready on %s", os.getpid(), path)
+    children: set[int] = set()
+    jobs = 0
+    last = time.monotonic()
+    stopping = False
+    try:
+        while not stopping or children:
+            for pid in list(children):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    children.discard(pid)
+                    last = time.monotonic()
+            if not children and not stopping and time.monotonic() - last > idle_s:
+                break
+            ready, _, _ = select.select([server], [], [], 0.5)
+            if not ready or stopping:
+                continue
+            conn, _ = server.accept()
+            if _peer_uid(conn) != os.getuid():
+                conn.close()
+                continue
+            try:
+                message = _recv(conn)
+            except (ConnectionError, OSError, ValueError):
+                conn.close()
+                continue
+            op = message.get("op")
+            if op == "status":
+                _send(conn, {"pid": os.getpid(), "jobs": jobs, "active": len(children)})
+            elif op == "stop":
+                stopping = True
+                _send(conn, {"stopping": True})
+            elif op == "quality":
+                jobs += 1
+                pid = os.fork()
+                if pid == 0:  # the child: GX already imported
+                    server.close()
+                    code = 0
+                    try:
+                        _run_job(conn, message)
+                    except BaseException:
+                        code = 1
+                    finally:
+                        conn.close()
+                        os._exit(code)
+                children.add(pid)
+            conn.close()
+            last = time.monotonic()
+    finally:
+        server.close()
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_socket():
+                path.unlink()
+        log.info("quality worker %s: stopped after %d jobs", os.getpid(), jobs)
+
+
+def main(argv: list[str]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    serve(Path(argv[0]), float(argv[1]) if len(argv) > 1 else idle_seconds())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,167 @@
+"""The warm GX worker (kdata/gx_worker.py): the quality stage of whole `kdata ingest` processes runs in one
+worker that imported Great Expectations once, gives the verdicts and reports an in-process run gives, sends
+errors back with their type and exit code, and stops when asked; when it cannot run, the stage runs inline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kdata import gx_worker
+from kdata.errors import BadInput
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def worker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """An environment whose ingests use one warm worker (own home, own private socket folder)."""
+    base = tmp_path_factory.mktemp("gx-worker")
+    runtime = base / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "KDATA_HOME": str(base / "home"),
+        "KDATA_USER": "tester",
+        "KDATA_CHUNK_BYTES": "40000",
+        "KDATA_ROW_GROUP_BYTES": "10000",
+        "KDATA_GX_WORKER": "warm",
+        "KDATA_GX_WORKER_IDLE_S": "120",
+        "XDG_RUNTIME_DIR": str(runtime),
+    }
+    env.pop("KDATA_STORE", None)
+    yield env
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_RUNTIME_DIR", str(runtime))
+        gx_worker.stop(Path(env["KDATA_HOME"]))
+
+
+def _ingest(env: dict[str, str], dataset: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kdata", "ingest", str(dataset), "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _items(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted((i["key"], i["success"], i.get("unexpected_count"), i.get("element_count")) for i in summary["items"])
+
+
+def _quality_json(home: Path) -> dict[str, Any]:
+    (path,) = (home / "runs").glob("*/quality.json")
+    summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return summary
+
+
+def test_ingests_share_one_warm_worker_with_the_inline_verdicts(
+    worker_env: dict[str, str], sample_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
+    home = Path(worker_env["KDATA_HOME"])
+    clean = sample_factory(items=60, seed=3)
+    first = _ingest(worker_env, clean)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["verdict"] in ("passed", "passed_with_warnings")
+    state = gx_worker.status(home)
+    assert state["running"] and state["jobs"] == 1
+
+    pii = sample_factory(items=60, seed=4, inject="pii")  # blocked by the gate: exit 3, from the worker's verdict
+    second = _ingest(worker_env, pii)
+    assert second.returncode == 3, second.stderr
+    again = gx_worker.status(home)
+    assert again["pid"] == state["pid"] and again["jobs"] == 2  # the same worker, no second GX import
+    assert "ready on" in (home / "logs" / "gx-worker.log").read_text(encoding="utf-8")
+
+    # the same two datasets with the stage in the ingest process: the same quality items and verdicts
+    inline_env = {**worker_env, "KDATA_GX_WORKER": "off", "KDATA_HOME": str(tmp_path / "inline")}
+    assert _ingest(inline_env, clean).returncode == 0
+    assert _ingest(inline_env, pii).returncode == 3
+    warm_runs = {p.parent.name: json.loads(p.read_text()) for p in (home / "runs").glob("*/quality.json")}
+    inline_runs = {
+        p.parent.name: json.loads(p.read_text()) for p in (tmp_path / "inline" / "runs").glob("*/quality.json")
+    }
+    assert sorted(warm_runs) == sorted(inline_runs) and len(warm_runs) == 2  # same run ids: same input
+    for run_id, summary in warm_runs.items():
+        assert summary["verdict"] == inline_runs[run_id]["verdict"]
+        assert summary["critical_failed"] == inline_runs[run_id]["critical_failed"]
+        assert _items(summary) == _items(inline_runs[run_id])
+
+
+def test_an_error_in_the_worker_is_raised_here_with_its_type(
+    worker_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("KDATA_HOME", "KDATA_GX_WORKER", "XDG_RUNTIME_DIR"):
+        monkeypatch.setenv(name, worker_env[name])
+    from kdata.config import load_settings
+
+    settings = load_settings()
+    job = {"settings": settings.model_dump(mode="json"), "run_id": "no-such-run"}
+    with pytest.raises(BadInput, match="unknown run 'no-such-run'") as raised:
+        gx_worker.run_quality_job(settings.home, job, inline=lambda: pytest.fail("ran inline"))
+    assert raised.value.exit_code == 2
+
+
+def test_stop_ends_the_worker(worker_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
+    monkeypatch.setenv("KDATA_GX_WORKER", "warm")
+    home = tmp_path / "own-home"
+    assert gx_worker.prewarm(home)
+    deadline = time.monotonic() + 120
+    while not gx_worker.status(home)["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pid = gx_worker.status(home)["pid"]
+    socket_file = gx_worker.socket_path(home)
+    assert gx_worker.stop(home)
+    while socket_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not socket_file.exists() and not gx_worker.status(home)["running"]
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return False
+
+
+def test_a_socket_folder_others_can_enter_is_refused_and_the_stage_runs_inline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "runtime"
+    (runtime / "kdata").mkdir(parents=True)
+    (runtime / "kdata").chmod(0o777)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("KDATA_GX_WORKER", "warm")
+    assert not gx_worker.prewarm(tmp_path / "home")
+    assert gx_worker.run_quality_job(tmp_path / "home", {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
+    assert not list((runtime / "kdata").iterdir())  # no socket made there
+
+
+def test_off_runs_inline_and_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("KDATA_GX_WORKER", "off")
+    assert not gx_worker.prewarm(tmp_path / "home")
+    assert gx_worker.run_quality_job(tmp_path / "home", {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
+    assert not (tmp_path / "kdata").exists()
+
+
+def test_socket_names_differ_by_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    one, two = gx_worker.socket_path(tmp_path / "a"), gx_worker.socket_path(tmp_path / "b")
+    assert one != two and one.parent == two.parent == tmp_path / "kdata"
+    assert len(str(one)) < 100  # Unix socket paths are limited to ~108 bytes
