@@ -17,6 +17,7 @@ from benchmarks import quality_share as quality_share_bench
 from benchmarks import scaling as scaling_bench
 from benchmarks import search as search_bench
 from benchmarks import vision as vision_bench
+from benchmarks import waits as waits_bench
 from benchmarks.common import RESULTS, dump, machine
 
 
@@ -27,7 +28,18 @@ def main() -> None:
     parser.add_argument(
         "which",
         nargs="*",
-        default=["ingest", "mapped", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
+        default=[
+            "ingest",
+            "waits",
+            "mapped",
+            "soak",
+            "search",
+            "download",
+            "vision",
+            "memory",
+            "quality_share",
+            "scaling",
+        ],
         help="benchmarks to run (default: all)",
     )
     parser.add_argument(
@@ -69,7 +81,12 @@ def main() -> None:
         result = mapped_bench.run(work / "mapped")
         print(dump(result))
         sections["mapped"] = mapped_bench.section(result)
-    for name, bench in (("search", search_bench), ("download", download_bench), ("vision", vision_bench)):
+    for name, bench in (
+        ("waits", waits_bench),
+        ("search", search_bench),
+        ("download", download_bench),
+        ("vision", vision_bench),
+    ):
         if name in args.which:
             result = bench.run(work / name)
             print(dump(result))
@@ -90,7 +107,7 @@ def main() -> None:
     print(f"wrote {RESULTS}")
 
 
-ORDER = ["ingest", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+ORDER = ["ingest", "waits", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
 
 
 def _write_results(fresh: dict[str, str]) -> None:
