@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks import airflow_run as airflow_run_bench
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
 from benchmarks import mapped as mapped_bench
@@ -31,6 +32,7 @@ def main() -> None:
         default=[
             "ingest",
             "waits",
+            "airflow_run",
             "mapped",
             "soak",
             "search",
@@ -83,6 +85,7 @@ def main() -> None:
         sections["mapped"] = mapped_bench.section(result)
     for name, bench in (
         ("waits", waits_bench),
+        ("airflow_run", airflow_run_bench),
         ("search", search_bench),
         ("download", download_bench),
         ("vision", vision_bench),
@@ -107,7 +110,19 @@ def main() -> None:
     print(f"wrote {RESULTS}")
 
 
-ORDER = ["ingest", "waits", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+ORDER = [
+    "ingest",
+    "waits",
+    "airflow_run",
+    "mapped",
+    "scaling",
+    "memory",
+    "quality_share",
+    "vision",
+    "search",
+    "download",
+    "soak",
+]
 
 
 def _write_results(fresh: dict[str, str]) -> None:
