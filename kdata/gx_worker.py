@@ -267,6 +267,12 @@ def _warm() -> None:
     from quality.charts import _render
 
     _render("warm-up", "warm-up", lambda figure: figure.subplots().bar(["가"], [1]), (2.0, 1.0))  # fonts, SVG
+    import tempfile
+
+    from quality.gx_runner import warm_up
+
+    with tempfile.TemporaryDirectory(prefix="kdata-gx-warm-") as folder:
+        warm_up(Path(folder))  # a suite with Data Docs: GX's lazy imports, templates compiled once for all jobs
 
 
 def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
