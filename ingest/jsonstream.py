@@ -21,7 +21,15 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["WHOLE_DOCUMENT_BYTES", "JsonStreamError", "ListItems", "TextDecoder", "decode_text", "whole_list_items"]
+__all__ = [
+    "WHOLE_DOCUMENT_BYTES",
+    "JsonStreamError",
+    "ListItems",
+    "TextDecoder",
+    "decode_text",
+    "text_lines",
+    "whole_list_items",
+]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER_GOES_ON = frozenset(".eE+-0123456789")
@@ -140,9 +148,14 @@ class ListItems:
         *,
         block: int = 1 << 18,
         max_item_chars: int = 512 << 20,
+        path: tuple[str, ...] = (),
     ) -> None:
         self._text = TextDecoder(raw, block)
         self._keys = list_keys
+        self._path = path
+        """Keys down to a nested list (``("dataSet", "dialogs")``): the list under the last one is streamed, and
+        the other keys at each level go to :attr:`header` (nested dicts at their keys). Empty: ``list_keys``
+        at the top level."""
         self._block = block
         self._max = max_item_chars
         self._decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
@@ -237,7 +250,8 @@ class ListItems:
         if self._peek():
             raise self._error("extra data after the top-level value")
 
-    def _object(self) -> Iterator[Any]:
+    def _object(self, depth: int = 0, header: dict[str, Any] | None = None) -> Iterator[Any]:
+        header = self.header if header is None else header
         if self._peek() == "}":
             self._pos += 1
             return
@@ -246,7 +260,9 @@ class ListItems:
                 raise self._error("expected a key")
             key = self._value()
             self._take(":", f"after key {key!r}")
-            if key in self._keys and self.list_key is None:
+            if self._path:
+                yield from self._on_path(key, depth, header)
+            elif key in self._keys and self.list_key is None:
                 self.list_key = key
                 if self._peek() == "[":
                     self._pos += 1
@@ -263,6 +279,33 @@ class ListItems:
                 self._pos -= 1
                 raise self._error(f"expected ',' or '}}' after key {key!r}")
 
+    def _on_path(self, key: str, depth: int, header: dict[str, Any]) -> Iterator[Any]:
+        """A key of an object on the way down :attr:`_path` (first occurrence only): descend or stream."""
+        last = depth == len(self._path) - 1
+        if key != self._path[depth] or key in header or (last and self.list_key is not None):
+            header[key] = self._value()
+        elif last:
+            self.list_key = key
+            if self._peek() == "[":
+                self._pos += 1
+                yield from self._items()
+            else:
+                self.list_value = self._value()
+        elif self._peek() == "{":
+            self._pos += 1
+            nested: dict[str, Any] = {}
+            header[key] = nested
+            yield from self._object(depth + 1, nested)
+        else:
+            header[key] = self._value()
+
+    def document(self, item: Any) -> Any:
+        """The label document as it would read with ``item`` its list's only item (the header keys read so far
+        at every level around it)."""
+        if not self._path:
+            return [item] if not self.list_key else {**self.header, str(self.list_key): [item]}
+        return _wrapped(self.header, self._path, item)
+
     def _items(self) -> Iterator[Any]:
         if self._peek() == "]":
             self._pos += 1
@@ -278,6 +321,49 @@ class ListItems:
             if following != ",":
                 self._pos -= 1
                 raise self._error(f"expected ',' or ']' after item {self.count - 1}")
+
+
+def _wrapped(header: dict[str, Any], path: tuple[str, ...], item: Any) -> dict[str, Any]:
+    if len(path) == 1:
+        return {**header, path[0]: [item]}
+    inner = header.get(path[0])
+    return {**header, path[0]: _wrapped(inner if isinstance(inner, dict) else {}, path[1:], item)}
+
+
+def text_lines(
+    raw: IO[bytes], encoding: str = "auto", block: int = 1 << 18, max_chars: int = 512 << 20
+) -> Iterator[str]:
+    """The lines of a label text read in blocks (ends kept: ``\r\n``, ``\r`` or ``\n``, as a file opened with
+    ``newline=""`` gives them), decoded as :func:`decode_text` decodes (``auto``) or with ``encoding``."""
+    if encoding == "auto":
+        decoder = TextDecoder(raw, block)
+        pieces: Iterator[str] = iter(decoder.read, "")
+    else:
+        incremental = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
+
+        def decoded() -> Iterator[str]:
+            while data := raw.read(block):
+                yield incremental.decode(data)
+            yield incremental.decode(b"", True)
+
+        pieces = decoded()
+    rest = ""
+    for piece in pieces:
+        text = rest + piece
+        cut = 0
+        for match in _LINE_END.finditer(text, max(0, len(rest) - 1)):
+            if match.end() == len(text) and match.group() == "\r":
+                break  # a "\r\n" may be split between pieces
+            yield text[cut : match.end()]
+            cut = match.end()
+        rest = text[cut:]
+        if len(rest) > max_chars:
+            raise JsonStreamError(f"a line longer than {max_chars:,} characters", 0)
+    if rest:
+        yield rest
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 WHOLE_DOCUMENT_BYTES = 8 << 20

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -21,7 +22,7 @@ from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.mapping import columnar
-from ingest.mapping.formats import LabelFileError, documents, format_of
+from ingest.mapping.formats import LINE_FORMATS, LabelFileError, documents, format_of, streamed_documents
 from ingest.mapping.paths import MISSING, Many, RecordAt, compile_path, iter_records
 from ingest.mapping.values import convert
 from ingest.problems import Problem, ReadStats
@@ -143,11 +144,13 @@ class _Rows:
     def member(self, member: Member, stream: IO[bytes], block: LabelBlock, limits: ArchiveLimits) -> Iterator[pa.Table]:
         fmt = format_of(block, member.name) or "json"
         found = 0
-        if member.size > limits.max_item_bytes:
+        self._item = 0
+        streamed = member.size > limits.max_item_bytes
+        if streamed:
             docs: Iterator[tuple[int | None, Any]] = self._streamed(member, stream, block, fmt)
         else:
             docs = self._whole(member, stream.read(member.size + 1), block, fmt)
-        columnar = self._columnar_ok(block, fmt)
+        columnar = self._columnar_ok(block, fmt) and not streamed  # a streamed document holds one item
         for line, doc in docs:
             if isinstance(doc, LabelFileError):
                 self._bad(member.name, doc, line)
@@ -167,6 +170,8 @@ class _Rows:
                     self.stats.add(problem, invalid_label=False)
                     continue
                 found += 1
+                if self._item:  # a streamed item: its place in the file's list, as the whole file would give it
+                    record = _shifted(record, self._item)
                 row = self._row(member.name, line, doc, record, block)
                 if row is not None:
                     self.pending.append(row)
@@ -259,21 +264,35 @@ class _Rows:
     def _streamed(
         self, member: Member, stream: IO[bytes], block: LabelBlock, fmt: str
     ) -> Iterator[tuple[int | None, Any]]:
-        """A label file too big to parse whole: JSON with its records in a top-level list (``[*]...``
-        or ``key[*]...``) is streamed item by item, each item under a copy of the header keys."""
-        tokens = block.record_tokens
-        head = tokens[0] if tokens else None
-        list_key = "" if head == ("each", None) else head[1] if head and head[0] == "key" else None
-        if fmt != "json" or list_key is None or (list_key and (len(tokens) < 2 or tokens[1] != ("each", None))):
-            size = f"{member.size:,} bytes, over KDATA_MAX_ITEM_BYTES"
-            yield None, LabelFileError("too_large", f"{size}: only JSON with its records in a top-level list streams")
+        """A label file too big to parse whole: JSON lines, CSV/TSV and line scripts are read line by line;
+        JSON with its records in a list under plain keys (``[*]...``, ``key[*]...``, ``a.b[*]...``) item by
+        item, each item in a copy of the keys around it that came before it in the file."""
+        limit = ArchiveLimits.from_env().max_item_bytes
+        if fmt in LINE_FORMATS:
+            try:
+                yield from streamed_documents(stream, fmt, block, limit)
+            except LabelFileError as error:
+                yield None, error
             return
-        items = ListItems(
-            stream, (list_key,) if list_key else ("",), max_item_chars=ArchiveLimits.from_env().max_item_bytes
-        )
+        tokens = block.record_tokens
+        keys = []
+        for kind, value in tokens:
+            if kind != "key":
+                break
+            keys.append(str(value))
+        if fmt != "json" or tokens[len(keys) : len(keys) + 1] != [("each", None)]:
+            size = f"{member.size:,} bytes, over KDATA_MAX_ITEM_BYTES"
+            message = f"{size}: only JSON whose records are a list under plain keys, JSON lines and CSV/TSV stream"
+            yield None, LabelFileError("too_large", message)
+            return
+        if len(keys) > 1:
+            items = ListItems(stream, (keys[0],), max_item_chars=limit, path=tuple(keys))
+        else:
+            items = ListItems(stream, tuple(keys) or ("",), max_item_chars=limit)
         try:
             for item in items:
-                yield None, [item] if not list_key else {**items.header, list_key: [item]}
+                self._item = items.count - 1
+                yield None, items.document(item)
         except (JsonStreamError, RecursionError) as error:
             yield None, LabelFileError("bad_json", f"invalid JSON: {error}")
 
@@ -287,10 +306,11 @@ class _Rows:
     def _row(
         self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock
     ) -> dict[str, Any] | None:
+        bindings = record.place if isinstance(record, _StreamedRecord) else record.bindings
         key = (  # archive!member: the same file name comes in the Training and the Validation archives
             f"{self.archive_rel}!{member}"
             + (f"#L{line}" if line else "")
-            + ("/" + "/".join(map(str, record.bindings)) if record.bindings else "")
+            + ("/" + "/".join(map(str, bindings)) if bindings else "")
         )
         try:
             row = self._values(member, doc, record, block)
@@ -489,3 +509,19 @@ def _time_order(start: Any, end: Any) -> bool | None:
     else:
         return None
     return all(s is not None and e is not None and 0 <= s <= e for s, e in pairs)
+
+
+@dataclass(frozen=True)
+class _StreamedRecord(RecordAt):
+    """A record of a streamed item: the getters replay :attr:`bindings` on the one-item document; the row key
+    (:attr:`place`) and ``@index`` say where the item sits in the file."""
+
+    place: tuple[Any, ...] = ()
+
+
+def _shifted(record: RecordAt, item: int) -> RecordAt:
+    if not record.bindings:
+        return record
+    place = (record.bindings[0] + item, *record.bindings[1:])
+    index = record.index + item if len(record.bindings) == 1 and record.index is not None else record.index
+    return _StreamedRecord(record.value, record.bindings, record.key, index, record.missing, place)

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 import orjson
 
 from ingest.jsonstream import JsonStreamError, decode_text
 from schemas.labels import EXTENSION_FORMATS, LabelBlock
 
-__all__ = ["LabelFileError", "documents", "format_of", "lines"]
+__all__ = [
+    "LINE_FORMATS",
+    "LabelFileError",
+    "documents",
+    "format_of",
+    "line_documents",
+    "lines",
+    "streamed_documents",
+]
 
 
 class LabelFileError(ValueError):
@@ -54,18 +62,41 @@ def documents(data: bytes, fmt: str, block: LabelBlock) -> Iterator[tuple[int | 
     for jsonl, one per row for csv/tsv (a dict by header); a bad line yields ``(line, error)``."""
     if fmt == "json":
         yield None, _json(data, block.encoding)
-    elif fmt == "jsonl":
-        yield from _jsonl(_text(data, block.encoding))
-    elif fmt in ("csv", "tsv"):
-        yield from _table(_text(data, block.encoding), block.delimiter or ("\t" if fmt == "tsv" else ","))
+    elif fmt in LINE_FORMATS:
+        yield from line_documents(io.StringIO(_text(data, block.encoding), newline=""), fmt, block)
     elif fmt == "txt":
         yield None, {"text": _text(data, block.encoding).strip("\r\n")}
-    elif fmt == "lines":
-        yield from lines(_text(data, block.encoding), block.line_pattern)
     elif fmt == "xml":
         yield None, _xml(data)
     else:
         raise LabelFileError("bad_format", f"unknown label format {fmt!r}")
+
+
+LINE_FORMATS = frozenset({"jsonl", "csv", "tsv", "lines"})
+"""Formats read line by line: a file of any size streams (:func:`streamed_documents`)."""
+
+
+def line_documents(text_lines: Iterable[str], fmt: str, block: LabelBlock) -> Iterator[tuple[int | None, Any]]:
+    """:func:`documents` of a line format, from its lines (ends kept, as a file opened with ``newline=""``
+    gives them): the same documents whether the file was read whole or streamed."""
+    if fmt == "jsonl":
+        yield from _jsonl(text_lines)
+    elif fmt in ("csv", "tsv"):
+        yield from _table(text_lines, block.delimiter or ("\t" if fmt == "tsv" else ","))
+    else:
+        yield from _pattern_lines(text_lines, block.line_pattern)
+
+
+def streamed_documents(raw: IO[bytes], fmt: str, block: LabelBlock, max_chars: int) -> Iterator[tuple[int | None, Any]]:
+    """:func:`documents` of a line-format label file too big to read whole, read in blocks."""
+    from ingest.jsonstream import text_lines
+
+    try:
+        yield from line_documents(text_lines(raw, block.encoding, max_chars=max_chars), fmt, block)
+    except JsonStreamError as error:
+        raise LabelFileError("bad_text", str(error)) from None
+    except UnicodeDecodeError as error:
+        raise LabelFileError("bad_text", f"not {block.encoding}: {error.reason}") from None
 
 
 def _json(data: bytes, encoding: str) -> Any:
@@ -82,8 +113,8 @@ def _json(data: bytes, encoding: str) -> Any:
         raise LabelFileError("bad_json", f"invalid JSON: {error}") from None
 
 
-def _jsonl(text: str) -> Iterator[tuple[int | None, Any]]:
-    for number, line in enumerate(text.splitlines(), 1):
+def _jsonl(text_lines: Iterable[str]) -> Iterator[tuple[int | None, Any]]:
+    for number, line in enumerate(text_lines, 1):
         if not line.strip():
             continue
         try:
@@ -92,8 +123,8 @@ def _jsonl(text: str) -> Iterator[tuple[int | None, Any]]:
             yield number, LabelFileError("bad_json", f"line {number}: invalid JSON: {error}", number)
 
 
-def _table(text: str, delimiter: str) -> Iterator[tuple[int | None, Any]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _table(text_lines: Iterable[str], delimiter: str) -> Iterator[tuple[int | None, Any]]:
+    reader = csv.reader(text_lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -123,7 +154,27 @@ def _table(text: str, delimiter: str) -> Iterator[tuple[int | None, Any]]:
 def lines(text: str, pattern: str | None) -> Iterator[tuple[int | None, Any]]:
     """One document per non-empty line (KsponSpeech's ``.trn`` scripts): ``{line}``, plus the pattern's
     named groups, matched by RE2 (Arrow compute: linear time, whatever the pattern)."""
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    return _pattern_lines(io.StringIO(text, newline=""), pattern)
+
+
+_LINES_AT_ONCE = 50_000
+
+
+def _pattern_lines(text_lines: Iterable[str], pattern: str | None) -> Iterator[tuple[int | None, Any]]:
+    batch: list[tuple[int, str]] = []
+    for number, line in enumerate(text_lines, 1):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            batch.append((number, line))
+        if len(batch) >= _LINES_AT_ONCE:
+            yield from _matched(batch, pattern)
+            batch = []
+    yield from _matched(batch, pattern)
+
+
+def _matched(numbered: list[tuple[int, str]], pattern: str | None) -> Iterator[tuple[int | None, Any]]:
+    if not numbered:
+        return
     if pattern is None:
         for number, line in numbered:
             yield number, {"line": line}
