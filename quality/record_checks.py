@@ -220,35 +220,41 @@ def _leaves(array: pa.Array, rows: np.ndarray) -> Iterator[tuple[pa.Array, np.nd
 def content_hashes(table: pa.Table, columns: list[str]) -> list[str]:
     """:func:`content_sha256` of every row of ``table``, the canonical JSON built by Arrow compute where
     it can be (strings, integers, booleans, lists and structs of them) and by orjson per row elsewhere."""
-    return _hashes(table, columns, *_canonical_json(table, columns))
+    encoded, _, control = _canonical_json(table, columns)
+    return _hashes(table, columns, encoded, control)
 
 
-def _hashes(table: pa.Table, columns: list[str], encoded: pa.Array | None, escaped: np.ndarray) -> list[str]:
+def _hashes(table: pa.Table, columns: list[str], encoded: pa.Array | None, control: np.ndarray) -> list[str]:
+    """Hashes of the canonical JSON; the ``control`` rows (a control character, which orjson writes as
+    ``\n`` or ``\u0001`` and Arrow leaves as it is) are hashed from orjson in Python."""
     if encoded is None:
         return [content_sha256(row, columns) for row in table.select(columns).to_pylist()]
     hashes = [hashlib.sha256(data).hexdigest() for data in encoded.cast(pa.binary()).to_pylist()]
-    if escaped.size:  # an escape or a control character (which orjson writes as \n or \u0001)
-        positions = escaped.tolist()
+    if control.size:
+        positions = control.tolist()
         for position, row in zip(positions, table.select(columns).take(positions).to_pylist(), strict=True):
             hashes[position] = content_sha256(row, columns)
     return hashes
 
 
-def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray]:
+def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray, np.ndarray]:
     """Per row, ``orjson.dumps({c: row[c] for c in columns}, option=OPT_SORT_KEYS)`` as an Arrow string
-    array, and the rows whose JSON holds a backslash (an escape) or a control character (left as it
-    is here; orjson writes ``\\n`` or ``\\u0001``): their hashes are taken in Python and their strings
-    pre-checked one by one; ``(None, ...)`` for column types it does not encode (floats, bytes ...)."""
+    array; the rows whose JSON holds a backslash (an escape: their strings are pre-checked one by one,
+    since an escape between digits widens a gap); and the rows with a control character (left as it is
+    here, where orjson writes ``\\n`` or ``\\u0001``: hashed in Python). Quotes and backslashes are escaped
+    here exactly as orjson escapes them, so label JSON text in a column keeps the fast hash.
+    ``(None, ...)`` for column types it does not encode (floats, bytes ...)."""
     parts: list[pa.Array | str] = ["{"]
     for n, name in enumerate(sorted(columns)):
         encoded = _json_values(table.column(name).combine_chunks())
         if encoded is None:
-            return None, np.zeros(0, dtype=np.int64)
+            return None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         parts += [("," if n else "") + orjson.dumps(name).decode() + ":", encoded]
     parts.append("}")
     joined = pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
     escaped = pc.match_substring_regex(joined, r"[\\\x00-\x1f]").to_numpy(zero_copy_only=False)
-    return joined, np.flatnonzero(escaped)
+    control = pc.match_substring_regex(joined, r"[\x00-\x1f]").to_numpy(zero_copy_only=False)
+    return joined, np.flatnonzero(escaped), np.flatnonzero(control)
 
 
 def _json_values(array: pa.Array) -> pa.Array | None:
@@ -293,6 +299,7 @@ class PreparedTable:
     table: pa.Table
     encoded: pa.Array | None
     escaped: np.ndarray
+    control: np.ndarray
     flagged: np.ndarray
 
 
@@ -337,7 +344,7 @@ class RecordChecker:
     def prepare(self, table: pa.Table) -> PreparedTable:
         """The pure part of :meth:`check_table`: canonical JSON and pre-check flags (Arrow, GIL released)."""
         n = table.num_rows
-        encoded, escaped = _canonical_json(table, self._content)
+        encoded, escaped, control = _canonical_json(table, self._content)
         scanned = [name for name in table.column_names if name not in _SKIP]
         flagged = np.zeros(n, dtype=bool)
         if encoded is not None:
@@ -348,11 +355,11 @@ class RecordChecker:
                 flagged[escaped[self._flag_strings(table.take(escaped), self._content)]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...
         flagged |= self._flag_strings(table, scanned)
-        return PreparedTable(table, encoded, escaped, flagged)
+        return PreparedTable(table, encoded, escaped, control, flagged)
 
     def finish(self, prepared: PreparedTable) -> pa.Table:
         """Walk the flagged rows (tallies, masks), hash, add ``pii_hits`` and ``content_sha256``."""
-        table, encoded, escaped, flagged = prepared.table, prepared.encoded, prepared.escaped, prepared.flagged
+        table, encoded, control, flagged = prepared.table, prepared.encoded, prepared.control, prepared.flagged
         n = table.num_rows
         hits = np.zeros(n, dtype=np.int32)
         changed: dict[int, dict[str, Any]] = {}
@@ -371,8 +378,8 @@ class RecordChecker:
             for position, record in changed.items():
                 rows[position] = record
             table = pa.Table.from_pylist(rows, schema=table.schema)
-            encoded, escaped = _canonical_json(table, self._content)
-        hashes = _hashes(table, self._content, encoded, escaped)
+            encoded, _, control = _canonical_json(table, self._content)
+        hashes = _hashes(table, self._content, encoded, control)
         table = table.append_column(pa.field("pii_hits", pa.int32()), pa.array(hits, pa.int32()))
         return table.append_column(pa.field("content_sha256", pa.string()), pa.array(hashes, pa.string()))
 
