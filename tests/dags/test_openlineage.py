@@ -2,7 +2,8 @@
 
 Real DAG runs (``dag.test``) in a child process, because the provider decides once per process, when Airflow
 loads its plugin, whether it listens at all: one child with ``AIRFLOW__OPENLINEAGE__TRANSPORT`` set to a file
-transport runs a clean and a broken dataset, one child without any OpenLineage setting runs a broken dataset.
+transport runs a clean dataset and a broken one (a truncated archive: the plan task refuses it, so the run
+stays cheap), one child without any OpenLineage setting runs the broken one.
 Every event written is validated against the OpenLineage JSON schema (the spec's files, vendored in
 ``tests/fixtures/openlineage/``), each facet against the schema its ``_schemaURL`` names.
 """
@@ -19,9 +20,9 @@ from typing import Any
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.integration
+from tests.openlineage_schema import event_validator
 
-SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "openlineage"
+pytestmark = pytest.mark.integration
 
 _RUN_DAGS = """
 import json, sys
@@ -56,6 +57,15 @@ def _child_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _broken_dataset(sample_factory, folder: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A sample whose first label archive is cut in half: the plan task fails for good (bad input)."""
+    dataset = sample_factory(items=20, copy_to=folder)
+    archive = sorted(dataset.rglob("TL_*.zip"))[0]
+    with archive.open("r+b") as handle:
+        handle.truncate(archive.stat().st_size // 2)
+    return dataset
+
+
 def _run_dags(env: dict[str, str], *paths: Path) -> tuple[dict[str, Any], str]:
     proc = subprocess.run(
         [sys.executable, "-c", _RUN_DAGS, *map(str, paths)],
@@ -85,36 +95,10 @@ def lineage_run(airflow_db, sample_factory, tmp_path_factory: pytest.TempPathFac
     home.mkdir()
     events_file = home.parent / "events.jsonl"
     transport = {"type": "file", "log_file_path": str(events_file), "append": True}
-    clean, broken = sample_factory(items=60), sample_factory(items=30, inject="bad-json")
+    clean, broken = sample_factory(items=60), _broken_dataset(sample_factory, home.parent / "broken")
     result, _ = _run_dags(_child_env(home, AIRFLOW__OPENLINEAGE__TRANSPORT=json.dumps(transport)), clean, broken)
     events = [json.loads(line) for line in events_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {"home": home, "clean": clean, "broken": broken, "runs": result["runs"], "events": events}
-
-
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    documents = [
-        json.loads(p.read_text(encoding="utf-8")) for p in [SPEC / "OpenLineage.json", *SPEC.glob("facets/*.json")]
-    ]
-    registry: Registry[Any] = Registry().with_resources((d["$id"], Resource.from_contents(d)) for d in documents)
-
-    def validate(instance: dict[str, Any], schema_url: str) -> None:
-        Draft202012Validator(
-            {"$ref": schema_url}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-        ).validate(instance)
-
-    return validate
-
-
-def _facets(event: dict[str, Any]) -> list[dict[str, Any]]:
-    groups = [event["run"].get("facets", {}), event["job"].get("facets", {})]
-    for dataset in event.get("inputs", []):
-        groups += [dataset.get("facets", {}), dataset.get("inputFacets", {})]
-    for dataset in event.get("outputs", []):
-        groups += [dataset.get("facets", {}), dataset.get("outputFacets", {})]
-    return [facet for group in groups for facet in group.values()]
 
 
 def _of(events: list[dict[str, Any]], job: str, folder: Path) -> list[dict[str, Any]]:
@@ -123,15 +107,12 @@ def _of(events: list[dict[str, Any]], job: str, folder: Path) -> list[dict[str, 
 
 
 def test_every_event_is_valid_openlineage(lineage_run: dict[str, Any]) -> None:
-    validate = _validator()
+    validate = event_validator()
     events = lineage_run["events"]
     assert len(events) > 20
     facets_checked = set()
     for event in events:
-        validate(event, event["schemaURL"])  # the RunEvent definition of the spec version the event names
-        for facet in _facets(event):
-            validate(facet, facet["_schemaURL"])  # every facet, against the schema it names
-            facets_checked.add(facet["_schemaURL"].split("#")[0].rsplit("/", 1)[1])
+        facets_checked |= validate(event)  # the event and every facet, against the schemas they name
     assert {
         "SchemaDatasetFacet.json",
         "OutputStatisticsOutputDatasetFacet.json",
@@ -202,24 +183,25 @@ def test_clean_run_names_folder_archives_and_published_version(lineage_run: dict
 
 def test_broken_run_ends_in_fail(lineage_run: dict[str, Any]) -> None:
     run = lineage_run["runs"][1]
-    assert run["state"] == "failed" and run["tasks"]["register"] == "upstream_failed"
+    assert run["state"] == "failed" and run["tasks"]["plan"] == "failed"
     events, broken = lineage_run["events"], lineage_run["broken"]
-    failed = [e for e in events if e["eventType"] == "FAIL" and e["inputs"] and e["inputs"][0]["name"] == str(broken)]
-    assert failed, "no FAIL event for the failed task"
-    [task_fail] = failed
-    assert task_fail["job"]["name"].startswith("ingest_korean.")
-    assert task_fail["run"]["facets"]["errorMessage"]["message"]
-    assert task_fail["outputs"] == []
+    plan_events = _of(events, "ingest_korean.plan", broken)
+    assert [e["eventType"] for e in plan_events] == ["START", "FAIL"]
+    start, fail = plan_events
+    assert start["run"]["runId"] == fail["run"]["runId"]
+    assert [(i["namespace"], i["name"]) for i in fail["inputs"]] == [("file", str(broken))]  # not planned: no archives
+    assert fail["outputs"] == []
+    assert "not a readable zip" in fail["run"]["facets"]["errorMessage"]["message"]
     dag_fails = [e for e in events if e["job"]["name"] == "ingest_korean" and e["eventType"] == "FAIL"]
-    assert [e["run"]["runId"] for e in dag_fails] == [task_fail["run"]["facets"]["parent"]["run"]["runId"]]
-    assert not _of(events, "ingest_korean.register", broken)
+    assert [e["run"]["runId"] for e in dag_fails] == [fail["run"]["facets"]["parent"]["run"]["runId"]]
+    assert len([e for e in events if e["inputs"] and e["inputs"][0]["name"] == str(broken)]) == 2  # nothing ran after
 
 
 def test_nothing_is_emitted_without_a_transport(airflow_db, sample_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "kdata-home"
     home.mkdir()
-    result, output = _run_dags(_child_env(home), sample_factory(items=30, inject="bad-json"))
-    assert result["runs"][0]["state"] == "failed"  # the DAG ran
+    result, output = _run_dags(_child_env(home), _broken_dataset(sample_factory, tmp_path / "broken"))
+    assert result["runs"][0]["state"] == "failed"  # the DAG ran (a cheap run: the plan task refuses the data)
     assert "OpenLineageListener" not in result["listeners"]  # the provider stayed off
     assert '"eventType"' not in output and "emitting" not in output.lower()
     assert not list(home.parent.glob("*.jsonl"))
