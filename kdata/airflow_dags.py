@@ -118,7 +118,8 @@ class IngestTaskOperator(_PythonDecoratedOperator):
         """The ingest run: ``plan``'s result, else the ``ingest_run`` argument (or a verdict's ``run_id``)."""
         if self.task_id == "plan":
             return self._kdata_result if isinstance(self._kdata_result, str) else None
-        value = self.op_kwargs.get("ingest_run", self.op_args[0] if self.op_args else None)
+        args = list(self.op_args or ())
+        value = self.op_kwargs.get("ingest_run", args[0] if args else None)
         if isinstance(value, dict):
             value = value.get("run_id")
         return value if isinstance(value, str) else None
