@@ -107,3 +107,26 @@ def test_nothing_without_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert not enabled()
     assert dataset_ref("s3://bucket/landing/ds/") == ("s3://bucket", "landing/ds")
     assert dataset_ref(str(tmp_path)) == ("file", str(tmp_path))
+
+
+def test_inputs_of_an_s3_dataset_name_the_prefix_and_its_archives(tmp_path: Path) -> None:
+    """A run planned from ``s3://``: the inputs name the S3 location the user gave, not the local copy."""
+    from kdata.lineage import input_datasets
+
+    plan = {
+        "dataset_path": str(tmp_path / "runs" / "_s3" / "copy"),
+        "source": "s3://landing/korean/ds-1",
+        "content_sha256": "c" * 64,
+        "archive_sha256": {"01.데이터/1.Training/라벨링데이터/TL_1.zip": "a" * 64, "VS_1.zip": "b" * 64},
+    }
+    inputs = input_datasets("s3://landing/korean/ds-1/", plan)
+    assert [(i.namespace, i.name, i.facets["version"].datasetVersion) for i in inputs] == [
+        ("s3://landing", "korean/ds-1", "c" * 64),
+        ("s3://landing", "korean/ds-1/01.데이터/1.Training/라벨링데이터/TL_1.zip", "a" * 64),
+        ("s3://landing", "korean/ds-1/VS_1.zip", "b" * 64),
+    ]
+    assert [(i.namespace, i.name) for i in input_datasets("s3://landing/korean/ds-1/")] == [
+        ("s3://landing", "korean/ds-1")
+    ]
+    only = input_datasets("s3://landing/korean/ds-1", plan, archives=["VS_1.zip"])
+    assert [i.name for i in only] == ["korean/ds-1", "korean/ds-1/VS_1.zip"]
