@@ -100,7 +100,10 @@ class IngestTaskOperator(_PythonDecoratedOperator):
     version with its schema, statistics and quality assertions as the output (:func:`kdata.lineage.task_lineage`).
 
     The provider sends nothing unless it is configured (``[openlineage] transport`` ...); then these methods
-    run in the task's process (the provider forks to send), never in DAG parsing."""
+    run in the task's process (the provider forks to send), never in DAG parsing. The base class is what
+    ``@task`` itself runs (the standard provider's ``_PythonDecoratedOperator``), so the tasks behave as before;
+    the provider picks these methods up by their names (its ``DefaultExtractor``), since no extractor is
+    registered for this class."""
 
     _kdata_location: str = ""
     _kdata_result: Any = None
@@ -133,18 +136,20 @@ class IngestTaskOperator(_PythonDecoratedOperator):
         from kdata.lineage import task_lineage
 
         settings = load_settings()
-        run_id = self._kdata_run_id()
-        index = self.op_kwargs.get("index")
+        run_id, index = self._kdata_run_id(), self.op_kwargs.get("index")
         registered = None
         if completed and self.task_id == "register" and isinstance(self._kdata_result, dict):
             registered = self._kdata_result
-        try:
-            inputs, outputs = task_lineage(
-                settings, self.task_id, self._kdata_location, run_id, index=index, registered=registered
-            )
-        except Exception as error:  # deliberately broad: facets are extra; the event still goes out
-            logging.getLogger(TASK_LOG).warning("OpenLineage output facets left out: %s", error)
-            inputs, outputs = task_lineage(settings, self.task_id, self._kdata_location, run_id, index=index)
+        inputs: list[Any] = []
+        outputs: list[Any] = []
+        for wanted in [registered, None] if registered is not None else [None]:
+            try:  # the output's facets read the store and the quality result; without them, the inputs
+                inputs, outputs = task_lineage(
+                    settings, self.task_id, self._kdata_location, run_id, index=index, registered=wanted
+                )
+                break
+            except Exception as error:  # deliberately broad: lineage never fails a task; the event still goes out
+                logging.getLogger(TASK_LOG).warning("OpenLineage datasets left out: %s", error)
         return OperatorLineage(inputs=inputs, outputs=outputs)
 
     def get_openlineage_facets_on_start(self) -> Any:

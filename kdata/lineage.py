@@ -219,7 +219,7 @@ def task_lineage(
         except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows
             log.warning("OpenLineage: plan of %s not read: %s", run_id, error)
     if plan is None:
-        return input_datasets(location), []
+        return (input_datasets(location) if location else []), []
     if task_id == "extract" and index is not None and index < len(plan["units"]):
         inputs = input_datasets(location, plan, archives=[plan["units"][index]["archive"]])
     elif task_id in ("plan", "register"):
