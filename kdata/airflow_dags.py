@@ -11,7 +11,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from airflow.providers.standard.decorators.python import _PythonDecoratedOperator
 from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context, task
+from airflow.sdk.bases.decorator import task_decorator_factory
 from airflow.sdk.exceptions import AirflowFailException
 
 __all__ = [
@@ -19,9 +21,11 @@ __all__ = [
     "DEFAULT_ARGS",
     "PUBLISHED_ALIAS",
     "TASK_LOG",
+    "IngestTaskOperator",
     "build_ingest_dag",
     "dataset_asset",
     "ingest_domains",
+    "ingest_task",
     "task_summary_line",
 ]
 
@@ -32,23 +36,6 @@ PUBLISHED_ALIAS = AssetAlias("kdata-published")
 """Every publication adds an event to the asset of its dataset through this alias."""
 
 
-def _lineage_failed(context: Any) -> None:
-    """``on_failure_callback``: a task failed for good: the DAG run's lineage ends in FAIL."""
-    import logging
-
-    from kdata.lineage import airflow_event
-
-    params = context.get("params") or {}
-    if not params.get("dataset_path"):  # not an ingest DAG (the landing DAG shares these defaults)
-        return
-    dag_run, error = context["dag_run"], context.get("exception")
-    message = f"{context['task_instance'].task_id}: {error}" if error else context["task_instance"].task_id
-    try:
-        airflow_event("FAIL", dag_run.dag_id, dag_run.run_id, str(params["dataset_path"]), error=message)
-    except Exception as failure:  # deliberately broad: a failure callback must not fail anything itself
-        logging.getLogger(TASK_LOG).warning("OpenLineage FAIL event not sent: %s", failure)
-
-
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
     "retries": 2,
@@ -56,7 +43,6 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),
-    "on_failure_callback": _lineage_failed,  # OpenLineage FAIL (when configured)
 }
 
 
@@ -106,13 +92,81 @@ def task_summary_line(stage: str, result: dict[str, Any]) -> str:
     return f"요약 summary {stage}: " + (" · ".join(parts) or "완료 done")
 
 
-def _lineage(state: str, **extra: Any) -> None:
-    """An OpenLineage event for the current DAG run (job = the DAG id), when a transport is configured."""
-    from kdata.lineage import airflow_event
+class IngestTaskOperator(_PythonDecoratedOperator):
+    """A TaskFlow task of an ``ingest_<domain>`` DAG that tells Airflow's OpenLineage provider what it reads
+    and writes: it implements the provider's OpenLineage methods (``get_openlineage_facets_on_start`` /
+    ``_on_complete`` / ``_on_failure``, used by its ``DefaultExtractor``), so START, COMPLETE and FAIL events
+    of each task carry the dataset folder and its archives as inputs and, for ``register``, the published
+    version with its schema, statistics and quality assertions as the output (:func:`kdata.lineage.task_lineage`).
 
-    context = get_current_context()
-    dag_run = context["dag_run"]
-    airflow_event(state, dag_run.dag_id, dag_run.run_id, str(context["params"]["dataset_path"]), **extra)
+    The provider sends nothing unless it is configured (``[openlineage] transport`` ...); then these methods
+    run in the task's process (the provider forks to send), never in DAG parsing. The base class is what
+    ``@task`` itself runs (the standard provider's ``_PythonDecoratedOperator``), so the tasks behave as before;
+    the provider picks these methods up by their names (its ``DefaultExtractor``), since no extractor is
+    registered for this class."""
+
+    _kdata_location: str = ""
+    _kdata_result: Any = None
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        super().render_template_fields(context, jinja_env)
+        self._kdata_location = str((context.get("params") or {}).get("dataset_path") or "")
+
+    def execute(self, context: Any) -> Any:
+        result = super().execute(context)
+        self._kdata_result = result
+        return result
+
+    def _kdata_run_id(self) -> str | None:
+        """The ingest run: ``plan``'s result, else the ``ingest_run`` argument (or a verdict's ``run_id``)."""
+        if self.task_id == "plan":
+            return self._kdata_result if isinstance(self._kdata_result, str) else None
+        args = list(self.op_args or ())
+        value = self.op_kwargs.get("ingest_run", args[0] if args else None)
+        if isinstance(value, dict):
+            value = value.get("run_id")
+        return value if isinstance(value, str) else None
+
+    def _kdata_lineage(self, *, completed: bool) -> Any:
+        import logging
+
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from kdata.config import load_settings
+        from kdata.lineage import task_lineage
+
+        settings = load_settings()
+        run_id, index = self._kdata_run_id(), self.op_kwargs.get("index")
+        registered = None
+        if completed and self.task_id == "register" and isinstance(self._kdata_result, dict):
+            registered = self._kdata_result
+        inputs: list[Any] = []
+        outputs: list[Any] = []
+        for wanted in [registered, None] if registered is not None else [None]:
+            try:  # the output's facets read the store and the quality result; without them, the inputs
+                inputs, outputs = task_lineage(
+                    settings, self.task_id, self._kdata_location, run_id, index=index, registered=wanted
+                )
+                break
+            except Exception as error:  # deliberately broad: lineage never fails a task; the event still goes out
+                logging.getLogger(TASK_LOG).warning("OpenLineage datasets left out: %s", error)
+        return OperatorLineage(inputs=inputs, outputs=outputs)
+
+    def get_openlineage_facets_on_start(self) -> Any:
+        return self._kdata_lineage(completed=False)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        return self._kdata_lineage(completed=True)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        return self._kdata_lineage(completed=False)
+
+
+def ingest_task(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """``@task`` for the ingest DAGs: the same TaskFlow task, run by :class:`IngestTaskOperator`."""
+    return task_decorator_factory(
+        python_callable=python_callable, decorated_operator_class=IngestTaskOperator, **kwargs
+    )
 
 
 def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
@@ -172,7 +226,7 @@ def build_ingest_dag(domain: str) -> DAG:
         doc_md=f"Ingest one {info.name_en} ({info.name_ko}) dataset folder: see the project README.",
     )
     def ingest() -> None:
-        @task
+        @ingest_task
         def plan() -> str:
             import logging
 
@@ -187,19 +241,18 @@ def build_ingest_dag(domain: str) -> DAG:
                 chunk_bytes=params["chunk_mb"] * 1024 * 1024 if params.get("chunk_mb") else None,
                 pii_policy=None if params.get("pii_policy") in (None, "manifest") else params["pii_policy"],
             )
-            _lineage("START")
             progress = LogProgress(logging.getLogger(TASK_LOG), interval_s=10.0, every_percent=10.0)
             progress.stage("plan")  # totals once the archives are found; then one line per 10 s / 10 % hashed
             return str(_stage(pipeline.plan_run, params["dataset_path"], options, progress=progress)["run_id"])
 
-        @task
+        @ingest_task
         def archives(ingest_run: str) -> list[int]:
             """One mapped unit per label archive (AI Hub's file key is its unit of download too)."""
             from kdata import pipeline
 
             return list(range(len(_stage(pipeline.load_plan, ingest_run)["units"])))
 
-        @task(max_active_tis_per_dagrun=4)
+        @ingest_task(max_active_tis_per_dagrun=4)
         def extract(ingest_run: str, index: int) -> dict[str, Any]:
             import logging
 
@@ -210,31 +263,30 @@ def build_ingest_dag(domain: str) -> DAG:
             progress.stage("extract")  # one archive: its size is learnt when reading begins
             return dict(_stage(pipeline.extract_unit, ingest_run, index, progress=progress))
 
-        @task(pool=CATALOG_POOL)
+        @ingest_task(pool=CATALOG_POOL)
         def validate(ingest_run: str, extracted: list[dict[str, Any]]) -> dict[str, Any]:
             from kdata import pipeline
 
             return dict(_stage(pipeline.check_quality, ingest_run))
 
-        @task
+        @ingest_task
         def quality_gate(verdict: dict[str, Any]) -> dict[str, Any]:
             from kdata import pipeline
 
             return dict(_stage(pipeline.gate, verdict))
 
-        @task
+        @ingest_task
         def publish(ingest_run: str, verdict: dict[str, Any]) -> dict[str, Any]:
             from kdata import pipeline
 
             return dict(_stage(pipeline.publish_run, ingest_run))
 
-        @task(pool=CATALOG_POOL, outlets=[PUBLISHED_ALIAS])
+        @ingest_task(pool=CATALOG_POOL, outlets=[PUBLISHED_ALIAS])
         def register(ingest_run: str, published: dict[str, Any], *, outlet_events: Any = None) -> dict[str, Any]:
             from kdata import pipeline
             from kdata.config import load_settings
 
             registered = dict(_stage(pipeline.register_run, ingest_run))
-            _lineage("COMPLETE", settings=load_settings(), result={**registered, "run_id": ingest_run})
             asset = dataset_asset(load_settings().store, registered["dataset_id"])
             outlet_events[PUBLISHED_ALIAS].add(
                 asset,

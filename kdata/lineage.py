@@ -1,15 +1,24 @@
-"""OpenLineage run events for ``kdata ingest``: START, then COMPLETE or FAIL, sent by the standard OpenLineage
-Python client to wherever the usual OpenLineage settings point (``OPENLINEAGE_URL`` for Marquez or any HTTP
-endpoint, ``OPENLINEAGE_CONFIG`` / ``openlineage.yml``, or ``OPENLINEAGE__TRANSPORT__*`` variables, e.g. a
-file transport). Nothing is sent, and the client is not imported, when none of them is set or
-``OPENLINEAGE_DISABLED=true``.
+"""OpenLineage for ingests: the datasets and facets of a run, and the events of ``kdata ingest``.
 
-The job is ``<namespace>.kdata_ingest`` (namespace ``OPENLINEAGE_NAMESPACE``, default ``kdata``). The input is
-the dataset folder (``file`` + path, or ``s3://bucket`` + prefix); the output is the published version in
-the store, with facets: ``schema`` (columns with their Korean and English docs), ``version``,
-``outputStatistics`` (rows, bytes, chunks), ``dataQualityAssertions`` (every quality item, pass or fail) and
-``documentation`` (the dataset title). FAIL carries ``errorMessage``. A transport error is logged, never
-raised: lineage never fails an ingest.
+Two senders, one description of the data:
+
+* **Airflow** (the ``ingest_<domain>`` DAGs): events come from Airflow's OpenLineage provider
+  (``apache-airflow-providers-openlineage``), configured by its own settings (``[openlineage] transport`` /
+  ``AIRFLOW__OPENLINEAGE__TRANSPORT``, ``disabled``, ...; off when no transport is configured). The DAG's tasks
+  implement the provider's OpenLineage methods (:class:`kdata.airflow_dags.IngestTaskOperator`), which call
+  :func:`task_lineage` here for their inputs and outputs. Nothing in this module sends anything on Airflow.
+* **``kdata ingest``** (outside Airflow): :func:`ingest_with_lineage` sends START, then COMPLETE or FAIL,
+  with the plain ``openlineage-python`` client to wherever the usual OpenLineage settings point
+  (``OPENLINEAGE_URL`` for Marquez or any HTTP endpoint, ``OPENLINEAGE_CONFIG`` / ``openlineage.yml``, or
+  ``OPENLINEAGE__TRANSPORT__*`` variables, e.g. a file transport). Nothing is sent, and the client is not
+  imported, when none of them is set or ``OPENLINEAGE_DISABLED=true``. The job is ``<namespace>.kdata_ingest``
+  (namespace ``OPENLINEAGE_NAMESPACE``, default ``kdata``). A transport error is logged, never raised.
+
+Inputs: the dataset folder (``file`` + path, or ``s3://bucket`` + prefix; facet ``version`` = the content
+hash of the run's plan) and, once planned, each archive in it (facet ``version`` = its sha256). Output: the
+published version in the store, with facets ``schema`` (columns with their Korean and English docs),
+``version``, ``outputStatistics`` (rows, bytes, chunks), ``dataQualityAssertions`` (every quality item, pass
+or fail) and ``documentation`` (the dataset title).
 """
 
 from __future__ import annotations
@@ -26,7 +35,16 @@ from kdata.config import Settings
 if TYPE_CHECKING:
     from ingest.progress import Progress
 
-__all__ = ["JOB_NAME", "PRODUCER", "airflow_event", "dataset_ref", "enabled", "ingest_with_lineage"]
+__all__ = [
+    "JOB_NAME",
+    "PRODUCER",
+    "dataset_ref",
+    "enabled",
+    "ingest_with_lineage",
+    "input_datasets",
+    "output_dataset",
+    "task_lineage",
+]
 
 JOB_NAME = "kdata_ingest"
 PRODUCER = "https://github.com/k-data-catalog/kdata"
@@ -91,14 +109,39 @@ class _Emitter:
             log.warning("OpenLineage %s event not sent: %s", state, error)
 
 
-def _input(location: str) -> Any:
+def _join(location: str, relative: str) -> str:
+    return f"{location.rstrip('/')}/{relative}" if location.startswith("s3://") else str(Path(location) / relative)
+
+
+def input_datasets(
+    location: str, plan: dict[str, Any] | None = None, *, archives: list[str] | None = None
+) -> list[Any]:
+    """The inputs of a run: the dataset folder (or S3 prefix) and, when the run is planned, its archives
+    (``archives``: only these, e.g. the one archive of an extract task; default every archive found).
+
+    With a plan the folder is its ``source`` (the ``s3://`` location the user gave, not the local copy)."""
     from openlineage.client.event_v2 import InputDataset
+    from openlineage.client.facet_v2 import dataset_version_dataset
 
-    namespace, name = dataset_ref(location)
-    return InputDataset(namespace=namespace, name=name)
+    def version(value: str) -> dict[str, Any]:
+        return {"version": dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=value)}
+
+    if plan is None:
+        namespace, name = dataset_ref(location)
+        return [InputDataset(namespace=namespace, name=name)]
+    source = str(plan.get("source") or plan["dataset_path"])
+    namespace, name = dataset_ref(source)
+    inputs = [InputDataset(namespace=namespace, name=name, facets=version(plan["content_sha256"]))]
+    hashes: dict[str, str] = plan.get("archive_sha256", {})
+    for archive in sorted(hashes) if archives is None else archives:
+        namespace, name = dataset_ref(_join(source, archive))
+        inputs.append(InputDataset(namespace=namespace, name=name, facets=version(hashes.get(archive, ""))))
+    return inputs
 
 
-def _output(settings: Settings, result: dict[str, Any]) -> Any:
+def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, Any]) -> Any:
+    """The published version (``result``: the summary of its registration: dataset id, version, rows per
+    split) as an OpenLineage output with its schema, statistics and quality assertions."""
     from openlineage.client.event_v2 import OutputDataset
     from openlineage.client.facet_v2 import (
         data_quality_assertions_dataset,
@@ -108,18 +151,16 @@ def _output(settings: Settings, result: dict[str, Any]) -> Any:
         schema_dataset,
     )
 
-    from kdata.pipeline import load_plan
     from schemas.manifest import load_manifest
     from schemas.records import record_schema_for
     from storage.base import open_store
     from storage.publish import read_version_manifest, version_prefix
 
-    plan = load_plan(settings, result["run_id"])
     manifest = load_manifest(Path(plan["dataset_path"]))
     schema = record_schema_for(manifest)
     store = open_store(settings.store)
     published = read_version_manifest(store, result["dataset_id"], result["version"]) or {"chunks": []}
-    quality_path = settings.runs_dir / result["run_id"] / "quality.json"
+    quality_path = settings.runs_dir / plan["run_id"] / "quality.json"
     items = json.loads(quality_path.read_text(encoding="utf-8")).get("items", []) if quality_path.is_file() else []
     namespace, name = dataset_ref(store.uri(version_prefix(result["dataset_id"], result["version"])))
     fields = [
@@ -154,6 +195,41 @@ def _output(settings: Settings, result: dict[str, Any]) -> Any:
     return OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets={"outputStatistics": statistics})
 
 
+def task_lineage(
+    settings: Settings,
+    task_id: str,
+    location: str,
+    run_id: str | None,
+    *,
+    index: int | None = None,
+    registered: dict[str, Any] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """Inputs and outputs of one task of an ``ingest_<domain>`` DAG run, for the OpenLineage provider.
+
+    ``location``: the DAG run's ``dataset_path``; ``run_id``: the ingest run, once planned (then the folder
+    and archives come from its plan). ``plan`` and ``register`` name the folder and every archive; an
+    ``extract`` task (``index``) its own archive; the other tasks the folder. ``registered`` (the summary of
+    a successful ``register``) adds the published version as the output."""
+    from kdata.pipeline import load_plan
+
+    plan = None
+    if run_id:
+        try:
+            plan = load_plan(settings, run_id)
+        except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows
+            log.warning("OpenLineage: plan of %s not read: %s", run_id, error)
+    if plan is None:
+        return (input_datasets(location) if location else []), []
+    if task_id == "extract" and index is not None and index < len(plan["units"]):
+        inputs = input_datasets(location, plan, archives=[plan["units"][index]["archive"]])
+    elif task_id in ("plan", "register"):
+        inputs = input_datasets(location, plan)
+    else:
+        inputs = input_datasets(location, plan, archives=[])
+    outputs = [output_dataset(settings, plan, registered)] if registered is not None else []
+    return inputs, outputs
+
+
 def ingest_with_lineage(
     settings: Settings, dataset_path: str, *, workers: int | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -164,56 +240,19 @@ def ingest_with_lineage(
     if not enabled():
         return pipeline.ingest(settings, dataset_path, workers=workers, progress=progress)
     emitter = _Emitter()
-    inputs = [_input(dataset_path)]
-    emitter.emit("START", inputs, [], {})
+    emitter.emit("START", input_datasets(dataset_path), [], {})
     try:
         result = pipeline.ingest(settings, dataset_path, workers=workers, progress=progress)
     except Exception as error:
         from openlineage.client.facet_v2 import error_message_run
 
         facet = error_message_run.ErrorMessageRunFacet(message=str(error), programmingLanguage="python")
-        emitter.emit("FAIL", inputs, [], {"errorMessage": facet})
+        emitter.emit("FAIL", input_datasets(dataset_path), [], {"errorMessage": facet})
         raise
     try:
-        outputs = [_output(settings, result)]
+        inputs, outputs = task_lineage(settings, "register", dataset_path, result["run_id"], registered=result)
     except Exception as error:  # deliberately broad: facets are extra; the run still completes
         log.warning("OpenLineage output facets left out: %s", error)
-        outputs = []
+        inputs, outputs = input_datasets(dataset_path), []
     emitter.emit("COMPLETE", inputs, outputs, {})
     return result
-
-
-def airflow_event(
-    state: str,
-    dag_id: str,
-    dag_run_id: str,
-    dataset_path: str,
-    *,
-    settings: Settings | None = None,
-    result: dict[str, Any] | None = None,
-    error: str | None = None,
-) -> None:
-    """One event of an ``ingest_<domain>`` DAG run (job = the DAG id): ``START`` from its plan task,
-    ``COMPLETE`` from its register task (``result``: the register summary with the ingest ``run_id``), ``FAIL``
-    from a task that failed for good. The run id is derived from the DAG run, so the tasks' events meet."""
-    if not enabled():
-        return
-    import uuid
-
-    emitter = _Emitter(dag_id, str(uuid.uuid5(uuid.NAMESPACE_URL, f"kdata-airflow/{dag_id}/{dag_run_id}")))
-    inputs = [_input(dataset_path)]
-    outputs: list[Any] = []
-    run_facets: dict[str, Any] = {}
-    if state == "COMPLETE" and settings is not None and result is not None:
-        try:
-            outputs = [_output(settings, result)]
-        except Exception as failure:  # deliberately broad: facets are extra; the run still completes
-            log.warning("OpenLineage output facets left out: %s", failure)
-    if state == "FAIL":
-        from openlineage.client.facet_v2 import error_message_run
-
-        message = error or "task failed"
-        run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-            message=message, programmingLanguage="python"
-        )
-    emitter.emit(state, inputs, outputs, run_facets)

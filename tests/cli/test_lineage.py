@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from kdata.cli import app
 from kdata.lineage import dataset_ref, enabled
+from tests.openlineage_schema import event_validator
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -47,7 +48,15 @@ def test_ingest_emits_start_and_complete_with_output_facets(
     assert start["run"]["runId"] == complete["run"]["runId"]
     assert start["job"] == complete["job"] and complete["job"]["namespace"] == "kdata"
     assert complete["job"]["name"] == "kdata_ingest"
-    assert complete["inputs"] == [{"namespace": "file", "name": str(dataset), "facets": {}, "inputFacets": {}}]
+    assert start["inputs"] == [{"namespace": "file", "name": str(dataset), "facets": {}, "inputFacets": {}}]
+    # once planned: the folder (its content hash) and every archive in it (each one's sha256)
+    plan = json.loads((kdata_home / "runs" / summary["run_id"] / "plan.json").read_text(encoding="utf-8"))
+    folder, *archives = complete["inputs"]
+    assert (folder["namespace"], folder["name"]) == ("file", str(dataset))
+    assert folder["facets"]["version"]["datasetVersion"] == plan["content_sha256"]
+    assert {a["name"]: a["facets"]["version"]["datasetVersion"] for a in archives} == {
+        str(dataset / path): sha for path, sha in plan["archive_sha256"].items()
+    }
     [output] = complete["outputs"]
     assert output["namespace"] == "file"
     assert output["name"] == str(kdata_home / "store" / summary["dataset_id"] / summary["version"])
@@ -68,6 +77,9 @@ def test_ingest_emits_start_and_complete_with_output_facets(
         "_schemaURL": statistics["_schemaURL"],
     }
     assert complete["schemaURL"].startswith("https://openlineage.io/spec/")
+    validate = event_validator()
+    assert {"SchemaDatasetFacet.json", "OutputStatisticsOutputDatasetFacet.json"} <= validate(complete)
+    validate(start)
 
 
 def test_failed_ingest_emits_fail(kdata_home: Path, sample_factory, lineage_file: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,6 +90,7 @@ def test_failed_ingest_emits_fail(kdata_home: Path, sample_factory, lineage_file
     assert (start["eventType"], fail["eventType"]) == ("START", "FAIL")
     assert "quality gate refused" in fail["run"]["facets"]["errorMessage"]["message"]
     assert fail["outputs"] == []
+    assert "ErrorMessageRunFacet.json" in event_validator()(fail)
 
 
 def test_nothing_without_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -94,3 +107,26 @@ def test_nothing_without_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert not enabled()
     assert dataset_ref("s3://bucket/landing/ds/") == ("s3://bucket", "landing/ds")
     assert dataset_ref(str(tmp_path)) == ("file", str(tmp_path))
+
+
+def test_inputs_of_an_s3_dataset_name_the_prefix_and_its_archives(tmp_path: Path) -> None:
+    """A run planned from ``s3://``: the inputs name the S3 location the user gave, not the local copy."""
+    from kdata.lineage import input_datasets
+
+    plan = {
+        "dataset_path": str(tmp_path / "runs" / "_s3" / "copy"),
+        "source": "s3://landing/korean/ds-1",
+        "content_sha256": "c" * 64,
+        "archive_sha256": {"01.데이터/1.Training/라벨링데이터/TL_1.zip": "a" * 64, "VS_1.zip": "b" * 64},
+    }
+    inputs = input_datasets("s3://landing/korean/ds-1/", plan)
+    assert [(i.namespace, i.name, i.facets["version"].datasetVersion) for i in inputs] == [
+        ("s3://landing", "korean/ds-1", "c" * 64),
+        ("s3://landing", "korean/ds-1/01.데이터/1.Training/라벨링데이터/TL_1.zip", "a" * 64),
+        ("s3://landing", "korean/ds-1/VS_1.zip", "b" * 64),
+    ]
+    assert [(i.namespace, i.name) for i in input_datasets("s3://landing/korean/ds-1/")] == [
+        ("s3://landing", "korean/ds-1")
+    ]
+    only = input_datasets("s3://landing/korean/ds-1", plan, archives=["VS_1.zip"])
+    assert [i.name for i in only] == ["korean/ds-1", "korean/ds-1/VS_1.zip"]

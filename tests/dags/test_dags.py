@@ -53,13 +53,9 @@ def test_ingest_dag_shape_and_params(dagbag) -> None:  # type: ignore[no-untyped
         dag.params.validate()
 
 
-def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ingest_korean"]
     caplog.set_level(logging.INFO, logger="kdata.ingest")
-    lineage = kdata_home.parent / "lineage.jsonl"  # OpenLineage through the standard client's file transport
-    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__TYPE", "file")
-    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", str(lineage))
-    monkeypatch.setenv("OPENLINEAGE__TRANSPORT__APPEND", "true")
     run = dag.test(run_conf={"dataset_path": str(sample_factory(items=90))})
     assert str(run.state) == "success"
     # the task log: progress lines of each extract task and one summary line per task
@@ -87,13 +83,6 @@ def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sampl
     states = {ti.task_id: str(ti.state) for ti in failed.get_task_instances()}
     assert states["quality_gate"] == "failed"
     assert states["publish"] == "upstream_failed"
-    events = [json.loads(line) for line in lineage.read_text(encoding="utf-8").splitlines()]
-    assert [e["eventType"] for e in events] == ["START", "COMPLETE", "START", "FAIL"]
-    assert {e["job"]["name"] for e in events} == {"ingest_korean"}
-    assert events[0]["run"]["runId"] == events[1]["run"]["runId"] != events[2]["run"]["runId"]
-    assert events[2]["run"]["runId"] == events[3]["run"]["runId"]
-    assert events[1]["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 90
-    assert events[3]["run"]["facets"]["errorMessage"]["message"].startswith("quality_gate: ")
     con = duckdb.connect(str(kdata_home / "catalog.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM versions").fetchone() == (1,)

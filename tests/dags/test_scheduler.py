@@ -1,8 +1,10 @@
 """The DAGs under a real scheduler: api-server + scheduler + dag-processor on PostgreSQL, triggered over
-the REST API like a data team would; then two Celery workers sharing one run's mapped tasks."""
+the REST API like a data team would (with Airflow's OpenLineage provider writing to a file transport); then
+two Celery workers sharing one run's mapped tasks."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import duckdb
 import pytest
 
 from tests.dags.airflow_cluster import AirflowCluster
+from tests.openlineage_schema import event_validator
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +27,15 @@ def _splits(home: Path) -> list[tuple[str, int]]:
 
 @pytest.fixture
 def local_cluster(tmp_path: Path) -> Iterator[AirflowCluster]:
-    cluster = AirflowCluster(tmp_path / "cluster", tmp_path / "kdata-home")
+    transport = {"type": "file", "log_file_path": str(tmp_path / "lineage.jsonl"), "append": True}
+    cluster = AirflowCluster(
+        tmp_path / "cluster",
+        tmp_path / "kdata-home",
+        extra_env={
+            "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+            "AIRFLOW__OPENLINEAGE__NAMESPACE": "kdata",
+        },
+    )
     cluster.root.mkdir()
     try:
         cluster.start()
@@ -61,6 +72,18 @@ def test_rest_trigger_under_local_executor(local_cluster: AirflowCluster, sample
     assert "korean-sns-dialogue" in html or "한국어 SNS 대화" in html, html[:500]
     events = cluster.request("GET", "/api/v2/assets/events?limit=10")["asset_events"]
     assert any(e["extra"].get("version") == "1.0" and "korean-sns-dialogue" in e["uri"] for e in events)
+    # OpenLineage from the provider, in the scheduler (DAG run) and the task processes (tasks)
+    lineage = cluster.root.parent / "lineage.jsonl"
+    ol_events = [json.loads(line) for line in lineage.read_text(encoding="utf-8").splitlines() if line.strip()]
+    validate = event_validator()
+    for event in ol_events:
+        validate(event)
+    assert {e["job"]["namespace"] for e in ol_events} == {"kdata"}
+    dag_run = [e["eventType"] for e in ol_events if e["job"]["name"] == "ingest_korean"]
+    assert dag_run == ["START", "COMPLETE"]  # the scheduler sends the DAG run's START when the run starts
+    [register] = [e for e in ol_events if e["job"]["name"] == "ingest_korean.register" and e["eventType"] == "COMPLETE"]
+    assert register["inputs"][0]["name"] == str(dataset)
+    assert register["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 60
 
 
 def test_celery_workers_share_mapped_tasks(tmp_path: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
