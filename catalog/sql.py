@@ -34,7 +34,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,7 +178,7 @@ def _children(node: Any) -> Iterator[Any]:
         yield from node
 
 
-def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: frozenset[str]) -> None:
+def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: Container[str]) -> None:
     if isinstance(node, list):
         for item in node:
             _walk(item, ctes, plan, views, tables)
@@ -214,7 +214,7 @@ def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, st
 
 
 def _base_table(
-    node: dict[str, Any], ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: frozenset[str]
+    node: dict[str, Any], ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: Container[str]
 ) -> None:
     catalog = str(node.get("catalog_name") or "").lower()
     schema = str(node.get("schema_name") or "").lower()
@@ -266,10 +266,36 @@ class _DataViews(Mapping[str, str]):
         return len(self._listing())
 
 
-def _catalog_names(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], Mapping[str, str]]:
-    """Main-schema tables and views, and ``data.*`` view name → dataset id (of the latest version)."""
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
-    return frozenset(str(r[0]).lower() for r in rows), _DataViews(con)
+class _MainNames:
+    """The main schema's tables and views (lower case), looked up on first use: base tables first (a
+    short list), the views only for a name that is no table (listing views walks every ``data.*`` view)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._tables: frozenset[str] | None = None
+        self._views: frozenset[str] | None = None
+
+    def _names(self, function: str, column: str, extra: str = "") -> frozenset[str]:
+        rows = self._con.execute(
+            f"SELECT {column} FROM {function}() WHERE database_name = current_database() "
+            f"AND schema_name = 'main'{extra}"
+        ).fetchall()
+        return frozenset(str(r[0]).lower() for r in rows)
+
+    def __contains__(self, name: object) -> bool:
+        if self._tables is None:
+            self._tables = self._names("duckdb_tables", "table_name")
+        if name in self._tables:
+            return True
+        if self._views is None:
+            self._views = self._names("duckdb_views", "view_name", " AND NOT internal")
+        return name in self._views
+
+
+def _catalog_names(con: duckdb.DuckDBPyConnection) -> tuple[_MainNames, Mapping[str, str]]:
+    """Main-schema tables and views, and ``data.*`` view name → dataset id (of the latest version); both
+    looked up only for the names a statement uses."""
+    return _MainNames(con), _DataViews(con)
 
 
 def plan_query(con: duckdb.DuckDBPyConnection, query: str) -> SqlPlan:
