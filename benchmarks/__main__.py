@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks import cli as cli_bench
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
 from benchmarks import mapped as mapped_bench
@@ -27,7 +28,18 @@ def main() -> None:
     parser.add_argument(
         "which",
         nargs="*",
-        default=["ingest", "mapped", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
+        default=[
+            "ingest",
+            "mapped",
+            "soak",
+            "search",
+            "download",
+            "vision",
+            "memory",
+            "quality_share",
+            "scaling",
+            "cli",
+        ],
         help="benchmarks to run (default: all)",
     )
     parser.add_argument(
@@ -69,7 +81,12 @@ def main() -> None:
         result = mapped_bench.run(work / "mapped")
         print(dump(result))
         sections["mapped"] = mapped_bench.section(result)
-    for name, bench in (("search", search_bench), ("download", download_bench), ("vision", vision_bench)):
+    for name, bench in (
+        ("search", search_bench),
+        ("download", download_bench),
+        ("vision", vision_bench),
+        ("cli", cli_bench),
+    ):
         if name in args.which:
             result = bench.run(work / name)
             print(dump(result))
@@ -90,7 +107,7 @@ def main() -> None:
     print(f"wrote {RESULTS}")
 
 
-ORDER = ["ingest", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+ORDER = ["ingest", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "cli", "soak"]
 
 
 def _write_results(fresh: dict[str, str]) -> None:

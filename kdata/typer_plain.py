@@ -84,7 +84,7 @@ def install() -> bool:
         return False
 
     @dataclass(frozen=True)
-    class PlainRuntimeParam(RuntimeParam):  # type: ignore[misc]
+    class PlainRuntimeParam(RuntimeParam):
         descriptor: Any = None
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -101,7 +101,7 @@ def install() -> bool:
             )
         return original(self)
 
-    parameter_class.get_runtime_param = get_runtime_param
+    parameter_class.get_runtime_param = get_runtime_param  # type: ignore[method-assign]
     _installed = True
     return True
 
