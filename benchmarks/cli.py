@@ -244,7 +244,25 @@ def _table(figures: dict[str, dict[str, dict[str, float]]]) -> str:
     )
 
 
-def section(result: dict[str, Any], notes: str = "") -> str:
+NOTES = (
+    "What changed against 'before' (issue 18): settings as a plain dataclass instead of a pydantic model; "
+    "Typer's pydantic coercion skipped for plain str/int/bool values (`kdata/typer_plain.py`); click's plain "
+    "`--help` instead of Typer's rich panels (rich's Markdown renderer); rich imported only to draw a table; "
+    "numpy/pyarrow only where the in-process search index is built; `kdata sql` without a bound parameter "
+    "(DuckDB's first bound parameter imports pandas: the largest single cost of `kdata sql` before) and "
+    "without listing every `data.*` view for a statement that names none; the audit anchor's store without "
+    "pyarrow; the glossary read with libyaml. `tests/cli/test_cli_imports.py` checks which modules each of "
+    "these paths loads.\n\n"
+    "What is left: with every view of 10,000 datasets (two splits each) in the catalog, opening it is most of "
+    "`kdata search` and `kdata sql`; the views are only read by `kdata sql`, so keeping them out of the file "
+    "that search opens (or creating the few a statement names when it runs) is the next step. Without "
+    "cached bytecode, each process also compiles every module it imports (typer, click, rich, duckdb's "
+    "Python part, the project's own): installing with `uv sync --compile-bytecode` (or running without "
+    "`PYTHONDONTWRITEBYTECODE`) removes that.\n\n"
+)
+
+
+def section(result: dict[str, Any], notes: str = NOTES) -> str:
     """The BENCHMARKS.md section."""
     env_note = (
         "`PYTHONDONTWRITEBYTECODE=1` was set and the virtualenv holds no `.pyc` files, so each process compiled "
@@ -273,7 +291,8 @@ def section(result: dict[str, Any], notes: str = "") -> str:
         "install):\n\n"
         f"{_table(result['bytecode_cached'])}\n"
         f"Where the rest goes: opening the catalog's read-only snapshot takes {result['snapshot']['open_s']} s "
-        f"(median of 5, best {result['snapshot']['best_open_s']} s, DuckDB already imported): DuckDB reads the "
+        f"(median of 5 after the timed rounds, best {result['snapshot']['best_open_s']} s, DuckDB already "
+        "imported): DuckDB reads the "
         f"definitions of all {result['snapshot']['views']:,} `data.*` views when it opens the file, and both "
         "`kdata search` and `kdata sql` open it. The '(few views)' rows run on the same 10,000 datasets with "
         f"the views of the 1,000 registered ones only ({result['snapshot_few']['views']:,} views; opening that "
