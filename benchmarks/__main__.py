@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import airflow_run as airflow_run_bench
+from benchmarks import cli as cli_bench
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
 from benchmarks import mapped as mapped_bench
@@ -41,6 +42,7 @@ def main() -> None:
             "memory",
             "quality_share",
             "scaling",
+            "cli",
         ],
         help="benchmarks to run (default: all)",
     )
@@ -89,6 +91,7 @@ def main() -> None:
         ("search", search_bench),
         ("download", download_bench),
         ("vision", vision_bench),
+        ("cli", cli_bench),
     ):
         if name in args.which:
             result = bench.run(work / name)
@@ -121,6 +124,7 @@ ORDER = [
     "vision",
     "search",
     "download",
+    "cli",
     "soak",
 ]
 

@@ -32,7 +32,7 @@ loosen its licence.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -40,7 +40,9 @@ from catalog.audit import audit, now
 from catalog.db import transaction
 from catalog.roles import check_user_name, require
 from kdata.errors import BadInput, NotAllowed
-from schemas.manifest import Licence
+
+if TYPE_CHECKING:  # the pydantic model: kdata search and kdata sql read STATUSES without importing it
+    from schemas.manifest import Licence
 
 __all__ = [
     "CLEARED_LICENCES",

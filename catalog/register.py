@@ -8,7 +8,6 @@ catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import duckdb
@@ -16,6 +15,7 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.korean_text import index_terms
 from catalog.licence import register_licence
+from catalog.names import view_name
 from catalog.roles import require
 from kdata.errors import BadInput
 from kdata.faults import fault_point
@@ -35,15 +35,6 @@ __all__ = [
 ]
 
 _now = now
-
-
-def view_name(dataset_id: str, split: str) -> str:
-    """``data.<dataset>__<split>``: a SQL view over the latest published chunks of a split."""
-
-    def clean(part: str) -> str:
-        return re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_")
-
-    return f'data."{clean(dataset_id)}__{clean(split)}"'
 
 
 def index_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str, terms: str) -> None:

@@ -27,6 +27,7 @@ import duckdb
 
 from catalog.audit import audit, now
 from catalog.db import transaction
+from catalog.literal import sql_literal
 from kdata.errors import BadInput, NotAllowed
 
 __all__ = [
@@ -71,7 +72,8 @@ def env_admins(env: dict[str, str] | None = None) -> frozenset[str]:
 
 
 def _granted(con: duckdb.DuckDBPyConnection, user: str) -> set[str]:
-    rows = con.execute("SELECT role FROM roles WHERE user_name = ?", [user]).fetchall()
+    # the user inlined, not bound: DuckDB's first bound parameter imports pandas (catalog.literal)
+    rows = con.execute(f"SELECT role FROM roles WHERE user_name = {sql_literal(user)}").fetchall()
     return {str(r[0]) for r in rows}
 
 

@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import duckdb
-import numpy as np
 
 from catalog import search_index
 from catalog.licence import STATUSES
 from catalog.literal import sql_literal  # values inlined: see catalog.literal
 from catalog.query_expansion import MIN_STANDIN_WEIGHT, QueryTerm, expand
-from catalog.register import version_sort_key
 from kdata.errors import BadInput
+from schemas.choices import DataType, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
-from schemas.manifest import DataType, ReleaseStatus
-from schemas.records import get_record_schema
+
+if TYPE_CHECKING:  # numpy serves the in-process index only: a one-shot kdata search runs the SQL
+    import numpy as np
 
 __all__ = [
     "DATA_TYPE_LABELS",
@@ -357,6 +357,8 @@ def _index_matched(index: search_index.SearchIndex, text: str | None) -> tuple[n
 
 def _index_masks(index: search_index.SearchIndex, q: SearchQuery) -> dict[str, np.ndarray]:
     """The filters of :func:`_filters` as boolean masks over dataset positions, per facet."""
+    import numpy as np
+
     facets = index.facets
     size = index.size
 
@@ -396,6 +398,8 @@ def _index_masks(index: search_index.SearchIndex, q: SearchQuery) -> dict[str, n
 def _index_find(
     index: search_index.SearchIndex, q: SearchQuery, matched: tuple[np.ndarray, np.ndarray]
 ) -> list[dict[str, Any]]:
+    import numpy as np
+
     mask, score = matched
     for facet_mask in _index_masks(index, q).values():
         mask = mask & facet_mask
@@ -417,6 +421,8 @@ def _index_find(
 def _index_facet_counts(
     index: search_index.SearchIndex, q: SearchQuery, matched: tuple[np.ndarray, np.ndarray] | None
 ) -> dict[str, Any]:
+    import numpy as np
+
     out: dict[str, Any] = {"total": 0, **{f: [] for f in FACETS}}
     if matched is None:
         return out
@@ -488,6 +494,8 @@ def show(con: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, Any] | No
 
 def _versions(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
     versions = _rows(con.execute("SELECT * EXCLUDE (dataset_id) FROM versions WHERE dataset_id = ?", [dataset_id]))
+    from catalog.register import version_sort_key
+
     versions.sort(key=lambda v: version_sort_key(v["version"]))
     for version in versions:
         version["splits"] = _rows(
@@ -501,6 +509,8 @@ def _versions(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str,
 
 
 def _column_docs(con: duckdb.DuckDBPyConnection, record_schema: str) -> list[dict[str, str]]:
+    from schemas.records import get_record_schema
+
     try:
         return get_record_schema(record_schema).column_docs()
     except KeyError:  # a mapped schema: its docs as registered

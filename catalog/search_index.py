@@ -26,13 +26,15 @@ import math
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from catalog.query_expansion import MIN_STANDIN_WEIGHT
+
+if TYPE_CHECKING:  # numpy and pyarrow are imported where an index is built or searched: a one-shot
+    import numpy as np  # ``kdata search`` runs the SQL and never pays for them
+    import pyarrow as pa
 
 __all__ = ["SearchIndex", "build_index", "catalog_token", "index_for", "reset", "set_enabled"]
 
@@ -125,6 +127,8 @@ class SearchIndex:
         its origin word's, and a dataset counts the best term of each origin group (a word and its
         stand-ins; :mod:`catalog.query_expansion`), as the SQL of :mod:`catalog.search` does.
         """
+        import numpy as np
+
         groups: dict[str, list[tuple[np.ndarray, float]]] = {}
         for term, weight, origin in terms:
             slot = self.term_slot.get(term)
@@ -182,11 +186,15 @@ def catalog_token(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _split(raw: Any) -> tuple[np.ndarray, np.ndarray]:
     """(values, null mask) of a ``fetchnumpy`` column (a masked array when it holds NULLs)."""
+    import numpy as np
+
     return np.ma.getdata(raw), np.ma.getmaskarray(raw)
 
 
 def _primitive(array: pa.Array, dtype: type[np.generic]) -> np.ndarray:
     """A numpy view of a null-free fixed-width Arrow array (``to_numpy`` would import pandas)."""
+    import numpy as np
+
     if array.null_count:
         raise ValueError("unexpected NULLs in a search index column")
     size = np.dtype(dtype).itemsize
@@ -194,6 +202,8 @@ def _primitive(array: pa.Array, dtype: type[np.generic]) -> np.ndarray:
 
 
 def _facet(raw: Any, name: str) -> Facet:
+    import numpy as np
+
     data, nulls = _split(raw)
     values, inverse = np.unique(data[~nulls], return_inverse=True)
     codes = np.full(len(data), len(values), dtype=np.int32)
@@ -210,6 +220,9 @@ def build_index(con: duckdb.DuckDBPyConnection, token: str) -> SearchIndex:
 
     Through ``fetchnumpy`` and Arrow buffers only: pyarrow's numpy conversions import pandas.
     """
+    import numpy as np
+    import pyarrow as pa
+
     datasets = con.execute(_DATASETS_SQL).fetchnumpy()
     size = len(datasets["id"])
     lengths, no_length = _split(datasets["search_length"])

@@ -34,13 +34,14 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from catalog.literal import sql_literal
 from kdata.errors import BadInput, NotAllowed
 
 __all__ = [
@@ -156,7 +157,8 @@ def _statement_kinds(con: duckdb.DuckDBPyConnection, query: str) -> None:
 
 
 def _syntax_tree(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any]:
-    row = con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
+    # inlined as a literal, not bound: DuckDB's first bound parameter imports pandas (catalog.literal)
+    row = con.execute(f"SELECT json_serialize_sql({sql_literal(query)})").fetchone()
     parsed: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
     if parsed.get("error"):
         message = str(parsed.get("error_message", ""))
@@ -176,7 +178,7 @@ def _children(node: Any) -> Iterator[Any]:
         yield from node
 
 
-def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: dict[str, str], tables: frozenset[str]) -> None:
+def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: Container[str]) -> None:
     if isinstance(node, list):
         for item in node:
             _walk(item, ctes, plan, views, tables)
@@ -212,7 +214,7 @@ def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: dict[str, str],
 
 
 def _base_table(
-    node: dict[str, Any], ctes: frozenset[str], plan: SqlPlan, views: dict[str, str], tables: frozenset[str]
+    node: dict[str, Any], ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, str], tables: Container[str]
 ) -> None:
     catalog = str(node.get("catalog_name") or "").lower()
     schema = str(node.get("schema_name") or "").lower()
@@ -232,19 +234,68 @@ def _base_table(
         plan.problems.append(f"{(schema + '.') if schema else ''}{name}: not a catalog table or data.* view")
 
 
-def _catalog_names(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], dict[str, str]]:
-    """Main-schema tables and views, and ``data.*`` view name → dataset id (of the latest version)."""
-    from catalog.register import view_name
+class _DataViews(Mapping[str, str]):
+    """``data.*`` view name → dataset id (of the latest version), listed on first use: a statement that
+    names no ``data.*`` view (``SELECT 1``, the catalog tables) never lists them (20,000 views at 10,000
+    datasets of two splits each)."""
 
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
-    tables = frozenset(str(r[0]).lower() for r in rows)
-    views: dict[str, str] = {}
-    for dataset_id, split in con.execute(
-        "SELECT s.dataset_id, s.split FROM splits s JOIN datasets d ON d.id = s.dataset_id "
-        "AND s.version = d.latest_version"
-    ).fetchall():
-        views[view_name(str(dataset_id), str(split)).split(".", 1)[1].strip('"')] = str(dataset_id)
-    return tables, views
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._views: dict[str, str] | None = None
+
+    def _listing(self) -> dict[str, str]:
+        if self._views is None:
+            from catalog.names import view_name
+
+            views: dict[str, str] = {}
+            for dataset_id, split in self._con.execute(
+                "SELECT s.dataset_id, s.split FROM splits s JOIN datasets d ON d.id = s.dataset_id "
+                "AND s.version = d.latest_version"
+            ).fetchall():
+                views[view_name(str(dataset_id), str(split)).split(".", 1)[1].strip('"')] = str(dataset_id)
+            self._views = views
+        return self._views
+
+    def __getitem__(self, name: str) -> str:
+        return self._listing()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listing())
+
+    def __len__(self) -> int:
+        return len(self._listing())
+
+
+class _MainNames:
+    """The main schema's tables and views (lower case), looked up on first use: base tables first (a
+    short list), the views only for a name that is no table (listing views walks every ``data.*`` view)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._tables: frozenset[str] | None = None
+        self._views: frozenset[str] | None = None
+
+    def _names(self, function: str, column: str, extra: str = "") -> frozenset[str]:
+        rows = self._con.execute(
+            f"SELECT {column} FROM {function}() WHERE database_name = current_database() "
+            f"AND schema_name = 'main'{extra}"
+        ).fetchall()
+        return frozenset(str(r[0]).lower() for r in rows)
+
+    def __contains__(self, name: object) -> bool:
+        if self._tables is None:
+            self._tables = self._names("duckdb_tables", "table_name")
+        if name in self._tables:
+            return True
+        if self._views is None:
+            self._views = self._names("duckdb_views", "view_name", " AND NOT internal")
+        return name in self._views
+
+
+def _catalog_names(con: duckdb.DuckDBPyConnection) -> tuple[_MainNames, Mapping[str, str]]:
+    """Main-schema tables and views, and ``data.*`` view name → dataset id (of the latest version); both
+    looked up only for the names a statement uses."""
+    return _MainNames(con), _DataViews(con)
 
 
 def plan_query(con: duckdb.DuckDBPyConnection, query: str) -> SqlPlan:

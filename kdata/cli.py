@@ -6,13 +6,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
 
+from kdata import typer_plain
 from kdata.config import Settings, load_settings
 from kdata.errors import BadInput, KDataError, QualityGateFailed
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["app", "main"]
 
@@ -21,9 +24,32 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help and error messages: Typer's rich ones import rich's markdown renderer (markdown-it),
+    # 0.15-0.4 s of every `--help` here; tables and progress still use rich
+    rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
+typer_plain.install()  # plain str/int values without Typer's pydantic adapters (0.2-0.6 s per command)
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich costs 0.05-0.1 s, which ``--help``, ``--json``
+    and ``--format csv`` never need. Commands import their own libraries inside their bodies for the same
+    reason (``tests/cli/test_cli_imports.py`` checks what each path imports)."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole())
+err = cast("Console", _LazyConsole(stderr=True))
 
 T = TypeVar("T")
 

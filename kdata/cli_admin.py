@@ -80,9 +80,12 @@ def restore(
 role_app = typer.Typer(
     help="역할 관리 (roles: reader, uploader, steward, auditor, admin; only admins grant and revoke).",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as kdata's (kdata.cli)
 )
 app.add_typer(role_app, name="role")
-audit_app = typer.Typer(help="감사 기록 (the audit log: verify its keyed hash chain).", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="감사 기록 (the audit log: verify its keyed hash chain).", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(audit_app, name="audit")
 
 

@@ -25,7 +25,9 @@ from kdata.errors import BadInput
 __all__ = ["approve", "export_app", "export_croissant", "export_dcat", "license_"]
 
 export_app = typer.Typer(
-    help="메타데이터 내보내기 (export metadata: Croissant JSON-LD, DCAT JSON-LD).", no_args_is_help=True
+    help="메타데이터 내보내기 (export metadata: Croissant JSON-LD, DCAT JSON-LD).",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as kdata's (kdata.cli)
 )
 app.add_typer(export_app, name="export")
 

@@ -289,7 +289,7 @@ def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     try:
         from kdata.pipeline import quality_summary
 
-        settings = Settings.model_validate(job["settings"])
+        settings = Settings.from_json(job["settings"])
         summary = quality_summary(settings, str(job["run_id"]))
         _send(conn, {"ok": True, "summary": summary})
     except KDataError as error:

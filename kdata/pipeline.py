@@ -416,7 +416,7 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
 
     summary_path = _run_dir(settings, run_id) / "quality.json"
     if not summary_path.is_file():  # the suite runs in the warm GX worker (or here: KDATA_GX_WORKER=off)
-        job = {"settings": settings.model_dump(mode="json"), "run_id": run_id}
+        job = {"settings": settings.to_json(), "run_id": run_id}
         gx_worker.run_quality_job(settings.home, job, lambda: quality_summary(settings, run_id))
     summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
     with connect(settings) as con:

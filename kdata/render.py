@@ -5,17 +5,24 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich is imported by the functions that draw tables: csv and json output never need it
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["render_rows", "render_search", "render_show"]
 
 
+def _table(*headers: str, **options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*headers, **options)
+
+
 def render_search(out: Console, page: dict[str, Any]) -> None:
     """Search results as a table, then the facet counts when they were asked for."""
-    table = Table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
+    table = _table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
     for row in page["results"]:
         table.add_row(
             row["id"],
@@ -75,7 +82,7 @@ def _licence_rows(licence: dict[str, Any]) -> list[tuple[str, str]]:
 
 def render_show(out: Console, page: dict[str, Any]) -> None:
     """One dataset page: metadata, licence, versions with splits, quality table."""
-    table = Table(show_header=False)
+    table = _table(show_header=False)
     licence = page.get("license") or {}
     quality = page.get("quality") or {}
     rows: list[tuple[str, str]] = [
@@ -107,7 +114,7 @@ def render_show(out: Console, page: dict[str, Any]) -> None:
 
 
 def _render_licence_history(out: Console, history: list[dict[str, Any]]) -> None:
-    table = Table("일시 when (UTC)", "누가 who", "변경 change", "사유 why")
+    table = _table("일시 when (UTC)", "누가 who", "변경 change", "사유 why")
     for row in history:
         detail = row["detail"]
         change = f"{detail.get('from', '')} → {detail.get('to', detail.get('status', ''))}"
@@ -116,7 +123,7 @@ def _render_licence_history(out: Console, history: list[dict[str, Any]]) -> None
 
 
 def _render_versions(out: Console, page: dict[str, Any]) -> None:
-    history = Table("버전 version", "공개일 date", "상태 status", "변경 내용 note", "판정 verdict")
+    history = _table("버전 version", "공개일 date", "상태 status", "변경 내용 note", "판정 verdict")
     for version in page["versions"]:
         history.add_row(
             version["version"],
@@ -126,7 +133,7 @@ def _render_versions(out: Console, page: dict[str, Any]) -> None:
             version["quality_verdict"],
         )
     out.print(history)
-    splits = Table("버전 version", "분할 split", "행 rows", "청크 chunks", "크기 bytes")
+    splits = _table("버전 version", "분할 split", "행 rows", "청크 chunks", "크기 bytes")
     for version in page["versions"]:
         for split in version["splits"]:
             splits.add_row(
@@ -142,7 +149,7 @@ def _render_versions(out: Console, page: dict[str, Any]) -> None:
 def _render_quality(out: Console, quality: dict[str, Any]) -> None:
     if not quality.get("items"):
         return
-    table = Table("구분 category", "항목명 item", "정량목표 target", "결과값 result", "통과 passed")
+    table = _table("구분 category", "항목명 item", "정량목표 target", "결과값 result", "통과 passed")
     for item in quality["items"]:
         table.add_row(
             item["category_ko"],
@@ -163,7 +170,7 @@ def render_rows(out: Console, columns: list[str], rows: list[tuple[Any, ...]], f
         writer.writerow(columns)
         writer.writerows(rows)
     else:
-        table = Table(*columns)
+        table = _table(*columns)
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)

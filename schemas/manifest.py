@@ -34,6 +34,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from schemas.choices import DataType, LicenceStatus, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
 from schemas.index import SCHEMA_DOMAINS
 from schemas.labels import LabelMapping, LayoutSpec, load_preset
@@ -59,14 +60,6 @@ __all__ = [
 
 MANIFEST_NAME = "dataset.yaml"
 
-DataType = Literal["text", "image", "audio", "video", "sensor"]
-"""유형: 텍스트 text · 이미지 image · 음성 audio · 영상 video · 센서 sensor."""
-
-LicenceStatus = Literal["pending_review", "open", "approval_required", "restricted", "withdrawn"]
-"""검토 대기 pending_review · 공개 open · 승인 필요 approval_required · 제한 restricted · 철회 withdrawn."""
-
-ReleaseStatus = Literal["beta", "open", "withdrawn"]
-"""공개 상태 of the dataset (not its licence): 베타 beta · 개방 open · 철회 withdrawn."""
 
 PiiPolicy = Literal["block", "mask"]
 

@@ -7,7 +7,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ingest.chunks import sha256_file
 from storage.base import ObjectStore
 
 __all__ = ["LocalStore"]
@@ -71,6 +70,8 @@ class LocalStore(ObjectStore):
 
     def sha256(self, key: str) -> str | None:
         path = self._path(key)
+        from ingest.chunks import sha256_file  # not at import: ingest.chunks loads pyarrow (every audited command)
+
         return sha256_file(path) if path.is_file() else None
 
     def copy(self, src: str, dst: str) -> None:

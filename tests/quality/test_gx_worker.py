@@ -107,7 +107,7 @@ def test_an_error_in_the_worker_is_raised_here_with_its_type(
     from kdata.config import load_settings
 
     settings = load_settings()
-    job = {"settings": settings.model_dump(mode="json"), "run_id": "no-such-run"}
+    job = {"settings": settings.to_json(), "run_id": "no-such-run"}
     with pytest.raises(BadInput, match="unknown run 'no-such-run'") as raised:
         gx_worker.run_quality_job(settings.home, job, inline=lambda: pytest.fail("ran inline"))
     assert raised.value.exit_code == 2
