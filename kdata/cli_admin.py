@@ -17,7 +17,19 @@ import typer
 from kdata.cli import JsonOpt, _print_json, _run, app, out
 from kdata.config import Settings
 
-__all__ = ["audit_app", "audit_verify", "backup", "restore", "role_app", "role_grant", "role_list", "role_revoke"]
+__all__ = [
+    "audit_app",
+    "audit_verify",
+    "backup",
+    "restore",
+    "role_app",
+    "role_grant",
+    "role_list",
+    "role_revoke",
+    "worker_app",
+    "worker_status",
+    "worker_stop",
+]
 
 
 @app.command()
@@ -188,3 +200,47 @@ def audit_verify(as_json: JsonOpt = False) -> None:
             out.print(f"  {problem}", highlight=False)
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+worker_app = typer.Typer(
+    help="품질검증 작업자 (the warm Great Expectations worker of this KDATA_HOME: status, stop).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(worker_app, name="worker")
+
+
+@worker_app.command("status")
+def worker_status(as_json: JsonOpt = False) -> None:
+    """작업자 상태 (whether a warm GX worker serves this KDATA_HOME; its pid and jobs done)."""
+
+    def body(settings: Settings) -> dict[str, Any]:
+        from kdata import gx_worker
+
+        return {**gx_worker.status(settings.home), "enabled": gx_worker.enabled()}
+
+    result = _run(body)
+    if as_json:
+        _print_json(result)
+    elif result["running"]:
+        out.print(
+            f"작업 중 running: pid {result['pid']}, jobs {result['jobs']}, now {result['active']}", highlight=False
+        )
+    else:
+        out.print("작업자 없음 no worker (the next ingest starts one)", highlight=False)
+
+
+@worker_app.command("stop")
+def worker_stop(as_json: JsonOpt = False) -> None:
+    """작업자 중지 (ask the warm GX worker to exit after its running jobs)."""
+
+    def body(settings: Settings) -> dict[str, Any]:
+        from kdata import gx_worker
+
+        return {"stopped": gx_worker.stop(settings.home)}
+
+    result = _run(body)
+    if as_json:
+        _print_json(result)
+    else:
+        out.print("중지 요청 stop sent" if result["stopped"] else "작업자 없음 no worker", highlight=False)

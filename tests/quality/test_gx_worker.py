@@ -123,7 +123,11 @@ def test_stop_ends_the_worker(worker_env: dict[str, str], monkeypatch: pytest.Mo
         time.sleep(0.1)
     pid = gx_worker.status(home)["pid"]
     socket_file = gx_worker.socket_path(home)
-    assert gx_worker.stop(home)
+    env = {**os.environ, "KDATA_HOME": str(home)}
+    shown = subprocess.run([sys.executable, "-m", "kdata", "worker", "status", "--json"], env=env, capture_output=True)
+    assert json.loads(shown.stdout)["pid"] == pid
+    stopped = subprocess.run([sys.executable, "-m", "kdata", "worker", "stop", "--json"], env=env, capture_output=True)
+    assert stopped.returncode == 0 and json.loads(stopped.stdout) == {"stopped": True}
     while socket_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not socket_file.exists() and not gx_worker.status(home)["running"]
