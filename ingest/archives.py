@@ -24,7 +24,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -46,6 +47,7 @@ __all__ = [
     "list_member_names",
     "logical_archive_name",
     "member_name",
+    "observe_archive",
     "open_zip",
     "read_error",
 ]
@@ -153,11 +155,21 @@ def archive_sha256(path: Path, block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-class ConcatFile(io.RawIOBase):
-    """Several files read as one seekable stream, with optional byte overlays (offset → bytes)."""
+Observer = Callable[[int, memoryview], None]
+"""Hears of each read of an archive: ``(offset in the joined pieces, raw bytes read)``."""
 
-    def __init__(self, paths: list[Path], overlay: dict[int, bytes] | None = None) -> None:
+
+class ConcatFile(io.RawIOBase):
+    """Several files read as one seekable stream, with optional byte overlays (offset → bytes).
+
+    ``observer``, when given, hears of every read with the raw bytes (before any overlay): the full
+    hash of an archive is computed from the reads extraction makes (:mod:`ingest.fingerprint`)."""
+
+    def __init__(
+        self, paths: list[Path], overlay: dict[int, bytes] | None = None, observer: Observer | None = None
+    ) -> None:
         super().__init__()
+        self._observer = observer
         self._paths = paths
         self._sizes = [p.stat().st_size for p in paths]
         self.starts = [sum(self._sizes[:i]) for i in range(len(paths))]
@@ -202,6 +214,8 @@ class ConcatFile(io.RawIOBase):
             if not got:
                 break
             done += got
+        if self._observer is not None and done:
+            self._observer(self._pos, view[:done])
         for at, patch in self._overlay.items():
             lo, hi = max(at, self._pos), min(at + len(patch), self._pos + done)
             if lo < hi:
@@ -306,7 +320,7 @@ def _end_record(last: Path) -> _EndRecord:
     return _EndRecord(disk, cd_disk, None)
 
 
-def _open_spanned(pieces: list[Path], limits: ArchiveLimits) -> zipfile.ZipFile:
+def _open_spanned(pieces: list[Path], limits: ArchiveLimits, observer: Observer | None = None) -> zipfile.ZipFile:
     end = _end_record(pieces[-1])
     if end.disk + 1 != len(pieces):
         detail = f"the archive says it has {end.disk + 1} volumes, found {len(pieces)}: " + ", ".join(
@@ -320,7 +334,7 @@ def _open_spanned(pieces: list[Path], limits: ArchiveLimits) -> zipfile.ZipFile:
         # zipfile refuses ZIP64 archives whose locator says "several disks": present them as one.
         overlay[last_start + end.locator_at + 4] = struct.pack("<I", 0)
         overlay[last_start + end.locator_at + 16] = struct.pack("<I", 1)
-    stream = ConcatFile(pieces, overlay)
+    stream = ConcatFile(pieces, overlay, observer)
     archive = _JoinedZip(stream, str(pieces[-1]), limits)
     starts = stream.starts
     for info in archive.infolist():
@@ -340,18 +354,40 @@ def open_zip(path: Path, limits: ArchiveLimits | None = None) -> zipfile.ZipFile
     """
     limits = limits or ArchiveLimits.from_env()
     pieces = archive_pieces(path)
+    observer = _OBSERVERS.get(str(path))
     try:
-        if len(pieces) == 1:
+        if len(pieces) == 1 and observer is None:
             return _BoundedZip(pieces[0], str(path), limits)
         if _VOLUME.match(pieces[0].name):
-            return _open_spanned(pieces, limits)
-        return _JoinedZip(ConcatFile(pieces), str(path), limits)
+            return _open_spanned(pieces, limits, observer)
+        return _JoinedZip(ConcatFile(pieces, observer=observer), str(path), limits)
     except NotImplementedError as error:
         raise UnsafeArchive("unsupported_method", str(path), f"cannot open ({error})") from None
     except (zipfile.BadZipFile, OSError, struct.error, EOFError, ValueError) as error:
         # ValueError: a name flagged UTF-8 that is not, or a corrupt number in the directory.
         names = pieces[0].name if len(pieces) == 1 else f"{pieces[0].name} .. {pieces[-1].name}"
         raise UnsafeArchive("corrupt_archive", str(path), f"({names}) not a readable zip archive ({error})") from None
+
+
+_OBSERVERS: dict[str, Observer] = {}
+"""Logical archive path → who hears of its reads (:func:`observe_archive`)."""
+
+
+@contextmanager
+def observe_archive(observers: Mapping[str, Observer]) -> Iterator[None]:
+    """Within the block, archives opened by :func:`open_zip` under these paths (``str(path)``) report
+    every read to their observer (:class:`ingest.fingerprint.ArchiveHasher`). One extraction per process
+    at a time registers them; nested blocks restore what was there."""
+    saved = {path: _OBSERVERS.get(path) for path in observers}
+    _OBSERVERS.update(observers)
+    try:
+        yield
+    finally:
+        for path, before in saved.items():
+            if before is None:
+                _OBSERVERS.pop(path, None)
+            else:
+                _OBSERVERS[path] = before
 
 
 _BLOCK = 1 << 20

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.archives import archive_sha256, archive_size
+from ingest.archives import archive_size
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunOptions",
     "check_quality",
+    "content_sha256",
     "extract_unit",
     "gate",
     "ingest",
@@ -154,20 +155,13 @@ def _plan_folder(
         raise BadInput(f"{root / MANIFEST_NAME}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
     chunk_bytes = options.chunk_bytes or settings.chunk_bytes
     archives, skipped = discover_layout(root, manifest.layout, allow_mixed=manifest.labels is not None)
-    digest = hashlib.sha256()
-    digest.update(b"manifest\0" + sha256_file(root / MANIFEST_NAME).encode())
-    hashes = {}
-    sizes = {ref.path: archive_size(root / ref.path) for ref in archives}
-    progress.stage("plan", archives=len(archives), total_bytes=sum(sizes.values()))
-    for ref in archives:
-        hashes[ref.path] = archive_sha256(root / ref.path)  # pieces (.partN, .zNN) joined in order
-        progress.archive_hashed(sizes[ref.path])
-        digest.update(f"\0{ref.path}\0{hashes[ref.path]}".encode())
-    content_sha256 = digest.hexdigest()
+    manifest_sha256 = sha256_file(root / MANIFEST_NAME)
+    fingerprints = _fingerprints(root, [ref.path for ref in archives], progress)
+    input_fingerprint = _input_fingerprint(manifest_sha256, fingerprints)
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
-    run_hash = hashlib.sha256(f"{content_sha256}:{settings_key}".encode()).hexdigest()[:12]
+    run_hash = hashlib.sha256(f"{input_fingerprint}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
-    check_archives(root, [ref.path for ref in archives], run_id=run_id, hashes=hashes)  # before any record
+    check_archives(root, [ref.path for ref in archives], run_id=run_id)  # before any record
     units: list[dict[str, Any]] = []
     by_split: dict[str, int] = {}
     for ref in archives:
@@ -175,9 +169,7 @@ def _plan_folder(
             continue
         group = by_split.get(ref.split, 0)
         by_split[ref.split] = group + 1
-        units.append(
-            {"index": len(units), "archive": ref.path, "split": ref.split, "group": group, "sha256": hashes[ref.path]}
-        )
+        units.append({"index": len(units), "archive": ref.path, "split": ref.split, "group": group})
     sources: dict[str, list[str]] = {}
     for ref in archives:
         if ref.kind in ("source", "mixed"):
@@ -196,7 +188,10 @@ def _plan_folder(
         "dataset_id": manifest.id,
         "version": manifest.version,
         "record_schema": manifest.schema_name,
-        "content_sha256": content_sha256,
+        "manifest_sha256": manifest_sha256,
+        "input_fingerprint": input_fingerprint,
+        "archives": [ref.path for ref in archives],  # the order content_sha256 hashes them in
+        "archive_fingerprint": fingerprints,
         "chunk_bytes": chunk_bytes,
         "pii_policy": pii_policy,
         "options": asdict(options),
@@ -205,10 +200,79 @@ def _plan_folder(
         "sources": sources,
         "labels_in": labels_in,
         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
-        "archive_sha256": hashes,
     }
     _write_json(_run_dir(settings, run_id) / "plan.json", plan)
     return {"run_id": run_id, "dataset_id": manifest.id, "version": manifest.version, "units": len(units)}
+
+
+def _fingerprints(root: Path, archives: list[str], progress: Progress) -> dict[str, dict[str, Any]]:
+    """Each archive's cheap fingerprint (:func:`ingest.fingerprint.archive_fingerprint`: size, head, tail
+    and central directory; ~128 KiB + the directory read per archive, not the whole archive).
+
+    Every piece must lie inside the dataset folder before a byte of it is read (a symlink pointing
+    outside is refused as the safety check would)."""
+    from ingest.archives import archive_pieces
+    from ingest.fingerprint import archive_fingerprint
+    from ingest.limits import UnsafeArchive
+
+    sizes = {}
+    for rel in archives:
+        try:
+            pieces = archive_pieces(root / rel)
+        except UnsafeArchive as error:
+            raise UnsafeArchive(error.code, rel, error.detail, error.member) from None
+        for piece in pieces:
+            check_inside(root, piece)
+        sizes[rel] = sum(p.stat().st_size for p in pieces)
+    progress.stage("plan", archives=len(archives), total_bytes=sum(sizes.values()))
+    found = {}
+    for rel in archives:
+        found[rel] = archive_fingerprint(root / rel)  # pieces (.partN, .zNN) joined in order
+        progress.archive_hashed(sizes[rel])
+    return found
+
+
+def _input_fingerprint(manifest_sha256: str, fingerprints: dict[str, dict[str, Any]]) -> str:
+    """What identifies the input (and, with the chunk settings, the run id): the manifest's bytes and,
+    per archive in discovery order, its relative path, size and fingerprint."""
+    digest = hashlib.sha256(b"manifest\0" + manifest_sha256.encode())
+    for rel, found in fingerprints.items():
+        digest.update(f"\0{rel}\0{found['size']}\0{found['sha256']}".encode())
+    return digest.hexdigest()
+
+
+def _ledger(settings: Settings) -> Path:
+    """Full hashes of archives by fingerprint, across runs (:func:`ingest.fingerprint.record_full_hash`)."""
+    return settings.runs_dir / "_archives"
+
+
+def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
+    """The version's ``content_sha256``: sha256 of the manifest's sha256 and, per archive in discovery
+    order, its path and **full** sha256 (the value the plan computed before issue 18: same input, same
+    hash). Full hashes come from the units (computed while extracting); an archive no unit read in full
+    (a source only listed, or read in parts) is hashed here in one pass. Kept in ``content.json``."""
+    from ingest.fingerprint import full_sha256, record_full_hash
+
+    path = _run_dir(settings, plan["run_id"]) / "content.json"
+    if path.is_file():
+        return str(_read_json(path)["content_sha256"])
+    if "content_sha256" in plan:  # a plan written before issue 18 (archives hashed in full at plan time)
+        return str(plan["content_sha256"])
+    root = Path(plan["dataset_path"])
+    hashes: dict[str, str] = {}
+    for unit in _units(settings, plan):
+        hashes.update(unit.get("archive_sha256", {}))
+    for rel in plan["archives"]:
+        if rel not in hashes:
+            found = plan["archive_fingerprint"][rel]
+            hashes[rel] = full_sha256(root / rel, rel, found)
+            record_full_hash(_ledger(settings), rel, found, hashes[rel])
+    digest = hashlib.sha256(b"manifest\0" + plan["manifest_sha256"].encode())
+    for rel in plan["archives"]:
+        digest.update(f"\0{rel}\0{hashes[rel]}".encode())
+    result = digest.hexdigest()
+    _write_json(path, {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan["archives"]}})
+    return result
 
 
 # -- extract ---------------------------------------------------------------------------------------
@@ -239,6 +303,36 @@ def _extract_unit(settings: Settings, run_id: str, index: int, progress: Progres
 
 
 def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path, progress: Progress) -> dict[str, Any]:
+    """Extract one unit; the label archive's full sha256 (and a source archive's, when this unit read it
+    all) is computed from the extraction's own reads (:mod:`ingest.fingerprint`): each archive read once."""
+    from ingest.fingerprint import SOURCE_GAP_LIMIT, ArchiveHasher, archive_fingerprint, hashing, record_full_hash
+
+    unit = plan["units"][index]
+    root = Path(plan["dataset_path"])
+    label = unit["archive"]
+    fingerprints = plan["archive_fingerprint"]
+    if archive_fingerprint(root / label) != fingerprints[label]:  # ~128 KiB + the directory: cheap
+        raise BadInput(f"{root / label}: archive changed since the run was planned; ingest again")
+    split_sources = plan["sources"].get(unit["split"], [])
+    hasher = ArchiveHasher(root / label, label, fingerprints[label])
+    source_hashers = [
+        ArchiveHasher(root / rel, rel, fingerprints[rel], SOURCE_GAP_LIMIT) for rel in split_sources if rel != label
+    ]
+    with hashing([hasher, *source_hashers]):
+        written = _read_records(settings, plan, index, progress)
+    full = {
+        label: hasher.finish()
+    }  # reads what extraction skipped (directory, skipped members), checks the plan's fingerprint
+    full.update({h.label: h.finish() for h in source_hashers if h.covered})  # else hashed once at publish
+    for rel, sha in full.items():
+        record_full_hash(_ledger(settings), rel, fingerprints[rel], sha)  # BadInput if an earlier read differs
+    return _finish_unit(plan, index, *written, done, full)
+
+
+def _read_records(
+    settings: Settings, plan: dict[str, Any], index: int, progress: Progress
+) -> tuple[ChunkWriter, Any, RecordChecker]:
+    """Read the unit's label archive (and its sources) into the chunk writer; returns what finishing needs."""
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.source_index import cached_index
@@ -247,8 +341,6 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path,
     unit = plan["units"][index]
     run_dir = _run_dir(settings, plan["run_id"])
     root = Path(plan["dataset_path"])
-    if archive_sha256(root / unit["archive"]) != unit["sha256"]:
-        raise BadInput(f"{root / unit['archive']}: archive changed since the run was planned; ingest again")
     manifest = _manifest(plan)
     schema = _record_schema(root, manifest)
     split_sources = plan["sources"].get(unit["split"], [])
@@ -287,7 +379,7 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path,
             has_sources=bool(split_sources),
         )
         _write_columnar(tables, checker, writer)
-        return _finish_unit(plan, index, writer, stats, checker, done)
+        return writer, stats, checker
     from ingest.readers import get_columnar_reader, get_reader
 
     columnar = get_columnar_reader(plan["record_schema"])
@@ -296,7 +388,7 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path,
         writer.write_rows(checker.wrap(reader(archive, unit["archive"], sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
         _write_columnar(columnar(archive, unit["archive"], sources, stats), checker, writer)
-    return _finish_unit(plan, index, writer, stats, checker, done)
+    return writer, stats, checker
 
 
 def _finish_unit(
@@ -306,6 +398,7 @@ def _finish_unit(
     stats: Any,
     checker: RecordChecker,
     done: Path,
+    full_sha256: dict[str, str],
 ) -> dict[str, Any]:
     from quality.record_checks import redact_problem
 
@@ -320,6 +413,7 @@ def _finish_unit(
         "chunks": [_screened(c.to_dict()) for c in chunks],
         "problems": [redact_problem(p.to_dict()) for p in stats.problems],
         "pii": checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
+        "archive_sha256": full_sha256,  # full sha256 of the label archive (and sources read in full)
     }
     _write_json(done, result)
     return _unit_summary(result)
@@ -523,7 +617,7 @@ def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any
         "dataset_id": plan["dataset_id"],
         "version": plan["version"],
         "record_schema": plan["record_schema"],
-        "content_sha256": plan["content_sha256"],
+        "content_sha256": content_sha256(settings, plan),  # from full hashes (extract, or one pass here)
         "run_id": plan["run_id"],
         "splits": splits,
         "chunks": chunks,
@@ -593,7 +687,7 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     published = read_version_manifest(store, plan["dataset_id"], plan["version"])
     if published is None:
         raise BadInput(f"run {run_id}: version {plan['version']} of {plan['dataset_id']} is not published")
-    if published["content_sha256"] != plan["content_sha256"]:
+    if published["content_sha256"] != content_sha256(settings, plan):
         raise BadInput(f"run {run_id}: the published version has other content; nothing registered")
     prefix = version_prefix(plan["dataset_id"], plan["version"])
     chunk_urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in published["chunks"]}

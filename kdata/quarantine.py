@@ -205,7 +205,7 @@ def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str
 
     plan = load_plan(settings, str(args[0] if args else kwargs["run_id"]))
     root = Path(plan["dataset_path"])
-    hashes = dict(plan["archive_sha256"])
+    hashes = dict(plan.get("archive_sha256", {}))  # full hashes are known only after extraction
     return _Context(root, plan["run_id"], plan["dataset_id"], plan["version"], hashes, plan.get("source"))
 
 
