@@ -24,8 +24,8 @@ the value :func:`ingest.archives.archive_sha256` gives) from the reads extractio
   bytes between two reads, so even in the worst order (members read backwards) the archive is read at
   most twice; zip tools write members in name order and the readers read them in name order, so the
   usual case is one read plus the local headers and the directory;
-- a read at or past the fingerprint's last range (the central directory, read when the zip is opened) is
-  not a gap: it is hashed at :meth:`ArchiveHasher.finish`, which reads whatever is left;
+- a read at or past the start of the central directory (read when the zip is opened) is not a gap: it is
+  hashed at :meth:`ArchiveHasher.finish`, which reads whatever is left;
 - reads behind the hash (the directory read again, a member read twice) are ignored.
   Several readers of one archive (two ``ZipFile`` objects, a helper thread) may report reads in any order;
   the hasher holds a lock and always hashes the file's bytes in offset order, so the result never depends
@@ -98,11 +98,9 @@ def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _directory_start(stream: ConcatFile, size: int) -> int | None:
-    """Offset of the central directory (ZIP64 aware), from the end record; ``None`` when there is none."""
-    tail_at = max(0, size - (22 + 65535))
-    stream.seek(tail_at)
-    tail = stream.read(size - tail_at) or b""
+def _directory_start(tail_at: int, tail: bytes, size: int) -> int | None:
+    """Offset of the central directory (ZIP64 aware), from the end record in ``tail`` (the last bytes,
+    from offset ``tail_at``); ``None`` when there is none."""
     at = tail.rfind(_EOCD)
     while at >= 0 and len(tail) - at < 22:
         at = tail.rfind(_EOCD, 0, at)
@@ -121,13 +119,14 @@ def _directory_start(stream: ConcatFile, size: int) -> int | None:
     return max(0, min(end - size_cd, size))
 
 
-def _ranges(stream: ConcatFile, size: int) -> list[tuple[int, int]]:
-    start = _directory_start(stream, size)
+def _ranges(tail_at: int, tail: bytes, size: int) -> tuple[int, list[tuple[int, int]]]:
+    """``(start of the directory, ranges)``; a file that is not a zip has its "directory" at its end."""
+    start = _directory_start(tail_at, tail, size)
     if start is None:
         if size <= WHOLE_BYTES:
-            return _merge([(0, size)])
-        return _merge([(0, EDGE_BYTES), (size - EDGE_BYTES, size)])
-    return _merge([(0, min(EDGE_BYTES, size)), (start, size), (max(0, size - EDGE_BYTES), size)])
+            return size, _merge([(0, size)])
+        return size, _merge([(0, EDGE_BYTES), (size - EDGE_BYTES, size)])
+    return start, _merge([(0, min(EDGE_BYTES, size)), (start, size), (max(0, size - EDGE_BYTES), size)])
 
 
 class _RangeDigest:
@@ -163,21 +162,28 @@ class _RangeDigest:
 
 
 def archive_fingerprint(path: Path) -> dict[str, Any]:
-    """``{"size", "ranges", "sha256"}`` of the logical archive ``path`` (reads only the ranges)."""
+    """``{"size", "directory", "ranges", "sha256"}`` of the logical archive ``path`` (reads only the
+    ranges; ``directory`` is where the central directory starts, where member data ends)."""
     with ConcatFile(archive_pieces(path)) as stream:
         size = stream.seek(0, os.SEEK_END)
-        ranges = _ranges(stream, size)
+        tail_at = max(0, size - (22 + 65535))  # where zipfile, too, looks for the end record
+        stream.seek(tail_at)
+        tail = stream.read(size - tail_at) or b""
+        directory, ranges = _ranges(tail_at, tail, size)
         digest = _RangeDigest(size, ranges)
         for start, stop in ranges:
             stream.seek(start)
             at = start
             while at < stop:
-                block = stream.read(min(_BLOCK, stop - at))
+                if at >= tail_at:  # read already
+                    digest.update(at, memoryview(tail)[at - tail_at : stop - tail_at])
+                    break
+                block = stream.read(min(_BLOCK, stop - at, tail_at - at))
                 if not block:
                     raise BadInput(f"{path}: shorter than its size while fingerprinting (changed?)")
                 digest.update(at, block)
                 at += len(block)
-    return {"size": size, "ranges": [list(r) for r in ranges], "sha256": digest.hexdigest()}
+    return {"size": size, "directory": directory, "ranges": [list(r) for r in ranges], "sha256": digest.hexdigest()}
 
 
 class ArchiveHasher:
@@ -193,8 +199,7 @@ class ArchiveHasher:
         self.fingerprint = fingerprint
         self.size = int(fingerprint["size"])
         ranges = [(int(a), int(b)) for a, b in fingerprint["ranges"]]
-        last = ranges[-1] if ranges else (self.size, self.size)
-        self._deferred = last[0] if last[1] == self.size else self.size  # hashed at finish()
+        self._deferred = int(fingerprint["directory"])  # reads from here on (the directory) are hashed at finish()
         self._gap_limit = gap_limit
         self._sha = hashlib.sha256()
         self._fp = _RangeDigest(self.size, ranges)
@@ -208,7 +213,7 @@ class ArchiveHasher:
 
     @property
     def covered(self) -> bool:
-        """All bytes before the deferred tail (the directory) are hashed."""
+        """All member data (the bytes before the central directory) is hashed: finishing reads only the rest."""
         return self._cursor >= self._deferred
 
     def observe(self, pos: int, data: memoryview) -> None:
