@@ -222,7 +222,9 @@ def _rejection(error: UnsafeArchive, stage: str, context: _Context) -> Quarantin
         inside = (context.root / archive).resolve().is_relative_to(context.root.resolve())
     except (OSError, ValueError):
         inside = False
-    if sha is None and error.code != "symlink" and inside:
+    # The plan no longer hashes archives in full (issue 18): a refused archive is hashed here, once. A
+    # "symlink" without a member is the archive (or a piece) linking outside the folder: never read.
+    if sha is None and (error.code != "symlink" or error.member is not None) and inside:
         sha = _pieces_sha256(context.root, archive)
     return QuarantineRecord(
         dataset_path=context.source or str(context.root),
