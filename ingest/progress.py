@@ -40,7 +40,7 @@ class Progress(Protocol):
         them, the totals are learnt from each archive as it begins)."""
 
     def archive_hashed(self, size: int) -> None:
-        """The plan hashed one more archive (``size``: its bytes on disk)."""
+        """The plan fingerprinted one more archive (``size``: its bytes on disk)."""
 
     def archive(self, name: str, size: int) -> None:
         """Reading one label archive begins (``size``: its bytes on disk, all pieces)."""

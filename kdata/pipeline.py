@@ -2,8 +2,16 @@
 
 The Airflow DAG calls each function as a task (passing only the run id and small summaries);
 ``kdata ingest`` calls them in sequence. Every stage reads and writes the run's folder
-``$KDATA_HOME/runs/<run_id>/``; the run id is derived from the input (manifest + archive sha256 +
-chunk settings), so a rerun finds the same folder and finishes the job instead of duplicating it.
+``$KDATA_HOME/runs/<run_id>/``; the run id is derived from the input (manifest sha256, each archive's
+path, size and fingerprint, chunk settings), so a rerun finds the same folder and finishes the job instead
+of duplicating it.
+
+Each archive is read about once (issue 18, :mod:`ingest.fingerprint`): the plan reads only a fingerprint
+of it (size, first and last 64 KiB, central directory); extraction computes the full sha256 of the label
+archive (and of a source archive it read in full) from its own reads and records it in the unit; the
+publish stage hashes in one pass the archives no unit read in full, and computes the version's
+``content_sha256`` from the full hashes (:func:`content_sha256`: same formula and value as when the plan
+hashed everything).
 """
 
 from __future__ import annotations
