@@ -45,7 +45,11 @@ archive is read about once, and the version's ``content_sha256`` is computed fro
 (:func:`record_full_hash`). A later full hash of an archive with the same fingerprint and other bytes (a
 change that kept the size, the directory and both ends: a forged CRC, or bytes outside any member) is
 refused with :class:`~kdata.errors.BadInput` naming the archive and the record to delete if the new
-content is intended.
+content is intended. The limit of the design: a rerun of a finished run (same fingerprints, same run id)
+reuses its units and reads nothing again, so a change that keeps the size, both ends and every member's
+name, sizes and CRC-32 (forged on purpose) goes unseen until the archive is read again (a new run id, e.g.
+other chunk settings, or the run folder removed); an accidental change (corruption, a re-zip, an edited
+label) changes a CRC, hence the fingerprint and the run id.
 """
 
 from __future__ import annotations
