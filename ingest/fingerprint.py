@@ -168,7 +168,7 @@ class _RangeDigest:
 def archive_fingerprint(path: Path) -> dict[str, Any]:
     """``{"size", "directory", "ranges", "sha256"}`` of the logical archive ``path`` (reads only the
     ranges; ``directory`` is where the central directory starts, where member data ends)."""
-    with ConcatFile(archive_pieces(path)) as stream:
+    with ConcatFile(archive_pieces(path), random_access=True) as stream:  # no read-ahead: a few ranges
         size = stream.seek(0, os.SEEK_END)
         tail_at = max(0, size - (22 + 65535))  # where zipfile, too, looks for the end record
         stream.seek(tail_at)

@@ -59,7 +59,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from ingest.archives import archive_pieces, member_name, open_zip, remember_member_names
+from ingest.archives import advise_random, archive_pieces, member_name, open_zip, remember_member_names
 from ingest.limits import REASONS, ArchiveLimits, UnsafeArchive
 from kdata.errors import BadInput
 
@@ -83,6 +83,9 @@ _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
 # bzip2 (12) and LZMA (14) are refused although zipfile reads them: it inflates each block read
 # without a bound (bzip2 turns 40 bytes into 45 MB), so a lying size cannot be stopped in time.
 _LOCAL = b"PK\x03\x04"
+_SPARSE_HEADERS = 256 << 10
+"""Average compressed bytes per member above which the local headers are read without read-ahead
+(images, audio, big label files); below it they are dense and read-ahead helps the walk."""
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NESTED = re.compile(
@@ -260,6 +263,8 @@ def check_archive(path: Path, label: str, limits: ArchiveLimits | None = None) -
         entries = _entries(label, archive.infolist(), limits)
         files = [info for _, info in entries if not info.is_dir()]
         packed, total = _totals(label, files, limits)
+        if packed > _SPARSE_HEADERS * max(len(files), 1):
+            advise_random(archive.fp)  # local headers far apart: read each alone, not what follows it
         _layout(archive, label, entries)
     remember_member_names(path, [name for name, info in entries if not info.is_dir()])  # for the source index
     return ArchiveSummary(label, len(files), packed, total)
