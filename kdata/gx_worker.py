@@ -84,7 +84,8 @@ def _code_version() -> str:
 def _runtime_dir() -> Path:
     """A folder only this user can enter, for the sockets (Unix socket paths are limited to ~100 bytes)."""
     base = os.environ.get("XDG_RUNTIME_DIR")
-    folder = Path(base) / "kdata" if base and Path(base).is_dir() else Path(f"/tmp/kdata-{os.getuid()}")
+    usable = base and Path(base).is_dir() and len(base) <= 64  # room for "/kdata/gx-<20 hex>.sock" in 107 bytes
+    folder = Path(base) / "kdata" if usable else Path(f"/tmp/kdata-{os.getuid()}")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """An environment whose ingests use one warm worker (own home, own private socket folder)."""
     base = tmp_path_factory.mktemp("gx-worker")
-    runtime = base / "runtime"
-    runtime.mkdir(mode=0o700)
+    runtime = Path(tempfile.mkdtemp(prefix="xdg-", dir="/tmp"))  # short: socket paths are ~107 bytes at most
     env = {
         **os.environ,
         "KDATA_HOME": str(base / "home"),
@@ -42,6 +43,7 @@ def worker_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_RUNTIME_DIR", str(runtime))
         gx_worker.stop(Path(env["KDATA_HOME"]))
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _ingest(env: dict[str, str], dataset: Path) -> subprocess.CompletedProcess[str]:
@@ -144,9 +146,10 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_socket_folder_others_can_enter_is_refused_and_the_stage_runs_inline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    runtime = tmp_path / "runtime"
+    runtime = Path(tempfile.mkdtemp(prefix="xdg-", dir="/tmp"))  # short: socket paths are ~107 bytes at most
+    request.addfinalizer(lambda: shutil.rmtree(runtime))
     (runtime / "kdata").mkdir(parents=True)
     (runtime / "kdata").chmod(0o777)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
@@ -165,7 +168,15 @@ def test_off_runs_inline_and_starts_nothing(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_socket_names_differ_by_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    one, two = gx_worker.socket_path(tmp_path / "a"), gx_worker.socket_path(tmp_path / "b")
-    assert one != two and one.parent == two.parent == tmp_path / "kdata"
-    assert len(str(one)) < 100  # Unix socket paths are limited to ~108 bytes
+    short = Path(tempfile.mkdtemp(prefix="xdg-", dir="/tmp"))
+    try:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
+        one, two = gx_worker.socket_path(tmp_path / "a"), gx_worker.socket_path(tmp_path / "b")
+        assert one != two and one.parent == two.parent == short / "kdata"
+    finally:
+        shutil.rmtree(short)
+    deep = tmp_path / ("d" * 80)  # a runtime folder too deep for a socket path (~107 bytes): /tmp/kdata-<uid>
+    deep.mkdir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    path = gx_worker.socket_path(tmp_path / "a")
+    assert path.parent == Path(f"/tmp/kdata-{os.getuid()}") and len(str(path)) < 108
