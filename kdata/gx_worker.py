@@ -83,7 +83,7 @@ def _code_version() -> str:
 
 def _runtime_dir() -> Path:
     """A folder only this user can enter, for the sockets (Unix socket paths are limited to ~100 bytes)."""
-    base = os.environ.get("XDG_RUNTIME_DIR")
+    base = os.environ.get("XDG_RUNTIME_DIR") or ""
     usable = base and Path(base).is_dir() and len(base) <= 64  # room for "/kdata/gx-<20 hex>.sock" in 107 bytes
     folder = Path(base) / "kdata" if usable else Path(f"/tmp/kdata-{os.getuid()}")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
