@@ -11,12 +11,14 @@ from typing import Any
 
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
+from benchmarks import many_labels as many_labels_bench
 from benchmarks import mapped as mapped_bench
 from benchmarks import memory as memory_bench
 from benchmarks import quality_share as quality_share_bench
 from benchmarks import scaling as scaling_bench
 from benchmarks import search as search_bench
 from benchmarks import vision as vision_bench
+from benchmarks import vision_1080p as vision_1080p_bench
 from benchmarks.common import RESULTS, dump, machine
 
 
@@ -27,7 +29,19 @@ def main() -> None:
     parser.add_argument(
         "which",
         nargs="*",
-        default=["ingest", "mapped", "soak", "search", "download", "vision", "memory", "quality_share", "scaling"],
+        default=[
+            "ingest",
+            "mapped",
+            "soak",
+            "search",
+            "download",
+            "vision",
+            "vision_1080p",
+            "many_labels",
+            "memory",
+            "quality_share",
+            "scaling",
+        ],
         help="benchmarks to run (default: all)",
     )
     parser.add_argument(
@@ -69,7 +83,13 @@ def main() -> None:
         result = mapped_bench.run(work / "mapped")
         print(dump(result))
         sections["mapped"] = mapped_bench.section(result)
-    for name, bench in (("search", search_bench), ("download", download_bench), ("vision", vision_bench)):
+    for name, bench in (
+        ("search", search_bench),
+        ("download", download_bench),
+        ("vision", vision_bench),
+        ("vision_1080p", vision_1080p_bench),
+        ("many_labels", many_labels_bench),
+    ):
         if name in args.which:
             result = bench.run(work / name)
             print(dump(result))
@@ -90,7 +110,19 @@ def main() -> None:
     print(f"wrote {RESULTS}")
 
 
-ORDER = ["ingest", "mapped", "scaling", "memory", "quality_share", "vision", "search", "download", "soak"]
+ORDER = [
+    "ingest",
+    "mapped",
+    "scaling",
+    "memory",
+    "quality_share",
+    "vision",
+    "vision_1080p",
+    "many_labels",
+    "search",
+    "download",
+    "soak",
+]
 
 
 def _write_results(fresh: dict[str, str]) -> None:

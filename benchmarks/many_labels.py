@@ -41,7 +41,7 @@ start = time.perf_counter()
 import duckdb
 imported = time.perf_counter()
 folder, out = sys.argv[1], sys.argv[2]
-con = duckdb.connect()
+con = duckdb.connect(config={"enable_progress_bar": False})  # it draws on stdout after 2 s
 con.execute(
     f"COPY (SELECT * FROM read_json('{folder}/**/*.json')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
 )
@@ -134,7 +134,9 @@ def run(work: Path, items: int | None = None, repeat: int | None = None) -> dict
         shutil.rmtree(home)
 
         home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        _, peak, text = run_child(KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)])
+        _, peak, text = run_child(
+            KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
+        )
         note("inprocess", json.loads(text)["seconds"], peak)
         shutil.rmtree(home)
 
@@ -182,8 +184,11 @@ def run(work: Path, items: int | None = None, repeat: int | None = None) -> dict
 
 def section(r: dict[str, Any]) -> str:
     met_duck, met_hf = r["vs_duckdb"] >= 3.0, r["vs_hf"] >= 3.0
-    verdict = "both targets met" if met_duck and met_hf else "target missed: " + ", ".join(
-        t for t, ok in (("≥ 3× DuckDB read_json", met_duck), ("≥ 3× HF datasets", met_hf)) if not ok
+    verdict = (
+        "both targets met"
+        if met_duck and met_hf
+        else "target missed: "
+        + ", ".join(t for t, ok in (("≥ 3× DuckDB read_json", met_duck), ("≥ 3× HF datasets", met_hf)) if not ok)
     )
     n = r["repeat"]
     return (

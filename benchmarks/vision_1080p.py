@@ -146,7 +146,9 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
         shutil.rmtree(home)
 
         home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        _, peak, text = run_child(KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)])
+        _, peak, text = run_child(
+            KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
+        )
         note("inprocess", json.loads(text)["seconds"], peak)
         shutil.rmtree(home)
 
@@ -187,8 +189,11 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
 
 def section(r: dict[str, Any]) -> str:
     met_unzip, met_hf = r["vs_unzip"] >= 0.5, r["vs_hf"] >= 2.0
-    verdict = "both targets met" if met_unzip and met_hf else "target missed: " + ", ".join(
-        t for t, ok in (("≥ 0.5× unzip", met_unzip), ("≥ 2× HF imagefolder", met_hf)) if not ok
+    verdict = (
+        "both targets met"
+        if met_unzip and met_hf
+        else "target missed: "
+        + ", ".join(t for t, ok in (("≥ 0.5× unzip", met_unzip), ("≥ 2× HF imagefolder", met_hf)) if not ok)
     )
     n = r["repeat"]
     return (

@@ -83,7 +83,7 @@ def test_cut_images_are_refused_as_a_full_decode_refuses_them(name: str) -> None
 def test_a_changed_png_chunk_is_decoded_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     data = bytearray(WHOLE["png"])
     data[60] ^= 0xFF  # inside IDAT: its CRC no longer matches
-    assert not _media._png_complete(bytes(data))
+    assert _media._png_size(bytes(data)) is None
     decoded: list[bool] = []
     real_load = ImageFile.ImageFile.load
 
@@ -101,8 +101,34 @@ def test_a_changed_png_chunk_is_decoded_not_trusted(monkeypatch: pytest.MonkeyPa
 
 def test_a_jpeg_without_its_end_marker_is_decoded_not_trusted() -> None:
     data = WHOLE["jpeg"]
-    assert _media._jpeg_complete(data)
-    assert not _media._jpeg_complete(data[:-2])
-    assert not _media._jpeg_complete(data[: len(data) // 2])
-    assert not _media._jpeg_complete(b"\xff\xd8\xff\xd9")
-    assert not _media._jpeg_complete(b"\xff\xd8\xff\xe0\xff\xff")  # a segment longer than the file
+    assert _media._jpeg_size(data) == (64, 48)
+    assert _media._jpeg_size(data[:-2]) is None
+    assert _media._jpeg_size(data[: len(data) // 2]) is None
+    assert _media._jpeg_size(b"\xff\xd8\xff\xd9") is None
+    assert _media._jpeg_size(b"\xff\xd8\xff\xe0\xff\xff") is None  # a segment longer than the file
+
+
+@pytest.mark.parametrize("name", sorted(WHOLE))
+def test_the_structure_answers_what_pillow_answers(name: str) -> None:
+    with Image.open(io.BytesIO(WHOLE[name])) as image:
+        expected = ((image.format or "").lower(), image.width, image.height)
+    assert _media._structure_size(WHOLE[name]) == expected
+
+
+def test_damaged_jpeg_tables_and_other_codings_go_to_the_decoder() -> None:
+    data = WHOLE["jpeg"]
+    dqt = data.index(b"\xff\xdb")
+    shorter = data[: dqt + 3] + bytes([data[dqt + 3] - 1]) + data[dqt + 4 :]  # DQT length off by one
+    assert _media._jpeg_size(shorter) is None
+    sof = data.index(b"\xff\xc0")
+    arithmetic = data[:sof] + b"\xff\xc9" + data[sof + 2 :]
+    assert _media._jpeg_size(arithmetic) is None
+    twelve_bit = data[: sof + 4] + b"\x0c" + data[sof + 5 :]
+    assert _media._jpeg_size(twelve_bit) is None
+
+
+def test_a_multi_picture_jpeg_keeps_its_pillow_format() -> None:
+    body = WHOLE["jpeg"]
+    mpf = b"MPF\x00" + bytes(8)
+    data = body[:2] + b"\xff\xe2" + (len(mpf) + 2).to_bytes(2, "big") + mpf + body[2:]
+    assert _media._jpeg_size(data) is None
