@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESULTS", "KDATA_INGEST_INPROCESS", "kdata_ingest", "machine", "median_time", "run_child", "run_command"]
+__all__ = ["KDATA_INGEST_INPROCESS", "RESULTS", "kdata_ingest", "machine", "median_time", "run_child", "run_command"]
 
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 

@@ -41,7 +41,8 @@ start = time.perf_counter()
 import duckdb
 imported = time.perf_counter()
 folder, out = sys.argv[1], sys.argv[2]
-con = duckdb.connect(config={"enable_progress_bar": False})  # it draws on stdout after 2 s
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # it draws on stdout after 2 s
 con.execute(
     f"COPY (SELECT * FROM read_json('{folder}/**/*.json')) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
 )

@@ -3,6 +3,7 @@ would: every whole image passes without a decode; every cut or damaged one is re
 
 from __future__ import annotations
 
+import contextlib
 import io
 import random
 
@@ -92,10 +93,8 @@ def test_a_changed_png_chunk_is_decoded_not_trusted(monkeypatch: pytest.MonkeyPa
         return real_load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
-    try:
+    with contextlib.suppress(ValueError):
         inspect_image(bytes(data))
-    except ValueError:
-        pass
     assert decoded
 
 
