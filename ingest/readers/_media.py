@@ -30,6 +30,7 @@ __all__ = [
     "check_image",
     "inspect_audio",
     "inspect_image",
+    "max_image_pixels",
     "media",
 ]
 
@@ -176,7 +177,7 @@ def _structure_size(data: bytes) -> tuple[str, int, int] | None:
 _PIXEL_LIMITS: dict[str, int] = {}
 
 
-def _max_image_pixels() -> int:
+def max_image_pixels() -> int:
     """``KDATA_MAX_IMAGE_PIXELS`` (:class:`ArchiveLimits`), parsed once per value, not once per image."""
     raw = os.environ.get("KDATA_MAX_IMAGE_PIXELS", "")
     if raw not in _PIXEL_LIMITS:
@@ -193,7 +194,7 @@ def inspect_image(data: bytes, max_pixels: int | None = None) -> ImageInfo:
     Pillow, its header's size checked against ``max_pixels`` before decoding (a small file claiming a huge
     image is refused without allocating its pixels), then decoded in full: the decoder decides.
     """
-    limit = max_pixels or _max_image_pixels()
+    limit = max_pixels or max_image_pixels()
     known = _structure_size(data)
     if known is not None and known[1] * known[2] <= limit:
         return ImageInfo(*known)
@@ -233,14 +234,16 @@ def check_image(
     fields: tuple[str, str],
     record_id: str,
     stats: ReadStats,
+    max_pixels: int | None = None,
 ) -> tuple[str | None, bool | None]:
     """``(format, valid)`` of a source image against the stated size; a mismatch or an unreadable
-    image is a problem naming the source archive/member and the label field."""
+    image is a problem naming the source archive/member and the label field. ``max_pixels``: see
+    :func:`inspect_image` (default ``KDATA_MAX_IMAGE_PIXELS``)."""
     if data is None:
         return None, None
     archive_rel, member, source = where
     try:
-        info = inspect_image(data)
+        info = inspect_image(data, max_pixels)
     except ValueError as error:
         stats.add(Problem("image", archive_rel, member, None, f"{source}: {error}", record_id), invalid_label=False)
         return None, False
