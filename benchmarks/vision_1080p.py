@@ -113,7 +113,10 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
     dataset = _dataset(work, images)
     extracted = work / f"images-{images}"
     if not extracted.exists():
-        _extract_images(dataset, extracted)
+        temp = work / f".images-{images}.tmp"
+        shutil.rmtree(temp, ignore_errors=True)
+        _extract_images(dataset, temp)
+        temp.rename(extracted)
     count = sum(1 for _ in extracted.rglob("*.jpg"))
     sizes = [p.stat().st_size for p in extracted.rglob("*.jpg")]
     archive_bytes = sum(p.stat().st_size for p in dataset.rglob("*.zip"))

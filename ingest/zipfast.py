@@ -40,7 +40,7 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
         or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
         or info.compress_size > FAST_MAX_BYTES
         or info.file_size > FAST_MAX_BYTES
-        or archive.metadata_encoding is not None
+        or getattr(archive, "metadata_encoding", None) is not None
     ):
         return None
     try:
