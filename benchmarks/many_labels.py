@@ -217,7 +217,9 @@ def section(r: dict[str, Any]) -> str:
         "and write them as they are; K-Data reads the archives, parses and checks every label, joins and "
         "checks every image, embeds it, runs the PII scan and the quality gate, publishes and catalogs. "
         f"Load average {r['load_before']} before, {r['load_after']} after: other agents share this 2-core "
-        f"machine, so absolute times are noisy. Verdict: {verdict}.\n\n"
+        f"machine, so absolute times are noisy. Start-up (the whole process minus the in-process figure: "
+        f"interpreter, imports, Great Expectations and matplotlib among them): "
+        f"{round(r['whole_s'] - r['inprocess_s'], 1)} s. Verdict: {verdict}.\n\n"
         "Reproduce: `.venv/bin/python -m benchmarks many_labels` (`BENCH_LABEL_ITEMS`, default 200000; "
         "`BENCH_REPEAT`, default 3).\n"
     )

@@ -221,7 +221,9 @@ def section(r: dict[str, Any]) -> str:
         "header, the JPEG/PNG end marker; no pixel decode), embeds the bytes, writes, checksums, runs the "
         "quality gate, publishes and catalogs. "
         f"Load average {r['load_before']} before, {r['load_after']} after: other agents share this 2-core "
-        f"machine, so absolute times are noisy. Verdict: {verdict}.\n\n"
+        f"machine, so absolute times are noisy. Start-up (the whole process minus the in-process figure: "
+        f"interpreter, imports, Great Expectations and matplotlib among them): "
+        f"{round(r['whole_s'] - r['inprocess_s'], 1)} s. Verdict: {verdict}.\n\n"
         "Reproduce: `.venv/bin/python -m benchmarks vision_1080p` (`BENCH_1080P_IMAGES`, default 400; "
         "`BENCH_REPEAT`, default 3).\n"
     )
