@@ -13,12 +13,14 @@ from benchmarks import airflow_run as airflow_run_bench
 from benchmarks import cli as cli_bench
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
+from benchmarks import many_labels as many_labels_bench
 from benchmarks import mapped as mapped_bench
 from benchmarks import memory as memory_bench
 from benchmarks import quality_share as quality_share_bench
 from benchmarks import scaling as scaling_bench
 from benchmarks import search as search_bench
 from benchmarks import vision as vision_bench
+from benchmarks import vision_1080p as vision_1080p_bench
 from benchmarks import waits as waits_bench
 from benchmarks.common import RESULTS, dump, machine
 
@@ -39,6 +41,8 @@ def main() -> None:
             "search",
             "download",
             "vision",
+            "vision_1080p",
+            "many_labels",
             "memory",
             "quality_share",
             "scaling",
@@ -86,11 +90,13 @@ def main() -> None:
         print(dump(result))
         sections["mapped"] = mapped_bench.section(result)
     for name, bench in (
-        ("waits", waits_bench),
-        ("airflow_run", airflow_run_bench),
         ("search", search_bench),
         ("download", download_bench),
         ("vision", vision_bench),
+        ("vision_1080p", vision_1080p_bench),
+        ("many_labels", many_labels_bench),
+        ("waits", waits_bench),
+        ("airflow_run", airflow_run_bench),
         ("cli", cli_bench),
     ):
         if name in args.which:
@@ -122,6 +128,8 @@ ORDER = [
     "memory",
     "quality_share",
     "vision",
+    "vision_1080p",
+    "many_labels",
     "search",
     "download",
     "cli",

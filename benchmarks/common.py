@@ -13,7 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RESULTS", "machine", "median_time", "run_child"]
+__all__ = [
+    "KDATA_INGEST_INPROCESS",
+    "RESULTS",
+    "ChildTimeout",
+    "kdata_ingest",
+    "machine",
+    "median_time",
+    "run_child",
+    "run_command",
+]
 
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
@@ -33,12 +42,26 @@ def median_time(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, list[flo
     return statistics.median(times), times
 
 
-def run_child(code: str, env: dict[str, str] | None = None, args: list[str] | None = None) -> tuple[float, float, str]:
+class ChildTimeout(RuntimeError):
+    """A benchmark child killed after its time limit: the way it measures did not finish."""
+
+    def __init__(self, seconds: float, peak: float) -> None:
+        super().__init__(f"benchmark child did not finish within {seconds:.0f} s (killed)")
+        self.seconds = seconds
+        self.peak = peak
+
+
+def run_child(
+    code: str, env: dict[str, str] | None = None, args: list[str] | None = None, timeout: float | None = None
+) -> tuple[float, float, str]:
     """Run Python code in a child process; returns (seconds, peak RSS MiB of that child alone, stdout).
 
     The peak is the child's own ``VmHWM`` (see :data:`_HIGH_WATER`); ``wait4``'s ``ru_maxrss`` only when
-    the child could not report it.
+    the child could not report it. A child still running after ``timeout`` seconds is killed:
+    :class:`ChildTimeout`.
     """
+    import threading
+
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", _HIGH_WATER + code, *(args or [])],
@@ -47,16 +70,68 @@ def run_child(code: str, env: dict[str, str] | None = None, args: list[str] | No
         text=True,
         env={**os.environ, **(env or {})},
     )
+    timer = threading.Timer(timeout, proc.kill) if timeout else None
+    if timer is not None:
+        timer.start()
     out, err = _communicate(proc)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    if timer is not None:
+        timer.cancel()
     code_ = os.waitstatus_to_exitcode(status)
     proc.returncode = code_  # reaped here, so Popen must not wait for it again
+    if timeout and elapsed >= timeout and code_ != 0:
+        raise ChildTimeout(elapsed, usage.ru_maxrss / 1024)
     if code_ != 0:
         raise RuntimeError(f"benchmark child failed ({code_}):\n{err[-3000:]}")
     own = [line for line in err.splitlines() if line.startswith(_MARK)]
     peak = float(own[-1][len(_MARK) :]) if own else usage.ru_maxrss / 1024
     return elapsed, peak, out
+
+
+def run_command(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a program (not Python: ``unzip``); returns (seconds, peak RSS MiB from ``wait4``).
+
+    ``ru_maxrss`` may carry the forking parent's high-water mark (see :data:`_HIGH_WATER`): an upper bound."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed ({proc.returncode}):\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+_KDATA_WHOLE = """
+import runpy, sys
+script = sys.argv[1]
+sys.argv = ["kdata", "ingest", sys.argv[2], "--json"]
+runpy.run_path(script, run_name="__main__")
+"""
+
+KDATA_INGEST_INPROCESS = """
+import json, sys, time
+from kdata.config import load_settings
+from kdata import pipeline
+import great_expectations  # import cost is paid once per worker process, not per dataset: keep it out
+start = time.perf_counter()
+result = pipeline.ingest(load_settings(), sys.argv[1])
+print(json.dumps({"seconds": time.perf_counter() - start, "rows": result["rows"]}))
+"""
+"""``pipeline.ingest`` timed inside its process, from after the imports (GX included) to the catalog entry."""
+
+
+def kdata_ingest(dataset: Path, env: dict[str, str]) -> tuple[float, float, dict[str, Any]]:
+    """``kdata ingest DATASET --json`` as a user runs it: the whole process, interpreter start and every import
+    included. Runs the installed ``kdata`` script itself (``runpy``) so the child reports its own peak RSS.
+    Returns (seconds, peak RSS MiB, the command's JSON)."""
+    script = Path(sys.executable).with_name("kdata")
+    seconds, peak, out = run_child(_KDATA_WHOLE, env, [str(script), str(dataset)])
+    return seconds, peak, json.loads(out)
 
 
 _MARK = "KDATA_BENCH_VMHWM_MIB="

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.zipfast import read_member_fast
 from kdata.errors import BadInput
 
 __all__ = [
@@ -428,7 +429,11 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """The whole member, asking for exactly its declared size. ``ZipFile.read`` asks the
     decompressor for up to 2 GiB at once and cuts to the declared size afterwards: a member whose
     data inflates far beyond its declared size would be inflated in memory first. ``read(size)``
-    bounds the decompressor by ``size``; the final ``read`` reaches the end, where the CRC is checked."""
+    bounds the decompressor by ``size``; the final ``read`` reaches the end, where the CRC is checked.
+    A small clean member is read in one go (:func:`ingest.zipfast.read_member_fast`: same bytes, same checks)."""
+    data = read_member_fast(archive, info)
+    if data is not None:
+        return data
     with archive.open(info) as stream:
         data = stream.read(info.file_size)
         if stream.read(1):  # zipfile never returns more than the declared size; be sure we are at the end

@@ -216,8 +216,12 @@ def norm_keys(obj: Any) -> Any:
 
 
 def stem(name: str) -> str:
-    """``a/b/0001.jpg`` → ``0001``."""
-    return PurePosixPath(name).stem
+    """``a/b/0001.jpg`` → ``0001`` (``PurePosixPath(name).stem``, without building a path for the usual name)."""
+    base = name.rpartition("/")[2]
+    if not base or base in (".", ".."):  # pathlib's own normalisation decides these
+        return PurePosixPath(name).stem
+    dot = base.rfind(".")
+    return base[:dot] if 0 < dot < len(base) - 1 else base
 
 
 def dataset_root(archive: Path, archive_rel: str) -> Path:
@@ -380,10 +384,11 @@ class SourceFiles:
         return self._open[archive].read(member)
 
     def fetch(
-        self, key: str, stats: ReadStats, archive_rel: str, member: str, record_id: str
+        self, key: str, stats: ReadStats, archive_rel: str, member: str, record_id: str, ref: str | None = None
     ) -> tuple[str | None, bytes | None]:
-        """``(ref, bytes)`` of the source with stem ``key``; an unreadable one is a problem, bytes ``None``."""
-        ref = self.ref(key)
+        """``(ref, bytes)`` of the source with stem ``key``; an unreadable one is a problem, bytes ``None``.
+        ``ref``: ``self.ref(key)`` when the caller already looked it up."""
+        ref = ref or self.ref(key)
         if ref is None:
             return None, None
         try:

@@ -34,7 +34,7 @@ from ingest.readers._common import (
     stem,
     text,
 )
-from ingest.readers._media import box_stats, check_image, media
+from ingest.readers._media import box_stats, check_image, max_image_pixels, media
 
 __all__ = ["flat_polygon", "read"]
 
@@ -45,6 +45,9 @@ def flat_polygon(value: Any, field: str) -> list[float]:
     """``[[x, y], ...]`` or ``[x1, y1, x2, y2, ...]`` → flat list of numbers."""
     if not isinstance(value, list):
         raise LabelError(field, "expected a list of points")
+    fast = _plain_points(value)
+    if fast is not None:
+        return fast
     flat: list[float] = []
     for n, point in enumerate(value):
         if isinstance(point, list):
@@ -54,6 +57,26 @@ def flat_polygon(value: Any, field: str) -> list[float]:
         else:
             flat.append(number(point, f"{field}[{n}]"))
     return flat
+
+
+def _plain_points(value: list[Any]) -> list[float] | None:
+    """:func:`flat_polygon` of a list of ``[x, y]`` pairs of plain ints and floats (the usual label), in
+    one pass; ``None`` for anything else (strings, bools, flat lists, bad pairs), which the checked path
+    reads and reports."""
+    flat: list[float] = []
+    append = flat.append
+    for point in value:
+        if type(point) is not list or len(point) != 2:
+            return None
+        x, y = point
+        if type(x) not in _PLAIN or type(y) not in _PLAIN:
+            return None
+        append(float(x))
+        append(float(y))
+    return flat
+
+
+_PLAIN = (int, float)
 
 
 def _polygons(segmentation: Any, field: str) -> list[list[float]]:
@@ -166,6 +189,7 @@ def _record(doc: Any, member: str) -> tuple[dict[str, Any], tuple[str, str]]:
 
 def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` label of a vision label archive, each with its image."""
+    max_pixels = max_image_pixels()  # KDATA_MAX_IMAGE_PIXELS, read once per archive
     with SourceFiles(archive, archive_rel, sources) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
@@ -174,11 +198,19 @@ def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: Rea
                 stats.add(Problem("schema", archive_rel, member, error.field or None, str(error)), invalid_label=True)
                 continue
             image_id = record["image_id"]
-            key = image_id if files.ref(image_id) else stem(member)
-            ref, data = files.fetch(key, stats, archive_rel, member, image_id)
+            found = files.ref(image_id)
+            key = image_id if found else stem(member)
+            ref, data = files.fetch(key, stats, archive_rel, member, image_id, ref=found)
             path = ref.partition("!")[2] if ref else None
             fmt, valid = check_image(
-                data, record["width"], record["height"], (archive_rel, member, ref or ""), fields, image_id, stats
+                data,
+                record["width"],
+                record["height"],
+                (archive_rel, member, ref or ""),
+                fields,
+                image_id,
+                stats,
+                max_pixels=max_pixels,
             )
             record.update(image=media(data, path), image_format=fmt, image_valid=valid, source_file=ref)
             yield finish_record(record, image_id, archive_rel, member, stats)

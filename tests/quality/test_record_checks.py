@@ -280,3 +280,20 @@ def test_re2_precheck_is_never_stricter_than_the_python_one():
         if pii.might_contain_pii(text) or pii._might_contain_pii_regex(text) or pii.scan(text):
             assert maybe, text
     assert 0 < sum(flagged) < len(texts)
+
+
+def test_a_record_whose_digits_are_numbers_is_not_walked_and_strings_still_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Coordinates make nine digits close together in the compact JSON; the strings decide whether the
+    record is walked, and a number never hides a string that holds personal data."""
+    from schemas.records import VISION_IMAGE
+
+    checker = RecordChecker(VISION_IMAGE, "block")
+    walked: list[bool] = []
+    real_scan = checker._scan
+    monkeypatch.setattr(checker, "_scan", lambda r, p: walked.append(True) or real_scan(r, p))
+    boxes = [{"category": "파손", "bbox": [1234.5, 678.25, 90.0, 12.0], "polygons": [[1.5, 2.5, 33.0, 44.0]]}]
+    plain = {"image_id": "damage_000001", "width": 1920, "height": 1080, "annotations": boxes}
+    assert checker.check(copy.deepcopy(plain))["pii_hits"] == 0 and walked == []
+    holding = copy.deepcopy(plain)
+    holding["annotations"][0]["category"] = f"연락처 {PHONE}"
+    assert checker.check(holding)["pii_hits"] == 1 and walked == [True]
