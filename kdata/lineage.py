@@ -131,12 +131,27 @@ def input_datasets(
         return [InputDataset(namespace=namespace, name=name)]
     source = str(plan.get("source") or plan["dataset_path"])
     namespace, name = dataset_ref(source)
-    inputs = [InputDataset(namespace=namespace, name=name, facets=version(plan["content_sha256"]))]
-    hashes: dict[str, str] = plan.get("archive_sha256", {})
+    content, hashes = _versions(plan)
+    inputs = [InputDataset(namespace=namespace, name=name, facets=version(content))]
     for archive in sorted(hashes) if archives is None else archives:
         namespace, name = dataset_ref(_join(source, archive))
         inputs.append(InputDataset(namespace=namespace, name=name, facets=version(hashes.get(archive, ""))))
     return inputs
+
+
+def _versions(plan: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The folder's and each archive's version: the full-content sha256s once the run was published
+    (``content.json`` in the run folder, written by :func:`kdata.pipeline.content_sha256`), before that the
+    plan's fingerprints (``input_fingerprint``, each archive's fingerprint sha256)."""
+    published = Path(str(plan.get("run_dir") or "")) / "content.json" if plan.get("run_dir") else None
+    if published is not None and published.is_file():
+        data = json.loads(published.read_text(encoding="utf-8"))
+        return str(data["content_sha256"]), dict(data["archive_sha256"])
+    if "content_sha256" in plan:  # a plan written before archives were fingerprinted
+        return str(plan["content_sha256"]), dict(plan.get("archive_sha256", {}))
+    fingerprints: dict[str, Any] = plan.get("archive_fingerprint", {})
+    order = plan.get("archives") or sorted(fingerprints)
+    return str(plan.get("input_fingerprint", "")), {a: str(fingerprints.get(a, {}).get("sha256", "")) for a in order}
 
 
 def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, Any]) -> Any:
@@ -215,7 +230,7 @@ def task_lineage(
     plan = None
     if run_id:
         try:
-            plan = load_plan(settings, run_id)
+            plan = {**load_plan(settings, run_id), "run_dir": str(settings.runs_dir / run_id)}
         except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows
             log.warning("OpenLineage: plan of %s not read: %s", run_id, error)
     if plan is None:

@@ -53,10 +53,12 @@ def test_ingest_emits_start_and_complete_with_output_facets(
     plan = json.loads((kdata_home / "runs" / summary["run_id"] / "plan.json").read_text(encoding="utf-8"))
     folder, *archives = complete["inputs"]
     assert (folder["namespace"], folder["name"]) == ("file", str(dataset))
-    assert folder["facets"]["version"]["datasetVersion"] == plan["content_sha256"]
+    content = json.loads((kdata_home / "runs" / summary["run_id"] / "content.json").read_text(encoding="utf-8"))
+    assert folder["facets"]["version"]["datasetVersion"] == content["content_sha256"]  # full-content hashes
     assert {a["name"]: a["facets"]["version"]["datasetVersion"] for a in archives} == {
-        str(dataset / path): sha for path, sha in plan["archive_sha256"].items()
+        str(dataset / path): sha for path, sha in content["archive_sha256"].items()
     }
+    assert sorted(content["archive_sha256"]) == sorted(plan["archives"])
     [output] = complete["outputs"]
     assert output["namespace"] == "file"
     assert output["name"] == str(kdata_home / "store" / summary["dataset_id"] / summary["version"])

@@ -142,13 +142,20 @@ def test_clean_run_names_folder_archives_and_published_version(lineage_run: dict
     # inputs: the dataset folder, then every archive in it (label and source archives), with their hashes
     folder, *archives = complete["inputs"]
     assert (folder["namespace"], folder["name"]) == ("file", str(clean))
-    plans = [json.loads(p.read_text(encoding="utf-8")) for p in (home / "runs").glob("*/plan.json")]
-    [plan] = [p for p in plans if p["dataset_path"] == str(clean)]
-    assert folder["facets"]["version"]["datasetVersion"] == plan["content_sha256"]
-    expected = {str(clean / path): sha for path, sha in plan["archive_sha256"].items()}
+    plans = {p.parent: json.loads(p.read_text(encoding="utf-8")) for p in (home / "runs").glob("*/plan.json")}
+    [(run_dir, plan)] = [(d, p) for d, p in plans.items() if p["dataset_path"] == str(clean)]
+    content = json.loads((run_dir / "content.json").read_text(encoding="utf-8"))  # full hashes, at publish
+    assert folder["facets"]["version"]["datasetVersion"] == content["content_sha256"]
+    expected = {str(clean / path): sha for path, sha in content["archive_sha256"].items()}
     assert {a["name"]: a["facets"]["version"]["datasetVersion"] for a in archives} == expected
     assert any("라벨링데이터" in name for name in expected) and any("원천데이터" in name for name in expected)
-    assert plan_events[1]["inputs"] == complete["inputs"]
+    # the plan task, before anything was read in full: the same datasets, versioned by their fingerprints
+    planned = plan_events[1]["inputs"]
+    assert [i["name"] for i in planned] == [i["name"] for i in complete["inputs"]]
+    assert planned[0]["facets"]["version"]["datasetVersion"] == plan["input_fingerprint"]
+    assert {i["name"]: i["facets"]["version"]["datasetVersion"] for i in planned[1:]} == {
+        str(clean / path): found["sha256"] for path, found in plan["archive_fingerprint"].items()
+    }
     # each mapped extract task names its own label archive
     extract_inputs = {e["inputs"][1]["name"] for e in _of(events, "ingest_korean.extract", clean)}
     assert extract_inputs == {str(clean / u["archive"]) for u in plan["units"]}
