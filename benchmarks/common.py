@@ -17,6 +17,7 @@ __all__ = [
     "KDATA_INGEST_INPROCESS",
     "RESULTS",
     "ChildTimeout",
+    "Runs",
     "kdata_ingest",
     "machine",
     "median_time",
@@ -123,6 +124,49 @@ result = pipeline.ingest(load_settings(), sys.argv[1])
 print(json.dumps({"seconds": time.perf_counter() - start, "rows": result["rows"]}))
 """
 """``pipeline.ingest`` timed inside its process, from after the imports (GX included) to the catalog entry."""
+
+
+class Runs:
+    """Seconds (and peak RSS) per way over repeated runs, summarised into a benchmark's result."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+        self.peaks: dict[str, list[float]] = {}
+
+    def note(self, name: str, seconds: float, peak: float | None = None) -> None:
+        self.seconds.setdefault(name, []).append(round(seconds, 2))
+        if peak is not None:
+            self.peaks.setdefault(name, []).append(round(peak))
+
+    def ours(self, dataset: Path, work: Path, count: int, result: dict[str, Any]) -> None:
+        """One ``kdata ingest`` as a whole process (``whole``) and one in-process (``inprocess``), each in a
+        fresh KDATA_HOME; the whole one must publish ``count`` rows (its Parquet MB go to ``result``)."""
+        import shutil
+        import tempfile
+
+        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
+        seconds, peak, done = kdata_ingest(dataset, {"KDATA_HOME": str(home), "KDATA_USER": "bench"})
+        if sum(done["rows"].values()) != count or done["status"] != "published":
+            raise RuntimeError(f"kdata ingest: {done}")
+        self.note("whole", seconds, peak)
+        result["parquet_mb"] = round(sum(p.stat().st_size for p in (home / "store").rglob("*.parquet")) / 1e6, 1)
+        shutil.rmtree(home)
+        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
+        _, peak, text = run_child(
+            KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
+        )
+        self.note("inprocess", json.loads(text)["seconds"], peak)
+        shutil.rmtree(home)
+
+    def summarise(self, result: dict[str, Any], count: int, unit: str, digits: int = 0) -> None:
+        """Per way: ``<way>_runs``, the median ``<way>_s``, ``<way>_<unit>_s`` (count per second) and the peak."""
+        for name, values in self.seconds.items():
+            seconds = statistics.median(values)
+            result[f"{name}_runs"] = values
+            result[f"{name}_s"] = round(seconds, 2)
+            result[f"{name}_{unit}_s"] = round(count / seconds, digits) if digits else round(count / seconds)
+            if name in self.peaks:
+                result[f"{name}_peak_rss_mib"] = max(self.peaks[name])
 
 
 def kdata_ingest(dataset: Path, env: dict[str, str]) -> tuple[float, float, dict[str, Any]]:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import KDATA_INGEST_INPROCESS, ChildTimeout, kdata_ingest, machine, run_child
+from benchmarks.common import ChildTimeout, Runs, machine, run_child
 
 __all__ = ["run", "section"]
 
@@ -120,30 +119,11 @@ def run(work: Path, items: int | None = None, repeat: int | None = None) -> dict
         "limit_s": limit,
         "load_before": round(os.getloadavg()[0], 2),
     }
-    runs: dict[str, list[float]] = {}
-    rss: dict[str, list[float]] = {}
-
-    def note(name: str, seconds: float, peak: float | None = None) -> None:
-        runs.setdefault(name, []).append(round(seconds, 2))
-        if peak is not None:
-            rss.setdefault(name, []).append(round(peak))
+    runs = Runs()
+    note = runs.note
 
     for _ in range(repeat):
-        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        env = {"KDATA_HOME": str(home), "KDATA_USER": "bench"}
-        seconds, peak, done = kdata_ingest(dataset, env)
-        if sum(done["rows"].values()) != count or done["status"] != "published":
-            raise RuntimeError(f"kdata ingest: {done}")
-        note("whole", seconds, peak)
-        r["parquet_mb"] = round(sum(p.stat().st_size for p in (home / "store").rglob("*.parquet")) / 1e6, 1)
-        shutil.rmtree(home)
-
-        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        _, peak, text = run_child(
-            KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
-        )
-        note("inprocess", json.loads(text)["seconds"], peak)
-        shutil.rmtree(home)
+        runs.ours(dataset, work, count, r)
 
         out = Path(tempfile.mkdtemp(dir=work, prefix="hf-"))
         seconds, peak, text = run_child(_HF, None, [str(labels), str(out / "hf.parquet"), str(out / "c")])
@@ -170,13 +150,7 @@ def run(work: Path, items: int | None = None, repeat: int | None = None) -> dict
             r["duckdb_parquet_mb"] = round((out / "d.parquet").stat().st_size / 1e6, 1)
         shutil.rmtree(out)
 
-    for name, values in runs.items():
-        seconds = statistics.median(values)
-        r[f"{name}_runs"] = values
-        r[f"{name}_s"] = round(seconds, 2)
-        r[f"{name}_items_s"] = round(count / seconds)
-        if name in rss:
-            r[f"{name}_peak_rss_mib"] = max(rss[name])
+    runs.summarise(r, count, "items")
     r["vs_duckdb"] = round(r["whole_items_s"] / r["duckdb_whole_items_s"], 2)
     r["vs_hf"] = round(r["whole_items_s"] / r["hf_whole_items_s"], 2)
     r.setdefault("duckdb_unfinished", False)

@@ -27,12 +27,11 @@ import json
 import os
 import random
 import shutil
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import KDATA_INGEST_INPROCESS, kdata_ingest, machine, run_child, run_command
+from benchmarks.common import Runs, machine, run_child, run_command
 from benchmarks.vision import _HF as HF_IMAGEFOLDER
 from benchmarks.vision import _extract_images
 
@@ -130,30 +129,11 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
         "repeat": repeat,
         "load_before": round(os.getloadavg()[0], 2),
     }
-    runs: dict[str, list[float]] = {}
-    rss: dict[str, list[float]] = {}
-
-    def note(name: str, seconds: float, peak: float | None = None) -> None:
-        runs.setdefault(name, []).append(round(seconds, 2))
-        if peak is not None:
-            rss.setdefault(name, []).append(round(peak))
+    runs = Runs()
+    note = runs.note
 
     for _ in range(repeat):
-        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        env = {"KDATA_HOME": str(home), "KDATA_USER": "bench"}
-        seconds, peak, done = kdata_ingest(dataset, env)
-        if sum(done["rows"].values()) != count or done["status"] != "published":
-            raise RuntimeError(f"kdata ingest: {done}")
-        note("whole", seconds, peak)
-        r["parquet_mb"] = round(sum(p.stat().st_size for p in (home / "store").rglob("*.parquet")) / 1e6, 1)
-        shutil.rmtree(home)
-
-        home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-        _, peak, text = run_child(
-            KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
-        )
-        note("inprocess", json.loads(text)["seconds"], peak)
-        shutil.rmtree(home)
+        runs.ours(dataset, work, count, r)
 
         out = Path(tempfile.mkdtemp(dir=work, prefix="unzip-"))
         note("unzip", _unzip(dataset, out))
@@ -169,13 +149,7 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
         r["hf_parquet_mb"] = round((out / "hf.parquet").stat().st_size / 1e6, 1)
         shutil.rmtree(out)
 
-    for name, values in runs.items():
-        seconds = statistics.median(values)
-        r[f"{name}_runs"] = values
-        r[f"{name}_s"] = round(seconds, 2)
-        r[f"{name}_images_s"] = round(count / seconds, 1)
-        if name in rss:
-            r[f"{name}_peak_rss_mib"] = max(rss[name])
+    runs.summarise(r, count, "images", 1)
     r["vs_unzip"] = round(r["whole_images_s"] / r["unzip_images_s"], 2)
     r["vs_hf"] = round(r["whole_images_s"] / r["hf_whole_images_s"], 2)
     r["inprocess_vs_hf"] = round(r["inprocess_images_s"] / r["hf_inprocess_images_s"], 2)
