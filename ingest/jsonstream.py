@@ -263,12 +263,7 @@ class ListItems:
             if self._path:
                 yield from self._on_path(key, depth, header)
             elif key in self._keys and self.list_key is None:
-                self.list_key = key
-                if self._peek() == "[":
-                    self._pos += 1
-                    yield from self._items()
-                else:
-                    self.list_value = self._value()
+                yield from self._list_at(key)
             else:
                 self.header[key] = self._value()
             following = self._peek()
@@ -285,12 +280,7 @@ class ListItems:
         if key != self._path[depth] or key in header or (last and self.list_key is not None):
             header[key] = self._value()
         elif last:
-            self.list_key = key
-            if self._peek() == "[":
-                self._pos += 1
-                yield from self._items()
-            else:
-                self.list_value = self._value()
+            yield from self._list_at(key)
         elif self._peek() == "{":
             self._pos += 1
             nested: dict[str, Any] = {}
@@ -298,6 +288,15 @@ class ListItems:
             yield from self._object(depth + 1, nested)
         else:
             header[key] = self._value()
+
+    def _list_at(self, key: str) -> Iterator[Any]:
+        """The value of the list key: its items streamed, or kept in :attr:`list_value` when not a list."""
+        self.list_key = key
+        if self._peek() == "[":
+            self._pos += 1
+            yield from self._items()
+        else:
+            self.list_value = self._value()
 
     def document(self, item: Any) -> Any:
         """The label document as it would read with ``item`` its list's only item (the header keys read so far
