@@ -278,6 +278,18 @@ def check_inside(root: Path, path: Path) -> None:
         raise UnsafeArchive("symlink", rel, f"links outside the dataset folder (to {resolved})")
 
 
+def checked_pieces(root: Path, rel: str) -> list[Path]:
+    """The files of archive ``rel`` (pieces ``.partN``/``.zNN`` in order), each inside ``root``; a gap or a
+    piece linking outside raises :class:`UnsafeArchive` naming ``rel``. Nothing of them is read."""
+    try:
+        pieces = archive_pieces(root / rel)
+    except UnsafeArchive as error:
+        raise UnsafeArchive(error.code, rel, error.detail, error.member) from None
+    for piece in pieces:
+        check_inside(root, piece)
+    return pieces
+
+
 def check_archives(
     root: Path,
     archives: Iterable[str],
@@ -295,12 +307,7 @@ def check_archives(
     summaries = []
     for rel in archives:
         try:
-            try:
-                pieces = archive_pieces(root / rel)
-            except UnsafeArchive as error:
-                raise UnsafeArchive(error.code, rel, error.detail, error.member) from None
-            for piece in pieces:
-                check_inside(root, piece)
+            checked_pieces(root, rel)
             summaries.append(check_archive(root / rel, rel, limits))
         except UnsafeArchive as error:
             error.run_id, error.archive_sha256 = run_id, (hashes or {}).get(rel)

@@ -219,19 +219,12 @@ def _fingerprints(root: Path, archives: list[str], progress: Progress) -> dict[s
 
     Every piece must lie inside the dataset folder before a byte of it is read (a symlink pointing
     outside is refused as the safety check would)."""
-    from ingest.archives import archive_pieces
     from ingest.fingerprint import archive_fingerprint
-    from ingest.limits import UnsafeArchive
+    from ingest.safety import checked_pieces
 
     sizes = {}
     for rel in archives:
-        try:
-            pieces = archive_pieces(root / rel)
-        except UnsafeArchive as error:
-            raise UnsafeArchive(error.code, rel, error.detail, error.member) from None
-        for piece in pieces:
-            check_inside(root, piece)
-        sizes[rel] = sum(p.stat().st_size for p in pieces)
+        sizes[rel] = sum(p.stat().st_size for p in checked_pieces(root, rel))
     progress.stage("plan", archives=len(archives), total_bytes=sum(sizes.values()))
     found = {}
     for rel in archives:
