@@ -387,6 +387,7 @@ def serve(path: Path, idle_s: float) -> None:
         with contextlib.suppress(FileNotFoundError):
             if path.is_socket():
                 path.unlink()
+            path.with_suffix(".lock").unlink()  # a worker starting now makes it again
         log.info("quality worker %s: stopped after %d jobs", os.getpid(), jobs)
 
 

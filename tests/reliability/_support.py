@@ -182,7 +182,7 @@ def incomplete_files(home: Path) -> list[Path]:
 def home_env(home: Path, **extra: str) -> dict[str, str]:
     """The process environment for a ``kdata`` subprocess working on ``home``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KDATA_")}
-    for kept in ("KDATA_USER", "KDATA_ADMINS", "KDATA_AUDIT_KEY"):  # who acts and the deployment's keys
+    for kept in ("KDATA_USER", "KDATA_ADMINS", "KDATA_AUDIT_KEY", "KDATA_GX_WORKER"):  # who acts, keys, GX inline
         if kept in os.environ:
             env[kept] = os.environ[kept]
     env.update(SMALL_CHUNKS)
