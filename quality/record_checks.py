@@ -230,7 +230,7 @@ def _leaves(array: pa.Array, rows: np.ndarray) -> Iterator[tuple[pa.Array, np.nd
 def content_hashes(table: pa.Table, columns: list[str]) -> list[str]:
     """:func:`content_sha256` of every row of ``table``, the canonical JSON built by Arrow compute where
     it can be (strings, integers, booleans, lists and structs of them) and by orjson per row elsewhere."""
-    encoded, _, control = _canonical_json(table, columns)
+    encoded, control = _canonical_json(table, columns)
     return _hashes(table, columns, encoded, control)
 
 
@@ -247,38 +247,47 @@ def _hashes(table: pa.Table, columns: list[str], encoded: pa.Array | None, contr
     return hashes
 
 
-def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray, np.ndarray]:
+def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray]:
     """Per row, ``orjson.dumps({c: row[c] for c in columns}, option=OPT_SORT_KEYS)`` as an Arrow string
-    array; the rows whose JSON holds a backslash (an escape: their strings are pre-checked one by one,
-    since an escape between digits widens a gap); and the rows with a control character (left as it is
-    here, where orjson writes ``\\n`` or ``\\u0001``: hashed in Python). Quotes and backslashes are escaped
-    here exactly as orjson escapes them, so label JSON text in a column keeps the fast hash.
-    ``(None, ...)`` for column types it does not encode (floats, bytes ...)."""
+    array, and the rows with a control character (left as it is here, where orjson writes ``\\n`` or
+    ``\\u0001``: hashed in Python). Quotes and backslashes are escaped here exactly as orjson escapes
+    them, so label JSON text in a column keeps the fast hash. ``(None, ...)`` for column types it does
+    not encode (floats, bytes ...)."""
+    joined = _joined(table, columns, escape=True)
+    if joined is None:
+        return None, np.zeros(0, dtype=np.int64)
+    control = pc.match_substring_regex(joined, r"[\x00-\x1f]").to_numpy(zero_copy_only=False)
+    return joined, np.flatnonzero(control)
+
+
+def _joined(table: pa.Table, columns: list[str], *, escape: bool) -> pa.Array | None:
+    """The canonical JSON of each row (:func:`_canonical_json`); with ``escape=False`` its strings are
+    written as they are, so every string of the row stands in it verbatim, each between quotes: the text
+    the personal-data pre-check reads (an escape between two digits would widen a gap the pattern
+    allows; ``label_json`` text holds a quote in every row)."""
     parts: list[pa.Array | str] = ["{"]
     for n, name in enumerate(sorted(columns)):
-        encoded = _json_values(table.column(name).combine_chunks())
+        encoded = _json_values(table.column(name).combine_chunks(), escape)
         if encoded is None:
-            return None, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return None
         parts += [("," if n else "") + orjson.dumps(name).decode() + ":", encoded]
     parts.append("}")
-    joined = pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
-    escaped = pc.match_substring_regex(joined, r"[\\\x00-\x1f]").to_numpy(zero_copy_only=False)
-    control = pc.match_substring_regex(joined, r"[\x00-\x1f]").to_numpy(zero_copy_only=False)
-    return joined, np.flatnonzero(escaped), np.flatnonzero(control)
+    return pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
 
 
-def _json_values(array: pa.Array) -> pa.Array | None:
-    """Each value of ``array`` as orjson writes it (compact, keys sorted), or ``None`` for other types."""
+def _json_values(array: pa.Array, escape: bool = True) -> pa.Array | None:
+    """Each value of ``array`` as orjson writes it (compact, keys sorted), or ``None`` for other types;
+    strings as they are with ``escape=False``."""
     kind = array.type
     if pa.types.is_string(kind):
-        escaped = pc.replace_substring(pc.replace_substring(array, "\\", "\\\\"), '"', '\\"')
+        escaped = pc.replace_substring(pc.replace_substring(array, "\\", "\\\\"), '"', '\\"') if escape else array
         return pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), "").fill_null("null")
     if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
         return pc.cast(array, pa.string()).fill_null("null")
     if pa.types.is_null(kind):
         return pa.array(["null"] * len(array), pa.string())
     if pa.types.is_list(kind):
-        values = _json_values(pc.list_flatten(array))
+        values = _json_values(pc.list_flatten(array), escape)
         if values is None:
             return None
         lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
@@ -291,7 +300,7 @@ def _json_values(array: pa.Array) -> pa.Array | None:
         names = sorted(range(kind.num_fields), key=lambda i: kind.field(i).name)
         parts: list[pa.Array] = [pa.scalar("{")]
         for n, index in enumerate(names):
-            child = _json_values(pc.struct_field(array, [index]))
+            child = _json_values(pc.struct_field(array, [index]), escape)
             if child is None:
                 return None
             parts += [pa.scalar(("," if n else "") + orjson.dumps(kind.field(index).name).decode() + ":"), child]
@@ -304,11 +313,10 @@ def _json_values(array: pa.Array) -> pa.Array | None:
 @dataclass(frozen=True)
 class PreparedTable:
     """What :meth:`RecordChecker.prepare` computed for a table: its canonical JSON per row (``None``:
-    types Arrow does not encode), the rows with escapes, and the rows the pre-check flagged."""
+    types Arrow does not encode), the rows hashed in Python, and the rows the pre-check flagged."""
 
     table: pa.Table
     encoded: pa.Array | None
-    escaped: np.ndarray
     control: np.ndarray
     flagged: np.ndarray
 
@@ -346,8 +354,9 @@ class RecordChecker:
     def check_table(self, table: pa.Table) -> pa.Table:
         """:meth:`check` for a table of records (a reader's columnar path): the same columns, tallies
         and masks. The pre-check is RE2 (:data:`MAYBE_PII`, a superset of
-        :func:`quality.pii.might_contain_pii`) over each row's canonical JSON, which is also what the
-        content hash is taken of; only the rows it flags are walked in Python.
+        :func:`quality.pii.might_contain_pii`) over one text per row holding each string of its content
+        columns verbatim (the content hash's canonical JSON, unescaped); only the rows it flags are
+        walked in Python.
 
         ``check_table(t)`` is ``finish(prepare(t))``: :meth:`prepare` changes nothing (a helper thread
         may run it for the next table), :meth:`finish` keeps the tallies and must see tables in order.
@@ -357,18 +366,15 @@ class RecordChecker:
     def prepare(self, table: pa.Table) -> PreparedTable:
         """The pure part of :meth:`check_table`: canonical JSON and pre-check flags (Arrow, GIL released)."""
         n = table.num_rows
-        encoded, escaped, control = _canonical_json(table, self._content)
+        encoded, control = _canonical_json(table, self._content)
         scanned = [name for name in table.column_names if name not in _SKIP]
         flagged = np.zeros(n, dtype=bool)
         if encoded is not None:
-            # the content columns at once, as one JSON text per row: it holds every string verbatim
-            # unless escaped (then a gap between digits grows): rows with an escape go string by string
-            flagged |= maybe_pii(encoded)
-            if escaped.size:
-                flagged[escaped[self._flag_strings(table.take(escaped), self._content)]] = True
+            # the content columns at once, as one text per row holding each of their strings verbatim
+            flagged |= maybe_pii(_joined(table, self._content, escape=False))
             scanned = [name for name in scanned if name not in self._content]  # the id column ...
         flagged |= self._flag_strings(table, scanned)
-        return PreparedTable(table, encoded, escaped, control, flagged)
+        return PreparedTable(table, encoded, control, flagged)
 
     def finish(self, prepared: PreparedTable) -> pa.Table:
         """Walk the flagged rows (tallies, masks), hash, add ``pii_hits`` and ``content_sha256``."""
@@ -391,7 +397,7 @@ class RecordChecker:
             for position, record in changed.items():
                 rows[position] = record
             table = pa.Table.from_pylist(rows, schema=table.schema)
-            encoded, _, control = _canonical_json(table, self._content)
+            encoded, control = _canonical_json(table, self._content)
         hashes = _hashes(table, self._content, encoded, control)
         table = table.append_column(pa.field("pii_hits", pa.int32()), pa.array(hits, pa.int32()))
         return table.append_column(pa.field("content_sha256", pa.string()), pa.array(hashes, pa.string()))

@@ -24,12 +24,15 @@ from ingest.mapping.paths import MISSING
 from ingest.readers._common import LabelError
 from schemas.labels import LabelBlock, Token
 
-__all__ = ["applies", "empty_counts", "record_columns"]
+__all__ = ["Columns", "applies", "empty_counts", "record_columns"]
 
 _BLANK = (
     "^[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$"
 )
 """RE2: nothing but the characters Python's ``str.strip()`` removes (``str.isspace``)."""
+
+Columns = tuple[list[Any], pa.Array, dict[str, pa.Array | list[Any]]]
+"""``(records, label_json, columns by name)`` of one label file."""
 
 _ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 _SPECIAL = frozenset({"@index", "@member", "@stem"})
@@ -94,7 +97,7 @@ def record_columns(
     fields: list[Any],
     member: str,
     stem: str,
-) -> tuple[list[Any], pa.Array, dict[str, pa.Array | list[Any]]] | None:
+) -> Columns | None:
     """``(records, label_json, columns)`` of one parsed file, or ``None`` (the per-record path reads it)."""
     records = _records(doc, block)
     if not records:
@@ -103,7 +106,9 @@ def record_columns(
     try:
         table = pa.json.read_json(
             io.BytesIO(b"\n".join(lines)),
-            read_options=pa.json.ReadOptions(block_size=max(1 << 20, 2 * max(len(x) for x in lines) + 2)),
+            read_options=pa.json.ReadOptions(
+                block_size=max(1 << 20, 2 * max(len(x) for x in lines) + 2), use_threads=False
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # types that change between records, keys too deep ...: the per-record path

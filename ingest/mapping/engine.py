@@ -10,7 +10,8 @@ field, and the other records go on. Rows come in tables of ``batch_rows``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -25,6 +26,7 @@ from ingest.mapping import columnar
 from ingest.mapping.formats import LINE_FORMATS, LabelFileError, documents, format_of, streamed_documents
 from ingest.mapping.paths import MISSING, Many, RecordAt, compile_path, iter_records
 from ingest.mapping.values import convert
+from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
@@ -35,6 +37,9 @@ from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 __all__ = ["read_mapped"]
 
 _RELATIVE_TOLERANCE = 0.001
+
+_Parsed = tuple[list[tuple[int | None, Any]], columnar.Columns | None]
+"""A whole label file read in a helper thread: its ``(line, document)`` pairs, and the Arrow path's columns."""
 
 
 def arrow_path() -> bool:
@@ -80,21 +85,48 @@ def read_mapped(
     rows = _Rows(schema, archive, archive_rel, sources, stats, has_sources)
     skipped = _Skipped()
     limits = ArchiveLimits.from_env()
+    # A whole label file that the Arrow path may read is parsed and turned into columns in a helper
+    # thread while this one joins, checks and writes the file before it (Arrow releases the GIL); every
+    # other file is read here, after the ones before it: rows and problems keep the archive's order.
     try:
-        for member, stream in iter_member_streams(archive):
-            stats.member_read(member.info.compress_size)
-            block = _block_for(schema.mapping.blocks, member.name)
-            if block is None:
-                if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
-                    continue  # a source file of a mixed archive
-                reason = "no labels block matches" if _suffix(member.name) in EXTENSION_FORMATS else "not a label file"
-                skipped.add(reason, member.name)
-                continue
-            yield from rows.member(member, stream, block, limits)
+        for (member, stream, block, _data), parsed in one_ahead(
+            _label_members(archive, schema, rows, stats, skipped, limits, mixed=mixed),
+            rows.parse,
+            inline=lambda item: item[3] is None,
+            name="kdata-labels",
+        ):
+            yield from rows.member(member, stream, block, limits, parsed)
         yield from rows.flush(final=True)
     finally:
         rows.close()
     skipped.report(archive_rel, stats)
+
+
+def _label_members(
+    archive: Path,
+    schema: MappedSchema,
+    rows: _Rows,
+    stats: ReadStats,
+    skipped: _Skipped,
+    limits: ArchiveLimits,
+    *,
+    mixed: bool,
+) -> Iterator[tuple[Member, IO[bytes], LabelBlock, bytes | None]]:
+    """``(member, stream, block, whole bytes)`` of each label file; the bytes only for a file the Arrow
+    path may read (else ``None``: :meth:`_Rows.member` reads the stream). Other members are counted as
+    skipped, or passed over as the sources of a mixed archive."""
+    for member, stream in iter_member_streams(archive):
+        stats.member_read(member.info.compress_size)
+        block = _block_for(schema.mapping.blocks, member.name)
+        if block is None:
+            if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
+                continue  # a source file of a mixed archive
+            reason = "no labels block matches" if _suffix(member.name) in EXTENSION_FORMATS else "not a label file"
+            skipped.add(reason, member.name)
+            continue
+        fmt = format_of(block, member.name) or "json"
+        whole = member.size <= limits.max_item_bytes and rows.columnar_ok(block, fmt)
+        yield member, stream, block, stream.read(member.size + 1) if whole else None
 
 
 class _Rows:
@@ -141,25 +173,45 @@ class _Rows:
 
     # -- one member ------------------------------------------------------------------------------
 
-    def member(self, member: Member, stream: IO[bytes], block: LabelBlock, limits: ArchiveLimits) -> Iterator[pa.Table]:
+    def parse(self, item: tuple[Member, IO[bytes], LabelBlock, bytes | None]) -> _Parsed:
+        """A whole label file's documents and, where the Arrow path reads it, its columns (no state of
+        this object changes: it runs in a helper thread)."""
+        member, _stream, block, data = item
+        docs = list(self._whole(data or b"", block, format_of(block, member.name) or "json"))
+        line, doc = docs[0] if len(docs) == 1 else (0, None)
+        columns = None
+        if line is None and not isinstance(doc, LabelFileError):
+            plan = self._plans[id(block)]
+            columns = columnar.record_columns(doc, block, plan, member.name, PurePosixPath(member.name).stem)
+        return docs, columns
+
+    def member(
+        self,
+        member: Member,
+        stream: IO[bytes],
+        block: LabelBlock,
+        limits: ArchiveLimits,
+        parsed: Future[_Parsed] | None = None,
+    ) -> Iterator[pa.Table]:
         fmt = format_of(block, member.name) or "json"
         found = 0
         self._item = 0
-        streamed = member.size > limits.max_item_bytes
-        if streamed:
-            docs: Iterator[tuple[int | None, Any]] = self._streamed(member, stream, block, fmt)
+        columns = None
+        if parsed is not None:  # read whole in a helper thread, by the Arrow path where it could
+            docs: Iterable[tuple[int | None, Any]]
+            docs, columns = parsed.result()
+        elif member.size > limits.max_item_bytes:
+            docs = self._streamed(member, stream, block, fmt)
         else:
-            docs = self._whole(member, stream.read(member.size + 1), block, fmt)
-        columnar = self._columnar_ok(block, fmt) and not streamed  # a streamed document holds one item
+            docs = self._whole(stream.read(member.size + 1), block, fmt)
+        if columns is not None:
+            table = self._columnar(member.name, columns)
+            yield from self.flush(final=True)  # the rows before it first
+            yield table
+            return
         for line, doc in docs:
             if isinstance(doc, LabelFileError):
                 self._bad(member.name, doc, line)
-                continue
-            table = self._columnar(member.name, doc, block) if columnar and line is None else None
-            if table is not None:  # the whole file at once (Arrow), after the rows before it
-                found += table.num_rows
-                yield from self.flush(final=True)
-                yield table
                 continue
             for record in iter_records(doc, block.record_tokens):
                 self.stats.labels_seen += 1
@@ -180,17 +232,16 @@ class _Rows:
             message = f"no records at {block.records!r} (an empty file or list)"
             self.stats.add(Problem("no_records", self.archive_rel, member.name, None, message), invalid_label=False)
 
-    def _columnar_ok(self, block: LabelBlock, fmt: str) -> bool:
+    def columnar_ok(self, block: LabelBlock, fmt: str) -> bool:
+        """Whether the Arrow path may read the block's files (its fields compiled here, once)."""
         ok = self._arrow_blocks.get(id(block))
         if ok is None:
             ok = self._arrow_blocks[id(block)] = columnar.applies(block, fmt, self.schema.embed) and arrow_path()
+            self._plan(block)
         return ok
 
-    def _columnar(self, member: str, doc: Any, block: LabelBlock) -> pa.Table | None:
-        """A whole file's rows by the Arrow path (:mod:`ingest.mapping.columnar`), or ``None``."""
-        result = columnar.record_columns(doc, block, self._plan(block), member, PurePosixPath(member).stem)
-        if result is None:
-            return None
+    def _columnar(self, member: str, result: columnar.Columns) -> pa.Table:
+        """A whole file's rows from the Arrow path's columns (:mod:`ingest.mapping.columnar`)."""
         records, label_json, fields = result
         n = len(records)
         self.stats.labels_seen += n
@@ -255,7 +306,7 @@ class _Rows:
                     self.stats.add(problem, invalid_label=False)
         return refs
 
-    def _whole(self, member: Member, data: bytes, block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
+    def _whole(self, data: bytes, block: LabelBlock, fmt: str) -> Iterator[tuple[int | None, Any]]:
         try:
             yield from documents(data, fmt, block)
         except LabelFileError as error:

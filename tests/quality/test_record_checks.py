@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +257,8 @@ def test_arrow_content_hashes_equal_the_python_ones():
     table = pa.Table.from_pylist(rows, schema=_NESTED)
     columns = ["tags", "n", "items", "meta", "flag", "nothing", "id"]
     expected = [content_sha256(row, columns) for row in rows]
-    encoded, escaped, python_rows = record_checks._canonical_json(table, columns)
+    encoded, python_rows = record_checks._canonical_json(table, columns)
+    escaped = [row for row in encoded.to_pylist() if re.search(r"[\\\x00-\x1f]", row)]
     assert encoded is not None and 0 < len(python_rows) < len(escaped) < 400  # control characters: Python
     control = set(python_rows.tolist())  # rows with quotes and backslashes only are Arrow's, byte for byte
     for position, (data, row) in enumerate(zip(encoded.to_pylist(), rows, strict=True)):
