@@ -167,6 +167,8 @@ class ListItems:
         self.list_key: str | None = None
         self.list_value: Any = None  # the value under a list key when it was not a list
         self.count = 0
+        self.last_text = ""
+        """The text of the item yielded last, as the file writes it."""
 
     @property
     def encoding(self) -> str:
@@ -310,7 +312,10 @@ class ListItems:
             self._pos += 1
             return
         while True:
+            self._peek()
+            start = self._base + self._pos
             item = self._value()
+            self.last_text = self._buf[start - self._base : self._pos]
             self.count += 1
             yield item
             following = self._peek()

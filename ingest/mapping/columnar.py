@@ -1,21 +1,26 @@
 """The mapping engine's Arrow path: a whole label file's records as columns, where the shape allows.
 
-It applies to a JSON file whose records are a list (``data[*]``, ``sents[*]``, ``[*]``) and whose fields
-are keys under the record (``header.dialogueInfo.topic``), one collecting list under it
-(``body[*].utterance``), keys from the file root (``$.meta.doc_no``) or ``@index``/``@member``/``@stem``.
-The records go to Arrow's JSON reader as JSON lines (orjson writes them; the same bytes become
-``label_json``), and each field is a struct child. A column whose Arrow type is not the one the mapping
-asks for is computed in Python over the same records (the per-record path's own getters and
-conversions); a file where anything would be a problem (a conversion error, a missing required value,
-types that change between records) returns ``None`` and goes through the per-record path, which names
-the record and field. Either way the rows are the same (``tests/mapping/test_columnar.py``).
+It applies to a JSON file whose records are a list at plain keys (``data[*]``, ``sents[*]``, ``[*]``,
+``dataSet.dialogs[*]``) and whose fields are keys under the record (``header.dialogueInfo.topic``), one
+collecting list under it (``body[*].utterance``), keys from the file root (``$.meta.doc_no``) or
+``@index``/``@member``/``@stem``. The records go to Arrow's JSON reader as JSON lines: each record's own
+text as the file writes it, the whitespace between tokens removed (:func:`record_texts`: msgspec splits
+the file without building Python objects; the same text becomes ``label_json``, :func:`label_text`), and
+each field is a struct child. A column whose Arrow type is not the one the mapping asks for is computed
+in Python over the parsed records (the per-record path's own getters and conversions; the file is parsed
+only then); a file where anything would be a problem (a conversion error, a missing required value,
+types that change between records, text that is not UTF-8) returns ``None`` and goes through the
+per-record path, which names the record and field. Either way the rows are the same
+(``tests/mapping/test_columnar.py``).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,15 +29,15 @@ from ingest.mapping.paths import MISSING
 from ingest.readers._common import LabelError
 from schemas.labels import LabelBlock, Token
 
-__all__ = ["Columns", "applies", "empty_counts", "record_columns"]
+__all__ = ["Columns", "applies", "empty_counts", "label_text", "list_keys", "record_columns", "record_texts"]
 
 _BLANK = (
     "^[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$"
 )
 """RE2: nothing but the characters Python's ``str.strip()`` removes (``str.isspace``)."""
 
-Columns = tuple[list[Any], pa.Array, dict[str, pa.Array | list[Any]]]
-"""``(records, label_json, columns by name)`` of one label file."""
+Columns = tuple[int, pa.Array, dict[str, pa.Array | list[Any]]]
+"""``(rows, label_json, columns by name)`` of one label file."""
 
 _ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 _SPECIAL = frozenset({"@index", "@member", "@stem"})
@@ -56,17 +61,55 @@ def _field_ok(spec: Any) -> bool:
 
 def applies(block: LabelBlock, fmt: str, embed: bool) -> bool:
     """Whether the Arrow path can read this block's files."""
-    tokens = block.record_tokens
-    listed = tokens == [("each", None)] or (len(tokens) == 2 and tokens[0][0] == "key" and tokens[1][0] == "each")
-    return fmt == "json" and listed and not embed and all(_field_ok(s) for s in block.fields.values())
+    keys = list_keys(block)
+    return fmt == "json" and keys is not None and not embed and all(_field_ok(s) for s in block.fields.values())
 
 
-def _records(doc: Any, block: LabelBlock) -> list[Any] | None:
+def list_keys(block: LabelBlock) -> list[str] | None:
+    """The plain keys down to the block's list of records (``[]`` for ``[*]``, ``["data"]`` for
+    ``data[*]``, ``["dataSet", "dialogs"]`` for ``dataSet.dialogs[*]``); ``None`` for any other shape."""
     tokens = block.record_tokens
-    if len(tokens) == 2:
+    if not tokens or tokens[-1] != ("each", None) or any(kind != "key" for kind, _ in tokens[:-1]):
+        return None
+    return [str(key) for _, key in tokens[:-1]]
+
+
+_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
+    """Each record's JSON text as the file writes it, whitespace between tokens removed, for a JSON file
+    whose records are objects in the list at ``keys``; ``None`` when it cannot be split so (not JSON,
+    another shape, a BOM: the parsed document decides what to report). The text is not checked to be
+    UTF-8 here (Arrow checks it, :func:`label_text` decides what ``label_json`` holds)."""
+    if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    try:
+        value: Any = data
+        for key in keys:
+            value = _OBJECT.decode(value).get(key)
+            if value is None:
+                return None
+        items = _LIST.decode(value)
+    except msgspec.DecodeError:
+        return None
+    texts = [msgspec.json.format(item, indent=-1) for item in items]
+    return texts if all(text[:1] == b"{" for text in texts) else None
+
+
+def label_text(text: bytes) -> bytes:
+    """``label_json`` of a record from its text: the text itself, unless it holds an escape (``\\``),
+    which orjson writes out (``\\uD64D`` becomes 홍) so that personal data in it is found; as the
+    per-record path writes the record it parsed."""
+    return text if b"\\" not in text else orjson.dumps(orjson.loads(text))
+
+
+def _records(doc: Any, keys: list[str]) -> list[Any] | None:
+    for key in keys:
         if type(doc) is not dict:
             return None
-        doc = doc.get(tokens[0][1])
+        doc = doc.get(key)
     return doc if type(doc) is list and all(type(r) is dict for r in doc) else None
 
 
@@ -92,49 +135,75 @@ def _lists(parent: pa.Array, values: pa.Array) -> pa.Array:
 
 
 def record_columns(
-    doc: Any,
+    texts: list[bytes],
     block: LabelBlock,
     fields: list[Any],
     member: str,
     stem: str,
+    load: Callable[[], Any],
 ) -> Columns | None:
-    """``(records, label_json, columns)`` of one parsed file, or ``None`` (the per-record path reads it)."""
-    records = _records(doc, block)
-    if not records:
+    """``(rows, label_json, columns)`` of one file from its :func:`record_texts`, or ``None`` (the
+    per-record path reads it). ``load()`` parses the whole document, only if a field needs its Python
+    values (a key of the file's root, a type Arrow does not give)."""
+    if not texts:
         return None
-    lines = [orjson.dumps(r, option=orjson.OPT_NON_STR_KEYS) for r in records]
     try:
         table = pa.json.read_json(
-            io.BytesIO(b"\n".join(lines)),
+            io.BytesIO(b"\n".join(texts)),
             read_options=pa.json.ReadOptions(
-                block_size=max(1 << 20, 2 * max(len(x) for x in lines) + 2), use_threads=False
+                block_size=max(1 << 20, 2 * max(len(x) for x in texts) + 2), use_threads=False
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # types that change between records, keys too deep ...: the per-record path
-    if table.num_rows != len(records):
+        label_json = pa.array([label_text(t) for t in texts], pa.binary()).cast(pa.string())  # checks UTF-8
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, orjson.JSONDecodeError):
+        return None  # types that change between records, keys too deep, not UTF-8 ...: the per-record path
+    n = len(texts)
+    if table.num_rows != n:
         return None
     rows = (
         pa.StructArray.from_arrays([c.combine_chunks() for c in table.columns], names=table.column_names)
         if table.num_columns
         else None
     )
+    parsed = _Parsed(load, list_keys(block) or [], n)
     columns: dict[str, pa.Array | list[Any]] = {}
-    n = len(records)
     try:
         for field in fields:
-            column = _column(field, rows, records, doc, member, stem, n)
+            column = _column(field, rows, parsed, member, stem, n)
             if column is None:
                 return None
             columns[field.name] = column
-    except (LabelError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (LabelError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, _Unparsed):
         return None
-    return records, pa.array(lines, pa.binary()).cast(pa.string()), columns
+    return n, label_json, columns
 
 
-def _column(
-    field: Any, rows: pa.StructArray | None, records: list[Any], doc: Any, member: str, stem: str, n: int
-) -> Any:
+class _Unparsed(Exception):
+    """The whole document did not parse, or its records are not the ones the texts were split into."""
+
+
+class _Parsed:
+    """The whole document, parsed the first time a field asks for it."""
+
+    def __init__(self, load: Callable[[], Any], keys: list[str], n: int) -> None:
+        self._load, self._keys, self._n = load, keys, n
+        self._doc: Any = None
+        self.records: list[Any] | None = None
+
+    def doc(self) -> Any:
+        if self.records is None:
+            try:
+                self._doc = self._load()
+            except Exception as error:
+                raise _Unparsed(str(error)) from None
+            records = _records(self._doc, self._keys)
+            if records is None or len(records) != self._n:
+                raise _Unparsed("records differ")
+            self.records = records
+        return self._doc
+
+
+def _column(field: Any, rows: pa.StructArray | None, parsed: _Parsed, member: str, stem: str, n: int) -> Any:
     spec, path = field.spec, field.spec.path
     if path == "@index":
         return field_values(field, list(range(n)))
@@ -142,7 +211,7 @@ def _column(
         return field_values(field, [member if path == "@member" else stem] * n)
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
-        value = field.get(member, doc, _Record(None))
+        value = field.get(member, parsed.doc(), _Record(None))
         return field_values(field, [value] * n)
     kind = str(spec.column_type())
     target = _ARROW_TYPES.get(kind)
@@ -164,7 +233,8 @@ def _column(
                 values = _child(pc.list_flatten(parent), tail) if tail else pc.list_flatten(parent)
                 if values is not None and values.type == target and not spec.required:
                     return _lists(parent, values)
-    return field_values(field, [field.get(member, doc, _Record(r)) for r in records])
+    doc = parsed.doc()
+    return field_values(field, [field.get(member, doc, _Record(r)) for r in parsed.records or []])
 
 
 def empty_counts(column: pa.Array | list[Any]) -> list[int] | pa.Array:

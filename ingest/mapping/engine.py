@@ -23,7 +23,14 @@ from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.mapping import columnar
-from ingest.mapping.formats import LINE_FORMATS, LabelFileError, documents, format_of, streamed_documents
+from ingest.mapping.formats import (
+    LINE_FORMATS,
+    LabelFileError,
+    documents,
+    format_of,
+    json_document,
+    streamed_documents,
+)
 from ingest.mapping.paths import MISSING, Many, RecordAt, compile_path, iter_records
 from ingest.mapping.values import convert
 from ingest.prefetch import one_ahead
@@ -38,8 +45,35 @@ __all__ = ["read_mapped"]
 
 _RELATIVE_TOLERANCE = 0.001
 
-_Parsed = tuple[list[tuple[int | None, Any]], columnar.Columns | None]
-"""A whole label file read in a helper thread: its ``(line, document)`` pairs, and the Arrow path's columns."""
+_Parsed = tuple[list[tuple[int | None, Any]], columnar.Columns | None, list[bytes] | None]
+"""A whole label file read in a helper thread: its ``(line, document)`` pairs (none when the Arrow path
+read it), the Arrow path's columns, and its records' texts (:func:`_record_texts`)."""
+
+
+def _record_texts(data: bytes, block: LabelBlock, fmt: str) -> list[bytes] | None:
+    """The texts of the records of a UTF-8 JSON file whose records are a list at plain keys
+    (:func:`ingest.mapping.columnar.record_texts`), else ``None``: their ``label_json`` comes from them."""
+    keys = columnar.list_keys(block) if fmt == "json" and block.encoding in ("auto", "utf-8") else None
+    return None if keys is None else columnar.record_texts(data, keys)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
+    """A streamed item's text, as :func:`_record_texts` would give it from the whole file."""
+    if columnar.list_keys(block) is None or block.encoding not in ("auto", "utf-8"):
+        return None  # the item is not the record, or the file is not read as UTF-8 whole either
+    if items.encoding != "utf-8" or not items.last_text.lstrip().startswith("{"):
+        return None
+    import msgspec
+
+    return msgspec.json.format(items.last_text.encode(), indent=-1)
 
 
 def arrow_path() -> bool:
@@ -174,16 +208,27 @@ class _Rows:
     # -- one member ------------------------------------------------------------------------------
 
     def parse(self, item: tuple[Member, IO[bytes], LabelBlock, bytes | None]) -> _Parsed:
-        """A whole label file's documents and, where the Arrow path reads it, its columns (no state of
-        this object changes: it runs in a helper thread)."""
+        """A whole label file's documents, its records' texts and, where the Arrow path reads it, its
+        columns (no state of this object changes: it runs in a helper thread)."""
         member, _stream, block, data = item
-        docs = list(self._whole(data or b"", block, format_of(block, member.name) or "json"))
-        line, doc = docs[0] if len(docs) == 1 else (0, None)
-        columns = None
-        if line is None and not isinstance(doc, LabelFileError):
+        data = data or b""
+        fmt = format_of(block, member.name) or "json"
+        texts = _record_texts(data, block, fmt)
+        loaded: list[Any] = []
+
+        def load() -> Any:  # the whole document, parsed at most once
+            if not loaded:
+                loaded.append(json_document(data, block.encoding))
+            return loaded[0]
+
+        if texts is not None:
             plan = self._plans[id(block)]
-            columns = columnar.record_columns(doc, block, plan, member.name, PurePosixPath(member.name).stem)
-        return docs, columns
+            stem = PurePosixPath(member.name).stem
+            columns = columnar.record_columns(texts, block, plan, member.name, stem, load)
+            if columns is not None:
+                return [], columns, texts
+        docs: list[tuple[int | None, Any]] = [(None, loaded[0])] if loaded else list(self._whole(data, block, fmt))
+        return docs, None, texts if texts is not None and _utf8(data) else None
 
     def member(
         self,
@@ -196,14 +241,19 @@ class _Rows:
         fmt = format_of(block, member.name) or "json"
         found = 0
         self._item = 0
+        self._item_text: bytes | None = None
         columns = None
+        texts: list[bytes] | None = None
         if parsed is not None:  # read whole in a helper thread, by the Arrow path where it could
             docs: Iterable[tuple[int | None, Any]]
-            docs, columns = parsed.result()
+            docs, columns, texts = parsed.result()
         elif member.size > limits.max_item_bytes:
             docs = self._streamed(member, stream, block, fmt)
         else:
-            docs = self._whole(stream.read(member.size + 1), block, fmt)
+            data = stream.read(member.size + 1)
+            texts = _record_texts(data, block, fmt)
+            texts = texts if texts is not None and _utf8(data) else None
+            docs = self._whole(data, block, fmt)
         if columns is not None:
             table = self._columnar(member.name, columns)
             yield from self.flush(final=True)  # the rows before it first
@@ -222,9 +272,12 @@ class _Rows:
                     self.stats.add(problem, invalid_label=False)
                     continue
                 found += 1
+                text = self._item_text
+                if texts is not None and record.bindings and len(texts) > record.bindings[0]:
+                    text = texts[record.bindings[0]]
                 if self._item:  # a streamed item: its place in the file's list, as the whole file would give it
                     record = _shifted(record, self._item)
-                row = self._row(member.name, line, doc, record, block)
+                row = self._row(member.name, line, doc, record, block, text)
                 if row is not None:
                     self.pending.append(row)
                     yield from self.flush()
@@ -242,8 +295,7 @@ class _Rows:
 
     def _columnar(self, member: str, result: columnar.Columns) -> pa.Table:
         """A whole file's rows from the Arrow path's columns (:mod:`ingest.mapping.columnar`)."""
-        records, label_json, fields = result
-        n = len(records)
+        n, label_json, fields = result
         self.stats.labels_seen += n
         data: dict[str, Any] = {}
         if self.schema.id_column == ROW_KEY:
@@ -343,6 +395,7 @@ class _Rows:
         try:
             for item in items:
                 self._item = items.count - 1
+                self._item_text = _item_text(items, block)
                 yield None, items.document(item)
         except (JsonStreamError, RecursionError) as error:
             yield None, LabelFileError("bad_json", f"invalid JSON: {error}")
@@ -355,8 +408,10 @@ class _Rows:
     # -- one record ------------------------------------------------------------------------------
 
     def _row(
-        self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock
+        self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock, text: bytes | None
     ) -> dict[str, Any] | None:
+        """One record's row; ``label_json`` from ``text`` (the record as the file writes it, see
+        :func:`ingest.mapping.columnar.label_text`) when there is one, else as orjson writes the record."""
         bindings = record.place if isinstance(record, _StreamedRecord) else record.bindings
         key = (  # archive!member: the same file name comes in the Training and the Validation archives
             f"{self.archive_rel}!{member}"
@@ -378,7 +433,10 @@ class _Rows:
         record_id = str(row.get(self.schema.id_column) or key)
         self._derive(row)
         self._join(row, member, record_id)
-        row["label_json"] = orjson.dumps(record.value, option=orjson.OPT_NON_STR_KEYS).decode()
+        if text is not None:
+            row["label_json"] = columnar.label_text(text).decode()
+        else:
+            row["label_json"] = orjson.dumps(record.value, option=orjson.OPT_NON_STR_KEYS).decode()
         row["label_archive"] = self.archive_rel
         row["label_member"] = member
         return row

@@ -22,6 +22,7 @@ __all__ = [
     "LabelFileError",
     "documents",
     "format_of",
+    "json_document",
     "line_documents",
     "lines",
     "streamed_documents",
@@ -61,7 +62,7 @@ def documents(data: bytes, fmt: str, block: LabelBlock) -> Iterator[tuple[int | 
     """``(line, document)`` for each document of a label file: one for json/txt/xml, one per line
     for jsonl, one per row for csv/tsv (a dict by header); a bad line yields ``(line, error)``."""
     if fmt == "json":
-        yield None, _json(data, block.encoding)
+        yield None, json_document(data, block.encoding)
     elif fmt in LINE_FORMATS:
         yield from line_documents(io.StringIO(_text(data, block.encoding), newline=""), fmt, block)
     elif fmt == "txt":
@@ -99,7 +100,8 @@ def streamed_documents(raw: IO[bytes], fmt: str, block: LabelBlock, max_chars: i
         raise LabelFileError("bad_text", f"not {block.encoding}: {error.reason}") from None
 
 
-def _json(data: bytes, encoding: str) -> Any:
+def json_document(data: bytes, encoding: str) -> Any:
+    """A whole JSON label file parsed (``encoding`` as a block's; :class:`LabelFileError` when it is not JSON)."""
     if encoding == "auto":
         from ingest.readers._common import decode_json
 
