@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.archives import archive_size
+from ingest.atomic import write_atomic
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
@@ -61,10 +62,7 @@ __all__ = [
 
 def _write_json(path: Path, data: Any) -> None:
     """Atomic JSON write: a reader sees the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(), fsync=False)
 
 
 def _read_json(path: Path) -> Any:
@@ -686,10 +684,7 @@ def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[st
 
     dataset = _manifest(plan)
     data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
-    root.mkdir(parents=True, exist_ok=True)
-    temp = root / f".{CARD_NAME}.{os.getpid()}.tmp"
-    temp.write_bytes(data)
-    os.replace(temp, root / CARD_NAME)  # a concurrent publisher of the same run reads the old or the new file
+    write_atomic(root / CARD_NAME, data, fsync=False)  # a concurrent publisher of the same run reads old or new
     return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
