@@ -19,16 +19,9 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import run_child
+from benchmarks.common import kdata_ingest, stop_gx_worker
 
 __all__ = ["run", "section"]
-
-_CLI = """
-import sys
-sys.argv = ["kdata", "ingest", sys.argv[1], "--json", "--no-progress"]
-from kdata.cli import app
-app()
-"""
 
 
 def _dataset(work: Path, n: int, items: int) -> Path:
@@ -85,10 +78,10 @@ def run(work: Path) -> dict[str, Any]:
                     tasks[ti["task_id"]] = tasks.get(ti["task_id"], 0.0) + float(ti["duration"]) / runs
     finally:
         cluster.stop()
-        _stop_worker(home, runtime)
+        stop_gx_worker(home, runtime, check=False)
     cli_home = work / "cli-home"
-    cli_s, _, out = run_child(_CLI, {**kdata_env, "KDATA_HOME": str(cli_home)}, [str(datasets[runs])])
-    _stop_worker(cli_home, runtime)
+    cli_s, _, done = kdata_ingest(datasets[runs], {**kdata_env, "KDATA_HOME": str(cli_home)})
+    stop_gx_worker(cli_home, runtime, check=False)
     return {
         "items": items,
         "size_mb": round(size_mb, 1),
@@ -97,17 +90,9 @@ def run(work: Path) -> dict[str, Any]:
         "later_s": round(statistics.median(seconds[1:]), 1) if len(seconds) > 1 else None,
         "tasks": {k: round(v, 2) for k, v in sorted(tasks.items())},
         "cli_first_s": round(cli_s, 1),
-        "cli_rows": sum(json.loads(out)["rows"].values()),
+        "cli_rows": sum(done["rows"].values()),
         "load": round(os.getloadavg()[0], 2),
     }
-
-
-def _stop_worker(home: Path, runtime: Path) -> None:
-    import subprocess
-
-    code = "import sys; from pathlib import Path; from kdata.gx_worker import stop; stop(Path(sys.argv[1]))"
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "KDATA_GX_WORKER": "warm"}
-    subprocess.run([sys.executable, "-c", code, str(home)], env=env, check=False)
 
 
 def section(r: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "median_time",
     "run_child",
     "run_command",
+    "stop_gx_worker",
 ]
 
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
@@ -158,6 +159,43 @@ class Runs:
         self.note("inprocess", json.loads(text)["seconds"], peak)
         shutil.rmtree(home)
 
+    def reference(
+        self,
+        name: str,
+        code: str,
+        source: Path,
+        work: Path,
+        count: int,
+        result: dict[str, Any],
+        *,
+        counts: tuple[str, ...] = ("rows",),
+        timeout: float | None = None,
+    ) -> None:
+        """One run of a reference tool (``code``, a child given SOURCE, an OUT Parquet path and a CACHE folder,
+        printing JSON with its own ``seconds`` and ``counts``) in a fresh folder under ``work``: notes
+        ``<name>_whole`` (the whole process) and ``<name>_inprocess`` (the child's own figure); each of
+        ``counts`` must equal ``count``; its Parquet MB go to ``result["<name>_parquet_mb"]``. A child stopped
+        after ``timeout`` seconds notes that time as a bound (``<name>_whole`` only) and sets
+        ``result["<name>_unfinished"]``."""
+        import shutil
+        import tempfile
+
+        out = Path(tempfile.mkdtemp(dir=work, prefix=f"{name}-"))
+        parquet = out / f"{name}.parquet"
+        try:
+            seconds, peak, text = run_child(code, None, [str(source), str(parquet), str(out / "c")], timeout=timeout)
+        except ChildTimeout as stopped:  # a lower bound: it needs at least this long
+            result[f"{name}_unfinished"] = True
+            self.note(f"{name}_whole", stopped.seconds, stopped.peak)
+        else:
+            done = json.loads(text)
+            if any(done[key] != count for key in counts):
+                raise RuntimeError(f"{name} wrote {', '.join(f'{done[k]} {k}' for k in counts)} for {count}")
+            self.note(f"{name}_whole", seconds, peak)
+            self.note(f"{name}_inprocess", done["seconds"])
+            result[f"{name}_parquet_mb"] = round(parquet.stat().st_size / 1e6, 1)
+        shutil.rmtree(out)
+
     def summarise(self, result: dict[str, Any], count: int, unit: str, digits: int = 0) -> None:
         """Per way: ``<way>_runs``, the median ``<way>_s``, ``<way>_<unit>_s`` (count per second) and the peak."""
         for name, values in self.seconds.items():
@@ -171,11 +209,23 @@ class Runs:
 
 def kdata_ingest(dataset: Path, env: dict[str, str]) -> tuple[float, float, dict[str, Any]]:
     """``kdata ingest DATASET --json`` as a user runs it: the whole process, interpreter start and every import
-    included. Runs the installed ``kdata`` script itself (``runpy``) so the child reports its own peak RSS.
+    included (``--json`` also hides the progress display). Runs the installed ``kdata`` script itself
+    (``runpy``) so the child reports its own peak RSS.
     Returns (seconds, peak RSS MiB, the command's JSON)."""
     script = Path(sys.executable).with_name("kdata")
     seconds, peak, out = run_child(_KDATA_WHOLE, env, [str(script), str(dataset)])
     return seconds, peak, json.loads(out)
+
+
+def stop_gx_worker(home: Path, runtime: Path, *, check: bool = True, settle_s: float = 0.0) -> None:
+    """Stop the warm GX worker of ``home`` (its socket under ``runtime``, the ``XDG_RUNTIME_DIR`` it was started
+    with) from a separate process; ``check``: raise if that fails (``False`` in ``finally`` blocks);
+    ``settle_s``: then wait that long for its children to finish and its socket to go."""
+    code = "import sys; from pathlib import Path; from kdata.gx_worker import stop; stop(Path(sys.argv[1]))"
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "KDATA_GX_WORKER": "warm"}
+    subprocess.run([sys.executable, "-c", code, str(home)], env=env, check=check)
+    if settle_s:
+        time.sleep(settle_s)
 
 
 _MARK = "KDATA_BENCH_VMHWM_MIB="

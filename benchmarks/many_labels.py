@@ -21,15 +21,13 @@ Reproduce: ``.venv/bin/python -m benchmarks many_labels`` (``BENCH_LABEL_ITEMS``
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ChildTimeout, Runs, machine, run_child
+from benchmarks.common import Runs, machine
 
 __all__ = ["run", "section"]
 
@@ -120,35 +118,10 @@ def run(work: Path, items: int | None = None, repeat: int | None = None) -> dict
         "load_before": round(os.getloadavg()[0], 2),
     }
     runs = Runs()
-    note = runs.note
-
     for _ in range(repeat):
         runs.ours(dataset, work, count, r)
-
-        out = Path(tempfile.mkdtemp(dir=work, prefix="hf-"))
-        seconds, peak, text = run_child(_HF, None, [str(labels), str(out / "hf.parquet"), str(out / "c")])
-        done = json.loads(text)
-        if done["rows"] != count:
-            raise RuntimeError(f"HF wrote {done['rows']} rows for {count} labels")
-        note("hf_whole", seconds, peak)
-        note("hf_inprocess", done["seconds"])
-        r["hf_parquet_mb"] = round((out / "hf.parquet").stat().st_size / 1e6, 1)
-        shutil.rmtree(out)
-
-        out = Path(tempfile.mkdtemp(dir=work, prefix="duckdb-"))
-        try:
-            seconds, peak, text = run_child(_DUCKDB, None, [str(labels), str(out / "d.parquet")], timeout=limit)
-        except ChildTimeout as stopped:  # a lower bound: it needs at least this long
-            r["duckdb_unfinished"] = True
-            note("duckdb_whole", stopped.seconds, stopped.peak)
-        else:
-            done = json.loads(text)
-            if done["rows"] != count:
-                raise RuntimeError(f"DuckDB wrote {done['rows']} rows for {count} labels")
-            note("duckdb_whole", seconds, peak)
-            note("duckdb_inprocess", done["seconds"])
-            r["duckdb_parquet_mb"] = round((out / "d.parquet").stat().st_size / 1e6, 1)
-        shutil.rmtree(out)
+        runs.reference("hf", _HF, labels, work, count, r)
+        runs.reference("duckdb", _DUCKDB, labels, work, count, r, timeout=limit)
 
     runs.summarise(r, count, "items")
     r["vs_duckdb"] = round(r["whole_items_s"] / r["duckdb_whole_items_s"], 2)

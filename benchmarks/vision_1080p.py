@@ -23,7 +23,6 @@ Reproduce: ``.venv/bin/python -m benchmarks vision_1080p`` (``BENCH_1080P_IMAGES
 from __future__ import annotations
 
 import io
-import json
 import os
 import random
 import shutil
@@ -31,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Runs, machine, run_child, run_command
+from benchmarks.common import Runs, machine, run_command
 from benchmarks.vision import _HF as HF_IMAGEFOLDER
 from benchmarks.vision import _extract_images
 
@@ -130,24 +129,14 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
         "load_before": round(os.getloadavg()[0], 2),
     }
     runs = Runs()
-    note = runs.note
-
     for _ in range(repeat):
         runs.ours(dataset, work, count, r)
 
         out = Path(tempfile.mkdtemp(dir=work, prefix="unzip-"))
-        note("unzip", _unzip(dataset, out))
+        runs.note("unzip", _unzip(dataset, out))
         shutil.rmtree(out)
 
-        out = Path(tempfile.mkdtemp(dir=work, prefix="hf-"))
-        seconds, peak, text = run_child(HF_IMAGEFOLDER, None, [str(extracted), str(out / "hf.parquet"), str(out / "c")])
-        done = json.loads(text)
-        if done["rows"] != count or done["embedded"] != count:
-            raise RuntimeError(f"HF wrote {done['rows']} rows, {done['embedded']} with bytes, for {count} images")
-        note("hf_whole", seconds, peak)
-        note("hf_inprocess", done["seconds"])
-        r["hf_parquet_mb"] = round((out / "hf.parquet").stat().st_size / 1e6, 1)
-        shutil.rmtree(out)
+        runs.reference("hf", HF_IMAGEFOLDER, extracted, work, count, r, counts=("rows", "embedded"))
 
     runs.summarise(r, count, "images", 1)
     r["vs_unzip"] = round(r["whole_images_s"] / r["unzip_images_s"], 2)

@@ -19,25 +19,16 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import run_child
+from benchmarks.common import kdata_ingest, run_child, stop_gx_worker
 
 __all__ = ["run", "section"]
 
 REPEAT = int(os.environ.get("BENCH_WAITS_REPEAT", "3"))
-
-_CLI = """
-import sys
-sys.argv = ["kdata", "ingest", sys.argv[1], "--json", "--no-progress"]
-from kdata.cli import app
-app()
-"""
 
 _IN_PROCESS = """
 import json, sys, time
@@ -74,18 +65,10 @@ def _env(home: Path, runtime: Path, mode: str) -> dict[str, str]:
     }
 
 
-def _stop_worker(home: Path, runtime: Path) -> None:
-    code = "import sys; from pathlib import Path; from kdata.gx_worker import stop; stop(Path(sys.argv[1]))"
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "KDATA_GX_WORKER": "warm"}
-    subprocess.run([sys.executable, "-c", code, str(home)], env=env, check=True)
-    time.sleep(1.0)  # its children finished; the socket is gone
-
-
 def _whole(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
     if home.exists():
         shutil.rmtree(home)  # same path (the worker is per KDATA_HOME), empty catalog, store and runs
-    seconds, peak, out = run_child(_CLI, _env(home, runtime, mode), [str(dataset)])
-    status = json.loads(out)
+    seconds, peak, status = kdata_ingest(dataset, _env(home, runtime, mode))
     if status.get("status") != "published":
         raise RuntimeError(f"kdata ingest {dataset}: {status}")
     return seconds, peak, status
@@ -106,9 +89,9 @@ def _ways(dataset: Path, work: Path, label_dir: Path | None) -> dict[str, Any]:
             peaks.append(peak)
             result["rows"] = sum(status["rows"].values())
             if way == "first":
-                _stop_worker(home, runtime)
+                stop_gx_worker(home, runtime, settle_s=1.0)  # its children finished; the socket is gone
         if way == "warm":
-            _stop_worker(work / "home-warm", runtime)
+            stop_gx_worker(work / "home-warm", runtime, settle_s=1.0)
         result[f"{way}_s"] = round(statistics.median(runs), 2)
         result[f"{way}_runs"] = [round(t, 2) for t in runs]
         result[f"{way}_rss_mib"] = round(max(peaks))

@@ -259,7 +259,7 @@ class ChunkWriter:
         if meta.num_rows != self._chunk_rows:
             raise RuntimeError(f"{partial}: footer says {meta.num_rows} rows, wrote {self._chunk_rows}")
         fault_point("chunk_rename")
-        os.replace(partial, final)
+        os.replace(partial, final)  # not ingest.atomic: a *.incomplete is written across calls, with fault points
         self._chunks.append(
             ChunkInfo(
                 key,

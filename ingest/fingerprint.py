@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.archives import ConcatFile, archive_pieces, observe_archive
+from ingest.atomic import write_atomic
 from kdata.errors import BadInput
 
 __all__ = [
@@ -308,8 +309,5 @@ def record_full_hash(ledger: Path, label: str, fingerprint: dict[str, Any], sha2
             )
         if isinstance(known, dict):
             return
-    ledger.mkdir(parents=True, exist_ok=True)
-    temp = ledger / f".{record.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     data = {"archive": label, "size": fingerprint["size"], "fingerprint": fingerprint["sha256"], "sha256": sha256}
-    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temp, record)
+    write_atomic(record, (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode(), fsync=False)

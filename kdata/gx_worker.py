@@ -24,6 +24,7 @@ accepts only connections from its own uid (``SO_PEERCRED``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -68,12 +69,22 @@ def idle_seconds() -> float:
         return 600.0
 
 
+@functools.cache
 def _code_version() -> str:
-    """Our modules' names, sizes and mtimes, the interpreter and GX's version: a new install is a new worker."""
+    """Our modules' names, sizes and mtimes, the interpreter and GX's version: a new install is a new worker.
+
+    Computed once per process (an ingest asks at prewarm and again at its quality stage): a process runs the
+    code it imported when it started, so that is the version it must meet; a process started after the code
+    changed computes the new version and finds (or starts) a worker of the new code. A worker never asks: its
+    socket name, given on its command line, is the version of the client that started it."""
+    return _tree_version(Path(__file__).resolve().parent.parent)
+
+
+def _tree_version(here: Path) -> str:
+    """:func:`_code_version` of the packages under ``here`` (uncached)."""
     digest = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
     with contextlib.suppress(importlib.metadata.PackageNotFoundError):
         digest.update(importlib.metadata.version("great_expectations").encode())
-    here = Path(__file__).resolve().parent.parent
     for package in _PACKAGES:
         for path in sorted((here / package).rglob("*.py")):
             info = path.stat()

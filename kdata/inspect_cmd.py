@@ -9,13 +9,13 @@ suggestion the manifest model refuses (then the file is left as it was).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from ingest.atomic import write_atomic
 from kdata.errors import KDataError
 
 __all__ = ["run_inspect"]
@@ -95,9 +95,7 @@ def _write(
     except ManifestError as error:
         err.print(f"[bold red]dataset.yaml 미변경 not written:[/] the result would not load: {error}", highlight=False)
         return 2
-    temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    temp.write_bytes(before + addition.encode("utf-8"))
-    os.replace(temp, file)
+    write_atomic(file, before + addition.encode("utf-8"), fsync=False)
     if not quiet:
         out.print(f"[green]dataset.yaml 에 labels: 추가 (written)[/]: {file}", highlight=False, soft_wrap=True)
     return 0

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ingest.atomic import write_atomic
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest, parse_manifest
 
 __all__ = ["fingerprint", "mark_triggered", "scan_landing", "state_path"]
@@ -153,7 +153,4 @@ def mark_triggered(kdata_home: Path, items: list[dict[str, Any]]) -> None:
     state = _load_state(path)
     for item in items:
         state["triggered"][item["dataset_path"]] = item["fingerprint"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(state, ensure_ascii=False, sort_keys=True, indent=2), encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, json.dumps(state, ensure_ascii=False, sort_keys=True, indent=2).encode(), fsync=False)

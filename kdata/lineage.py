@@ -141,12 +141,13 @@ def input_datasets(
 
 def _versions(plan: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """The folder's and each archive's version: the full-content sha256s once the run was published
-    (``content.json`` in the run folder, written by :func:`kdata.pipeline.content_sha256`), before that the
-    plan's fingerprints (``input_fingerprint``, each archive's fingerprint sha256)."""
-    published = Path(str(plan.get("run_dir") or "")) / "content.json" if plan.get("run_dir") else None
-    if published is not None and published.is_file():
-        data = json.loads(published.read_text(encoding="utf-8"))
-        return str(data["content_sha256"]), dict(data["archive_sha256"])
+    (:func:`kdata.pipeline.read_content` of the run folder), before that the plan's fingerprints
+    (``input_fingerprint``, each archive's fingerprint sha256)."""
+    from kdata.pipeline import read_content
+
+    published = read_content(Path(str(plan["run_dir"]))) if plan.get("run_dir") else None
+    if published is not None:
+        return published
     if "content_sha256" in plan:  # a plan written before archives were fingerprinted
         return str(plan["content_sha256"]), dict(plan.get("archive_sha256", {}))
     fingerprints: dict[str, Any] = plan.get("archive_fingerprint", {})

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.archives import archive_size
+from ingest.atomic import write_atomic
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
@@ -54,16 +55,14 @@ __all__ = [
     "load_plan",
     "plan_run",
     "publish_run",
+    "read_content",
     "register_run",
 ]
 
 
 def _write_json(path: Path, data: Any) -> None:
     """Atomic JSON write: a reader sees the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(), fsync=False)
 
 
 def _read_json(path: Path) -> Any:
@@ -242,6 +241,10 @@ def _input_fingerprint(manifest_sha256: str, fingerprints: dict[str, dict[str, A
     return digest.hexdigest()
 
 
+_CONTENT = "content.json"
+"""The run folder's record of the version's full-content hashes (:func:`content_sha256`, :func:`read_content`)."""
+
+
 def _ledger(settings: Settings) -> Path:
     """Full hashes of archives by fingerprint, across runs (:func:`ingest.fingerprint.record_full_hash`)."""
     return settings.runs_dir / "_archives"
@@ -254,9 +257,10 @@ def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
     (a source only listed, or read in parts) is hashed here in one pass. Kept in ``content.json``."""
     from ingest.fingerprint import full_sha256, record_full_hash
 
-    path = _run_dir(settings, plan["run_id"]) / "content.json"
-    if path.is_file():
-        return str(_read_json(path)["content_sha256"])
+    run_dir = _run_dir(settings, plan["run_id"])
+    known = read_content(run_dir)
+    if known is not None:
+        return known[0]
     if "content_sha256" in plan:  # a plan written before issue 18 (archives hashed in full at plan time)
         return str(plan["content_sha256"])
     root = Path(plan["dataset_path"])
@@ -272,8 +276,19 @@ def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
     for rel in plan["archives"]:
         digest.update(f"\0{rel}\0{hashes[rel]}".encode())
     result = digest.hexdigest()
-    _write_json(path, {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan["archives"]}})
+    content = {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan["archives"]}}
+    _write_json(run_dir / _CONTENT, content)
     return result
+
+
+def read_content(run_dir: Path) -> tuple[str, dict[str, str]] | None:
+    """The run's ``content.json`` (written once by :func:`content_sha256`, at publish): the version's
+    ``content_sha256`` and each archive's full sha256 by path; ``None`` while it is not written."""
+    path = run_dir / _CONTENT
+    if not path.is_file():
+        return None
+    data = _read_json(path)
+    return str(data["content_sha256"]), dict(data["archive_sha256"])
 
 
 # -- extract ---------------------------------------------------------------------------------------
@@ -669,10 +684,7 @@ def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[st
 
     dataset = _manifest(plan)
     data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
-    root.mkdir(parents=True, exist_ok=True)
-    temp = root / f".{CARD_NAME}.{os.getpid()}.tmp"
-    temp.write_bytes(data)
-    os.replace(temp, root / CARD_NAME)  # a concurrent publisher of the same run reads the old or the new file
+    write_atomic(root / CARD_NAME, data, fsync=False)  # a concurrent publisher of the same run reads old or new
     return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 

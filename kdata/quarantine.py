@@ -16,7 +16,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from ingest.atomic import write_atomic
 from ingest.limits import UnsafeArchive
 from kdata.config import Settings
 from kdata.errors import KDataError
@@ -61,10 +61,7 @@ class QuarantineRecord:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(), fsync=False)
 
 
 def _insert_row(settings: Settings, record: QuarantineRecord, path: Path, when: datetime) -> None:

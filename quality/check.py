@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.atomic import write_atomic
 from ingest.problems import Problem
 from quality.pii import redact
 from quality.record_checks import redact_problem
@@ -337,9 +338,7 @@ def _pii_summary(inp: QualityInput, schema_id_column: str) -> dict[str, Any]:
 
 
 def _write_summary_json(summary: dict[str, Any], path: Path) -> Path:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomic(path, (json.dumps(summary, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(), fsync=False)
     return path
 
 

@@ -60,6 +60,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ingest.atomic import write_atomic
+
 if TYPE_CHECKING:
     import pandas
 
@@ -445,15 +447,7 @@ def _finish(
 
 def _write_json(path: Path, payload: Any) -> None:
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=".gx_result.", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, (text + "\n").encode(), fsync=False, mode=0o600)  # 0o600: as mkstemp made it
 
 
 _RENDER_ERROR = re.compile(r'(\w+(?:Error|Exception)): "(.*?)"\.\s+Traceback', re.DOTALL)
@@ -612,7 +606,7 @@ def run_suite_batches(
                     raise GXRunError(
                         f"GX failed to build Data Docs for suite {suite_name!r}: {type(exc).__name__}: {exc}"
                     ) from exc
-                os.replace(docs_tmp, docs_dir)
+                os.replace(docs_tmp, docs_dir)  # a whole folder renamed into place, not ingest.atomic's one file
                 docs_index = docs_dir / "index.html"
                 if not docs_index.is_file():
                     raise GXRunError(f"GX built no Data Docs index for suite {suite_name!r}")

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from ingest.atomic import atomic_path, write_atomic
 from ingest.chunks import parquet_options, sha256_file
 from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
@@ -275,13 +276,6 @@ def _audit(settings: Settings, dataset_id: str, version: str | None, detail: dic
 # -- whole chunks ----------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
-
-
 def _intact(path: Path, chunk: dict[str, Any]) -> bool:
     if not path.is_file() or path.stat().st_size != chunk["bytes"] or sha256_file(path) != chunk["sha256"]:
         return False
@@ -345,7 +339,7 @@ def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stat
         size = part.stat().st_size
         stats.transferred += size - before
         if size == chunk["bytes"] and digest.hexdigest() == chunk["sha256"] and _footer_ok(part, chunk):
-            os.replace(part, dest)
+            os.replace(part, dest)  # not ingest.atomic: a *.part is kept and resumed by the next download
             return
         part.unlink()  # a resumed file that does not verify: fetch the whole object once more
         stats.refetched += 1
@@ -395,7 +389,7 @@ def _whole(
     store: ObjectStore, raw: bytes, manifest: dict[str, Any], chunks: list[dict[str, Any]], root: Path, show: bool
 ) -> dict[str, Any]:
     stats = _Stats()
-    _write_atomic(root / MANIFEST_NAME, raw)
+    write_atomic(root / MANIFEST_NAME, raw, fsync=False)
     prefix = version_prefix(manifest["dataset_id"], manifest["version"])
     for item in version_files(manifest):  # the dataset card: small, fetched whole and verified
         stats.files.append(str(_fetch_file(store, prefix, item, root)))
@@ -447,7 +441,7 @@ def _fetch_file(store: ObjectStore, prefix: str, item: dict[str, Any], root: Pat
             f"{store.uri(f'{prefix}/{key}')}: missing or differs from the version manifest (size or sha256); "
             "run `kdata fsck`"
         )
-    _write_atomic(dest, data)
+    write_atomic(dest, data, fsync=False)
     return dest
 
 
@@ -510,30 +504,28 @@ def _duckdb_errors(what: str) -> Iterator[None]:
 
 def _write_batches(reader: pa.RecordBatchReader, dest: Path, row_group_bytes: int) -> dict[str, Any]:
     """Stream record batches into ``dest`` (row groups of about ``row_group_bytes``), verified, then renamed."""
-    part = dest.with_name(dest.name + ".part")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
-    with pq.ParquetWriter(part, reader.schema, **parquet_options(reader.schema)) as writer:
+    with atomic_path(dest, fsync=False) as part:  # removed if the subset fails its check
+        with pq.ParquetWriter(part, reader.schema, **parquet_options(reader.schema)) as writer:
 
-        def flush() -> None:
-            nonlocal pending, pending_bytes
-            table = pa.Table.from_batches(pending, schema=reader.schema)
-            writer.write_table(table, row_group_size=max(table.num_rows, 1))
-            pending, pending_bytes = [], 0
+            def flush() -> None:
+                nonlocal pending, pending_bytes
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                pending, pending_bytes = [], 0
 
-        for batch in reader:
-            pending.append(batch)
-            pending_bytes += batch.nbytes
-            rows += batch.num_rows
-            if pending_bytes >= row_group_bytes:
+            for batch in reader:
+                pending.append(batch)
+                pending_bytes += batch.nbytes
+                rows += batch.num_rows
+                if pending_bytes >= row_group_bytes:
+                    flush()
+            if pending:
                 flush()
-        if pending:
-            flush()
-    if pq.read_metadata(part).num_rows != rows:
-        raise KDataError(f"{part}: the written subset does not count {rows} rows")
-    os.replace(part, dest)
+        if pq.read_metadata(part).num_rows != rows:
+            raise KDataError(f"{dest}: the written subset does not count {rows} rows")
     return {"file": dest.name, "rows": rows, "bytes": dest.stat().st_size, "sha256": sha256_file(dest)}
 
 
@@ -593,9 +585,8 @@ def _select(
         "where": where,
         "splits": splits,
     }
-    _write_atomic(
-        folder / "selection.json", (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
-    )
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    write_atomic(folder / "selection.json", text.encode(), fsync=False)
     return {
         "mode": "select",
         "root": str(folder),

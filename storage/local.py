@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ingest.atomic import atomic_path
 from storage.base import ObjectStore
 
 __all__ = ["LocalStore"]
@@ -37,13 +38,8 @@ class LocalStore(ObjectStore):
         return Path(name)
 
     def put_file(self, local: Path, key: str) -> None:
-        path = self._path(key)
-        temp = self._temp_beside(path)
-        try:
+        with atomic_path(self._path(key), fsync=False, mode=0o600) as temp:  # 0o600: as mkstemp made it
             shutil.copyfile(local, temp)
-            os.replace(temp, path)
-        finally:
-            temp.unlink(missing_ok=True)
 
     def put_bytes_exclusive(self, key: str, data: bytes) -> bool:
         path = self._path(key)
@@ -52,7 +48,7 @@ class LocalStore(ObjectStore):
             temp.write_bytes(data)
             with open(temp, "rb+") as handle:
                 os.fsync(handle.fileno())
-            try:
+            try:  # not ingest.atomic (it replaces): a hard link never overwrites a key another writer made
                 os.link(temp, path)  # atomic and exclusive: fails if the key exists
             except FileExistsError:
                 return False

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ingest.atomic import write_atomic
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.safety import check_name
 from kdata.errors import BadInput, KDataError, TransientError
@@ -287,7 +288,7 @@ def _download(store: S3Store, obj: FolderObject, location: str, partial: Path, d
             f"got {got:,} bytes, ETag now {etag}); try again"
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temp, dest)
+    os.replace(temp, dest)  # not ingest.atomic: boto writes into the .partial tree, checked before the rename
 
 
 def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: Path) -> None:
@@ -327,7 +328,7 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
             temp = partial / obj.rel
             temp.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(earlier, temp)
+                os.link(earlier, temp)  # a hard link to an earlier copy, renamed into place: not ingest.atomic
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp, dest)
                 continue
@@ -336,9 +337,7 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
         _download(store, obj, location, partial, dest)
     shutil.rmtree(partial, ignore_errors=True)
     record: dict[str, Any] = {"source": location, "objects": wanted}
-    temp_record = record_path.with_name(f".{record_path.name}.{os.getpid()}.tmp")
-    temp_record.write_text(json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2), encoding="utf-8")
-    os.replace(temp_record, record_path)
+    write_atomic(record_path, json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2).encode(), fsync=False)
 
 
 def fetch_dataset(settings: Settings, uri: str) -> Path:

@@ -180,3 +180,20 @@ def test_socket_names_differ_by_home(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
     path = gx_worker.socket_path(tmp_path / "a")
     assert path.parent == Path(f"/tmp/kdata-{os.getuid()}") and len(str(path)) < 108
+
+
+def test_the_code_version_is_computed_once_per_process_and_changes_with_the_code(tmp_path: Path) -> None:
+    """An ingest asks for its socket at prewarm and again at the quality stage: the module files are stat'ed
+    once per process. A process that starts after the code changed (uncached) gets a new version, so it
+    never reaches a worker of the old code."""
+    gx_worker._code_version.cache_clear()
+    gx_worker.socket_path(tmp_path / "a")
+    gx_worker.socket_path(tmp_path / "b")
+    assert gx_worker._code_version.cache_info().misses == 1
+    assert gx_worker._code_version() == gx_worker._tree_version(Path(gx_worker.__file__).resolve().parents[1])
+    (tmp_path / "kdata").mkdir()
+    module = tmp_path / "kdata" / "module.py"
+    module.write_text("x = 1\n")
+    before = gx_worker._tree_version(tmp_path)
+    module.write_text("x = 22\n")
+    assert gx_worker._tree_version(tmp_path) != before
