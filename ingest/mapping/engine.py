@@ -9,10 +9,10 @@ field, and the other records go on. Rows come in tables of ``batch_rows``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -259,9 +259,11 @@ class _Rows:
             yield from self.flush(final=True)  # the rows before it first
             yield table
             return
+        unreadable = False
         for line, doc in docs:
             if isinstance(doc, LabelFileError):
                 self._bad(member.name, doc, line)
+                unreadable = True
                 continue
             for record in iter_records(doc, block.record_tokens):
                 self.stats.labels_seen += 1
@@ -281,7 +283,7 @@ class _Rows:
                 if row is not None:
                     self.pending.append(row)
                     yield from self.flush()
-        if found == 0:
+        if found == 0 and not unreadable:  # an unreadable file (or line) is its own problem already
             message = f"no records at {block.records!r} (an empty file or list)"
             self.stats.add(Problem("no_records", self.archive_rel, member.name, None, message), invalid_label=False)
 
@@ -412,7 +414,7 @@ class _Rows:
     ) -> dict[str, Any] | None:
         """One record's row; ``label_json`` from ``text`` (the record as the file writes it, see
         :func:`ingest.mapping.columnar.label_text`) when there is one, else as orjson writes the record."""
-        bindings = record.place if isinstance(record, _StreamedRecord) else record.bindings
+        bindings = record.position
         key = (  # archive!member: the same file name comes in the Training and the Validation archives
             f"{self.archive_rel}!{member}"
             + (f"#L{line}" if line else "")
@@ -620,17 +622,9 @@ def _time_order(start: Any, end: Any) -> bool | None:
     return all(s is not None and e is not None and 0 <= s <= e for s, e in pairs)
 
 
-@dataclass(frozen=True)
-class _StreamedRecord(RecordAt):
-    """A record of a streamed item: the getters replay :attr:`bindings` on the one-item document; the row key
-    (:attr:`place`) and ``@index`` say where the item sits in the file."""
-
-    place: tuple[Any, ...] = ()
-
-
 def _shifted(record: RecordAt, item: int) -> RecordAt:
     if not record.bindings:
         return record
     place = (record.bindings[0] + item, *record.bindings[1:])
     index = record.index + item if len(record.bindings) == 1 and record.index is not None else record.index
-    return _StreamedRecord(record.value, record.bindings, record.key, index, record.missing, place)
+    return dataclasses.replace(record, index=index, place=place)

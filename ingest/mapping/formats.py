@@ -109,8 +109,11 @@ def json_document(data: bytes, encoding: str) -> Any:
             return decode_json(data)
         except (orjson.JSONDecodeError, JsonStreamError, RecursionError) as error:
             raise LabelFileError("bad_json", f"invalid JSON: {error}") from None
+    from ingest.readers._common import no_collection
+
     try:
-        return orjson.loads(_text(data, encoding))
+        with no_collection():
+            return orjson.loads(_text(data, encoding))
     except (orjson.JSONDecodeError, RecursionError) as error:
         raise LabelFileError("bad_json", f"invalid JSON: {error}") from None
 

@@ -39,6 +39,14 @@ class RecordAt:
     index: int | None
     missing: str | None = None
     """The path (with concrete positions) that did not exist, for a problem naming it."""
+    place: tuple[Any, ...] | None = None
+    """Where the record sits in its file when that differs from :attr:`bindings` (an item of a streamed
+    list, read as its document's only item): the row key and ``@index`` say this place."""
+
+    @property
+    def position(self) -> tuple[Any, ...]:
+        """The record's place in its file (its row key)."""
+        return self.bindings if self.place is None else self.place
 
 
 def _children(node: Any, kind: str) -> list[tuple[Any, Any]] | None:

@@ -45,3 +45,7 @@ def test_hostile_label_files_are_problems(tmp_path: Path, kdata_home: Path) -> N
     assert all("root:" not in (r["label_json"] or "") for r in rows)  # no external entity was read
     string_doc = [r for r in rows if r["label_member"] == "j/string.json"]
     assert len(string_doc) == 1 and string_doc[0]["file"] is None  # a document of another shape: null field
+    # one problem per unreadable file: not also "no records" for the file that could not be read
+    assert [code for member, code in sorted(by_member) if member == "j/deep.json"] == ["bad_json"]
+    assert [code for member, code in sorted(by_member) if member == "x/bomb.xml"] == ["bad_xml"]
+    assert sum(1 for p in problems if p["member"] == "j/deep.json") == 1
