@@ -79,12 +79,14 @@ def run(work: Path, mb: float | None = None) -> dict[str, Any]:
         extract, whole, rss = [], [], 0.0
         for _ in range(3):
             home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
-            _, peak, out = run_child(_EXTRACT, {"KDATA_HOME": str(home)}, [str(folder)])
+            _, peak, out = run_child(_EXTRACT, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(folder)])
             extract.append(float(json.loads(out)["seconds"]))
             shutil.rmtree(home)
             home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
             start = time.perf_counter()
-            _, peak2, out = run_child(_WHOLE, {"KDATA_HOME": str(home)}, [str(folder)])
+            _, peak2, out = run_child(
+                _WHOLE, {"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_GX_WORKER": "off"}, [str(folder)]
+            )
             whole.append(time.perf_counter() - start)
             status = json.loads(out)
             if status.get("status") != "published":

@@ -91,10 +91,11 @@ def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
             value = _OBJECT.decode(value).get(key)
             if value is None:
                 return None
-        items = _LIST.decode(value)
+        # the whole list's whitespace removed at once, then split: each item's text is already compact
+        items = _LIST.decode(msgspec.json.format(value, indent=-1))
     except msgspec.DecodeError:
         return None
-    texts = [msgspec.json.format(item, indent=-1) for item in items]
+    texts = [bytes(item) for item in items]
     return texts if all(text[:1] == b"{" for text in texts) else None
 
 
@@ -154,7 +155,9 @@ def record_columns(
                 block_size=max(1 << 20, 2 * max(len(x) for x in texts) + 2), use_threads=False
             ),
         )
-        label_json = pa.array([label_text(t) for t in texts], pa.binary()).cast(pa.string())  # checks UTF-8
+        escaped = any(b"\\" in t for t in texts)
+        labels = [label_text(t) for t in texts] if escaped else texts
+        label_json = pa.array(labels, pa.binary()).cast(pa.string())  # the cast checks that it is UTF-8
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, orjson.JSONDecodeError):
         return None  # types that change between records, keys too deep, not UTF-8 ...: the per-record path
     n = len(texts)
