@@ -153,7 +153,13 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
     check_image = embed and data_type == "image"
     if embed:
         columns.append(
-            Column("media", _MEDIA, "원천 파일 (bytes, path)", "The source file: bytes and path in its archive")
+            Column(
+                "media",
+                _MEDIA,
+                "원천 파일 (bytes, path)",
+                "The source file: bytes and path in its archive",
+                stored=data_type == "image",  # JPEG/PNG: compressed already (audio, often PCM, is not)
+            )
         )
     if check_image:
         columns.append(

@@ -26,6 +26,7 @@ __all__ = [
     "PROVENANCE_COLUMNS",
     "QUALITY_COLUMNS",
     "RECORD_SCHEMAS",
+    "STORED_KEY",
     "VISION_IMAGE",
     "Column",
     "RecordSchema",
@@ -47,6 +48,18 @@ class Column:
     nullable: bool = True
     check: bool = False
     """Scalar column the quality stage reads (kept small, so checks never load the heavy columns)."""
+    stored: bool = False
+    """Media bytes in a format that is compressed already (JPEG, PNG ...): written to Parquet as they are,
+    without zstd or a dictionary, which cost time and save nothing on them."""
+
+    def field(self) -> pa.Field:
+        """The column as an Arrow field (a :attr:`stored` one says so in its metadata, for the chunk writer)."""
+        metadata = {STORED_KEY: b"1"} if self.stored else None
+        return pa.field(self.name, self.type, nullable=self.nullable, metadata=metadata)
+
+
+STORED_KEY = b"kdata.stored"
+"""Arrow field metadata of a :attr:`Column.stored` column (:func:`ingest.chunks.parquet_options` reads it)."""
 
 
 PROVENANCE_COLUMNS: tuple[str, ...] = ("source_file", "label_archive", "label_member")
@@ -101,7 +114,7 @@ class RecordSchema:
 
     def arrow_schema(self) -> pa.Schema:
         """The Arrow schema of this record's Parquet chunks (metadata names the record schema)."""
-        fields = [pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns]
+        fields = [c.field() for c in self.columns]
         return pa.schema(fields, metadata={b"kdata.record_schema": self.name.encode()})
 
     def check_columns(self) -> list[str]:
@@ -193,7 +206,7 @@ def _provenance(source_doc: str = "원천 파일") -> tuple[Column, ...]:
 
 def _image_columns() -> tuple[Column, ...]:
     return (
-        Column("image", _MEDIA, "이미지 (bytes, path)", "The image: bytes and path in the source archive"),
+        Column("image", _MEDIA, "이미지 (bytes, path)", "The image: bytes and path in the source archive", stored=True),
         Column("file_name", _S, "이미지 파일명", "Image file name as the label states it"),
         Column("width", _I, "이미지 너비 (라벨)", "Width in pixels, as the label states", check=True),
         Column("height", _I, "이미지 높이 (라벨)", "Height in pixels, as the label states", check=True),

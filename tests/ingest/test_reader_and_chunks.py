@@ -149,3 +149,35 @@ def test_a_value_the_schema_cannot_hold_names_file_and_field(tmp_path: Path) -> 
     with pytest.raises(BadInput, match=r"TL_1\.zip!a/b\.json: field 'utterance_count' \(int32\)"):
         _write(tmp_path, rows)
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("data_type", ["image", "audio"])
+def test_image_bytes_are_stored_as_they_are_and_the_rest_compressed(tmp_path: Path, data_type: str) -> None:
+    """JPEG/PNG bytes go into Parquet without zstd or a dictionary (compressed already); audio (often PCM) and
+    every other column keep zstd. The rows read back the same."""
+    from schemas.labels import LabelMapping
+    from schemas.mapped import mapped_schema
+
+    mapping = LabelMapping.model_validate({"fields": {"id": {"path": "@stem", "role": "id"}}})
+    schema = mapped_schema(mapping, name="m", domain="vision", data_type=data_type).record_schema
+    media = bytes(range(256)) * 64
+    row = {c.name: None for c in schema.columns} | {"row_key": "k", "id": "a", "media": {"bytes": media, "path": "a"}}
+    writer = ChunkWriter(
+        tmp_path,
+        split="train",
+        group=0,
+        source_archive="TS_1.zip",
+        schema=schema.arrow_schema(),
+        chunk_bytes=1 << 24,
+        row_group_bytes=1 << 22,
+    )
+    writer.write_rows([{**row, "id": f"a{i}"} for i in range(3)])
+    (chunk,) = writer.close()
+    meta = pq.read_metadata(tmp_path / chunk.key)
+    codecs = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i) for i in range(meta.num_columns)}
+    stored = data_type == "image"
+    assert codecs["media.bytes"].compression == ("UNCOMPRESSED" if stored else "ZSTD")
+    assert ("RLE_DICTIONARY" in codecs["media.bytes"].encodings) is not stored
+    assert {c.compression for path, c in codecs.items() if path != "media.bytes"} == {"ZSTD"}
+    table = pq.read_table(tmp_path / chunk.key)
+    assert table.column("media").to_pylist()[2] == {"bytes": media, "path": "a"}
