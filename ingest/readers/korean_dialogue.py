@@ -252,6 +252,17 @@ def _field(array: pa.Array, name: str) -> pa.Array:
     return child
 
 
+def _distinct_per_parent(parents: np.ndarray, values: pa.Array, n: int) -> np.ndarray:
+    """Per parent row, its distinct non-null ``values`` (a dialogue's turn ids), as int32: by NumPy over the
+    values' dictionary codes (an Acero group-by costs milliseconds per call, paid per label file)."""
+    encoded = pc.dictionary_encode(values)
+    valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
+    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = np.unique(parents[valid].astype(np.int64) * (len(encoded.dictionary) + 1) + codes[valid])
+    owners = pairs // (len(encoded.dictionary) + 1)
+    return np.bincount(owners, minlength=n).astype(np.int32)
+
+
 def _strip_all(values: list[str | None]) -> list[str]:
     stripped = [v.strip() for v in values]  # type: ignore[union-attr]
     if not all(stripped):
@@ -336,13 +347,7 @@ def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str
     if utterances.null_count:
         raise _NotColumnar("body[]")
     parents = pc.list_parent_indices(body).to_numpy()
-    turns = (
-        pa.table({"p": parents, "t": pc.struct_field(utterances, "turnID")})
-        .group_by("p")
-        .aggregate([("t", "count_distinct")])
-    )
-    turn_count = np.zeros(n, dtype=np.int32)
-    turn_count[turns.column("p").to_numpy()] = turns.column("t_count_distinct").to_numpy()
+    turn_count = _distinct_per_parent(parents, pc.struct_field(utterances, "turnID"), n)
     empty = np.fromiter(
         (not (u or "").strip() for u in pc.struct_field(utterances, "utterance").to_pylist()),
         dtype=bool,
