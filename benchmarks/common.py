@@ -151,12 +151,14 @@ class Runs:
             raise RuntimeError(f"kdata ingest: {done}")
         self.note("whole", seconds, peak)
         result["parquet_mb"] = round(sum(p.stat().st_size for p in (home / "store").rglob("*.parquet")) / 1e6, 1)
+        stop_gx_worker(home, None, check=False)  # a worker per fresh home: none left to load the next runs
         shutil.rmtree(home)
         home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
         _, peak, text = run_child(
             KDATA_INGEST_INPROCESS, {"KDATA_HOME": str(home), "KDATA_USER": "bench"}, [str(dataset)]
         )
         self.note("inprocess", json.loads(text)["seconds"], peak)
+        stop_gx_worker(home, None, check=False)
         shutil.rmtree(home)
 
     def reference(
@@ -217,12 +219,14 @@ def kdata_ingest(dataset: Path, env: dict[str, str]) -> tuple[float, float, dict
     return seconds, peak, json.loads(out)
 
 
-def stop_gx_worker(home: Path, runtime: Path, *, check: bool = True, settle_s: float = 0.0) -> None:
+def stop_gx_worker(home: Path, runtime: Path | None, *, check: bool = True, settle_s: float = 0.0) -> None:
     """Stop the warm GX worker of ``home`` (its socket under ``runtime``, the ``XDG_RUNTIME_DIR`` it was started
-    with) from a separate process; ``check``: raise if that fails (``False`` in ``finally`` blocks);
-    ``settle_s``: then wait that long for its children to finish and its socket to go."""
+    with; ``None``: this process's) from a separate process; ``check``: raise if that fails (``False`` in
+    ``finally`` blocks); ``settle_s``: then wait that long for its children to finish and its socket to go."""
     code = "import sys; from pathlib import Path; from kdata.gx_worker import stop; stop(Path(sys.argv[1]))"
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "KDATA_GX_WORKER": "warm"}
+    env = {**os.environ, "KDATA_GX_WORKER": "warm"}
+    if runtime is not None:
+        env["XDG_RUNTIME_DIR"] = str(runtime)
     subprocess.run([sys.executable, "-c", code, str(home)], env=env, check=check)
     if settle_s:
         time.sleep(settle_s)
