@@ -354,9 +354,9 @@ class RecordChecker:
     def check_table(self, table: pa.Table) -> pa.Table:
         """:meth:`check` for a table of records (a reader's columnar path): the same columns, tallies
         and masks. The pre-check is RE2 (:data:`MAYBE_PII`, a superset of
-        :func:`quality.pii.might_contain_pii`) over one text per row holding each string of its content
-        columns verbatim (the content hash's canonical JSON, unescaped); only the rows it flags are
-        walked in Python.
+        :func:`quality.pii.might_contain_pii`) over each row's canonical JSON, which is also what the
+        content hash is taken of (a row with an escape again over its strings verbatim); only the rows it
+        flags are walked in Python.
 
         ``check_table(t)`` is ``finish(prepare(t))``: :meth:`prepare` changes nothing (a helper thread
         may run it for the next table), :meth:`finish` keeps the tallies and must see tables in order.
@@ -370,8 +370,13 @@ class RecordChecker:
         scanned = [name for name in table.column_names if name not in _SKIP]
         flagged = np.zeros(n, dtype=bool)
         if encoded is not None:
-            # the content columns at once, as one text per row holding each of their strings verbatim
-            flagged |= maybe_pii(_joined(table, self._content, escape=False))
+            # the content columns at once, as their canonical JSON: every string verbatim unless it holds a
+            # quote or backslash (escaped, so a gap between digits grows): those rows are read again from a
+            # text holding each of their strings verbatim
+            flagged |= maybe_pii(encoded)
+            escaped = np.flatnonzero(pc.match_substring(encoded, "\\").to_numpy(zero_copy_only=False))
+            if escaped.size:
+                flagged[escaped[maybe_pii(_joined(table.take(escaped), self._content, escape=False))]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...
         flagged |= self._flag_strings(table, scanned)
         return PreparedTable(table, encoded, control, flagged)
