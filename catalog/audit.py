@@ -125,9 +125,9 @@ def audit(
     """Append one row to the audit log (there is no update or delete path)."""
     row = con.execute("SELECT row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev = (row[0] or "") if row else ""
-    seq_row = con.execute("SELECT nextval('audit_seq')").fetchone()
-    assert seq_row is not None
-    seq = int(seq_row[0])
+    from catalog.db import next_audit_seq
+
+    seq = next_audit_seq(con)
     at = now()
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     digest = row_digest(prev, seq, at, actor, action, dataset_id, version, text, audit_key())
