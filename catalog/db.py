@@ -61,6 +61,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SNAPSHOT_NAME",
     "CatalogMissing",
+    "audit_head",
     "connect",
     "extension_directory",
     "is_postgres",
@@ -68,6 +69,7 @@ __all__ = [
     "migrate",
     "next_audit_seq",
     "publish_snapshot",
+    "pushed_down",
     "snapshot_path",
     "transaction",
 ]
@@ -183,6 +185,21 @@ def is_postgres(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con``'s default database is the shared catalog in PostgreSQL."""
     row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return row is not None and str(row[0]) == "postgres"
+
+
+def pushed_down(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+    """Run ``sql`` (valid in both dialects) where the catalog is: on PostgreSQL inside PostgreSQL, in the
+    connection's transaction (``postgres_query``), so an ``ORDER BY ... LIMIT`` or ``count(*)`` uses its
+    indexes instead of DuckDB copying the whole table over; on the embedded catalog as it is."""
+    if is_postgres(con):
+        sql = f"SELECT * FROM postgres_query({sql_literal(CATALOG_DATABASE)}, {sql_literal(sql)})"
+    return con.execute(sql)
+
+
+def audit_head(con: duckdb.DuckDBPyConnection) -> str:
+    """The newest audit row's link (``""`` for an empty log); every download adds a row, so pushed down."""
+    row = pushed_down(con, "SELECT row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return str(row[0] or "") if row else ""
 
 
 def next_audit_seq(con: duckdb.DuckDBPyConnection) -> int:
