@@ -5,6 +5,7 @@ exist only in a reader's session and only when a statement names them (both back
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -219,3 +220,25 @@ def test_views_exist_only_in_a_session_and_only_when_named(catalog_backend: str,
     with db.connect(settings) as con:  # the catalog itself stores none (migration 0010)
         stored = con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()
         assert stored == (0,)
+
+
+def test_audit_verify_names_the_first_bad_row_on_the_shared_catalog(shared: Settings, kdata_home: Path) -> None:
+    """Someone with a writing PostgreSQL role edits or cuts the log: ``kdata audit verify`` says where."""
+    import psycopg2
+
+    parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
+    for n in range(2):
+        synthetic.register(shared, synthetic.manifest(f"audited-{n}"), parquet)
+    runner = CliRunner()
+    clean = runner.invoke(app, ["audit", "verify", "--json"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["anchored"], clean.output
+    last = json.loads(clean.stdout)["rows"]
+    assert shared.catalog_url is not None
+    with psycopg2.connect(shared.catalog_url) as pg, pg.cursor() as cur:
+        cur.execute("UPDATE audit_log SET detail = '{\"forged\": true}' WHERE seq = 2")
+    edited = runner.invoke(app, ["audit", "verify"])
+    assert edited.exit_code == 1 and "audit row 2" in edited.output, edited.output
+    with psycopg2.connect(shared.catalog_url) as pg, pg.cursor() as cur:
+        cur.execute("DELETE FROM audit_log WHERE seq >= 2")
+    cut = runner.invoke(app, ["audit", "verify"])
+    assert cut.exit_code == 1 and "audit row 2: missing" in cut.output and f"names row {last}" in cut.output
