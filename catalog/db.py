@@ -113,13 +113,23 @@ def _config() -> dict[str, str | bool | int | float | list[str]]:
 
 
 def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """``path`` opened directly (a writer, or a live reader), retrying while another process holds it."""
+
+    def once() -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(path), read_only=read_only, config=_config())
+        con.execute("SET enable_progress_bar = false")  # drawn on stdout after 2 s: corrupts `--format json`
+        return con
+
+    return _retry_lock(path, timeout, once)
+
+
+def _retry_lock(path: Path, timeout: float, once: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+    """``once()`` until it does not fail on the file lock of ``path``, for up to ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only, config=_config())
-            con.execute("SET enable_progress_bar = false")  # drawn on stdout after 2 s: corrupts `--format json`
-            break
+            return once()
         except duckdb.Error as error:
             if not (isinstance(error, duckdb.IOException) and "lock" in str(error).lower()):
                 raise_if_damaged(path, error)  # corrupt file or WAL: alarm, delete nothing
@@ -131,7 +141,6 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-    return con
 
 
 T = TypeVar("T")
@@ -272,13 +281,13 @@ def _open_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise CatalogMissing(f"{path}: no catalog yet; ingest a dataset first (kdata ingest PATH)")
     if snapshot.exists():
-        con = _open_snapshot(snapshot)
+        con = _open_snapshot(snapshot, settings.lock_timeout)
         if _schema_version(con) >= latest_migration():
             return con
         con.close()
     with connect(settings):  # a writer migrates and publishes the snapshot on close
         pass
-    return _open_snapshot(snapshot)
+    return _open_snapshot(snapshot, settings.lock_timeout)
 
 
 def _session() -> duckdb.DuckDBPyConnection:
@@ -288,20 +297,23 @@ def _session() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _open_snapshot(snapshot: Path) -> duckdb.DuckDBPyConnection:
-    """The snapshot attached read-only as the session's default database, beside the ``data`` views."""
+def _open_snapshot(snapshot: Path, timeout: float) -> duckdb.DuckDBPyConnection:
+    """The snapshot attached read-only as the session's default database, beside the ``data`` views
+    (retried like a writer's open while another process holds the file)."""
     from catalog import views
 
-    con = _session()
-    try:
-        con.execute(f"ATTACH {sql_literal(str(snapshot))} AS {CATALOG_DATABASE} (READ_ONLY)")
-    except duckdb.Error as error:
-        con.close()
-        raise_if_damaged(snapshot, error)
-        raise
-    con.execute(f"USE {CATALOG_DATABASE}")
-    views.attach(con)
-    return con
+    def once() -> duckdb.DuckDBPyConnection:
+        con = _session()
+        try:
+            con.execute(f"ATTACH {sql_literal(str(snapshot))} AS {CATALOG_DATABASE} (READ_ONLY)")
+        except duckdb.Error:
+            con.close()
+            raise
+        con.execute(f"USE {CATALOG_DATABASE}")
+        views.attach(con)
+        return con
+
+    return _retry_lock(snapshot, timeout, once)
 
 
 def _open_live_reader(settings: Settings) -> duckdb.DuckDBPyConnection:

@@ -58,11 +58,21 @@ def catalog_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         monkeypatch.delenv("KDATA_CATALOG", raising=False)
         yield "embedded"
         return
+    yield from _shared_catalog(monkeypatch, "postgres")
+
+
+@pytest.fixture
+def shared_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``KDATA_CATALOG`` set to a fresh PostgreSQL database of the local server (dropped after); its URL."""
+    yield from _shared_catalog(monkeypatch)
+
+
+def _shared_catalog(monkeypatch: pytest.MonkeyPatch, name: str | None = None) -> Iterator[str]:
     from tests.pg import fresh_database
 
     with fresh_database() as url:
         monkeypatch.setenv("KDATA_CATALOG", url)
-        yield "postgres"
+        yield name or url
 
 
 @pytest.fixture(scope="session")
