@@ -167,7 +167,7 @@ def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
             if attempt == CONFLICT_ATTEMPTS:
                 raise TransientError(
                     f"카탈로그 쓰기 충돌 the shared catalog stayed busy: {attempt} tries of one transaction "
-                    f"conflicted with other writers ({_first_line(error)}); try again shortly"
+                    f"conflicted with other writers ({_error_text(error)}); try again shortly"
                 ) from None
         time.sleep(delay * (1 + random.random()))
         delay = min(delay * 2, 1.0)
@@ -185,9 +185,19 @@ def _is_conflict(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and any(text in str(error) for text in _CONFLICTS)
 
 
-def _first_line(error: BaseException) -> str:
-    lines = [line for line in str(error).splitlines() if line.strip()]
-    return lines[-1].strip() if lines else type(error).__name__
+def _error_text(error: BaseException) -> str:
+    """The gist of a DuckDB/PostgreSQL error on one line (PostgreSQL's own ``ERROR:`` text when there is one:
+    the extension prefixes it with the whole statement)."""
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+    return text.rsplit("ERROR:", 1)[1].strip() if "ERROR:" in text else text
+
+
+def _without_secret(text: str, url: str) -> str:
+    """``text`` with the catalog URL's password (DuckDB names the URL in connection errors) replaced."""
+    credentials = url.partition("://")[2].rpartition("@")[0]
+    secret = credentials.partition(":")[2]
+    text = text.replace(url, redact_url(url))
+    return text.replace(secret, "***") if secret else text
 
 
 def is_postgres(con: duckdb.DuckDBPyConnection) -> bool:
@@ -387,7 +397,7 @@ def _attach_postgres(settings: Settings, read_only: bool) -> duckdb.DuckDBPyConn
         con.close()
         raise TransientError(
             f"KDATA_CATALOG={redact_url(settings.catalog_url)}: cannot open the shared catalog "
-            f"(공유 카탈로그 연결 실패): {_first_line(error)}"
+            f"(공유 카탈로그 연결 실패): {_without_secret(_error_text(error), settings.catalog_url)}"
         ) from None
     con.execute(f"USE {CATALOG_DATABASE}")
     return con

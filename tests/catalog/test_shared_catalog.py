@@ -23,7 +23,7 @@ from kdata.cli import app
 from kdata.config import Settings, load_settings
 from kdata.errors import TransientError
 from schemas.domains import DOMAINS
-from tests.pg import fresh_database
+from tests.pg import ADMIN_URL, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -158,6 +158,11 @@ def test_bad_catalog_settings_name_the_variable_and_hide_the_password(kdata_home
     down = runner.invoke(app, ["search", "x"], env={"KDATA_CATALOG": "postgresql://me:hunter2@127.0.0.1:1/catalog"})
     assert down.exit_code == 1 and "KDATA_CATALOG" in down.output
     assert "hunter2" not in down.output and "me:***@127.0.0.1:1" in down.output
+    # a server that answers and refuses: DuckDB's message names the URL, the password stays hidden
+    url = f"{ADMIN_URL.rsplit('/', 1)[0].replace('postgres@', 'nobody-here:hunter2@')}/catalog"
+    refused = runner.invoke(app, ["search", "x"], env={"KDATA_CATALOG": url})
+    assert refused.exit_code == 1 and "nobody-here" in refused.output, refused.output
+    assert "hunter2" not in refused.output
 
 
 def test_the_same_queries_give_the_same_results_on_both_backends(
