@@ -520,6 +520,9 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection) -> int:
     missing = sorted(set(n for n, _, _ in _migrations()) - set(known))
     if missing:
         raise RuntimeError(f"migrations {missing} have no PostgreSQL text under catalog/migrations/postgres/")
+    applied = _pg_applied(con)
+    if applied >= set(known):  # the usual case: one query, no lock, no DDL
+        return max(applied)
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):  # two hosts creating the table at once: one wins
         try:
             _pg_execute(con, _PG_BOOTSTRAP)
@@ -528,7 +531,6 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection) -> int:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)
-    applied = _pg_applied(con)
     for number, (name, sql) in sorted(known.items()):
         if number not in applied:
             _pg_execute(con, _guarded(number, name, sql))
@@ -537,5 +539,11 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _pg_applied(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migration numbers recorded in PostgreSQL (none before the first migration)."""
     query = f"SELECT * FROM postgres_query({sql_literal(CATALOG_DATABASE)}, 'SELECT version FROM schema_migrations')"
-    return {int(r[0]) for r in con.execute(query).fetchall()}
+    try:
+        return {int(r[0]) for r in con.execute(query).fetchall()}
+    except duckdb.Error as error:
+        if "schema_migrations" in str(error) and "does not exist" in str(error):
+            return set()  # a new database: nothing applied yet
+        raise

@@ -247,3 +247,13 @@ def test_audit_verify_names_the_first_bad_row_on_the_shared_catalog(shared: Sett
         cur.execute("DELETE FROM audit_log WHERE seq >= 2")
     cut = runner.invoke(app, ["audit", "verify"])
     assert cut.exit_code == 1 and "audit row 2: missing" in cut.output and f"names row {last}" in cut.output
+
+
+def test_backup_and_restore_point_to_postgresql_tools(shared: Settings, kdata_home: Path) -> None:
+    parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
+    synthetic.register(shared, synthetic.manifest("backed-up"), parquet)
+    runner = CliRunner()
+    for args in (["backup", str(kdata_home.parent / "b.duckdb")], ["restore", str(kdata_home.parent / "b.duckdb")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "pg_dump" in result.output, result.output
+    assert not (kdata_home.parent / "b.duckdb").exists()
