@@ -438,7 +438,9 @@ def _connect_postgres(settings: Settings, read_only: bool) -> Iterator[duckdb.Du
         con.close()
 
 
+@functools.cache
 def _migrations(variant: str = "") -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) of the migrations, in order: DuckDB's, or a ``variant`` folder's (``postgres``)."""
     folder = resources.files("catalog") / "migrations"
     if variant:
         folder = folder / variant
