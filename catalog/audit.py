@@ -123,11 +123,10 @@ def audit(
     detail: dict[str, Any],
 ) -> None:
     """Append one row to the audit log (there is no update or delete path)."""
-    row = con.execute("SELECT row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    prev = (row[0] or "") if row else ""
-    seq_row = con.execute("SELECT nextval('audit_seq')").fetchone()
-    assert seq_row is not None
-    seq = int(seq_row[0])
+    from catalog.db import audit_head, next_audit_seq
+
+    prev = audit_head(con)
+    seq = next_audit_seq(con)  # after the head: a row linked to a committed row always has a higher seq
     at = now()
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     digest = row_digest(prev, seq, at, actor, action, dataset_id, version, text, audit_key())
@@ -139,8 +138,10 @@ def audit(
 
 
 def _head(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    row = con.execute("SELECT seq, row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    count = con.execute("SELECT count(*) FROM audit_log").fetchone()
+    from catalog.db import pushed_down
+
+    row = pushed_down(con, "SELECT seq, row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    count = pushed_down(con, "SELECT count(*) FROM audit_log").fetchone()
     return {
         "seq": int(row[0]) if row else 0,
         "row_sha256": row[1] if row else "",

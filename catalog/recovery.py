@@ -167,10 +167,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _embedded_only(settings: Settings, command: str) -> None:
+    """Backups and restores are of the embedded DuckDB file; the shared catalog is PostgreSQL's to back up."""
+    if settings.catalog_url:
+        raise BadInput(
+            f"{command}: KDATA_CATALOG points at the shared PostgreSQL catalog; back it up with PostgreSQL's "
+            "own tools (pg_dump / pg_restore) — 공유 카탈로그는 PostgreSQL 도구로 백업하세요"
+        )
+
+
 def backup_catalog(settings: Settings, out: Path) -> dict[str, Any]:
     """Write a checkpointed copy of the catalog to ``out`` (a new file) and verify it."""
     from catalog.db import connect, snapshot_path
 
+    _embedded_only(settings, "kdata backup")
     out = out.expanduser().absolute()
     if out.exists():
         raise BadInput(f"{out}: already exists; give a new file name (a backup never overwrites)")
@@ -255,6 +265,7 @@ def restore_catalog(settings: Settings, source: Path) -> dict[str, Any]:
     """
     from catalog.db import connect
 
+    _embedded_only(settings, "kdata restore")
     source = source.expanduser().absolute()
     info = _check_restorable(source)
     db_path = settings.catalog_path

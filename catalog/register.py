@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from catalog.audit import audit, now
+from catalog.db import transaction
 from catalog.korean_text import index_terms
 from catalog.licence import register_licence
 from catalog.names import view_name
@@ -166,16 +167,6 @@ def version_sort_key(version: str) -> tuple[int, ...]:
 _version_sort_key = version_sort_key
 
 
-def _refresh_views(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str, urls: dict[str, list[str]]) -> None:
-    if any(f.startswith("s3://") for files in urls.values() for f in files):
-        from storage.s3 import enable_duckdb_s3
-
-        enable_duckdb_s3(con)  # views bind at creation: httpfs + a temporary (never persisted) secret
-    for split, files in sorted(urls.items()):
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con.execute(f"CREATE OR REPLACE VIEW {view_name(dataset_id, split)} AS SELECT * FROM read_parquet([{listing}])")
-
-
 def _check_id_free(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
     """Refuse an id whose ``data.*`` views would be another dataset's (``a--b`` vs ``a-b``, case)."""
     mine = view_name(dataset_id, "x")
@@ -200,15 +191,14 @@ def register_version(
 
     ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
     dataset_id, version = manifest.id, manifest.version
-    con.execute("BEGIN")
-    try:
+
+    def work() -> bool:
         require(con, actor, "uploader", f"publish {dataset_id} {version}")
         _check_id_free(con, dataset_id)
         row = con.execute(
             "SELECT content_sha256 FROM versions WHERE dataset_id = ? AND version = ?", [dataset_id, version]
         ).fetchone()
         if row is not None:
-            con.execute("ROLLBACK")
             return False
         known = [
             r[0] for r in con.execute("SELECT version FROM versions WHERE dataset_id = ?", [dataset_id]).fetchall()
@@ -244,10 +234,8 @@ def register_version(
                 "INSERT INTO splits VALUES (?, ?, ?, ?, ?, ?)",
                 [dataset_id, version, split, info["rows"], info["chunks"], info["bytes"]],
             )
-        urls: dict[str, list[str]] = {}
         for chunk in version_manifest["chunks"]:
             url = chunk_urls[chunk["key"]]
-            urls.setdefault(chunk["split"], []).append(url)
             con.execute(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -263,8 +251,6 @@ def register_version(
                 ],
             )
         con.execute("UPDATE datasets SET latest_version = ? WHERE id = ?", [newest, dataset_id])
-        if newest == version:
-            _refresh_views(con, dataset_id, version, urls)
         audit(
             con,
             actor,
@@ -280,17 +266,15 @@ def register_version(
             },
         )
         fault_point("register_tx")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return True
+        return True
+
+    return transaction(con, work)
 
 
 def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], actor: str) -> None:
     """Store a quality run and its per-expectation results (idempotent per run id)."""
-    con.execute("BEGIN")
-    try:
+
+    def work() -> None:
         require(con, actor, "uploader", f"record the quality run of {summary['dataset_id']} {summary['version']}")
         exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary["run_id"]]).fetchone()
         if exists is None:
@@ -344,10 +328,8 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
                     "warnings_failed": summary["warnings_failed"],
                 },
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+
+    transaction(con, work)
 
 
 def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:

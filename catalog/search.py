@@ -52,6 +52,10 @@ __all__ = [
 
 K1 = 1.2
 B = 0.75
+RANK_DIGITS = 9
+"""Scores are ranked rounded to this many decimals: BM25 sums whose terms were added in another order
+(another physical row order, e.g. the shared PostgreSQL catalog's, or the in-process index) differ in
+the last bits; rounded, mathematically equal scores tie and are ordered by id on every backend."""
 _PAGE_TABLE = "kdata_search_matched"  # search_page's temporary table (per connection)
 
 FACETS: tuple[str, ...] = ("domain", "license_status", "commercial_use", "data_type", "build_year", "release_status")
@@ -234,7 +238,10 @@ def find(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> list[dict[str, A
 
 
 def _find(con: duckdb.DuckDBPyConnection, q: SearchQuery, with_sql: str) -> list[dict[str, Any]]:
-    sql = f"{with_sql} SELECT * FROM matched WHERE {_filters(q).where()} ORDER BY score DESC, id LIMIT {int(q.limit)}"
+    sql = (
+        f"{with_sql} SELECT * FROM matched WHERE {_filters(q).where()} "
+        f"ORDER BY round(score, {RANK_DIGITS}) DESC, id LIMIT {int(q.limit)}"
+    )
     rows = _rows(con.execute(sql))
     for row in rows:
         row["domain_ko"] = DOMAINS[row["domain"]].name_ko
@@ -401,16 +408,17 @@ def _index_find(
     import numpy as np
 
     mask, score = matched
+    rank = np.round(score, RANK_DIGITS)  # as the SQL ranks: equal scores up to float noise tie, then id
     for facet_mask in _index_masks(index, q).values():
         mask = mask & facet_mask
     positions = np.flatnonzero(mask)
     limit = int(q.limit)
     if len(positions) > limit:  # keep the top ``limit`` scores and every tie of the last one
-        found = score[positions]
+        found = rank[positions]
         cut = np.partition(found, len(found) - limit)[len(found) - limit]
         positions = positions[found >= cut]
     # score descending, then id: positions are in id order, so a stable sort keeps ties by id
-    positions = positions[np.argsort(-score[positions], kind="stable")][:limit]
+    positions = positions[np.argsort(-rank[positions], kind="stable")][:limit]
     rows = index.rows(positions, score[positions])
     for row in rows:
         row["domain_ko"] = DOMAINS[row["domain"]].name_ko

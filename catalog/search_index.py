@@ -172,10 +172,11 @@ class SearchIndex:
 
 def catalog_token(con: duckdb.DuckDBPyConnection) -> str | None:
     """The catalog state a read-only connection sees; None for a writer or a catalog without a token."""
-    # access_mode is the database's: 'read_only' for a reader ('automatic' for a writer). Asked first,
-    # so a writer (perhaps inside a transaction) never runs a query that could fail and abort it.
-    mode = con.execute("SELECT current_setting('access_mode')").fetchone()
-    if not mode or mode[0] != "read_only":
+    # Whether the default database (the catalog) is attached read-only: a reader of the snapshot, of the
+    # live file or of the shared PostgreSQL catalog. Asked first, so a writer (perhaps inside a
+    # transaction) never runs a query that could fail and abort it.
+    mode = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not mode or not mode[0]:
         return None
     try:
         row = con.execute("SELECT min(token) FROM catalog_generation").fetchone()

@@ -23,8 +23,13 @@ statement reads must resolve (symlinks followed) inside the store. Each statemen
 rows is written to the audit log (user, datasets, sha256 of the statement, rows returned); so is each
 refusal by the access decision.
 
-The connection reads the readers' snapshot (:mod:`catalog.db`); access decisions and roles come
-from the catalog itself.
+The connection reads the readers' snapshot (:mod:`catalog.db`), or the shared PostgreSQL catalog
+through a read-only attachment; access decisions and roles come from the catalog itself. The
+``data.*`` views a statement names are created in the session just before it runs (:mod:`catalog.views`),
+after the plan accepted them and before the lock-down. On the shared catalog the same walls hold: the
+extension's ``postgres_query``/``postgres_execute``/``postgres_scan`` are table functions (refused),
+other databases (``kdata_catalog.pg_catalog...``) are catalog-qualified names (refused), ATTACH, SET and
+CALL are not SELECT, and the attachment itself is read-only.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from typing import Any
 import duckdb
 
 from catalog.literal import sql_literal
+from catalog.views import create_views
 from kdata.errors import BadInput, NotAllowed
 
 __all__ = [
@@ -64,7 +70,19 @@ RESTRICTED_TABLES: dict[str, frozenset[str]] = {
 """Catalog tables that only some roles read (the rest are the public catalog)."""
 
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
-_DENIED_FUNCTIONS = ("read_", "glob", "query", "parquet_", "sniff_", "current_setting", "getenv", "duckdb_", "pragma_")
+_DENIED_FUNCTIONS = (
+    "read_",
+    "glob",
+    "query",
+    "parquet_",
+    "sniff_",
+    "current_setting",
+    "getenv",
+    "duckdb_",
+    "pragma_",
+    "postgres_",  # the shared catalog's extension: postgres_query/_execute/_scan reach PostgreSQL itself
+    "pg_clear_cache",
+)
 
 _PARENT_SEGMENT = re.compile(r"(?:^|[/\\'\"])\.\.(?:[/\\'\"]|$)")
 _DATABASE_FILE = re.compile(r"\.(?:duckdb|wal)\b", re.IGNORECASE)
@@ -278,7 +296,7 @@ class _MainNames:
     def _names(self, function: str, column: str, extra: str = "") -> frozenset[str]:
         rows = self._con.execute(
             f"SELECT {column} FROM {function}() WHERE database_name = current_database() "
-            f"AND schema_name = 'main'{extra}"
+            f"AND schema_name = current_schema(){extra}"  # main; public on the shared PostgreSQL catalog
         ).fetchall()
         return frozenset(str(r[0]).lower() for r in rows)
 
@@ -346,7 +364,8 @@ def run_readonly(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run one statement that :func:`plan_query` accepts, with only ``allowed`` locations readable. No
     access decision here: callers that expose dataset rows use :func:`run_user_query`."""
-    plan_query(con, query)
+    plan = plan_query(con, query)
+    create_views(con, plan.views)
     _lock_down(con, allowed, limits)
     return _execute(con, query, limits)
 
@@ -414,7 +433,9 @@ def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], lis
             raise NotAllowed(" ".join(d.reason for d in refused))
         urls = _chunk_urls(con, plan.datasets)
         _check_chunk_files(settings.store, urls)
-        _lock_down(con, _allowed_locations(con, settings.store, urls), limits)
+        allowed = _allowed_locations(con, settings.store, urls)
+        create_views(con, plan.views)  # only the views this statement names, in this session
+        _lock_down(con, allowed, limits)
         columns, rows = _execute(con, query, limits)
     if plan.datasets:
         _audit_sql(settings, user, query, plan, "ok", rows=len(rows))
@@ -423,7 +444,7 @@ def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], lis
 
 def _audit_sql(settings: Any, user: str, query: str, plan: SqlPlan, status: str, **extra: Any) -> None:
     from catalog.audit import audit
-    from catalog.db import connect
+    from catalog.db import connect, transaction
 
     detail = {
         "status": status,
@@ -432,6 +453,10 @@ def _audit_sql(settings: Any, user: str, query: str, plan: SqlPlan, status: str,
         "statement_sha256": hashlib.sha256(query.encode("utf-8")).hexdigest(),
         **extra,
     }
-    with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
+
+    def work() -> None:
         for dataset_id in plan.datasets or [None]:  # type: ignore[list-item]
             audit(con, user or "anonymous", "sql", dataset_id, None, detail)
+
+    with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
+        transaction(con, work)

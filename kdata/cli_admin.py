@@ -69,7 +69,8 @@ def restore(
         from catalog.recovery import ensure_not_in_use, restore_catalog
         from catalog.roles import require_role
 
-        ensure_not_in_use(settings.catalog_path)  # a writer holds it: say so at once (restore checks again)
+        if not settings.catalog_url:  # the embedded file only (restore_catalog refuses the shared one)
+            ensure_not_in_use(settings.catalog_path)  # a writer holds it: say so at once (restore checks again)
         require_role(settings, "admin", "kdata restore")
         return restore_catalog(settings, in_file)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from kdata.errors import BadInput
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "load_settings", "redact_url"]
 
 MiB = 1024 * 1024
 
@@ -46,6 +46,10 @@ class Settings:
     workers: int = dataclasses.field(
         default=1, metadata=_doc("KDATA_WORKERS: processes extracting archives in kdata ingest (1-64)")
     )
+    catalog_url: str | None = dataclasses.field(
+        default=None,
+        metadata=_doc("KDATA_CATALOG: unset for the embedded DuckDB file, or postgresql://USER@HOST:PORT/DB"),
+    )
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise the types once, here
@@ -56,6 +60,7 @@ class Settings:
         set_(self, "row_group_bytes", _integer("KDATA_ROW_GROUP_BYTES", self.row_group_bytes, low=1))
         set_(self, "workers", _integer("KDATA_WORKERS", self.workers, low=1, high=64))
         set_(self, "lock_timeout", _seconds("KDATA_LOCK_TIMEOUT", self.lock_timeout))
+        set_(self, "catalog_url", _catalog_url(self.catalog_url))
 
     @property
     def catalog_path(self) -> Path:
@@ -116,6 +121,30 @@ def _seconds(name: str, value: object) -> float:
     return number
 
 
+def _catalog_url(value: object) -> str | None:
+    """``KDATA_CATALOG``: unset (the embedded DuckDB file) or a PostgreSQL URL (the shared catalog)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if not text.startswith(("postgresql://", "postgres://")) or len(text.split("://", 1)[1]) == 0:
+        raise BadInput(
+            f"KDATA_CATALOG={redact_url(text)!r}: expected postgresql://USER@HOST:PORT/DB "
+            "(or unset for the embedded DuckDB catalog in KDATA_HOME)"
+        )
+    return text
+
+
+def redact_url(url: str) -> str:
+    """A URL with its password (``user:secret@``) replaced by ``***``, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, at, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    hidden = f"{user}:***" if ":" in credentials else user
+    return f"{scheme}://{hidden}{at}{host}"
+
+
 def _default_user() -> str:
     try:
         return getpass.getuser()
@@ -131,6 +160,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         "home": home,
         "store": env.get("KDATA_STORE") or str(home / "store"),
         "user": env.get("KDATA_USER") or _default_user(),
+        "catalog_url": env.get("KDATA_CATALOG") or None,
     }
     for key, name in (
         ("chunk_bytes", "KDATA_CHUNK_BYTES"),

@@ -65,49 +65,46 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def _insert_row(settings: Settings, record: QuarantineRecord, path: Path, when: datetime) -> None:
-    from catalog.db import connect
+    from catalog.db import connect, transaction
 
-    with connect(settings) as con:
-        con.execute("BEGIN")
-        try:
-            found = con.execute(
-                "SELECT 1 FROM quarantine WHERE run_id IS NOT DISTINCT FROM ? AND stage = ? AND reason = ? "
-                "AND archive IS NOT DISTINCT FROM ? AND member IS NOT DISTINCT FROM ? "
-                "AND dataset_path = ? AND archive_sha256 IS NOT DISTINCT FROM ?",
+    def work() -> None:
+        found = con.execute(
+            "SELECT 1 FROM quarantine WHERE run_id IS NOT DISTINCT FROM ? AND stage = ? AND reason = ? "
+            "AND archive IS NOT DISTINCT FROM ? AND member IS NOT DISTINCT FROM ? "
+            "AND dataset_path = ? AND archive_sha256 IS NOT DISTINCT FROM ?",
+            [
+                record.run_id,
+                record.stage,
+                record.reason,
+                record.archive,
+                record.member,
+                record.dataset_path,
+                record.archive_sha256,
+            ],
+        ).fetchone()
+        if found is None:
+            con.execute(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     record.run_id,
+                    record.dataset_id,
+                    record.version,
+                    record.dataset_path,
                     record.stage,
                     record.reason,
                     record.archive,
-                    record.member,
-                    record.dataset_path,
                     record.archive_sha256,
+                    record.member,
+                    record.message,
+                    record.report,
+                    str(path),
+                    when.replace(tzinfo=None),
+                    settings.user,
                 ],
-            ).fetchone()
-            if found is None:
-                con.execute(
-                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        record.run_id,
-                        record.dataset_id,
-                        record.version,
-                        record.dataset_path,
-                        record.stage,
-                        record.reason,
-                        record.archive,
-                        record.archive_sha256,
-                        record.member,
-                        record.message,
-                        record.report,
-                        str(path),
-                        when.replace(tzinfo=None),
-                        settings.user,
-                    ],
-                )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            )
+
+    with connect(settings) as con:
+        transaction(con, work)
 
 
 def record_quarantine(settings: Settings, record: QuarantineRecord, *, json_path: Path | None = None) -> Path:

@@ -266,11 +266,11 @@ def _resolve_version(con: duckdb.DuckDBPyConnection, dataset_id: str, version: s
 
 
 def _audit(settings: Settings, dataset_id: str, version: str | None, detail: dict[str, Any]) -> None:
-    from catalog.db import connect
+    from catalog.db import connect, transaction
     from catalog.register import audit
 
     with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
-        audit(con, settings.user, "download", dataset_id, version, detail)
+        transaction(con, lambda: audit(con, settings.user, "download", dataset_id, version, detail))
 
 
 # -- whole chunks ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,31 @@ def kdata_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KDATA_CHUNK_BYTES", str(40_000))
     monkeypatch.setenv("KDATA_ROW_GROUP_BYTES", str(10_000))
     return home
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def catalog_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Runs a test on each catalog backend: the embedded DuckDB file (``KDATA_CATALOG`` unset) and the
+    shared catalog in a fresh PostgreSQL database of the local server (``tests/pg.py``; dropped after)."""
+    if request.param == "embedded":
+        monkeypatch.delenv("KDATA_CATALOG", raising=False)
+        yield "embedded"
+        return
+    yield from _shared_catalog(monkeypatch, "postgres")
+
+
+@pytest.fixture
+def shared_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``KDATA_CATALOG`` set to a fresh PostgreSQL database of the local server (dropped after); its URL."""
+    yield from _shared_catalog(monkeypatch)
+
+
+def _shared_catalog(monkeypatch: pytest.MonkeyPatch, name: str | None = None) -> Iterator[str]:
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        monkeypatch.setenv("KDATA_CATALOG", url)
+        yield name or url
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.templating import Jinja2Templates
 
 from catalog.audit import audit
-from catalog.db import CatalogMissing, connect
+from catalog.db import CatalogMissing, connect, transaction
 from catalog.search import latest_report
 from kdata.config import Settings
 from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
@@ -306,7 +306,7 @@ def _require_auditor(config: WebConfig, request: Request, settings: Settings) ->
 def _audit_download(settings: Settings, user: str, ref: ChunkRef, mode: str) -> None:
     detail = {"mode": mode, "split": ref.split, "chunks": [ref.key], "bytes": ref.size, "status": "ok"}
     with connect(settings, changes_search=False) as con:  # the audit log only: search indexes stay
-        audit(con, user or "anonymous", "download", ref.dataset_id, ref.version, detail)
+        transaction(con, lambda: audit(con, user or "anonymous", "download", ref.dataset_id, ref.version, detail))
 
 
 def _denied(request: Request, access: dict[str, Any], dataset_id: str) -> Response:

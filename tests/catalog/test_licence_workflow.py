@@ -1,4 +1,7 @@
-"""Licence workflow: transitions, the clearance policy at registration, approvals, the audit log."""
+"""Licence workflow: transitions, the clearance policy at registration, approvals, the audit log.
+
+Tests on a catalog run on both backends (``catalog_backend``: the embedded file and the shared PostgreSQL
+catalog), except the one that edits the embedded file behind the catalog's back."""
 
 from __future__ import annotations
 
@@ -94,7 +97,7 @@ def test_initial_status_policy(licence_id: str, requested: str, expected: str) -
     assert initial_status(Licence.model_validate({"id": licence_id, "status": requested})) == expected
 
 
-def test_registration_applies_the_policy(kdata_home: Path) -> None:
+def test_registration_applies_the_policy(kdata_home: Path, catalog_backend: str) -> None:
     register(kdata_home, "cleared-open", id="CC-BY-4.0", status="open")
     register(kdata_home, "not-cleared", id="my-own-terms", status="open")
     assert licence_row(kdata_home, "cleared-open")["status"] == "open"
@@ -105,7 +108,9 @@ def test_registration_applies_the_policy(kdata_home: Path) -> None:
     assert registered["not-cleared"] == {"license_id": "my-own-terms", "requested": "open", "status": "pending_review"}
 
 
-def test_new_version_keeps_the_auditors_status_unless_terms_change(kdata_home: Path, cli: Callable[..., Any]) -> None:
+def test_new_version_keeps_the_auditors_status_unless_terms_change(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any]
+) -> None:
     register(kdata_home)
     assert cli("license", DATASET, "--status", "restricted", "--reason", "검토 중").exit_code == 0
     register(kdata_home, version="1.1")  # same terms
@@ -126,7 +131,11 @@ def test_new_version_keeps_the_auditors_status_unless_terms_change(kdata_home: P
 
 
 def test_license_command_records_who_when_why(
-    kdata_home: Path, cli: Callable[..., Any], cli_json: Callable[..., Any], home_env: Callable[..., Any]
+    kdata_home: Path,
+    catalog_backend: str,
+    cli: Callable[..., Any],
+    cli_json: Callable[..., Any],
+    home_env: Callable[..., Any],
 ) -> None:
     register(kdata_home)
     with home_env(kdata_home, KDATA_USER="auditor-kim"):
@@ -152,7 +161,9 @@ def test_license_command_records_who_when_why(
     assert page["license"]["status"] == "open"
 
 
-def test_disallowed_transition_exits_2_and_changes_nothing(kdata_home: Path, cli: Callable[..., Any]) -> None:
+def test_disallowed_transition_exits_2_and_changes_nothing(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any]
+) -> None:
     register(kdata_home)
     assert cli("license", DATASET, "--status", "restricted", "--reason", "x").exit_code == 0
     before = audit_rows()
@@ -171,7 +182,9 @@ def test_disallowed_transition_exits_2_and_changes_nothing(kdata_home: Path, cli
         ([DATASET, "--status", "open", "--reason", "  "], "--reason"),
     ],
 )
-def test_license_bad_requests_exit_2(kdata_home: Path, cli: Callable[..., Any], args: list[str], message: str) -> None:
+def test_license_bad_requests_exit_2(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any], args: list[str], message: str
+) -> None:
     register(kdata_home)
     result = cli("license", *args)
     assert result.exit_code == 2
@@ -179,7 +192,7 @@ def test_license_bad_requests_exit_2(kdata_home: Path, cli: Callable[..., Any], 
 
 
 def test_withdrawn_is_hidden_from_search_and_blocks_downloads(
-    kdata_home: Path, cli: Callable[..., Any], cli_json: Callable[..., Any]
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any], cli_json: Callable[..., Any]
 ) -> None:
     register(kdata_home, id="CC-BY-4.0", status="open")
     register(kdata_home, "other-dataset")
@@ -198,7 +211,11 @@ def test_withdrawn_is_hidden_from_search_and_blocks_downloads(
 
 
 def test_approve_records_and_download_respects_it(
-    kdata_home: Path, cli: Callable[..., Any], cli_json: Callable[..., Any], home_env: Callable[..., Any]
+    kdata_home: Path,
+    catalog_backend: str,
+    cli: Callable[..., Any],
+    cli_json: Callable[..., Any],
+    home_env: Callable[..., Any],
 ) -> None:
     register(kdata_home)  # approval_required
     until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
@@ -231,14 +248,18 @@ def test_approve_records_and_download_respects_it(
         ([DATASET, "--user", " "], "--user"),
     ],
 )
-def test_approve_bad_requests_exit_2(kdata_home: Path, cli: Callable[..., Any], args: list[str], message: str) -> None:
+def test_approve_bad_requests_exit_2(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any], args: list[str], message: str
+) -> None:
     register(kdata_home)
     result = cli("approve", *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
 
 
-def test_approve_needs_a_status_that_takes_approvals(kdata_home: Path, cli: Callable[..., Any]) -> None:
+def test_approve_needs_a_status_that_takes_approvals(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any]
+) -> None:
     register(kdata_home, id="CC-BY-4.0", status="open")
     result = cli("approve", DATASET, "--user", "kim")
     assert result.exit_code == 2
@@ -248,7 +269,9 @@ def test_approve_needs_a_status_that_takes_approvals(kdata_home: Path, cli: Call
 # -- the audit log -------------------------------------------------------------------------------
 
 
-def test_audit_log_has_no_update_or_delete_path(kdata_home: Path, cli: Callable[..., Any]) -> None:
+def test_audit_log_has_no_update_or_delete_path(
+    kdata_home: Path, catalog_backend: str, cli: Callable[..., Any]
+) -> None:
     register(kdata_home)
     for query in ("DELETE FROM audit_log", "UPDATE audit_log SET actor = 'x'", "DROP TABLE audit_log"):
         assert cli("sql", query).exit_code == 4
@@ -273,7 +296,7 @@ def test_audit_chain_detects_tampering(kdata_home: Path, cli: Callable[..., Any]
 
 
 def test_release_withdrawn_blocks_downloads_and_hides_from_search(
-    kdata_home: Path, cli_json: Callable[..., Any]
+    kdata_home: Path, catalog_backend: str, cli_json: Callable[..., Any]
 ) -> None:
     parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
     lic = {"id": "CC-BY-4.0", "status": "open"}

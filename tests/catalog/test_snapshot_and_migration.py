@@ -45,7 +45,12 @@ def test_snapshot_is_published_after_each_write(kdata_home: Path) -> None:
     assert snapshot.stat().st_ino != first  # replaced, not written in place
     with db.connect(settings, read_only=True) as con:
         assert con.execute("SELECT list(id ORDER BY id) FROM datasets").fetchone() == (["snap-one", "snap-two"],)
-        assert con.execute("PRAGMA database_list").fetchall()[0][2] == str(snapshot)
+        # the session's default database is the snapshot, attached read-only (beside the `data` views)
+        where = "database_name = current_database()"
+        assert con.execute(f"SELECT path, readonly FROM duckdb_databases() WHERE {where}").fetchone() == (
+            str(snapshot),
+            True,
+        )
     assert not list(kdata_home.glob(".catalog.snapshot.duckdb.*.tmp"))
 
 

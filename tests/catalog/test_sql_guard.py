@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def catalog(kdata_home: Path) -> Path:
+def catalog(kdata_home: Path, catalog_backend: str) -> Path:
+    """One synthetic dataset, on each catalog backend (every refusal is checked on both)."""
     parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
     synthetic.register(load_settings(), synthetic.manifest("sql-guard"), parquet)
     (kdata_home / "store" / "note.txt").write_text("inside the store\n", encoding="utf-8")
@@ -57,6 +58,26 @@ def q(path: Path) -> str:
         lambda h: "USE memory",
         lambda h: f"COPY (SELECT 1) TO '{q(h / 'store' / 'out.csv')}'",
         lambda h: "INSERT INTO audit_log (occurred_at, actor, action) VALUES (now(), 'me', 'forged')",
+        # the shared catalog's way out: PostgreSQL itself, through the extension or another attachment
+        lambda h: "SELECT * FROM postgres_query('kdata_catalog', 'SELECT * FROM audit_log')",
+        lambda h: "SELECT * FROM postgres_scan('postgresql://postgres@127.0.0.1/postgres', 'public', 'x')",
+        lambda h: "CALL postgres_execute('kdata_catalog', 'DROP TABLE datasets')",
+        lambda h: "SELECT * FROM postgres_execute('kdata_catalog', 'DROP TABLE datasets')",
+        lambda h: "SELECT * FROM pg_clear_cache()",
+        lambda h: "ATTACH 'postgresql://postgres@127.0.0.1:5432/postgres' AS pg (TYPE postgres)",
+        lambda h: "SELECT * FROM kdata_catalog.public.audit_log",
+        lambda h: "SELECT * FROM kdata_catalog.pg_catalog.pg_authid",
+        lambda h: "SELECT * FROM pg_catalog.pg_settings",
+        lambda h: "SELECT * FROM information_schema.tables",
+        lambda h: "SELECT * FROM public.audit_log",
+        lambda h: "SELECT * FROM duckdb_databases()",
+        lambda h: "SELECT getenv('KDATA_CATALOG')",
+        lambda h: "SELECT getenv('KDATA_AUDIT_KEY')",
+        lambda h: "SELECT current_setting('pg_connection_limit')",
+        lambda h: "SET pg_debug_show_queries = true",
+        lambda h: "UPDATE licenses SET status = 'open'",
+        lambda h: "DELETE FROM audit_log",
+        lambda h: "CREATE TABLE forged AS SELECT 1",
     ],
 )
 def test_refused_with_exit_4_and_nothing_written(catalog: Path, cli: Callable[..., Any], make_query: Any) -> None:

@@ -37,8 +37,7 @@ def rows(result: Any) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.fixture
-def published(kdata_home: Path, sample_factory: Any, tmp_path: Path) -> Path:
+def _publish(sample_factory: Any, tmp_path: Path) -> Path:
     """One ingested dataset (AI Hub terms: approval_required), and the cast's roles granted by an admin."""
     dataset = sample_factory(items=12, copy_to=tmp_path / "dataset")
     done = kdata("uploader-lee", "ingest", str(dataset), "--json")
@@ -46,6 +45,18 @@ def published(kdata_home: Path, sample_factory: Any, tmp_path: Path) -> Path:
     for user, role in (("auditor-kim", "auditor"), ("steward-choi", "steward")):
         assert kdata("tester", "role", "grant", user, role).exit_code == 0
     return dataset
+
+
+@pytest.fixture
+def published(kdata_home: Path, catalog_backend: str, sample_factory: Any, tmp_path: Path) -> Path:
+    """:func:`_publish` on each catalog backend: the embedded file and the shared PostgreSQL catalog."""
+    return _publish(sample_factory, tmp_path)
+
+
+@pytest.fixture
+def published_embedded(kdata_home: Path, sample_factory: Any, tmp_path: Path) -> Path:
+    """:func:`_publish` on the embedded catalog, for attacks on its files (snapshot, catalog.duckdb)."""
+    return _publish(sample_factory, tmp_path)
 
 
 def audit_actions(user: str) -> list[tuple[str, str]]:
@@ -102,7 +113,7 @@ def test_sql_reads_only_the_views_the_access_decision_allows(published: Path, kd
     assert kdata("mallory", "sql", count).exit_code == 4
 
 
-def test_an_approval_written_into_the_snapshot_is_not_honoured(published: Path, kdata_home: Path) -> None:
+def test_an_approval_written_into_the_snapshot_is_not_honoured(published_embedded: Path, kdata_home: Path) -> None:
     snapshot = kdata_home / "catalog.snapshot.duckdb"
     con = duckdb.connect(str(snapshot))
     con.execute("INSERT INTO approvals VALUES (?, 'mallory', 'steward-choi', now(), NULL, 'forged')", [DATASET])
@@ -159,7 +170,7 @@ def _tampered_copy(home: Path, name: str, sql: str) -> Path:
     return copy
 
 
-def test_audit_verify_names_the_first_bad_row(published: Path, kdata_home: Path) -> None:
+def test_audit_verify_names_the_first_bad_row(published_embedded: Path, kdata_home: Path) -> None:
     assert kdata("steward-choi", "approve", DATASET, "--user", "mallory").exit_code == 0
     clean = kdata("tester", "audit", "verify", "--json")
     assert clean.exit_code == 0 and json.loads(clean.stdout)["ok"] and json.loads(clean.stdout)["anchored"]

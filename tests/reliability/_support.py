@@ -182,7 +182,8 @@ def incomplete_files(home: Path) -> list[Path]:
 def home_env(home: Path, **extra: str) -> dict[str, str]:
     """The process environment for a ``kdata`` subprocess working on ``home``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KDATA_")}
-    for kept in ("KDATA_USER", "KDATA_ADMINS", "KDATA_AUDIT_KEY", "KDATA_GX_WORKER"):  # who acts, keys, GX inline
+    # who acts, keys, GX inline, and the shared catalog when a test uses one
+    for kept in ("KDATA_USER", "KDATA_ADMINS", "KDATA_AUDIT_KEY", "KDATA_GX_WORKER", "KDATA_CATALOG"):
         if kept in os.environ:
             env[kept] = os.environ[kept]
     env.update(SMALL_CHUNKS)

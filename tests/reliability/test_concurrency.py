@@ -1,4 +1,5 @@
-"""Concurrency: several ``kdata ingest`` processes on one KDATA_HOME while readers keep querying.
+"""Concurrency: several ``kdata ingest`` processes on one KDATA_HOME while readers keep querying (on both
+catalog backends).
 
 Four different datasets and a second ingest of the first one start at the same moment. All five end
 with exit 0; the duplicate pair publishes exactly once (the other reports ``already_published``); no
@@ -58,8 +59,10 @@ def _read_while(procs: list[subprocess.Popen[bytes]], env: dict[str, str]) -> tu
 
 
 def test_four_ingests_and_a_duplicate_at_once_while_readers_read(
-    kdata_home: Path, tmp_path: Path, small_dataset: Path
+    kdata_home: Path, catalog_backend: str, tmp_path: Path, small_dataset: Path
 ) -> None:
+    """On both catalog backends: the embedded file (one writer at a time, the lock retried) and the shared
+    PostgreSQL catalog (concurrent transactions, conflicts retried)."""
     settings = load_settings()
     pipeline.ingest(settings, str(small_dataset))  # a catalog for the readers to start with
     grant_read("korean-sns-dialogue")  # its rows need an approval (AI Hub terms): the reader holds one

@@ -77,6 +77,32 @@ def test_every_fault_point_in_the_code_is_tested() -> None:
 def test_crash_then_rerun(
     point: str, after: int, prepared: bool, kdata_home: Path, small_dataset: Path, reference: dict[str, Any]
 ) -> None:
+    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
+
+
+SHARED_CASES = [
+    case for case in CASES if case[0] in ("after_quality", "publish_manifest", "register_tx", "after_register")
+]
+"""The points where the catalog is written or about to be: on the shared catalog a killed process's
+transaction is rolled back by PostgreSQL when its connection drops."""
+
+
+@pytest.mark.parametrize(("point", "after", "prepared"), SHARED_CASES, ids=[c[0] for c in SHARED_CASES])
+def test_crash_then_rerun_on_the_shared_catalog(
+    point: str,
+    after: int,
+    prepared: bool,
+    kdata_home: Path,
+    shared_catalog: str,
+    small_dataset: Path,
+    reference: dict[str, Any],
+) -> None:
+    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
+
+
+def _crash_then_rerun(
+    point: str, after: int, prepared: bool, kdata_home: Path, small_dataset: Path, reference: dict[str, Any]
+) -> None:
     settings = load_settings()
     if prepared:
         prepare(settings, small_dataset)

@@ -1,0 +1,2 @@
+-- Nothing to do on PostgreSQL: ../0006 drops pii_findings' key to stop DuckDB's file growth, which
+-- PostgreSQL does not have; here the key stays (the number is recorded so both backends count alike).

@@ -1,0 +1,2 @@
+-- Nothing to do on PostgreSQL: the data.* views were never stored here (readers create the views a
+-- statement names in their own DuckDB session, catalog.views).
