@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from ingest.mapping import columnar
+from ingest.mapping.engine import _utf8
 from tests.mapping.support import extract, write_manifest, zip_files
 
 PRETTY = b"""{
@@ -113,14 +114,6 @@ def test_the_arrow_path_parses_the_document_only_when_a_field_needs_it(monkeypat
 )
 def test_files_record_texts_cannot_split_are_left_to_the_parsed_document(data: bytes) -> None:
     assert columnar.record_texts(data, ["data"]) is None or not _utf8(data)
-
-
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def test_a_cp949_file_keeps_label_json_as_utf8_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
