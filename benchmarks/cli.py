@@ -61,7 +61,7 @@ def add_views(home: Path) -> int:
     """Create the ``data.*`` views the bulk-loaded datasets lack (what their registrations would have made)."""
     from catalog.db import connect
     from catalog.register import _refresh_views
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
     with connect(settings) as con:

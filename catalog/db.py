@@ -36,8 +36,8 @@ from typing import TypeVar
 import duckdb
 
 from catalog.recovery import check_wal, raise_if_damaged
-from kdata.config import Settings
-from kdata.errors import TransientError
+from kcore.config import Settings
+from kcore.errors import TransientError
 from schemas.domains import DOMAINS
 
 __all__ = [

@@ -42,7 +42,7 @@ from typing import Any
 import duckdb
 
 from catalog.literal import sql_literal
-from kdata.errors import BadInput, NotAllowed
+from kcore.errors import BadInput, NotAllowed
 
 __all__ = [
     "RESTRICTED_TABLES",

@@ -1,4 +1,4 @@
-"""Storage commands of ``kdata`` (downloads, store maintenance), registered on :data:`kdata.cli.app`."""
+"""Storage commands of ``kdata`` (downloads, store maintenance), registered on :data:`kdata.cli_base.app`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from kdata.cli import JsonOpt, _print_json, _run, app, err, out
-from kdata.config import Settings
+from kcore.config import Settings
+from kdata.cli_base import JsonOpt, _print_json, _run, app, err, out
 
 __all__ = ["download", "fsck", "gc"]
 
@@ -35,8 +35,8 @@ def download(
     as_json: JsonOpt = False,
 ) -> None:
     """분할·선택 내려받기 (split/selective download: verified whole chunks, or a filtered subset as Parquet)."""
-    from storage.download import DownloadRequest
-    from storage.download import download as run_download
+    from kdata.download import DownloadRequest
+    from kdata.download import download as run_download
 
     request = DownloadRequest(
         dataset_id=dataset_id,

@@ -30,7 +30,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kdata.config import Settings
+from kcore.config import Settings
 
 if TYPE_CHECKING:
     from ingest.progress import Progress

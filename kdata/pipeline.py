@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.archives import archive_size
-from ingest.atomic import write_atomic
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
-from kdata.config import Settings
-from kdata.errors import BadInput, QualityGateFailed
-from kdata.faults import fault_point
+from kcore.atomic import write_atomic
+from kcore.config import Settings
+from kcore.errors import BadInput, QualityGateFailed
+from kcore.faults import fault_point
+from kcore.runlock import run_lock
 from kdata.quarantine import quarantines, record_gate_refusal
-from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:

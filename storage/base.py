@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = ["ObjectInfo", "ObjectStore", "open_store"]
 

@@ -37,7 +37,7 @@ from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
 from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 

@@ -38,8 +38,8 @@ from starlette.templating import Jinja2Templates
 from catalog.audit import audit
 from catalog.db import CatalogMissing, connect
 from catalog.search import latest_report
-from kdata.config import Settings
-from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
+from kcore.config import Settings
+from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from kdata.web import queries
 from kdata.web.actions import allowed_next, set_licence_status
 from kdata.web.context import (

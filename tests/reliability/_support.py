@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kdata.config import Settings
+from kcore.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -179,7 +179,7 @@ def publish_synthetic(
     from catalog.db import connect
     from catalog.register import register_version
     from ingest.chunks import ChunkWriter
-    from kdata.config import load_settings
+    from kcore.config import load_settings
     from schemas.manifest import load_manifest
     from schemas.records import KOREAN_DIALOGUE
     from storage.base import open_store

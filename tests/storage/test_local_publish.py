@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kdata.errors import BadInput, Conflict
+from kcore.errors import BadInput, Conflict
 from storage.base import open_store
 from storage.local import LocalStore
 from storage.publish import publish_version, read_version_manifest
