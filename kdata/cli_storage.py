@@ -102,9 +102,9 @@ def fsck(
     """저장소 점검 (check the store: staging leftovers, incomplete and damaged versions). Exit 1 when damaged."""
 
     def body(settings: Settings) -> dict[str, Any]:
-        from storage.base import open_store
         from storage.fsck import fsck as run_fsck
         from storage.fsck import gc as run_gc
+        from storage.stores import open_store
 
         store = open_store(settings.store)
         report = run_fsck(store, deep=deep).to_dict()
@@ -159,8 +159,8 @@ def gc(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.roles import require_role
-        from storage.base import open_store
         from storage.fsck import gc as run_gc
+        from storage.stores import open_store
 
         require_role(settings, "uploader", "kdata gc")  # deletes from the store: the people who publish
         return run_gc(open_store(settings.store), min_age=min_age, incomplete=incomplete)

@@ -45,8 +45,9 @@ from ingest.chunks import parquet_options, sha256_file
 from kcore.atomic import atomic_path, write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
-from storage.base import ObjectStore, open_store
+from storage.base import ObjectStore
 from storage.publish import MANIFEST_NAME, version_files, version_prefix
+from storage.stores import open_store
 from storage.zone_maps import may_match
 
 __all__ = [

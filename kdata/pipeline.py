@@ -684,8 +684,8 @@ def _upload_folder(store: ObjectStore, folder: Path, prefix: str) -> None:
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
-    from storage.base import open_store
     from storage.publish import publish_version, read_version_manifest, version_prefix
+    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
     summary = _read_json(_run_dir(settings, run_id) / "quality.json")
@@ -719,8 +719,8 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Register the published version in the catalog (one transaction, the last step)."""
     from catalog.db import connect
     from catalog.register import register_version
-    from storage.base import open_store
     from storage.publish import read_version_manifest, version_prefix
+    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
     store = open_store(settings.store)

@@ -65,7 +65,7 @@ from kdata.web.files import (
 )
 from kdata.web.pages import facet_groups, templates
 from kdata.web.samples import sample_rows
-from storage.base import open_store
+from storage.stores import open_store
 
 __all__ = ["create_app"]
 

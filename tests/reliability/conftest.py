@@ -24,8 +24,8 @@ def reference(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The version manifest of an uninterrupted ingest of :func:`small_dataset` into its own KDATA_HOME."""
     from kcore.config import load_settings
     from kdata import pipeline
-    from storage.base import open_store
     from storage.publish import read_version_manifest
+    from storage.stores import open_store
 
     home = tmp_path_factory.mktemp("reference") / "home"
     settings = load_settings({"KDATA_HOME": str(home), **SMALL_CHUNKS})

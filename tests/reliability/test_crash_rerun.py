@@ -22,7 +22,7 @@ import pytest
 from kcore.config import load_settings
 from kcore.faults import FAULT_POINTS
 from kdata import pipeline
-from storage.base import open_store
+from storage.stores import open_store
 from tests.reliability._support import (
     ROOT,
     chunk_table,

@@ -15,7 +15,7 @@ from ingest.chunks import sha256_file
 from kcore.config import load_settings
 from kdata.cli import app
 from kdata.download import _sandbox
-from storage.base import open_store
+from storage.stores import open_store
 from tests.storage.conftest import publish_synthetic
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,9 @@ import storage.publish
 from kcore.config import load_settings
 from kcore.errors import Conflict
 from kdata.cli import app
-from storage.base import ObjectStore, open_store
+from storage.base import ObjectStore
 from storage.publish import publish_version, read_version_manifest, verify_object
+from storage.stores import open_store
 
 runner = CliRunner()
 
