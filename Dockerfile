@@ -15,6 +15,7 @@ COPY --chown=airflow:root ingest ./ingest
 COPY --chown=airflow:root quality ./quality
 COPY --chown=airflow:root storage ./storage
 COPY --chown=airflow:root catalog ./catalog
+COPY --chown=airflow:root kcore ./kcore
 COPY --chown=airflow:root dags /opt/airflow/dags
 COPY --chown=airflow:root plugins /opt/airflow/plugins
 

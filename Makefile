@@ -17,7 +17,7 @@ $(UV):
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $$(command -v $(PYTHON))
-	$(BIN)/python -m compileall -q -j 0 kdata ingest quality catalog storage schemas >/dev/null
+	$(BIN)/python -m compileall -q -j 0 kdata ingest quality catalog storage schemas kcore >/dev/null
 	touch $@
 
 install: $(VENV)/.installed ## .venv from the lockfile
@@ -28,6 +28,7 @@ demo: install ## sample datasets → real Airflow DAG (dag.test) → catalog sum
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers of ARCHITECTURE.md (pyproject.toml [tool.importlinter])
 
 typecheck: install
 	$(BIN)/mypy

@@ -62,7 +62,7 @@ def add_views(home: Path) -> int:
     catalog stores no views (a reader creates, per session, only those a statement names: catalog.views),
     so there is nothing to add; opening the catalog migrates it (and drops views an older build stored)."""
     from catalog.db import connect
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     with connect(load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})):
         pass

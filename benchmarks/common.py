@@ -117,7 +117,7 @@ runpy.run_path(script, run_name="__main__")
 
 KDATA_INGEST_INPROCESS = """
 import json, sys, time
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata import pipeline
 import great_expectations  # import cost is paid once per worker process, not per dataset: keep it out
 start = time.perf_counter()

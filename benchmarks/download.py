@@ -61,7 +61,7 @@ TARGET_RATIO = 0.9
 _INGEST = """
 import json, sys
 from kdata import pipeline
-from kdata.config import load_settings
+from kcore.config import load_settings
 from catalog.db import connect
 from catalog.licence import approve
 settings = load_settings()
@@ -74,8 +74,8 @@ print(json.dumps({k: result[k] for k in ("dataset_id", "version", "rows", "chunk
 _KDATA = """
 import json, sys, time
 from pathlib import Path
-from kdata.config import load_settings
-from storage.download import DownloadRequest, download
+from kcore.config import load_settings
+from kdata.download import DownloadRequest, download
 import catalog.access, catalog.db, catalog.register, storage.s3  # lazy imports of download(): not timed
 args = json.loads(sys.argv[1])
 settings = load_settings()

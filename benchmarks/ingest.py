@@ -19,7 +19,7 @@ __all__ = ["run"]
 
 _PIPELINE = """
 import os, time, json, sys
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata import pipeline
 import great_expectations  # import cost is paid once per worker process, not per dataset: keep it out
 t = time.perf_counter()

@@ -30,7 +30,7 @@ __all__ = ["run", "section"]
 
 _EXTRACT = """
 import json, os, sys, time
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata import pipeline
 settings = load_settings()
 t = time.perf_counter()

@@ -214,7 +214,7 @@ def _build_catalog(home: Path, size: int, seed: int, base: dict[str, Any] | None
     from catalog.db import connect
     from catalog.register import _dataset_values
     from catalog.synthetic import register_many, tiny_parquet
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
     rng = random.Random(seed)
@@ -348,7 +348,7 @@ def measure(home: Path, rounds: int = ROUNDS) -> dict[str, Any]:
     from catalog import search_index
     from catalog.db import connect
     from catalog.search import SearchQuery, facet_counts, find, search_page
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
     with connect(settings, read_only=True) as con:
@@ -389,7 +389,7 @@ def relevance(work: Path) -> dict[str, Any]:
     from catalog.db import connect
     from catalog.search import SearchQuery, find
     from catalog.synthetic import register_many, tiny_parquet
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     datasets, queries = rel.load()
     home = work / "relevance"

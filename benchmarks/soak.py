@@ -57,8 +57,8 @@ def run(
     n: int, work: Path, *, every: int = 20, items: int = 20, report: Callable[[Sample], None] | None = None
 ) -> list[Sample]:
     """Ingest ``n`` new datasets one after another; a :class:`Sample` after the first and every ``every``."""
+    from kcore.config import load_settings
     from kdata import pipeline
-    from kdata.config import load_settings
     from kdata.samples.korean_dialogue import write_korean_dialogue
 
     home = work / "home"

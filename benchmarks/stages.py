@@ -36,7 +36,7 @@ STAGES = ("plan_run", "extract_unit", "check_quality", "gate", "publish_run", "r
 _INGEST = """
 import json, os, sys, time
 from kdata import pipeline
-from kdata.config import load_settings
+from kcore.config import load_settings
 import great_expectations  # import cost is paid once per worker process, not per dataset: keep it out
 
 def status(field):

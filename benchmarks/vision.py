@@ -31,7 +31,7 @@ _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 _PIPELINE = """
 import json, sys, time
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata import pipeline
 import great_expectations  # import cost is paid once per worker process, not per dataset: keep it out
 start = time.perf_counter()

@@ -32,7 +32,7 @@ REPEAT = int(os.environ.get("BENCH_WAITS_REPEAT", "3"))
 
 _IN_PROCESS = """
 import json, sys, time
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata import pipeline
 from quality.gx_runner import _import_gx
 _import_gx()  # imports excluded: the in-process figure

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import duckdb
 
 from catalog.literal import sql_literal
-from kdata.errors import BadInput, NotAllowed
+from kcore.errors import BadInput, NotAllowed
 
 __all__ = ["DOWNLOADABLE_WITH_APPROVAL", "Decision", "check_download", "current_approval", "decide", "how_to_apply"]
 

@@ -156,7 +156,7 @@ def _anchor_mac(head: dict[str, Any]) -> str:
 
 def write_anchor(con: duckdb.DuckDBPyConnection, store_location: str) -> dict[str, Any]:
     """Write the newest audit link to the store (called with each snapshot a writer publishes)."""
-    from storage.base import open_store
+    from storage.stores import open_store
 
     head = _head(con)
     document = {"format": "kdata.audit-anchor/1", **head, "mac": _anchor_mac(head)}
@@ -170,7 +170,7 @@ def write_anchor(con: duckdb.DuckDBPyConnection, store_location: str) -> dict[st
 
 def read_anchor(store_location: str) -> dict[str, Any] | None:
     """The anchor in the store, or ``None`` when there is none yet."""
-    from storage.base import open_store
+    from storage.stores import open_store
 
     raw = open_store(store_location).get_bytes(ANCHOR_KEY)
     if raw is None:

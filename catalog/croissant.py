@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from catalog.search import DATA_TYPE_LABELS, LICENCE_STATUS_LABELS
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from schemas.domains import DOMAINS
 from schemas.records import RecordSchema, get_record_schema
 

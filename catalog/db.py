@@ -52,8 +52,8 @@ import duckdb
 
 from catalog.literal import sql_literal
 from catalog.recovery import check_wal, raise_if_damaged
-from kdata.config import Settings, redact_url
-from kdata.errors import TransientError
+from kcore.config import Settings, redact_url
+from kcore.errors import TransientError
 from schemas.domains import DOMAINS
 
 __all__ = [

@@ -39,7 +39,7 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.db import transaction
 from catalog.roles import check_user_name, require
-from kdata.errors import BadInput, NotAllowed
+from kcore.errors import BadInput, NotAllowed
 
 if TYPE_CHECKING:  # the pydantic model: kdata search and kdata sql read STATUSES without importing it
     from schemas.manifest import Licence

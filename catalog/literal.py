@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = ["sql_literal"]
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import duckdb
 
-from kdata.config import Settings
-from kdata.errors import BadInput, KDataError, TransientError
+from kcore.config import Settings
+from kcore.errors import BadInput, KDataError, TransientError
 
 __all__ = [
     "ASIDE_DIR",

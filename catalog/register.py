@@ -18,8 +18,8 @@ from catalog.korean_text import index_terms
 from catalog.licence import register_licence
 from catalog.names import view_name
 from catalog.roles import require
-from kdata.errors import BadInput
-from kdata.faults import fault_point
+from kcore.errors import BadInput
+from kcore.faults import fault_point
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for

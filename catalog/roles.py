@@ -28,7 +28,7 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.db import transaction
 from catalog.literal import sql_literal
-from kdata.errors import BadInput, NotAllowed
+from kcore.errors import BadInput, NotAllowed
 
 __all__ = [
     "ADMINS_ENV",

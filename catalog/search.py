@@ -28,7 +28,7 @@ from catalog import search_index
 from catalog.licence import STATUSES
 from catalog.literal import sql_literal  # values inlined: see catalog.literal
 from catalog.query_expansion import MIN_STANDIN_WEIGHT, QueryTerm, expand
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from schemas.choices import DataType, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
 

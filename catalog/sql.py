@@ -48,7 +48,7 @@ import duckdb
 
 from catalog.literal import sql_literal
 from catalog.views import create_views
-from kdata.errors import BadInput, NotAllowed
+from kcore.errors import BadInput, NotAllowed
 
 __all__ = [
     "RESTRICTED_TABLES",

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from catalog.register import register_version
-from kdata.config import Settings, load_settings
+from kcore.config import Settings, load_settings
 from schemas.manifest import DatasetManifest, parse_manifest
 from schemas.records import get_record_schema
 

@@ -33,7 +33,7 @@ from typing import IO, cast
 
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.zipfast import read_member_fast
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = [
     "MAX_MEMBER_BYTES",

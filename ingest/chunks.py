@@ -18,8 +18,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kdata.errors import BadInput
-from kdata.faults import fault_point
+from kcore.errors import BadInput
+from kcore.faults import fault_point
 from schemas.records import STORED_KEY
 
 __all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "chunk_ranges", "parquet_options", "sha256_file"]
@@ -282,7 +282,7 @@ class ChunkWriter:
         if meta.num_rows != self._chunk_rows:
             raise RuntimeError(f"{partial}: footer says {meta.num_rows} rows, wrote {self._chunk_rows}")
         fault_point("chunk_rename")
-        os.replace(partial, final)  # not ingest.atomic: a *.incomplete is written across calls, with fault points
+        os.replace(partial, final)  # not kcore.atomic: a *.incomplete is written across calls, with fault points
         self._chunks.append(
             ChunkInfo(
                 key,

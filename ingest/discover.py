@@ -19,7 +19,7 @@ from typing import Literal
 from ingest.archives import archive_pieces, logical_archive_name
 from ingest.limits import UnsafeArchive
 from ingest.safety import check_inside
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from schemas.labels import LayoutSpec, glob_match
 
 __all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout"]

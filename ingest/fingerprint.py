@@ -32,7 +32,7 @@ the value :func:`ingest.archives.archive_sha256` gives) from the reads extractio
   on the access pattern, only the number of bytes the hasher reads itself does.
 
 The hasher recomputes the fingerprint from the same bytes: :meth:`ArchiveHasher.finish` refuses
-(:class:`~kdata.errors.BadInput`) an archive whose bytes no longer match the plan's fingerprint, so the
+(:class:`~kcore.errors.BadInput`) an archive whose bytes no longer match the plan's fingerprint, so the
 full hash is always the hash of the archive the run was planned for.
 
 A source archive (images, audio) is read by the units of its split, possibly in several processes and in
@@ -44,7 +44,7 @@ archive is read about once, and the version's ``content_sha256`` is computed fro
 **Ledger.** Each full hash is kept in ``$KDATA_HOME/runs/_archives/<fingerprint>.json``
 (:func:`record_full_hash`). A later full hash of an archive with the same fingerprint and other bytes (a
 change that kept the size, the directory and both ends: a forged CRC, or bytes outside any member) is
-refused with :class:`~kdata.errors.BadInput` naming the archive and the record to delete if the new
+refused with :class:`~kcore.errors.BadInput` naming the archive and the record to delete if the new
 content is intended. The limit of the design: a rerun of a finished run (same fingerprints, same run id)
 reuses its units and reads nothing again, so a change that keeps the size, both ends and every member's
 name, sizes and CRC-32 (forged on purpose) goes unseen until the archive is read again (a new run id, e.g.
@@ -65,8 +65,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.archives import ConcatFile, archive_pieces, observe_archive
-from ingest.atomic import write_atomic
-from kdata.errors import BadInput
+from kcore.atomic import write_atomic
+from kcore.errors import BadInput
 
 __all__ = [
     "EDGE_BYTES",

@@ -15,7 +15,7 @@ readers enforce; every one can be changed through the environment (values in byt
 | ``KDATA_MAX_IMAGE_PIXELS`` | 89,478,485 | pixels of one image (Pillow's own bomb limit, here an error not a warning) |
 | ``KDATA_ALLOW_NESTED_ARCHIVES`` | 0 | 1 accepts archives inside archives (never read; refused by default) |
 
-:class:`UnsafeArchive` is the rejection: a :class:`~kdata.errors.BadInput` (exit 2) with a reason
+:class:`UnsafeArchive` is the rejection: a :class:`~kcore.errors.BadInput` (exit 2) with a reason
 ``code`` from :data:`REASONS`, the archive and, where one is to blame, the member.
 """
 
@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = ["REASONS", "ArchiveLimits", "UnsafeArchive"]
 

@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 
 from ingest.archives import advise_random, archive_pieces, member_name, open_zip, remember_member_names
 from ingest.limits import REASONS, ArchiveLimits, UnsafeArchive
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = [
     "REASONS",

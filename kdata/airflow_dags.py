@@ -62,8 +62,8 @@ def _stage(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     returns a summary gets one line in the task log (rows, chunks, problems, verdict where it has them)."""
     import logging
 
-    from kdata.config import load_settings
-    from kdata.errors import BadInput, NotAllowed, QualityGateFailed
+    from kcore.config import load_settings
+    from kcore.errors import BadInput, NotAllowed, QualityGateFailed
 
     try:
         result = fn(load_settings(), *args, **kwargs)
@@ -132,7 +132,7 @@ class IngestTaskOperator(_PythonDecoratedOperator):
 
         from airflow.providers.openlineage.extractors import OperatorLineage
 
-        from kdata.config import load_settings
+        from kcore.config import load_settings
         from kdata.lineage import task_lineage
 
         settings = load_settings()
@@ -231,8 +231,8 @@ def build_ingest_dag(domain: str) -> DAG:
             import logging
 
             from ingest.progress import LogProgress
+            from kcore.config import load_settings
             from kdata import gx_worker, pipeline
-            from kdata.config import load_settings
 
             gx_worker.prewarm(load_settings().home)  # this host's quality task finds GX imported (warm worker)
             params = get_current_context()["params"]
@@ -283,8 +283,8 @@ def build_ingest_dag(domain: str) -> DAG:
 
         @ingest_task(pool=CATALOG_POOL, outlets=[PUBLISHED_ALIAS])
         def register(ingest_run: str, published: dict[str, Any], *, outlet_events: Any = None) -> dict[str, Any]:
+            from kcore.config import load_settings
             from kdata import pipeline
-            from kdata.config import load_settings
 
             registered = dict(_stage(pipeline.register_run, ingest_run))
             asset = dataset_asset(load_settings().store, registered["dataset_id"])
@@ -341,7 +341,7 @@ def build_landing_dag() -> DAG:
             import os
             from pathlib import Path
 
-            from kdata.config import load_settings
+            from kcore.config import load_settings
             from kdata.landing import scan_landing
 
             settings = load_settings()
@@ -367,7 +367,7 @@ def build_landing_dag() -> DAG:
 
         @task
         def remember(ready: list[dict[str, Any]]) -> int:
-            from kdata.config import load_settings
+            from kcore.config import load_settings
             from kdata.landing import mark_triggered
 
             mark_triggered(load_settings().home, ready)

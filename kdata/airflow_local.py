@@ -12,8 +12,8 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    from kcore.config import load_settings
     from kdata.airflow_env import apply_airflow_environment, setup_airflow
-    from kdata.config import load_settings
 
     settings = load_settings()
     os.environ.setdefault("KDATA_HOME", str(settings.home))

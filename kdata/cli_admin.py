@@ -1,4 +1,4 @@
-"""Catalog administration commands of ``kdata``, registered on :data:`kdata.cli.app`.
+"""Catalog administration commands of ``kdata``, registered on :data:`kdata.cli_base.app`.
 
 - ``kdata backup OUT``: a checkpointed, verified copy of the catalog in a new file.
 - ``kdata restore IN``: put a backup in place; refused while another process uses the catalog; the
@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from kdata.cli import JsonOpt, _print_json, _run, app, out
-from kdata.config import Settings
+from kcore.config import Settings
+from kdata.cli_base import JsonOpt, _print_json, _run, app, out
 
 __all__ = [
     "audit_app",

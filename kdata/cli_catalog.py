@@ -1,4 +1,4 @@
-"""Catalog commands of ``kdata`` (licence workflow, approvals, exports), registered on :data:`kdata.cli.app`.
+"""Catalog commands of ``kdata`` (licence workflow, approvals, exports), registered on :data:`kdata.cli_base.app`.
 
 - ``kdata license ID --status STATUS --reason TEXT``: an auditor changes the licence status
   (transitions in :mod:`catalog.licence`; a disallowed one exits 2 and lists the allowed ones).
@@ -18,9 +18,9 @@ from typing import Annotated, Any
 
 import typer
 
-from kdata.cli import JsonOpt, _print_json, _run, app, out
-from kdata.config import Settings
-from kdata.errors import BadInput
+from kcore.config import Settings
+from kcore.errors import BadInput
+from kdata.cli_base import JsonOpt, _print_json, _run, app, out
 
 __all__ = ["approve", "export_app", "export_croissant", "export_dcat", "license_"]
 

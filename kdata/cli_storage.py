@@ -1,4 +1,4 @@
-"""Storage commands of ``kdata`` (downloads, store maintenance), registered on :data:`kdata.cli.app`."""
+"""Storage commands of ``kdata`` (downloads, store maintenance), registered on :data:`kdata.cli_base.app`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from kdata.cli import JsonOpt, _print_json, _run, app, err, out
-from kdata.config import Settings
+from kcore.config import Settings
+from kdata.cli_base import JsonOpt, _print_json, _run, app, err, out
 
 __all__ = ["download", "fsck", "gc"]
 
@@ -35,8 +35,8 @@ def download(
     as_json: JsonOpt = False,
 ) -> None:
     """분할·선택 내려받기 (split/selective download: verified whole chunks, or a filtered subset as Parquet)."""
-    from storage.download import DownloadRequest
-    from storage.download import download as run_download
+    from kdata.download import DownloadRequest
+    from kdata.download import download as run_download
 
     request = DownloadRequest(
         dataset_id=dataset_id,
@@ -102,9 +102,9 @@ def fsck(
     """저장소 점검 (check the store: staging leftovers, incomplete and damaged versions). Exit 1 when damaged."""
 
     def body(settings: Settings) -> dict[str, Any]:
-        from storage.base import open_store
         from storage.fsck import fsck as run_fsck
         from storage.fsck import gc as run_gc
+        from storage.stores import open_store
 
         store = open_store(settings.store)
         report = run_fsck(store, deep=deep).to_dict()
@@ -159,8 +159,8 @@ def gc(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.roles import require_role
-        from storage.base import open_store
         from storage.fsck import gc as run_gc
+        from storage.stores import open_store
 
         require_role(settings, "uploader", "kdata gc")  # deletes from the store: the people who publish
         return run_gc(open_store(settings.store), min_age=min_age, incomplete=incomplete)

@@ -1,4 +1,4 @@
-"""``kdata serve``: the catalog web page on loopback (registered on :data:`kdata.cli.app`)."""
+"""``kdata serve``: the catalog web page on loopback (registered on :data:`kdata.cli_base.app`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from kdata.cli import _run, app, err, out
-from kdata.config import Settings
-from kdata.errors import BadInput
+from kcore.config import Settings
+from kcore.errors import BadInput
+from kdata.cli_base import _run, app, err, out
 
 __all__ = ["is_loopback", "serve"]
 

@@ -45,8 +45,8 @@ def run_dag(domain: str, dataset_path: Path) -> str:
 
 
 def main() -> int:
+    from kcore.config import load_settings
     from kdata.airflow_env import apply_airflow_environment, setup_airflow
-    from kdata.config import load_settings
 
     settings = load_settings()
     apply_airflow_environment(settings.home)

@@ -46,7 +46,7 @@ __all__ = ["enabled", "prewarm", "run_quality_job", "socket_path", "status", "st
 
 log = logging.getLogger("kdata.gx_worker")
 
-_PACKAGES = ("kdata", "ingest", "quality", "catalog", "storage", "schemas")
+_PACKAGES = ("kdata", "ingest", "quality", "catalog", "storage", "schemas", "kcore")
 _HEADER = struct.Struct("!Q")
 _MAX_MESSAGE = 64 * 1024 * 1024
 _START_WAIT_S = 120.0
@@ -206,7 +206,7 @@ def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], dict[s
     """Run the quality job in the warm worker and return its summary; ``inline()`` when there is no worker.
 
     ``job`` holds ``settings`` (JSON) and ``run_id``; the caller's environment and working directory go with
-    it. Errors come back as the same :class:`~kdata.errors.KDataError` type (and exit code) the inline run
+    it. Errors come back as the same :class:`~kcore.errors.KDataError` type (and exit code) the inline run
     raises; a worker that cannot be reached, or dies before it answers, falls back to ``inline()``.
     """
     if not enabled():
@@ -233,7 +233,7 @@ def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], dict[s
 
 
 def _error_from(error: dict[str, Any]) -> BaseException:
-    from kdata import errors
+    from kcore import errors
 
     kind = getattr(errors, str(error.get("type", "")), None)
     message = str(error.get("message", "the quality worker failed"))
@@ -291,8 +291,8 @@ def _warm() -> None:
 
 def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     """In a forked child: become the caller (environment, folder), run the stage, answer."""
-    from kdata.config import Settings
-    from kdata.errors import KDataError
+    from kcore.config import Settings
+    from kcore.errors import KDataError
 
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in job.get("env", {}).items()})

@@ -15,8 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ingest.atomic import write_atomic
-from kdata.errors import KDataError
+from kcore.atomic import write_atomic
+from kcore.errors import KDataError
 
 __all__ = ["run_inspect"]
 
@@ -35,7 +35,7 @@ def _raw_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console, err: Console) -> int:
-    from ingest.mapping.inspect import dump_labels, inspect_folder
+    from kdata.inspect_labels import dump_labels, inspect_folder
     from schemas.labels import LayoutSpec
 
     root = path.expanduser().absolute()

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ingest.atomic import write_atomic
+from kcore.atomic import write_atomic
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest, parse_manifest
 
 __all__ = ["fingerprint", "mark_triggered", "scan_landing", "state_path"]

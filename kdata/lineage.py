@@ -30,7 +30,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kdata.config import Settings
+from kcore.config import Settings
 
 if TYPE_CHECKING:
     from ingest.progress import Progress
@@ -169,8 +169,8 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
 
     from schemas.manifest import load_manifest
     from schemas.records import record_schema_for
-    from storage.base import open_store
     from storage.publish import read_version_manifest, version_prefix
+    from storage.stores import open_store
 
     manifest = load_manifest(Path(plan["dataset_path"]))
     schema = record_schema_for(manifest)

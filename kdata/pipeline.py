@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.archives import archive_size
-from ingest.atomic import write_atomic
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
-from kdata.config import Settings
-from kdata.errors import BadInput, QualityGateFailed
-from kdata.faults import fault_point
+from kcore.atomic import write_atomic
+from kcore.config import Settings
+from kcore.errors import BadInput, QualityGateFailed
+from kcore.faults import fault_point
+from kcore.runlock import run_lock
 from kdata.quarantine import quarantines, record_gate_refusal
-from kdata.runlock import run_lock
 from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
@@ -684,8 +684,8 @@ def _upload_folder(store: ObjectStore, folder: Path, prefix: str) -> None:
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
-    from storage.base import open_store
     from storage.publish import publish_version, read_version_manifest, version_prefix
+    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
     summary = _read_json(_run_dir(settings, run_id) / "quality.json")
@@ -719,8 +719,8 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Register the published version in the catalog (one transaction, the last step)."""
     from catalog.db import connect
     from catalog.register import register_version
-    from storage.base import open_store
     from storage.publish import read_version_manifest, version_prefix
+    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
     store = open_store(settings.store)

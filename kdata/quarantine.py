@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from ingest.atomic import write_atomic
 from ingest.limits import UnsafeArchive
-from kdata.config import Settings
-from kdata.errors import KDataError
+from kcore.atomic import write_atomic
+from kcore.config import Settings
+from kcore.errors import KDataError
 
 __all__ = ["QuarantineRecord", "quarantines", "record_gate_refusal", "record_quarantine"]
 

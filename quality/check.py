@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.atomic import write_atomic
 from ingest.problems import Problem
+from kcore.atomic import write_atomic
 from quality.pii import redact
 from quality.record_checks import redact_problem
 from schemas.manifest import QualityTargets

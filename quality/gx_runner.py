@@ -60,7 +60,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ingest.atomic import write_atomic
+from kcore.atomic import write_atomic
 
 if TYPE_CHECKING:
     import pandas
@@ -606,7 +606,7 @@ def run_suite_batches(
                     raise GXRunError(
                         f"GX failed to build Data Docs for suite {suite_name!r}: {type(exc).__name__}: {exc}"
                     ) from exc
-                os.replace(docs_tmp, docs_dir)  # a whole folder renamed into place, not ingest.atomic's one file
+                os.replace(docs_tmp, docs_dir)  # a whole folder renamed into place, not kcore.atomic's one file
                 docs_index = docs_dir / "index.html"
                 if not docs_index.is_file():
                     raise GXRunError(f"GX built no Data Docs index for suite {suite_name!r}")

@@ -1,5 +1,6 @@
-"""Storage stage: an object-store interface (local filesystem, S3), the publish protocol and downloads."""
+"""Storage stage: an object-store interface (local filesystem, S3), the publish protocol and store checks."""
 
-from storage.base import ObjectStore, open_store
+from storage.base import ObjectStore
+from storage.stores import open_store
 
 __all__ = ["ObjectStore", "open_store"]

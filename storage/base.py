@@ -1,4 +1,4 @@
-"""The object-store interface every backend implements, and :func:`open_store` to pick one."""
+"""The object-store interface every backend implements (:mod:`storage.stores` picks one for a location)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdata.errors import BadInput
-
-__all__ = ["ObjectInfo", "ObjectStore", "open_store"]
+__all__ = ["ObjectInfo", "ObjectStore"]
 
 
 @dataclass(frozen=True)
@@ -97,16 +95,3 @@ class ObjectStore(ABC):
             stat = self._local(key).stat()
             infos.append(ObjectInfo(key, stat.st_size, stat.st_mtime))
         return infos
-
-
-def open_store(location: str) -> ObjectStore:
-    """The store for ``KDATA_STORE``: a local path (default) or ``s3://bucket/prefix``."""
-    if location.startswith("s3://"):
-        from storage.s3 import S3Store
-
-        return S3Store.from_url(location)
-    if "://" in location:
-        raise BadInput(f"KDATA_STORE={location}: expected a local path or s3://bucket/prefix")
-    from storage.local import LocalStore
-
-    return LocalStore(Path(location))

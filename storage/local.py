@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ingest.atomic import atomic_path
+from kcore.atomic import atomic_path
 from storage.base import ObjectStore
 
 __all__ = ["LocalStore"]
@@ -48,7 +48,7 @@ class LocalStore(ObjectStore):
             temp.write_bytes(data)
             with open(temp, "rb+") as handle:
                 os.fsync(handle.fileno())
-            try:  # not ingest.atomic (it replaces): a hard link never overwrites a key another writer made
+            try:  # not kcore.atomic (it replaces): a hard link never overwrites a key another writer made
                 os.link(temp, path)  # atomic and exclusive: fails if the key exists
             except FileExistsError:
                 return False

@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest.chunks import sha256_file
-from kdata.errors import BadInput, Conflict, TransientError
-from kdata.faults import fault_point
+from kcore.errors import BadInput, Conflict, TransientError
+from kcore.faults import fault_point
 from storage.base import ObjectStore
 
 __all__ = [

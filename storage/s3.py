@@ -43,7 +43,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from s3transfer.exceptions import RetriesExceededError
 from s3transfer.utils import ChunksizeAdjuster
 
-from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
+from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from storage.base import ObjectInfo, ObjectStore
 
 if TYPE_CHECKING:

@@ -41,15 +41,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ingest.atomic import write_atomic
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.safety import check_name
-from kdata.errors import BadInput, KDataError, TransientError
+from kcore.atomic import write_atomic
+from kcore.errors import BadInput, KDataError, TransientError
 from schemas.manifest import MANIFEST_NAME
 from storage.s3 import S3Store, _error_code, _translated, parse_s3_url
 
 if TYPE_CHECKING:
-    from kdata.config import Settings
+    from kcore.config import Settings
 
 __all__ = [
     "MAX_MANIFEST_BYTES",
@@ -288,7 +288,7 @@ def _download(store: S3Store, obj: FolderObject, location: str, partial: Path, d
             f"got {got:,} bytes, ETag now {etag}); try again"
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temp, dest)  # not ingest.atomic: boto writes into the .partial tree, checked before the rename
+    os.replace(temp, dest)  # not kcore.atomic: boto writes into the .partial tree, checked before the rename
 
 
 def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: Path) -> None:
@@ -328,7 +328,7 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
             temp = partial / obj.rel
             temp.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(earlier, temp)  # a hard link to an earlier copy, renamed into place: not ingest.atomic
+                os.link(earlier, temp)  # a hard link to an earlier copy, renamed into place: not kcore.atomic
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp, dest)
                 continue
@@ -347,7 +347,7 @@ def fetch_dataset(settings: Settings, uri: str) -> Path:
     :class:`~ingest.limits.UnsafeArchive` naming the key when a key is unsafe (nothing else downloaded).
     Idempotent: a complete copy of the same listing is reused as it is.
     """
-    from kdata.runlock import run_lock
+    from kcore.runlock import run_lock
 
     bucket, prefix = parse_s3_url(uri)
     location = canonical_location(uri)

@@ -104,7 +104,7 @@ def grant_read(dataset_id: str, user: str = "tester") -> None:
     that tests can read rows of datasets whose licence needs one (AI Hub terms: approval_required)."""
     from catalog.db import connect
     from catalog.licence import approve
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     with connect(load_settings()) as con:
         approve(con, dataset_id, user, "steward", reason="test access")

@@ -29,7 +29,16 @@ from ingest.mapping.paths import MISSING
 from ingest.readers._common import LabelError
 from schemas.labels import LabelBlock, Token
 
-__all__ = ["Columns", "applies", "empty_counts", "label_text", "list_keys", "record_columns", "record_texts"]
+__all__ = [
+    "Columns",
+    "applies",
+    "empty_count",
+    "empty_counts",
+    "label_text",
+    "list_keys",
+    "record_columns",
+    "record_texts",
+]
 
 _BLANK = (
     "^[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]*$"
@@ -240,14 +249,19 @@ def _column(field: Any, rows: pa.StructArray | None, parsed: _Parsed, member: st
     return field_values(field, [field.get(member, doc, _Record(r)) for r in parsed.records or []])
 
 
+def empty_count(value: Any) -> int:
+    """Texts of a ``text`` column value that are missing or blank (one value, or a list of them); what
+    :func:`empty_counts` computes for a whole column (the per-record path of the engine calls this)."""
+    texts = value if isinstance(value, list) else [value]
+    return sum(1 for t in texts if t is None or not str(t).strip())
+
+
 def empty_counts(column: pa.Array | list[Any]) -> list[int] | pa.Array:
-    """Per row, the texts that are missing or blank (``engine._empty_count`` over a whole column)."""
+    """Per row, the texts that are missing or blank (:func:`empty_count` over a whole column)."""
     import numpy as np
 
     if isinstance(column, list):
-        from ingest.mapping.engine import _empty_count
-
-        return [_empty_count(v) for v in column]
+        return [empty_count(v) for v in column]
     if pa.types.is_list(column.type):  # lists hold no nulls here (dropped as the per-record path does)
         blank = pc.match_substring_regex(pc.list_flatten(column), _BLANK).to_numpy(zero_copy_only=False)
         owners = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)

@@ -37,7 +37,7 @@ from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
 from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 
@@ -494,7 +494,7 @@ class _Rows:
                 if name not in row:
                     continue  # a column of another block
                 value = row[name]
-                row[f"{name}__empty"] = _empty_count(value)
+                row[f"{name}__empty"] = columnar.empty_count(value)
         if self.starts and self.ends:
             row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
 
@@ -587,13 +587,6 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
-
-
-def _empty_count(value: Any) -> int:
-    """Texts of a ``text`` column value that are missing or blank (one value, or a list of them); what
-    :func:`ingest.mapping.columnar.empty_counts` computes for a whole column."""
-    texts = value if isinstance(value, list) else [value]
-    return sum(1 for t in texts if t is None or not str(t).strip())
 
 
 def _outside(box: list[float], size: tuple[float, float], relative: bool) -> bool:

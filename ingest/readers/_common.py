@@ -21,7 +21,7 @@ from ingest.archives import Member, OpenArchive, iter_member_streams, iter_membe
 from ingest.jsonstream import WHOLE_DOCUMENT_BYTES, JsonStreamError, ListItems, decode_text, whole_list_items
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.problems import Problem, ReadStats
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = [
     "INT64_MAX",

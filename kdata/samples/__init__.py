@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from kdata.samples.base import SampleKind
 from kdata.samples.layout import ArchiveOptions, SampleError
 from schemas.domains import resolve_domain

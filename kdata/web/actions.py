@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from catalog.licence import TRANSITIONS, change_status
-from kdata.errors import NotAllowed
+from kcore.errors import NotAllowed
 
 __all__ = ["allowed_next", "set_licence_status"]
 

@@ -38,8 +38,8 @@ from starlette.templating import Jinja2Templates
 from catalog.audit import audit
 from catalog.db import CatalogMissing, connect, transaction
 from catalog.search import latest_report
-from kdata.config import Settings
-from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
+from kcore.config import Settings
+from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from kdata.web import queries
 from kdata.web.actions import allowed_next, set_licence_status
 from kdata.web.context import (
@@ -65,7 +65,7 @@ from kdata.web.files import (
 )
 from kdata.web.pages import facet_groups, templates
 from kdata.web.samples import sample_rows
-from storage.base import open_store
+from storage.stores import open_store
 
 __all__ = ["create_app"]
 

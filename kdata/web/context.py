@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from kdata.config import Settings, load_settings
-from kdata.errors import NotAllowed
+from kcore.config import Settings, load_settings
+from kcore.errors import NotAllowed
 
 __all__ = [
     "ANONYMOUS",

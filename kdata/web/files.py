@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import duckdb
 
-from kdata.errors import KDataError, NotAllowed
+from kcore.errors import KDataError, NotAllowed
 from storage.base import ObjectStore
 from storage.publish import version_prefix
 

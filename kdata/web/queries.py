@@ -15,7 +15,7 @@ import duckdb
 
 from catalog import search as catalog_search
 from catalog.access import decide
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from kdata.web.context import ANONYMOUS
 
 __all__ = [

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from catalog import synthetic
-from kdata.config import load_settings
+from kcore.config import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -20,8 +20,8 @@ from catalog.access import check_download
 from catalog.audit import verify_audit_log
 from catalog.db import connect
 from catalog.licence import STATUSES, TRANSITIONS, check_transition, initial_status
-from kdata.config import load_settings
-from kdata.errors import BadInput, NotAllowed
+from kcore.config import load_settings
+from kcore.errors import BadInput, NotAllowed
 from schemas.manifest import Licence
 
 pytestmark = pytest.mark.integration

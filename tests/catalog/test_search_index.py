@@ -18,7 +18,7 @@ import pytest
 from catalog import search_index, synthetic
 from catalog.db import connect
 from catalog.search import SearchQuery, facet_counts, find, search_page
-from kdata.config import load_settings
+from kcore.config import load_settings
 
 pytestmark = pytest.mark.integration
 

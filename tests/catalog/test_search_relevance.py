@@ -22,7 +22,7 @@ from catalog import relevance, search_index, synthetic
 from catalog.db import connect
 from catalog.query_expansion import expand
 from catalog.search import SearchQuery, find
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata.web.app import create_app
 from schemas.domains import DOMAINS
 

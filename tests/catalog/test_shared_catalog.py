@@ -19,9 +19,9 @@ from catalog import db, relevance, search_index, synthetic
 from catalog.audit import audit, verify_audit_log
 from catalog.search import SearchQuery, find, search_page
 from catalog.sql import run_readonly, store_access
+from kcore.config import Settings, load_settings
+from kcore.errors import TransientError
 from kdata.cli import app
-from kdata.config import Settings, load_settings
-from kdata.errors import TransientError
 from schemas.domains import DOMAINS
 from tests.pg import ADMIN_URL, fresh_database
 

@@ -14,7 +14,7 @@ import pytest
 
 from catalog import db, synthetic
 from catalog.korean_text import index_terms
-from kdata.config import load_settings
+from kcore.config import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from catalog import synthetic
 from catalog.db import connect
 from catalog.licence import approve
 from catalog.sql import check_query_text
-from kdata.config import load_settings
-from kdata.errors import NotAllowed
+from kcore.config import load_settings
+from kcore.errors import NotAllowed
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from catalog.literal import sql_literal
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 NASTY = [
     "",

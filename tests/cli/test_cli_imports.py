@@ -87,7 +87,7 @@ def test_help_loads_typer_and_rich_only(tmp_path: Path) -> None:
 def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A catalog of three synthetic datasets (one open, so its data.* view is readable)."""
     from catalog.synthetic import manifest, register_many, tiny_parquet
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     home = tmp_path_factory.mktemp("cli-imports") / "home"
     settings = load_settings({**os.environ, "KDATA_HOME": str(home), "KDATA_USER": "tester"})
@@ -135,7 +135,7 @@ def test_sql_select_1_loads_no_dataframe_arrow_or_model_library(tmp_path: Path, 
 def test_sql_over_a_data_view_decides_access_and_audits_without_pandas(tmp_path: Path, catalog_home: Path) -> None:
     """The access decision (live catalog, roles) and the audit row still happen, on inlined literals."""
     from catalog.db import connect
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     settings = load_settings({**os.environ, "KDATA_HOME": str(catalog_home), "KDATA_USER": "tester"})
     query = 'SELECT count(*) AS n FROM data."kd_open__train"'

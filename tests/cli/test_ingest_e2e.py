@@ -125,7 +125,7 @@ def test_search_show_sql_report(kdata_home: Path, sample_factory) -> None:  # ty
     assert kdata("sql", count).exit_code == 4  # approval_required: rows need an approval, in SQL too
     from catalog.db import connect
     from catalog.licence import approve
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     with connect(load_settings()) as con:
         approve(con, "korean-sns-dialogue", "tester", "steward")

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from ingest.progress import LogProgress, Tally
+from kcore.config import load_settings
 from kdata import pipeline
-from kdata.config import load_settings
 
 pytestmark = pytest.mark.integration
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

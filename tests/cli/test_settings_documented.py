@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("kdata", "ingest", "quality", "catalog", "storage", "schemas", "dags", "plugins")
+PACKAGES = ("kdata", "ingest", "quality", "catalog", "storage", "schemas", "kcore", "dags", "plugins")
 NAME = re.compile(r"\bKDATA_[A-Z0-9]+(?:_[A-Z0-9]+)*\b")
 
 

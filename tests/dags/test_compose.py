@@ -69,5 +69,5 @@ def test_dockerfile_installs_the_locked_project_on_the_same_airflow() -> None:
     assert airflow is not None
     assert f"FROM apache/airflow:{airflow.group(1)}-python3.11" in dockerfile
     assert "uv export --frozen" in dockerfile
-    for folder in ("kdata", "schemas", "ingest", "quality", "storage", "catalog", "dags"):
+    for folder in ("kdata", "schemas", "ingest", "quality", "storage", "catalog", "kcore", "dags"):
         assert f"COPY --chown=airflow:root {folder} " in dockerfile

@@ -191,7 +191,7 @@ def test_discover_landing_dag_triggers_ingest_for_an_s3_landing(landing: tuple[S
 
 
 def test_fetch_copies_once_and_relinks_unchanged_objects(landing: tuple[S3Env, Path], kdata_home: Path) -> None:
-    from kdata.config import load_settings
+    from kcore.config import load_settings
     from storage.s3_input import fetch_dataset
 
     env, dataset = landing

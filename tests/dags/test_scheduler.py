@@ -107,8 +107,8 @@ def test_celery_workers_share_mapped_tasks(tmp_path: Path, sample_factory) -> No
     # The same input through the in-process path gives the same rows and byte-identical chunks.
     import os
 
+    from kcore.config import load_settings
     from kdata import pipeline
-    from kdata.config import load_settings
 
     local_home = tmp_path / "local-home"
     settings = load_settings(

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from kcore.config import load_settings
 from kdata import pipeline
-from kdata.config import load_settings
 from kdata.samples import write_samples
 from kdata.samples.layout import ArchiveOptions
 

@@ -118,7 +118,7 @@ def test_sources_split_over_volumes_are_the_same_bytes(make_samples, extract) ->
 
 
 def test_a_gap_in_split_sources_refuses_the_dataset(make_samples, extract, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from kdata.errors import BadInput
+    from kcore.errors import BadInput
 
     dataset = make_samples(
         "korean_speech", items=10, options=ArchiveOptions(source_pieces="parts", pieces=5), copy_to=tmp_path / "ds"

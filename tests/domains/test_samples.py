@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from kcore.errors import BadInput
 from kdata.cli import app
-from kdata.errors import BadInput
 from kdata.samples import MAPPED_KINDS, SAMPLE_KINDS, sample_kind, write_samples
 from kdata.samples.base import PII_PHONE, PII_RRN
 from schemas.manifest import load_manifest

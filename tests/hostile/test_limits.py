@@ -20,7 +20,7 @@ from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.problems import ReadStats
 from ingest.readers._common import SourceFiles
 from ingest.safety import check_archive, check_remote_url
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from tests.hostile.corpus import central_records, patch_central, patch_local, zip_bytes
 
 pytestmark = pytest.mark.timeout(60)

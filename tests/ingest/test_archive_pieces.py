@@ -10,7 +10,7 @@ import pytest
 
 from ingest.archives import OpenArchive, archive_pieces, archive_sha256, list_member_names, open_zip
 from ingest.discover import classify, discover_archives
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from kdata.samples.layout import span_volumes, split_parts, write_zip
 
 MEMBERS = {f"03.주문결제/파일_{n:02d}.bin": bytes((n * 7 + i) % 251 for i in range(3000 + n * 97)) for n in range(24)}

@@ -261,8 +261,8 @@ def test_mutated_label_files_read_alike(policy: str, tmp_path: Path):
 
 
 def test_ingest_with_and_without_columnar_publishes_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from kcore.config import load_settings
     from kdata import pipeline
-    from kdata.config import load_settings
 
     dataset = write_korean_dialogue(tmp_path / "ds", items=120, seed=3, dialogues_per_file=25)
     results = {}

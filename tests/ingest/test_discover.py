@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ingest.discover import classify, discover_archives
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,9 @@ import pytest
 
 from ingest.archives import OpenArchive, archive_sha256, iter_members, list_member_names
 from ingest.fingerprint import ArchiveHasher, archive_fingerprint, full_sha256, hashing, record_full_hash
+from kcore.config import load_settings
+from kcore.errors import BadInput
 from kdata import pipeline
-from kdata.config import load_settings
-from kdata.errors import BadInput
 from kdata.samples.layout import span_volumes, split_parts, write_zip
 
 MEMBERS = {f"폴더/파일_{n:03d}.json": os.urandom(2000 + 37 * n) for n in range(120)}

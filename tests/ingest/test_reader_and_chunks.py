@@ -142,7 +142,7 @@ def test_no_rows_no_chunks(tmp_path: Path) -> None:
 def test_a_value_the_schema_cannot_hold_names_file_and_field(tmp_path: Path) -> None:
     """An integer past an int32 column's range (a label's width of 2**40 ...) is BadInput naming the
     label file and the column, not an Arrow error naming nothing; nothing is left as a finished chunk."""
-    from kdata.errors import BadInput
+    from kcore.errors import BadInput
 
     rows = _records(5)
     rows[3] |= {"utterance_count": 2**40, "label_archive": "TL_1.zip", "label_member": "a/b.json"}

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from kcore.config import load_settings
 from kdata import pipeline
-from kdata.config import load_settings
 
 PAGE: dict[str, Any] = {
     "title": {"ko": "시험 데이터", "en": "Test data"},

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.mapping import columnar
-from kdata.config import load_settings
+from kcore.config import load_settings
 from kdata.samples import write_samples
 from kdata.samples.korean_dialogue import write_korean_dialogue
 from tests.mapping.support import extract, write_manifest, zip_files

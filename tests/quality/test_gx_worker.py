@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from kcore.errors import BadInput
 from kdata import gx_worker
-from kdata.errors import BadInput
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def test_an_error_in_the_worker_is_raised_here_with_its_type(
 ) -> None:
     for name in ("KDATA_HOME", "KDATA_GX_WORKER", "XDG_RUNTIME_DIR"):
         monkeypatch.setenv(name, worker_env[name])
-    from kdata.config import load_settings
+    from kcore.config import load_settings
 
     settings = load_settings()
     job = {"settings": settings.to_json(), "run_id": "no-such-run"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kdata.config import Settings
+from kcore.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ def verify_home(settings: Settings) -> HomeState:
     from catalog.db import connect
     from catalog.register import view_name
     from catalog.sql import run_readonly, store_access
-    from storage.base import open_store
+    from storage.stores import open_store
 
     store = open_store(settings.store)
     state = HomeState()

@@ -22,10 +22,10 @@ def small_dataset(sample_factory) -> Path:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def reference(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The version manifest of an uninterrupted ingest of :func:`small_dataset` into its own KDATA_HOME."""
+    from kcore.config import load_settings
     from kdata import pipeline
-    from kdata.config import load_settings
-    from storage.base import open_store
     from storage.publish import read_version_manifest
+    from storage.stores import open_store
 
     home = tmp_path_factory.mktemp("reference") / "home"
     settings = load_settings({"KDATA_HOME": str(home), **SMALL_CHUNKS})

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kdata.config import load_settings
+from kcore.config import load_settings
 from tests.dags.airflow_cluster import AirflowCluster
 from tests.reliability._support import SMALL_CHUNKS, chunk_table, verify_home
 

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from catalog.db import connect
 from catalog.recovery import wal_problem
+from kcore.config import load_settings
 from kdata.cli import app
-from kdata.config import load_settings
 from kdata.samples.korean_dialogue import write_korean_dialogue
 from tests.reliability._support import ROOT, home_env, kdata_cli, verify_home
 
@@ -128,7 +128,7 @@ def test_sound_wal_of_a_killed_writer_is_replayed_without_alarm(kdata_home: Path
         "import os, signal\n"
         "from catalog.audit import audit\n"
         "from catalog.db import connect\n"
-        "from kdata.config import load_settings\n"
+        "from kcore.config import load_settings\n"
         "with connect(load_settings()) as con:\n"
         "    audit(con, 'tester', 'committed_before_kill', None, None, {'n': 1})\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"

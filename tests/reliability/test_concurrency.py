@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from kcore.config import load_settings
 from kdata import pipeline
-from kdata.config import load_settings
 from kdata.samples.korean_dialogue import write_korean_dialogue
 from tests.conftest import grant_read
 from tests.reliability._support import ROOT, home_env, kdata_cli, verify_home

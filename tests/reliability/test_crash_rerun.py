@@ -1,7 +1,7 @@
 """Crash and rerun: ``kdata ingest`` killed with SIGKILL at every fault point, then run again.
 
 The promise: a version in the catalog is complete and verified; a crash or a rerun never duplicates or
-corrupts anything. For each point of :data:`kdata.faults.FAULT_POINTS`, a real ``python -m kdata ingest``
+corrupts anything. For each point of :data:`kcore.faults.FAULT_POINTS`, a real ``python -m kdata ingest``
 process dies with -9 there; then the state is checked (catalog opens, the version is absent or complete,
 no ``*.incomplete`` is reachable), the ingest is run again (in this process, to save the ~15 s of imports
 of a second process) and the published chunks must be byte-identical to an uninterrupted ingest's.
@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from kcore.config import load_settings
+from kcore.faults import FAULT_POINTS
 from kdata import pipeline
-from kdata.config import load_settings
-from kdata.faults import FAULT_POINTS
-from storage.base import open_store
+from storage.stores import open_store
 from tests.reliability._support import (
     ROOT,
     chunk_table,
@@ -67,7 +67,7 @@ def home_env_now(**extra: str) -> dict[str, str]:
 
 def test_every_fault_point_in_the_code_is_tested() -> None:
     called = set()
-    for package in ("kdata", "ingest", "storage", "catalog"):
+    for package in ("kdata", "ingest", "storage", "catalog", "kcore"):
         for path in (ROOT / package).glob("*.py"):
             called |= set(re.findall(r'fault_point\("([a-z_]+)"\)', path.read_text(encoding="utf-8")))
     assert called == set(FAULT_POINTS) == {case[0] for case in CASES}

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from kcore.config import load_settings
 from kdata import pipeline
-from kdata.config import load_settings
-from storage.base import open_store
+from storage.stores import open_store
 from tests.reliability._support import chunk_table, home_env, kdata_cli, prepare, verify_home
 from tests.storage.conftest import S3Env
 

@@ -179,11 +179,11 @@ def publish_synthetic(
     from catalog.db import connect
     from catalog.register import register_version
     from ingest.chunks import ChunkWriter
-    from kdata.config import load_settings
+    from kcore.config import load_settings
     from schemas.manifest import load_manifest
     from schemas.records import KOREAN_DIALOGUE
-    from storage.base import open_store
     from storage.publish import publish_version, version_prefix
+    from storage.stores import open_store
 
     settings = load_settings()
     manifest = load_manifest(dataset_folder)

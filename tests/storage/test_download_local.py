@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.chunks import sha256_file
+from kcore.config import load_settings
 from kdata.cli import app
-from kdata.config import load_settings
-from storage.base import open_store
-from storage.download import _sandbox
+from kdata.download import _sandbox
+from storage.stores import open_store
 from tests.storage.conftest import publish_synthetic
 
 pytestmark = pytest.mark.integration
@@ -115,6 +115,6 @@ def test_the_sandbox_opens_only_the_chosen_chunks(local_version: dict[str, Any])
     ],
 )
 def test_ordinary_filter_expressions_are_accepted(where: str) -> None:
-    from storage.download import validate_where
+    from kdata.download import validate_where
 
     assert validate_where(f"  {where} ") == where

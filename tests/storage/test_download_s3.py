@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from catalog.db import connect
 from ingest.chunks import sha256_file
+from kcore.config import load_settings
 from kdata.cli import app
-from kdata.config import load_settings
 from tests.storage.conftest import ACCESS_KEY, REGION, SECRET, S3Server
 
 pytestmark = pytest.mark.integration

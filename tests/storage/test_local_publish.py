@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from kdata.errors import BadInput, Conflict
-from storage.base import open_store
+from kcore.errors import BadInput, Conflict
 from storage.local import LocalStore
 from storage.publish import publish_version, read_version_manifest
 from storage.s3 import S3Store
+from storage.stores import open_store
 from tests.storage.conftest import write_chunks
 
 

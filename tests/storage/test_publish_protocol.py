@@ -10,11 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 import storage.publish
+from kcore.config import load_settings
+from kcore.errors import Conflict
 from kdata.cli import app
-from kdata.config import load_settings
-from kdata.errors import Conflict
-from storage.base import ObjectStore, open_store
+from storage.base import ObjectStore
 from storage.publish import publish_version, read_version_manifest, verify_object
+from storage.stores import open_store
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ import pytest
 
 from catalog.db import extension_directory
 from ingest.chunks import sha256_file
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 from storage.publish import footer_rows
 from storage.s3 import S3Store, enable_duckdb_s3, expected_etag
 from tests.storage.conftest import ACCESS_KEY, SECRET, S3Env

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.chunks import RANGE_VALUE_CHARS, ChunkWriter, chunk_ranges
-from storage.download import parse_where
+from kdata.download import parse_where
 from storage.zone_maps import may_match
 
 RANGES: dict[str, list[Any]] = {"id": ["K_0100", "K_0199"], "n": [3, 9], "topic": ["여행", "일상"]}

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from kdata.config import Settings, load_settings
+from kcore.config import Settings, load_settings
 from tests.conftest import DIALOGUE_MAPPING
 
 APPROVED = "approved-user"
@@ -59,7 +59,7 @@ def _variant(source: Path, target: Path, replacements: dict[str, str]) -> Path:
 def _build(settings: Settings, folder: Path, sample_factory: Callable[..., Path]) -> None:
     from catalog.db import connect
     from catalog.licence import approve
-    from kdata.errors import QualityGateFailed
+    from kcore.errors import QualityGateFailed
     from kdata.pipeline import ingest
 
     base = sample_factory(items=40)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Request
 
-from kdata.config import Settings, load_settings
+from kcore.config import Settings, load_settings
 from kdata.web.app import create_app
 from kdata.web.files import report_href
 from tests.web.conftest import served

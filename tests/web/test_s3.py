@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
-from kdata.config import Settings, load_settings
+from kcore.config import Settings, load_settings
 from kdata.web.app import create_app
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 
 A plain frozen dataclass checked by hand, not a pydantic model: every ``kdata`` command loads the
 settings, and importing pydantic (and building a model class) cost 0.1-0.4 s of each command's start
-on these machines. A bad value is a :class:`~kdata.errors.BadInput` naming the variable (exit 2).
+on these machines. A bad value is a :class:`~kcore.errors.BadInput` naming the variable (exit 2).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kdata.errors import BadInput
+from kcore.errors import BadInput
 
 __all__ = ["Settings", "load_settings", "redact_url"]
 

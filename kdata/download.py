@@ -17,6 +17,9 @@ the audit log (who, what, when, bytes):
   signature: they are returned to the caller and never logged, audited or stored.
 
 Readers trust only the version manifest in the store; its content hash must equal the catalog's.
+
+An application use case, so it lives in ``kdata`` (see ARCHITECTURE.md): it joins the catalog's licence check
+and audit log to the store's transport, and ``storage`` may not import ``catalog``.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from ingest.atomic import atomic_path, write_atomic
 from ingest.chunks import parquet_options, sha256_file
-from kdata.config import Settings
-from kdata.errors import BadInput, KDataError, NotAllowed, TransientError
-from storage.base import ObjectStore, open_store
+from kcore.atomic import atomic_path, write_atomic
+from kcore.config import Settings
+from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
+from storage.base import ObjectStore
 from storage.publish import MANIFEST_NAME, version_files, version_prefix
+from storage.stores import open_store
 from storage.zone_maps import may_match
 
 __all__ = [
@@ -339,7 +343,7 @@ def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stat
         size = part.stat().st_size
         stats.transferred += size - before
         if size == chunk["bytes"] and digest.hexdigest() == chunk["sha256"] and _footer_ok(part, chunk):
-            os.replace(part, dest)  # not ingest.atomic: a *.part is kept and resumed by the next download
+            os.replace(part, dest)  # not kcore.atomic: a *.part is kept and resumed by the next download
             return
         part.unlink()  # a resumed file that does not verify: fetch the whole object once more
         stats.refetched += 1

@@ -1,4 +1,4 @@
-"""ingest.atomic: the target is the old file or the whole new one, whatever happens mid-write; temporary files
+"""kcore.atomic: the target is the old file or the whole new one, whatever happens mid-write; temporary files
 are cleaned up on errors; fsync when asked (file and folder), not otherwise."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import atomic
-from ingest.atomic import atomic_path, write_atomic
+from kcore import atomic
+from kcore.atomic import atomic_path, write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ def test_a_process_killed_mid_write_leaves_the_old_file(tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from ingest.atomic import atomic_path\n"
+        "from kcore.atomic import atomic_path\n"
         "with atomic_path(Path(sys.argv[1])) as temp:\n"
         "    with open(temp, 'wb') as handle:\n"
         "        handle.write(b'half of the')\n"

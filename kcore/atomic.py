@@ -1,10 +1,9 @@
 """Atomic file writes: a reader, or the next run after a crash, finds the old file or the whole new one.
 
 One home for "write a temporary file beside the target, optionally fsync, ``os.replace``". It lives in
-``ingest`` because that is the lowest layer that writes files: ``schemas`` only describes data and imports
-nothing of ours, while ``storage``, ``quality``, ``catalog`` and the ``kdata`` application above them all
-import ``ingest`` already; a module in ``kdata/`` would make ``ingest`` and ``storage`` import the
-application on top of them. Standard library only, so the fast command-line paths may import it.
+the bottom package ``kcore`` because every layer writes files (``ingest``, ``quality``, ``storage``, the
+``kdata`` application) and none may import a layer above it. Standard library only, so the fast
+command-line paths may import it.
 
 The temporary file is ``.<name>.<pid>.<random>.tmp`` in the target's folder (one file system, so the rename
 is atomic; the ``.*.tmp`` shape ``kdata fsck`` reports as left by a killed writer), unique per call (threads

@@ -9,6 +9,9 @@ Where the records are: one record per label file when the label files pair one-t
 files (one JSON per image or audio file) or no list of objects repeats; otherwise the list of objects
 with the most items (``sents[*]``, ``data[*].paragraphs[*].qas[*]``), its ancestors' values carried
 onto each row. A list that holds exactly one object in every sampled file is read as that object.
+
+It lives in the application ``kdata``, not in ``ingest.mapping``: it reads label files with ``ingest`` and
+masks examples with :func:`quality.pii.redact`, and ``ingest`` may not import ``quality`` (ARCHITECTURE.md).
 """
 
 from __future__ import annotations
