@@ -70,7 +70,7 @@ RESTRICTED_TABLES: dict[str, frozenset[str]] = {
 """Catalog tables that only some roles read (the rest are the public catalog)."""
 
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
-_DENIED_FUNCTIONS = (
+DENIED_FUNCTIONS = (
     "read_",
     "glob",
     "query",
@@ -82,7 +82,16 @@ _DENIED_FUNCTIONS = (
     "pragma_",
     "postgres_",  # the shared catalog's extension: postgres_query/_execute/_scan reach PostgreSQL itself
     "pg_clear_cache",
+    "which_secret",
+    "iceberg_",
+    "delta_",
+    "http",
+    "json_serialize",
+    "load",
+    "install",
 )
+"""Name prefixes of functions no user statement may call (files, settings, the catalog's own database,
+extensions): one list for ``kdata sql`` and a download's ``--where`` filter."""
 
 _PARENT_SEGMENT = re.compile(r"(?:^|[/\\'\"])\.\.(?:[/\\'\"]|$)")
 _DATABASE_FILE = re.compile(r"\.(?:duckdb|wal)\b", re.IGNORECASE)
@@ -225,7 +234,7 @@ def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, st
             plan.problems.append(f"table function {name}() is not allowed (파일·질의 함수 불가)")
     elif klass == "FUNCTION":
         name = str(node.get("function_name", "")).lower()
-        if name.startswith(_DENIED_FUNCTIONS):
+        if name.startswith(DENIED_FUNCTIONS):
             plan.problems.append(f"function {name}() is not allowed (파일·설정 접근 함수 불가)")
     for child in _children(node):
         _walk(child, ctes, plan, views, tables)

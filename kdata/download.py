@@ -61,24 +61,6 @@ __all__ = [
 ]
 
 _SUBSET_TABLE = "__kdata_subset"
-_DENIED_FUNCTIONS = (
-    "read_",
-    "glob",
-    "query",
-    "parquet_",
-    "sniff_",
-    "current_setting",
-    "getenv",
-    "duckdb_",
-    "pragma_",
-    "which_secret",
-    "iceberg_",
-    "delta_",
-    "http",
-    "json_serialize",
-    "load",
-    "install",
-)
 _RESUME_ATTEMPTS = 4
 
 
@@ -174,8 +156,10 @@ def _ast_problem(node: Any) -> str | None:
     if node.get("class") == "SUBQUERY" or node.get("type") in ("SUBQUERY", "TABLE_FUNCTION"):
         return "subqueries are not allowed (하위 질의 불가)"
     if node.get("class") == "FUNCTION":
+        from catalog.sql import DENIED_FUNCTIONS  # one list for kdata sql and --where
+
         name = str(node.get("function_name", "")).lower()
-        if name.startswith(_DENIED_FUNCTIONS):
+        if name.startswith(DENIED_FUNCTIONS):
             return f"function {name}() is not allowed (파일·설정 접근 함수 불가)"
     return next((p for p in map(_ast_problem, node.values()) if p), None)
 

@@ -118,3 +118,20 @@ def test_ordinary_filter_expressions_are_accepted(where: str) -> None:
     from kdata.download import validate_where
 
     assert validate_where(f"  {where} ") == where
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "read_text('/etc/passwd') IS NOT NULL",
+        "postgres_query('kdata_catalog', 'SELECT 1') IS NOT NULL",
+        "getenv('HOME') = 'x'",
+    ],
+)
+def test_filters_reaching_files_settings_or_the_catalog_database_are_refused(where: str) -> None:
+    """One deny-list (catalog.sql.DENIED_FUNCTIONS) for kdata sql and --where: a function it names is refused."""
+    from kcore.errors import BadInput
+    from kdata.download import validate_where
+
+    with pytest.raises(BadInput, match="not allowed"):
+        validate_where(where)
