@@ -46,7 +46,7 @@ from kcore.atomic import atomic_path, write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from storage.base import ObjectStore
-from storage.publish import MANIFEST_NAME, version_files, version_prefix
+from storage.publish import VERSION_MANIFEST, version_files, version_prefix
 from storage.stores import open_store
 from storage.zone_maps import may_match
 
@@ -377,13 +377,13 @@ def _whole(
     store: ObjectStore, raw: bytes, manifest: dict[str, Any], chunks: list[dict[str, Any]], root: Path, show: bool
 ) -> dict[str, Any]:
     stats = _Stats()
-    write_atomic(root / MANIFEST_NAME, raw, fsync=False)
+    write_atomic(root / VERSION_MANIFEST, raw, fsync=False)
     prefix = version_prefix(manifest["dataset_id"], manifest["version"])
     for item in version_files(manifest):  # the dataset card: small, fetched whole and verified
         stats.files.append(str(_fetch_file(store, prefix, item, root)))
     todo = []
     for chunk in chunks:
-        dest = root / safe_key(chunk["key"], str(root / MANIFEST_NAME))
+        dest = root / safe_key(chunk["key"], str(root / VERSION_MANIFEST))
         if not dest.resolve().is_relative_to(root.resolve()):
             raise KDataError(f"{dest}: chunk {chunk['key']!r} would land outside {root}; nothing more is written")
         stats.files.append(str(dest))
@@ -403,7 +403,7 @@ def _whole(
     return {
         "mode": "chunks",
         "root": str(root),
-        "manifest": str(root / MANIFEST_NAME),
+        "manifest": str(root / VERSION_MANIFEST),
         "files": stats.files,
         "chunks": len(chunks),
         "bytes": sum(c["bytes"] for c in chunks),
@@ -637,7 +637,7 @@ def _check_request(request: DownloadRequest) -> None:
 def _load_manifest(
     store: ObjectStore, dataset_id: str, version: str, content_sha256: str, catalog_chunks: dict[str, str]
 ) -> tuple[bytes, dict[str, Any]]:
-    key = f"{version_prefix(dataset_id, version)}/{MANIFEST_NAME}"
+    key = f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}"
     raw = store.get_bytes(key)
     if raw is None:
         raise KDataError(

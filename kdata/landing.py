@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from kcore.atomic import write_atomic
-from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest, parse_manifest
+from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest, parse_manifest
 
 __all__ = ["fingerprint", "mark_triggered", "scan_landing", "state_path"]
 
@@ -46,8 +46,8 @@ def _edges_sha256(path: Path) -> str:
 
 def fingerprint(folder: Path) -> str:
     """Content fingerprint of a dataset folder (manifest + archives)."""
-    digest = hashlib.sha256((folder / MANIFEST_NAME).read_bytes())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_NAME):
+    digest = hashlib.sha256((folder / DATASET_YAML).read_bytes())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != DATASET_YAML):
         rel = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in rel.split("/")):
             continue
@@ -68,10 +68,10 @@ def _manifest_from_bytes(raw: bytes, where: str) -> DatasetManifest:
         try:
             data = yaml.safe_load(raw.decode("utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise ManifestError(Path(MANIFEST_NAME), [f"not valid YAML: {error}"]) from None
+            raise ManifestError(Path(DATASET_YAML), [f"not valid YAML: {error}"]) from None
         except ValueError as error:
-            raise ManifestError(Path(MANIFEST_NAME), [f"not valid YAML (an impossible date?): {error}"]) from None
-        return parse_manifest(data, Path(MANIFEST_NAME))
+            raise ManifestError(Path(DATASET_YAML), [f"not valid YAML (an impossible date?): {error}"]) from None
+        return parse_manifest(data, Path(DATASET_YAML))
     except ManifestError as error:
         problems = "\n".join(f"  - {p}" for p in error.problems)
         raise ValueError(f"{where}: invalid dataset manifest:\n{problems}") from None
@@ -87,7 +87,7 @@ def _scan_s3(landing: str, state: dict[str, str], domains_with_dags: set[str]) -
             problems.append({"path": folder.uri, "error": folder.problem or "unreadable"})
             continue
         try:
-            manifest = _manifest_from_bytes(folder.manifest, f"{folder.uri}/{MANIFEST_NAME}")
+            manifest = _manifest_from_bytes(folder.manifest, f"{folder.uri}/{DATASET_YAML}")
         except ValueError as error:
             problems.append({"path": folder.uri, "error": str(error)})
             continue
@@ -122,7 +122,7 @@ def scan_landing(landing: Path | str, kdata_home: Path, domains_with_dags: set[s
     problems: list[dict[str, Any]] = []
     if not landing.is_dir():
         return {"ready": [], "problems": [{"path": str(landing), "error": "landing zone does not exist"}]}
-    for manifest_file in sorted(landing.rglob(MANIFEST_NAME)):
+    for manifest_file in sorted(landing.rglob(DATASET_YAML)):
         folder = manifest_file.parent
         try:
             manifest = load_manifest(folder)

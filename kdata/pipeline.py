@@ -34,7 +34,7 @@ from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
 from kcore.runlock import run_lock
 from kdata.quarantine import quarantines, record_gate_refusal
-from schemas.manifest import MANIFEST_NAME, DatasetManifest, ManifestError, load_manifest
+from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -145,7 +145,7 @@ def _plan_folder(
     if not root.is_dir():
         raise BadInput(f"{root}: no such dataset folder")
     try:
-        check_inside(root, root / MANIFEST_NAME)  # never read a manifest linked from outside
+        check_inside(root, root / DATASET_YAML)  # never read a manifest linked from outside
         manifest = load_manifest(root)
     except ManifestError as error:
         raise BadInput(str(error)) from None
@@ -154,15 +154,15 @@ def _plan_folder(
 
     target_problems = validate_targets(schema, manifest.quality)
     if target_problems:
-        raise BadInput(str(ManifestError(root / MANIFEST_NAME, target_problems)))
+        raise BadInput(str(ManifestError(root / DATASET_YAML, target_problems)))
     pii_policy = options.pii_policy or manifest.quality.pii_policy
     if pii_policy not in ("block", "mask"):
         raise BadInput(f"pii_policy {pii_policy!r}: expected block or mask")
     if manifest.domain == "healthcare" and pii_policy != "block":
-        raise BadInput(f"{root / MANIFEST_NAME}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
+        raise BadInput(f"{root / DATASET_YAML}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
     chunk_bytes = options.chunk_bytes or settings.chunk_bytes
     archives, skipped = discover_layout(root, manifest.layout, allow_mixed=manifest.labels is not None)
-    manifest_sha256 = sha256_file(root / MANIFEST_NAME)
+    manifest_sha256 = sha256_file(root / DATASET_YAML)
     fingerprints = _fingerprints(root, [ref.path for ref in archives], progress)
     input_fingerprint = _input_fingerprint(manifest_sha256, fingerprints)
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
@@ -456,13 +456,13 @@ def _record_schema(root: Path, manifest: DatasetManifest) -> RecordSchema:
 
     if manifest.record_schema is not None and manifest.record_schema not in RECORD_SCHEMAS:
         raise BadInput(
-            f"{root / MANIFEST_NAME}: field 'record_schema': no reader for {manifest.record_schema!r} "
+            f"{root / DATASET_YAML}: field 'record_schema': no reader for {manifest.record_schema!r} "
             f"(known: {', '.join(RECORD_SCHEMAS)}); or describe the labels with labels:"
         )
     try:
         return record_schema_for(manifest)
     except ValueError as error:
-        raise BadInput(str(ManifestError(root / MANIFEST_NAME, [f"field 'labels': {error}"]))) from None
+        raise BadInput(str(ManifestError(root / DATASET_YAML, [f"field 'labels': {error}"]))) from None
 
 
 def _screened(chunk: dict[str, Any]) -> dict[str, Any]:

@@ -172,7 +172,7 @@ class _Context:
 
 def _plan_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Context:
     from ingest.safety import check_inside
-    from schemas.manifest import MANIFEST_NAME, load_manifest
+    from schemas.manifest import DATASET_YAML, load_manifest
 
     given = str(args[0] if args else kwargs["dataset_path"])
     source: str | None = None
@@ -187,7 +187,7 @@ def _plan_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, A
     else:
         root = Path(given).expanduser().absolute()
     try:
-        check_inside(root, root / MANIFEST_NAME)
+        check_inside(root, root / DATASET_YAML)
         manifest = load_manifest(root)
     except (ValueError, OSError, KDataError):
         return _Context(root, None, None, None, {}, source)

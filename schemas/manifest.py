@@ -40,7 +40,7 @@ from schemas.index import SCHEMA_DOMAINS
 from schemas.labels import LabelMapping, LayoutSpec, load_preset
 
 __all__ = [
-    "MANIFEST_NAME",
+    "DATASET_YAML",
     "PII_BLOCK_ONLY_DOMAINS",
     "DataType",
     "DatasetManifest",
@@ -58,7 +58,8 @@ __all__ = [
     "parse_manifest",
 ]
 
-MANIFEST_NAME = "dataset.yaml"
+DATASET_YAML = "dataset.yaml"
+"""The dataset folder's manifest, written by the data team (not a version's ``manifest.json``)."""
 
 
 PiiPolicy = Literal["block", "mask"]
@@ -384,9 +385,9 @@ def _check_expanded(data: object, path: Path) -> None:
 
 def load_manifest(folder_or_file: Path) -> DatasetManifest:
     """Read ``dataset.yaml`` from a dataset folder (or the file itself)."""
-    path = folder_or_file / MANIFEST_NAME if folder_or_file.is_dir() else folder_or_file
+    path = folder_or_file / DATASET_YAML if folder_or_file.is_dir() else folder_or_file
     if not path.is_file():
-        raise ManifestError(path, [f"no {MANIFEST_NAME} found: every dataset folder needs one"])
+        raise ManifestError(path, [f"no {DATASET_YAML} found: every dataset folder needs one"])
     size = path.stat().st_size
     if size > MAX_MANIFEST_BYTES:
         raise ManifestError(path, [f"the file is {size:,} bytes; a manifest may hold at most {MAX_MANIFEST_BYTES:,}"])

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.base import ObjectInfo, ObjectStore
-from storage.publish import MANIFEST_NAME, STAGING, version_files
+from storage.publish import STAGING, VERSION_MANIFEST, version_files
 
 __all__ = ["FsckReport", "fsck", "gc"]
 
@@ -73,12 +73,12 @@ def _local_temp_files(store: ObjectStore) -> list[ObjectInfo]:
 
 
 def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], deep: bool, report: FsckReport) -> None:
-    raw = store.get_bytes(f"{prefix}/{MANIFEST_NAME}")
+    raw = store.get_bytes(f"{prefix}/{VERSION_MANIFEST}")
     try:
         manifest = json.loads(raw or b"")
         chunks = {f"{prefix}/{c['key']}": c for c in [*manifest["chunks"], *version_files(manifest)]}
     except (ValueError, KeyError, TypeError):
-        report.damaged.append({"version": prefix, "key": MANIFEST_NAME, "problem": "manifest unreadable"})
+        report.damaged.append({"version": prefix, "key": VERSION_MANIFEST, "problem": "manifest unreadable"})
         return
     sizes = {i.key: i.size for i in infos}
     for key, chunk in sorted(chunks.items()):
@@ -88,7 +88,7 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
             report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk['bytes']}"})
         elif deep and store.sha256(key) != chunk["sha256"]:
             report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
-    report.stray += sorted(k for k in sizes if k not in chunks and not k.endswith("/" + MANIFEST_NAME))
+    report.stray += sorted(k for k in sizes if k not in chunks and not k.endswith("/" + VERSION_MANIFEST))
 
 
 def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
@@ -104,7 +104,7 @@ def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
         else:
             report.stray.append(info.key)
     for prefix, infos in sorted(versions.items()):
-        if any(i.key == f"{prefix}/{MANIFEST_NAME}" for i in infos):
+        if any(i.key == f"{prefix}/{VERSION_MANIFEST}" for i in infos):
             report.versions += 1
             _check_version(store, prefix, infos, deep, report)
         else:

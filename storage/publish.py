@@ -36,8 +36,8 @@ from kcore.faults import fault_point
 from storage.base import ObjectStore
 
 __all__ = [
-    "MANIFEST_NAME",
     "STAGING",
+    "VERSION_MANIFEST",
     "PublishResult",
     "footer_rows",
     "manifest_bytes",
@@ -49,7 +49,8 @@ __all__ = [
     "version_prefix",
 ]
 
-MANIFEST_NAME = "manifest.json"
+VERSION_MANIFEST = "manifest.json"
+"""A published version's manifest in the store, written last (not a dataset folder's ``dataset.yaml``)."""
 STAGING = "_staging"
 _TAIL = 64 * 1024
 
@@ -77,7 +78,7 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
 
 
 def read_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> dict[str, Any] | None:
-    data = store.get_bytes(f"{version_prefix(dataset_id, version)}/{MANIFEST_NAME}")
+    data = store.get_bytes(f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}")
     return None if data is None else json.loads(data)
 
 
@@ -147,7 +148,7 @@ def publish_version(
     in ``manifest["files"]`` (under ``file_root``, default ``chunk_root``), then the manifest."""
     dataset_id, version = manifest["dataset_id"], manifest["version"]
     prefix = version_prefix(dataset_id, version)
-    manifest_key = f"{prefix}/{MANIFEST_NAME}"
+    manifest_key = f"{prefix}/{VERSION_MANIFEST}"
     existing = read_version_manifest(store, dataset_id, version)
     if existing is not None:
         return _already(store, existing, manifest, manifest_key, run_id)

@@ -45,7 +45,7 @@ from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.safety import check_name
 from kcore.atomic import write_atomic
 from kcore.errors import BadInput, KDataError, TransientError
-from schemas.manifest import MANIFEST_NAME
+from schemas.manifest import DATASET_YAML
 from storage.s3 import S3Store, _error_code, _translated, parse_s3_url
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def fingerprint(manifest: bytes, objects: list[FolderObject]) -> str:
     """Content fingerprint of a dataset folder on S3: manifest bytes + (key, size, ETag) of every object."""
     digest = hashlib.sha256(manifest)
     for obj in sorted(objects, key=lambda o: o.rel):
-        if obj.rel != MANIFEST_NAME and not _hidden(obj.rel):
+        if obj.rel != DATASET_YAML and not _hidden(obj.rel):
             digest.update(f"\0{obj.rel}\0{obj.size}\0{obj.etag}".encode())
     return digest.hexdigest()
 
@@ -196,10 +196,10 @@ def scan_prefix(landing: str) -> list[LandingFolder]:
     keys = [obj.key for obj in everything]
     found: list[LandingFolder] = []
     for obj in everything:
-        if obj.rel != MANIFEST_NAME and not obj.rel.endswith(f"/{MANIFEST_NAME}"):
+        if obj.rel != DATASET_YAML and not obj.rel.endswith(f"/{DATASET_YAML}"):
             continue
-        cut = len(MANIFEST_NAME) + 1  # "/dataset.yaml"
-        folder, where = (prefix, "") if obj.rel == MANIFEST_NAME else (obj.key[:-cut], obj.rel[:-cut])
+        cut = len(DATASET_YAML) + 1  # "/dataset.yaml"
+        folder, where = (prefix, "") if obj.rel == DATASET_YAML else (obj.key[:-cut], obj.rel[:-cut])
         uri = f"s3://{bucket}/{folder}" if folder else f"s3://{bucket}"
         problem = key_problem(where) if where else None
         if problem:
@@ -213,10 +213,10 @@ def scan_prefix(landing: str) -> list[LandingFolder]:
             continue
         if obj.size > MAX_MANIFEST_BYTES:
             found.append(
-                LandingFolder(uri, problem=f"{MANIFEST_NAME} has {obj.size:,} bytes (over {MAX_MANIFEST_BYTES:,})")
+                LandingFolder(uri, problem=f"{DATASET_YAML} has {obj.size:,} bytes (over {MAX_MANIFEST_BYTES:,})")
             )
             continue
-        manifest = _get_small(store, obj.key, f"{uri}/{MANIFEST_NAME}", _LANDING)
+        manifest = _get_small(store, obj.key, f"{uri}/{DATASET_YAML}", _LANDING)
         if manifest is None:
             continue  # deleted (or being replaced) since the listing: the next scan sees it
         found.append(LandingFolder(uri, manifest, fingerprint(manifest, objects)))
@@ -294,7 +294,7 @@ def _download(store: S3Store, obj: FolderObject, location: str, partial: Path, d
 def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: Path) -> None:
     record_path = target.with_name(f"{target.name}.json")
     wanted: dict[str, dict[str, Any]] = {o.rel: {"size": o.size, "etag": o.etag} for o in objects if not _hidden(o.rel)}
-    manifest = next(o for o in objects if o.rel == MANIFEST_NAME)
+    manifest = next(o for o in objects if o.rel == DATASET_YAML)
     if (
         record_path.is_file()
         and all(_complete(target / rel, i["size"]) for rel, i in wanted.items())
@@ -303,8 +303,8 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
         return  # a complete copy of exactly this listing: nothing to download
     partial = target.with_name(f"{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)  # leftovers of a killed download
-    if not _complete(target / MANIFEST_NAME, manifest.size):
-        _download(store, manifest, location, partial, target / MANIFEST_NAME)  # first: names the dataset
+    if not _complete(target / DATASET_YAML, manifest.size):
+        _download(store, manifest, location, partial, target / DATASET_YAML)  # first: names the dataset
     _check_keys(location, objects)
     files = [o for o in objects if not _hidden(o.rel)]
     limits = ArchiveLimits.from_env()
@@ -355,10 +355,10 @@ def fetch_dataset(settings: Settings, uri: str) -> Path:
     objects = _folder_objects(store, prefix, location)
     if not objects:
         raise BadInput(f"{location}: no such dataset folder (no objects under this prefix)")
-    if not any(o.rel == MANIFEST_NAME for o in objects):
+    if not any(o.rel == DATASET_YAML for o in objects):
         raise BadInput(
-            f"{location}: no {MANIFEST_NAME} in this folder: not a dataset folder, or still being uploaded "
-            f"(uploaders put {MANIFEST_NAME} last)"
+            f"{location}: no {DATASET_YAML} in this folder: not a dataset folder, or still being uploaded "
+            f"(uploaders put {DATASET_YAML} last)"
         )
     target = _copy_path(settings, location, objects)
     target.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
-from schemas.manifest import MANIFEST_NAME, ManifestError, parse_manifest
+from schemas.manifest import DATASET_YAML, ManifestError, parse_manifest
 
 __all__ = [
     "LAYOUTS",
@@ -394,7 +394,7 @@ def finish_source_archive(target: Path, options: ArchiveOptions) -> list[Path]:
 def validate_manifest(out: Path, manifest: dict[str, Any]) -> None:
     """:class:`SampleError` when the manifest the generator would write is invalid."""
     try:
-        parse_manifest(manifest, out / MANIFEST_NAME)
+        parse_manifest(manifest, out / DATASET_YAML)
     except ManifestError as error:
         raise SampleError(f"dataset_id/version give an invalid manifest: {'; '.join(error.problems)}") from None
 
@@ -404,4 +404,4 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     validate_manifest(out, manifest)
     out.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)
-    (out / MANIFEST_NAME).write_bytes(text.encode("utf-8"))
+    (out / DATASET_YAML).write_bytes(text.encode("utf-8"))
