@@ -446,9 +446,16 @@ def _api_routes(app: FastAPI, config: WebConfig) -> None:
         data_type: str | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
+        release_status: str | None = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
-        params = {"q": q, "domain": domain, "license_status": license_status, "data_type": data_type}
+        params = {
+            "q": q,
+            "domain": domain,
+            "license_status": license_status,
+            "data_type": data_type,
+            "release_status": release_status,
+        }
         criteria = queries.parse_search(params)
         criteria.update(commercial=commercial, year_from=year_from, year_to=year_to)
         with _reading(config) as (_, con):

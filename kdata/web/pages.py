@@ -32,25 +32,9 @@ __all__ = [
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-LICENCE_STATUS_LABELS: dict[str, str] = getattr(
-    catalog_search,
-    "LICENCE_STATUS_LABELS",
-    {
-        "pending_review": "검토 대기",
-        "open": "공개",
-        "approval_required": "승인 필요",
-        "restricted": "제한",
-        "withdrawn": "철회",
-    },
-)
-DATA_TYPE_LABELS: dict[str, str] = getattr(
-    catalog_search,
-    "DATA_TYPE_LABELS",
-    {"text": "텍스트", "image": "이미지", "audio": "음성", "video": "영상", "sensor": "센서"},
-)
-RELEASE_STATUS_LABELS: dict[str, str] = getattr(
-    catalog_search, "RELEASE_STATUS_LABELS", {"beta": "베타", "open": "개방", "withdrawn": "철회"}
-)
+LICENCE_STATUS_LABELS = catalog_search.LICENCE_STATUS_LABELS
+DATA_TYPE_LABELS = catalog_search.DATA_TYPE_LABELS
+RELEASE_STATUS_LABELS = catalog_search.RELEASE_STATUS_LABELS
 VERDICT_LABELS = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경고)", "failed": "불합격"}
 
 FACET_TITLES: dict[str, str] = {

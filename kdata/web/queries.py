@@ -31,7 +31,16 @@ __all__ = [
 ]
 
 
-_SEARCH_FIELDS = ("text", "domain", "license_status", "commercial", "data_type", "year_from", "year_to")
+_SEARCH_FIELDS = (
+    "text",
+    "domain",
+    "license_status",
+    "commercial",
+    "data_type",
+    "year_from",
+    "year_to",
+    "release_status",
+)
 
 
 def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -72,20 +81,15 @@ def parse_search(params: Mapping[str, str | None]) -> dict[str, Any]:
         "data_type": (params.get("data_type") or "").strip() or None,
         "year_from": _int_or_none("year_from", params.get("year_from")),
         "year_to": _int_or_none("year_to", params.get("year_to")),
+        "release_status": (params.get("release_status") or "").strip() or None,
     }
 
 
 def search_results(con: duckdb.DuckDBPyConnection, criteria: dict[str, Any], limit: int = 50) -> dict[str, Any]:
-    """``{"results": [...], "facets": {...}}`` for the criteria (facets empty when search has none)."""
-    query_type = catalog_search.SearchQuery
-    fields = getattr(query_type, "__dataclass_fields__", {})
-    kwargs = {k: v for k, v in criteria.items() if k in fields and k in _SEARCH_FIELDS}
-    query = query_type(**kwargs, limit=limit)
-    page_fn = getattr(catalog_search, "search_page", None)
-    if page_fn is not None:
-        page: dict[str, Any] = page_fn(con, query)
-    else:  # pragma: no cover - older catalog.search without facets
-        page = {"results": catalog_search.find(con, query), "facets": {}}
+    """``{"results": [...], "facets": {...}}`` for the criteria (the keys of :func:`parse_search`), by the
+    catalog's own search (:func:`catalog.search.search_page`): the CLI's filters, choices and errors."""
+    kwargs = {k: v for k, v in criteria.items() if k in _SEARCH_FIELDS}
+    page: dict[str, Any] = catalog_search.search_page(con, catalog_search.SearchQuery(**kwargs, limit=limit))
     page.setdefault("facets", {})
     return page
 

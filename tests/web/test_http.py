@@ -441,3 +441,16 @@ def test_busy_catalog_gives_a_friendly_503(web_catalog: WebCatalog) -> None:
         assert busy.status_code == 503 and "catalog busy, retry" in busy.text
     assert web_catalog.rows("SELECT status FROM licenses WHERE dataset_id = 'vision-demo'") == [("open",)]
     assert client.get("/").status_code == 200
+
+
+def test_the_web_filters_on_release_status_as_the_cli_does(client: TestClient) -> None:
+    """One search query for CLI, web page and API: 공개 상태 (beta/open/withdrawn) filters everywhere."""
+    every = ["korean-sns-dialogue", "law-pending", "vision-demo"]
+    assert sorted(ids(client.get("/", params={"release_status": "open"}).text)) == every
+    assert ids(client.get("/", params={"release_status": "beta"}).text) == []
+    assert client.get("/api/datasets", params={"release_status": "beta"}).json()["results"] == []
+    api_open = client.get("/api/datasets", params={"release_status": "open"}).json()["results"]
+    assert sorted(r["id"] for r in api_open) == every
+    refused = client.get("/api/datasets", params={"release_status": "released"})
+    assert refused.status_code == 400 and "beta" in refused.text  # the CLI's message with the choices
+    assert '<select name="release_status">' in client.get("/").text
