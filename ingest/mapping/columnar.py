@@ -102,7 +102,7 @@ def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
                 return None
         # the whole list's whitespace removed at once, then split: each item's text is already compact
         items = _LIST.decode(msgspec.json.format(value, indent=-1))
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # nested too deeply: the parsed document reports it
         return None
     texts = [bytes(item) for item in items]
     return texts if all(text[:1] == b"{" for text in texts) else None

@@ -73,7 +73,10 @@ def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
         return None
     import msgspec
 
-    return msgspec.json.format(items.last_text.encode(), indent=-1)
+    try:
+        return msgspec.json.format(items.last_text.encode(), indent=-1)
+    except (msgspec.DecodeError, RecursionError):
+        return None
 
 
 def arrow_path() -> bool:

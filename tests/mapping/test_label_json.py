@@ -127,3 +127,18 @@ def test_a_cp949_file_keeps_label_json_as_utf8_text(tmp_path: Path, monkeypatch:
     rows = _ways(root, tmp_path, monkeypatch)
     assert rows["arrow"] == rows["per-record"] == rows["streamed"]
     assert [json.loads(r["label_json"]) for r in rows["arrow"]] == doc["data"]
+
+
+def test_a_record_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """msgspec refuses deep nesting with RecursionError: the file goes to the parsed document, which reports it
+    (bad_json, naming the member); the other file of the archive is read."""
+    deep = b'{"meta": {"doc": "D1"}, "data": [{"id": "R0", "text": ' + b"[" * 5000 + b"]" * 5000 + b"}]}"
+    good = json.dumps({"meta": {"doc": "D2"}, "data": [{"id": "R1", "text": "가"}]}).encode()
+    assert columnar.record_texts(deep, ["data"]) is None
+    root = tmp_path / "deep"
+    zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"a/deep.json": deep, "a/good.json": good})
+    write_manifest(root, "deep-records", "korean", "text", labels=LABELS)
+    monkeypatch.setenv("KDATA_HOME", str(tmp_path / "home"))
+    rows, problems, _ = extract(root)
+    assert [r["id"] for r in rows] == ["R1"]
+    assert [(p["member"], p["code"]) for p in problems] == [("a/deep.json", "bad_json")]
