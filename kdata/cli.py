@@ -232,14 +232,27 @@ def report(
             run = latest_report(con, dataset_id, version)
         if run is None:
             raise BadInput(f"no quality report for {dataset_id!r}" + (f" version {version}" if version else ""))
+        if as_json:
+            run = {**run, "gx_result": _gx_result(Path(run["result_path"]))}
         return run
 
     run = _run(body)
     if as_json:
-        result = json.loads(Path(run["result_path"]).read_text(encoding="utf-8"))
-        _print_json({**run, "gx_result": result})
+        _print_json(run)
         return
     sys.stdout.write(run["report_path"] + "\n")
+
+
+def _gx_result(path: Path) -> Any:
+    """A run's GX result file; a clear error when it is not on this host (reports stay where the quality
+    stage ran: with a shared catalog, another host lists the run but cannot open its files yet)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(
+            f"{path}: 이 호스트에 품질검증 결과 파일이 없습니다 (the GX result file is not on this host: reports stay "
+            "on the host whose quality stage wrote them)"
+        ) from None
 
 
 def main() -> None:
