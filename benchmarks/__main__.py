@@ -19,6 +19,7 @@ from benchmarks import memory as memory_bench
 from benchmarks import quality_share as quality_share_bench
 from benchmarks import scaling as scaling_bench
 from benchmarks import search as search_bench
+from benchmarks import shared_catalog as shared_catalog_bench
 from benchmarks import vision as vision_bench
 from benchmarks import vision_1080p as vision_1080p_bench
 from benchmarks import waits as waits_bench
@@ -47,6 +48,7 @@ def main() -> None:
             "quality_share",
             "scaling",
             "cli",
+            "shared_catalog",
         ],
         help="benchmarks to run (default: all)",
     )
@@ -98,6 +100,7 @@ def main() -> None:
         ("waits", waits_bench),
         ("airflow_run", airflow_run_bench),
         ("cli", cli_bench),
+        ("shared_catalog", shared_catalog_bench),
     ):
         if name in args.which:
             result = bench.run(work / name)
@@ -133,6 +136,7 @@ ORDER = [
     "search",
     "download",
     "cli",
+    "shared_catalog",
     "soak",
 ]
 
