@@ -7,6 +7,7 @@ and only then renamed, so a killed writer never leaves a file that looks finishe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -50,8 +51,9 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
     options = {**PARQUET_OPTIONS, "write_statistics": scalar}
     stored = [path for field in schema if field.metadata and field.metadata.get(STORED_KEY) for path in _leaves(field)]
     if stored:  # JPEG/PNG bytes: compressed already; zstd and a dictionary cost time and save nothing
-        options["compression"] = {path: "none" if path in stored else "zstd" for path in _all_leaves(schema)}
-        options["use_dictionary"] = [path for path in _all_leaves(schema) if path not in stored]
+        leaves = _all_leaves(schema)
+        options["compression"] = {path: "none" if path in stored else "zstd" for path in leaves}
+        options["use_dictionary"] = [path for path in leaves if path not in stored]
     return options
 
 
@@ -63,13 +65,15 @@ def _leaves(field: pa.Field, prefix: str = "") -> list[str]:
     return [path] if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type) else []
 
 
-def _all_leaves(schema: pa.Schema) -> list[str]:
+@functools.lru_cache(maxsize=32)
+def _all_leaves(schema: pa.Schema) -> tuple[str, ...]:
     """Every Parquet column path of ``schema`` (``utterances.list.element.utterance``), as Parquet names
-    them: from the footer of an empty file written with it (the writer takes per-column options by them)."""
+    them: from the footer of an empty file written with it (the writer takes per-column options by them); once
+    per schema, not per chunk file."""
     sink = pa.BufferOutputStream()
     pq.write_table(schema.empty_table(), sink)
     meta = pq.read_metadata(pa.BufferReader(sink.getvalue()))
-    return [meta.schema.column(i).path for i in range(meta.num_columns)]
+    return tuple(meta.schema.column(i).path for i in range(meta.num_columns))
 
 
 def chunk_ranges(meta: pq.FileMetaData) -> dict[str, list[Any]]:

@@ -496,24 +496,24 @@ def _write_columnar(pieces: Iterator[Any], checker: RecordChecker, writer: Chunk
 def _coalesced(pieces: Iterator[Any], rows: int) -> Iterator[Any]:
     """``pieces`` in order, consecutive tables of one schema joined until they hold ``rows`` rows; a dict
     (a record-path record) passes alone, after the tables before it."""
+    import itertools
+
     import pyarrow as pa
 
     pending: list[pa.Table] = []
-    count = 0
-    for piece in pieces:
-        if pending and (isinstance(piece, dict) or piece.schema != pending[0].schema):
-            yield pending[0] if len(pending) == 1 else pa.concat_tables(pending)
-            pending, count = [], 0
-        if isinstance(piece, dict):
-            yield piece
+    for piece in itertools.chain(pieces, [None]):  # None: the end, which flushes like a dict
+        table = piece if isinstance(piece, pa.Table) else None
+        if pending and (table is None or table.schema != pending[0].schema):
+            yield pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+            pending = []
+        if table is None:
+            if piece is not None:
+                yield piece
             continue
-        pending.append(piece)
-        count += piece.num_rows
-        if count >= rows:
-            yield pending[0] if len(pending) == 1 else pa.concat_tables(pending)
-            pending, count = [], 0
-    if pending:
-        yield pending[0] if len(pending) == 1 else pa.concat_tables(pending)
+        pending.append(table)
+        if sum(t.num_rows for t in pending) >= rows:
+            yield pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+            pending = []
 
 
 def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:

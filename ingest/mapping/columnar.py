@@ -100,12 +100,23 @@ def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
             value = _OBJECT.decode(value).get(key)
             if value is None:
                 return None
-        # the whole list's whitespace removed at once, then split: each item's text is already compact
-        items = _LIST.decode(msgspec.json.format(value, indent=-1))
+        compact = compact_text(value)  # the whole list's whitespace removed at once, then split
+        items = _LIST.decode(compact) if compact is not None else None
     except (msgspec.DecodeError, RecursionError):  # nested too deeply: the parsed document reports it
+        return None
+    if items is None:
         return None
     texts = [bytes(item) for item in items]
     return texts if all(text[:1] == b"{" for text in texts) else None
+
+
+def compact_text(text: Any) -> bytes | None:
+    """JSON text with the whitespace between its tokens removed (strings untouched); ``None`` when it is not
+    JSON or nested too deeply for msgspec (the parsed document then decides what to report)."""
+    try:
+        return msgspec.json.format(text, indent=-1)
+    except (msgspec.DecodeError, RecursionError):
+        return None
 
 
 def label_text(text: bytes) -> bytes:
@@ -177,7 +188,7 @@ def record_columns(
         if table.num_columns
         else None
     )
-    parsed = _Parsed(load, list_keys(block) or [], n)
+    parsed = _LazyDocument(load, list_keys(block) or [], n)
     columns: dict[str, pa.Array | list[Any]] = {}
     try:
         for field in fields:
@@ -194,7 +205,7 @@ class _Unparsed(Exception):
     """The whole document did not parse, or its records are not the ones the texts were split into."""
 
 
-class _Parsed:
+class _LazyDocument:
     """The whole document, parsed the first time a field asks for it."""
 
     def __init__(self, load: Callable[[], Any], keys: list[str], n: int) -> None:
@@ -215,7 +226,7 @@ class _Parsed:
         return self._doc
 
 
-def _column(field: Any, rows: pa.StructArray | None, parsed: _Parsed, member: str, stem: str, n: int) -> Any:
+def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, member: str, stem: str, n: int) -> Any:
     spec, path = field.spec, field.spec.path
     if path == "@index":
         return field_values(field, list(range(n)))

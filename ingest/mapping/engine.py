@@ -45,16 +45,23 @@ __all__ = ["read_mapped"]
 
 _RELATIVE_TOLERANCE = 0.001
 
-_Parsed = tuple[list[tuple[int | None, Any]], columnar.Columns | None, list[bytes] | None]
+_FileRead = tuple[list[tuple[int | None, Any]], columnar.Columns | None, list[bytes] | None]
 """A whole label file read in a helper thread: its ``(line, document)`` pairs (none when the Arrow path
 read it), the Arrow path's columns, and its records' texts (:func:`_record_texts`)."""
 
 
-def _record_texts(data: bytes, block: LabelBlock, fmt: str) -> list[bytes] | None:
-    """The texts of the records of a UTF-8 JSON file whose records are a list at plain keys
-    (:func:`ingest.mapping.columnar.record_texts`), else ``None``: their ``label_json`` comes from them."""
-    keys = columnar.list_keys(block) if fmt == "json" and block.encoding in ("auto", "utf-8") else None
-    return None if keys is None else columnar.record_texts(data, keys)
+def _list_keys(block: LabelBlock, fmt: str) -> list[str] | None:
+    """The keys to the list of records when this block's files are split into record texts (a UTF-8 JSON
+    file whose records are a list at plain keys): the same rule for whole files and streamed items."""
+    return columnar.list_keys(block) if fmt == "json" and block.encoding in ("auto", "utf-8") else None
+
+
+def _record_texts(data: bytes, block: LabelBlock, fmt: str, *, check_utf8: bool = True) -> list[bytes] | None:
+    """The texts of the records of a file (:func:`ingest.mapping.columnar.record_texts`), else ``None``: their
+    ``label_json`` comes from them. ``check_utf8=False`` where Arrow checks the text anyway (the Arrow path)."""
+    keys = _list_keys(block, fmt)
+    texts = None if keys is None else columnar.record_texts(data, keys)
+    return None if texts is None or (check_utf8 and not _utf8(data)) else texts
 
 
 def _utf8(data: bytes) -> bool:
@@ -67,16 +74,11 @@ def _utf8(data: bytes) -> bool:
 
 def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
     """A streamed item's text, as :func:`_record_texts` would give it from the whole file."""
-    if columnar.list_keys(block) is None or block.encoding not in ("auto", "utf-8"):
+    if _list_keys(block, "json") is None:
         return None  # the item is not the record, or the file is not read as UTF-8 whole either
     if items.encoding != "utf-8" or not items.last_text.lstrip().startswith("{"):
         return None
-    import msgspec
-
-    try:
-        return msgspec.json.format(items.last_text.encode(), indent=-1)
-    except (msgspec.DecodeError, RecursionError):
-        return None
+    return columnar.compact_text(items.last_text.encode())
 
 
 def arrow_path() -> bool:
@@ -210,13 +212,13 @@ class _Rows:
 
     # -- one member ------------------------------------------------------------------------------
 
-    def parse(self, item: tuple[Member, IO[bytes], LabelBlock, bytes | None]) -> _Parsed:
+    def parse(self, item: tuple[Member, IO[bytes], LabelBlock, bytes | None]) -> _FileRead:
         """A whole label file's documents, its records' texts and, where the Arrow path reads it, its
         columns (no state of this object changes: it runs in a helper thread)."""
         member, _stream, block, data = item
         data = data or b""
         fmt = format_of(block, member.name) or "json"
-        texts = _record_texts(data, block, fmt)
+        texts = _record_texts(data, block, fmt, check_utf8=False)  # the Arrow path checks it
         loaded: list[Any] = []
 
         def load() -> Any:  # the whole document, parsed at most once
@@ -239,7 +241,7 @@ class _Rows:
         stream: IO[bytes],
         block: LabelBlock,
         limits: ArchiveLimits,
-        parsed: Future[_Parsed] | None = None,
+        parsed: Future[_FileRead] | None = None,
     ) -> Iterator[pa.Table]:
         fmt = format_of(block, member.name) or "json"
         found = 0
@@ -255,7 +257,6 @@ class _Rows:
         else:
             data = stream.read(member.size + 1)
             texts = _record_texts(data, block, fmt)
-            texts = texts if texts is not None and _utf8(data) else None
             docs = self._whole(data, block, fmt)
         if columns is not None:
             table = self._columnar(member.name, columns)

@@ -4,6 +4,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -100,16 +101,14 @@ def _records(n: int) -> list[dict[str, object]]:
     return records
 
 
-def _write(root: Path, rows: list[dict[str, object]]) -> list:  # type: ignore[type-arg]
+def _write(root: Path, rows: list[dict[str, object]], schema: pa.Schema | None = None, **sizes: int) -> list:  # type: ignore[type-arg]
     writer = ChunkWriter(
         root,
         split="train",
         group=0,
         source_archive="TL_1.zip",
-        schema=KOREAN_DIALOGUE.arrow_schema(),
-        chunk_bytes=20_000,
-        row_group_bytes=5_000,
-        batch_rows=100,
+        schema=schema or KOREAN_DIALOGUE.arrow_schema(),
+        **({"chunk_bytes": 20_000, "row_group_bytes": 5_000, "batch_rows": 100} | sizes),
     )
     writer.write_rows(rows)
     return writer.close()
@@ -162,17 +161,8 @@ def test_image_bytes_are_stored_as_they_are_and_the_rest_compressed(tmp_path: Pa
     schema = mapped_schema(mapping, name="m", domain="vision", data_type=data_type).record_schema
     media = bytes(range(256)) * 64
     row = {c.name: None for c in schema.columns} | {"row_key": "k", "id": "a", "media": {"bytes": media, "path": "a"}}
-    writer = ChunkWriter(
-        tmp_path,
-        split="train",
-        group=0,
-        source_archive="TS_1.zip",
-        schema=schema.arrow_schema(),
-        chunk_bytes=1 << 24,
-        row_group_bytes=1 << 22,
-    )
-    writer.write_rows([{**row, "id": f"a{i}"} for i in range(3)])
-    (chunk,) = writer.close()
+    rows = [{**row, "id": f"a{i}"} for i in range(3)]
+    (chunk,) = _write(tmp_path, rows, schema.arrow_schema(), chunk_bytes=1 << 24, row_group_bytes=1 << 22)
     meta = pq.read_metadata(tmp_path / chunk.key)
     codecs = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i) for i in range(meta.num_columns)}
     stored = data_type == "image"
