@@ -29,6 +29,7 @@ from benchmarks.common import RESULTS, dump, machine
 def main() -> None:
     # the benchmark users administer the catalogs the benchmarks build (they ingest and approve)
     os.environ.setdefault("KDATA_ADMINS", "bench,soak,tester,steward")
+    os.environ.setdefault("KDATA_USER", "bench")  # runs as one of them whoever is logged in (root on CI hosts)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "which",
