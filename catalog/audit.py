@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from catalog.literal import sql_literal
+from storage.layout import CATALOG_PREFIX
 
 __all__ = [
     "ANCHOR_KEY",
@@ -43,7 +44,7 @@ __all__ = [
 
 AUDIT_KEY_ENV = "KDATA_AUDIT_KEY"
 KEYED = "hmac-sha256"
-ANCHOR_KEY = "_catalog/audit-head.json"
+ANCHOR_KEY = f"{CATALOG_PREFIX}/audit-head.json"
 """Where in the store the newest audit link is kept."""
 
 

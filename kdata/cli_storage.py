@@ -127,6 +127,8 @@ def _print_fsck(report: dict[str, Any]) -> None:
         out.print(f"  staging {run_id}: {info['objects']} objects, {info['bytes']:,} bytes", highlight=False)
         for key in info["keys"]:
             out.print(f"    {key}", highlight=False)
+    if report.get("run_states"):
+        out.print(f"실행 상태 run states (normal): {len(report['run_states'])}", highlight=False)
     for prefix, info in report["incomplete_versions"].items():
         out.print(f"  미완성 incomplete version {prefix}: {info['objects']} objects (no manifest)", highlight=False)
     for key in report["temp_files"]:

@@ -24,13 +24,13 @@ or fail) and ``documentation`` (the dataset title).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kcore.config import Settings
+from kdata.run_state import QUALITY, RunState
 
 if TYPE_CHECKING:
     from ingest.progress import Progress
@@ -141,13 +141,11 @@ def input_datasets(
 
 def _versions(plan: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """The folder's and each archive's version: the full-content sha256s once the run was published
-    (:func:`kdata.pipeline.read_content` of the run folder), before that the plan's fingerprints
-    (``input_fingerprint``, each archive's fingerprint sha256)."""
-    from kdata.pipeline import read_content
-
-    published = read_content(Path(str(plan["run_dir"]))) if plan.get("run_dir") else None
+    (``plan["content"]``: :func:`kdata.pipeline.read_content` of the run's state), before that the plan's
+    fingerprints (``input_fingerprint``, each archive's fingerprint sha256)."""
+    published = plan.get("content")
     if published is not None:
-        return published
+        return str(published[0]), dict(published[1])
     if "content_sha256" in plan:  # a plan written before archives were fingerprinted
         return str(plan["content_sha256"]), dict(plan.get("archive_sha256", {}))
     fingerprints: dict[str, Any] = plan.get("archive_fingerprint", {})
@@ -176,8 +174,8 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
     schema = record_schema_for(manifest)
     store = open_store(settings.store)
     published = read_version_manifest(store, result["dataset_id"], result["version"]) or {"chunks": []}
-    quality_path = settings.runs_dir / plan["run_id"] / "quality.json"
-    items = json.loads(quality_path.read_text(encoding="utf-8")).get("items", []) if quality_path.is_file() else []
+    quality = RunState(settings, plan["run_id"]).read_json(QUALITY) or {}
+    items = quality.get("items", [])
     namespace, name = dataset_ref(store.uri(version_prefix(result["dataset_id"], result["version"])))
     fields = [
         schema_dataset.SchemaDatasetFacetFields(name=c.name, type=str(c.type), description=f"{c.doc_ko} · {c.doc_en}")
@@ -226,12 +224,12 @@ def task_lineage(
     and archives come from its plan). ``plan`` and ``register`` name the folder and every archive; an
     ``extract`` task (``index``) its own archive; the other tasks the folder. ``registered`` (the summary of
     a successful ``register``) adds the published version as the output."""
-    from kdata.pipeline import load_plan
+    from kdata.pipeline import load_plan, read_content
 
     plan = None
     if run_id:
         try:
-            plan = {**load_plan(settings, run_id), "run_dir": str(settings.runs_dir / run_id)}
+            plan = {**load_plan(settings, run_id), "content": read_content(RunState(settings, run_id))}
         except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows
             log.warning("OpenLineage: plan of %s not read: %s", run_id, error)
     if plan is None:

@@ -17,7 +17,6 @@ hashed everything).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import asdict, dataclass
@@ -34,7 +33,9 @@ from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
 from kcore.runlock import run_lock
 from kdata.quarantine import quarantines, record_gate_refusal
+from kdata.run_state import CONTENT, PLAN, QUALITY, REPORTS, RunState, dump_json, unit_file
 from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest
+from storage.layout import QUALITY_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,25 +61,33 @@ __all__ = [
 ]
 
 
-def _write_json(path: Path, data: Any) -> None:
-    """Atomic JSON write: a reader sees the old file or the whole new one."""
-    write_atomic(path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(), fsync=False)
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _run_dir(settings: Settings, run_id: str) -> Path:
     return settings.runs_dir / run_id
 
 
 def load_plan(settings: Settings, run_id: str) -> dict[str, Any]:
-    path = _run_dir(settings, run_id) / "plan.json"
-    if not path.is_file():
-        raise BadInput(f"unknown run {run_id!r}: {path} does not exist")
-    plan: dict[str, Any] = _read_json(path)
-    return plan
+    """The run's plan; on a host other than the planner's, its ``s3://`` input is copied here first."""
+    state = RunState(settings, run_id)
+    plan: dict[str, Any] | None = state.read_json(PLAN)
+    if plan is None:
+        where = state.store.uri(state.key(PLAN)) if state.remote else state.dir / PLAN
+        raise BadInput(f"unknown run {run_id!r}: {where} does not exist")
+    return _input_here(settings, plan)
+
+
+def _input_here(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+    """``plan`` with ``dataset_path`` on this host: a run planned from ``s3://…`` on another host (or before
+    this host's ``KDATA_HOME`` was emptied) gets this host's copy of the same folder, which must still hold
+    the manifest the plan read (the archives are checked against their fingerprints when read)."""
+    source = str(plan.get("source") or "")
+    if Path(plan["dataset_path"]).is_dir() or not source.startswith("s3://"):
+        return plan
+    from storage.s3_input import fetch_dataset
+
+    root = fetch_dataset(settings, source)
+    if sha256_file(root / DATASET_YAML) != plan["manifest_sha256"]:
+        raise BadInput(f"{source}/{DATASET_YAML}: changed since run {plan['run_id']} was planned; ingest again")
+    return {**plan, "dataset_path": str(root)}
 
 
 def _manifest(plan: dict[str, Any]) -> DatasetManifest:
@@ -208,7 +217,7 @@ def _plan_folder(
         "labels_in": labels_in,
         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
     }
-    _write_json(_run_dir(settings, run_id) / "plan.json", plan)
+    RunState(settings, run_id).write_json(PLAN, plan)
     return {"run_id": run_id, "dataset_id": manifest.id, "version": manifest.version, "units": len(units)}
 
 
@@ -241,10 +250,6 @@ def _input_fingerprint(manifest_sha256: str, fingerprints: dict[str, dict[str, A
     return digest.hexdigest()
 
 
-_CONTENT = "content.json"
-"""The run folder's record of the version's full-content hashes (:func:`content_sha256`, :func:`read_content`)."""
-
-
 def _ledger(settings: Settings) -> Path:
     """Full hashes of archives by fingerprint, across runs (:func:`ingest.fingerprint.record_full_hash`)."""
     return settings.runs_dir / "_archives"
@@ -257,8 +262,8 @@ def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
     (a source only listed, or read in parts) is hashed here in one pass. Kept in ``content.json``."""
     from ingest.fingerprint import full_sha256, record_full_hash
 
-    run_dir = _run_dir(settings, plan["run_id"])
-    known = read_content(run_dir)
+    state = RunState(settings, plan["run_id"])
+    known = read_content(state)
     if known is not None:
         return known[0]
     if "content_sha256" in plan:  # a plan written before issue 18 (archives hashed in full at plan time)
@@ -277,17 +282,16 @@ def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
         digest.update(f"\0{rel}\0{hashes[rel]}".encode())
     result = digest.hexdigest()
     content = {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan["archives"]}}
-    _write_json(run_dir / _CONTENT, content)
+    state.write_json(CONTENT, content)
     return result
 
 
-def read_content(run_dir: Path) -> tuple[str, dict[str, str]] | None:
+def read_content(state: RunState) -> tuple[str, dict[str, str]] | None:
     """The run's ``content.json`` (written once by :func:`content_sha256`, at publish): the version's
     ``content_sha256`` and each archive's full sha256 by path; ``None`` while it is not written."""
-    path = run_dir / _CONTENT
-    if not path.is_file():
+    data = state.read_json(CONTENT)
+    if data is None:
         return None
-    data = _read_json(path)
     return str(data["content_sha256"]), dict(data["archive_sha256"])
 
 
@@ -312,13 +316,13 @@ def extract_unit(settings: Settings, run_id: str, index: int, progress: Progress
 def _extract_unit(settings: Settings, run_id: str, index: int, progress: Progress) -> dict[str, Any]:
     plan = load_plan(settings, run_id)
     unit = plan["units"][index]
-    done = _run_dir(settings, run_id) / "units" / f"{index:04d}.json"
-    summary = _unit_summary(_read_json(done)) if done.is_file() else _read_unit(settings, plan, index, done, progress)
+    done = RunState(settings, run_id).read_json(unit_file(index))  # finished here, or on another host
+    summary = _unit_summary(done) if done is not None else _read_unit(settings, plan, index, progress)
     progress.archive_done(unit["archive"], archive_size(Path(plan["dataset_path"]) / unit["archive"]), summary)
     return summary
 
 
-def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path, progress: Progress) -> dict[str, Any]:
+def _read_unit(settings: Settings, plan: dict[str, Any], index: int, progress: Progress) -> dict[str, Any]:
     """Extract one unit; the label archive's full sha256 (and a source archive's, when this unit read it
     all) is computed from the extraction's own reads (:mod:`ingest.fingerprint`): each archive read once."""
     from ingest.fingerprint import SOURCE_GAP_LIMIT, ArchiveHasher, archive_fingerprint, hashing, record_full_hash
@@ -342,7 +346,7 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, done: Path,
     full.update({h.label: h.finish() for h in source_hashers if h.covered})  # else hashed once at publish
     for rel, sha in full.items():
         record_full_hash(_ledger(settings), rel, fingerprints[rel], sha)  # BadInput if an earlier read differs
-    return _finish_unit(plan, index, *written, done, full)
+    return _finish_unit(RunState(settings, plan["run_id"]), plan, index, *written, full)
 
 
 def _read_records(
@@ -408,12 +412,12 @@ def _read_records(
 
 
 def _finish_unit(
+    state: RunState,
     plan: dict[str, Any],
     index: int,
     writer: ChunkWriter,
     stats: Any,
     checker: RecordChecker,
-    done: Path,
     full_sha256: dict[str, str],
 ) -> dict[str, Any]:
     from quality.record_checks import redact_problem
@@ -431,7 +435,8 @@ def _finish_unit(
         "pii": checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
         "archive_sha256": full_sha256,  # full sha256 of the label archive (and sources read in full)
     }
-    _write_json(done, result)
+    state.push_chunks(writer.root, result["chunks"])  # staged before the unit is recorded as finished
+    state.write_json(unit_file(index), result)
     return _unit_summary(result)
 
 
@@ -527,13 +532,13 @@ def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _units(settings: Settings, plan: dict[str, Any]) -> list[dict[str, Any]]:
-    run_dir = _run_dir(settings, plan["run_id"])
+    state = RunState(settings, plan["run_id"])
     units = []
     for unit in plan["units"]:
-        path = run_dir / "units" / f"{unit['index']:04d}.json"
-        if not path.is_file():
+        found = state.read_json(unit_file(unit["index"]))
+        if found is None:
             raise BadInput(f"run {plan['run_id']}: archive {unit['archive']} has not been extracted")
-        units.append(_read_json(path))
+        units.append(found)
     return units
 
 
@@ -551,8 +556,9 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     from catalog.register import record_quality_run
     from kdata import gx_worker
 
-    summary_path = _run_dir(settings, run_id) / "quality.json"
-    if not summary_path.is_file():  # the suite runs in the warm GX worker (or here: KDATA_GX_WORKER=off)
+    if (
+        RunState(settings, run_id).fetch(QUALITY) is None
+    ):  # the suite runs in the warm GX worker (or here: KDATA_GX_WORKER=off)
         job = {"settings": settings.to_json(), "run_id": run_id}
         gx_worker.run_quality_job(settings.home, job, lambda: quality_summary(settings, run_id))
     summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
@@ -565,10 +571,10 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
 def quality_summary(settings: Settings, run_id: str) -> dict[str, Any]:
     """The run's quality summary (``quality.json``): run the suite unless an earlier attempt did."""
     plan = load_plan(settings, run_id)
-    run_dir = _run_dir(settings, run_id)
-    summary_path = run_dir / "quality.json"
-    with run_lock(run_dir / "quality.lock"):  # a concurrent ingest of the same input waits, then reuses it
-        return _read_json(summary_path) if summary_path.is_file() else _run_quality(settings, plan)
+    state = RunState(settings, run_id)
+    with run_lock(state.dir / "quality.lock"):  # a concurrent ingest of the same input waits, then reuses it
+        summary: dict[str, Any] | None = state.read_json(QUALITY)
+        return summary if summary is not None else _run_quality(settings, plan)
 
 
 def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
@@ -576,11 +582,11 @@ def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
     from quality.check import QualityInput, invalid_units, run_quality
 
     run_id = plan["run_id"]
-    run_dir = _run_dir(settings, run_id)
+    state = RunState(settings, run_id)
     manifest = _manifest(plan)
     units = _units(settings, plan)
     problems = [p for u in units for p in u["problems"]]
-    chunk_files = [run_dir / "chunks" / c["key"] for u in units for c in u["chunks"]]
+    chunk_files = [state.chunk_file(state.dir / "chunks", c) for u in units for c in u["chunks"]]
     inp = QualityInput(
         run_id=run_id,
         dataset_id=plan["dataset_id"],
@@ -606,7 +612,8 @@ def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     summary = run_quality(inp, out)
-    _write_json(run_dir / "quality.json", summary)
+    state.push_folder(out, REPORTS)  # before quality.json, which says the stage is done
+    state.write_json(QUALITY, summary)
     return summary
 
 
@@ -626,15 +633,18 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
         fault_point("after_gate")
         return verdict
     quarantine = settings.home / "quarantine" / f"{verdict['run_id']}.json"
-    _write_json(
+    write_atomic(
         quarantine,
-        {
-            "run_id": verdict["run_id"],
-            "reason": "quality_failed",
-            "critical_failed": verdict["critical_failed"],
-            "report": verdict["report"],
-            "records": str(_run_dir(settings, verdict["run_id"]) / "chunks"),
-        },
+        dump_json(
+            {
+                "run_id": verdict["run_id"],
+                "reason": "quality_failed",
+                "critical_failed": verdict["critical_failed"],
+                "report": verdict["report"],
+                "records": str(_run_dir(settings, verdict["run_id"]) / "chunks"),
+            }
+        ),
+        fsync=False,
     )
     failed = ", ".join(verdict["critical_failed"])
     message = f"quality gate refused {verdict['run_id']}: critical checks failed: {failed}"
@@ -647,7 +657,7 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
 
 def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
     units = _units(settings, plan)
-    summary = _read_json(_run_dir(settings, plan["run_id"]) / "quality.json")
+    summary = _quality(settings, plan["run_id"])
     chunks = sorted((c for u in units for c in u["chunks"]), key=lambda c: c["key"])
     splits: dict[str, dict[str, int]] = {}
     for chunk in chunks:
@@ -673,34 +683,44 @@ def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any
     }
 
 
-QUALITY_PREFIX = "quality"
-"""Reports of a published version live under ``<dataset>/<version>/quality/`` in the store."""
+def _quality(settings: Settings, run_id: str) -> dict[str, Any]:
+    summary: dict[str, Any] | None = RunState(settings, run_id).read_json(QUALITY)
+    if summary is None:
+        raise BadInput(f"run {run_id}: the quality stage has not run")
+    return summary
 
 
-def _upload_folder(store: ObjectStore, folder: Path, prefix: str) -> None:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
+def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: str) -> None:
+    """The run's reports to ``prefix``: from this host's report folder, or (written on another host) copied
+    from the run state in the store."""
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
+        return
+    for rel in state.folder_keys(REPORTS):
+        store.copy(state.key(f"{REPORTS}/{rel}"), f"{prefix}/{rel}")
 
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
     from storage.publish import publish_version, read_version_manifest, version_prefix
-    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
-    summary = _read_json(_run_dir(settings, run_id) / "quality.json")
+    state = RunState(settings, run_id)
+    summary = _quality(settings, run_id)
     if summary["verdict"] == "failed":
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
-    files_root = _run_dir(settings, run_id) / "files"  # the dataset card, published beside the chunks
+    files_root = state.dir / "files"  # the dataset card, published beside the chunks
     manifest["files"] = [_write_card(plan, manifest, summary, files_root)]
-    store = open_store(settings.store)
-    with run_lock(_run_dir(settings, run_id) / "publish.lock"):  # one publisher per run (shared staging)
+    store = state.store
+    with run_lock(state.dir / "publish.lock"):  # one publisher per run on this host (shared staging)
         if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
             prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
-            _upload_folder(store, Path(summary["report"]).parent, prefix)
-        result = publish_version(store, manifest, _run_dir(settings, run_id) / "chunks", run_id, file_root=files_root)
+            _upload_reports(store, state, Path(summary["report"]).parent, prefix)
+        # chunks staged by extract (remote store) are verified in staging and copied, not uploaded again
+        result = publish_version(store, manifest, state.dir / "chunks", run_id, file_root=files_root)
     fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 

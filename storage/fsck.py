@@ -8,6 +8,10 @@ What a store can hold besides complete versions:
 - **incomplete** versions: chunk objects under ``<dataset>/<version>/`` without ``manifest.json``.
   Invisible to readers; a rerun of the ingest reuses them (found by key and sha256). ``kdata gc
   --incomplete`` removes them when every object is older than ``--min-age``.
+- **run states** ``_runs/<run_id>/...``: what a run's stages leave for the next on a remote store
+  (:mod:`kdata.run_state`: plan, unit records, quality summary and reports). Normal while a run is live and
+  after it (lineage and reruns read them); not a fault. ``kdata gc`` removes a run's state and staging
+  together once nothing of either changed for ``--min-age``.
 - **temporary files** of the local store (``.<name>.<random>.tmp``) left by a killed writer.
 - **damaged** versions: a manifest whose chunks are missing or have another size (or, with
   ``deep``, another sha256). Never deleted automatically; reported so an operator can republish.
@@ -23,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.base import ObjectInfo, ObjectStore
-from storage.publish import STAGING, VERSION_MANIFEST, version_files
+from storage.layout import CATALOG_PREFIX, QUALITY_PREFIX, RUN_STATE, STAGING
+from storage.publish import VERSION_MANIFEST, version_files
 
 __all__ = ["FsckReport", "fsck", "gc"]
 
@@ -34,6 +39,7 @@ class FsckReport:
 
     versions: int = 0
     staging: dict[str, list[ObjectInfo]] = field(default_factory=dict)
+    run_states: dict[str, list[ObjectInfo]] = field(default_factory=dict)
     incomplete: dict[str, list[ObjectInfo]] = field(default_factory=dict)
     temp_files: list[ObjectInfo] = field(default_factory=list)
     damaged: list[dict[str, str]] = field(default_factory=list)
@@ -54,6 +60,7 @@ class FsckReport:
             "clean": self.clean,
             "versions": self.versions,
             "staging": group(self.staging),
+            "run_states": {name: len(infos) for name, infos in sorted(self.run_states.items())},
             "incomplete_versions": group(self.incomplete),
             "temp_files": [i.key for i in self.temp_files],
             "damaged": self.damaged,
@@ -88,7 +95,10 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
             report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk['bytes']}"})
         elif deep and store.sha256(key) != chunk["sha256"]:
             report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
-    report.stray += sorted(k for k in sizes if k not in chunks and not k.endswith("/" + VERSION_MANIFEST))
+    reports = f"{prefix}/{QUALITY_PREFIX}/"  # the version's quality reports, uploaded before its manifest
+    report.stray += sorted(
+        k for k in sizes if k not in chunks and not k.endswith("/" + VERSION_MANIFEST) and not k.startswith(reports)
+    )
 
 
 def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
@@ -99,6 +109,10 @@ def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
         parts = info.key.split("/")
         if parts[0] == STAGING and len(parts) > 2:
             report.staging.setdefault(parts[1], []).append(info)
+        elif parts[0] == RUN_STATE and len(parts) > 2:
+            report.run_states.setdefault(parts[1], []).append(info)
+        elif parts[0] == CATALOG_PREFIX:
+            continue  # the catalog's audit anchor
         elif len(parts) >= 3:
             versions.setdefault(f"{parts[0]}/{parts[1]}", []).append(info)
         else:
@@ -124,12 +138,16 @@ def _delete(store: ObjectStore, infos: Iterable[ObjectInfo]) -> tuple[int, int]:
 def gc(
     store: ObjectStore, *, min_age: float = 3600.0, incomplete: bool = False, now: float | None = None
 ) -> dict[str, Any]:
-    """Delete staging leftovers (and, with ``incomplete``, incomplete versions) older than ``min_age`` s."""
+    """Delete staging leftovers and run states (and, with ``incomplete``, incomplete versions) whose objects
+    are all older than ``min_age`` s (a run's staging and state count as one group: a live run keeps both)."""
     now = time.time() if now is None else now
     report = fsck(store)
     deleted = {"objects": 0, "bytes": 0}
     kept: list[str] = []
-    groups = list(report.staging.items()) + (list(report.incomplete.items()) if incomplete else [])
+    runs: dict[str, list[ObjectInfo]] = {}
+    for run_id, infos in [*report.staging.items(), *report.run_states.items()]:
+        runs.setdefault(run_id, []).extend(infos)  # a run's staging and state go together, by the newest
+    groups = list(runs.items()) + (list(report.incomplete.items()) if incomplete else [])
     for name, infos in groups:
         if all(now - i.modified >= min_age for i in infos):
             count, size = _delete(store, infos)

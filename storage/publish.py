@@ -34,6 +34,7 @@ from ingest.chunks import sha256_file
 from kcore.errors import BadInput, Conflict, TransientError
 from kcore.faults import fault_point
 from storage.base import ObjectStore
+from storage.layout import STAGING
 
 __all__ = [
     "STAGING",
@@ -51,7 +52,6 @@ __all__ = [
 
 VERSION_MANIFEST = "manifest.json"
 """A published version's manifest in the store, written last (not a dataset folder's ``dataset.yaml``)."""
-STAGING = "_staging"
 _TAIL = 64 * 1024
 
 
