@@ -30,7 +30,8 @@ __all__ = [
 ]
 
 CATALOG_POOL = "kdata_catalog"
-"""One-slot pool for every task that writes the DuckDB catalog (created by the project setup)."""
+"""The pool of every task that writes the catalog (created by the project setup): one slot for the embedded
+DuckDB file, a throttle of four on the shared PostgreSQL catalog (:func:`kdata.airflow_env.setup_airflow`)."""
 
 PUBLISHED_ALIAS = AssetAlias("kdata-published")
 """Every publication adds an event to the asset of its dataset through this alias."""

@@ -44,14 +44,21 @@ def apply_airflow_environment(kdata_home: Path) -> None:
 
 
 def setup_airflow(env: dict[str, str] | None = None) -> None:
-    """Migrate the metadata database and create the one-slot catalog pool (never done in DAG code)."""
+    """Migrate the metadata database and create the catalog pool (never done in DAG code): one slot for the
+    embedded DuckDB file (one writer process at a time), four on the shared catalog (``KDATA_CATALOG``), where
+    PostgreSQL's transactions keep concurrent writers correct and the pool only throttles them."""
     from kdata.airflow_dags import CATALOG_POOL
 
     env = dict(os.environ if env is None else env)
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], check=True, env=env, stdout=subprocess.DEVNULL)
+    slots, what = (
+        ("4", "catalog writers, a throttle")
+        if env.get("KDATA_CATALOG")
+        else ("1", "DuckDB catalog writers, one at a time")
+    )
     subprocess.run(
-        [*airflow, "pools", "set", CATALOG_POOL, "1", "DuckDB catalog writers, one at a time (카탈로그 쓰기)"],
+        [*airflow, "pools", "set", CATALOG_POOL, slots, f"{what} (카탈로그 쓰기)"],
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,

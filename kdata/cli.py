@@ -233,7 +233,7 @@ def report(
         if run is None:
             raise BadInput(f"no quality report for {dataset_id!r}" + (f" version {version}" if version else ""))
         if as_json:
-            run = {**run, "gx_result": _gx_result(Path(run["result_path"]))}
+            run = {**run, "gx_result": _gx_result(settings, dataset_id, run)}
         return run
 
     run = _run(body)
@@ -243,16 +243,28 @@ def report(
     sys.stdout.write(run["report_path"] + "\n")
 
 
-def _gx_result(path: Path) -> Any:
-    """A run's GX result file; a clear error when it is not on this host (reports stay where the quality
-    stage ran: with a shared catalog, another host lists the run but cannot open its files yet)."""
-    try:
+def _gx_result(settings: Settings, dataset_id: str, run: dict[str, Any]) -> Any:
+    """A run's GX result file: on this host when its quality stage ran here, else from the store (the run's
+    state under ``_runs/<run_id>/reports/``, or the published version's ``quality/`` reports); a clear error
+    when neither has it (a local store: reports stay on the host whose quality stage wrote them)."""
+    path = Path(run["result_path"])
+    if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(
-            f"{path}: 이 호스트에 품질검증 결과 파일이 없습니다 (the GX result file is not on this host: reports stay "
-            "on the host whose quality stage wrote them)"
-        ) from None
+    from kdata.run_state import REPORTS, RunState
+    from storage.layout import QUALITY_PREFIX
+
+    state = RunState(settings, run["run_id"])
+    marker = f"/{run['run_id']}/"  # reports/<dataset>/<version>/<run_id>/<file> on the quality host
+    relative = str(path).rsplit(marker, 1)[1] if marker in str(path) else path.name
+    if state.remote:
+        for key in (state.key(f"{REPORTS}/{relative}"), f"{dataset_id}/{run['version']}/{QUALITY_PREFIX}/{relative}"):
+            data = state.store.get_bytes(key)
+            if data is not None:
+                return json.loads(data)
+    raise BadInput(
+        f"{path}: 이 호스트에 품질검증 결과 파일이 없습니다 (the GX result file is not on this host: with a local "
+        "store, reports stay on the host whose quality stage wrote them)"
+    )
 
 
 def main() -> None:

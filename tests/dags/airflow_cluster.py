@@ -64,6 +64,8 @@ class AirflowCluster:
     token: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     """Added to every component's environment (e.g. KDATA_FAULT for crash tests)."""
+    worker_env: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Added to one Celery worker's environment (1-based), e.g. its own KDATA_HOME."""
 
     def env(self) -> dict[str, str]:
         home = self.root / "airflow"
@@ -119,18 +121,30 @@ class AirflowCluster:
         self._spawn("scheduler", ["scheduler"], env)
         self._spawn("dag-processor", ["dag-processor"], env)
         for n in range(self.celery_workers):
-            worker_env = {
-                **env,
-                "KDATA_WORKER_NAME": f"worker{n + 1}",
-                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "kdata.airflow_env.worker_hostname",
-            }
-            self._spawn(
-                f"worker{n + 1}",
-                ["celery", "worker", "--celery-hostname", f"worker{n + 1}@%h", "--concurrency", "2"],
-                worker_env,
-            )
+            self.start_worker(n + 1)
         self._wait_http("/api/v2/monitor/health", 120)
         self.token = self._login()
+
+    def start_worker(self, n: int) -> None:
+        """Start Celery worker ``n`` (``worker<n>``, with its :attr:`worker_env`)."""
+        worker_env = {
+            **self.env(),
+            "KDATA_WORKER_NAME": f"worker{n}",
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "kdata.airflow_env.worker_hostname",
+            **self.worker_env.get(n, {}),
+        }
+        self._spawn(
+            f"worker{n}",
+            ["celery", "worker", "--celery-hostname", f"worker{n}@%h", "--concurrency", "2"],
+            worker_env,
+        )
+
+    def stop_component(self, name: str, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
+        """Stop one component (e.g. ``worker1``; SIGTERM: a Celery worker's warm shutdown) and wait for it."""
+        for own, proc in self.procs:
+            if own == name and proc.poll() is None:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=timeout)
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process

@@ -33,7 +33,7 @@ def test_services_images_pinned_and_healthchecks() -> None:
         assert re.search(r":[\w.-]*\d", image) and not image.endswith(":latest"), f"{name}: image not pinned"
         if name not in ("minio-init", "airflow-init"):
             assert "healthcheck" in service, f"{name} has no healthcheck"
-    assert "airflow pools set kdata_catalog 1" in " ".join(services["airflow-init"]["command"])
+    assert "airflow pools set kdata_catalog 4" in " ".join(services["airflow-init"]["command"])
     assert "mb --ignore-existing local/kdata" in services["minio-init"]["entrypoint"]
 
 
@@ -59,7 +59,30 @@ def test_environment_follows_the_interface() -> None:
     assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
     for name in ("airflow-apiserver", "airflow-worker", "airflow-dag-processor"):
         assert services[name]["environment"] == env  # one shared block
-    assert "kdata-home:/opt/kdata-home" in services["airflow-worker"]["volumes"]
+
+
+def test_hosts_share_only_postgresql_and_the_store() -> None:
+    """Issue 19: no shared KDATA_HOME volume; the catalog in its own PostgreSQL database; landing, store and
+    run states in MinIO; so ``--scale airflow-worker=4`` (or workers on other machines) needs nothing else."""
+    compose = _compose()
+    services = compose["services"]
+    env = services["airflow-worker"]["environment"]
+    assert "kdata-home" not in compose.get("volumes", {})
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            assert source in ("postgres-db", "minio-data", "./plugins", "./deploy/postgres-init.sh"), (name, volume)
+    assert env["KDATA_CATALOG"].startswith("postgresql://kdata:") and env["KDATA_CATALOG"].endswith(
+        "@postgres:5432/kdata"
+    )
+    assert env["KDATA_LANDING"].startswith("s3://kdata/") and env["KDATA_STORE"].startswith("s3://kdata/")
+    assert not env["KDATA_HOME"].startswith("/opt/kdata-home")  # a path inside the container, not a volume
+    init = (ROOT / "deploy" / "postgres-init.sh").read_text(encoding="utf-8")
+    assert "CREATE DATABASE kdata OWNER kdata" in init
+    assert (
+        "./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/10-kdata-catalog.sh:ro"
+        in services["postgres"]["volumes"]
+    )
 
 
 def test_dockerfile_installs_the_locked_project_on_the_same_airflow() -> None:
