@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import airflow_run as airflow_run_bench
+from benchmarks import celery_workers as celery_workers_bench
 from benchmarks import cli as cli_bench
 from benchmarks import download as download_bench
 from benchmarks import ingest, soak
@@ -50,6 +51,7 @@ def main() -> None:
             "scaling",
             "cli",
             "shared_catalog",
+            "celery_workers",
         ],
         help="benchmarks to run (default: all)",
     )
@@ -102,6 +104,7 @@ def main() -> None:
         ("airflow_run", airflow_run_bench),
         ("cli", cli_bench),
         ("shared_catalog", shared_catalog_bench),
+        ("celery_workers", celery_workers_bench),
     ):
         if name in args.which:
             result = bench.run(work / name)
@@ -138,6 +141,7 @@ ORDER = [
     "download",
     "cli",
     "shared_catalog",
+    "celery_workers",
     "soak",
 ]
 

@@ -1,8 +1,9 @@
 """The ingest pipeline as stage functions: plan → extract (per archive) → quality → gate → publish → register.
 
 The Airflow DAG calls each function as a task (passing only the run id and small summaries);
-``kdata ingest`` calls them in sequence. Every stage reads and writes the run's folder
-``$KDATA_HOME/runs/<run_id>/``; the run id is derived from the input (manifest sha256, each archive's
+``kdata ingest`` calls them in sequence. Every stage reads and writes the run's state
+(:class:`kdata.run_state.RunState`: the folder ``$KDATA_HOME/runs/<run_id>/``, and with an ``s3://`` store
+the store, so that any stage may run on any host); the run id is derived from the input (manifest sha256, each archive's
 path, size and fingerprint, chunk settings), so a rerun finds the same folder and finishes the job instead
 of duplicating it.
 
@@ -329,6 +330,11 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, progress: P
 
     unit = plan["units"][index]
     root = Path(plan["dataset_path"])
+    if not root.is_dir():
+        raise BadInput(
+            f"{root}: the run's input folder is not on this host (a local folder must be visible to every worker; "
+            "across machines, ingest from s3://)"
+        )
     label = unit["archive"]
     fingerprints = plan["archive_fingerprint"]
     if archive_fingerprint(root / label) != fingerprints[label]:  # ~128 KiB + the directory: cheap

@@ -66,6 +66,8 @@ class AirflowCluster:
     """Added to every component's environment (e.g. KDATA_FAULT for crash tests)."""
     worker_env: dict[int, dict[str, str]] = field(default_factory=dict)
     """Added to one Celery worker's environment (1-based), e.g. its own KDATA_HOME."""
+    worker_concurrency: int = 2
+    """Task processes per Celery worker."""
 
     def env(self) -> dict[str, str]:
         home = self.root / "airflow"
@@ -99,7 +101,7 @@ class AirflowCluster:
         if self.executor == "CeleryExecutor":
             env["AIRFLOW__CELERY__BROKER_URL"] = "redis://127.0.0.1:6379/7"
             env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + self.backend.replace("+psycopg2", "")
-            env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = "2"
+            env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = str(self.worker_concurrency)
         env.update(self.extra_env)
         return env
 
@@ -135,7 +137,7 @@ class AirflowCluster:
         }
         self._spawn(
             f"worker{n}",
-            ["celery", "worker", "--celery-hostname", f"worker{n}@%h", "--concurrency", "2"],
+            ["celery", "worker", "--celery-hostname", f"worker{n}@%h", "--concurrency", str(self.worker_concurrency)],
             worker_env,
         )
 

@@ -50,6 +50,35 @@ def _json(env: dict[str, str], *args: str) -> Any:
     return json.loads(done.stdout)
 
 
+def _served_page(env: dict[str, str], log_path: Path) -> str:
+    """``kdata serve`` in its own process: the catalog page listing every dataset."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kdata", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+                        assert response.status == 200
+                        return str(response.read().decode("utf-8"))
+                except (ConnectionError, urllib.error.URLError):
+                    assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                    time.sleep(0.3)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def _manifest(folder: Path) -> dict[str, Any]:
     import yaml
 
@@ -96,6 +125,8 @@ def test_two_hosts_ingest_at_once_and_a_third_with_an_empty_home_reads_both(
         for dataset_id, manifest in zip(ids, manifests, strict=True):  # by Korean title, ranked first
             assert _json(reader, "search", manifest["title"]["ko"], "--json")[0]["id"] == dataset_id
         assert _json(reader, "show", ids[0], "--json")["id"] == ids[0]
+        page = _served_page(reader, tmp_path / "serve.log")  # the web app on the empty-home host
+        assert all(f'data-id="{dataset_id}"' in page for dataset_id in ids), page[-2000:]
 
         # the licence asks for an approval (AI Hub terms): a steward (an admin here) records the analyst's
         admin = _env(empty, catalog, user="tester")
