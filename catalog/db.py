@@ -421,7 +421,9 @@ def _connect_postgres(settings: Settings, read_only: bool) -> Iterator[duckdb.Du
         return
     con = _attach_postgres(settings, read_only=True)
     try:
-        version = _schema_version(con)
+        # Read the version without the attachment's table cache (which would be loaded now, possibly before
+        # another host's migration commits, and kept after a version read a moment later says "current").
+        version = max(_pg_applied(con), default=0)
         if version == 0:
             raise CatalogMissing(
                 f"KDATA_CATALOG={redact_url(settings.catalog_url or '')}: no catalog yet; "
@@ -524,6 +526,7 @@ def _migrate_postgres(con: duckdb.DuckDBPyConnection) -> int:
         raise RuntimeError(f"migrations {missing} have no PostgreSQL text under catalog/migrations/postgres/")
     applied = _pg_applied(con)
     if applied >= set(known):  # the usual case: one query, no lock, no DDL
+        con.execute("CALL pg_clear_cache()")  # nothing read through the attachment predates the check
         return max(applied)
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):  # two hosts creating the table at once: one wins
         try:
