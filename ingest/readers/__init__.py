@@ -3,12 +3,12 @@
 Each reader is a function ``read(archive_path, archive_rel, sources, stats) -> Iterator[dict]``
 registered here under its record schema's name. A schema may also have a columnar reader (same
 arguments) yielding a :class:`pyarrow.Table` per label file, or dicts for files only the record
-path can read; ``KDATA_COLUMNAR=0`` turns columnar readers off (the record path for everything).
+path can read. The data picks the path: a file the columnar reader cannot take goes through the record
+reader; comparisons of the two live in ``benchmarks/ingest.py`` and the tests.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,7 @@ COLUMNAR_READERS: dict[str, ColumnarReader] = {
 
 
 def get_columnar_reader(record_schema: str) -> ColumnarReader | None:
-    """The schema's columnar reader, or ``None`` (none, or ``KDATA_COLUMNAR=0``)."""
-    if os.environ.get("KDATA_COLUMNAR", "1") == "0":
-        return None
+    """The schema's columnar reader, or ``None``."""
     return COLUMNAR_READERS.get(record_schema)
 
 
