@@ -2,7 +2,7 @@
 
 ``write_samples(NAME, ...)`` takes a sample name (``korean_summary``, ``vision_kfashion`` ...) or a roadmap
 domain (``korean``, ``영상·이미지`` ...), which gives the domain's default sample. The samples, their kinds,
-domains and generators are the kind registry's (:mod:`schemas.kinds`: each kind lists its ``Sample``\\ s);
+domains and generators are the kind registry's (:mod:`schemas.kinds`: each kind lists its samples);
 nothing here keeps a table of them. ``kdata samples --help`` lists them.
 """
 
