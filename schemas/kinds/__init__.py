@@ -2,8 +2,8 @@
 
 A kind is a shape of AI Hub data that kdata knows by name: its record schema, the roadmap domain that owns it,
 its reader (and columnar reader), its quality suite, its sample generators, whether ``make demo`` ingests it,
-and the line ``kdata samples --help`` shows for it. All of it is declared once, in one module that holds
-``KIND = Kind(...)``:
+the line ``kdata samples --help`` shows for it and the task categories of its dataset cards. All of it is
+declared once, in one module that holds ``KIND = Kind(...)``:
 
 - built-in kinds: one module per kind in this package, ``schemas/kinds/<name>.py`` (found by a package scan:
   a new file is a new kind, nothing else to edit);
@@ -13,13 +13,14 @@ and the line ``kdata samples --help`` shows for it. All of it is declared once, 
 The pieces live in the layers that run them (a reader in ``ingest``, a suite in ``quality``, a generator in
 ``kdata``; a plugin may keep them all in its one module). A declaration names them by ``"module:attribute"``
 references, and each layer resolves the ones it runs, on first use, with :func:`load`. So this package imports
-nothing above ``kcore`` and reading every declaration stays cheap (DAG parsing, manifest validation, ``kdata``
-start-up never pays for a reader's imports).
+nothing of ours but ``schemas.domains``, and reading every declaration stays cheap (DAG parsing, manifest
+validation and ``kdata`` start-up never pay for a reader's imports).
 
 Readers of the registry: :func:`schemas.records.get_record_schema` (record schemas), the manifest check of
 ``record_schema:`` against its owning domain, :func:`ingest.readers.get_reader`, :func:`quality.suites.suite_for`,
-:mod:`kdata.samples`, :mod:`kdata.demo` and the ``kdata samples`` help. ``tests/schemas/test_kinds.py`` adds a
-kind from a temporary distribution and sees every one of them pick it up.
+:mod:`kdata.samples`, :mod:`kdata.demo`, the ``kdata samples`` help, the DAG pages and the dataset card
+(:mod:`catalog.card`). ``tests/schemas/test_kinds.py`` adds a kind from a temporary distribution and sees
+them pick it up.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class Kind:
     """The expectation builder ``specs(*, syntactic_target) -> list[ExpectationSpec]`` (``quality``)."""
     samples: tuple[Sample, ...] = ()
     """Its sample generators."""
+    tasks: tuple[str, ...] = ()
+    """Hugging Face task categories of its datasets' cards (default: by the dataset's data type)."""
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or self.name != self.name.lower():

@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:HEALTHCARE_IMAGING",
     reader="ingest.readers.healthcare:read_imaging",
     suite="quality.suites.healthcare_imaging:specs",
+    tasks=("object-detection", "image-classification"),
     samples=(
         Sample(
             "healthcare_imaging",

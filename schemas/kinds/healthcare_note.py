@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:HEALTHCARE_NOTE",
     reader="ingest.readers.healthcare:read_note",
     suite="quality.suites.healthcare_note:specs",
+    tasks=("text-classification",),
     samples=(
         Sample(
             "healthcare_note",

@@ -10,6 +10,7 @@ KIND = Kind(
     reader="ingest.readers.korean_dialogue:read",
     columnar_reader="ingest.readers.korean_dialogue:read_columnar",
     suite="quality.suites.korean_dialogue:specs",
+    tasks=("text-classification",),
     samples=(
         Sample(
             "korean_dialogue",

@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:KOREAN_SPEECH",
     reader="ingest.readers.korean_speech:read",
     suite="quality.suites.korean_speech:specs",
+    tasks=("automatic-speech-recognition",),
     samples=(
         Sample(
             "korean_speech",

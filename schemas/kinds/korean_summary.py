@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:KOREAN_SUMMARY",
     reader="ingest.readers.korean_summary:read",
     suite="quality.suites.korean_summary:specs",
+    tasks=("summarization",),
     samples=(
         Sample(
             "korean_summary",

@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:MANUFACTURING_DEFECT",
     reader="ingest.readers.manufacturing:read_defect",
     suite="quality.suites.manufacturing_defect:specs",
+    tasks=("object-detection",),
     samples=(
         Sample(
             "manufacturing_defect",

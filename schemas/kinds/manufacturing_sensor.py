@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:MANUFACTURING_SENSOR",
     reader="ingest.readers.manufacturing:read_sensor",
     suite="quality.suites.manufacturing_sensor:specs",
+    tasks=("time-series-forecasting",),
     samples=(
         Sample(
             "manufacturing_sensor",

@@ -9,6 +9,7 @@ KIND = Kind(
     record_schema="schemas.records:VISION_IMAGE",
     reader="ingest.readers.vision_image:read",
     suite="quality.suites.vision_image:specs",
+    tasks=("object-detection",),
     samples=(
         Sample(
             "vision_image",
