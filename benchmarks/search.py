@@ -3,10 +3,10 @@ facet counts, :func:`catalog.search.search_page`, the function the CLI calls), i
 read-only snapshot connection, on catalogs of 1,000, 10,000 and 100,000 datasets. Target: p95 ≤ 20 ms
 at 100,000 datasets.
 
-Catalogs: seeded synthetic manifests (:func:`catalog.synthetic.manifest`) with varied Korean/English
+Catalogs: seeded synthetic manifests (:func:`benchmarks.synthetic.manifest`) with varied Korean/English
 titles and descriptions, 14 domains, 5 data types, licence statuses, commercial use, build years 2017-2024
 and release statuses. The first 1,000 are registered one by one through
-:func:`catalog.register.register_version` (:func:`catalog.synthetic.register_many`, ~10-20 ms each
+:func:`catalog.register.register_version` (:func:`benchmarks.synthetic.register_many`, ~10-20 ms each
 here). Registering 100,000 that way would take half an hour, so the rest are bulk-loaded: their
 ``datasets`` row and search postings are computed by the same code a registration runs
 (``_dataset_values`` → :func:`catalog.korean_text.index_terms`), and their licence, version, split and
@@ -159,7 +159,7 @@ def _profile(rng: random.Random) -> dict[str, Any]:
 
 
 def _manifest(index: int, profile: dict[str, Any], rng: random.Random) -> Any:
-    from catalog.synthetic import manifest
+    from benchmarks.synthetic import manifest
 
     ko, en = profile["subject"]
     qualifier = rng.choice(_QUALIFIERS)
@@ -211,9 +211,9 @@ def build_catalog(home: Path, size: int, seed: int = SEED, base: dict[str, Any] 
 def _build_catalog(home: Path, size: int, seed: int, base: dict[str, Any] | None) -> dict[str, Any]:
     import pyarrow as pa
 
+    from benchmarks.synthetic import register_many, tiny_parquet
     from catalog.db import connect
     from catalog.register import _dataset_values
-    from catalog.synthetic import register_many, tiny_parquet
     from kcore.config import load_settings
 
     settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
@@ -384,11 +384,11 @@ def measure(home: Path, rounds: int = ROUNDS) -> dict[str, Any]:
 
 def relevance(work: Path) -> dict[str, Any]:
     """recall@5 and nDCG@10 per kind of query on the relevance fixture (real AI Hub titles), both paths."""
+    from benchmarks.synthetic import register_many, relevance_manifests, tiny_parquet
     from catalog import relevance as rel
     from catalog import search_index
     from catalog.db import connect
     from catalog.search import SearchQuery, find
-    from catalog.synthetic import register_many, tiny_parquet
     from kcore.config import load_settings
 
     datasets, queries = rel.load()
@@ -396,7 +396,7 @@ def relevance(work: Path) -> dict[str, Any]:
     if home.exists():
         shutil.rmtree(home)
     settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
-    register_many(settings, rel.manifests(datasets), tiny_parquet(home / "synthetic"), actor="bench")
+    register_many(settings, relevance_manifests(datasets), tiny_parquet(home / "synthetic"), actor="bench")
     out: dict[str, Any] = {"datasets": len(datasets), "queries": len(queries)}
     with connect(settings, read_only=True) as con:
         for path in ("sql", "index"):

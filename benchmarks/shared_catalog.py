@@ -11,7 +11,7 @@ rows). Both catalogs then hold the same rows.
 
 Figures, each backend in turn (whole processes interleaved round by round):
 
-1. **registration**: ``catalog.synthetic.register`` of one more dataset version: ``connect(settings)`` +
+1. **registration**: ``benchmarks.synthetic.register`` of one more dataset version: ``connect(settings)`` +
    ``register_version`` + close, what the pipeline's ``register_run`` does (embedded: the writer lock, the
    transaction, the snapshot copy; shared: a session that loads the postgres extension and attaches, the
    PostgreSQL transaction). ``BENCH_SHARED_REGISTRATIONS`` new datasets (default 20); the transaction alone
@@ -148,14 +148,14 @@ def registrations(settings: Any, first: int, count: int, parquet: Path) -> dict[
     import random
 
     from benchmarks.search import SEED, _manifest, _profile
+    from benchmarks.synthetic import fake_version_manifest
     from catalog.db import connect
     from catalog.register import register_version
-    from catalog.synthetic import fake_version_manifest
 
     rng = random.Random(SEED + first)
     manifests = [_manifest(first + i, _profile(rng), rng) for i in range(2 * count)]
     whole, opened, work, closed = [], [], [], []
-    for m in manifests[:count]:  # catalog.synthetic.register, its phases timed: open, transaction, close
+    for m in manifests[:count]:  # benchmarks.synthetic.register, its phases timed: open, transaction, close
         version = fake_version_manifest(m, parquet)
         urls = {c["key"]: str(parquet) for c in version["chunks"]}
         start = time.perf_counter()
@@ -297,8 +297,8 @@ def run(
 ) -> dict[str, Any]:
     """Build (or reuse) the embedded catalog, copy it into a fresh PostgreSQL database, time both."""
     from benchmarks.search import build_catalog
+    from benchmarks.synthetic import tiny_parquet
     from catalog.db import snapshot_path
-    from catalog.synthetic import tiny_parquet
 
     size = size or int(os.environ.get("BENCH_SHARED_SIZE", "10000"))
     registrations_n = registrations_n or int(os.environ.get("BENCH_SHARED_REGISTRATIONS", "20"))

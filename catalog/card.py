@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from schemas.domains import DOMAINS, resolve_domain
+from schemas.kinds import find_kind
 from schemas.manifest import DatasetManifest
 from schemas.records import RecordSchema
 
@@ -50,16 +51,6 @@ HF_LICENCES: frozenset[str] = frozenset(
 )
 """Licence ids the Hugging Face Hub knows (compared lower-case); any other licence is ``other`` + a name."""
 
-_TASKS_BY_SCHEMA: dict[str, list[str]] = {
-    "korean_dialogue": ["text-classification"],
-    "korean_summary": ["summarization"],
-    "korean_speech": ["automatic-speech-recognition"],
-    "vision_image": ["object-detection"],
-    "healthcare_imaging": ["object-detection", "image-classification"],
-    "healthcare_note": ["text-classification"],
-    "manufacturing_sensor": ["time-series-forecasting"],
-    "manufacturing_defect": ["object-detection"],
-}
 _TASKS_BY_TYPE: dict[str, list[str]] = {
     "text": ["text-classification"],
     "image": ["image-classification"],
@@ -123,10 +114,14 @@ def _words(manifest: DatasetManifest) -> str:
 
 
 def _tasks(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
-    """Hub task categories: a parallel corpus is translation; else by record schema, then by data type."""
+    """Hub task categories: a parallel corpus is translation; else the record schema's kind's (``Kind.tasks``),
+    then by data type."""
     if manifest.data_type == "text" and any(word in _words(manifest) for word in _TRANSLATION_WORDS):
         return ["translation"]
-    return _TASKS_BY_SCHEMA.get(schema.name, _TASKS_BY_TYPE[manifest.data_type])
+    kind = find_kind(schema.name)
+    if kind is not None and kind.has_reader and kind.tasks:
+        return list(kind.tasks)
+    return _TASKS_BY_TYPE[manifest.data_type]
 
 
 def _languages(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:

@@ -1,8 +1,8 @@
 """Measured search relevance: a set of real AI Hub datasets and query -> dataset pairs, registered in a
 catalog and searched the way users search (``tests/fixtures/search_relevance/``).
 
-:func:`load` reads the fixture, :func:`manifests` turns its datasets into manifests for
-:func:`catalog.synthetic.register_many`, and :func:`evaluate` runs every query through
+:func:`load` reads the fixture (``benchmarks.synthetic.relevance_manifests`` turns its datasets into
+manifests to register), and :func:`evaluate` runs every query through
 :func:`catalog.search.find` and reports recall@5 and nDCG@10 overall and per kind of query
 (``tests/catalog/test_search_relevance.py`` asserts them; ``benchmarks/search.py`` prints them).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["FIXTURE", "KINDS", "Judged", "Report", "evaluate", "load", "manifests"]
+__all__ = ["FIXTURE", "KINDS", "Judged", "Report", "evaluate", "load"]
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "search_relevance"
 KINDS: tuple[str, ...] = (
@@ -82,27 +82,6 @@ def load(folder: Path = FIXTURE, split: str | None = None) -> tuple[list[dict[st
     datasets = yaml.safe_load((folder / "datasets.yaml").read_text(encoding="utf-8"))["datasets"]
     queries = yaml.safe_load((folder / "queries.yaml").read_text(encoding="utf-8"))["queries"]
     return datasets, [q for q in queries if split is None or q.get("split") == split]
-
-
-def manifests(datasets: list[dict[str, Any]]) -> list[Any]:
-    """Manifests of the fixture's datasets (licence and the rest: :func:`catalog.synthetic.manifest` defaults)."""
-    from catalog.synthetic import manifest
-
-    out = []
-    for d in datasets:
-        out.append(
-            manifest(
-                d["id"],
-                title={"ko": d["title_ko"], "en": d["title_en"]},
-                description={"ko": d["description_ko"], "en": d.get("description_en", d["title_en"])},
-                keywords=list(d.get("keywords", [])),
-                domain=d["domain"],
-                data_type=d["data_type"],
-                build_year=int(d["build_year"]),
-                source={"name": "한국지능정보사회진흥원 (NIA)", "url": d["url"]},
-            )
-        )
-    return out
 
 
 def evaluate(search: Callable[[str, int], list[str]], queries: list[dict[str, Any]], k: int = 5) -> Report:

@@ -176,6 +176,20 @@ def dataset_asset(store_uri: str, dataset_id: str) -> Asset:
     return Asset(name=f"kdata.{dataset_id}", uri=f"{base.rstrip('/')}/{dataset_id}/")
 
 
+def _dag_doc(domain: str) -> str:
+    """The DAG's page: what it ingests, with the kinds of its domain that have a reader (``schemas.kinds``)."""
+    from schemas.domains import DOMAINS
+    from schemas.kinds import kinds
+
+    info = DOMAINS[domain]
+    lines = [f"Ingest one {info.name_en} ({info.name_ko}) dataset folder: see the project README."]
+    own = [k for k in kinds().values() if k.domain == domain and k.has_reader]
+    if own:
+        lines += ["", "Built-in kinds (`record_schema:` in dataset.yaml); any other shape: `labels:`", ""]
+        lines += [f"- `{k.name}`: {k.help}" for k in own]
+    return "\n".join(lines)
+
+
 def build_ingest_dag(domain: str) -> DAG:
     """Build ``ingest_<domain>``: plan → extract (mapped per label archive) → quality → gate → publish → register."""
     from schemas.domains import DOMAINS
@@ -224,7 +238,7 @@ def build_ingest_dag(domain: str) -> DAG:
                 "(헬스케어는 항상 block) · follow the manifest, block publication, or mask with tokens",
             ),
         },
-        doc_md=f"Ingest one {info.name_en} ({info.name_ko}) dataset folder: see the project README.",
+        doc_md=_dag_doc(domain),
     )
     def ingest() -> None:
         @ingest_task

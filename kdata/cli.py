@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from kcore.config import Settings, load_settings
 from kcore.errors import BadInput, KDataError, QualityGateFailed
@@ -16,13 +17,27 @@ from kdata.cli_base import JsonOpt, _print_json, _run, app, err, out
 __all__ = ["app", "main"]
 
 
-@app.command()
+class _SamplesCommand(TyperCommand):
+    """``kdata samples``: its help ends with the samples of the kind registry, read when help is shown."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:  # Typer's vendored click Context, HelpFormatter
+        from schemas.kinds import samples
+
+        rows = [
+            (name + (" *" if sample.domain_default else ""), f"[{kind.domain}] {sample.help or kind.help}")
+            for name, (kind, sample) in samples().items()
+        ]
+        with formatter.section("종류 sample kinds (* the default of its domain; schemas.kinds)"):
+            formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
+@app.command(cls=_SamplesCommand)
 def samples(
     domain: Annotated[
         str,
         typer.Argument(
-            help="분야 domain (korean, vision, healthcare, manufacturing 또는 한국어 이름) 또는 종류 sample kind "
-            "(korean_summary, korean_speech, vision_kfashion, healthcare_note, manufacturing_defect ...)"
+            help="분야 domain (id 또는 한국어 이름: its default sample) 또는 종류 sample kind (listed below)"
         ),
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="출력 폴더 output folder (empty or new)")],

@@ -8,24 +8,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["main", "run_dag"]
+__all__ = ["demo_sets", "main", "run_dag"]
 
-DEMO_SETS: tuple[tuple[str, str, int, str], ...] = (
-    # (sample kind, dataset id, items, layout): every domain with samples, every real layout
-    ("korean_dialogue", "korean-sns-dialogue", 400, "classic"),
-    ("korean_summary", "korean-news-summary", 60, "modern"),
-    ("korean_speech", "korean-speech-transcript", 40, "bracket"),
-    ("vision_image", "vision-car-damage", 40, "classic"),
-    ("vision_kfashion", "vision-kfashion", 30, "open"),
-    ("healthcare_imaging", "healthcare-chest-xray", 30, "modern"),
-    ("healthcare_note", "healthcare-clinical-notes", 40, "classic"),
-    ("manufacturing_sensor", "manufacturing-equipment-sensor", 30, "noprefix"),
-    ("manufacturing_defect", "manufacturing-surface-defect", 40, "classic"),
-    # real AI Hub label shapes no built-in reader knows: read by their labels: mapping alone
-    ("finance_parallel", "finance-parallel-corpus", 40, "modern"),
-    ("korean_emotional_dialogue", "korean-emotional-dialogue", 120, "classic"),
-)
-"""What ``make demo`` generates and ingests (kept small: the demo should take about a minute)."""
+
+def demo_sets() -> list[tuple[str, str, int, str]]:
+    """What ``make demo`` generates and ingests: ``(sample, domain, items, layout)`` of every sample whose kind
+    declares a :class:`schemas.kinds.Demo` (kept small: the demo should take about a minute)."""
+    from schemas.kinds import kinds
+
+    return [
+        (sample.name, kind.domain, sample.demo.items, sample.demo.layout)
+        for kind in kinds().values()
+        for sample in kind.samples
+        if sample.demo is not None
+    ]
 
 
 def run_dag(domain: str, dataset_path: Path) -> str:
@@ -55,14 +51,16 @@ def main() -> int:
     print(f"KDATA_ADMINS={os.environ['KDATA_ADMINS']} (관리자 admin of this demo catalog: uploads, roles)")
     print("Airflow 메타데이터 DB 준비 (airflow db migrate) ...", flush=True)
     setup_airflow()
-    from kdata.samples import kind_domain, write_samples
+    from kdata.samples import write_samples
+    from schemas.manifest import load_manifest
 
     failures = 0
-    for kind, name, items, layout in DEMO_SETS:
-        domain = kind_domain(kind)
-        folder = settings.home / "samples" / name
+    names = []
+    for sample, domain, items, layout in demo_sets():
+        folder = settings.home / "samples" / sample
         if not folder.exists():
-            write_samples(kind, folder, items=items, layout=layout, seed=7, inject=None, dataset_id=name)
+            write_samples(sample, folder, items=items, layout=layout, seed=7, inject=None)
+        names.append(load_manifest(folder).id)
         print(f"샘플 sample: {folder}", flush=True)
         state = run_dag(domain, folder)
         print(f"DAG ingest_{domain}: {state}", flush=True)
@@ -81,7 +79,7 @@ def main() -> int:
         env=env,
         check=True,
     )
-    for _, name, _, _ in DEMO_SETS:
+    for name in names:
         subprocess.run([*kdata, "report", name], env=env, check=True)
     print("\n다음 next:  .venv/bin/kdata search 대화 --domain korean --json")
     print("           .venv/bin/kdata search --domain vision   (healthcare, manufacturing ...)")

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from schemas.choices import DataType, LicenceStatus, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
-from schemas.index import SCHEMA_DOMAINS
+from schemas.kinds import find_kind
 from schemas.labels import LabelMapping, LayoutSpec, load_preset
 
 __all__ = [
@@ -226,7 +226,8 @@ class DatasetManifest(_Model):
         if (self.record_schema is None) == (self.labels is None):
             raise ValueError("give labels: (a label mapping or a preset) or record_schema:, exactly one of them")
         if self.record_schema is not None:
-            owner = SCHEMA_DOMAINS.get(self.record_schema)
+            kind = find_kind(self.record_schema)
+            owner = kind.domain if kind is not None and kind.has_reader else None
             if owner is not None and owner != self.domain:
                 raise ValueError(
                     f"record_schema {self.record_schema!r} is a {owner} schema; this dataset's domain is {self.domain}"

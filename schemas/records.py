@@ -2,14 +2,20 @@
 
 A :class:`RecordSchema` lists its columns with Korean and English docs. From it come the Arrow
 schema of the Parquet chunks, the catalog's column docs and (later) the Croissant record set.
+The built-in ones are defined here; which name is a record schema, and of which domain, is the kind
+registry's to say (:mod:`schemas.kinds`: each kind names its schema), so :data:`RECORD_SCHEMAS` is a view
+of that registry and a kind declared elsewhere (a plugin) is found the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+from schemas.kinds import Kind, KindError, find_kind, load, schema_kinds
 
 if TYPE_CHECKING:
     from schemas.manifest import DatasetManifest
@@ -449,19 +455,36 @@ MANUFACTURING_DEFECT = RecordSchema(
     ),
 )
 
-RECORD_SCHEMAS: dict[str, RecordSchema] = {
-    s.name: s
-    for s in (
-        KOREAN_DIALOGUE,
-        KOREAN_SUMMARY,
-        KOREAN_SPEECH,
-        VISION_IMAGE,
-        HEALTHCARE_IMAGING,
-        HEALTHCARE_NOTE,
-        MANUFACTURING_SENSOR,
-        MANUFACTURING_DEFECT,
-    )
-}
+
+class _RecordSchemas(Mapping[str, "RecordSchema"]):
+    """The record schema of every kind with a reader, by name: a live view of :mod:`schemas.kinds`."""
+
+    def __getitem__(self, name: str) -> RecordSchema:
+        kind = find_kind(name)
+        if kind is None or not kind.has_reader:
+            raise KeyError(name)
+        return _schema_of(kind)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(schema_kinds())
+
+    def __len__(self) -> int:
+        return len(schema_kinds())
+
+
+def _schema_of(kind: Kind) -> RecordSchema:
+    assert kind.record_schema is not None
+    schema = load(kind.record_schema)
+    if not isinstance(schema, RecordSchema) or schema.name != kind.name or schema.domain != kind.domain:
+        raise KindError(
+            f"kind {kind.name!r}: {kind.record_schema} is not a RecordSchema named {kind.name!r} "
+            f"of domain {kind.domain!r}"
+        )
+    return schema
+
+
+RECORD_SCHEMAS: Mapping[str, RecordSchema] = _RecordSchemas()
+"""Record schema name → schema, for every kind with a reader (:func:`schemas.kinds.schema_kinds`)."""
 
 
 def get_record_schema(name: str) -> RecordSchema:

@@ -10,7 +10,6 @@ field, and the other records go on. Rows come in tables of ``batch_rows``.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
@@ -79,11 +78,6 @@ def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
     if items.encoding != "utf-8" or not items.last_text.lstrip().startswith("{"):
         return None
     return columnar.compact_text(items.last_text.encode())
-
-
-def arrow_path() -> bool:
-    """Whole label files through Arrow where the shape allows (``KDATA_COLUMNAR=0``: every record in Python)."""
-    return os.environ.get("KDATA_COLUMNAR", "1") != "0"
 
 
 def _block_for(blocks: list[LabelBlock], member: str) -> LabelBlock | None:
@@ -295,7 +289,7 @@ class _Rows:
         """Whether the Arrow path may read the block's files (its fields compiled here, once)."""
         ok = self._arrow_blocks.get(id(block))
         if ok is None:
-            ok = self._arrow_blocks[id(block)] = columnar.applies(block, fmt, self.schema.embed) and arrow_path()
+            ok = self._arrow_blocks[id(block)] = columnar.applies(block, fmt, self.schema.embed)
             self._plan(block)
         return ok
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from catalog import synthetic
+from benchmarks import synthetic
 from kcore.config import load_settings
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from catalog import synthetic
+from benchmarks import synthetic
 from catalog.access import check_download
 from catalog.audit import verify_audit_log
 from catalog.db import connect

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from catalog import search_index, synthetic
+from benchmarks import synthetic
+from catalog import search_index
 from catalog.db import connect
 from catalog.search import SearchQuery, facet_counts, find, search_page
 from kcore.config import load_settings

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog import relevance, search_index, synthetic
+from benchmarks import synthetic
+from catalog import relevance, search_index
 from catalog.db import connect
 from catalog.query_expansion import expand
 from catalog.search import SearchQuery, find
@@ -40,7 +41,7 @@ def home(module_home: Path, home_env: Callable[..., Any]) -> Iterator[Path]:
     with home_env(module_home):
         settings = load_settings()
         parquet = synthetic.tiny_parquet(module_home / "store" / "synthetic")
-        assert synthetic.register_many(settings, relevance.manifests(DATASETS), parquet) == len(DATASETS)
+        assert synthetic.register_many(settings, synthetic.relevance_manifests(DATASETS), parquet) == len(DATASETS)
     yield module_home
     search_index.reset()
 

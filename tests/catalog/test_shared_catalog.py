@@ -15,7 +15,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from catalog import db, relevance, search_index, synthetic
+from benchmarks import synthetic
+from catalog import db, relevance, search_index
 from catalog.audit import audit, verify_audit_log
 from catalog.search import SearchQuery, find, search_page
 from catalog.sql import run_readonly, store_access
@@ -171,7 +172,7 @@ def test_the_same_queries_give_the_same_results_on_both_backends(
     """The relevance corpus (55 real AI Hub titles, 150 queries) registered in each backend: every query's
     results (ids, scores, shown columns), both search paths, and the facet counts are identical."""
     datasets, queries = relevance.load()
-    manifests = relevance.manifests(datasets)
+    manifests = synthetic.relevance_manifests(datasets)
     parquet = synthetic.tiny_parquet(kdata_home / "store" / "synthetic")
     monkeypatch.delenv("KDATA_CATALOG", raising=False)
     embedded = load_settings()

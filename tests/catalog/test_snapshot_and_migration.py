@@ -12,7 +12,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from catalog import db, synthetic
+from benchmarks import synthetic
+from catalog import db
 from catalog.korean_text import index_terms
 from kcore.config import load_settings
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from catalog import synthetic
+from benchmarks import synthetic
 from catalog.db import connect
 from catalog.licence import approve
 from catalog.sql import check_query_text

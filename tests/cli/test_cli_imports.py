@@ -86,7 +86,7 @@ def test_help_loads_typer_and_rich_only(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A catalog of three synthetic datasets (one open, so its data.* view is readable)."""
-    from catalog.synthetic import manifest, register_many, tiny_parquet
+    from benchmarks.synthetic import manifest, register_many, tiny_parquet
     from kcore.config import load_settings
 
     home = tmp_path_factory.mktemp("cli-imports") / "home"

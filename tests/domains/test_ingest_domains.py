@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from kdata.cli import app
-from kdata.samples import MAPPED_KINDS, SAMPLE_KINDS, kind_domain
+from kdata.samples import kind_domain, mapped_samples, sample_kinds
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-KINDS = [k for k in SAMPLE_KINDS if k != "korean_dialogue" and k not in MAPPED_KINDS]  # tests/cli, tests/mapping
+KINDS = [k for k in sample_kinds() if k != "korean_dialogue" and k not in mapped_samples()]  # tests/cli, tests/mapping
 
 
 def ingest(path: Path) -> tuple[int, dict[str, Any]]:

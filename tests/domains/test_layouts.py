@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from ingest.discover import discover_archives
-from kdata.samples import MAPPED_KINDS, SAMPLE_KINDS
+from kdata.samples import mapped_samples, sample_kinds
 from kdata.samples.layout import LAYOUTS, ArchiveOptions
 
-ALL_KINDS = tuple(k for k in SAMPLE_KINDS if k not in MAPPED_KINDS)  # mapped: tests/mapping/test_samples.py
+ALL_KINDS = tuple(k for k in sample_kinds() if k not in mapped_samples())  # mapped: tests/mapping/test_samples.py
 
 ITEMS = 7  # 6 Training + 1 Validation
 MEDIA = {

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 from kcore.errors import BadInput
 from kdata.cli import app
-from kdata.samples import MAPPED_KINDS, SAMPLE_KINDS, sample_kind, write_samples
+from kdata.samples import mapped_samples, sample_kind, sample_kinds, write_samples
 from kdata.samples.base import PII_PHONE, PII_RRN
 from schemas.manifest import load_manifest
 
 runner = CliRunner()
-KINDS = [k for k in SAMPLE_KINDS if k != "korean_dialogue" and k not in MAPPED_KINDS]
+KINDS = [k for k in sample_kinds() if k != "korean_dialogue" and k not in mapped_samples()]
 HANGUL = re.compile(r"[가-힣]{2,}")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kdata.samples import write_samples
+from schemas.kinds import samples
 from schemas.labels import load_preset, preset_names
 from schemas.records import get_record_schema
 from tests.mapping.support import extract
@@ -29,6 +30,8 @@ CASES = [
 
 def test_every_preset_is_tested_and_names_real_domains() -> None:
     assert {preset for _, preset, _ in CASES} == set(preset_names())
+    declared = {(name, sample.preset) for name, (_, sample) in samples().items() if sample.preset is not None}
+    assert {(kind, preset) for kind, preset, _ in CASES} == declared  # the kinds' own word (schemas.kinds)
     for name in preset_names():
         domains, mapping = load_preset(name)
         assert domains and mapping.blocks

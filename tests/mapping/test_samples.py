@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kdata.cli import app
-from kdata.samples import MAPPED_KINDS, write_samples
+from kdata.samples import mapped_samples, write_samples
 from kdata.samples.base import PII_PHONE
 from schemas.manifest import load_manifest
 from tests.conftest import grant_read
@@ -37,7 +37,7 @@ def _expected_rows(kind: str, docs: list[Any]) -> int:
     return sum(len(item["talk"]["content"]) for d in docs if d for item in d)
 
 
-@pytest.mark.parametrize("kind", sorted(MAPPED_KINDS))
+@pytest.mark.parametrize("kind", sorted(mapped_samples()))
 @pytest.mark.parametrize("layout", ["classic", "modern"])
 def test_mapped_sample_rows(kind: str, layout: str, tmp_path: Path, kdata_home: Path) -> None:
     dataset = write_samples(kind, tmp_path / "ds", items=23, layout=layout, seed=3, inject=None)
@@ -54,7 +54,7 @@ def test_mapped_sample_rows(kind: str, layout: str, tmp_path: Path, kdata_home: 
     assert all(json.dumps(json.loads(r["label_json"]), ensure_ascii=False) in originals for r in rows)
 
 
-@pytest.mark.parametrize("kind", sorted(MAPPED_KINDS))
+@pytest.mark.parametrize("kind", sorted(mapped_samples()))
 def test_mapped_sample_faults(kind: str, tmp_path: Path, kdata_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dataset = write_samples(kind, tmp_path / "bad", items=12, layout="classic", seed=3, inject="bad-json")
     rows, problems, _ = extract(dataset)

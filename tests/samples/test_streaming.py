@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kdata.samples import _kind_object
+from kdata.samples import sample_generator
 from kdata.samples.base import write_kind
 from kdata.samples.korean_dialogue import SampleError, write_korean_dialogue
 from kdata.samples.layout import ArchiveOptions, ZipWriter, write_zip
@@ -56,11 +56,11 @@ RECORDED: dict[str, tuple[Callable[[Path], Any], str]] = {
         "45ecc92e0080179cc19671310f3e99944aab46eaa6978538bcce0179cb72bf0b",
     ),
     "healthcare_note-40": (
-        lambda d: write_kind(_kind_object("healthcare_note"), d, items=40, seed=2),
+        lambda d: write_kind(sample_generator("healthcare_note")(), d, items=40, seed=2),
         "7eae17db8bd0ba6e4e62d2fc9def373ef4d56e3a4c5800b9bfde34e936b0ba42",
     ),
     "korean_summary-45-modern": (
-        lambda d: write_kind(_kind_object("korean_summary"), d, items=45, seed=4, layout="modern"),
+        lambda d: write_kind(sample_generator("korean_summary")(), d, items=45, seed=4, layout="modern"),
         "cc554d5aeb07b8dbdeffb3b4a7efc85dc6e9ea858921d7302b51f07e313deed5",
     ),
 }

@@ -1,10 +1,11 @@
-"""Synthetic catalog entries: register many datasets without ingesting them (tests, benchmarks).
+"""Synthetic catalog entries: register many datasets without ingesting them (tests, benchmarks; a benchmark
+helper, so it lives here and not in the ``catalog`` package).
 
 A synthetic version manifest has one chunk per split, all pointing at one small real Parquet file
 (the ``data.*`` views bind at creation, so the file must exist). Registration goes through
 :func:`catalog.register.register_version`, exactly as an ingest's last step does.
 
-``python -m catalog.synthetic N [HOME]`` registers N datasets one by one (one writer connection
+``python -m benchmarks.synthetic N [HOME]`` registers N datasets one by one (one writer connection
 and snapshot publication each, like N ingests) and prints the time per registration as the
 catalog grows.
 """
@@ -27,7 +28,7 @@ from kcore.config import Settings, load_settings
 from schemas.manifest import DatasetManifest, parse_manifest
 from schemas.records import get_record_schema
 
-__all__ = ["fake_version_manifest", "manifest", "register", "register_many", "tiny_parquet"]
+__all__ = ["fake_version_manifest", "manifest", "register", "register_many", "relevance_manifests", "tiny_parquet"]
 
 # fmt: off
 _WORDS = (
@@ -116,6 +117,26 @@ def register_many(settings: Settings, manifests: list[DatasetManifest], parquet:
             urls = {c["key"]: str(parquet) for c in version["chunks"]}
             created += register_version(con, m, version, f"{parquet.parent}/manifest.json", urls, actor)
     return created
+
+
+def relevance_manifests(datasets: list[dict[str, Any]]) -> list[Any]:
+    """Manifests of the search-relevance fixture's datasets (:func:`catalog.relevance.load`; licence and the
+    rest: :func:`manifest` defaults)."""
+    out = []
+    for d in datasets:
+        out.append(
+            manifest(
+                d["id"],
+                title={"ko": d["title_ko"], "en": d["title_en"]},
+                description={"ko": d["description_ko"], "en": d.get("description_en", d["title_en"])},
+                keywords=list(d.get("keywords", [])),
+                domain=d["domain"],
+                data_type=d["data_type"],
+                build_year=int(d["build_year"]),
+                source={"name": "한국지능정보사회진흥원 (NIA)", "url": d["url"]},
+            )
+        )
+    return out
 
 
 def _bench(count: int, home: Path) -> None:
