@@ -34,8 +34,9 @@ from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
 from kcore.runlock import run_lock
 from kdata.quarantine import quarantines, record_gate_refusal
-from kdata.run_state import CONTENT, PLAN, QUALITY, REPORTS, RunState, dump_json, unit_file
+from kdata.run_state import CONTENT, PLAN, QUALITY, REPORTS, RunState, dump_json
 from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest
+from schemas.run import PiiPolicy, Plan, PlannedUnit, UnitRecord
 from storage.layout import QUALITY_PREFIX
 
 if TYPE_CHECKING:
@@ -66,33 +67,33 @@ def _run_dir(settings: Settings, run_id: str) -> Path:
     return settings.runs_dir / run_id
 
 
-def load_plan(settings: Settings, run_id: str) -> dict[str, Any]:
+def load_plan(settings: Settings, run_id: str) -> Plan:
     """The run's plan; on a host other than the planner's, its ``s3://`` input is copied here first."""
     state = RunState(settings, run_id)
-    plan: dict[str, Any] | None = state.read_json(PLAN)
+    plan = state.read_plan()
     if plan is None:
         where = state.store.uri(state.key(PLAN)) if state.remote else state.dir / PLAN
         raise BadInput(f"unknown run {run_id!r}: {where} does not exist")
     return _input_here(settings, plan)
 
 
-def _input_here(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+def _input_here(settings: Settings, plan: Plan) -> Plan:
     """``plan`` with ``dataset_path`` on this host: a run planned from ``s3://…`` on another host (or before
     this host's ``KDATA_HOME`` was emptied) gets this host's copy of the same folder, which must still hold
     the manifest the plan read (the archives are checked against their fingerprints when read)."""
-    source = str(plan.get("source") or "")
-    if Path(plan["dataset_path"]).is_dir() or not source.startswith("s3://"):
+    source = plan.source
+    if Path(plan.dataset_path).is_dir() or not source.startswith("s3://"):
         return plan
     from storage.s3_input import fetch_dataset
 
     root = fetch_dataset(settings, source)
-    if sha256_file(root / DATASET_YAML) != plan["manifest_sha256"]:
-        raise BadInput(f"{source}/{DATASET_YAML}: changed since run {plan['run_id']} was planned; ingest again")
-    return {**plan, "dataset_path": str(root)}
+    if sha256_file(root / DATASET_YAML) != plan.manifest_sha256:
+        raise BadInput(f"{source}/{DATASET_YAML}: changed since run {plan.run_id} was planned; ingest again")
+    return plan.model_copy(update={"dataset_path": str(root)})
 
 
-def _manifest(plan: dict[str, Any]) -> DatasetManifest:
-    return load_manifest(Path(plan["dataset_path"]))
+def _manifest(plan: Plan) -> DatasetManifest:
+    return load_manifest(Path(plan.dataset_path))
 
 
 # -- plan ------------------------------------------------------------------------------------------
@@ -168,6 +169,7 @@ def _plan_folder(
     pii_policy = options.pii_policy or manifest.quality.pii_policy
     if pii_policy not in ("block", "mask"):
         raise BadInput(f"pii_policy {pii_policy!r}: expected block or mask")
+    policy: PiiPolicy = "block" if pii_policy == "block" else "mask"
     if manifest.domain == "healthcare" and pii_policy != "block":
         raise BadInput(f"{root / DATASET_YAML}: healthcare data must use pii_policy 'block' (헬스케어는 차단만 허용)")
     chunk_bytes = options.chunk_bytes or settings.chunk_bytes
@@ -179,14 +181,14 @@ def _plan_folder(
     run_hash = hashlib.sha256(f"{input_fingerprint}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
     check_archives(root, [ref.path for ref in archives], run_id=run_id)  # before any record
-    units: list[dict[str, Any]] = []
+    units: list[PlannedUnit] = []
     by_split: dict[str, int] = {}
     for ref in archives:
         if ref.kind == "source":
             continue
         group = by_split.get(ref.split, 0)
         by_split[ref.split] = group + 1
-        units.append({"index": len(units), "archive": ref.path, "split": ref.split, "group": group})
+        units.append(PlannedUnit(index=len(units), archive=ref.path, split=ref.split, group=group))
     sources: dict[str, list[str]] = {}
     for ref in archives:
         if ref.kind in ("source", "mixed"):
@@ -198,27 +200,27 @@ def _plan_folder(
             if ref.kind == "label" and _holds_media(root / ref.path):
                 sources.setdefault(ref.split, []).append(ref.path)
                 labels_in[ref.path] = list(suffixes)
-    plan = {
-        "run_id": run_id,
-        "dataset_path": str(root),
-        "source": source or str(root),  # where the input came from (an s3:// location, or the folder)
-        "dataset_id": manifest.id,
-        "version": manifest.version,
-        "record_schema": manifest.schema_name,
-        "manifest_sha256": manifest_sha256,
-        "input_fingerprint": input_fingerprint,
-        "archives": [ref.path for ref in archives],  # the order content_sha256 hashes them in
-        "archive_fingerprint": fingerprints,
-        "chunk_bytes": chunk_bytes,
-        "pii_policy": pii_policy,
-        "options": asdict(options),
-        "row_group_bytes": settings.row_group_bytes,
-        "units": units,
-        "sources": sources,
-        "labels_in": labels_in,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
-    }
-    RunState(settings, run_id).write_json(PLAN, plan)
+    plan = Plan(
+        run_id=run_id,
+        dataset_path=str(root),
+        source=source or str(root),  # where the input came from (an s3:// location, or the folder)
+        dataset_id=manifest.id,
+        version=manifest.version,
+        record_schema=manifest.schema_name,
+        manifest_sha256=manifest_sha256,
+        input_fingerprint=input_fingerprint,
+        archives=[ref.path for ref in archives],  # the order content_sha256 hashes them in
+        archive_fingerprint=fingerprints,
+        chunk_bytes=chunk_bytes,
+        pii_policy=policy,
+        options=asdict(options),
+        row_group_bytes=settings.row_group_bytes,
+        units=units,
+        sources=sources,
+        labels_in=labels_in,
+        skipped=[{"path": s.path, "reason": s.reason} for s in skipped],
+    )
+    RunState(settings, run_id).write_plan(plan)
     return {"run_id": run_id, "dataset_id": manifest.id, "version": manifest.version, "units": len(units)}
 
 
@@ -256,33 +258,33 @@ def _ledger(settings: Settings) -> Path:
     return settings.runs_dir / "_archives"
 
 
-def content_sha256(settings: Settings, plan: dict[str, Any]) -> str:
+def content_sha256(settings: Settings, plan: Plan) -> str:
     """The version's ``content_sha256``: sha256 of the manifest's sha256 and, per archive in discovery
     order, its path and **full** sha256 (the value the plan computed before issue 18: same input, same
     hash). Full hashes come from the units (computed while extracting); an archive no unit read in full
     (a source only listed, or read in parts) is hashed here in one pass. Kept in ``content.json``."""
     from ingest.fingerprint import full_sha256, record_full_hash
 
-    state = RunState(settings, plan["run_id"])
+    state = RunState(settings, plan.run_id)
     known = read_content(state)
     if known is not None:
         return known[0]
-    if "content_sha256" in plan:  # a plan written before issue 18 (archives hashed in full at plan time)
-        return str(plan["content_sha256"])
-    root = Path(plan["dataset_path"])
+    if plan.content_sha256 is not None:  # a plan written before issue 18 (archives hashed in full at plan time)
+        return plan.content_sha256
+    root = Path(plan.dataset_path)
     hashes: dict[str, str] = {}
-    for unit in _units(settings, plan):
-        hashes.update(unit.get("archive_sha256", {}))
-    for rel in plan["archives"]:
+    for record in _units(settings, plan):
+        hashes.update(record.archive_sha256)
+    for rel in plan.archives:
         if rel not in hashes:
-            found = plan["archive_fingerprint"][rel]
+            found = plan.archive_fingerprint[rel]
             hashes[rel] = full_sha256(root / rel, rel, found)
             record_full_hash(_ledger(settings), rel, found, hashes[rel])
-    digest = hashlib.sha256(b"manifest\0" + plan["manifest_sha256"].encode())
-    for rel in plan["archives"]:
+    digest = hashlib.sha256(b"manifest\0" + plan.manifest_sha256.encode())
+    for rel in plan.archives:
         digest.update(f"\0{rel}\0{hashes[rel]}".encode())
     result = digest.hexdigest()
-    content = {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan["archives"]}}
+    content = {"content_sha256": result, "archive_sha256": {r: hashes[r] for r in plan.archives}}
     state.write_json(CONTENT, content)
     return result
 
@@ -316,30 +318,30 @@ def extract_unit(settings: Settings, run_id: str, index: int, progress: Progress
 
 def _extract_unit(settings: Settings, run_id: str, index: int, progress: Progress) -> dict[str, Any]:
     plan = load_plan(settings, run_id)
-    unit = plan["units"][index]
-    done = RunState(settings, run_id).read_json(unit_file(index))  # finished here, or on another host
+    unit = plan.units[index]
+    done = RunState(settings, run_id).read_unit(index)  # finished here, or on another host
     summary = _unit_summary(done) if done is not None else _read_unit(settings, plan, index, progress)
-    progress.archive_done(unit["archive"], archive_size(Path(plan["dataset_path"]) / unit["archive"]), summary)
+    progress.archive_done(unit.archive, archive_size(Path(plan.dataset_path) / unit.archive), summary)
     return summary
 
 
-def _read_unit(settings: Settings, plan: dict[str, Any], index: int, progress: Progress) -> dict[str, Any]:
+def _read_unit(settings: Settings, plan: Plan, index: int, progress: Progress) -> dict[str, Any]:
     """Extract one unit; the label archive's full sha256 (and a source archive's, when this unit read it
     all) is computed from the extraction's own reads (:mod:`ingest.fingerprint`): each archive read once."""
     from ingest.fingerprint import SOURCE_GAP_LIMIT, ArchiveHasher, archive_fingerprint, hashing, record_full_hash
 
-    unit = plan["units"][index]
-    root = Path(plan["dataset_path"])
+    unit = plan.units[index]
+    root = Path(plan.dataset_path)
     if not root.is_dir():
         raise BadInput(
             f"{root}: the run's input folder is not on this host (a local folder must be visible to every worker; "
             "across machines, ingest from s3://)"
         )
-    label = unit["archive"]
-    fingerprints = plan["archive_fingerprint"]
+    label = unit.archive
+    fingerprints = plan.archive_fingerprint
     if archive_fingerprint(root / label) != fingerprints[label]:  # ~128 KiB + the directory: cheap
         raise BadInput(f"{root / label}: archive changed since the run was planned; ingest again")
-    split_sources = plan["sources"].get(unit["split"], [])
+    split_sources = plan.sources.get(unit.split, [])
     hasher = ArchiveHasher(root / label, label, fingerprints[label])
     source_hashers = [
         ArchiveHasher(root / rel, rel, fingerprints[rel], SOURCE_GAP_LIMIT) for rel in split_sources if rel != label
@@ -352,11 +354,11 @@ def _read_unit(settings: Settings, plan: dict[str, Any], index: int, progress: P
     full.update({h.label: h.finish() for h in source_hashers if h.covered})  # else hashed once at publish
     for rel, sha in full.items():
         record_full_hash(_ledger(settings), rel, fingerprints[rel], sha)  # BadInput if an earlier read differs
-    return _finish_unit(RunState(settings, plan["run_id"]), plan, index, *written, full)
+    return _finish_unit(RunState(settings, plan.run_id), plan, index, *written, full)
 
 
 def _read_records(
-    settings: Settings, plan: dict[str, Any], index: int, progress: Progress
+    settings: Settings, plan: Plan, index: int, progress: Progress
 ) -> tuple[ChunkWriter, Any, RecordChecker]:
     """Read the unit's label archive (and its sources) into the chunk writer; returns what finishing needs."""
     from ingest.chunks import ChunkWriter
@@ -364,40 +366,40 @@ def _read_records(
     from ingest.source_index import cached_index
     from quality.record_checks import RecordChecker
 
-    unit = plan["units"][index]
-    run_dir = _run_dir(settings, plan["run_id"])
-    root = Path(plan["dataset_path"])
+    unit = plan.units[index]
+    run_dir = _run_dir(settings, plan.run_id)
+    root = Path(plan.dataset_path)
     manifest = _manifest(plan)
     schema = _record_schema(root, manifest)
-    split_sources = plan["sources"].get(unit["split"], [])
+    split_sources = plan.sources.get(unit.split, [])
     sources = cached_index(root, split_sources, _labels_in(plan))  # built once per split and process
-    progress.archive(unit["archive"], archive_size(root / unit["archive"]))
+    progress.archive(unit.archive, archive_size(root / unit.archive))
     stats = ReadStats(on_member=progress.member)
     chunk_root = run_dir / "chunks"
-    for stale in chunk_root.glob(f"{unit['split']}/part-{unit['group']:03d}-*"):
+    for stale in chunk_root.glob(f"{unit.split}/part-{unit.group:03d}-*"):
         stale.unlink()  # leftovers of a killed attempt
     writer = ChunkWriter(
         chunk_root,
-        split=unit["split"],
-        group=unit["group"],
-        source_archive=unit["archive"],
+        split=unit.split,
+        group=unit.group,
+        source_archive=unit.archive,
         schema=schema.arrow_schema(),
-        chunk_bytes=plan["chunk_bytes"],
-        row_group_bytes=plan["row_group_bytes"],
+        chunk_bytes=plan.chunk_bytes,
+        row_group_bytes=plan.row_group_bytes,
         batch_rows=schema.batch_rows,
         on_rows=progress.rows,
     )
-    policy = plan.get("pii_policy") or manifest.quality.pii_policy
+    policy = plan.pii_policy
     checker = RecordChecker(schema, policy)  # pii_hits, masking (policy mask), content_sha256
-    archive = root / unit["archive"]
+    archive = root / unit.archive
     if manifest.labels is not None:  # the mapping engine: any label shape, tables of rows
         from ingest.mapping.engine import read_mapped
         from schemas.records import mapped_schema_for
 
-        mixed = unit["archive"] in plan.get("labels_in", {})
+        mixed = unit.archive in plan.labels_in
         tables = read_mapped(
             archive,
-            unit["archive"],
+            unit.archive,
             mapped_schema_for(manifest),
             sources,
             stats,
@@ -408,18 +410,18 @@ def _read_records(
         return writer, stats, checker
     from ingest.readers import get_columnar_reader, get_reader
 
-    columnar = get_columnar_reader(plan["record_schema"])
+    columnar = get_columnar_reader(plan.record_schema)
     if columnar is None:
-        reader = get_reader(plan["record_schema"])
-        writer.write_rows(checker.wrap(reader(archive, unit["archive"], sources, stats)))
+        reader = get_reader(plan.record_schema)
+        writer.write_rows(checker.wrap(reader(archive, unit.archive, sources, stats)))
     else:  # whole label files as Arrow tables; files only the record path can read come as dicts
-        _write_columnar(columnar(archive, unit["archive"], sources, stats), checker, writer)
+        _write_columnar(columnar(archive, unit.archive, sources, stats), checker, writer)
     return writer, stats, checker
 
 
 def _finish_unit(
     state: RunState,
-    plan: dict[str, Any],
+    plan: Plan,
     index: int,
     writer: ChunkWriter,
     stats: Any,
@@ -428,21 +430,21 @@ def _finish_unit(
 ) -> dict[str, Any]:
     from quality.record_checks import redact_problem
 
-    unit = plan["units"][index]
+    unit = plan.units[index]
     chunks = writer.close()
-    result = {
-        "index": index,
-        "archive": unit["archive"],
-        "split": unit["split"],
-        "labels_seen": stats.labels_seen,
-        "labels_invalid": stats.labels_invalid,
-        "chunks": [_screened(c.to_dict()) for c in chunks],
-        "problems": [redact_problem(p.to_dict()) for p in stats.problems],
-        "pii": checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
-        "archive_sha256": full_sha256,  # full sha256 of the label archive (and sources read in full)
-    }
-    state.push_chunks(writer.root, result["chunks"])  # staged before the unit is recorded as finished
-    state.write_json(unit_file(index), result)
+    result = UnitRecord(
+        index=index,
+        archive=unit.archive,
+        split=unit.split,
+        labels_seen=stats.labels_seen,
+        labels_invalid=stats.labels_invalid,
+        chunks=[_screened(c.to_dict()) for c in chunks],
+        problems=[redact_problem(p.to_dict()) for p in stats.problems],
+        pii=checker.tally.to_dict(),  # counts, masked examples, locations: never a raw value
+        archive_sha256=full_sha256,  # full sha256 of the label archive (and sources read in full)
+    )
+    state.push_chunks(writer.root, result.chunks)  # staged before the unit is recorded as finished
+    state.write_unit(result)
     return _unit_summary(result)
 
 
@@ -455,9 +457,9 @@ def _holds_media(archive: Path) -> bool:
     return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive))
 
 
-def _labels_in(plan: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def _labels_in(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Mixed archives of the plan and the suffixes of their label files (not sources)."""
-    return {archive: tuple(suffixes) for archive, suffixes in plan.get("labels_in", {}).items()}
+    return {archive: tuple(suffixes) for archive, suffixes in plan.labels_in.items()}
 
 
 def _record_schema(root: Path, manifest: DatasetManifest) -> RecordSchema:
@@ -527,23 +529,24 @@ def _coalesced(pieces: Iterator[Any], rows: int) -> Iterator[Any]:
             pending = []
 
 
-def _unit_summary(result: dict[str, Any]) -> dict[str, Any]:
+def _unit_summary(result: UnitRecord) -> dict[str, Any]:
+    """What an extract task returns (XCom, progress): small counts."""
     return {
-        "index": result["index"],
-        "archive": result["archive"],
-        "rows": sum(c["rows"] for c in result["chunks"]),
-        "chunks": len(result["chunks"]),
-        "problems": len(result["problems"]),
+        "index": result.index,
+        "archive": result.archive,
+        "rows": result.rows,
+        "chunks": len(result.chunks),
+        "problems": len(result.problems),
     }
 
 
-def _units(settings: Settings, plan: dict[str, Any]) -> list[dict[str, Any]]:
-    state = RunState(settings, plan["run_id"])
+def _units(settings: Settings, plan: Plan) -> list[UnitRecord]:
+    state = RunState(settings, plan.run_id)
     units = []
-    for unit in plan["units"]:
-        found = state.read_json(unit_file(unit["index"]))
+    for unit in plan.units:
+        found = state.read_unit(unit.index)
         if found is None:
-            raise BadInput(f"run {plan['run_id']}: archive {unit['archive']} has not been extracted")
+            raise BadInput(f"run {plan.run_id}: archive {unit.archive} has not been extracted")
         units.append(found)
     return units
 
@@ -583,38 +586,36 @@ def quality_summary(settings: Settings, run_id: str) -> dict[str, Any]:
         return summary if summary is not None else _run_quality(settings, plan)
 
 
-def _run_quality(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+def _run_quality(settings: Settings, plan: Plan) -> dict[str, Any]:
     """Run the suite over the run's chunks, write the reports and ``quality.json``; returns the summary."""
     from quality.check import QualityInput, invalid_units, run_quality
 
-    run_id = plan["run_id"]
+    run_id = plan.run_id
     state = RunState(settings, run_id)
     manifest = _manifest(plan)
     units = _units(settings, plan)
-    problems = [p for u in units for p in u["problems"]]
-    chunk_files = [state.chunk_file(state.dir / "chunks", c) for u in units for c in u["chunks"]]
+    problems = [p for u in units for p in u.problems]
+    chunk_files = [state.chunk_file(state.dir / "chunks", c) for u in units for c in u.chunks]
     inp = QualityInput(
         run_id=run_id,
-        dataset_id=plan["dataset_id"],
-        version=plan["version"],
-        record_schema=plan["record_schema"],
+        dataset_id=plan.dataset_id,
+        version=plan.version,
+        record_schema=plan.record_schema,
         syntactic_target=manifest.quality.syntactic_validity,
         chunk_files=chunk_files,
         invalid_units=invalid_units(problems),
         problems=problems,
-        targets=manifest.quality.model_copy(
-            update={"pii_policy": plan.get("pii_policy") or manifest.quality.pii_policy}
-        ),
-        pii=[u.get("pii") for u in units],
-        dataset_root=Path(plan["dataset_path"]),
-        source_archives=plan["sources"],
+        targets=manifest.quality.model_copy(update={"pii_policy": plan.pii_policy}),
+        pii=[u.pii for u in units],
+        dataset_root=Path(plan.dataset_path),
+        source_archives=plan.sources,
         labels_in=_labels_in(plan),
-        schema=_record_schema(Path(plan["dataset_path"]), manifest),
+        schema=_record_schema(Path(plan.dataset_path), manifest),
         mapping=manifest.labels,
         expected_labels=manifest.counts.label,
-        skipped=plan.get("skipped", []),
+        skipped=plan.skipped,
     )
-    out = report_dir(settings, plan["dataset_id"], plan["version"], run_id)
+    out = report_dir(settings, plan.dataset_id, plan.version, run_id)
     if out.exists():
         shutil.rmtree(out)
     summary = run_quality(inp, out)
@@ -661,10 +662,10 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
 # -- publish and register --------------------------------------------------------------------------
 
 
-def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any]:
+def _version_manifest(settings: Settings, plan: Plan) -> dict[str, Any]:
     units = _units(settings, plan)
-    summary = _quality(settings, plan["run_id"])
-    chunks = sorted((c for u in units for c in u["chunks"]), key=lambda c: c["key"])
+    summary = _quality(settings, plan.run_id)
+    chunks = sorted((c for u in units for c in u.chunks), key=lambda c: c["key"])
     splits: dict[str, dict[str, int]] = {}
     for chunk in chunks:
         split = splits.setdefault(chunk["split"], {"rows": 0, "chunks": 0, "bytes": 0})
@@ -673,11 +674,11 @@ def _version_manifest(settings: Settings, plan: dict[str, Any]) -> dict[str, Any
         split["bytes"] += chunk["bytes"]
     return {
         "format": "kdata.version/1",
-        "dataset_id": plan["dataset_id"],
-        "version": plan["version"],
-        "record_schema": plan["record_schema"],
+        "dataset_id": plan.dataset_id,
+        "version": plan.version,
+        "record_schema": plan.record_schema,
         "content_sha256": content_sha256(settings, plan),  # from full hashes (extract, or one pass here)
-        "run_id": plan["run_id"],
+        "run_id": plan.run_id,
         "splits": splits,
         "chunks": chunks,
         "quality": {
@@ -721,9 +722,9 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     manifest["files"] = [_write_card(plan, manifest, summary, files_root)]
     store = state.store
     with run_lock(state.dir / "publish.lock"):  # one publisher per run on this host (shared staging)
-        if read_version_manifest(store, plan["dataset_id"], plan["version"]) is None:
+        if read_version_manifest(store, plan.dataset_id, plan.version) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
-            prefix = f"{version_prefix(plan['dataset_id'], plan['version'])}/{QUALITY_PREFIX}"
+            prefix = f"{version_prefix(plan.dataset_id, plan.version)}/{QUALITY_PREFIX}"
             _upload_reports(store, state, Path(summary["report"]).parent, prefix)
         # chunks staged by extract (remote store) are verified in staging and copied, not uploaded again
         result = publish_version(store, manifest, state.dir / "chunks", run_id, file_root=files_root)
@@ -731,12 +732,12 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
 
-def _write_card(plan: dict[str, Any], manifest: dict[str, Any], summary: dict[str, Any], root: Path) -> dict[str, Any]:
+def _write_card(plan: Plan, manifest: dict[str, Any], summary: dict[str, Any], root: Path) -> dict[str, Any]:
     """Write the version's dataset card (``README.md``) under ``root``; its entry for ``manifest["files"]``."""
     from catalog.card import CARD_NAME, dataset_card
 
     dataset = _manifest(plan)
-    data = dataset_card(dataset, _record_schema(Path(plan["dataset_path"]), dataset), manifest, summary)
+    data = dataset_card(dataset, _record_schema(Path(plan.dataset_path), dataset), manifest, summary)
     write_atomic(root / CARD_NAME, data, fsync=False)  # a concurrent publisher of the same run reads old or new
     return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -750,16 +751,16 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
 
     plan = load_plan(settings, run_id)
     store = open_store(settings.store)
-    published = read_version_manifest(store, plan["dataset_id"], plan["version"])
+    published = read_version_manifest(store, plan.dataset_id, plan.version)
     if published is None:
-        raise BadInput(f"run {run_id}: version {plan['version']} of {plan['dataset_id']} is not published")
+        raise BadInput(f"run {run_id}: version {plan.version} of {plan.dataset_id} is not published")
     if published["content_sha256"] != content_sha256(settings, plan):
         raise BadInput(f"run {run_id}: the published version has other content; nothing registered")
-    prefix = version_prefix(plan["dataset_id"], plan["version"])
+    prefix = version_prefix(plan.dataset_id, plan.version)
     chunk_urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in published["chunks"]}
     with connect(settings) as con:
         manifest = _manifest(plan)
-        note = plan.get("options", {}).get("version_note")
+        note = plan.options.get("version_note")
         if note:
             manifest = manifest.model_copy(update={"version_note": note})
         created = register_version(
@@ -769,12 +770,12 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
             store.uri(f"{prefix}/manifest.json"),
             chunk_urls,
             settings.user,
-            source=plan.get("source"),
+            source=plan.source,
         )
     fault_point("after_register")
     return {
-        "dataset_id": plan["dataset_id"],
-        "version": plan["version"],
+        "dataset_id": plan.dataset_id,
+        "version": plan.version,
         "registered": created,
         "rows": {s: i["rows"] for s, i in published["splits"].items()},
         "chunks": len(published["chunks"]),
@@ -832,9 +833,9 @@ def ingest(
 
 def _report_extract_totals(settings: Settings, run_id: str, progress: Progress) -> None:
     plan = load_plan(settings, run_id)
-    root = Path(plan["dataset_path"])
-    total = sum(archive_size(root / unit["archive"]) for unit in plan["units"])
-    progress.stage("extract", archives=len(plan["units"]), total_bytes=total)
+    root = Path(plan.dataset_path)
+    total = sum(archive_size(root / unit.archive) for unit in plan.units)
+    progress.stage("extract", archives=len(plan.units), total_bytes=total)
 
 
 def _warm_up() -> int:
@@ -882,8 +883,8 @@ class _Workers:
         plan = load_plan(settings, run_id)
         for index, future in enumerate(futures):
             summary = future.result()  # the first failure (BadInput from a unit) propagates with its message
-            archive = plan["units"][index]["archive"]  # finished in a worker: reported as a whole
-            progress.archive_done(archive, archive_size(Path(plan["dataset_path"]) / archive), summary)
+            archive = plan.units[index].archive  # finished in a worker: reported as a whole
+            progress.archive_done(archive, archive_size(Path(plan.dataset_path) / archive), summary)
 
     @staticmethod
     def _prepare_quality(settings: Settings, run_id: str) -> None:
@@ -891,9 +892,9 @@ class _Workers:
         from ingest.source_index import cached_index
 
         plan = load_plan(settings, run_id)
-        for archives in plan["sources"].values():
+        for archives in plan.sources.values():
             try:
-                cached_index(Path(plan["dataset_path"]), archives)
+                cached_index(Path(plan.dataset_path), archives)
             except Exception:  # deliberately broad: this is only a head start
                 # the quality stage builds the same index itself and reports whatever fails here; an
                 # error in this helper must not fail an ingest whose quality stage would succeed

@@ -198,9 +198,9 @@ def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str
     from kdata.pipeline import load_plan
 
     plan = load_plan(settings, str(args[0] if args else kwargs["run_id"]))
-    root = Path(plan["dataset_path"])
-    hashes = dict(plan.get("archive_sha256", {}))  # full hashes are known only after extraction
-    return _Context(root, plan["run_id"], plan["dataset_id"], plan["version"], hashes, plan.get("source"))
+    root = Path(plan.dataset_path)
+    hashes = dict(plan.archive_sha256 or {})  # full hashes are known only after extraction
+    return _Context(root, plan.run_id, plan.dataset_id, plan.version, hashes, plan.source)
 
 
 _CONTEXTS: dict[str, Callable[[Settings, tuple[Any, ...], dict[str, Any]], _Context]] = {
@@ -263,13 +263,13 @@ def record_gate_refusal(settings: Settings, verdict: dict[str, Any], json_path: 
 
     plan = load_plan(settings, verdict["run_id"])
     record = QuarantineRecord(
-        dataset_path=plan.get("source") or plan["dataset_path"],
+        dataset_path=plan.source or plan.dataset_path,
         stage="gate",
         reason="quality_failed",
         message=message,
-        run_id=plan["run_id"],
-        dataset_id=plan["dataset_id"],
-        version=plan["version"],
+        run_id=plan.run_id,
+        dataset_id=plan.dataset_id,
+        version=plan.version,
         report=verdict["report"],
     )
     record_quarantine(settings, record, json_path=json_path)

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kcore.atomic import atomic_path, write_atomic
-from kcore.errors import TransientError
+from kcore.errors import BadInput, TransientError
 
 if TYPE_CHECKING:
     from kcore.config import Settings
+    from schemas.run import Plan, UnitRecord
     from storage.base import ObjectStore
 
 __all__ = ["CONTENT", "PLAN", "QUALITY", "REPORTS", "RunState", "dump_json", "unit_file"]
@@ -116,6 +117,36 @@ class RunState:
             return None
         write_atomic(path, data, fsync=False)
         return path
+
+    # -- the typed files: the plan, the units' records (schemas.run) ------------------------------------
+
+    def read_plan(self) -> Plan | None:
+        from schemas.run import Plan
+
+        return self._read_model(Plan, PLAN)
+
+    def write_plan(self, plan: Plan) -> None:
+        self.write_json(PLAN, plan.model_dump(mode="json", exclude_none=True))
+
+    def read_unit(self, index: int) -> UnitRecord | None:
+        from schemas.run import UnitRecord
+
+        return self._read_model(UnitRecord, unit_file(index))
+
+    def write_unit(self, record: UnitRecord) -> None:
+        self.write_json(unit_file(record.index), record.model_dump(mode="json"))
+
+    def _read_model(self, model: Any, rel: str) -> Any:
+        from schemas.run import RunFileError, read_run_file
+
+        data = self.read_json(rel)
+        if data is None:
+            return None
+        where = self.store.uri(self.key(rel)) if self.remote and not (self.dir / rel).is_file() else str(self.dir / rel)
+        try:
+            return read_run_file(model, data, where)
+        except RunFileError as error:
+            raise BadInput(str(error)) from None
 
     # -- folders (quality reports) ------------------------------------------------------------------
 

@@ -191,5 +191,4 @@ def test_pipeline_reports_to_a_log_progress(
 
 def result_units(result: dict[str, Any]) -> list[dict[str, Any]]:
     plan = pipeline.load_plan(load_settings(), result["run_id"])
-    units: list[dict[str, Any]] = plan["units"]
-    return units
+    return [unit.model_dump() for unit in plan.units]

@@ -162,15 +162,15 @@ def test_run_id_and_content_hash_are_those_of_the_input(kdata_home: Path, sample
     for index in range(first["units"]):
         pipeline.extract_unit(settings, run_id, index)
     plan = pipeline.load_plan(settings, run_id)
-    assert "content_sha256" not in plan and "archive_sha256" not in plan
+    assert plan.content_sha256 is None and plan.archive_sha256 is None
     digest = hashlib.sha256(
         b"manifest\0" + hashlib.sha256((dataset / "dataset.yaml").read_bytes()).hexdigest().encode()
     )
-    for rel in plan["archives"]:
+    for rel in plan.archives:
         digest.update(f"\0{rel}\0{archive_sha256(dataset / rel)}".encode())
-    for unit in plan["units"]:
-        done = json.loads((settings.runs_dir / run_id / "units" / f"{unit['index']:04d}.json").read_text())
-        assert done["archive_sha256"][unit["archive"]] == archive_sha256(dataset / unit["archive"])
+    for unit in plan.units:
+        done = json.loads((settings.runs_dir / run_id / "units" / f"{unit.index:04d}.json").read_text())
+        assert done["archive_sha256"][unit.archive] == archive_sha256(dataset / unit.archive)
     assert pipeline.content_sha256(settings, plan) == digest.hexdigest()
 
 
@@ -179,7 +179,7 @@ def test_an_archive_changed_after_the_plan_is_refused(kdata_home: Path, sample_f
     settings = load_settings()
     planned = pipeline.plan_run(settings, str(dataset))
     plan = pipeline.load_plan(settings, planned["run_id"])
-    archive = dataset / plan["units"][0]["archive"]
+    archive = dataset / plan.units[0].archive
     with zipfile.ZipFile(archive) as old:
         infos = old.infolist()
         members = [(i, old.read(i)) for i in infos]
@@ -190,7 +190,7 @@ def test_an_archive_changed_after_the_plan_is_refused(kdata_home: Path, sample_f
                 data = data[:-2] + (b"]}" if data[-2:] != b"]}" else b"}]")
             new.writestr(info, data)
     if archive.stat().st_size == size:  # usually; a different deflate length is a change too
-        assert archive_fingerprint(archive) != plan["archive_fingerprint"][plan["units"][0]["archive"]]
+        assert archive_fingerprint(archive) != plan.archive_fingerprint[plan.units[0].archive]
     with pytest.raises(BadInput, match="archive changed since the run was planned"):
         pipeline.extract_unit(settings, planned["run_id"], 0)
 
@@ -202,8 +202,8 @@ def test_a_full_hash_unlike_an_earlier_one_is_refused(kdata_home: Path, sample_f
     settings = load_settings()
     planned = pipeline.plan_run(settings, str(dataset))
     plan = pipeline.load_plan(settings, planned["run_id"])
-    label = plan["units"][0]["archive"]
-    record_full_hash(settings.runs_dir / "_archives", label, plan["archive_fingerprint"][label], "0" * 64)
+    label = plan.units[0].archive
+    record_full_hash(settings.runs_dir / "_archives", label, plan.archive_fingerprint[label], "0" * 64)
     with pytest.raises(BadInput, match=rf"{label}: its content .* differs from an earlier read"):
         pipeline.extract_unit(settings, planned["run_id"], 0)
     assert not (settings.runs_dir / planned["run_id"] / "units" / "0000.json").exists()
@@ -292,9 +292,9 @@ def test_plan_reads_little_and_the_whole_input_is_read_about_once(  # type: igno
     pipeline.content_sha256(settings, pipeline.load_plan(settings, planned["run_id"]))
     content = counter["bytes"] - check - plan - extract
     plan_data = pipeline.load_plan(settings, planned["run_id"])
-    ranges = {rel: sum(b - a for a, b in found["ranges"]) for rel, found in plan_data["archive_fingerprint"].items()}
-    directories = {rel: found["size"] - found["directory"] for rel, found in plan_data["archive_fingerprint"].items()}
-    label_rels = {unit["archive"] for unit in plan_data["units"]}
+    ranges = {rel: sum(b - a for a, b in found["ranges"]) for rel, found in plan_data.archive_fingerprint.items()}
+    directories = {rel: found["size"] - found["directory"] for rel, found in plan_data.archive_fingerprint.items()}
+    label_rels = {unit.archive for unit in plan_data.units}
     figures = {"total": total, "labels": labels, "check": check, "plan": plan, "extract": extract, "content": content}
     # The plan: the safety check plus the fingerprints' ranges (ends and directory), no pass over the data.
     # Before issue 18 it read every archive in full on top of the check.
