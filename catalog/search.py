@@ -308,12 +308,7 @@ def _facet_counts(con: duckdb.DuckDBPyConnection, q: SearchQuery, with_sql: str 
             continue
         parsed, label = _facet_value(facet, value)
         out[facet].append({"value": parsed, "label": label, "count": int(count)})
-    for facet in FACETS:
-        if facet == "build_year":
-            out[facet].sort(key=lambda item: -item["value"])
-        else:
-            out[facet].sort(key=lambda item: (-item["count"], str(item["value"])))
-    return out
+    return _sorted_facets(out)
 
 
 def search_page(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> dict[str, Any]:
@@ -454,12 +449,7 @@ def _index_facet_counts(
         for label, count in by_label.items():
             parsed, shown = _facet_value(facet, label)
             out[facet].append({"value": parsed, "label": shown, "count": count})
-    for facet in FACETS:
-        if facet == "build_year":
-            out[facet].sort(key=lambda item: -item["value"])
-        else:
-            out[facet].sort(key=lambda item: (-item["count"], str(item["value"])))
-    return out
+    return _sorted_facets(out)
 
 
 def _licence_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
@@ -551,3 +541,13 @@ def latest_report(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str 
         )
     )
     return run
+
+
+def _sorted_facets(out: dict[str, Any]) -> dict[str, Any]:
+    """Each facet's values in display order: build years newest first, the others by count, then value."""
+    for facet in FACETS:
+        if facet == "build_year":
+            out[facet].sort(key=lambda item: -item["value"])
+        else:
+            out[facet].sort(key=lambda item: (-item["count"], str(item["value"])))
+    return out

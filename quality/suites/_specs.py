@@ -17,6 +17,7 @@ __all__ = [
     "in_set",
     "is_true",
     "pair_equal",
+    "patient_specs",
     "schema_valid",
     "source_present",
     "zero",
@@ -135,3 +136,25 @@ def in_set(
 def pair_equal(key: str, a: str, b: str, item: tuple[str, str], severity: Severity = "critical") -> ExpectationSpec:
     kwargs = {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"}
     return _spec(key, SEM, item, severity, "ExpectColumnPairValuesToBeEqual", kwargs)
+
+
+def patient_specs() -> list[ExpectationSpec]:
+    """What every healthcare record (an image study or a clinical note) is checked for: KCD/ICD-10 shaped
+    diagnosis codes and a plausible patient age."""
+    return [
+        zero(
+            "diagnosis_codes_valid",
+            "invalid_codes",
+            "진단코드 형식 (KCD/ICD-10)",
+            "Diagnosis codes are KCD/ICD-10 codes",
+        ),
+        between(
+            "patient_age_range",
+            "patient_age",
+            0,
+            120,
+            ("나이 범위 0–120", "Patient age within 0–120"),
+            VALID,
+            "warning",
+        ),
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quality.gx_runner import ExpectationSpec
-from quality.suites._specs import VALID, between, id_specs, schema_valid, source_present, zero
+from quality.suites._specs import between, id_specs, patient_specs, schema_valid, source_present
 
 __all__ = ["specs"]
 
@@ -13,20 +13,6 @@ def specs(*, syntactic_target: float) -> list[ExpectationSpec]:
         schema_valid(syntactic_target),
         *id_specs("note_id", "기록", "note"),
         between("note_text_present", "text_length", 1, None, ("기록 본문 존재", "Every note has text")),
-        zero(
-            "diagnosis_codes_valid",
-            "invalid_codes",
-            "진단코드 형식 (KCD/ICD-10)",
-            "Diagnosis codes are KCD/ICD-10 codes",
-        ),
-        between(
-            "patient_age_range",
-            "patient_age",
-            0,
-            120,
-            ("나이 범위 0–120", "Patient age within 0–120"),
-            VALID,
-            "warning",
-        ),
+        *patient_specs(),
         source_present(),
     ]
