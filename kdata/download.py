@@ -442,11 +442,6 @@ def _part_size(dest: Path, size: int) -> int:
 # -- selective -------------------------------------------------------------------------------------
 
 
-def _source(store: ObjectStore, key: str) -> str:
-    local = store.local_path(key)
-    return str(local) if local is not None else store.uri(key)
-
-
 def _sql_list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
@@ -468,10 +463,7 @@ def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnectio
         },
     )
     con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
-    if any(s.startswith("s3://") for s in sources):
-        from storage.s3 import S3Store, enable_duckdb_s3
-
-        enable_duckdb_s3(con, store.root_uri() if isinstance(store, S3Store) else None)
+    store.enable_duckdb(con)  # S3: httpfs and a secret scoped to the store; local files: nothing
     con.execute(f"SET allowed_paths = {_sql_list(sources)}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -534,8 +526,8 @@ def _select(
     skipped = {c["key"] for c in chunks if tree is not None and not may_match(tree, c.get("ranges") or {})}
     read = [c for c in chunks if c["key"] not in skipped]
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
-    schema_source = _source(store, f"{prefix}/{(read or chunks)[0]['key']}")
-    con = _sandbox(store, sorted({schema_source, *(_source(store, f"{prefix}/{c['key']}") for c in read)}))
+    schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0]['key']}")
+    con = _sandbox(store, sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c['key']}") for c in read)}))
     try:
         with _duckdb_errors("--columns"):
             described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list([schema_source])})").fetchall()
@@ -551,7 +543,7 @@ def _select(
         projection = ", ".join(_quote(c) for c in columns) if columns else "*"
         splits = {}
         for split, split_chunks in sorted(by_split.items()):
-            sources = [_source(store, f"{prefix}/{c['key']}") for c in split_chunks if c["key"] not in skipped]
+            sources = [store.duckdb_source(f"{prefix}/{c['key']}") for c in split_chunks if c["key"] not in skipped]
             if sources:
                 sql = f"SELECT {projection} FROM read_parquet({_sql_list(sources)}) WHERE {where or 'true'}"
             else:  # no chunk of this split can match: an empty file with the subset's columns
@@ -592,19 +584,16 @@ def _select(
 
 
 def _urls(store: ObjectStore, manifest: dict[str, Any], chunks: list[dict[str, Any]], expires: int) -> dict[str, Any]:
-    from storage.s3 import S3Store
-
     prefix = version_prefix(manifest["dataset_id"], manifest["version"])
     items = []
     for chunk in chunks:
         key = f"{prefix}/{chunk['key']}"
-        local = store.local_path(key)
-        if isinstance(store, S3Store):
-            url = store.presign(key, expires)
-        elif local is not None:
+        url = store.presign(key, expires)  # a signed link (S3), else the file's path on a local store
+        if url is None:
+            local = store.local_path(key)
+            if local is None:
+                raise BadInput(f"{store.uri(key)}: this store hands out neither links nor file paths")
             url = str(local)
-        else:  # pragma: no cover - every backend is one of the two
-            raise BadInput(f"{type(store).__name__}: cannot hand out URLs")
         items.append(
             {
                 "split": chunk["split"],
@@ -616,7 +605,7 @@ def _urls(store: ObjectStore, manifest: dict[str, Any], chunks: list[dict[str, A
         )
     return {
         "mode": "urls",
-        "expires_in": expires if isinstance(store, S3Store) else None,
+        "expires_in": expires if store.supports_presign else None,
         "urls": items,
         "bytes": sum(c["bytes"] for c in chunks),
     }
