@@ -47,7 +47,6 @@ __all__ = [
     "read_version_manifest",
     "staging_prefix",
     "verify_object",
-    "version_files",
     "version_prefix",
 ]
 
@@ -144,12 +143,6 @@ def _commit_chunk(store: ObjectStore, entry: ChunkEntry | FileEntry, staged_key:
 def _clear_staging(store: ObjectStore, run_id: str) -> None:
     for key in store.list(staging_prefix(run_id)):
         store.delete(key)
-
-
-def version_files(manifest: VersionManifest) -> list[FileEntry]:
-    """The version's files besides its chunks (``key``, ``bytes``, ``sha256``): the dataset card; none in
-    versions published before cards existed."""
-    return manifest.version_files
 
 
 def publish_version(
