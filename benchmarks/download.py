@@ -270,14 +270,17 @@ def _keep_split(
     keep.mkdir()
     for name in downloaded:
         shutil.copy(name, keep / Path(name).name)
-    manifest = json.loads((out / dataset_id / version / "manifest.json").read_text(encoding="utf-8"))
-    train = sorted((c for c in manifest["chunks"] if c["split"] == "train"), key=lambda c: c["key"])
+    from schemas.contracts import VersionManifest
+
+    path = out / dataset_id / version / "manifest.json"
+    manifest = VersionManifest.read(path.read_bytes(), str(path))
+    train = sorted((c for c in manifest.chunks if c.split == "train"), key=lambda c: c.key)
     return {
         "files": sorted(str(p) for p in keep.glob("*.parquet")),
         "train": train,
-        "split_bytes": sum(c["bytes"] for c in train),
+        "split_bytes": sum(c.bytes for c in train),
         "chunks": len(train),
-        "train_rows": sum(c["rows"] for c in train),
+        "train_rows": sum(c.rows for c in train),
     }
 
 
@@ -307,7 +310,7 @@ def _throughput(
         kdata_bytes.append(server.counter.served(split_prefix))
         if n == 0:
             kept = _keep_split(out, done["files"], work, env, dataset_id, version)
-            keys = [f"{prefix}/{dataset_id}/{version}/{c['key']}" for c in kept["train"]]
+            keys = [f"{prefix}/{dataset_id}/{version}/{c.key}" for c in kept["train"]]
         shutil.rmtree(out)
 
         out = work / f"boto3-{n}"

@@ -212,7 +212,7 @@ def _build_catalog(home: Path, size: int, seed: int, base: dict[str, Any] | None
     import pyarrow as pa
 
     from benchmarks.synthetic import register_many, tiny_parquet
-    from catalog.db import connect
+    from catalog.db import connect, in_transaction
     from catalog.register import _dataset_values
     from kcore.config import load_settings
 
@@ -253,15 +253,14 @@ def _build_catalog(home: Path, size: int, seed: int, base: dict[str, Any] | None
             con.register("bench_datasets", pa.table(rows))
             con.register("bench_postings", pa.table({"dataset_id": post_ids, "term": post_terms}))
             con.register("bench_idmap", pa.table({"base_id": base_ids, "new_id": rows["id"]}))
-            con.execute("BEGIN")
-            con.execute("INSERT INTO datasets BY NAME SELECT * FROM bench_datasets")
-            con.execute("INSERT INTO search_postings SELECT dataset_id, term FROM bench_postings")
-            for table in ("licenses", "versions", "splits", "chunks"):
-                con.execute(
-                    f"INSERT INTO {table} SELECT t.* REPLACE (m.new_id AS dataset_id) "
-                    f"FROM {table} t JOIN bench_idmap m ON t.dataset_id = m.base_id"
-                )
-            con.execute("COMMIT")
+            with in_transaction(con):
+                con.execute("INSERT INTO datasets BY NAME SELECT * FROM bench_datasets")
+                con.execute("INSERT INTO search_postings SELECT dataset_id, term FROM bench_postings")
+                for table in ("licenses", "versions", "splits", "chunks"):
+                    con.execute(
+                        f"INSERT INTO {table} SELECT t.* REPLACE (m.new_id AS dataset_id) "
+                        f"FROM {table} t JOIN bench_idmap m ON t.dataset_id = m.base_id"
+                    )
             for name in ("bench_datasets", "bench_postings", "bench_idmap"):
                 con.unregister(name)
     bulk_s = time.perf_counter() - start

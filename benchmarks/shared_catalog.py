@@ -157,7 +157,7 @@ def registrations(settings: Any, first: int, count: int, parquet: Path) -> dict[
     whole, opened, work, closed = [], [], [], []
     for m in manifests[:count]:  # benchmarks.synthetic.register, its phases timed: open, transaction, close
         version = fake_version_manifest(m, parquet)
-        urls = {c["key"]: str(parquet) for c in version["chunks"]}
+        urls = {c.key: str(parquet) for c in version.chunks}
         start = time.perf_counter()
         writer = connect(settings)
         con = writer.__enter__()
@@ -184,7 +184,7 @@ def registrations(settings: Any, first: int, count: int, parquet: Path) -> dict[
     with connect(settings) as con:
         for m in manifests[count:]:
             version = fake_version_manifest(m, parquet)
-            urls = {c["key"]: str(parquet) for c in version["chunks"]}
+            urls = {c.key: str(parquet) for c in version.chunks}
             start = time.perf_counter()
             assert register_version(con, m, version, f"{parquet.parent}/manifest.json", urls, "bench")
             alone.append((time.perf_counter() - start) * 1000)

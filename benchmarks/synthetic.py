@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from catalog.register import register_version
 from kcore.config import Settings, load_settings
+from schemas.contracts import ChunkEntry, QualityRef, SplitStats, VersionManifest
 from schemas.manifest import DatasetManifest, parse_manifest
 from schemas.records import get_record_schema
 
@@ -70,28 +71,29 @@ def manifest(dataset_id: str, **fields: Any) -> DatasetManifest:
     return parse_manifest(data, Path(f"<synthetic {dataset_id}>"))
 
 
-def fake_version_manifest(m: DatasetManifest, parquet: Path, rows: dict[str, int] | None = None) -> dict[str, Any]:
+def fake_version_manifest(m: DatasetManifest, parquet: Path, rows: dict[str, int] | None = None) -> VersionManifest:
     """A version manifest with one chunk per split, every chunk the same real file."""
     rows = rows or {"train": 80, "validation": 20}
     size = parquet.stat().st_size
     digest = hashlib.sha256(parquet.read_bytes()).hexdigest()
     chunks = [
-        {"key": f"{s}/part-000-00000.parquet", "split": s, "rows": n, "bytes": size, "sha256": digest}
-        | {"source_archive": f"{s}.zip"}
+        ChunkEntry(
+            key=f"{s}/part-000-00000.parquet", split=s, rows=n, bytes=size, sha256=digest, source_archive=f"{s}.zip"
+        )
         for s, n in sorted(rows.items())
     ]
     content = hashlib.sha256(f"{m.id}:{m.version}".encode()).hexdigest()
-    return {
-        "format": "kdata.version/1",
-        "dataset_id": m.id,
-        "version": m.version,
-        "record_schema": m.schema_name,
-        "content_sha256": content,
-        "run_id": f"{m.id}-{m.version}-synthetic",
-        "splits": {s: {"rows": n, "chunks": 1, "bytes": size} for s, n in rows.items()},
-        "chunks": chunks,
-        "quality": {"verdict": "passed", "run_id": f"{m.id}-{m.version}-synthetic", "warnings_failed": []},
-    }
+    run_id = f"{m.id}-{m.version}-synthetic"
+    return VersionManifest(
+        dataset_id=m.id,
+        version=m.version,
+        record_schema=m.schema_name,
+        content_sha256=content,
+        run_id=run_id,
+        splits={s: SplitStats(rows=n, chunks=1, bytes=size) for s, n in rows.items()},
+        chunks=chunks,
+        quality=QualityRef(verdict="passed", run_id=run_id, warnings_failed=[]),
+    )
 
 
 def register(
@@ -101,7 +103,7 @@ def register(
     from catalog.db import connect
 
     version = fake_version_manifest(m, parquet, rows)
-    urls = {c["key"]: str(parquet) for c in version["chunks"]}
+    urls = {c.key: str(parquet) for c in version.chunks}
     with connect(settings) as con:
         return register_version(con, m, version, f"{parquet.parent}/manifest.json", urls, actor)
 
@@ -114,7 +116,7 @@ def register_many(settings: Settings, manifests: list[DatasetManifest], parquet:
     with connect(settings) as con:
         for m in manifests:
             version = fake_version_manifest(m, parquet)
-            urls = {c["key"]: str(parquet) for c in version["chunks"]}
+            urls = {c.key: str(parquet) for c in version.chunks}
             created += register_version(con, m, version, f"{parquet.parent}/manifest.json", urls, actor)
     return created
 

@@ -11,10 +11,12 @@ no paths of this machine, so the same input gives a byte-identical file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
+from schemas.contracts import SplitStats, VersionManifest, split_table
 from schemas.domains import DOMAINS, resolve_domain
 from schemas.kinds import find_kind
 from schemas.manifest import DatasetManifest
@@ -132,7 +134,7 @@ def _languages(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
     return ["ko", "en"] if english else ["ko"]
 
 
-def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[str, SplitStats]) -> dict[str, Any]:
     licence, licence_name = hf_licence(manifest.license.id)
     domain = resolve_domain(manifest.domain).id
     meta: dict[str, Any] = {"pretty_name": f"{manifest.title.ko} ({manifest.title.en})", "license": licence}
@@ -142,7 +144,7 @@ def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[
             meta["license_link"] = manifest.license.url
     meta["language"] = _languages(manifest, schema)
     meta["task_categories"] = _tasks(manifest, schema)
-    meta["size_categories"] = [size_category(sum(s["rows"] for s in splits.values()))]
+    meta["size_categories"] = [size_category(sum(s.rows for s in splits.values()))]
     meta["tags"] = ["aihub", domain.replace("_", "-"), manifest.data_type]
     meta["configs"] = [
         {
@@ -215,9 +217,9 @@ def _licence(manifest: DatasetManifest) -> list[str]:
     return ["## 이용 조건 Licence and terms", "", *_table(["항목 Field", "값 Value"], rows), note, ""]
 
 
-def _splits(splits: dict[str, dict[str, int]]) -> list[str]:
+def _splits(splits: dict[str, SplitStats]) -> list[str]:
     rows: list[list[object]] = [
-        [name, f"{info['rows']:,}", info["chunks"], f"{info['bytes']:,}", f"`{split_pattern(name)}`"]
+        [name, f"{info.rows:,}", info.chunks, f"{info.bytes:,}", f"`{split_pattern(name)}`"]
         for name, info in sorted(splits.items())
     ]
     header = ["분할 Split", "행 Rows", "청크 Chunks", "바이트 Bytes", "파일 Files"]
@@ -274,11 +276,12 @@ def _usage(manifest: DatasetManifest) -> list[str]:
 def dataset_card(
     manifest: DatasetManifest,
     schema: RecordSchema,
-    version_manifest: dict[str, Any],
+    version_manifest: VersionManifest | Mapping[str, Any],
     quality: dict[str, Any],
 ) -> bytes:
-    """The card's bytes (UTF-8, ``\\n`` line ends): deterministic for the same input."""
-    splits: dict[str, dict[str, int]] = version_manifest["splits"]
+    """The card's bytes (UTF-8, ``\\n`` line ends): deterministic for the same input. Of the version
+    manifest only its split totals are read (a mapping may hold only ``splits``)."""
+    splits = split_table(version_manifest)
     front = yaml.safe_dump(_front_matter(manifest, schema, splits), allow_unicode=True, sort_keys=False, width=1000)
     lines = [
         "---",

@@ -64,6 +64,7 @@ __all__ = [
     "audit_head",
     "connect",
     "extension_directory",
+    "in_transaction",
     "is_postgres",
     "latest_migration",
     "migrate",
@@ -146,22 +147,34 @@ def _retry_lock(path: Path, timeout: float, once: Callable[[], duckdb.DuckDBPyCo
 T = TypeVar("T")
 
 
+@contextmanager
+def in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block as one transaction, once: BEGIN, then COMMIT when it ends, ROLLBACK when it raises.
+
+    The only place the catalog writes BEGIN, COMMIT and ROLLBACK. No retry: catalog writes that may meet
+    another host's on the shared catalog go through :func:`transaction`, which repeats the work."""
+    con.execute("BEGIN")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+
+
 def transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
-    """Run ``work()`` in one transaction: COMMIT when it returns, ROLLBACK when it raises.
+    """Run ``work()`` in one transaction (:func:`in_transaction`): COMMIT when it returns, ROLLBACK when it raises.
 
     On the shared (PostgreSQL) catalog a transaction that conflicted with another writer's (serialization
     failure, deadlock, a key another host inserted meanwhile) is rolled back and ``work()`` runs again,
     up to :data:`CONFLICT_ATTEMPTS` times; then :class:`TransientError`. ``work`` must therefore only
-    change the catalog (or be safe to repeat)."""
+    change the catalog (or be safe to repeat); that is why it is a function, not a ``with`` block."""
     delay = 0.05
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-        con.execute("BEGIN")
         try:
-            result = work()
-            con.execute("COMMIT")
-            return result
+            with in_transaction(con):
+                return work()
         except Exception as error:
-            _rollback(con)
             if not (_is_conflict(error) and is_postgres(con)):
                 raise
             if attempt == CONFLICT_ATTEMPTS:
@@ -469,8 +482,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for number, name, sql in _migrations():
         if number in applied:
             continue
-        con.execute("BEGIN")
-        try:
+        with in_transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [number, name])
             if number == 1:
@@ -478,10 +490,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
                     "INSERT INTO domains VALUES (?, ?, ?, ?, ?)",
                     [[d.id, d.name_ko, d.name_en, d.group_ko, d.group_en] for d in DOMAINS.values()],
                 )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         current = max(current, number)
     return current
 

@@ -8,6 +8,7 @@ catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -20,6 +21,7 @@ from catalog.names import view_name
 from catalog.roles import require
 from kcore.errors import BadInput
 from kcore.faults import fault_point
+from schemas.contracts import VersionManifest
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
@@ -181,7 +183,7 @@ def _check_id_free(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
 def register_version(
     con: duckdb.DuckDBPyConnection,
     manifest: DatasetManifest,
-    version_manifest: dict[str, Any],
+    version_manifest: VersionManifest | Mapping[str, Any],
     manifest_url: str,
     chunk_urls: dict[str, str],
     actor: str,
@@ -189,8 +191,11 @@ def register_version(
 ) -> bool:
     """Make a published version visible, in one transaction. ``False`` when it was already registered.
 
-    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
+    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row.
+    A mapping is validated as a :class:`VersionManifest` first."""
     dataset_id, version = manifest.id, manifest.version
+    published = VersionManifest.parse(version_manifest, manifest_url)
+    splits = published.splits
 
     def work() -> bool:
         require(con, actor, "uploader", f"publish {dataset_id} {version}")
@@ -205,8 +210,9 @@ def register_version(
         ]
         newest = max([*known, version], key=version_sort_key)
         _upsert_dataset(con, manifest, newest == version, actor)
-        quality = version_manifest["quality"]
-        splits = version_manifest["splits"]
+        quality = published.quality
+        if quality is None:
+            raise BadInput(f"{manifest_url}: the version manifest names no quality verdict; nothing registered")
         con.execute(
             "INSERT INTO versions (dataset_id, version, status, version_note, content_sha256, manifest_url, "
             "record_count, chunk_count, content_size, quality_verdict, quality_run_id, date_published, "
@@ -216,13 +222,13 @@ def register_version(
                 dataset_id,
                 version,
                 manifest.version_note,
-                version_manifest["content_sha256"],
+                published.content_sha256,
                 manifest_url,
-                sum(s["rows"] for s in splits.values()),
-                len(version_manifest["chunks"]),
-                sum(s["bytes"] for s in splits.values()),
-                quality["verdict"],
-                quality["run_id"],
+                sum(s.rows for s in splits.values()),
+                len(published.chunks),
+                sum(s.bytes for s in splits.values()),
+                quality.verdict,
+                quality.run_id,
                 manifest.release_date,
                 manifest.release_status,
                 now(),
@@ -232,22 +238,22 @@ def register_version(
         for split, info in sorted(splits.items()):
             con.execute(
                 "INSERT INTO splits VALUES (?, ?, ?, ?, ?, ?)",
-                [dataset_id, version, split, info["rows"], info["chunks"], info["bytes"]],
+                [dataset_id, version, split, info.rows, info.chunks, info.bytes],
             )
-        for chunk in version_manifest["chunks"]:
-            url = chunk_urls[chunk["key"]]
+        for chunk in published.chunks:
+            url = chunk_urls[chunk.key]
             con.execute(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     dataset_id,
                     version,
-                    chunk["split"],
-                    chunk["key"],
+                    chunk.split,
+                    chunk.key,
                     url,
-                    chunk["rows"],
-                    chunk["bytes"],
-                    chunk["sha256"],
-                    chunk["source_archive"],
+                    chunk.rows,
+                    chunk.bytes,
+                    chunk.sha256,
+                    chunk.source_archive,
                 ],
             )
         con.execute("UPDATE datasets SET latest_version = ? WHERE id = ?", [newest, dataset_id])
@@ -258,10 +264,10 @@ def register_version(
             dataset_id,
             version,
             {
-                "content_sha256": version_manifest["content_sha256"],
+                "content_sha256": published.content_sha256,
                 "manifest": manifest_url,
-                "rows": {s: i["rows"] for s, i in splits.items()},
-                "verdict": quality["verdict"],
+                "rows": {s: i.rows for s, i in splits.items()},
+                "verdict": quality.verdict,
                 **({"source": source} if source else {}),
             },
         )

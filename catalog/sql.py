@@ -138,13 +138,13 @@ class SqlPlan:
 def store_access(con: duckdb.DuckDBPyConnection, store: str) -> list[Path | str]:
     """The whole store, for trusted callers (checks, not users); on S3 this also enables httpfs with a
     secret scoped to the store."""
-    if store.startswith("s3://"):
-        from storage.s3 import S3Store, enable_duckdb_s3
+    if "://" in store and not store.startswith("s3://"):
+        return []
+    from storage.stores import open_store
 
-        root = S3Store.from_url(store).root_uri()
-        enable_duckdb_s3(con, root)
-        return [root]
-    return [Path(store)] if "://" not in store else []
+    opened = open_store(store)
+    opened.enable_duckdb(con)
+    return [opened.root_uri()]
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, allowed: Sequence[Path | str], limits: SqlLimits | None) -> None:

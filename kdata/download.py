@@ -45,8 +45,9 @@ from ingest.chunks import parquet_options, sha256_file
 from kcore.atomic import atomic_path, write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
+from schemas.contracts import ChunkEntry, FileEntry, Selection, SelectionSplit, SourceChunk, VersionManifest
 from storage.base import ObjectStore
-from storage.publish import VERSION_MANIFEST, version_files, version_prefix
+from storage.publish import VERSION_MANIFEST, version_prefix
 from storage.stores import open_store
 from storage.zone_maps import may_match
 
@@ -119,11 +120,11 @@ def safe_key(key: object, where: str) -> str:
     return str(key)
 
 
-def check_manifest_chunks(manifest: dict[str, Any], catalog_chunks: dict[str, str], where: str) -> None:
+def check_manifest_chunks(manifest: VersionManifest, catalog_chunks: dict[str, str], where: str) -> None:
     """The store's manifest must list exactly the chunks the catalog registered (keys and sha256)."""
-    listed = {safe_key(c.get("key"), where): c.get("sha256") for c in manifest.get("chunks", [])}
-    for chunk in manifest.get("chunks", []):
-        safe_key(chunk.get("split"), where)
+    listed = {safe_key(c.key, where): c.sha256 for c in manifest.chunks}
+    for chunk in manifest.chunks:
+        safe_key(chunk.split, where)
     if listed != catalog_chunks:
         raise KDataError(
             f"{where}: the store's manifest lists other chunks than the catalog registered for this version; "
@@ -131,14 +132,14 @@ def check_manifest_chunks(manifest: dict[str, Any], catalog_chunks: dict[str, st
         )
 
 
-def select_chunks(manifest: dict[str, Any], split: str | None, chunk_range: str | None) -> list[dict[str, Any]]:
+def select_chunks(manifest: VersionManifest, split: str | None, chunk_range: str | None) -> list[ChunkEntry]:
     """The manifest's chunks of ``split`` (all splits when ``None``), restricted to ``chunk_range``."""
-    splits = sorted(manifest["splits"])
-    if split is not None and split not in manifest["splits"]:
-        raise BadInput(f"--split {split!r}: version {manifest['version']} has splits {', '.join(splits)}")
+    splits = sorted(manifest.splits)
+    if split is not None and split not in manifest.splits:
+        raise BadInput(f"--split {split!r}: version {manifest.version} has splits {', '.join(splits)}")
     if chunk_range is not None and split is None:
         raise BadInput("--chunks needs --split: chunk numbers count within one split")
-    chunks = sorted((c for c in manifest["chunks"] if split in (None, c["split"])), key=lambda c: c["key"])
+    chunks = sorted((c for c in manifest.chunks if split in (None, c.split)), key=lambda c: c.key)
     if chunk_range is None:
         return chunks
     first, last = parse_chunk_range(chunk_range)
@@ -264,15 +265,15 @@ def _audit(settings: Settings, dataset_id: str, version: str | None, detail: dic
 # -- whole chunks ----------------------------------------------------------------------------------
 
 
-def _intact(path: Path, chunk: dict[str, Any]) -> bool:
-    if not path.is_file() or path.stat().st_size != chunk["bytes"] or sha256_file(path) != chunk["sha256"]:
+def _intact(path: Path, chunk: ChunkEntry) -> bool:
+    if not path.is_file() or path.stat().st_size != chunk.bytes or sha256_file(path) != chunk.sha256:
         return False
     return _footer_ok(path, chunk)
 
 
-def _footer_ok(path: Path, chunk: dict[str, Any]) -> bool:
+def _footer_ok(path: Path, chunk: ChunkEntry) -> bool:
     try:
-        return int(pq.read_metadata(path).num_rows) == int(chunk["rows"])
+        return int(pq.read_metadata(path).num_rows) == chunk.rows
     except (pa.ArrowException, OSError):
         return False
 
@@ -308,14 +309,14 @@ def _stream_to(
             time.sleep(0.5 * 2**attempt)
 
 
-def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stats: _Stats, progress: _Bar) -> None:
+def _fetch(store: ObjectStore, key: str, chunk: ChunkEntry, dest: Path, stats: _Stats, progress: _Bar) -> None:
     """Download one chunk to ``dest`` through ``dest.part`` (resumed), verified before the rename.
 
     The sha256 is computed while the bytes arrive (a resumed file's earlier bytes are hashed first), so
     the chunk is not read back from disk; size and Parquet footer are checked on the file.
     """
     part = dest.with_name(dest.name + ".part")
-    if part.exists() and part.stat().st_size > chunk["bytes"]:
+    if part.exists() and part.stat().st_size > chunk.bytes:
         part.unlink()
     if part.exists() and part.stat().st_size > 0:
         stats.resumed += 1
@@ -323,16 +324,16 @@ def _fetch(store: ObjectStore, key: str, chunk: dict[str, Any], dest: Path, stat
         part.touch()
         before = part.stat().st_size
         digest = _hash_of(part)
-        _stream_to(store, key, part, chunk["bytes"], progress.advance, digest)
+        _stream_to(store, key, part, chunk.bytes, progress.advance, digest)
         size = part.stat().st_size
         stats.transferred += size - before
-        if size == chunk["bytes"] and digest.hexdigest() == chunk["sha256"] and _footer_ok(part, chunk):
+        if size == chunk.bytes and digest.hexdigest() == chunk.sha256 and _footer_ok(part, chunk):
             os.replace(part, dest)  # not kcore.atomic: a *.part is kept and resumed by the next download
             return
         part.unlink()  # a resumed file that does not verify: fetch the whole object once more
         stats.refetched += 1
         if attempt == 0:
-            progress.grow(chunk["bytes"])
+            progress.grow(chunk.bytes)
     raise KDataError(
         f"{store.uri(key)}: differs from the version manifest (size, sha256 or footer) even after a fresh "
         "download; the stored copy is damaged — run `kdata fsck`"
@@ -374,18 +375,18 @@ def _progress(show: bool) -> Iterator[Progress | None]:
 
 
 def _whole(
-    store: ObjectStore, raw: bytes, manifest: dict[str, Any], chunks: list[dict[str, Any]], root: Path, show: bool
+    store: ObjectStore, raw: bytes, manifest: VersionManifest, chunks: list[ChunkEntry], root: Path, show: bool
 ) -> dict[str, Any]:
     stats = _Stats()
-    write_atomic(root / VERSION_MANIFEST, raw, fsync=False)
-    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
-    for item in version_files(manifest):  # the dataset card: small, fetched whole and verified
+    write_atomic(root / VERSION_MANIFEST, raw, fsync=False)  # the store's bytes, as they are
+    prefix = version_prefix(manifest.dataset_id, manifest.version)
+    for item in manifest.version_files:  # the dataset card: small, fetched whole and verified
         stats.files.append(str(_fetch_file(store, prefix, item, root)))
     todo = []
     for chunk in chunks:
-        dest = root / safe_key(chunk["key"], str(root / VERSION_MANIFEST))
+        dest = root / safe_key(chunk.key, str(root / VERSION_MANIFEST))
         if not dest.resolve().is_relative_to(root.resolve()):
-            raise KDataError(f"{dest}: chunk {chunk['key']!r} would land outside {root}; nothing more is written")
+            raise KDataError(f"{dest}: chunk {chunk.key!r} would land outside {root}; nothing more is written")
         stats.files.append(str(dest))
         if _intact(dest, chunk):
             stats.skipped += 1
@@ -395,18 +396,18 @@ def _whole(
             stats.refetched += 1
         dest.parent.mkdir(parents=True, exist_ok=True)
         todo.append((chunk, dest))
-    remaining = sum(c["bytes"] - _part_size(d, c["bytes"]) for c, d in todo)
+    remaining = sum(c.bytes - _part_size(d, c.bytes) for c, d in todo)
     with _progress(show) as progress:
-        bar = _Bar(progress, f"내려받기 {manifest['dataset_id']} {manifest['version']}", remaining)
+        bar = _Bar(progress, f"내려받기 {manifest.dataset_id} {manifest.version}", remaining)
         for chunk, dest in todo:
-            _fetch(store, f"{prefix}/{chunk['key']}", chunk, dest, stats, bar)
+            _fetch(store, f"{prefix}/{chunk.key}", chunk, dest, stats, bar)
     return {
         "mode": "chunks",
         "root": str(root),
         "manifest": str(root / VERSION_MANIFEST),
         "files": stats.files,
         "chunks": len(chunks),
-        "bytes": sum(c["bytes"] for c in chunks),
+        "bytes": sum(c.bytes for c in chunks),
         "transferred": stats.transferred,
         "skipped": stats.skipped,
         "resumed": stats.resumed,
@@ -414,17 +415,17 @@ def _whole(
     }
 
 
-def _fetch_file(store: ObjectStore, prefix: str, item: dict[str, Any], root: Path) -> Path:
+def _fetch_file(store: ObjectStore, prefix: str, item: FileEntry, root: Path) -> Path:
     """One version file (not a chunk) to ``root``, kept when intact, else fetched and checked by size and
     sha256 before it is written (not counted in the chunk figures ``transferred`` and ``skipped``)."""
-    key = str(item["key"])
+    key = item.key
     if not key or key != Path(key).name or key.startswith("."):
         raise KDataError(f"{store.uri(prefix)}: the version manifest lists an unsafe file name {key!r}")
     dest = root / key
-    if dest.is_file() and dest.stat().st_size == item["bytes"] and sha256_file(dest) == item["sha256"]:
+    if dest.is_file() and dest.stat().st_size == item.bytes and sha256_file(dest) == item.sha256:
         return dest
     data = store.get_bytes(f"{prefix}/{key}")
-    if data is None or len(data) != item["bytes"] or hashlib.sha256(data).hexdigest() != item["sha256"]:
+    if data is None or len(data) != item.bytes or hashlib.sha256(data).hexdigest() != item.sha256:
         raise KDataError(
             f"{store.uri(f'{prefix}/{key}')}: missing or differs from the version manifest (size or sha256); "
             "run `kdata fsck`"
@@ -440,11 +441,6 @@ def _part_size(dest: Path, size: int) -> int:
 
 
 # -- selective -------------------------------------------------------------------------------------
-
-
-def _source(store: ObjectStore, key: str) -> str:
-    local = store.local_path(key)
-    return str(local) if local is not None else store.uri(key)
 
 
 def _sql_list(values: list[str]) -> str:
@@ -468,10 +464,7 @@ def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnectio
         },
     )
     con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
-    if any(s.startswith("s3://") for s in sources):
-        from storage.s3 import S3Store, enable_duckdb_s3
-
-        enable_duckdb_s3(con, store.root_uri() if isinstance(store, S3Store) else None)
+    store.enable_duckdb(con)  # S3: httpfs and a secret scoped to the store; local files: nothing
     con.execute(f"SET allowed_paths = {_sql_list(sources)}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -519,23 +512,23 @@ def _write_batches(reader: pa.RecordBatchReader, dest: Path, row_group_bytes: in
 
 def _select(
     store: ObjectStore,
-    manifest: dict[str, Any],
-    chunks: list[dict[str, Any]],
+    manifest: VersionManifest,
+    chunks: list[ChunkEntry],
     request: DownloadRequest,
     root: Path,
     row_group_bytes: int,
 ) -> dict[str, Any]:
     where, tree = parse_where(request.where) if request.where is not None else (None, None)
-    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
-    by_split: dict[str, list[dict[str, Any]]] = {}
+    prefix = version_prefix(manifest.dataset_id, manifest.version)
+    by_split: dict[str, list[ChunkEntry]] = {}
     for chunk in chunks:
-        by_split.setdefault(chunk["split"], []).append(chunk)
+        by_split.setdefault(chunk.split, []).append(chunk)
     # chunks whose zone map rules the filter out are never opened (their footers stay in the store)
-    skipped = {c["key"] for c in chunks if tree is not None and not may_match(tree, c.get("ranges") or {})}
-    read = [c for c in chunks if c["key"] not in skipped]
+    skipped = {c.key for c in chunks if tree is not None and not may_match(tree, c.ranges or {})}
+    read = [c for c in chunks if c.key not in skipped]
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
-    schema_source = _source(store, f"{prefix}/{(read or chunks)[0]['key']}")
-    con = _sandbox(store, sorted({schema_source, *(_source(store, f"{prefix}/{c['key']}") for c in read)}))
+    schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0].key}")
+    con = _sandbox(store, sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)}))
     try:
         with _duckdb_errors("--columns"):
             described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list([schema_source])})").fetchall()
@@ -543,15 +536,15 @@ def _select(
         selection = {
             "columns": columns,
             "where": where,
-            "chunks": [c["key"] for c in chunks],
-            "version_content_sha256": manifest["content_sha256"],
+            "chunks": [c.key for c in chunks],
+            "version_content_sha256": manifest.content_sha256,
         }
         digest = hashlib.sha256(json.dumps(selection, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         folder = root / f"subset-{digest[:12]}"
         projection = ", ".join(_quote(c) for c in columns) if columns else "*"
         splits = {}
         for split, split_chunks in sorted(by_split.items()):
-            sources = [_source(store, f"{prefix}/{c['key']}") for c in split_chunks if c["key"] not in skipped]
+            sources = [store.duckdb_source(f"{prefix}/{c.key}") for c in split_chunks if c.key not in skipped]
             if sources:
                 sql = f"SELECT {projection} FROM read_parquet({_sql_list(sources)}) WHERE {where or 'true'}"
             else:  # no chunk of this split can match: an empty file with the subset's columns
@@ -559,30 +552,30 @@ def _select(
             with _duckdb_errors(f"--where {where!r}" if where else "selection"):
                 reader = con.execute(sql).fetch_record_batch(8192)
                 written = _write_batches(reader, folder / f"{split}.parquet", row_group_bytes)
-            written["source_chunks"] = [{"key": c["key"], "sha256": c["sha256"]} for c in split_chunks]
-            written["skipped_chunks"] = sorted(c["key"] for c in split_chunks if c["key"] in skipped)
-            splits[split] = written
+            splits[split] = SelectionSplit(
+                **written,
+                source_chunks=[SourceChunk(key=c.key, sha256=c.sha256) for c in split_chunks],
+                skipped_chunks=sorted(c.key for c in split_chunks if c.key in skipped),
+            )
     finally:
         con.close()
-    document = {
-        "format": "kdata.selection/1",
-        "dataset_id": manifest["dataset_id"],
-        "version": manifest["version"],
-        "version_content_sha256": manifest["content_sha256"],
-        "columns": columns,
-        "where": where,
-        "splits": splits,
-    }
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    write_atomic(folder / "selection.json", text.encode(), fsync=False)
+    document = Selection(
+        dataset_id=manifest.dataset_id,
+        version=manifest.version,
+        version_content_sha256=manifest.content_sha256,
+        columns=columns,
+        where=where,
+        splits=splits,
+    )
+    write_atomic(folder / "selection.json", document.dump(), fsync=False)
     return {
         "mode": "select",
         "root": str(folder),
         "selection": str(folder / "selection.json"),
-        "files": [str(folder / s["file"]) for s in splits.values()],
+        "files": [str(folder / s.file) for s in splits.values()],
         "chunks_skipped": len(skipped),
-        "rows": {name: s["rows"] for name, s in splits.items()},
-        "bytes": sum(s["bytes"] for s in splits.values()),
+        "rows": {name: s.rows for name, s in splits.items()},
+        "bytes": sum(s.bytes for s in splits.values()),
         "columns": columns,
         "where": where,
     }
@@ -591,34 +584,31 @@ def _select(
 # -- URLs ------------------------------------------------------------------------------------------
 
 
-def _urls(store: ObjectStore, manifest: dict[str, Any], chunks: list[dict[str, Any]], expires: int) -> dict[str, Any]:
-    from storage.s3 import S3Store
-
-    prefix = version_prefix(manifest["dataset_id"], manifest["version"])
+def _urls(store: ObjectStore, manifest: VersionManifest, chunks: list[ChunkEntry], expires: int) -> dict[str, Any]:
+    prefix = version_prefix(manifest.dataset_id, manifest.version)
     items = []
     for chunk in chunks:
-        key = f"{prefix}/{chunk['key']}"
-        local = store.local_path(key)
-        if isinstance(store, S3Store):
-            url = store.presign(key, expires)
-        elif local is not None:
+        key = f"{prefix}/{chunk.key}"
+        url = store.presign(key, expires)  # a signed link (S3), else the file's path on a local store
+        if url is None:
+            local = store.local_path(key)
+            if local is None:
+                raise BadInput(f"{store.uri(key)}: this store hands out neither links nor file paths")
             url = str(local)
-        else:  # pragma: no cover - every backend is one of the two
-            raise BadInput(f"{type(store).__name__}: cannot hand out URLs")
         items.append(
             {
-                "split": chunk["split"],
-                "key": chunk["key"],
-                "bytes": chunk["bytes"],
-                "sha256": chunk["sha256"],
+                "split": chunk.split,
+                "key": chunk.key,
+                "bytes": chunk.bytes,
+                "sha256": chunk.sha256,
                 "url": url,
             }
         )
     return {
         "mode": "urls",
-        "expires_in": expires if isinstance(store, S3Store) else None,
+        "expires_in": expires if store.supports_presign else None,
         "urls": items,
-        "bytes": sum(c["bytes"] for c in chunks),
+        "bytes": sum(c.bytes for c in chunks),
     }
 
 
@@ -636,7 +626,7 @@ def _check_request(request: DownloadRequest) -> None:
 
 def _load_manifest(
     store: ObjectStore, dataset_id: str, version: str, content_sha256: str, catalog_chunks: dict[str, str]
-) -> tuple[bytes, dict[str, Any]]:
+) -> tuple[bytes, VersionManifest]:
     key = f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}"
     raw = store.get_bytes(key)
     if raw is None:
@@ -644,8 +634,8 @@ def _load_manifest(
             f"{store.uri(key)}: the catalog lists {dataset_id} {version} but the store has no manifest; "
             "run `kdata fsck`"
         )
-    manifest: dict[str, Any] = json.loads(raw)
-    if manifest.get("content_sha256") != content_sha256:
+    manifest = VersionManifest.read(raw, store.uri(key))
+    if manifest.content_sha256 != content_sha256:
         raise KDataError(f"{store.uri(key)}: the store's manifest does not match the catalog (content_sha256)")
     check_manifest_chunks(manifest, catalog_chunks, store.uri(key))
     return raw, manifest
@@ -684,7 +674,7 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
     detail: dict[str, Any] = {
         "mode": "urls" if request.urls else "select" if request.selective else "chunks",
         "split": request.split,
-        "chunks": [c["key"] for c in chunks],
+        "chunks": [c.key for c in chunks],
         "columns": request.columns,
         "where": request.where,
     }

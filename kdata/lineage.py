@@ -167,13 +167,14 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
 
     from schemas.manifest import load_manifest
     from schemas.records import record_schema_for
-    from storage.publish import read_version_manifest, version_prefix
+    from storage.publish import load_version_manifest, version_prefix
     from storage.stores import open_store
 
     manifest = load_manifest(Path(plan["dataset_path"]))
     schema = record_schema_for(manifest)
     store = open_store(settings.store)
-    published = read_version_manifest(store, result["dataset_id"], result["version"]) or {"chunks": []}
+    published = load_version_manifest(store, result["dataset_id"], result["version"])
+    chunks = published.chunks if published is not None else []
     quality = RunState(settings, plan["run_id"]).read_json(QUALITY) or {}
     items = quality.get("items", [])
     namespace, name = dataset_ref(store.uri(version_prefix(result["dataset_id"], result["version"])))
@@ -203,8 +204,8 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
     }
     statistics = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
         rowCount=sum(result["rows"].values()),
-        size=sum(int(c["bytes"]) for c in published["chunks"]),
-        fileCount=len(published["chunks"]),
+        size=sum(c.bytes for c in chunks),
+        fileCount=len(chunks),
     )
     return OutputDataset(namespace=namespace, name=name, facets=facets, outputFacets={"outputStatistics": statistics})
 

@@ -663,31 +663,33 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
 
 
 def _version_manifest(settings: Settings, plan: Plan) -> dict[str, Any]:
+    """The version's ``manifest.json`` (:class:`~schemas.contracts.VersionManifest`), as plain JSON."""
+    from schemas.contracts import ChunkEntry, QualityRef, SplitStats, VersionManifest
+
     units = _units(settings, plan)
     summary = _quality(settings, plan.run_id)
-    chunks = sorted((c for u in units for c in u.chunks), key=lambda c: c["key"])
-    splits: dict[str, dict[str, int]] = {}
+    chunks = sorted((ChunkEntry.model_validate(c) for u in units for c in u.chunks), key=lambda c: c.key)
+    splits: dict[str, SplitStats] = {}
     for chunk in chunks:
-        split = splits.setdefault(chunk["split"], {"rows": 0, "chunks": 0, "bytes": 0})
-        split["rows"] += chunk["rows"]
-        split["chunks"] += 1
-        split["bytes"] += chunk["bytes"]
-    return {
-        "format": "kdata.version/1",
-        "dataset_id": plan.dataset_id,
-        "version": plan.version,
-        "record_schema": plan.record_schema,
-        "content_sha256": content_sha256(settings, plan),  # from full hashes (extract, or one pass here)
-        "run_id": plan.run_id,
-        "splits": splits,
-        "chunks": chunks,
-        "quality": {
-            "verdict": summary["verdict"],
-            "run_id": summary["run_id"],
-            "warnings_failed": summary["warnings_failed"],
-            "report": f"{QUALITY_PREFIX}/summary.html",
-        },
-    }
+        split = splits.get(chunk.split) or SplitStats(rows=0, chunks=0, bytes=0)
+        splits[chunk.split] = SplitStats(
+            rows=split.rows + chunk.rows, chunks=split.chunks + 1, bytes=split.bytes + chunk.bytes
+        )
+    return VersionManifest(
+        dataset_id=plan.dataset_id,
+        version=plan.version,
+        record_schema=plan.record_schema,
+        content_sha256=content_sha256(settings, plan),  # from full hashes (extract, or one pass here)
+        run_id=plan.run_id,
+        splits=splits,
+        chunks=chunks,
+        quality=QualityRef(
+            verdict=summary["verdict"],
+            run_id=summary["run_id"],
+            warnings_failed=summary["warnings_failed"],
+            report=f"{QUALITY_PREFIX}/summary.html",
+        ),
+    ).to_dict()
 
 
 def _quality(settings: Settings, run_id: str) -> dict[str, Any]:

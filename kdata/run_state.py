@@ -168,13 +168,14 @@ class RunState:
         """Stage the unit's chunks in the store (remote only), each checked by size and sha256."""
         if not self.remote:
             return
+        from schemas.contracts import ChunkEntry
         from storage.publish import verify_object
 
-        for chunk in chunks:
-            key = self.chunk_key(chunk["key"])
+        for chunk in map(ChunkEntry.model_validate, chunks):
+            key = self.chunk_key(chunk.key)
             if verify_object(self.store, key, chunk):
                 continue  # an earlier attempt (this host or another) staged the same bytes
-            self.store.put_file(chunk_root / chunk["key"], key)
+            self.store.put_file(chunk_root / chunk.key, key)
             if not verify_object(self.store, key, chunk):
                 raise TransientError(f"{self.store.uri(key)}: size or sha256 differs after upload; try again")
 

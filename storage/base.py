@@ -7,6 +7,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["ObjectInfo", "ObjectStore"]
 
@@ -21,7 +25,15 @@ class ObjectInfo:
 
 
 class ObjectStore(ABC):
-    """Keys are POSIX-style relative paths (``korean-sns/1.0/train/part-000-00000.parquet``)."""
+    """Keys are POSIX-style relative paths (``korean-sns/1.0/train/part-000-00000.parquet``).
+
+    Use cases (``kdata download``, ``kdata sql``, the web app) work over this interface only: how DuckDB
+    reads the store (:meth:`root_uri`, :meth:`duckdb_source`, :meth:`enable_duckdb`) and whether it hands
+    out time-limited links (:attr:`supports_presign`, :meth:`presign`) are answered by the backend.
+    """
+
+    supports_presign: bool = False
+    """Whether :meth:`presign` returns time-limited URLs (S3); a store without them answers ``None``."""
 
     @abstractmethod
     def uri(self, key: str) -> str:
@@ -65,6 +77,24 @@ class ObjectStore(ABC):
 
     def local_path(self, key: str) -> Path | None:
         """A local filesystem path for the key when the backend has one (for DuckDB views)."""
+        return None
+
+    @abstractmethod
+    def root_uri(self) -> str:
+        """The whole store as DuckDB names it: a folder, or ``s3://bucket/prefix/`` (its allowed root)."""
+
+    def duckdb_source(self, key: str) -> str:
+        """How DuckDB reads ``key``: its local path when the backend has one, else its URI."""
+        local = self.local_path(key)
+        return str(local) if local is not None else self.uri(key)
+
+    def enable_duckdb(self, con: duckdb.DuckDBPyConnection) -> None:  # noqa: B027 - local files need nothing
+        """Let ``con`` read this store's objects, and no more of the backend than the store (call before the
+        connection's configuration is locked). Local files need nothing."""
+
+    def presign(self, key: str, expires: int) -> str | None:
+        """A GET URL for ``key`` valid ``expires`` seconds, ``None`` when the backend has no such links
+        (:attr:`supports_presign`). Signed URLs are for the user: never log, audit or store them."""
         return None
 
     # The defaults below serve backends with local paths; remote backends override them.

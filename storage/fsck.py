@@ -20,15 +20,15 @@ What a store can hold besides complete versions:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.contracts import ChunkEntry, ContractError, FileEntry, UnknownFormat, VersionManifest
 from storage.base import ObjectInfo, ObjectStore
 from storage.layout import CATALOG_PREFIX, QUALITY_PREFIX, RUN_STATE, STAGING
-from storage.publish import VERSION_MANIFEST, version_files
+from storage.publish import VERSION_MANIFEST
 
 __all__ = ["FsckReport", "fsck", "gc"]
 
@@ -80,20 +80,24 @@ def _local_temp_files(store: ObjectStore) -> list[ObjectInfo]:
 
 
 def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], deep: bool, report: FsckReport) -> None:
-    raw = store.get_bytes(f"{prefix}/{VERSION_MANIFEST}")
+    manifest_key = f"{prefix}/{VERSION_MANIFEST}"
     try:
-        manifest = json.loads(raw or b"")
-        chunks = {f"{prefix}/{c['key']}": c for c in [*manifest["chunks"], *version_files(manifest)]}
-    except (ValueError, KeyError, TypeError):
+        manifest = VersionManifest.read(store.get_bytes(manifest_key) or b"", store.uri(manifest_key))
+    except UnknownFormat as error:  # written by a newer kdata: not damaged, but not checkable here
+        report.damaged.append({"version": prefix, "key": VERSION_MANIFEST, "problem": str(error)})
+        return
+    except ContractError:
         report.damaged.append({"version": prefix, "key": VERSION_MANIFEST, "problem": "manifest unreadable"})
         return
+    entries: list[ChunkEntry | FileEntry] = [*manifest.chunks, *manifest.version_files]
+    chunks = {f"{prefix}/{c.key}": c for c in entries}
     sizes = {i.key: i.size for i in infos}
     for key, chunk in sorted(chunks.items()):
         if key not in sizes:
             report.damaged.append({"version": prefix, "key": key, "problem": "missing"})
-        elif sizes[key] != chunk["bytes"]:
-            report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk['bytes']}"})
-        elif deep and store.sha256(key) != chunk["sha256"]:
+        elif sizes[key] != chunk.bytes:
+            report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk.bytes}"})
+        elif deep and store.sha256(key) != chunk.sha256:
             report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
     reports = f"{prefix}/{QUALITY_PREFIX}/"  # the version's quality reports, uploaded before its manifest
     report.stray += sorted(

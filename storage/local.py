@@ -31,6 +31,9 @@ class LocalStore(ObjectStore):
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
+    def root_uri(self) -> str:
+        return str(self.root)
+
     def _temp_beside(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)

@@ -8,7 +8,7 @@ The same protocol on every backend (local filesystem, S3):
    when the server's ETag proves it, else from a download; see :mod:`storage.s3`).
 3. It is copied to the immutable version prefix ``<dataset>/<version>/`` (skipped when already there
    with the right size and sha256) and verified again.
-   The version's other files (``manifest["files"]``: the dataset card ``README.md``) go the same way,
+   The version's other files (``files``: the dataset card ``README.md``) go the same way,
    checked by size and sha256 (no Parquet footer).
 4. ``<dataset>/<version>/manifest.json`` is created only if absent (exclusive create locally,
    ``IfNoneMatch="*"`` on S3). If it exists with the same content hash the version is already published
@@ -22,7 +22,7 @@ listed by ``kdata fsck`` and removed by ``kdata gc``.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from ingest.chunks import sha256_file
 from kcore.errors import BadInput, Conflict, TransientError
 from kcore.faults import fault_point
+from schemas.contracts import ChunkEntry, FileEntry, VersionManifest
 from storage.base import ObjectStore
 from storage.layout import STAGING
 
@@ -41,12 +42,12 @@ __all__ = [
     "VERSION_MANIFEST",
     "PublishResult",
     "footer_rows",
+    "load_version_manifest",
     "manifest_bytes",
     "publish_version",
     "read_version_manifest",
     "staging_prefix",
     "verify_object",
-    "version_files",
     "version_prefix",
 ]
 
@@ -72,14 +73,23 @@ def staging_prefix(run_id: str) -> str:
     return f"{STAGING}/{run_id}"
 
 
-def manifest_bytes(manifest: dict[str, Any]) -> bytes:
-    """Canonical JSON bytes: sorted keys, UTF-8, trailing newline."""
-    return (json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+def manifest_bytes(manifest: VersionManifest | Mapping[str, Any]) -> bytes:
+    """Canonical JSON bytes: sorted keys, UTF-8, trailing newline (:meth:`VersionManifest.dump`)."""
+    return VersionManifest.parse(manifest).dump()
+
+
+def load_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> VersionManifest | None:
+    """The published version's manifest, ``None`` when there is none; :class:`~schemas.contracts.ContractError`
+    (naming the object) when it is unreadable or of a format this code does not read."""
+    key = f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}"
+    data = store.get_bytes(key)
+    return None if data is None else VersionManifest.read(data, store.uri(key))
 
 
 def read_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> dict[str, Any] | None:
-    data = store.get_bytes(f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}")
-    return None if data is None else json.loads(data)
+    """:func:`load_version_manifest` as plain JSON (for callers that index it by key)."""
+    manifest = load_version_manifest(store, dataset_id, version)
+    return None if manifest is None else manifest.to_dict()
 
 
 def footer_rows(store: ObjectStore, key: str, size: int) -> int | None:
@@ -100,33 +110,33 @@ def footer_rows(store: ObjectStore, key: str, size: int) -> int | None:
         return None
 
 
-def verify_object(store: ObjectStore, key: str, chunk: dict[str, Any], *, footer: bool = False) -> bool:
-    """The object exists with the chunk's size and sha256 (and, with ``footer``, a readable footer)."""
-    if store.size(key) != chunk["bytes"] or store.sha256(key) != chunk["sha256"]:
+def verify_object(store: ObjectStore, key: str, entry: ChunkEntry | FileEntry, *, footer: bool = False) -> bool:
+    """The object exists with the entry's size and sha256 (and, with ``footer``, a footer counting the
+    chunk's rows)."""
+    if store.size(key) != entry.bytes or store.sha256(key) != entry.sha256:
         return False
-    return not footer or footer_rows(store, key, chunk["bytes"]) == chunk["rows"]
+    return not footer or (isinstance(entry, ChunkEntry) and footer_rows(store, key, entry.bytes) == entry.rows)
 
 
-def _stage(
-    store: ObjectStore, chunk: dict[str, Any], chunk_root: Path, staged_key: str, *, footer: bool = True
-) -> bool:
-    """Upload one chunk (or, without ``footer``, another version file) to staging unless it is already
-    there intact; ``True`` when uploaded."""
-    if verify_object(store, staged_key, chunk, footer=footer):
+def _stage(store: ObjectStore, entry: ChunkEntry | FileEntry, root: Path, staged_key: str) -> bool:
+    """Upload one chunk (footer checked) or another version file to staging unless it is already there
+    intact; ``True`` when uploaded."""
+    footer = isinstance(entry, ChunkEntry)
+    if verify_object(store, staged_key, entry, footer=footer):
         return False
-    local = chunk_root / chunk["key"]
-    if not local.is_file() or sha256_file(local) != chunk["sha256"]:
+    local = root / entry.key
+    if not local.is_file() or sha256_file(local) != entry.sha256:
         raise BadInput(f"{local}: the run's chunk is missing or changed since it was written; ingest again")
     store.put_file(local, staged_key)
-    if not verify_object(store, staged_key, chunk, footer=footer):
+    if not verify_object(store, staged_key, entry, footer=footer):
         store.delete(staged_key)
         raise TransientError(f"{store.uri(staged_key)}: footer, size or sha256 differs after upload; try again")
     return True
 
 
-def _commit_chunk(store: ObjectStore, chunk: dict[str, Any], staged_key: str, final_key: str) -> None:
+def _commit_chunk(store: ObjectStore, entry: ChunkEntry | FileEntry, staged_key: str, final_key: str) -> None:
     store.copy(staged_key, final_key)
-    if not verify_object(store, final_key, chunk):
+    if not verify_object(store, final_key, entry):
         raise TransientError(f"{store.uri(final_key)}: size or sha256 differs after copy; try again")
 
 
@@ -135,38 +145,38 @@ def _clear_staging(store: ObjectStore, run_id: str) -> None:
         store.delete(key)
 
 
-def version_files(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The version's files besides its chunks (``key``, ``bytes``, ``sha256``): the dataset card; none in
-    versions published before cards existed."""
-    return list(manifest.get("files") or [])
-
-
 def publish_version(
-    store: ObjectStore, manifest: dict[str, Any], chunk_root: Path, run_id: str, *, file_root: Path | None = None
+    store: ObjectStore,
+    manifest: VersionManifest | Mapping[str, Any],
+    chunk_root: Path,
+    run_id: str,
+    *,
+    file_root: Path | None = None,
 ) -> PublishResult:
-    """Publish the chunks listed in ``manifest["chunks"]`` (files under ``chunk_root``) and the files listed
-    in ``manifest["files"]`` (under ``file_root``, default ``chunk_root``), then the manifest."""
-    dataset_id, version = manifest["dataset_id"], manifest["version"]
+    """Publish the manifest's chunks (files under ``chunk_root``) and its other files (under ``file_root``,
+    default ``chunk_root``), then the manifest. A mapping is validated as a :class:`VersionManifest` first."""
+    manifest = VersionManifest.parse(manifest)
+    dataset_id, version = manifest.dataset_id, manifest.version
     prefix = version_prefix(dataset_id, version)
     manifest_key = f"{prefix}/{VERSION_MANIFEST}"
-    existing = read_version_manifest(store, dataset_id, version)
+    existing = load_version_manifest(store, dataset_id, version)
     if existing is not None:
         return _already(store, existing, manifest, manifest_key, run_id)
     uploaded = 0
-    entries = [(c, chunk_root, True) for c in manifest["chunks"]]
-    entries += [(f, file_root or chunk_root, False) for f in version_files(manifest)]
-    for chunk, root, footer in entries:
-        final_key = f"{prefix}/{chunk['key']}"
-        if verify_object(store, final_key, chunk):
+    entries: list[tuple[ChunkEntry | FileEntry, Path]] = [(c, chunk_root) for c in manifest.chunks]
+    entries += [(f, file_root or chunk_root) for f in manifest.version_files]
+    for entry, root in entries:
+        final_key = f"{prefix}/{entry.key}"
+        if verify_object(store, final_key, entry):
             continue
-        staged_key = f"{staging_prefix(run_id)}/{chunk['key']}"
-        uploaded += _stage(store, chunk, root, staged_key, footer=footer)
+        staged_key = f"{staging_prefix(run_id)}/{entry.key}"
+        uploaded += _stage(store, entry, root, staged_key)
         fault_point("publish_staged")
-        _commit_chunk(store, chunk, staged_key, final_key)
+        _commit_chunk(store, entry, staged_key, final_key)
     fault_point("publish_copied")
-    created = store.put_bytes_exclusive(manifest_key, manifest_bytes(manifest))
+    created = store.put_bytes_exclusive(manifest_key, manifest.dump())
     if not created:  # another run won the race
-        other = read_version_manifest(store, dataset_id, version)
+        other = load_version_manifest(store, dataset_id, version)
         assert other is not None
         return _already(store, other, manifest, manifest_key, run_id)
     fault_point("publish_manifest")
@@ -175,11 +185,11 @@ def publish_version(
 
 
 def _already(
-    store: ObjectStore, existing: dict[str, Any], manifest: dict[str, Any], key: str, run_id: str
+    store: ObjectStore, existing: VersionManifest, manifest: VersionManifest, key: str, run_id: str
 ) -> PublishResult:
-    if existing.get("content_sha256") != manifest.get("content_sha256"):
+    if existing.content_sha256 != manifest.content_sha256:
         raise Conflict(
-            f"{manifest['dataset_id']} version {manifest['version']} is already published with other content "
+            f"{manifest.dataset_id} version {manifest.version} is already published with other content "
             f"({store.uri(key)}); give the new data a new version in dataset.yaml"
         )
     _clear_staging(store, run_id)  # a crash after the manifest and before the clean-up left these

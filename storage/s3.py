@@ -200,6 +200,8 @@ class _Head:
 class S3Store(ObjectStore):
     """Objects under ``s3://bucket/prefix/``; uploads carry the file's sha256 as metadata."""
 
+    supports_presign = True
+
     def __init__(self, bucket: str, prefix: str = "", *, multipart_bytes: int = DEFAULT_MULTIPART_BYTES) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -317,6 +319,10 @@ class S3Store(ObjectStore):
         local.parent.mkdir(parents=True, exist_ok=True)
         with _translated("download", self.uri(key)):
             self.client.download_file(self.bucket, self._key(key), str(local), Config=self.transfer)
+
+    def enable_duckdb(self, con: duckdb.DuckDBPyConnection) -> None:
+        """httpfs with boto3's credentials, in a secret scoped to this store's root (:func:`enable_duckdb_s3`)."""
+        enable_duckdb_s3(con, self.root_uri())
 
     def presign(self, key: str, expires: int) -> str:
         """A time-limited GET URL. It carries a signature: print it for the user, never log or store it."""

@@ -14,7 +14,7 @@ import mimetypes
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import duckdb
 
@@ -149,12 +149,11 @@ def iter_file(handle: IO[bytes]) -> Iterator[bytes]:
 
 def presigned_url(store: ObjectStore, ref: ChunkRef, expires: int = 300) -> str | None:
     """A short-lived presigned GET URL when the store offers one (S3), after checking its sha256."""
-    presign: Any = getattr(store, "presign", None)
-    if presign is None:
+    if not store.supports_presign:
         return None
     stored = store.sha256(ref.store_key)
     if stored is None:
         raise ChunkMismatch(f"{store.uri(ref.store_key)}: missing from the store; run `kdata fsck`")
     if stored != ref.sha256:
         raise ChunkMismatch(f"{store.uri(ref.store_key)}: stored chunk differs from the catalog (sha256)")
-    return str(presign(ref.store_key, expires))
+    return store.presign(ref.store_key, expires)

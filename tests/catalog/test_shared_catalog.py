@@ -63,6 +63,32 @@ def test_every_migration_has_a_postgresql_text() -> None:
     assert shared == embedded  # same numbers, same names: both record the same rows in schema_migrations
 
 
+def _tables(settings: Settings) -> dict[str, list[str]]:
+    """Each catalog table's columns, in order, as a writer connection of ``settings`` sees them."""
+    with db.connect(settings) as con:
+        rows = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name IN ('main', 'public') "
+            "ORDER BY table_name, column_index"
+        ).fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(str(table), []).append(str(column))
+    return tables
+
+
+def test_both_migration_chains_give_the_same_tables_and_columns(
+    shared: Settings, kdata_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PostgreSQL texts repeat the DuckDB migrations by hand (keys, types and triggers differ on purpose):
+    what the catalog code reads and writes, the tables and their columns in order, must not drift."""
+    on_postgres = _tables(shared)
+    monkeypatch.delenv("KDATA_CATALOG")
+    embedded = _tables(load_settings())
+    assert {"datasets", "versions", "chunks", "audit_log", "roles", "record_schemas"} <= set(embedded)
+    assert on_postgres == embedded
+
+
 def test_hosts_that_start_together_apply_each_migration_once(shared: Settings) -> None:
     def open_writer(_: int) -> None:
         with db.connect(shared):

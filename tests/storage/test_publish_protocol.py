@@ -13,6 +13,7 @@ import storage.publish
 from kcore.config import load_settings
 from kcore.errors import Conflict
 from kdata.cli import app
+from schemas.contracts import ChunkEntry
 from storage.base import ObjectStore
 from storage.publish import publish_version, read_version_manifest, verify_object
 from storage.stores import open_store
@@ -39,7 +40,8 @@ def _cli_json(*args: str) -> tuple[int, dict[str, Any]]:
 
 def _complete(store: ObjectStore, chunks: list[dict[str, Any]]) -> bool:
     manifest = read_version_manifest(store, "ds", "1.0")
-    return manifest is not None and all(verify_object(store, f"ds/1.0/{c['key']}", c, footer=True) for c in chunks)
+    entries = [ChunkEntry.model_validate(c) for c in chunks]
+    return manifest is not None and all(verify_object(store, f"ds/1.0/{c.key}", c, footer=True) for c in entries)
 
 
 def test_publish_rerun_and_conflict(store: ObjectStore, tmp_path: Path, make_chunks) -> None:  # type: ignore[no-untyped-def]
