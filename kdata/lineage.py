@@ -230,7 +230,10 @@ def task_lineage(
     plan = None
     if run_id:
         try:
-            plan = {**load_plan(settings, run_id).model_dump(), "content": read_content(RunState(settings, run_id))}
+            plan = {
+                **load_plan(settings, run_id).model_dump(exclude_none=True),
+                "content": read_content(RunState(settings, run_id)),
+            }
         except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows
             log.warning("OpenLineage: plan of %s not read: %s", run_id, error)
     if plan is None:
