@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ingest.chunks import ChunkWriter
     from ingest.progress import Progress
     from quality.record_checks import RecordChecker
+    from schemas.contracts import FileEntry, VersionManifest
     from schemas.records import RecordSchema
     from storage.base import ObjectStore
 
@@ -662,8 +663,8 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
 # -- publish and register --------------------------------------------------------------------------
 
 
-def _version_manifest(settings: Settings, plan: Plan) -> dict[str, Any]:
-    """The version's ``manifest.json`` (:class:`~schemas.contracts.VersionManifest`), as plain JSON."""
+def _version_manifest(settings: Settings, plan: Plan) -> VersionManifest:
+    """The version's ``manifest.json`` (without its files: the dataset card is written from it)."""
     from schemas.contracts import ChunkEntry, QualityRef, SplitStats, VersionManifest
 
     units = _units(settings, plan)
@@ -689,7 +690,7 @@ def _version_manifest(settings: Settings, plan: Plan) -> dict[str, Any]:
             warnings_failed=summary["warnings_failed"],
             report=f"{QUALITY_PREFIX}/summary.html",
         ),
-    ).to_dict()
+    )
 
 
 def _quality(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -712,7 +713,7 @@ def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: s
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
-    from storage.publish import publish_version, read_version_manifest, version_prefix
+    from storage.publish import load_version_manifest, publish_version, version_prefix
 
     plan = load_plan(settings, run_id)
     state = RunState(settings, run_id)
@@ -721,10 +722,10 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
         raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
     manifest = _version_manifest(settings, plan)
     files_root = state.dir / "files"  # the dataset card, published beside the chunks
-    manifest["files"] = [_write_card(plan, manifest, summary, files_root)]
+    manifest = manifest.model_copy(update={"files": [_write_card(plan, manifest, summary, files_root)]})
     store = state.store
     with run_lock(state.dir / "publish.lock"):  # one publisher per run on this host (shared staging)
-        if read_version_manifest(store, plan.dataset_id, plan.version) is None:
+        if load_version_manifest(store, plan.dataset_id, plan.version) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
             prefix = f"{version_prefix(plan.dataset_id, plan.version)}/{QUALITY_PREFIX}"
             _upload_reports(store, state, Path(summary["report"]).parent, prefix)
@@ -734,32 +735,33 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
 
-def _write_card(plan: Plan, manifest: dict[str, Any], summary: dict[str, Any], root: Path) -> dict[str, Any]:
-    """Write the version's dataset card (``README.md``) under ``root``; its entry for ``manifest["files"]``."""
+def _write_card(plan: Plan, manifest: VersionManifest, summary: dict[str, Any], root: Path) -> FileEntry:
+    """Write the version's dataset card (``README.md``) under ``root``; its entry for the manifest's files."""
     from catalog.card import CARD_NAME, dataset_card
+    from schemas.contracts import FileEntry
 
     dataset = _manifest(plan)
     data = dataset_card(dataset, _record_schema(Path(plan.dataset_path), dataset), manifest, summary)
     write_atomic(root / CARD_NAME, data, fsync=False)  # a concurrent publisher of the same run reads old or new
-    return {"key": CARD_NAME, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return FileEntry(key=CARD_NAME, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
 def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Register the published version in the catalog (one transaction, the last step)."""
     from catalog.db import connect
     from catalog.register import register_version
-    from storage.publish import read_version_manifest, version_prefix
+    from storage.publish import VERSION_MANIFEST, load_version_manifest, version_prefix
     from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
     store = open_store(settings.store)
-    published = read_version_manifest(store, plan.dataset_id, plan.version)
+    published = load_version_manifest(store, plan.dataset_id, plan.version)
     if published is None:
         raise BadInput(f"run {run_id}: version {plan.version} of {plan.dataset_id} is not published")
-    if published["content_sha256"] != content_sha256(settings, plan):
+    if published.content_sha256 != content_sha256(settings, plan):
         raise BadInput(f"run {run_id}: the published version has other content; nothing registered")
     prefix = version_prefix(plan.dataset_id, plan.version)
-    chunk_urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in published["chunks"]}
+    chunk_urls = {c.key: store.uri(f"{prefix}/{c.key}") for c in published.chunks}
     with connect(settings) as con:
         manifest = _manifest(plan)
         note = plan.options.get("version_note")
@@ -769,7 +771,7 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
             con,
             manifest,
             published,
-            store.uri(f"{prefix}/manifest.json"),
+            store.uri(f"{prefix}/{VERSION_MANIFEST}"),
             chunk_urls,
             settings.user,
             source=plan.source,
@@ -779,8 +781,8 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
         "dataset_id": plan.dataset_id,
         "version": plan.version,
         "registered": created,
-        "rows": {s: i["rows"] for s, i in published["splits"].items()},
-        "chunks": len(published["chunks"]),
+        "rows": {s: i.rows for s, i in published.splits.items()},
+        "chunks": len(published.chunks),
     }
 
 

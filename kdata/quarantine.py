@@ -21,12 +21,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ingest.limits import UnsafeArchive
 from kcore.atomic import write_atomic
 from kcore.config import Settings
-from kcore.errors import KDataError
+from kcore.errors import BadInput, KDataError
+
+if TYPE_CHECKING:
+    from schemas.run import Plan
 
 __all__ = ["QuarantineRecord", "quarantines", "record_gate_refusal", "record_quarantine"]
 
@@ -194,10 +197,18 @@ def _plan_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, A
     return _Context(root, None, manifest.id, manifest.version, {}, source)
 
 
-def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Context:
-    from kdata.pipeline import load_plan
+def _plan(settings: Settings, run_id: str) -> Plan:
+    """The run's plan as written (names and ids only: its input folder is not needed here)."""
+    from kdata.run_state import RunState
 
-    plan = load_plan(settings, str(args[0] if args else kwargs["run_id"]))
+    plan = RunState(settings, run_id).read_plan()
+    if plan is None:
+        raise BadInput(f"unknown run {run_id!r}: no plan")
+    return plan
+
+
+def _extract_context(settings: Settings, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Context:
+    plan = _plan(settings, str(args[0] if args else kwargs["run_id"]))
     root = Path(plan.dataset_path)
     hashes = dict(plan.archive_sha256 or {})  # full hashes are known only after extraction
     return _Context(root, plan.run_id, plan.dataset_id, plan.version, hashes, plan.source)
@@ -259,9 +270,7 @@ def quarantines(stage: str) -> Callable[[F], F]:
 
 def record_gate_refusal(settings: Settings, verdict: dict[str, Any], json_path: Path, message: str) -> None:
     """The catalog row for a run the quality gate refused (its JSON record is ``json_path``)."""
-    from kdata.pipeline import load_plan
-
-    plan = load_plan(settings, verdict["run_id"])
+    plan = _plan(settings, verdict["run_id"])
     record = QuarantineRecord(
         dataset_path=plan.source or plan.dataset_path,
         stage="gate",

@@ -13,7 +13,9 @@ left there); the killed process resumes it, so it never imports Great Expectatio
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from tests.reliability._support import (
     prepare,
     verify_home,
 )
+from tests.storage.conftest import S3Env
 
 pytestmark = pytest.mark.integration
 
@@ -80,28 +83,33 @@ def test_crash_then_rerun(
     _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
 
 
-SHARED_CASES = [
-    case for case in CASES if case[0] in ("after_quality", "publish_manifest", "register_tx", "after_register")
-]
-"""The points where the catalog is written or about to be: on the shared catalog a killed process's
-transaction is rolled back by PostgreSQL when its connection drops."""
-
-
-@pytest.mark.parametrize(("point", "after", "prepared"), SHARED_CASES, ids=[c[0] for c in SHARED_CASES])
-def test_crash_then_rerun_on_the_shared_catalog(
+@pytest.mark.parametrize(("point", "after", "prepared"), CASES, ids=[c[0] for c in CASES])
+def test_crash_then_rerun_on_another_host_sharing_only_s3_and_postgresql(
     point: str,
     after: int,
     prepared: bool,
     kdata_home: Path,
+    s3_env: S3Env,
     shared_catalog: str,
     small_dataset: Path,
     reference: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
-    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
+    """Issue 19: the deployment shape (shared PostgreSQL catalog, S3 store, run state in the store). The
+    process dies at every point on one host; the rerun runs on another host whose home is empty (the first
+    host's home is deleted), picks the run up from the store and publishes the same bytes. A killed
+    process's catalog transaction is rolled back by PostgreSQL when its connection drops."""
+    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference, rerun_home=tmp_path / "host-b")
 
 
 def _crash_then_rerun(
-    point: str, after: int, prepared: bool, kdata_home: Path, small_dataset: Path, reference: dict[str, Any]
+    point: str,
+    after: int,
+    prepared: bool,
+    kdata_home: Path,
+    small_dataset: Path,
+    reference: dict[str, Any],
+    rerun_home: Path | None = None,
 ) -> None:
     settings = load_settings()
     if prepared:
@@ -120,6 +128,9 @@ def _crash_then_rerun(
         assert incomplete_files(kdata_home), "the writer died while a chunk was *.incomplete"
 
     # The rerun finishes the job: one version, complete, byte-identical to an uninterrupted run.
+    if rerun_home is not None:  # on another host: the first one's home is gone
+        shutil.rmtree(kdata_home)
+        settings = load_settings({**os.environ, "KDATA_HOME": str(rerun_home)})
     result = pipeline.ingest(settings, str(small_dataset))
     assert result["status"] == "published"
     assert result["already_published"] == (point in MANIFEST_WRITTEN)
