@@ -701,14 +701,15 @@ def _quality(settings: Settings, run_id: str) -> dict[str, Any]:
 
 
 def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: str) -> None:
-    """The run's reports to ``prefix``: from this host's report folder, or (written on another host) copied
-    from the run state in the store."""
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
-        return
-    for rel in state.folder_keys(REPORTS):
+    """The run's reports to ``prefix``: copied server-side from the run state when the store holds them there
+    (a remote store: nothing sent again, whichever host wrote them), else uploaded from this host's folder."""
+    held = state.folder_keys(REPORTS)
+    for rel in held:
         store.copy(state.key(f"{REPORTS}/{rel}"), f"{prefix}/{rel}")
+    if held or not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
 
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
