@@ -34,7 +34,6 @@ from tests.reliability._support import (
     prepare,
     verify_home,
 )
-from tests.storage.conftest import S3Env
 
 pytestmark = pytest.mark.integration
 
@@ -80,29 +79,10 @@ def test_every_fault_point_in_the_code_is_tested() -> None:
 def test_crash_then_rerun(
     point: str, after: int, prepared: bool, kdata_home: Path, small_dataset: Path, reference: dict[str, Any]
 ) -> None:
-    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
+    crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference)
 
 
-@pytest.mark.parametrize(("point", "after", "prepared"), CASES, ids=[c[0] for c in CASES])
-def test_crash_then_rerun_on_another_host_sharing_only_s3_and_postgresql(
-    point: str,
-    after: int,
-    prepared: bool,
-    kdata_home: Path,
-    s3_env: S3Env,
-    shared_catalog: str,
-    small_dataset: Path,
-    reference: dict[str, Any],
-    tmp_path: Path,
-) -> None:
-    """Issue 19: the deployment shape (shared PostgreSQL catalog, S3 store, run state in the store). The
-    process dies at every point on one host; the rerun runs on another host whose home is empty (the first
-    host's home is deleted), picks the run up from the store and publishes the same bytes. A killed
-    process's catalog transaction is rolled back by PostgreSQL when its connection drops."""
-    _crash_then_rerun(point, after, prepared, kdata_home, small_dataset, reference, rerun_home=tmp_path / "host-b")
-
-
-def _crash_then_rerun(
+def crash_then_rerun(
     point: str,
     after: int,
     prepared: bool,
