@@ -13,7 +13,6 @@ BENCH_CELERY_WORKERS=1,2,4).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -28,12 +27,6 @@ BUCKET = "kdata-bench-celery"
 REGION: Final = "ap-northeast-2"
 
 
-def _seconds(run: dict[str, Any]) -> float:
-    start = dt.datetime.fromisoformat(str(run["queued_at"]).replace("Z", "+00:00"))
-    end = dt.datetime.fromisoformat(str(run["end_date"]).replace("Z", "+00:00"))
-    return (end - start).total_seconds()
-
-
 def _upload(client: Any, folder: Path, prefix: str) -> None:
     files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: (p.name == "dataset.yaml", str(p)))
     for path in files:
@@ -41,6 +34,7 @@ def _upload(client: Any, folder: Path, prefix: str) -> None:
 
 
 def _one(work: Path, workers: int, location: str, env: dict[str, str]) -> dict[str, Any]:
+    from benchmarks.airflow_run import run_seconds
     from tests.dags.airflow_cluster import AirflowCluster
     from tests.pg import fresh_database
 
@@ -63,7 +57,7 @@ def _one(work: Path, workers: int, location: str, env: dict[str, str]) -> dict[s
             if state != "success":
                 raise RuntimeError(f"{workers} workers: DAG run {state}\n{cluster.logs()}")
             quoted = urllib.parse.quote(run_id, safe="")
-            seconds = _seconds(cluster.request("GET", f"/api/v2/dags/ingest_korean/dagRuns/{quoted}"))
+            seconds = run_seconds(cluster.request("GET", f"/api/v2/dags/ingest_korean/dagRuns/{quoted}"))
             tis = cluster.task_instances("ingest_korean", run_id)
         finally:
             cluster.stop()
