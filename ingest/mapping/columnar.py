@@ -24,6 +24,7 @@ import msgspec
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pj
 
 from ingest.mapping.paths import MISSING
 from ingest.readers._common import LabelError
@@ -169,9 +170,9 @@ def record_columns(
     if not texts:
         return None
     try:
-        table = pa.json.read_json(
+        table = pj.read_json(
             io.BytesIO(b"\n".join(texts)),
-            read_options=pa.json.ReadOptions(
+            read_options=pj.ReadOptions(
                 block_size=max(1 << 20, 2 * max(len(x) for x in texts) + 2), use_threads=False
             ),
         )

@@ -106,3 +106,18 @@ def test_messy_records_same_rows_and_problems(seed: int, tmp_path: Path, monkeyp
     if seed % 2:
         assert any(TAKEN), "the clean file went through Arrow"
     assert pa.array([r["texts__empty"] for r in arrow[0]]).null_count == 0
+
+
+def test_the_arrow_path_imports_what_it_uses_in_a_fresh_process(tmp_path: Path) -> None:
+    """A label mapping read in a process that loaded no built-in reader (readers are resolved lazily):
+    the Arrow path imported ``pyarrow.json`` only through a reader module and crashed with AttributeError."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ingest.mapping.columnar\n"
+        "assert 'ingest.readers.korean_dialogue' not in sys.modules\n"
+        "assert 'pyarrow.json' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
