@@ -172,9 +172,7 @@ def record_columns(
     try:
         table = pj.read_json(
             io.BytesIO(b"\n".join(texts)),
-            read_options=pj.ReadOptions(
-                block_size=max(1 << 20, 2 * max(len(x) for x in texts) + 2), use_threads=False
-            ),
+            read_options=pj.ReadOptions(block_size=max(1 << 20, 2 * max(len(x) for x in texts) + 2), use_threads=False),
         )
         escaped = any(b"\\" in t for t in texts)
         labels = [label_text(t) for t in texts] if escaped else texts
