@@ -870,7 +870,7 @@ def _make_context(gx: ModuleType, docs_dir: Path | None) -> Any:
 
 
 def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: list[Any]) -> Any:
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    suite = gx.ExpectationSuite(name=suite_name)  # filled first, then stored once (not once per expectation)
     for expectation in expectations:
         before = len(suite.expectations)
         suite.add_expectation(expectation)
@@ -878,7 +878,7 @@ def _build_suite(gx: ModuleType, context: Any, suite_name: str, expectations: li
             # GX suites are set-like: an expectation equal to an earlier one (meta, notes and
             # id ignored) is silently dropped. Our descriptions carry the key, so this is a guard.
             raise GXRunError(f"expectation {expectation.meta['key']!r} duplicates an earlier one; GX would drop it")
-    return suite
+    return context.suites.add(suite)
 
 
 def _opt_int(value: Any) -> int | None:

@@ -43,6 +43,13 @@ class ObjectStore(ABC):
     def put_file(self, local: Path, key: str) -> None:
         """Upload a file; readers never see a partial object."""
 
+    def put_immutable(self, local: Path, key: str) -> bool:
+        """Upload a file its writer never changes again (a finished chunk). A store on the same file system
+        may hard-link it instead of copying. ``True`` when the object is that very file: nothing was
+        transferred, so nothing can differ from what the caller checked."""
+        self.put_file(local, key)
+        return False
+
     @abstractmethod
     def put_bytes_exclusive(self, key: str, data: bytes) -> bool:
         """Create ``key`` only if absent; ``False`` when it already existed (nothing written)."""
@@ -60,8 +67,9 @@ class ObjectStore(ABC):
         """Hex sha256 of the object's bytes, ``None`` when absent."""
 
     @abstractmethod
-    def copy(self, src: str, dst: str) -> None:
-        """Server-side copy."""
+    def copy(self, src: str, dst: str) -> bool:
+        """Server-side copy. ``True`` when ``dst`` is ``src``'s very file (a hard link in a local store): nothing
+        was transferred, so nothing can differ."""
 
     @abstractmethod
     def delete(self, key: str) -> None:

@@ -41,8 +41,30 @@ class LocalStore(ObjectStore):
         return Path(name)
 
     def put_file(self, local: Path, key: str) -> None:
-        with atomic_path(self._path(key), fsync=False, mode=0o600) as temp:  # 0o600: as mkstemp made it
-            shutil.copyfile(local, temp)
+        _copy(local, self._path(key))
+
+    def put_immutable(self, local: Path, key: str) -> bool:
+        """A hard link to ``local`` when it sits on the store's file system (a run's chunks under
+        ``KDATA_HOME`` and the default store do), else a copy. Only for files nobody writes again: the object
+        and ``local`` are one file."""
+        return self._link_or_copy(local, self._path(key))
+
+    def _link_or_copy(self, source: Path, target: Path) -> bool:
+        """``target`` becomes ``source``'s file (an atomic replace of a hard link; ``True``), or a copy of it
+        where the file system refuses links (another device, no link support; ``False``)."""
+        temp = self._temp_beside(target)
+        temp.unlink()
+        try:
+            os.link(source, temp)
+        except OSError:  # EXDEV, EPERM, EMLINK, ENOTSUP: copy instead
+            _copy(source, target)
+            return False
+        try:
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return True
 
     def put_bytes_exclusive(self, key: str, data: bytes) -> bool:
         path = self._path(key)
@@ -73,8 +95,9 @@ class LocalStore(ObjectStore):
 
         return sha256_file(path) if path.is_file() else None
 
-    def copy(self, src: str, dst: str) -> None:
-        self.put_file(self._path(src), dst)
+    def copy(self, src: str, dst: str) -> bool:
+        """Objects are written whole and replaced, never changed in place, so a copy is a hard link."""
+        return self._link_or_copy(self._path(src), self._path(dst))
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -90,3 +113,8 @@ class LocalStore(ObjectStore):
     def download(self, key: str, local: Path) -> None:
         local.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self._path(key), local)
+
+
+def _copy(source: Path, target: Path) -> None:
+    with atomic_path(target, fsync=False, mode=0o600) as temp:  # 0o600: as mkstemp made it
+        shutil.copyfile(source, temp)

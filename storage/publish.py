@@ -127,7 +127,8 @@ def _stage(store: ObjectStore, entry: ChunkEntry | FileEntry, root: Path, staged
     local = root / entry.key
     if not local.is_file() or sha256_file(local) != entry.sha256:
         raise BadInput(f"{local}: the run's chunk is missing or changed since it was written; ingest again")
-    store.put_file(local, staged_key)
+    if store.put_immutable(local, staged_key):
+        return True  # the staged object is the file just checked (a local store's hard link)
     if not verify_object(store, staged_key, entry, footer=footer):
         store.delete(staged_key)
         raise TransientError(f"{store.uri(staged_key)}: footer, size or sha256 differs after upload; try again")
@@ -135,7 +136,8 @@ def _stage(store: ObjectStore, entry: ChunkEntry | FileEntry, root: Path, staged
 
 
 def _commit_chunk(store: ObjectStore, entry: ChunkEntry | FileEntry, staged_key: str, final_key: str) -> None:
-    store.copy(staged_key, final_key)
+    if store.copy(staged_key, final_key):
+        return  # the final object is the staged file itself (a hard link): checked when staged
     if not verify_object(store, final_key, entry):
         raise TransientError(f"{store.uri(final_key)}: size or sha256 differs after copy; try again")
 

@@ -365,12 +365,13 @@ class S3Store(ObjectStore):
             time.sleep(0.2 * 2**attempt)  # a concurrent conditional write is in flight: ask again
         return False  # pragma: no cover - the loop returns or raises
 
-    def copy(self, src: str, dst: str) -> None:
+    def copy(self, src: str, dst: str) -> bool:
         """Server-side copy; the metadata (sha256, content-etag) travels with it, multipart copies included."""
         with _translated("copy", self.uri(dst)):
             self.client.copy(
                 {"Bucket": self.bucket, "Key": self._key(src)}, self.bucket, self._key(dst), Config=self.transfer
             )
+        return False
 
     def delete(self, key: str) -> None:
         with _translated("delete", self.uri(key)):
