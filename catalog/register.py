@@ -29,7 +29,6 @@ from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
 __all__ = [
     "audit",
     "index_dataset",
-    "rebuild_search_index",
     "record_quality_run",
     "register_version",
     "stored_record_schema",
@@ -47,12 +46,6 @@ def index_dataset(con: duckdb.DuckDBPyConnection, dataset_id: str, terms: str) -
     # one string, not a list parameter: DuckDB's Python client imports pandas to convert lists
     con.execute("INSERT INTO search_postings SELECT ?, unnest(string_split(?, ' '))", [dataset_id, " ".join(unique)])
     con.execute("UPDATE datasets SET search_length = ? WHERE id = ?", [len(unique), dataset_id])
-
-
-def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every dataset's postings from ``datasets.search_terms`` (repair; registration is incremental)."""
-    for dataset_id, terms in con.execute("SELECT id, search_terms FROM datasets ORDER BY id").fetchall():
-        index_dataset(con, dataset_id, terms)
 
 
 def _search_terms(m: DatasetManifest) -> str:

@@ -44,7 +44,6 @@ __all__ = [
     "facet_counts",
     "find",
     "latest_report",
-    "search",
     "search_page",
     "show",
     "sql_literal",
@@ -247,24 +246,6 @@ def _find(con: duckdb.DuckDBPyConnection, q: SearchQuery, with_sql: str) -> list
         row["domain_ko"] = DOMAINS[row["domain"]].name_ko
         row["score"] = round(float(row["score"]), 4)
     return rows
-
-
-def search(
-    con: duckdb.DuckDBPyConnection,
-    text: str | None = None,
-    *,
-    domain: str | None = None,
-    license_status: str | None = None,
-    commercial: bool | None = None,
-    data_type: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
-    release_status: str | None = None,
-    limit: int = 20,
-) -> list[dict[str, Any]]:
-    """Published datasets matching ``text`` (Korean or English, ranked) and the facet filters."""
-    query = SearchQuery(text, domain, license_status, commercial, data_type, year_from, year_to, release_status, limit)
-    return find(con, query)
 
 
 def _facet_value(facet: str, value: str) -> tuple[Any, str]:

@@ -55,7 +55,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -73,7 +73,6 @@ __all__ = [
     "check_inside",
     "check_name",
     "check_remote_url",
-    "relative_label",
 ]
 
 _ENCRYPTED = 0x1 | 0x40
@@ -343,12 +342,3 @@ def check_remote_url(url: str, resolve: Resolver = _resolve) -> list[str]:
     if not addresses:
         raise BadInput(f"{url!r}: {parts.hostname} resolves to no address")
     return addresses
-
-
-def relative_label(root: Path, path: str) -> str:
-    """``path`` relative to ``root`` when it lies inside, POSIX style; else unchanged."""
-    candidate = PurePosixPath(Path(path).as_posix())
-    try:
-        return candidate.relative_to(PurePosixPath(root.as_posix())).as_posix()
-    except ValueError:
-        return path
