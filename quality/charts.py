@@ -59,7 +59,9 @@ def _render(chart_id: str, title: str, draw: Callable[[Any], None], size: tuple[
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # missing glyphs when no Korean font is installed
-        figure = Figure(figsize=size, dpi=72, layout="constrained")
+        figure = Figure(
+            figsize=size, dpi=72, layout="tight"
+        )  # "tight": the same fit for one axes, at half the cost of "constrained"
         draw(figure)
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
