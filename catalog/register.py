@@ -8,7 +8,6 @@ catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -183,7 +182,7 @@ def _check_id_free(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
 def register_version(
     con: duckdb.DuckDBPyConnection,
     manifest: DatasetManifest,
-    version_manifest: VersionManifest | Mapping[str, Any],
+    published: VersionManifest,
     manifest_url: str,
     chunk_urls: dict[str, str],
     actor: str,
@@ -191,10 +190,8 @@ def register_version(
 ) -> bool:
     """Make a published version visible, in one transaction. ``False`` when it was already registered.
 
-    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row.
-    A mapping is validated as a :class:`VersionManifest` first."""
+    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
     dataset_id, version = manifest.id, manifest.version
-    published = VersionManifest.parse(version_manifest, manifest_url)
     splits = published.splits
 
     def work() -> bool:

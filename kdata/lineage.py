@@ -167,7 +167,8 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
 
     from schemas.manifest import load_manifest
     from schemas.records import record_schema_for
-    from storage.publish import load_version_manifest, version_prefix
+    from storage.layout import version_prefix
+    from storage.publish import load_version_manifest
     from storage.stores import open_store
 
     manifest = load_manifest(Path(plan["dataset_path"]))

@@ -714,7 +714,8 @@ def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: s
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
-    from storage.publish import load_version_manifest, publish_version, version_prefix
+    from storage.layout import version_prefix
+    from storage.publish import load_version_manifest, publish_version
 
     plan = load_plan(settings, run_id)
     state = RunState(settings, run_id)
@@ -751,7 +752,8 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Register the published version in the catalog (one transaction, the last step)."""
     from catalog.db import connect
     from catalog.register import register_version
-    from storage.publish import VERSION_MANIFEST, load_version_manifest, version_prefix
+    from storage.layout import VERSION_MANIFEST, version_prefix
+    from storage.publish import load_version_manifest
     from storage.stores import open_store
 
     plan = load_plan(settings, run_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,11 +16,14 @@ from kcore.config import Settings, load_settings
 from kdata import pipeline
 from kdata.samples import write_samples
 from storage.fsck import fsck
-from storage.publish import read_version_manifest
+from storage.publish import load_version_manifest
 from storage.stores import open_store
 from tests.dags.test_landing_s3 import upload
 from tests.pg import fresh_database
 from tests.storage.conftest import S3Env
+
+if TYPE_CHECKING:
+    from schemas.contracts import VersionManifest
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +38,8 @@ def _gone(settings: Settings) -> None:
     shutil.rmtree(settings.home)  # the host's scratch: deletable between any two tasks
 
 
-def _published(settings: Settings, dataset_id: str, version: str) -> dict[str, Any]:
-    found = read_version_manifest(open_store(settings.store), dataset_id, version)
+def _published(settings: Settings, dataset_id: str, version: str) -> VersionManifest:
+    found = load_version_manifest(open_store(settings.store), dataset_id, version)
     assert found is not None
     return found
 
@@ -88,11 +91,9 @@ def test_every_stage_on_another_host_with_an_emptied_home(s3_env: S3Env, tmp_pat
     result = pipeline.ingest(single, str(folder))
     assert result["run_id"] == planned["run_id"]
     local = _published(single, planned["dataset_id"], planned["version"])
-    assert shared["content_sha256"] == local["content_sha256"]
-    assert [(c["key"], c["sha256"], c["rows"]) for c in shared["chunks"]] == [
-        (c["key"], c["sha256"], c["rows"]) for c in local["chunks"]
-    ]
-    assert shared["splits"] == local["splits"]
+    assert shared.content_sha256 == local.content_sha256
+    assert [(c.key, c.sha256, c.rows) for c in shared.chunks] == [(c.key, c.sha256, c.rows) for c in local.chunks]
+    assert shared.splits == local.splits
 
 
 def test_a_unit_finished_on_one_host_is_not_read_again_on_another(s3_env: S3Env, tmp_path: Path) -> None:
