@@ -754,10 +754,9 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     from catalog.register import register_version
     from storage.layout import VERSION_MANIFEST, version_prefix
     from storage.publish import load_version_manifest
-    from storage.stores import open_store
 
     plan = load_plan(settings, run_id)
-    store = open_store(settings.store)
+    store = RunState(settings, run_id).store
     published = load_version_manifest(store, plan.dataset_id, plan.version)
     if published is None:
         raise BadInput(f"run {run_id}: version {plan.version} of {plan.dataset_id} is not published")

@@ -21,6 +21,8 @@ staging leftovers; ``kdata gc`` removes a run's state and staging together once 
 from __future__ import annotations
 
 import json
+import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +52,23 @@ def unit_file(index: int) -> str:
     return f"units/{index:04d}.json"
 
 
+_stores: dict[tuple[int, str], ObjectStore] = {}
+_stores_lock = threading.Lock()
+
+
+def run_store(location: str) -> ObjectStore:
+    """The store at ``location`` (``KDATA_STORE``), opened once per process: every :class:`RunState` of a
+    stage (and every stage a process runs) shares it instead of opening its own."""
+    from storage.stores import open_store
+
+    key = (os.getpid(), location)  # a forked child opens its own
+    with _stores_lock:
+        found = _stores.get(key)
+        if found is None:
+            found = _stores[key] = open_store(location)
+        return found
+
+
 def dump_json(data: Any) -> bytes:
     """The run folder's JSON bytes: sorted keys, UTF-8, indented, a trailing newline."""
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
@@ -63,11 +82,10 @@ class RunState:
         self.run_id = run_id
         self.dir = settings.runs_dir / run_id
 
-    @cached_property
+    @property
     def store(self) -> ObjectStore:
-        from storage.stores import open_store
-
-        return open_store(self.settings.store)
+        """The run's store, shared by the process (:func:`run_store`)."""
+        return run_store(self.settings.store)
 
     @cached_property
     def remote(self) -> bool:
@@ -88,11 +106,10 @@ class RunState:
 
     def write_json(self, rel: str, data: Any) -> None:
         """Write ``rel`` (atomically); to the store first when remote, so the local cache never holds a
-        file the store lacks."""
+        file the store lacks. Every call writes: a stage that may find its file written already (the plan
+        of a rerun) asks first (:meth:`write_plan`)."""
         body = dump_json(data)
         path = self.dir / rel
-        if path.is_file() and path.read_bytes() == body:
-            return  # a rerun's same plan: written (and, remote, uploaded before it was cached) already
         if self.remote:
             with atomic_path(path, fsync=False) as temp:
                 temp.write_bytes(body)
@@ -126,7 +143,14 @@ class RunState:
         return self._read_model(Plan, PLAN)
 
     def write_plan(self, plan: Plan) -> None:
-        self.write_json(PLAN, plan.model_dump(mode="json", exclude_none=True))
+        """Write the plan, unless the run's state holds this plan already (a rerun of the same input: nothing
+        written or uploaded again)."""
+        try:
+            same = self.read_plan() == plan
+        except BadInput:  # unreadable (a killed writer's leftover, another format): replaced
+            same = False
+        if not same:
+            self.write_json(PLAN, plan.model_dump(mode="json", exclude_none=True))
 
     def read_unit(self, index: int) -> UnitRecord | None:
         from schemas.run import UnitRecord
