@@ -24,6 +24,7 @@ from schemas.contracts import VersionManifest
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
 from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
+from schemas.run import QualitySummary
 
 __all__ = [
     "audit",
@@ -274,36 +275,36 @@ def register_version(
     return transaction(con, work)
 
 
-def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], actor: str) -> None:
+def record_quality_run(con: duckdb.DuckDBPyConnection, summary: QualitySummary, actor: str) -> None:
     """Store a quality run and its per-expectation results (idempotent per run id)."""
 
     def work() -> None:
-        require(con, actor, "uploader", f"record the quality run of {summary['dataset_id']} {summary['version']}")
-        exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary["run_id"]]).fetchone()
+        require(con, actor, "uploader", f"record the quality run of {summary.dataset_id} {summary.version}")
+        exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary.run_id]).fetchone()
         if exists is None:
             con.execute(
                 "INSERT INTO quality_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    summary["run_id"],
-                    summary["dataset_id"],
-                    summary["version"],
-                    summary["verdict"],
-                    summary["suite"],
-                    summary["gx_version"],
-                    summary["records_checked"],
-                    len(summary["critical_failed"]),
-                    len(summary["warnings_failed"]),
-                    summary["report"],
-                    summary["result_json"],
-                    summary.get("data_docs"),
+                    summary.run_id,
+                    summary.dataset_id,
+                    summary.version,
+                    summary.verdict,
+                    summary.suite,
+                    summary.gx_version,
+                    summary.records_checked,
+                    len(summary.critical_failed),
+                    len(summary.warnings_failed),
+                    summary.report,
+                    summary.result_json,
+                    summary.data_docs,
                     _now(),
                 ],
             )
-            for item in summary["items"]:
+            for item in summary.items:
                 con.execute(
                     "INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        summary["run_id"],
+                        summary.run_id,
                         item["key"],
                         item["category_ko"],
                         item["category_en"],
@@ -322,31 +323,31 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
                 con,
                 actor,
                 "quality_check",
-                summary["dataset_id"],
-                summary["version"],
+                summary.dataset_id,
+                summary.version,
                 {
-                    "run_id": summary["run_id"],
-                    "verdict": summary["verdict"],
-                    "critical_failed": summary["critical_failed"],
-                    "warnings_failed": summary["warnings_failed"],
+                    "run_id": summary.run_id,
+                    "verdict": summary.verdict,
+                    "critical_failed": summary.critical_failed,
+                    "warnings_failed": summary.warnings_failed,
                 },
             )
 
     transaction(con, work)
 
 
-def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
+def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: QualitySummary) -> None:
     """One ``pii_findings`` row per detector rule of the run (masked examples only; migration 0004)."""
-    pii = summary.get("pii")
+    pii = summary.pii
     if not pii:
         return
     for finding in pii["rules"]:
         con.execute(
             "INSERT INTO pii_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                summary["run_id"],
-                summary["dataset_id"],
-                summary["version"],
+                summary.run_id,
+                summary.dataset_id,
+                summary.version,
                 finding["rule"],
                 finding["name_ko"],
                 finding["name_en"],

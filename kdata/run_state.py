@@ -32,7 +32,7 @@ from kcore.errors import BadInput, TransientError
 
 if TYPE_CHECKING:
     from kcore.config import Settings
-    from schemas.run import Plan, UnitRecord
+    from schemas.run import Plan, QualitySummary, UnitRecord
     from storage.base import ObjectStore
 
 __all__ = ["CONTENT", "PLAN", "QUALITY", "REPORTS", "RunState", "dump_json", "unit_file"]
@@ -40,7 +40,7 @@ __all__ = ["CONTENT", "PLAN", "QUALITY", "REPORTS", "RunState", "dump_json", "un
 PLAN = "plan.json"
 """What the plan stage decided: the input's archives and fingerprints, the units, the chunk settings."""
 QUALITY = "quality.json"
-"""The quality stage's summary (verdict, expectations, report path)."""
+"""The quality stage's summary (:class:`schemas.run.QualitySummary`: verdict, expectations, report path)."""
 CONTENT = "content.json"
 """The version's full-content hashes, written at publish."""
 REPORTS = "reports"
@@ -135,7 +135,7 @@ class RunState:
         write_atomic(path, data, fsync=False)
         return path
 
-    # -- the typed files: the plan, the units' records (schemas.run) ------------------------------------
+    # -- the typed files: the plan, the units' records, the quality summary (schemas.run) ----------------
 
     def read_plan(self) -> Plan | None:
         from schemas.run import Plan
@@ -159,6 +159,16 @@ class RunState:
 
     def write_unit(self, record: UnitRecord) -> None:
         self.write_json(unit_file(record.index), record.model_dump(mode="json"))
+
+    def read_quality(self) -> QualitySummary | None:
+        """The quality stage's summary; ``None`` while the stage has not finished."""
+        from schemas.run import QualitySummary
+
+        return self._read_model(QualitySummary, QUALITY)
+
+    def write_quality(self, summary: QualitySummary) -> None:
+        """Write the quality summary: the quality stage's last step (its reports are pushed before it)."""
+        self.write_json(QUALITY, summary.to_json())
 
     def _read_model(self, model: Any, rel: str) -> Any:
         from schemas.run import RunFileError, read_run_file

@@ -17,6 +17,7 @@ import pytest
 
 from kcore.config import load_settings
 from kdata import pipeline
+from kdata.run_input import load_plan
 from storage.layout import RUN_STATE
 from storage.publish import load_version_manifest
 from storage.stores import open_store
@@ -157,7 +158,7 @@ def test_celery_workers_with_their_own_homes_share_one_run(  # type: ignore[no-u
         cluster.stop()
     settings = load_settings({**os.environ, "KDATA_HOME": str(tmp_path / "reader")})
     store = open_store(settings.store)
-    plan = pipeline.load_plan(settings, _only_run(store))
+    plan = load_plan(settings, _only_run(store))
     shared = load_version_manifest(store, plan.dataset_id, plan.version)
     assert shared is not None
     # The same input through the in-process path on one host (local folder, local store): the same bytes.

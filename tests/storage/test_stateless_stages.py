@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from kcore.config import Settings, load_settings
-from kdata import pipeline
+from kdata import pipeline, run_input
+from kdata.run_input import load_plan
 from kdata.samples import write_samples
 from storage.fsck import fsck
 from storage.publish import load_version_manifest
@@ -38,6 +39,12 @@ def _gone(settings: Settings) -> None:
     shutil.rmtree(settings.home)  # the host's scratch: deletable between any two tasks
 
 
+def _input_files(settings: Settings) -> set[str]:
+    """The files of the ``s3://`` input this host copied (relative to its copy of the folder)."""
+    copies = [p for p in (settings.runs_dir / "_s3").glob("*/*") if p.is_dir() and not p.name.endswith(".partial")]
+    return {f.relative_to(c).as_posix() for c in copies for f in c.rglob("*") if f.is_file()}
+
+
 def _published(settings: Settings, dataset_id: str, version: str) -> VersionManifest:
     found = load_version_manifest(open_store(settings.store), dataset_id, version)
     assert found is not None
@@ -58,23 +65,36 @@ def test_every_stage_on_another_host_with_an_emptied_home(s3_env: S3Env, tmp_pat
         planned = pipeline.plan_run(planner, location)
         _gone(planner)
         assert planned["units"] >= 2, planned
-        for index in range(planned["units"]):  # each unit on a fresh host, which copies the input itself
+        plan = None
+        for index in range(planned["units"]):  # each unit on a fresh host, which copies what it reads itself
             worker = host()
             assert pipeline.extract_unit(worker, planned["run_id"], index)["rows"] > 0
+            plan = load_plan(worker, planned["run_id"])
+            unit = plan.units[index]
+            # the manifest, the unit's label archive and its split's sources: no other archive
+            assert _input_files(worker) == {"dataset.yaml", unit.archive, *plan.sources.get(unit.split, [])}
             _gone(worker)
+        assert plan is not None
+        every_source = {a for archives in plan.sources.values() for a in archives}
+        assert len(plan.archives) > 2 and len(every_source) < len(plan.archives) - 1  # something to leave out
         checker = host()
         verdict = pipeline.check_quality(checker, planned["run_id"])
+        assert _input_files(checker) == {"dataset.yaml", *every_source}  # sources are listed for orphans
         _gone(checker)
         assert verdict["verdict"] != "failed", verdict
         gate = host()
         pipeline.gate(gate, verdict)
         publisher = host()
         published = pipeline.publish_run(publisher, planned["run_id"])
+        # the card's manifest, and the archives no unit read in full (hashed for content_sha256) only
+        unread = set(plan.archives) - {a for u in run_input.units(publisher, plan) for a in u.archive_sha256}
+        assert _input_files(publisher) == {"dataset.yaml", *unread}
         # chunks copied from staging, not sent again; only the dataset card (written at publish) is uploaded
         assert published["created"] and published["uploaded"] == 1
         _gone(publisher)
         registrar = host()
         registered = pipeline.register_run(registrar, planned["run_id"])
+        assert _input_files(registrar) == {"dataset.yaml"}  # the manifest only: no archive
         _gone(registrar)
         assert registered["registered"]
         state = fsck(open_store(registrar.store))
