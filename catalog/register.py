@@ -23,7 +23,8 @@ from kcore.faults import fault_point
 from schemas.contracts import VersionManifest
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
-from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
+from schemas.mapped import record_schema_for
+from schemas.records import RECORD_SCHEMAS, RecordSchema
 from schemas.run import QualitySummary
 
 __all__ = [

@@ -166,7 +166,7 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
     )
 
     from schemas.manifest import load_manifest
-    from schemas.records import record_schema_for
+    from schemas.mapped import record_schema_for
     from storage.layout import version_prefix
     from storage.publish import load_version_manifest
     from storage.stores import open_store

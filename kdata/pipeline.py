@@ -372,7 +372,7 @@ def _read_records(
     archive = root / unit.archive
     if manifest.labels is not None:  # the mapping engine: any label shape, tables of rows
         from ingest.mapping.engine import read_mapped
-        from schemas.records import mapped_schema_for
+        from schemas.mapped import mapped_schema_for
 
         mixed = unit.archive in plan.labels_in
         tables = read_mapped(

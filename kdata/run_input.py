@@ -81,7 +81,8 @@ def dataset_manifest(plan: Plan) -> DatasetManifest:
 def record_schema(root: Path, manifest: DatasetManifest) -> RecordSchema:
     """The dataset's record schema (built-in, or derived from ``labels:``); :class:`BadInput` naming
     the manifest field when there is no reader or the mapping's blocks disagree."""
-    from schemas.records import RECORD_SCHEMAS, record_schema_for
+    from schemas.mapped import record_schema_for
+    from schemas.records import RECORD_SCHEMAS
 
     if manifest.record_schema is not None and manifest.record_schema not in RECORD_SCHEMAS:
         raise BadInput(

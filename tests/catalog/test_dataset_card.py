@@ -16,7 +16,7 @@ from catalog.card import dataset_card, hf_licence, size_category
 from kdata.cli import app
 from schemas.contracts import VersionManifest
 from schemas.manifest import load_manifest
-from schemas.records import record_schema_for
+from schemas.mapped import record_schema_for
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -127,3 +127,25 @@ def test_a_unit_finished_on_one_host_is_not_read_again_on_another(s3_env: S3Env,
     assert pipeline.extract_unit(other, planned["run_id"], 0) == first
     puts = s3_env.server.requests(s3_env.path(), "PUT")
     assert puts == []  # nothing extracted or uploaded again: the unit's record in the store says done
+
+
+def test_a_part_of_an_s3_folder_is_copied_with_its_archive_pieces(s3_env: S3Env, tmp_path: Path) -> None:
+    from kcore.errors import BadInput
+    from storage.s3_input import fetch_dataset
+
+    folder = tmp_path / "in"
+    for rel in ("dataset.yaml", "TL_a.zip.part0", "TL_a.zip.part1", "TL_b.zip", "VS_c.z01", "VS_c.zip", "x/TL_a.zip"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(rel.encode())
+    upload(s3_env, folder, "landing/parts")
+    location = f"s3://{s3_env.bucket}/landing/parts"
+    settings = _host(tmp_path, "parts")
+    root = fetch_dataset(settings, location, only=["TL_a.zip"])
+    assert _input_files(settings) == {"dataset.yaml", "TL_a.zip.part0", "TL_a.zip.part1"}  # not TL_b, VS_c, x/
+    assert fetch_dataset(settings, location, only=["VS_c.zip", "x/TL_a.zip"]) == root  # same place, added to
+    first = {"dataset.yaml", "TL_a.zip.part0", "TL_a.zip.part1"}
+    assert _input_files(settings) == first | {"VS_c.z01", "VS_c.zip", "x/TL_a.zip"}
+    with pytest.raises(BadInput, match=r"TL_gone\.zip: no such object"):
+        fetch_dataset(settings, location, only=["TL_gone.zip"])
+    assert fetch_dataset(settings, location) == root  # the whole folder completes the same copy
+    assert _input_files(settings) == {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
