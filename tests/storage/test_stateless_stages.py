@@ -51,8 +51,9 @@ def _published(settings: Settings, dataset_id: str, version: str) -> VersionMani
     return found
 
 
-def test_every_stage_on_another_host_with_an_emptied_home(s3_env: S3Env, tmp_path: Path) -> None:
-    folder = write_samples("korean", tmp_path / "in", items=60, layout="classic", seed=11, inject=None)
+@pytest.mark.parametrize("kind", ["korean", "korean_speech"])  # label archives only; with source archives
+def test_every_stage_on_another_host_with_an_emptied_home(kind: str, s3_env: S3Env, tmp_path: Path) -> None:
+    folder = write_samples(kind, tmp_path / "in", items=60, layout="classic", seed=11, inject=None)
     upload(s3_env, folder, "landing/ds")
     location = f"s3://{s3_env.bucket}/landing/ds"
     with fresh_database() as catalog:
