@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from catalog.backend import CATALOG_DATABASE, is_postgres, pushed_down
 from catalog.literal import sql_literal
 from storage.layout import CATALOG_PREFIX
 
@@ -34,7 +35,9 @@ __all__ = [
     "ANCHOR_KEY",
     "AUDIT_KEY_ENV",
     "audit",
+    "audit_head",
     "audit_key",
+    "next_audit_seq",
     "now",
     "read_anchor",
     "row_digest",
@@ -115,6 +118,23 @@ def row_digest(
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def audit_head(con: duckdb.DuckDBPyConnection) -> str:
+    """The newest audit row's link (``""`` for an empty log); every download adds a row, so pushed down."""
+    row = pushed_down(con, "SELECT row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return str(row[0] or "") if row else ""
+
+
+def next_audit_seq(con: duckdb.DuckDBPyConnection) -> int:
+    """The next audit row number (``audit_seq``): DuckDB's sequence, or PostgreSQL's through the extension."""
+    if is_postgres(con):
+        query = f"SELECT * FROM postgres_query({sql_literal(CATALOG_DATABASE)}, 'SELECT nextval(''audit_seq'')')"
+    else:
+        query = "SELECT nextval('audit_seq')"
+    row = con.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def audit(
     con: duckdb.DuckDBPyConnection,
     actor: str,
@@ -124,8 +144,6 @@ def audit(
     detail: dict[str, Any],
 ) -> None:
     """Append one row to the audit log (there is no update or delete path)."""
-    from catalog.db import audit_head, next_audit_seq
-
     prev = audit_head(con)
     seq = next_audit_seq(con)  # after the head: a row linked to a committed row always has a higher seq
     at = now()
@@ -139,8 +157,6 @@ def audit(
 
 
 def _head(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    from catalog.db import pushed_down
-
     row = pushed_down(con, "SELECT seq, row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     count = pushed_down(con, "SELECT count(*) FROM audit_log").fetchone()
     return {

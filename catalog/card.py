@@ -11,12 +11,11 @@ no paths of this machine, so the same input gives a byte-identical file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-from schemas.contracts import SplitStats, VersionManifest, split_table
+from schemas.contracts import SplitStats, VersionManifest
 from schemas.domains import DOMAINS, resolve_domain
 from schemas.kinds import find_kind
 from schemas.manifest import DatasetManifest
@@ -276,12 +275,12 @@ def _usage(manifest: DatasetManifest) -> list[str]:
 def dataset_card(
     manifest: DatasetManifest,
     schema: RecordSchema,
-    version_manifest: VersionManifest | Mapping[str, Any],
+    version_manifest: VersionManifest,
     quality: dict[str, Any],
 ) -> bytes:
     """The card's bytes (UTF-8, ``\\n`` line ends): deterministic for the same input. Of the version
-    manifest only its split totals are read (a mapping may hold only ``splits``)."""
-    splits = split_table(version_manifest)
+    manifest only its split totals are read."""
+    splits = dict(version_manifest.splits)
     front = yaml.safe_dump(_front_matter(manifest, schema, splits), allow_unicode=True, sort_keys=False, width=1000)
     lines = [
         "---",

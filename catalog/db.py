@@ -50,27 +50,23 @@ from typing import TypeVar
 
 import duckdb
 
+from catalog.backend import CATALOG_DATABASE, is_postgres
 from catalog.literal import sql_literal
-from catalog.recovery import check_wal, raise_if_damaged
+from catalog.wal import check_wal, raise_if_damaged
 from kcore.config import Settings, redact_url
 from kcore.errors import TransientError
 from schemas.domains import DOMAINS
 
 __all__ = [
-    "CATALOG_DATABASE",
     "SCHEMA_VERSION",
     "SNAPSHOT_NAME",
     "CatalogMissing",
-    "audit_head",
     "connect",
     "extension_directory",
     "in_transaction",
-    "is_postgres",
     "latest_migration",
     "migrate",
-    "next_audit_seq",
     "publish_snapshot",
-    "pushed_down",
     "snapshot_path",
     "transaction",
 ]
@@ -79,9 +75,6 @@ SCHEMA_VERSION = 1
 
 SNAPSHOT_NAME = "catalog.snapshot.duckdb"
 """The read-only copy readers open, beside ``catalog.duckdb``."""
-
-CATALOG_DATABASE = "kdata_catalog"
-"""The name a reader's DuckDB session (and every PostgreSQL connection) gives the attached catalog."""
 
 CONFLICT_ATTEMPTS = 12
 """Tries of a transaction that conflicts with another host's on the shared catalog (backoff up to 1 s)."""
@@ -211,38 +204,6 @@ def _without_secret(text: str, url: str) -> str:
     secret = credentials.partition(":")[2]
     text = text.replace(url, redact_url(url))
     return text.replace(secret, "***") if secret else text
-
-
-def is_postgres(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether ``con``'s default database is the shared catalog in PostgreSQL."""
-    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return row is not None and str(row[0]) == "postgres"
-
-
-def pushed_down(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
-    """Run ``sql`` (valid in both dialects) where the catalog is: on PostgreSQL inside PostgreSQL, in the
-    connection's transaction (``postgres_query``), so an ``ORDER BY ... LIMIT`` or ``count(*)`` uses its
-    indexes instead of DuckDB copying the whole table over; on the embedded catalog as it is."""
-    if is_postgres(con):
-        sql = f"SELECT * FROM postgres_query({sql_literal(CATALOG_DATABASE)}, {sql_literal(sql)})"
-    return con.execute(sql)
-
-
-def audit_head(con: duckdb.DuckDBPyConnection) -> str:
-    """The newest audit row's link (``""`` for an empty log); every download adds a row, so pushed down."""
-    row = pushed_down(con, "SELECT row_sha256 FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    return str(row[0] or "") if row else ""
-
-
-def next_audit_seq(con: duckdb.DuckDBPyConnection) -> int:
-    """The next audit row number (``audit_seq``): DuckDB's sequence, or PostgreSQL's through the extension."""
-    if is_postgres(con):
-        query = f"SELECT * FROM postgres_query({sql_literal(CATALOG_DATABASE)}, 'SELECT nextval(''audit_seq'')')"
-    else:
-        query = "SELECT nextval('audit_seq')"
-    row = con.execute(query).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def snapshot_path(settings: Settings) -> Path:

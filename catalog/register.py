@@ -8,7 +8,6 @@ catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -24,7 +23,9 @@ from kcore.faults import fault_point
 from schemas.contracts import VersionManifest
 from schemas.domains import DOMAINS
 from schemas.manifest import DatasetManifest
-from schemas.records import RECORD_SCHEMAS, RecordSchema, record_schema_for
+from schemas.mapped import record_schema_for
+from schemas.records import RECORD_SCHEMAS, RecordSchema
+from schemas.run import QualitySummary
 
 __all__ = [
     "audit",
@@ -176,7 +177,7 @@ def _check_id_free(con: duckdb.DuckDBPyConnection, dataset_id: str) -> None:
 def register_version(
     con: duckdb.DuckDBPyConnection,
     manifest: DatasetManifest,
-    version_manifest: VersionManifest | Mapping[str, Any],
+    published: VersionManifest,
     manifest_url: str,
     chunk_urls: dict[str, str],
     actor: str,
@@ -184,10 +185,8 @@ def register_version(
 ) -> bool:
     """Make a published version visible, in one transaction. ``False`` when it was already registered.
 
-    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row.
-    A mapping is validated as a :class:`VersionManifest` first."""
+    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
     dataset_id, version = manifest.id, manifest.version
-    published = VersionManifest.parse(version_manifest, manifest_url)
     splits = published.splits
 
     def work() -> bool:
@@ -270,36 +269,36 @@ def register_version(
     return transaction(con, work)
 
 
-def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], actor: str) -> None:
+def record_quality_run(con: duckdb.DuckDBPyConnection, summary: QualitySummary, actor: str) -> None:
     """Store a quality run and its per-expectation results (idempotent per run id)."""
 
     def work() -> None:
-        require(con, actor, "uploader", f"record the quality run of {summary['dataset_id']} {summary['version']}")
-        exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary["run_id"]]).fetchone()
+        require(con, actor, "uploader", f"record the quality run of {summary.dataset_id} {summary.version}")
+        exists = con.execute("SELECT 1 FROM quality_runs WHERE run_id = ?", [summary.run_id]).fetchone()
         if exists is None:
             con.execute(
                 "INSERT INTO quality_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    summary["run_id"],
-                    summary["dataset_id"],
-                    summary["version"],
-                    summary["verdict"],
-                    summary["suite"],
-                    summary["gx_version"],
-                    summary["records_checked"],
-                    len(summary["critical_failed"]),
-                    len(summary["warnings_failed"]),
-                    summary["report"],
-                    summary["result_json"],
-                    summary.get("data_docs"),
+                    summary.run_id,
+                    summary.dataset_id,
+                    summary.version,
+                    summary.verdict,
+                    summary.suite,
+                    summary.gx_version,
+                    summary.records_checked,
+                    len(summary.critical_failed),
+                    len(summary.warnings_failed),
+                    summary.report,
+                    summary.result_json,
+                    summary.data_docs,
                     _now(),
                 ],
             )
-            for item in summary["items"]:
+            for item in summary.items:
                 con.execute(
                     "INSERT INTO quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        summary["run_id"],
+                        summary.run_id,
                         item["key"],
                         item["category_ko"],
                         item["category_en"],
@@ -318,31 +317,31 @@ def record_quality_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any], 
                 con,
                 actor,
                 "quality_check",
-                summary["dataset_id"],
-                summary["version"],
+                summary.dataset_id,
+                summary.version,
                 {
-                    "run_id": summary["run_id"],
-                    "verdict": summary["verdict"],
-                    "critical_failed": summary["critical_failed"],
-                    "warnings_failed": summary["warnings_failed"],
+                    "run_id": summary.run_id,
+                    "verdict": summary.verdict,
+                    "critical_failed": summary.critical_failed,
+                    "warnings_failed": summary.warnings_failed,
                 },
             )
 
     transaction(con, work)
 
 
-def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
+def _insert_pii_findings(con: duckdb.DuckDBPyConnection, summary: QualitySummary) -> None:
     """One ``pii_findings`` row per detector rule of the run (masked examples only; migration 0004)."""
-    pii = summary.get("pii")
+    pii = summary.pii
     if not pii:
         return
     for finding in pii["rules"]:
         con.execute(
             "INSERT INTO pii_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                summary["run_id"],
-                summary["dataset_id"],
-                summary["version"],
+                summary.run_id,
+                summary.dataset_id,
+                summary.version,
                 finding["rule"],
                 finding["name_ko"],
                 finding["name_en"],

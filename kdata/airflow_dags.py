@@ -263,9 +263,9 @@ def build_ingest_dag(domain: str) -> DAG:
         @ingest_task
         def archives(ingest_run: str) -> list[int]:
             """One mapped unit per label archive (AI Hub's file key is its unit of download too)."""
-            from kdata import pipeline
+            from kdata.run_input import load_plan
 
-            return list(range(len(_stage(pipeline.load_plan, ingest_run).units)))
+            return list(range(len(_stage(load_plan, ingest_run).units)))
 
         @ingest_task(max_active_tis_per_dagrun=4)
         def extract(ingest_run: str, index: int) -> dict[str, Any]:

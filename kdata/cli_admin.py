@@ -4,7 +4,7 @@
 - ``kdata restore IN``: put a backup in place; refused while another process uses the catalog; the
   replaced catalog and its WAL are kept under ``$KDATA_HOME/catalog-aside/<time>/``.
 
-See :mod:`catalog.recovery` for the damaged-WAL alarm these commands answer.
+See :mod:`catalog.wal` for the damaged-WAL alarm these commands answer.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from schemas.contracts import ChunkEntry, FileEntry, Selection, SelectionSplit, SourceChunk, VersionManifest
 from storage.base import ObjectStore
-from storage.publish import VERSION_MANIFEST, version_prefix
+from storage.layout import VERSION_MANIFEST, version_prefix
 from storage.stores import open_store
 from storage.zone_maps import may_match
 

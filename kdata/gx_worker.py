@@ -40,7 +40,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemas.run import QualitySummary
 
 __all__ = ["enabled", "prewarm", "run_quality_job", "socket_path", "status", "stop"]
 
@@ -202,7 +205,7 @@ def _connect_or_start(home: Path) -> socket.socket | None:
     return None
 
 
-def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], QualitySummary]) -> QualitySummary:
     """Run the quality job in the warm worker and return its summary; ``inline()`` when there is no worker.
 
     ``job`` holds ``settings`` (JSON) and ``run_id``; the caller's environment and working directory go with
@@ -227,8 +230,9 @@ def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], dict[s
         log.warning("quality worker: lost the job (%s); running the quality stage in this process", error)
         return inline()
     if reply.get("ok"):
-        summary: dict[str, Any] = reply["summary"]
-        return summary
+        from schemas.run import QualitySummary
+
+        return QualitySummary.model_validate(reply["summary"])
     raise _error_from(reply.get("error") or {})
 
 
@@ -276,7 +280,7 @@ def _warm() -> None:
     _import_gx()
     import great_expectations.render.renderer.site_builder  # noqa: F401  (Data Docs)
 
-    import kdata.pipeline  # noqa: F401
+    import kdata.quality_stage  # noqa: F401
     import quality.check  # noqa: F401
     from quality.charts import _render
 
@@ -299,11 +303,11 @@ def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):
         os.chdir(job.get("cwd") or "/")
     try:
-        from kdata.pipeline import quality_summary
+        from kdata.quality_stage import quality_summary
 
         settings = Settings.from_json(job["settings"])
         summary = quality_summary(settings, str(job["run_id"]))
-        _send(conn, {"ok": True, "summary": summary})
+        _send(conn, {"ok": True, "summary": summary.to_json()})
     except KDataError as error:
         _send(conn, {"ok": False, "error": {"type": type(error).__name__, "message": str(error)}})
     except Exception as error:

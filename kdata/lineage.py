@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kcore.config import Settings
-from kdata.run_state import QUALITY, RunState
+from kdata.run_state import RunState
 
 if TYPE_CHECKING:
     from ingest.progress import Progress
@@ -166,8 +166,9 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
     )
 
     from schemas.manifest import load_manifest
-    from schemas.records import record_schema_for
-    from storage.publish import load_version_manifest, version_prefix
+    from schemas.mapped import record_schema_for
+    from storage.layout import version_prefix
+    from storage.publish import load_version_manifest
     from storage.stores import open_store
 
     manifest = load_manifest(Path(plan["dataset_path"]))
@@ -175,8 +176,8 @@ def output_dataset(settings: Settings, plan: dict[str, Any], result: dict[str, A
     store = open_store(settings.store)
     published = load_version_manifest(store, result["dataset_id"], result["version"])
     chunks = published.chunks if published is not None else []
-    quality = RunState(settings, plan["run_id"]).read_json(QUALITY) or {}
-    items = quality.get("items", [])
+    quality = RunState(settings, plan["run_id"]).read_quality()
+    items = quality.items if quality is not None else []
     namespace, name = dataset_ref(store.uri(version_prefix(result["dataset_id"], result["version"])))
     fields = [
         schema_dataset.SchemaDatasetFacetFields(name=c.name, type=str(c.type), description=f"{c.doc_ko} · {c.doc_en}")
@@ -225,13 +226,17 @@ def task_lineage(
     and archives come from its plan). ``plan`` and ``register`` name the folder and every archive; an
     ``extract`` task (``index``) its own archive; the other tasks the folder. ``registered`` (the summary of
     a successful ``register``) adds the published version as the output."""
-    from kdata.pipeline import load_plan, read_content
+    from kdata.pipeline import read_content
+    from kdata.run_input import input_here, load_plan
 
     plan = None
     if run_id:
         try:
+            found = load_plan(settings, run_id)
+            if registered is not None:  # the output's schema is read from the manifest
+                found = input_here(settings, found)
             plan = {
-                **load_plan(settings, run_id).model_dump(exclude_none=True),
+                **found.model_dump(exclude_none=True),
                 "content": read_content(RunState(settings, run_id)),
             }
         except Exception as error:  # deliberately broad: lineage never fails a task; the folder still shows

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.archives import archive_size
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
@@ -33,10 +31,12 @@ from kcore.config import Settings
 from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
 from kcore.runlock import run_lock
+from kdata.quality_stage import quality_summary
 from kdata.quarantine import quarantines, record_gate_refusal
-from kdata.run_state import CONTENT, PLAN, QUALITY, REPORTS, RunState, dump_json
-from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest
-from schemas.run import PiiPolicy, Plan, PlannedUnit, UnitRecord
+from kdata.run_input import dataset_manifest, input_here, labels_in, load_plan, record_schema, units
+from kdata.run_state import CONTENT, REPORTS, RunState, dump_json
+from schemas.manifest import DATASET_YAML, ManifestError, load_manifest
+from schemas.run import PiiPolicy, Plan, PlannedUnit, QualitySummary, UnitRecord
 from storage.layout import QUALITY_PREFIX
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from ingest.progress import Progress
     from quality.record_checks import RecordChecker
     from schemas.contracts import FileEntry, VersionManifest
-    from schemas.records import RecordSchema
     from storage.base import ObjectStore
 
 __all__ = [
@@ -56,7 +55,6 @@ __all__ = [
     "extract_unit",
     "gate",
     "ingest",
-    "load_plan",
     "plan_run",
     "publish_run",
     "read_content",
@@ -66,35 +64,6 @@ __all__ = [
 
 def _run_dir(settings: Settings, run_id: str) -> Path:
     return settings.runs_dir / run_id
-
-
-def load_plan(settings: Settings, run_id: str) -> Plan:
-    """The run's plan; on a host other than the planner's, its ``s3://`` input is copied here first."""
-    state = RunState(settings, run_id)
-    plan = state.read_plan()
-    if plan is None:
-        where = state.store.uri(state.key(PLAN)) if state.remote else state.dir / PLAN
-        raise BadInput(f"unknown run {run_id!r}: {where} does not exist")
-    return _input_here(settings, plan)
-
-
-def _input_here(settings: Settings, plan: Plan) -> Plan:
-    """``plan`` with ``dataset_path`` on this host: a run planned from ``s3://…`` on another host (or before
-    this host's ``KDATA_HOME`` was emptied) gets this host's copy of the same folder, which must still hold
-    the manifest the plan read (the archives are checked against their fingerprints when read)."""
-    source = plan.source
-    if Path(plan.dataset_path).is_dir() or not source.startswith("s3://"):
-        return plan
-    from storage.s3_input import fetch_dataset
-
-    root = fetch_dataset(settings, source)
-    if sha256_file(root / DATASET_YAML) != plan.manifest_sha256:
-        raise BadInput(f"{source}/{DATASET_YAML}: changed since run {plan.run_id} was planned; ingest again")
-    return plan.model_copy(update={"dataset_path": str(root)})
-
-
-def _manifest(plan: Plan) -> DatasetManifest:
-    return load_manifest(Path(plan.dataset_path))
 
 
 # -- plan ------------------------------------------------------------------------------------------
@@ -161,7 +130,7 @@ def _plan_folder(
         manifest = load_manifest(root)
     except ManifestError as error:
         raise BadInput(str(error)) from None
-    schema = _record_schema(root, manifest)
+    schema = record_schema(root, manifest)
     from quality.suites.common import validate_targets
 
     target_problems = validate_targets(schema, manifest.quality)
@@ -272,10 +241,11 @@ def content_sha256(settings: Settings, plan: Plan) -> str:
         return known[0]
     if plan.content_sha256 is not None:  # a plan written before issue 18 (archives hashed in full at plan time)
         return plan.content_sha256
-    root = Path(plan.dataset_path)
     hashes: dict[str, str] = {}
-    for record in _units(settings, plan):
+    for record in units(settings, plan):
         hashes.update(record.archive_sha256)
+    unread = [rel for rel in plan.archives if rel not in hashes]
+    root = Path(input_here(settings, plan, unread).dataset_path) if unread else Path(plan.dataset_path)
     for rel in plan.archives:
         if rel not in hashes:
             found = plan.archive_fingerprint[rel]
@@ -322,8 +292,13 @@ def _extract_unit(settings: Settings, run_id: str, index: int, progress: Progres
     unit = plan.units[index]
     done = RunState(settings, run_id).read_unit(index)  # finished here, or on another host
     summary = _unit_summary(done) if done is not None else _read_unit(settings, plan, index, progress)
-    progress.archive_done(unit.archive, archive_size(Path(plan.dataset_path) / unit.archive), summary)
+    progress.archive_done(unit.archive, _archive_bytes(plan, unit.archive), summary)
     return summary
+
+
+def _archive_bytes(plan: Plan, archive: str) -> int:
+    """The archive's size as the plan fingerprinted it (all pieces; no need of the file on this host)."""
+    return int(plan.archive_fingerprint[archive]["size"])
 
 
 def _read_unit(settings: Settings, plan: Plan, index: int, progress: Progress) -> dict[str, Any]:
@@ -332,6 +307,8 @@ def _read_unit(settings: Settings, plan: Plan, index: int, progress: Progress) -
     from ingest.fingerprint import SOURCE_GAP_LIMIT, ArchiveHasher, archive_fingerprint, hashing, record_full_hash
 
     unit = plan.units[index]
+    # the manifest, the unit's label archive and its split's source archives: all this unit reads
+    plan = input_here(settings, plan, [unit.archive, *plan.sources.get(unit.split, [])])
     root = Path(plan.dataset_path)
     if not root.is_dir():
         raise BadInput(
@@ -370,11 +347,11 @@ def _read_records(
     unit = plan.units[index]
     run_dir = _run_dir(settings, plan.run_id)
     root = Path(plan.dataset_path)
-    manifest = _manifest(plan)
-    schema = _record_schema(root, manifest)
+    manifest = dataset_manifest(plan)
+    schema = record_schema(root, manifest)
     split_sources = plan.sources.get(unit.split, [])
-    sources = cached_index(root, split_sources, _labels_in(plan))  # built once per split and process
-    progress.archive(unit.archive, archive_size(root / unit.archive))
+    sources = cached_index(root, split_sources, labels_in(plan))  # built once per split and process
+    progress.archive(unit.archive, _archive_bytes(plan, unit.archive))
     stats = ReadStats(on_member=progress.member)
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit.split}/part-{unit.group:03d}-*"):
@@ -395,7 +372,7 @@ def _read_records(
     archive = root / unit.archive
     if manifest.labels is not None:  # the mapping engine: any label shape, tables of rows
         from ingest.mapping.engine import read_mapped
-        from schemas.records import mapped_schema_for
+        from schemas.mapped import mapped_schema_for
 
         mixed = unit.archive in plan.labels_in
         tables = read_mapped(
@@ -456,27 +433,6 @@ def _holds_media(archive: Path) -> bool:
     from schemas.labels import MEDIA_EXTENSIONS
 
     return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive))
-
-
-def _labels_in(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """Mixed archives of the plan and the suffixes of their label files (not sources)."""
-    return {archive: tuple(suffixes) for archive, suffixes in plan.labels_in.items()}
-
-
-def _record_schema(root: Path, manifest: DatasetManifest) -> RecordSchema:
-    """The dataset's record schema (built-in, or derived from ``labels:``); :class:`BadInput` naming
-    the manifest field when there is no reader or the mapping's blocks disagree."""
-    from schemas.records import RECORD_SCHEMAS, record_schema_for
-
-    if manifest.record_schema is not None and manifest.record_schema not in RECORD_SCHEMAS:
-        raise BadInput(
-            f"{root / DATASET_YAML}: field 'record_schema': no reader for {manifest.record_schema!r} "
-            f"(known: {', '.join(RECORD_SCHEMAS)}); or describe the labels with labels:"
-        )
-    try:
-        return record_schema_for(manifest)
-    except ValueError as error:
-        raise BadInput(str(ManifestError(root / DATASET_YAML, [f"field 'labels': {error}"]))) from None
 
 
 def _screened(chunk: dict[str, Any]) -> dict[str, Any]:
@@ -541,23 +497,7 @@ def _unit_summary(result: UnitRecord) -> dict[str, Any]:
     }
 
 
-def _units(settings: Settings, plan: Plan) -> list[UnitRecord]:
-    state = RunState(settings, plan.run_id)
-    units = []
-    for unit in plan.units:
-        found = state.read_unit(unit.index)
-        if found is None:
-            raise BadInput(f"run {plan.run_id}: archive {unit.archive} has not been extracted")
-        units.append(found)
-    return units
-
-
 # -- quality and gate ------------------------------------------------------------------------------
-
-
-def report_dir(settings: Settings, dataset_id: str, version: str, run_id: str) -> Path:
-    """Reports of one quality run: ``$KDATA_HOME/reports/<dataset>/<version>/<run_id>/``."""
-    return settings.reports_dir / dataset_id / version / run_id
 
 
 def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -566,9 +506,7 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     from catalog.register import record_quality_run
     from kdata import gx_worker
 
-    if (
-        RunState(settings, run_id).fetch(QUALITY) is None
-    ):  # the suite runs in the warm GX worker (or here: KDATA_GX_WORKER=off)
+    if RunState(settings, run_id).read_quality() is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off)
         job = {"settings": settings.to_json(), "run_id": run_id}
         gx_worker.run_quality_job(settings.home, job, lambda: quality_summary(settings, run_id))
     summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
@@ -578,60 +516,14 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     return _verdict(summary)
 
 
-def quality_summary(settings: Settings, run_id: str) -> dict[str, Any]:
-    """The run's quality summary (``quality.json``): run the suite unless an earlier attempt did."""
-    plan = load_plan(settings, run_id)
-    state = RunState(settings, run_id)
-    with run_lock(state.dir / "quality.lock"):  # a concurrent ingest of the same input waits, then reuses it
-        summary: dict[str, Any] | None = state.read_json(QUALITY)
-        return summary if summary is not None else _run_quality(settings, plan)
-
-
-def _run_quality(settings: Settings, plan: Plan) -> dict[str, Any]:
-    """Run the suite over the run's chunks, write the reports and ``quality.json``; returns the summary."""
-    from quality.check import QualityInput, invalid_units, run_quality
-
-    run_id = plan.run_id
-    state = RunState(settings, run_id)
-    manifest = _manifest(plan)
-    units = _units(settings, plan)
-    problems = [p for u in units for p in u.problems]
-    chunk_files = [state.chunk_file(state.dir / "chunks", c) for u in units for c in u.chunks]
-    inp = QualityInput(
-        run_id=run_id,
-        dataset_id=plan.dataset_id,
-        version=plan.version,
-        record_schema=plan.record_schema,
-        syntactic_target=manifest.quality.syntactic_validity,
-        chunk_files=chunk_files,
-        invalid_units=invalid_units(problems),
-        problems=problems,
-        targets=manifest.quality.model_copy(update={"pii_policy": plan.pii_policy}),
-        pii=[u.pii for u in units],
-        dataset_root=Path(plan.dataset_path),
-        source_archives=plan.sources,
-        labels_in=_labels_in(plan),
-        schema=_record_schema(Path(plan.dataset_path), manifest),
-        mapping=manifest.labels,
-        expected_labels=manifest.counts.label,
-        skipped=plan.skipped,
-    )
-    out = report_dir(settings, plan.dataset_id, plan.version, run_id)
-    if out.exists():
-        shutil.rmtree(out)
-    summary = run_quality(inp, out)
-    state.push_folder(out, REPORTS)  # before quality.json, which says the stage is done
-    state.write_json(QUALITY, summary)
-    return summary
-
-
-def _verdict(summary: dict[str, Any]) -> dict[str, Any]:
+def _verdict(summary: QualitySummary) -> dict[str, Any]:
+    """What the quality task returns (XCom) and the gate reads."""
     return {
-        "run_id": summary["run_id"],
-        "verdict": summary["verdict"],
-        "critical_failed": summary["critical_failed"],
-        "warnings_failed": summary["warnings_failed"],
-        "report": summary["report"],
+        "run_id": summary.run_id,
+        "verdict": summary.verdict,
+        "critical_failed": summary.critical_failed,
+        "warnings_failed": summary.warnings_failed,
+        "report": summary.report,
     }
 
 
@@ -667,9 +559,9 @@ def _version_manifest(settings: Settings, plan: Plan) -> VersionManifest:
     """The version's ``manifest.json`` (without its files: the dataset card is written from it)."""
     from schemas.contracts import ChunkEntry, QualityRef, SplitStats, VersionManifest
 
-    units = _units(settings, plan)
+    records = units(settings, plan)
     summary = _quality(settings, plan.run_id)
-    chunks = sorted((ChunkEntry.model_validate(c) for u in units for c in u.chunks), key=lambda c: c.key)
+    chunks = sorted((ChunkEntry.model_validate(c) for u in records for c in u.chunks), key=lambda c: c.key)
     splits: dict[str, SplitStats] = {}
     for chunk in chunks:
         split = splits.get(chunk.split) or SplitStats(rows=0, chunks=0, bytes=0)
@@ -685,16 +577,16 @@ def _version_manifest(settings: Settings, plan: Plan) -> VersionManifest:
         splits=splits,
         chunks=chunks,
         quality=QualityRef(
-            verdict=summary["verdict"],
-            run_id=summary["run_id"],
-            warnings_failed=summary["warnings_failed"],
+            verdict=summary.verdict,
+            run_id=summary.run_id,
+            warnings_failed=list(summary.warnings_failed),
             report=f"{QUALITY_PREFIX}/summary.html",
         ),
     )
 
 
-def _quality(settings: Settings, run_id: str) -> dict[str, Any]:
-    summary: dict[str, Any] | None = RunState(settings, run_id).read_json(QUALITY)
+def _quality(settings: Settings, run_id: str) -> QualitySummary:
+    summary = RunState(settings, run_id).read_quality()
     if summary is None:
         raise BadInput(f"run {run_id}: the quality stage has not run")
     return summary
@@ -714,13 +606,14 @@ def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: s
 
 def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Stage, verify and commit the chunks and the version manifest to the store."""
-    from storage.publish import load_version_manifest, publish_version, version_prefix
+    from storage.layout import version_prefix
+    from storage.publish import load_version_manifest, publish_version
 
-    plan = load_plan(settings, run_id)
+    plan = input_here(settings, load_plan(settings, run_id))  # the manifest (the card); archives as needed
     state = RunState(settings, run_id)
     summary = _quality(settings, run_id)
-    if summary["verdict"] == "failed":
-        raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary["report"])
+    if summary.verdict == "failed":
+        raise QualityGateFailed(f"run {run_id} failed its quality gate; nothing to publish", summary.report)
     manifest = _version_manifest(settings, plan)
     files_root = state.dir / "files"  # the dataset card, published beside the chunks
     manifest = manifest.model_copy(update={"files": [_write_card(plan, manifest, summary, files_root)]})
@@ -729,20 +622,20 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
         if load_version_manifest(store, plan.dataset_id, plan.version) is None:
             # Reports first (deterministic keys); the version manifest, written last, makes them visible.
             prefix = f"{version_prefix(plan.dataset_id, plan.version)}/{QUALITY_PREFIX}"
-            _upload_reports(store, state, Path(summary["report"]).parent, prefix)
+            _upload_reports(store, state, Path(summary.report).parent, prefix)
         # chunks staged by extract (remote store) are verified in staging and copied, not uploaded again
         result = publish_version(store, manifest, state.dir / "chunks", run_id, file_root=files_root)
     fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
 
-def _write_card(plan: Plan, manifest: VersionManifest, summary: dict[str, Any], root: Path) -> FileEntry:
+def _write_card(plan: Plan, manifest: VersionManifest, summary: QualitySummary, root: Path) -> FileEntry:
     """Write the version's dataset card (``README.md``) under ``root``; its entry for the manifest's files."""
     from catalog.card import CARD_NAME, dataset_card
     from schemas.contracts import FileEntry
 
-    dataset = _manifest(plan)
-    data = dataset_card(dataset, _record_schema(Path(plan.dataset_path), dataset), manifest, summary)
+    dataset = dataset_manifest(plan)
+    data = dataset_card(dataset, record_schema(Path(plan.dataset_path), dataset), manifest, summary.to_json())
     write_atomic(root / CARD_NAME, data, fsync=False)  # a concurrent publisher of the same run reads old or new
     return FileEntry(key=CARD_NAME, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
@@ -751,11 +644,11 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Register the published version in the catalog (one transaction, the last step)."""
     from catalog.db import connect
     from catalog.register import register_version
-    from storage.publish import VERSION_MANIFEST, load_version_manifest, version_prefix
-    from storage.stores import open_store
+    from storage.layout import VERSION_MANIFEST, version_prefix
+    from storage.publish import load_version_manifest
 
-    plan = load_plan(settings, run_id)
-    store = open_store(settings.store)
+    plan = input_here(settings, load_plan(settings, run_id))  # the manifest only
+    store = RunState(settings, run_id).store
     published = load_version_manifest(store, plan.dataset_id, plan.version)
     if published is None:
         raise BadInput(f"run {run_id}: version {plan.version} of {plan.dataset_id} is not published")
@@ -764,7 +657,7 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     prefix = version_prefix(plan.dataset_id, plan.version)
     chunk_urls = {c.key: store.uri(f"{prefix}/{c.key}") for c in published.chunks}
     with connect(settings) as con:
-        manifest = _manifest(plan)
+        manifest = dataset_manifest(plan)
         note = plan.options.get("version_note")
         if note:
             manifest = manifest.model_copy(update={"version_note": note})
@@ -838,8 +731,7 @@ def ingest(
 
 def _report_extract_totals(settings: Settings, run_id: str, progress: Progress) -> None:
     plan = load_plan(settings, run_id)
-    root = Path(plan.dataset_path)
-    total = sum(archive_size(root / unit.archive) for unit in plan.units)
+    total = sum(_archive_bytes(plan, unit.archive) for unit in plan.units)
     progress.stage("extract", archives=len(plan.units), total_bytes=total)
 
 
@@ -889,7 +781,7 @@ class _Workers:
         for index, future in enumerate(futures):
             summary = future.result()  # the first failure (BadInput from a unit) propagates with its message
             archive = plan.units[index].archive  # finished in a worker: reported as a whole
-            progress.archive_done(archive, archive_size(Path(plan.dataset_path) / archive), summary)
+            progress.archive_done(archive, _archive_bytes(plan, archive), summary)
 
     @staticmethod
     def _prepare_quality(settings: Settings, run_id: str) -> None:

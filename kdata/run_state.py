@@ -21,6 +21,8 @@ staging leftovers; ``kdata gc`` removes a run's state and staging together once 
 from __future__ import annotations
 
 import json
+import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,7 @@ from kcore.errors import BadInput, TransientError
 
 if TYPE_CHECKING:
     from kcore.config import Settings
-    from schemas.run import Plan, UnitRecord
+    from schemas.run import Plan, QualitySummary, UnitRecord
     from storage.base import ObjectStore
 
 __all__ = ["CONTENT", "PLAN", "QUALITY", "REPORTS", "RunState", "dump_json", "unit_file"]
@@ -38,7 +40,7 @@ __all__ = ["CONTENT", "PLAN", "QUALITY", "REPORTS", "RunState", "dump_json", "un
 PLAN = "plan.json"
 """What the plan stage decided: the input's archives and fingerprints, the units, the chunk settings."""
 QUALITY = "quality.json"
-"""The quality stage's summary (verdict, expectations, report path)."""
+"""The quality stage's summary (:class:`schemas.run.QualitySummary`: verdict, expectations, report path)."""
 CONTENT = "content.json"
 """The version's full-content hashes, written at publish."""
 REPORTS = "reports"
@@ -48,6 +50,23 @@ REPORTS = "reports"
 def unit_file(index: int) -> str:
     """One extracted unit's record (chunks, problems, PII tally); written after its chunks are staged."""
     return f"units/{index:04d}.json"
+
+
+_stores: dict[tuple[int, str], ObjectStore] = {}
+_stores_lock = threading.Lock()
+
+
+def run_store(location: str) -> ObjectStore:
+    """The store at ``location`` (``KDATA_STORE``), opened once per process: every :class:`RunState` of a
+    stage (and every stage a process runs) shares it instead of opening its own."""
+    from storage.stores import open_store
+
+    key = (os.getpid(), location)  # a forked child opens its own
+    with _stores_lock:
+        found = _stores.get(key)
+        if found is None:
+            found = _stores[key] = open_store(location)
+        return found
 
 
 def dump_json(data: Any) -> bytes:
@@ -63,11 +82,10 @@ class RunState:
         self.run_id = run_id
         self.dir = settings.runs_dir / run_id
 
-    @cached_property
+    @property
     def store(self) -> ObjectStore:
-        from storage.stores import open_store
-
-        return open_store(self.settings.store)
+        """The run's store, shared by the process (:func:`run_store`)."""
+        return run_store(self.settings.store)
 
     @cached_property
     def remote(self) -> bool:
@@ -88,11 +106,10 @@ class RunState:
 
     def write_json(self, rel: str, data: Any) -> None:
         """Write ``rel`` (atomically); to the store first when remote, so the local cache never holds a
-        file the store lacks."""
+        file the store lacks. Every call writes: a stage that may find its file written already (the plan
+        of a rerun) asks first (:meth:`write_plan`)."""
         body = dump_json(data)
         path = self.dir / rel
-        if path.is_file() and path.read_bytes() == body:
-            return  # a rerun's same plan: written (and, remote, uploaded before it was cached) already
         if self.remote:
             with atomic_path(path, fsync=False) as temp:
                 temp.write_bytes(body)
@@ -118,7 +135,7 @@ class RunState:
         write_atomic(path, data, fsync=False)
         return path
 
-    # -- the typed files: the plan, the units' records (schemas.run) ------------------------------------
+    # -- the typed files: the plan, the units' records, the quality summary (schemas.run) ----------------
 
     def read_plan(self) -> Plan | None:
         from schemas.run import Plan
@@ -126,7 +143,14 @@ class RunState:
         return self._read_model(Plan, PLAN)
 
     def write_plan(self, plan: Plan) -> None:
-        self.write_json(PLAN, plan.model_dump(mode="json", exclude_none=True))
+        """Write the plan, unless the run's state holds this plan already (a rerun of the same input: nothing
+        written or uploaded again)."""
+        try:
+            same = self.read_plan() == plan
+        except BadInput:  # unreadable (a killed writer's leftover, another format): replaced
+            same = False
+        if not same:
+            self.write_json(PLAN, plan.model_dump(mode="json", exclude_none=True))
 
     def read_unit(self, index: int) -> UnitRecord | None:
         from schemas.run import UnitRecord
@@ -135,6 +159,16 @@ class RunState:
 
     def write_unit(self, record: UnitRecord) -> None:
         self.write_json(unit_file(record.index), record.model_dump(mode="json"))
+
+    def read_quality(self) -> QualitySummary | None:
+        """The quality stage's summary; ``None`` while the stage has not finished."""
+        from schemas.run import QualitySummary
+
+        return self._read_model(QualitySummary, QUALITY)
+
+    def write_quality(self, summary: QualitySummary) -> None:
+        """Write the quality summary: the quality stage's last step (its reports are pushed before it)."""
+        self.write_json(QUALITY, summary.to_json())
 
     def _read_model(self, model: Any, rel: str) -> Any:
         from schemas.run import RunFileError, read_run_file

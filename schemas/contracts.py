@@ -38,7 +38,6 @@ __all__ = [
     "UnknownFormat",
     "VersionManifest",
     "canonical_json",
-    "split_table",
 ]
 
 VERSION_FORMAT = "kdata.version/1"
@@ -186,13 +185,6 @@ class VersionManifest(_Document):
     def version_files(self) -> list[FileEntry]:
         """The version's files besides its chunks (none in versions published before cards existed)."""
         return list(self.files or [])
-
-
-def split_table(version_manifest: VersionManifest | Mapping[str, Any]) -> dict[str, SplitStats]:
-    """The split totals of a version manifest, or of a mapping that holds only ``splits`` (a card preview)."""
-    if isinstance(version_manifest, VersionManifest):
-        return dict(version_manifest.splits)
-    return {name: SplitStats.model_validate(stats) for name, stats in version_manifest["splits"].items()}
 
 
 # -- a selective download ----------------------------------------------------------------------------

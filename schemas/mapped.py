@@ -9,13 +9,17 @@ roles ask for (``<bbox>__outside`` ...), ``media`` and ``image_valid`` when sour
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from schemas.labels import FieldSpec, LabelMapping, wildcards
-from schemas.records import Column, RecordSchema
+from schemas.records import Column, RecordSchema, get_record_schema
 
-__all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema"]
+if TYPE_CHECKING:
+    from schemas.manifest import DatasetManifest
+
+__all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema", "mapped_schema_for", "record_schema_for"]
 
 ROW_KEY = "row_key"
 """The id column of a mapping without role ``id``: ``archive!member`` plus the record's position."""
@@ -195,3 +199,22 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
         batch_rows=64 if embed else 1024,
     )
     return MappedSchema(resolved, tuple(mapped), id_column, embed, check_image, schema)
+
+
+# -- a dataset's record schema: built-in, or derived from its labels: block -------------------------
+
+
+def record_schema_for(manifest: DatasetManifest) -> RecordSchema:
+    """The record schema a dataset's rows have: its built-in one, or the one its ``labels:`` derive."""
+    if manifest.record_schema is not None:
+        return get_record_schema(manifest.record_schema)
+    return mapped_schema_for(manifest).record_schema
+
+
+def mapped_schema_for(manifest: DatasetManifest) -> MappedSchema:
+    """The mapped schema of a dataset with ``labels:`` (``ValueError`` when its blocks disagree)."""
+    if manifest.labels is None:
+        raise ValueError(f"{manifest.id}: no labels: mapping (record_schema {manifest.record_schema})")
+    return mapped_schema(
+        manifest.labels, name=manifest.schema_name, domain=manifest.domain, data_type=manifest.data_type
+    )

@@ -11,15 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from schemas.kinds import Kind, KindError, find_kind, load, schema_kinds
-
-if TYPE_CHECKING:
-    from schemas.manifest import DatasetManifest
-    from schemas.mapped import MappedSchema
 
 __all__ = [
     "HEALTHCARE_IMAGING",
@@ -37,8 +32,6 @@ __all__ = [
     "Column",
     "RecordSchema",
     "get_record_schema",
-    "mapped_schema_for",
-    "record_schema_for",
     "schema_from_arrow",
 ]
 
@@ -493,24 +486,6 @@ def get_record_schema(name: str) -> RecordSchema:
         return RECORD_SCHEMAS[name]
     except KeyError:
         raise KeyError(f"unknown record schema {name!r}; known: {', '.join(RECORD_SCHEMAS)}") from None
-
-
-def record_schema_for(manifest: DatasetManifest) -> RecordSchema:
-    """The record schema a dataset's rows have: its built-in one, or the one its ``labels:`` derive."""
-    if manifest.record_schema is not None:
-        return get_record_schema(manifest.record_schema)
-    return mapped_schema_for(manifest).record_schema
-
-
-def mapped_schema_for(manifest: DatasetManifest) -> MappedSchema:
-    """The mapped schema of a dataset with ``labels:`` (``ValueError`` when its blocks disagree)."""
-    from schemas.mapped import mapped_schema
-
-    if manifest.labels is None:
-        raise ValueError(f"{manifest.id}: no labels: mapping (record_schema {manifest.record_schema})")
-    return mapped_schema(
-        manifest.labels, name=manifest.schema_name, domain=manifest.domain, data_type=manifest.data_type
-    )
 
 
 def schema_from_arrow(

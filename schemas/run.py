@@ -1,6 +1,8 @@
-"""Typed contracts of what one ingest stage hands the next (issue 20): the run's plan and each unit's record.
+"""Typed contracts of what one ingest stage hands the next (issue 20): the run's plan, each unit's record and
+the quality summary.
 
-They are the files of a run's state (:mod:`kdata.run_state`, ``plan.json`` and ``units/NNNN.json``), read
+They are the files of a run's state (:mod:`kdata.run_state`, ``plan.json``, ``units/NNNN.json`` and
+``quality.json``), read
 and written only through these models, so a stage on another host (or a later version of this code) reads
 exactly what the stage before it wrote. Each carries a ``format`` tag; a file with another tag, or that does
 not match its model, is refused naming the file and the field (:class:`RunFileError`). A file written before
@@ -15,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "PLAN_FORMAT",
+    "QUALITY_FORMAT",
     "UNIT_FORMAT",
     "PiiPolicy",
     "Plan",
     "PlannedUnit",
+    "QualitySummary",
     "RunFileError",
     "UnitRecord",
     "read_run_file",
@@ -27,6 +31,7 @@ __all__ = [
 PLAN_FORMAT: Final = "kdata.plan/1"
 PiiPolicy = Literal["block", "mask"]
 UNIT_FORMAT: Final = "kdata.unit/1"
+QUALITY_FORMAT: Final = "kdata.quality/1"
 
 
 class RunFileError(ValueError):
@@ -91,6 +96,44 @@ class UnitRecord(BaseModel):
     @property
     def rows(self) -> int:
         return sum(int(c["rows"]) for c in self.chunks)
+
+
+class QualitySummary(BaseModel):
+    """``quality.json``: the quality stage's summary (:func:`quality.check.run_quality`), read by the gate,
+    publish, register and lineage. Its keys are those of the report's ``quality_summary.json``, plus the tag."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["kdata.quality/1"] = QUALITY_FORMAT
+    run_id: str = Field(min_length=1)
+    dataset_id: str
+    version: str
+    verdict: Literal["passed", "passed_with_warnings", "failed"]
+    critical_failed: list[str]
+    warnings_failed: list[str]
+    report: str = Field(description="the summary page (summary.html) on the host that ran the stage")
+    summary_json: str = Field(description="quality_summary.json beside the report")
+    result_json: str = Field(description="the GX validation result file")
+    data_docs: str | None = Field(default=None, description="GX Data Docs index, when rendered")
+    suite: str
+    suite_version: str
+    detector_version: str
+    gx_version: str
+    records_checked: int = Field(ge=0)
+    records: int = Field(ge=0)
+    orphan_sources: int = Field(ge=0)
+    items: list[dict[str, Any]] = Field(description="one row per check: key, severity, success, counts, target")
+    checks_by_column: dict[str, Any]
+    skipped_files: list[dict[str, Any]]
+    skipped_file_count: int = Field(ge=0)
+    pii: dict[str, Any] = Field(description="counts, masked examples and locations; never a raw value")
+    problems: list[dict[str, Any]]
+    problem_count: int = Field(ge=0)
+    profile: Any = Field(default=None, description="class shares and histograms for the report's charts")
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's JSON form (every key, ``None`` kept: the keys of ``quality_summary.json``)."""
+        return self.model_dump(mode="json")
 
 
 M = TypeVar("M", bound=BaseModel)

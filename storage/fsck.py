@@ -27,8 +27,7 @@ from typing import Any
 
 from schemas.contracts import ChunkEntry, ContractError, FileEntry, UnknownFormat, VersionManifest
 from storage.base import ObjectInfo, ObjectStore
-from storage.layout import CATALOG_PREFIX, QUALITY_PREFIX, RUN_STATE, STAGING
-from storage.publish import VERSION_MANIFEST
+from storage.layout import CATALOG_PREFIX, QUALITY_PREFIX, RUN_STATE, STAGING, VERSION_MANIFEST
 
 __all__ = ["FsckReport", "fsck", "gc"]
 

@@ -22,10 +22,8 @@ listed by ``kdata fsck`` and removed by ``kdata gc``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,24 +33,17 @@ from kcore.errors import BadInput, Conflict, TransientError
 from kcore.faults import fault_point
 from schemas.contracts import ChunkEntry, FileEntry, VersionManifest
 from storage.base import ObjectStore
-from storage.layout import STAGING
+from storage.layout import STAGING, VERSION_MANIFEST, version_prefix
 
 __all__ = [
-    "STAGING",
-    "VERSION_MANIFEST",
     "PublishResult",
     "footer_rows",
     "load_version_manifest",
-    "manifest_bytes",
     "publish_version",
-    "read_version_manifest",
     "staging_prefix",
     "verify_object",
-    "version_prefix",
 ]
 
-VERSION_MANIFEST = "manifest.json"
-"""A published version's manifest in the store, written last (not a dataset folder's ``dataset.yaml``)."""
 _TAIL = 64 * 1024
 
 
@@ -64,18 +55,9 @@ class PublishResult:
     uploaded: int  # chunks actually uploaded by this call
 
 
-def version_prefix(dataset_id: str, version: str) -> str:
-    return f"{dataset_id}/{version}"
-
-
 def staging_prefix(run_id: str) -> str:
     """Where a run stages its chunks before they are verified and copied."""
     return f"{STAGING}/{run_id}"
-
-
-def manifest_bytes(manifest: VersionManifest | Mapping[str, Any]) -> bytes:
-    """Canonical JSON bytes: sorted keys, UTF-8, trailing newline (:meth:`VersionManifest.dump`)."""
-    return VersionManifest.parse(manifest).dump()
 
 
 def load_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> VersionManifest | None:
@@ -84,12 +66,6 @@ def load_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> 
     key = f"{version_prefix(dataset_id, version)}/{VERSION_MANIFEST}"
     data = store.get_bytes(key)
     return None if data is None else VersionManifest.read(data, store.uri(key))
-
-
-def read_version_manifest(store: ObjectStore, dataset_id: str, version: str) -> dict[str, Any] | None:
-    """:func:`load_version_manifest` as plain JSON (for callers that index it by key)."""
-    manifest = load_version_manifest(store, dataset_id, version)
-    return None if manifest is None else manifest.to_dict()
 
 
 def footer_rows(store: ObjectStore, key: str, size: int) -> int | None:
@@ -149,15 +125,14 @@ def _clear_staging(store: ObjectStore, run_id: str) -> None:
 
 def publish_version(
     store: ObjectStore,
-    manifest: VersionManifest | Mapping[str, Any],
+    manifest: VersionManifest,
     chunk_root: Path,
     run_id: str,
     *,
     file_root: Path | None = None,
 ) -> PublishResult:
     """Publish the manifest's chunks (files under ``chunk_root``) and its other files (under ``file_root``,
-    default ``chunk_root``), then the manifest. A mapping is validated as a :class:`VersionManifest` first."""
-    manifest = VersionManifest.parse(manifest)
+    default ``chunk_root``), then the manifest."""
     dataset_id, version = manifest.dataset_id, manifest.version
     prefix = version_prefix(dataset_id, version)
     manifest_key = f"{prefix}/{VERSION_MANIFEST}"

@@ -209,9 +209,14 @@ class S3Store(ObjectStore):
         self.transfer = TransferConfig(
             multipart_threshold=multipart_bytes, multipart_chunksize=multipart_bytes, max_concurrency=4
         )
-        self.client = shared_session_client()[1]
         self.downloads_for_hash = 0
         """How often :meth:`sha256` had to download an object (metadata missing or not provable)."""
+
+    @property
+    def client(self) -> Any:
+        """The process's S3 client for the current AWS environment (:func:`shared_session_client`), looked up
+        on each use, so a store kept for the whole process follows a changed endpoint or key."""
+        return shared_session_client()[1]
 
     @classmethod
     def from_url(cls, url: str) -> S3Store:

@@ -12,8 +12,9 @@ manifest): a folder still being uploaded is not seen.
   (one copy per location and listing, so a run being extracted never sees its files replaced by a newer
   upload), every size and ETag checked, and the pipeline then reads the copy like a local folder. A rerun
   finds the copy complete and downloads nothing; objects unchanged since an earlier copy of the same
-  location are hard-linked from it instead of downloaded again. The copy lives under ``KDATA_HOME``,
-  which every Airflow worker shares, so a mapped extract task on another worker reads the same files.
+  location are hard-linked from it instead of downloaded again. A later stage on another host copies only
+  what it reads (``only``: ``dataset.yaml`` and the archives it names, with their pieces) into the same
+  place.
 
 Object keys are untrusted input, like archive member names (:mod:`ingest.safety`): a key that would leave
 the folder (``..``, an absolute path, a drive letter), holds a NUL byte or control characters, has empty or
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ingest.archives import logical_archive_name
 from ingest.limits import ArchiveLimits, UnsafeArchive
 from ingest.safety import check_name
 from kcore.atomic import write_atomic
@@ -49,6 +51,8 @@ from schemas.manifest import DATASET_YAML
 from storage.s3 import S3Store, _error_code, _translated, parse_s3_url
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kcore.config import Settings
 
 __all__ = [
@@ -291,7 +295,24 @@ def _download(store: S3Store, obj: FolderObject, location: str, partial: Path, d
     os.replace(temp, dest)  # not kcore.atomic: boto writes into the .partial tree, checked before the rename
 
 
-def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: Path) -> None:
+def _pieces(objects: list[FolderObject], archive: str, location: str) -> list[FolderObject]:
+    """The objects of archive ``archive`` (relative to the folder): the file itself, or its pieces
+    (``a.zip.partN``, ``a.zNN`` and ``a.zip``; :func:`ingest.archives.logical_archive_name`)."""
+    folder, _, name = archive.rpartition("/")
+    found = []
+    for obj in objects:
+        parent, _, own = obj.rel.rpartition("/")
+        logical = logical_archive_name(own)
+        if obj.rel == archive or (parent == folder and logical is not None and logical.lower() == name.lower()):
+            found.append(obj)
+    if not found:
+        raise BadInput(f"{location}/{archive}: no such object (the folder changed since the run was planned)")
+    return found
+
+
+def _fetch(
+    store: S3Store, location: str, objects: list[FolderObject], target: Path, only: Iterable[str] | None = None
+) -> None:
     record_path = target.with_name(f"{target.name}.json")
     wanted: dict[str, dict[str, Any]] = {o.rel: {"size": o.size, "etag": o.etag} for o in objects if not _hidden(o.rel)}
     manifest = next(o for o in objects if o.rel == DATASET_YAML)
@@ -307,6 +328,9 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
         _download(store, manifest, location, partial, target / DATASET_YAML)  # first: names the dataset
     _check_keys(location, objects)
     files = [o for o in objects if not _hidden(o.rel)]
+    if only is not None:  # a stage's part of the folder: the manifest and these archives
+        chosen = {o.rel: o for archive in only for o in _pieces(files, archive, location)}
+        files = [manifest, *(o for rel, o in sorted(chosen.items()) if rel != DATASET_YAML)]
     limits = ArchiveLimits.from_env()
     if len(files) > limits.max_members:
         raise BadInput(f"{location}: {len(files):,} objects, over KDATA_MAX_MEMBERS={limits.max_members:,}")
@@ -336,16 +360,22 @@ def _fetch(store: S3Store, location: str, objects: list[FolderObject], target: P
                 temp.unlink(missing_ok=True)
         _download(store, obj, location, partial, dest)
     shutil.rmtree(partial, ignore_errors=True)
+    if only is not None:
+        return  # a part: the record below marks a complete copy only
     record: dict[str, Any] = {"source": location, "objects": wanted}
     write_atomic(record_path, json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2).encode(), fsync=False)
 
 
-def fetch_dataset(settings: Settings, uri: str) -> Path:
+def fetch_dataset(settings: Settings, uri: str, only: Iterable[str] | None = None) -> Path:
     """Copy the dataset folder at ``s3://bucket/prefix`` into ``$KDATA_HOME/runs/_s3/`` and return the copy.
+
+    ``only`` (archive paths relative to the folder): copy ``dataset.yaml`` and these archives (their pieces
+    too) and nothing else, into the same place a whole copy of this listing goes (what a stage on another
+    host reads); :class:`BadInput` when one of them is not in the folder.
 
     :class:`BadInput` (exit 2) naming the location when it holds no objects or no ``dataset.yaml``;
     :class:`~ingest.limits.UnsafeArchive` naming the key when a key is unsafe (nothing else downloaded).
-    Idempotent: a complete copy of the same listing is reused as it is.
+    Idempotent: a complete copy of the same listing is reused as it is; files already copied are kept.
     """
     from kcore.runlock import run_lock
 
@@ -363,5 +393,5 @@ def fetch_dataset(settings: Settings, uri: str) -> Path:
     target = _copy_path(settings, location, objects)
     target.mkdir(parents=True, exist_ok=True)
     with run_lock(target.with_name(f"{target.name}.lock")):  # one download per copy; a second process waits
-        _fetch(store, location, objects, target)
+        _fetch(store, location, objects, target, only)
     return target

@@ -20,7 +20,7 @@ import duckdb
 
 from kcore.errors import KDataError, NotAllowed
 from storage.base import ObjectStore
-from storage.publish import version_prefix
+from storage.layout import version_prefix
 
 __all__ = [
     "ChunkMismatch",

@@ -14,11 +14,19 @@ from typer.testing import CliRunner
 
 from catalog.card import dataset_card, hf_licence, size_category
 from kdata.cli import app
+from schemas.contracts import VersionManifest
 from schemas.manifest import load_manifest
-from schemas.records import record_schema_for
+from schemas.mapped import record_schema_for
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
+
+
+def _version(splits: dict[str, Any]) -> VersionManifest:
+    """A version manifest holding only split totals (all a card reads of it)."""
+    return VersionManifest.model_validate(
+        {"dataset_id": "ds", "version": "1.0", "content_sha256": "c", "chunks": [], "splits": splits}
+    )
 
 
 def _front_matter(text: str) -> dict[str, Any]:
@@ -109,10 +117,10 @@ def test_card_published_downloaded_and_loaded_by_datasets(
 
 def test_card_is_deterministic(sample_factory) -> None:  # type: ignore[no-untyped-def]
     dataset = load_manifest(sample_factory(items=20))  # AI Hub terms: not a Hub licence id
-    meta = _front_matter(dataset_card(dataset, record_schema_for(dataset), {"splits": {}}, {}).decode("utf-8"))
+    meta = _front_matter(dataset_card(dataset, record_schema_for(dataset), _version({}), {}).decode("utf-8"))
     assert meta["license"] == "other" and meta["license_name"] == "aihub-standard"
     schema = record_schema_for(dataset)
-    version = {"splits": {"train": {"rows": 12_345, "chunks": 3, "bytes": 9_000}}}
+    version = _version({"train": {"rows": 12_345, "chunks": 3, "bytes": 9_000}})
     quality = {"verdict": "passed_with_warnings", "warnings_failed": ["x"], "items": []}
     first = dataset_card(dataset, schema, version, quality)
     assert first == dataset_card(dataset, schema, version, quality)
@@ -126,7 +134,7 @@ def test_parallel_corpus_card_is_korean_english_translation(tmp_path: Path) -> N
 
     folder = write_samples("finance", tmp_path / "fin", items=20, layout="classic", seed=1, inject=None)
     dataset = load_manifest(folder)
-    version = {"splits": {"train": {"rows": 20, "chunks": 1, "bytes": 100}}}
+    version = _version({"train": {"rows": 20, "chunks": 1, "bytes": 100}})
     meta = _front_matter(dataset_card(dataset, record_schema_for(dataset), version, {"verdict": "passed"}).decode())
     assert meta["language"] == ["ko", "en"] and meta["task_categories"] == ["translation"]
 

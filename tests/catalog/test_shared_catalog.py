@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from benchmarks import synthetic
 from catalog import db, relevance, search_index
 from catalog.audit import audit, verify_audit_log
+from catalog.backend import is_postgres
 from catalog.search import SearchQuery, find, search_page
 from catalog.sql import run_readonly, store_access
 from kcore.config import Settings, load_settings
@@ -96,7 +97,7 @@ def test_hosts_that_start_together_apply_each_migration_once(shared: Settings) -
 
     assert _in_threads(4, open_writer) == []
     with db.connect(shared, read_only=True) as con:
-        assert db.is_postgres(con)
+        assert is_postgres(con)
         applied = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
         assert applied == [(number, name) for number, name, _ in db._migrations()]
         assert con.execute("SELECT count(*) FROM domains").fetchone() == (len(DOMAINS),)

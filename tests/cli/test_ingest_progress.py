@@ -21,6 +21,7 @@ import pytest
 from ingest.progress import LogProgress, Tally
 from kcore.config import load_settings
 from kdata import pipeline
+from kdata.run_input import load_plan
 
 pytestmark = pytest.mark.integration
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -190,5 +191,5 @@ def test_pipeline_reports_to_a_log_progress(
 
 
 def result_units(result: dict[str, Any]) -> list[dict[str, Any]]:
-    plan = pipeline.load_plan(load_settings(), result["run_id"])
+    plan = load_plan(load_settings(), result["run_id"])
     return [unit.model_dump() for unit in plan.units]

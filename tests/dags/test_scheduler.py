@@ -17,8 +17,9 @@ import pytest
 
 from kcore.config import load_settings
 from kdata import pipeline
+from kdata.run_input import load_plan
 from storage.layout import RUN_STATE
-from storage.publish import read_version_manifest
+from storage.publish import load_version_manifest
 from storage.stores import open_store
 from tests.dags.airflow_cluster import AirflowCluster
 from tests.dags.test_landing_s3 import upload
@@ -157,17 +158,17 @@ def test_celery_workers_with_their_own_homes_share_one_run(  # type: ignore[no-u
         cluster.stop()
     settings = load_settings({**os.environ, "KDATA_HOME": str(tmp_path / "reader")})
     store = open_store(settings.store)
-    plan = pipeline.load_plan(settings, _only_run(store))
-    shared = read_version_manifest(store, plan.dataset_id, plan.version)
+    plan = load_plan(settings, _only_run(store))
+    shared = load_version_manifest(store, plan.dataset_id, plan.version)
     assert shared is not None
     # The same input through the in-process path on one host (local folder, local store): the same bytes.
     local_home = tmp_path / "local-home"
     single = load_settings({**os.environ, "KDATA_HOME": str(local_home), "KDATA_STORE": str(local_home / "store")})
     pipeline.ingest(single, str(dataset))
-    local = read_version_manifest(open_store(single.store), plan.dataset_id, plan.version)
+    local = load_version_manifest(open_store(single.store), plan.dataset_id, plan.version)
     assert local is not None
-    assert [(c["key"], c["sha256"]) for c in shared["chunks"]] == [(c["key"], c["sha256"]) for c in local["chunks"]]
-    assert shared["content_sha256"] == local["content_sha256"]
+    assert [(c.key, c.sha256) for c in shared.chunks] == [(c.key, c.sha256) for c in local.chunks]
+    assert shared.content_sha256 == local.content_sha256
 
 
 def _only_run(store: Any) -> str:

@@ -24,6 +24,7 @@ from ingest.fingerprint import ArchiveHasher, archive_fingerprint, full_sha256, 
 from kcore.config import load_settings
 from kcore.errors import BadInput
 from kdata import pipeline
+from kdata.run_input import load_plan
 from kdata.samples.layout import span_volumes, split_parts, write_zip
 
 MEMBERS = {f"폴더/파일_{n:03d}.json": os.urandom(2000 + 37 * n) for n in range(120)}
@@ -161,7 +162,7 @@ def test_run_id_and_content_hash_are_those_of_the_input(kdata_home: Path, sample
     run_id = first["run_id"]
     for index in range(first["units"]):
         pipeline.extract_unit(settings, run_id, index)
-    plan = pipeline.load_plan(settings, run_id)
+    plan = load_plan(settings, run_id)
     assert plan.content_sha256 is None and plan.archive_sha256 is None
     digest = hashlib.sha256(
         b"manifest\0" + hashlib.sha256((dataset / "dataset.yaml").read_bytes()).hexdigest().encode()
@@ -178,7 +179,7 @@ def test_an_archive_changed_after_the_plan_is_refused(kdata_home: Path, sample_f
     dataset = sample_factory(items=30, seed=19, copy_to=tmp_path / "ds")
     settings = load_settings()
     planned = pipeline.plan_run(settings, str(dataset))
-    plan = pipeline.load_plan(settings, planned["run_id"])
+    plan = load_plan(settings, planned["run_id"])
     archive = dataset / plan.units[0].archive
     with zipfile.ZipFile(archive) as old:
         infos = old.infolist()
@@ -201,7 +202,7 @@ def test_a_full_hash_unlike_an_earlier_one_is_refused(kdata_home: Path, sample_f
     dataset = sample_factory(items=30, seed=20)
     settings = load_settings()
     planned = pipeline.plan_run(settings, str(dataset))
-    plan = pipeline.load_plan(settings, planned["run_id"])
+    plan = load_plan(settings, planned["run_id"])
     label = plan.units[0].archive
     record_full_hash(settings.runs_dir / "_archives", label, plan.archive_fingerprint[label], "0" * 64)
     with pytest.raises(BadInput, match=rf"{label}: its content .* differs from an earlier read"):
@@ -289,9 +290,9 @@ def test_plan_reads_little_and_the_whole_input_is_read_about_once(  # type: igno
     for index in range(planned["units"]):
         pipeline.extract_unit(settings, planned["run_id"], index)
     extract = counter["bytes"] - check - plan
-    pipeline.content_sha256(settings, pipeline.load_plan(settings, planned["run_id"]))
+    pipeline.content_sha256(settings, load_plan(settings, planned["run_id"]))
     content = counter["bytes"] - check - plan - extract
-    plan_data = pipeline.load_plan(settings, planned["run_id"])
+    plan_data = load_plan(settings, planned["run_id"])
     ranges = {rel: sum(b - a for a, b in found["ranges"]) for rel, found in plan_data.archive_fingerprint.items()}
     directories = {rel: found["size"] - found["directory"] for rel, found in plan_data.archive_fingerprint.items()}
     label_rels = {unit.archive for unit in plan_data.units}

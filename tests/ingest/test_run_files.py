@@ -11,6 +11,7 @@ import pytest
 from kcore.config import load_settings
 from kcore.errors import BadInput
 from kdata import pipeline
+from kdata.run_input import load_plan
 from schemas.run import PLAN_FORMAT, UNIT_FORMAT
 
 
@@ -20,7 +21,7 @@ def test_plan_and_unit_files_carry_their_format_and_round_trip(kdata_home: Path,
     run_dir = settings.runs_dir / planned["run_id"]
     written = (run_dir / "plan.json").read_bytes()
     assert json.loads(written)["format"] == PLAN_FORMAT
-    plan = pipeline.load_plan(settings, planned["run_id"])
+    plan = load_plan(settings, planned["run_id"])
     assert [u.index for u in plan.units] == list(range(planned["units"]))
     summary = pipeline.extract_unit(settings, planned["run_id"], 0)
     record = json.loads((run_dir / "units" / "0000.json").read_text(encoding="utf-8"))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.reliability._support import SMALL_CHUNKS
 from tests.storage.conftest import s3_env, s3_server  # noqa: F401 - the moto server fixtures, shared
+
+if TYPE_CHECKING:
+    from schemas.contracts import VersionManifest
 
 ITEMS = 40
 
@@ -20,17 +23,17 @@ def small_dataset(sample_factory) -> Path:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def reference(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def reference(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> VersionManifest:
     """The version manifest of an uninterrupted ingest of :func:`small_dataset` into its own KDATA_HOME."""
     from kcore.config import load_settings
     from kdata import pipeline
-    from storage.publish import read_version_manifest
+    from storage.publish import load_version_manifest
     from storage.stores import open_store
 
     home = tmp_path_factory.mktemp("reference") / "home"
     settings = load_settings({"KDATA_HOME": str(home), **SMALL_CHUNKS})
     result = pipeline.ingest(settings, str(small_dataset))
     assert result["status"] == "published" and not result["already_published"]
-    manifest = read_version_manifest(open_store(settings.store), result["dataset_id"], result["version"])
-    assert manifest is not None and len(manifest["chunks"]) >= 4
+    manifest = load_version_manifest(open_store(settings.store), result["dataset_id"], result["version"])
+    assert manifest is not None and len(manifest.chunks) >= 4
     return manifest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,11 +19,14 @@ from kcore.config import load_settings
 from tests.dags.airflow_cluster import AirflowCluster
 from tests.reliability._support import SMALL_CHUNKS, chunk_table, verify_home
 
+if TYPE_CHECKING:
+    from schemas.contracts import VersionManifest
+
 pytestmark = pytest.mark.integration
 
 
 def test_extract_task_killed_by_sigkill_is_retried_and_the_run_succeeds(
-    tmp_path: Path, small_dataset: Path, reference: dict[str, Any]
+    tmp_path: Path, small_dataset: Path, reference: VersionManifest
 ) -> None:
     marker = tmp_path / "fault-fired"
     cluster = AirflowCluster(
@@ -55,7 +58,7 @@ def test_extract_task_killed_by_sigkill_is_retried_and_the_run_succeeds(
 
     settings = load_settings({"KDATA_HOME": str(cluster.kdata_home), **SMALL_CHUNKS})
     home = verify_home(settings)
-    key = (reference["dataset_id"], reference["version"])
+    key = (reference.dataset_id, reference.version)
     assert list(home.registered) == [key] and home.unregistered == []
     assert chunk_table(home.registered[key]) == chunk_table(reference)
     assert home.audits[("publish", key[0])] == 1

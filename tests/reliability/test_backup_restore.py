@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from catalog.db import connect
-from catalog.recovery import wal_problem
+from catalog.wal import wal_problem
 from kcore.config import load_settings
 from kdata.cli import app
 from kdata.samples.korean_dialogue import write_korean_dialogue

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +18,9 @@ from kdata import pipeline
 from storage.stores import open_store
 from tests.reliability._support import chunk_table, home_env, kdata_cli, prepare, verify_home
 from tests.storage.conftest import S3Env
+
+if TYPE_CHECKING:
+    from schemas.contracts import VersionManifest
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +32,14 @@ def _etags(env: S3Env, prefix: str) -> dict[str, tuple[str, Any]]:
 
 @pytest.mark.parametrize("point", ["publish_copied", "publish_manifest"])
 def test_s3_crash_then_rerun_does_not_upload_again(
-    point: str, s3_env: S3Env, small_dataset: Path, reference: dict[str, Any]
+    point: str, s3_env: S3Env, small_dataset: Path, reference: VersionManifest
 ) -> None:
     settings = load_settings()
     prepare(settings, small_dataset)
     proc = kdata_cli(["ingest", str(small_dataset), "--json"], home_env(settings.home, KDATA_FAULT=point))
     assert proc.returncode == -9, proc.stderr[-3000:]
     assert f"killed at {point}" in proc.stderr
-    key = (reference["dataset_id"], reference["version"])
+    key = (reference.dataset_id, reference.version)
     prefix = f"{key[0]}/{key[1]}"
 
     state = verify_home(settings)
@@ -45,7 +48,7 @@ def test_s3_crash_then_rerun_does_not_upload_again(
     store = open_store(settings.store)
     assert store.list("_staging") != []  # the killed run left its staging objects
     before = _etags(s3_env, prefix)
-    chunk_keys = {f"{s3_env.prefix}/{prefix}/{c['key']}" for c in reference["chunks"]}
+    chunk_keys = {f"{s3_env.prefix}/{prefix}/{c.key}" for c in reference.chunks}
     assert chunk_keys <= set(before)  # every chunk was in place before the kill
 
     s3_env.server.reset()

@@ -6,12 +6,15 @@ Apart from :mod:`tests.reliability.test_crash_rerun` so that the two files run o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.reliability.test_crash_rerun import CASES, crash_then_rerun
-from tests.storage.conftest import S3Env
+from tests.reliability._support import CASES, crash_then_rerun
+
+if TYPE_CHECKING:
+    from schemas.contracts import VersionManifest
+    from tests.storage.conftest import S3Env
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +28,7 @@ def test_crash_then_rerun_on_another_host_sharing_only_s3_and_postgresql(
     s3_env: S3Env,
     shared_catalog: str,
     small_dataset: Path,
-    reference: dict[str, Any],
+    reference: VersionManifest,
     tmp_path: Path,
 ) -> None:
     """Issue 19: the deployment shape (shared PostgreSQL catalog, S3 store, run state in the store). The

@@ -15,7 +15,6 @@ from schemas.contracts import (
     Selection,
     UnknownFormat,
     VersionManifest,
-    split_table,
 )
 from storage.fsck import fsck
 from storage.local import LocalStore
@@ -93,7 +92,7 @@ def test_store_readers_name_the_object(tmp_path: Path) -> None:
     assert problems[0]["key"] == "manifest.json" and "kdata.version/9" in problems[0]["problem"]
 
 
-def test_selection_and_split_table() -> None:
+def test_selection() -> None:
     document = {
         "format": SELECTION_FORMAT,
         "dataset_id": "ds",
@@ -115,4 +114,3 @@ def test_selection_and_split_table() -> None:
     assert Selection.read(_legacy_bytes(document), "selection.json").dump() == _legacy_bytes(document)
     with pytest.raises(UnknownFormat):
         Selection.read(_legacy_bytes(_manifest()), "selection.json")
-    assert split_table({"splits": {"train": {"rows": 1, "chunks": 1, "bytes": 3}}})["train"].rows == 1

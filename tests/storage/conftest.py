@@ -180,9 +180,11 @@ def publish_synthetic(
     from catalog.register import register_version
     from ingest.chunks import ChunkWriter
     from kcore.config import load_settings
+    from schemas.contracts import VersionManifest
     from schemas.manifest import load_manifest
     from schemas.records import KOREAN_DIALOGUE
-    from storage.publish import publish_version, version_prefix
+    from storage.layout import version_prefix
+    from storage.publish import publish_version
     from storage.stores import open_store
 
     settings = load_settings()
@@ -223,11 +225,12 @@ def publish_synthetic(
         "chunks": sorted(chunks, key=lambda c: c["key"]),
         "quality": {"verdict": "passed", "run_id": "synthetic-run", "warnings_failed": []},
     }
+    published = VersionManifest.model_validate(version_manifest)
     store = open_store(settings.store)
-    publish_version(store, version_manifest, work, "synthetic-run")
+    publish_version(store, published, work, "synthetic-run")
     prefix = version_prefix(manifest.id, manifest.version)
     urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in chunks}
     with connect(settings) as con:
-        register_version(con, manifest, version_manifest, store.uri(f"{prefix}/manifest.json"), urls, settings.user)
+        register_version(con, manifest, published, store.uri(f"{prefix}/manifest.json"), urls, settings.user)
         con.execute("UPDATE licenses SET status = 'open' WHERE dataset_id = ?", [manifest.id])
     return version_manifest

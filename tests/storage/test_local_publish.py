@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from kcore.errors import BadInput, Conflict
+from schemas.contracts import VersionManifest
 from storage.local import LocalStore
-from storage.publish import publish_version, read_version_manifest
+from storage.publish import load_version_manifest, publish_version
 from storage.s3 import S3Store
 from storage.stores import open_store
 from tests.storage.conftest import write_chunks
@@ -16,8 +17,10 @@ def _chunks(root: Path, n: int = 3) -> list[dict[str, object]]:
     return write_chunks(root, n)  # real Parquet: staged objects must have a readable footer
 
 
-def _manifest(chunks: list[dict[str, object]], content: str = "abc") -> dict[str, object]:
-    return {"dataset_id": "ds", "version": "1.0", "content_sha256": content, "chunks": chunks}
+def _manifest(chunks: list[dict[str, object]], content: str = "abc") -> VersionManifest:
+    return VersionManifest.model_validate(
+        {"dataset_id": "ds", "version": "1.0", "content_sha256": content, "chunks": chunks}
+    )
 
 
 def test_publish_then_rerun_is_a_noop(tmp_path: Path) -> None:
@@ -39,7 +42,7 @@ def test_same_version_other_content_is_a_conflict(tmp_path: Path) -> None:
     publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
     with pytest.raises(Conflict, match="already published with other content"):
         publish_version(store, _manifest(chunks, content="other"), tmp_path / "run", "run-2")
-    assert read_version_manifest(store, "ds", "1.0")["content_sha256"] == "abc"  # type: ignore[index]
+    assert load_version_manifest(store, "ds", "1.0").content_sha256 == "abc"  # type: ignore[union-attr]
 
 
 def test_crash_before_manifest_leaves_nothing_visible_and_rerun_completes(tmp_path: Path) -> None:
@@ -48,7 +51,7 @@ def test_crash_before_manifest_leaves_nothing_visible_and_rerun_completes(tmp_pa
     # A crashed run: one chunk staged, one already copied, no manifest.
     store.put_file(tmp_path / "run" / chunks[0]["key"], f"_staging/run-1/{chunks[0]['key']}")  # type: ignore[str-format]
     store.put_file(tmp_path / "run" / chunks[1]["key"], f"ds/1.0/{chunks[1]['key']}")  # type: ignore[str-format]
-    assert read_version_manifest(store, "ds", "1.0") is None
+    assert load_version_manifest(store, "ds", "1.0") is None
     result = publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
     assert result.created
     assert result.uploaded == 1  # chunk 0 was staged, chunk 1 already final: only chunk 2 uploaded

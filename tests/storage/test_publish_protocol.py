@@ -13,9 +13,9 @@ import storage.publish
 from kcore.config import load_settings
 from kcore.errors import Conflict
 from kdata.cli import app
-from schemas.contracts import ChunkEntry
+from schemas.contracts import ChunkEntry, VersionManifest
 from storage.base import ObjectStore
-from storage.publish import publish_version, read_version_manifest, verify_object
+from storage.publish import load_version_manifest, publish_version, verify_object
 from storage.stores import open_store
 
 runner = CliRunner()
@@ -29,8 +29,10 @@ def store(request: pytest.FixtureRequest, kdata_home: Path) -> ObjectStore:
     return open_store(load_settings().store)
 
 
-def _manifest(chunks: list[dict[str, Any]], content: str = "abc") -> dict[str, Any]:
-    return {"dataset_id": "ds", "version": "1.0", "content_sha256": content, "chunks": chunks}
+def _manifest(chunks: list[dict[str, Any]], content: str = "abc") -> VersionManifest:
+    return VersionManifest.model_validate(
+        {"dataset_id": "ds", "version": "1.0", "content_sha256": content, "chunks": chunks}
+    )
 
 
 def _cli_json(*args: str) -> tuple[int, dict[str, Any]]:
@@ -39,7 +41,7 @@ def _cli_json(*args: str) -> tuple[int, dict[str, Any]]:
 
 
 def _complete(store: ObjectStore, chunks: list[dict[str, Any]]) -> bool:
-    manifest = read_version_manifest(store, "ds", "1.0")
+    manifest = load_version_manifest(store, "ds", "1.0")
     entries = [ChunkEntry.model_validate(c) for c in chunks]
     return manifest is not None and all(verify_object(store, f"ds/1.0/{c.key}", c, footer=True) for c in entries)
 
@@ -56,7 +58,7 @@ def test_publish_rerun_and_conflict(store: ObjectStore, tmp_path: Path, make_chu
     assert not again.created and again.uploaded == 0
     with pytest.raises(Conflict, match="already published with other content"):
         publish_version(store, _manifest(chunks, content="other"), tmp_path / "run", "run-3")
-    assert read_version_manifest(store, "ds", "1.0")["content_sha256"] == "abc"  # type: ignore[index]
+    assert load_version_manifest(store, "ds", "1.0").content_sha256 == "abc"  # type: ignore[union-attr]
 
 
 def test_crash_during_copy_leaves_nothing_visible_and_rerun_completes(
@@ -75,7 +77,7 @@ def test_crash_during_copy_leaves_nothing_visible_and_rerun_completes(
     monkeypatch.setattr(store, "copy", crash_on_second_copy)
     with pytest.raises(RuntimeError, match="simulated crash"):
         publish_version(store, _manifest(chunks), tmp_path / "run", "run-1")
-    assert read_version_manifest(store, "ds", "1.0") is None  # readers see nothing
+    assert load_version_manifest(store, "ds", "1.0") is None  # readers see nothing
     code, report = _cli_json("fsck")
     assert code == 0 and not report["clean"]
     assert report["staging"]["run-1"]["objects"] == 2  # chunks 0 and 1 staged
