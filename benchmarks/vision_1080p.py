@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Runs, machine, run_command
+from benchmarks.common import Runs, WarmHome, machine, run_command
 from benchmarks.vision import _HF as HF_IMAGEFOLDER
 from benchmarks.vision import _extract_images
 
@@ -129,8 +129,11 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
         "load_before": round(os.getloadavg()[0], 2),
     }
     runs = Runs()
+    warm = WarmHome(work)
     for _ in range(repeat):
         runs.ours(dataset, work, count, r)
+        seconds, peak, _ = warm.ingest(dataset)
+        runs.note("warm", seconds, peak)
 
         out = Path(tempfile.mkdtemp(dir=work, prefix="unzip-"))
         runs.note("unzip", _unzip(dataset, out))
@@ -138,9 +141,12 @@ def run(work: Path, images: int | None = None, repeat: int | None = None) -> dic
 
         runs.reference("hf", HF_IMAGEFOLDER, extracted, work, count, r, counts=("rows", "embedded"))
 
+    warm.stop()
     runs.summarise(r, count, "images", 1)
-    r["vs_unzip"] = round(r["whole_images_s"] / r["unzip_images_s"], 2)
-    r["vs_hf"] = round(r["whole_images_s"] / r["hf_whole_images_s"], 2)
+    r["vs_unzip"] = round(r["warm_images_s"] / r["unzip_images_s"], 2)
+    r["vs_hf"] = round(r["warm_images_s"] / r["hf_whole_images_s"], 2)
+    r["first_vs_unzip"] = round(r["whole_images_s"] / r["unzip_images_s"], 2)
+    r["first_vs_hf"] = round(r["whole_images_s"] / r["hf_whole_images_s"], 2)
     r["inprocess_vs_hf"] = round(r["inprocess_images_s"] / r["hf_inprocess_images_s"], 2)
     r["load_after"] = round(os.getloadavg()[0], 2)
     print(
@@ -166,8 +172,12 @@ def section(r: dict[str, Any]) -> str:
         "## Real image sizes: 1920×1080 photo-like JPEGs (`benchmarks/vision_1080p.py`)\n\n"
         f"| way | seconds (median of {n}) | images/s | ratio of `kdata ingest` | peak RSS MiB | Parquet MB |\n"
         "|---|---|---|---|---|---|\n"
-        f"| `kdata ingest PATH --json`, whole process (imports included) | {r['whole_s']} {r['whole_runs']} | "
-        f"{r['whole_images_s']} | 1.00 | {r['whole_peak_rss_mib']} | {r['parquet_mb']} |\n"
+        "| `kdata ingest PATH --json`, whole process (imports included), warm GX worker running (a data team's "
+        f"host after its first ingest) | {r['warm_s']} {r['warm_runs']} | "
+        f"{r['warm_images_s']} | 1.00 | {r['warm_peak_rss_mib']} | {r['parquet_mb']} |\n"
+        "| the same, first ingest in a fresh home (starts the worker, which imports GX meanwhile) | "
+        f"{r['whole_s']} {r['whole_runs']} | {r['whole_images_s']} | {r['first_vs_unzip']}× unzip, "
+        f"{r['first_vs_hf']}× HF | {r['whole_peak_rss_mib']} | |\n"
         f"| the same pipeline, in-process (after imports) | {r['inprocess_s']} {r['inprocess_runs']} | "
         f"{r['inprocess_images_s']} | | {r['inprocess_peak_rss_mib']} | |\n"
         f"| `unzip -q` of every archive to disk (the physical limit) | {r['unzip_s']} {r['unzip_runs']} | "
@@ -186,7 +196,8 @@ def section(r: dict[str, Any]) -> str:
         f"Load average {r['load_before']} before, {r['load_after']} after: other agents share this 2-core "
         f"machine, so absolute times are noisy. Start-up (the whole process minus the in-process figure: "
         f"interpreter, imports, Great Expectations and matplotlib among them): "
-        f"{round(r['whole_s'] - r['inprocess_s'], 1)} s. Verdict: {verdict}.\n\n"
+        f"{round(r['whole_s'] - r['inprocess_s'], 1)} s. Ratios of the first table column are the warm "
+        f"worker's (the steady state). Verdict: {verdict}.\n\n"
         "Reproduce: `.venv/bin/python -m benchmarks vision_1080p` (`BENCH_1080P_IMAGES`, default 400; "
         "`BENCH_REPEAT`, default 3).\n"
     )

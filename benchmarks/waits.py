@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import kdata_ingest, run_child, stop_gx_worker
+from benchmarks.common import ingest_env, kdata_ingest, run_child, stop_gx_worker
 
 __all__ = ["run", "section"]
 
@@ -54,21 +54,10 @@ print(json.dumps({"rows": ds.num_rows}))
 """
 
 
-def _env(home: Path, runtime: Path, mode: str) -> dict[str, str]:
-    return {
-        "KDATA_HOME": str(home),
-        "KDATA_STORE": str(home / "store"),
-        "KDATA_USER": "bench",
-        "KDATA_GX_WORKER": mode,
-        "KDATA_GX_WORKER_IDLE_S": "600",
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
-
-
 def _whole(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
     if home.exists():
         shutil.rmtree(home)  # same path (the worker is per KDATA_HOME), empty catalog, store and runs
-    seconds, peak, status = kdata_ingest(dataset, _env(home, runtime, mode))
+    seconds, peak, status = kdata_ingest(dataset, ingest_env(home, runtime, mode))
     if status.get("status") != "published":
         raise RuntimeError(f"kdata ingest {dataset}: {status}")
     return seconds, peak, status
@@ -100,7 +89,7 @@ def _ways(dataset: Path, work: Path, label_dir: Path | None) -> dict[str, Any]:
         home = work / "home-inprocess"
         if home.exists():
             shutil.rmtree(home)
-        _, _, out = run_child(_IN_PROCESS, _env(home, runtime, "off"), [str(dataset)])
+        _, _, out = run_child(_IN_PROCESS, ingest_env(home, runtime, "off"), [str(dataset)])
         inside.append(float(json.loads(out)["seconds"]))
     result["inprocess_s"] = round(statistics.median(inside), 2)
     if label_dir is not None:
