@@ -181,7 +181,7 @@ def _plan_folder(
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
     run_hash = hashlib.sha256(f"{input_fingerprint}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
-    check_archives(root, [ref.path for ref in archives], run_id=run_id)  # before any record
+    check_archives(root, [ref.path for ref in archives], settings.limits, run_id=run_id)  # before any record
     units: list[PlannedUnit] = []
     by_split: dict[str, int] = {}
     for ref in archives:
@@ -198,7 +198,7 @@ def _plan_folder(
     labels_in = {ref.path: list(suffixes) for ref in archives if ref.kind == "mixed"}
     if manifest.labels is not None:  # a label archive that also holds images or audio serves as a source
         for ref in archives:
-            if ref.kind == "label" and _holds_media(root / ref.path):
+            if ref.kind == "label" and _holds_media(root / ref.path, settings):
                 sources.setdefault(ref.split, []).append(ref.path)
                 labels_in[ref.path] = list(suffixes)
     plan = Plan(
@@ -373,9 +373,9 @@ def _read_records(
     manifest = _manifest(plan)
     schema = _record_schema(root, manifest)
     split_sources = plan.sources.get(unit.split, [])
-    sources = cached_index(root, split_sources, _labels_in(plan))  # built once per split and process
+    sources = cached_index(root, split_sources, _labels_in(plan), settings.limits)  # built once per split and process
     progress.archive(unit.archive, archive_size(root / unit.archive))
-    stats = ReadStats(on_member=progress.member)
+    stats = ReadStats(on_member=progress.member, limits=settings.limits)
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit.split}/part-{unit.group:03d}-*"):
         stale.unlink()  # leftovers of a killed attempt
@@ -449,13 +449,13 @@ def _finish_unit(
     return _unit_summary(result)
 
 
-def _holds_media(archive: Path) -> bool:
+def _holds_media(archive: Path, settings: Settings) -> bool:
     """The archive has image, audio or video members beside its labels (names only: the central
     directory, listed once by the safety check)."""
     from ingest.archives import list_member_names
     from schemas.labels import MEDIA_EXTENSIONS
 
-    return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive))
+    return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive, settings.limits))
 
 
 def _labels_in(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -570,7 +570,7 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
         RunState(settings, run_id).fetch(QUALITY) is None
     ):  # the suite runs in the warm GX worker (or here: KDATA_GX_WORKER=off)
         job = {"settings": settings.to_json(), "run_id": run_id}
-        gx_worker.run_quality_job(settings.home, job, lambda: quality_summary(settings, run_id))
+        gx_worker.run_quality_job(settings, job, lambda: quality_summary(settings, run_id))
     summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
     with connect(settings) as con:
         record_quality_run(con, summary, settings.user)
@@ -615,11 +615,12 @@ def _run_quality(settings: Settings, plan: Plan) -> dict[str, Any]:
         mapping=manifest.labels,
         expected_labels=manifest.counts.label,
         skipped=plan.skipped,
+        limits=settings.limits,
     )
     out = report_dir(settings, plan.dataset_id, plan.version, run_id)
     if out.exists():
         shutil.rmtree(out)
-    summary = run_quality(inp, out)
+    summary = run_quality(inp, out, rows=settings.quality_batch_rows)
     state.push_folder(out, REPORTS)  # before quality.json, which says the stage is done
     state.write_json(QUALITY, summary)
     return summary
@@ -802,7 +803,7 @@ def ingest(
 
     workers = workers or settings.workers
     report = progress or NullProgress()
-    gx_worker.prewarm(settings.home)  # GX imports in the worker while this process plans and extracts
+    gx_worker.prewarm(settings)  # GX imports in the worker while this process plans and extracts
     with _Workers(workers) as pool:
         report.stage("plan")
         planned = plan_run(settings, dataset_path, progress=report)
@@ -899,7 +900,7 @@ class _Workers:
         plan = load_plan(settings, run_id)
         for archives in plan.sources.values():
             try:
-                cached_index(Path(plan.dataset_path), archives)
+                cached_index(Path(plan.dataset_path), archives, limits=settings.limits)
             except Exception:  # deliberately broad: this is only a head start
                 # the quality stage builds the same index itself and reports whatever fails here; an
                 # error in this helper must not fail an ingest whose quality stage would succeed
