@@ -46,10 +46,10 @@ _STAGE_NAMES = {
 
 
 def _limit_env(dataset: Path) -> dict[str, str]:
-    """Archive limits (``ingest/limits.py``) this input would exceed, raised through their env knobs."""
-    from ingest.limits import ArchiveLimits
+    """Archive limits (``kcore/limits.py``) this input would exceed, raised through their env knobs."""
+    from kcore.config import load_settings
 
-    limits = ArchiveLimits.from_env()
+    limits = load_settings().limits
     largest = most = 0
     for archive in dataset.rglob("*.zip"):
         with zipfile.ZipFile(archive) as zf:
@@ -158,7 +158,7 @@ def section(result: dict[str, Any]) -> str:
     limits = [f"{r['input'][:3]}: {', '.join(f'{k}={v}' for k, v in r['limit_env'].items())}" for r in result["rows"]]
     limits = [text for text, r in zip(limits, result["rows"], strict=True) if r["limit_env"]]
     limit_note = (
-        "Archive limits raised for these inputs through their environment knobs (`ingest/limits.py`): "
+        "Archive limits raised for these inputs through their environment knobs (`kcore/limits.py`): "
         + "; ".join(limits)
         + "."
         if limits

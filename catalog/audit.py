@@ -2,7 +2,8 @@
 
 Rows are only ever inserted (no update or delete path; ``kdata sql`` is read-only). Each row carries
 ``row_sha256 = HMAC-SHA256(key, prev_sha256 + this row's content)``: a hash chain keyed with the
-deployment's audit key (:func:`audit_key`: ``KDATA_AUDIT_KEY``, or a key file outside the catalog).
+deployment's audit key (:func:`audit_key`: ``KDATA_AUDIT_KEY``, from the settings the connection was opened
+with (:mod:`catalog.bound`), or a key file outside the catalog).
 Someone who can write the catalog file but does not hold the key cannot edit, delete, reorder or
 null a row and recompute the chain. The newest link is also written to the store with each catalog
 write (the *anchor*, ``_catalog/audit-head.json``, itself keyed), so deleting the tail of the log shows.
@@ -28,6 +29,7 @@ from typing import Any
 import duckdb
 
 from catalog.backend import CATALOG_DATABASE, is_postgres, pushed_down
+from catalog.bound import audit_key_setting
 from catalog.literal import sql_literal
 from storage.layout import CATALOG_PREFIX
 
@@ -82,10 +84,16 @@ def _key_from(env_value: str, key_file: str) -> bytes:
     return path.read_bytes().strip()
 
 
-def audit_key() -> bytes:
-    """The audit key: ``KDATA_AUDIT_KEY`` (the key, or ``file:/path``), else ``~/.config/kdata/audit.key``
-    (created on first use, mode 600). Keep it outside ``KDATA_HOME``: whoever holds it can rewrite history."""
-    return _key_from(os.environ.get(AUDIT_KEY_ENV, ""), str(_default_key_file()))
+def audit_key(configured: str = "") -> bytes:
+    """The audit key: ``configured`` (``Settings.audit_key``, ``KDATA_AUDIT_KEY``: the key, or ``file:/path``),
+    else ``~/.config/kdata/audit.key`` (created on first use, mode 600). Keep it outside ``KDATA_HOME``: whoever
+    holds it can rewrite history."""
+    return _key_from(configured, str(_default_key_file()))
+
+
+def _key_of(con: duckdb.DuckDBPyConnection) -> bytes:
+    """The audit key of the deployment whose settings ``con`` was opened with."""
+    return audit_key(audit_key_setting(con))
 
 
 def _content(
@@ -148,7 +156,7 @@ def audit(
     seq = next_audit_seq(con)  # after the head: a row linked to a committed row always has a higher seq
     at = now()
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-    digest = row_digest(prev, seq, at, actor, action, dataset_id, version, text, audit_key())
+    digest = row_digest(prev, seq, at, actor, action, dataset_id, version, text, _key_of(con))
     values = ", ".join(sql_literal(v) for v in (seq, at, actor, action, dataset_id, version, text, prev, digest, KEYED))
     con.execute(  # values inlined, not bound: see catalog.literal (every CLI command writes an audit row)
         "INSERT INTO audit_log (seq, occurred_at, actor, action, dataset_id, version, detail, prev_sha256, "
@@ -166,9 +174,9 @@ def _head(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
-def _anchor_mac(head: dict[str, Any]) -> str:
+def _anchor_mac(head: dict[str, Any], key: bytes) -> str:
     text = json.dumps({k: head[k] for k in ("seq", "row_sha256", "rows")}, sort_keys=True)
-    return hmac.new(audit_key(), f"kdata-audit-anchor\n{text}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"kdata-audit-anchor\n{text}".encode(), hashlib.sha256).hexdigest()
 
 
 def write_anchor(con: duckdb.DuckDBPyConnection, store_location: str) -> dict[str, Any]:
@@ -176,7 +184,7 @@ def write_anchor(con: duckdb.DuckDBPyConnection, store_location: str) -> dict[st
     from storage.stores import open_store
 
     head = _head(con)
-    document = {"format": "kdata.audit-anchor/1", **head, "mac": _anchor_mac(head)}
+    document = {"format": "kdata.audit-anchor/1", **head, "mac": _anchor_mac(head, _key_of(con))}
     store = open_store(store_location)
     with tempfile.TemporaryDirectory(prefix="kdata-anchor-") as folder:
         path = Path(folder) / "audit-head.json"
@@ -203,7 +211,7 @@ def verify_audit_log(con: duckdb.DuckDBPyConnection, anchor: dict[str, Any] | No
         "SELECT seq, occurred_at, actor, action, dataset_id, version, CAST(detail AS VARCHAR), prev_sha256, "
         "row_sha256, chain FROM audit_log ORDER BY seq"
     ).fetchall()
-    key = audit_key()
+    key = _key_of(con)
     problems: list[str] = []
     prev: str | None = None
     keyed_seen = False
@@ -226,13 +234,13 @@ def verify_audit_log(con: duckdb.DuckDBPyConnection, anchor: dict[str, Any] | No
             problems.append(f"audit row {seq}: content does not match its hash (the row was changed)")
         prev = stored
     if anchor is not None:
-        problems.extend(_anchor_problems(anchor, by_seq, len(rows)))
+        problems.extend(_anchor_problems(anchor, by_seq, len(rows), key))
     return problems
 
 
-def _anchor_problems(anchor: dict[str, Any], by_seq: dict[int, str], count: int) -> list[str]:
+def _anchor_problems(anchor: dict[str, Any], by_seq: dict[int, str], count: int, key: bytes) -> list[str]:
     head = {"seq": anchor.get("seq"), "row_sha256": anchor.get("row_sha256"), "rows": anchor.get("rows")}
-    if not hmac.compare_digest(str(anchor.get("mac", "")), _anchor_mac(head)):
+    if not hmac.compare_digest(str(anchor.get("mac", "")), _anchor_mac(head, key)):
         return [f"the store's audit anchor ({ANCHOR_KEY}) is not signed with this deployment's audit key"]
     seq = int(anchor.get("seq") or 0)
     if seq and by_seq.get(seq) != anchor.get("row_sha256"):

@@ -51,6 +51,7 @@ from typing import TypeVar
 import duckdb
 
 from catalog.backend import CATALOG_DATABASE, is_postgres
+from catalog.bound import bind
 from catalog.literal import sql_literal
 from catalog.wal import check_wal, raise_if_damaged
 from kcore.config import Settings, redact_url
@@ -335,6 +336,7 @@ def connect(
         return
     if read_only:
         con = _open_live_reader(settings) if live else _open_reader(settings)
+        bind(con, settings)
         try:
             yield con
         finally:
@@ -343,6 +345,7 @@ def connect(
     path = settings.catalog_path
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, False, settings.lock_timeout)
+    bind(con, settings)  # the admins and the audit key travel with the connection (catalog.bound)
     source_fd = os.open(path, os.O_RDONLY)  # for the snapshot copy; closed after con (see publish_snapshot)
     try:
         check_wal(con, path)  # a damaged leftover WAL: alarm instead of DuckDB's silent drop
@@ -374,6 +377,7 @@ def _attach_postgres(settings: Settings, read_only: bool) -> duckdb.DuckDBPyConn
             f"(공유 카탈로그 연결 실패): {_without_secret(_error_text(error), settings.catalog_url)}"
         ) from None
     con.execute(f"USE {CATALOG_DATABASE}")
+    bind(con, settings)
     return con
 
 

@@ -19,13 +19,13 @@ Admins are the users listed in the deployment's ``KDATA_ADMINS`` (comma-separate
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 import duckdb
 
 from catalog.audit import audit, now
+from catalog.bound import admins_of
 from catalog.db import transaction
 from catalog.literal import sql_literal
 from kcore.errors import BadInput, NotAllowed
@@ -35,7 +35,6 @@ __all__ = [
     "ROLES",
     "ROLE_DOCS",
     "check_user_name",
-    "env_admins",
     "grant",
     "list_roles",
     "require",
@@ -65,12 +64,6 @@ def check_user_name(user: str, option: str = "USER") -> str:
     return name
 
 
-def env_admins(env: dict[str, str] | None = None) -> frozenset[str]:
-    """The admins the deployment names in ``KDATA_ADMINS``."""
-    raw = (os.environ if env is None else env).get(ADMINS_ENV, "")
-    return frozenset(name.strip() for name in raw.split(",") if name.strip())
-
-
 def _granted(con: duckdb.DuckDBPyConnection, user: str) -> set[str]:
     # the user inlined, not bound: DuckDB's first bound parameter imports pandas (catalog.literal)
     rows = con.execute(f"SELECT role FROM roles WHERE user_name = {sql_literal(user)}").fetchall()
@@ -82,7 +75,7 @@ def roles_of(con: duckdb.DuckDBPyConnection, user: str | None) -> frozenset[str]
     if not user:
         return frozenset()
     held = {"reader", *_granted(con, user)}
-    if user in env_admins() or "admin" in held:
+    if user in admins_of(con) or "admin" in held:  # KDATA_ADMINS, from the connection's settings
         held.update(ROLES)
     return frozenset(held)
 
@@ -108,7 +101,7 @@ def require_role(settings: Any, role: str, doing: str) -> None:
         with connect(settings, read_only=True, live=True) as con:
             require(con, settings.user, role, doing)
     except CatalogMissing:
-        if settings.user not in env_admins():
+        if settings.user not in settings.admins:
             raise NotAllowed(
                 f"{doing}: '{role}' 역할이 필요합니다 (the {role} role is required; the catalog is new, so only "
                 f"the admins named in KDATA_ADMINS may start it, not {settings.user!r})"
@@ -144,7 +137,7 @@ def revoke(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> 
     def work() -> dict[str, Any]:
         require(con, actor, "admin", "kdata role revoke")
         if role not in _granted(con, user):
-            note = " (KDATA_ADMINS names this user: change the deployment)" if user in env_admins() else ""
+            note = " (KDATA_ADMINS names this user: change the deployment)" if user in admins_of(con) else ""
             raise BadInput(f"{user!r} was not granted {role!r}{note}")
         con.execute("DELETE FROM roles WHERE user_name = ? AND role = ?", [user, role])
         audit(con, actor, "role_revoke", None, None, {"user": user, "role": role})
@@ -161,6 +154,6 @@ def list_roles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         {"user": u, "role": r, "granted_by": by, "granted_at": at.isoformat(timespec="seconds")}
         for u, r, by, at in rows
     ]
-    for name in sorted(env_admins()):
+    for name in sorted(admins_of(con)):
         found.append({"user": name, "role": "admin", "granted_by": ADMINS_ENV, "granted_at": None})
     return sorted(found, key=lambda item: (item["user"], item["role"], item["granted_by"]))

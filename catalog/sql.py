@@ -49,10 +49,10 @@ import duckdb
 from catalog.literal import sql_literal
 from catalog.views import create_views
 from kcore.errors import BadInput, NotAllowed
+from kcore.limits import SqlLimits
 
 __all__ = [
     "RESTRICTED_TABLES",
-    "SqlLimits",
     "SqlPlan",
     "check_query_text",
     "plan_query",
@@ -97,29 +97,6 @@ _PARENT_SEGMENT = re.compile(r"(?:^|[/\\'\"])\.\.(?:[/\\'\"]|$)")
 _DATABASE_FILE = re.compile(r"\.(?:duckdb|wal)\b", re.IGNORECASE)
 # IMPORT DATABASE is refused before parsing: DuckDB's parser already reads the folder's schema.sql.
 _IMPORT = re.compile(r"\bimport\s+database\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SqlLimits:
-    """Limits of one statement (``KDATA_SQL_TIMEOUT_S``, ``KDATA_SQL_MEMORY``)."""
-
-    timeout_s: float = 30.0
-    memory: str = "1GB"
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> SqlLimits:
-        source = os.environ if env is None else env
-        timeout_text = source.get("KDATA_SQL_TIMEOUT_S") or str(cls.timeout_s)
-        memory = (source.get("KDATA_SQL_MEMORY") or cls.memory).strip()
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected seconds, e.g. 30") from None
-        if not 0 < timeout <= 3600:
-            raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected 0 < seconds <= 3600")
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)", memory, re.IGNORECASE):
-            raise BadInput(f"KDATA_SQL_MEMORY={memory!r}: expected a size such as 512MB or 1GB")
-        return cls(timeout, memory)
 
 
 @dataclass
@@ -420,7 +397,7 @@ def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], lis
     from catalog.db import connect
     from catalog.roles import roles_of
 
-    limits = SqlLimits.from_env()
+    limits: SqlLimits = settings.sql  # KDATA_SQL_TIMEOUT_S, KDATA_SQL_MEMORY
     with connect(settings, read_only=True) as con:
         plan = plan_query(con, query)
         decisions: dict[str, Any] = {}

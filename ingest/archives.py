@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
-from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.limits import UnsafeArchive
 from ingest.zipfast import read_member_fast
 from kcore.errors import BadInput
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -378,13 +379,13 @@ def _open_spanned(pieces: list[Path], limits: ArchiveLimits, observer: Observer 
     return archive
 
 
-def open_zip(path: Path, limits: ArchiveLimits | None = None) -> zipfile.ZipFile:
+def open_zip(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> zipfile.ZipFile:
     """Open the logical archive ``path`` (whole, ``.partN`` pieces or ``.zNN`` volumes) for reading.
 
-    The central directory is counted against ``limits`` (default: from the environment) before
-    it is parsed; anything unreadable is an :class:`~ingest.limits.UnsafeArchive` naming the archive.
+    The central directory is counted against ``limits`` (``Settings.limits``; default: the documented
+    defaults) before it is parsed; anything unreadable is an :class:`~ingest.limits.UnsafeArchive` naming
+    the archive.
     """
-    limits = limits or ArchiveLimits.from_env()
     pieces = archive_pieces(path)
     observer = _OBSERVERS.get(str(path))
     try:
@@ -525,13 +526,14 @@ def _check_size(path: Path, name: str, size: int, limits: ArchiveLimits) -> None
         raise UnsafeArchive("zip_bomb_size", str(path), detail, name)
 
 
-def iter_members(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[tuple[Member, bytes]]:
+def iter_members(
+    path: Path, suffixes: tuple[str, ...] = (), limits: ArchiveLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[Member, bytes]]:
     """Yield ``(member, content)`` for each file member (sorted by name), optionally by suffix.
 
     Content is read member by member: memory holds one member at a time. ``zipfile`` stops a
     member at its declared size and checks its CRC; a defect is an :class:`UnsafeArchive`.
     """
-    limits = ArchiveLimits.from_env()
     with open_zip(path, limits) as archive:
         for member in _members(path, archive, suffixes):
             _check_size(path, member.name, member.size, limits)
@@ -542,10 +544,12 @@ def iter_members(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[tuple[M
             yield member, data
 
 
-def iter_member_streams(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[tuple[Member, IO[bytes]]]:
+def iter_member_streams(
+    path: Path, suffixes: tuple[str, ...] = (), limits: ArchiveLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[Member, IO[bytes]]]:
     """Yield ``(member, open stream)`` for each file member (sorted by name); a stream is closed when
     the next one is yielded. For members too big to hold in memory (label JSON of several GB)."""
-    with open_zip(path) as archive:
+    with open_zip(path, limits) as archive:
         for member in _members(path, archive, suffixes):
             try:
                 stream = archive.open(member.info)
@@ -555,7 +559,7 @@ def iter_member_streams(path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[
                 yield member, cast(IO[bytes], guarded)
 
 
-def list_member_names(path: Path) -> list[str]:
+def list_member_names(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:
     """Names of the file members of an archive (central directory only, no content read), sorted.
 
     Parsing a central directory of 100,000 members takes about a second: names the safety check
@@ -566,7 +570,7 @@ def list_member_names(path: Path) -> list[str]:
     if key is not None and key in _NAMES:
         count, blob = _NAMES[key]
         return blob.decode("utf-8", "surrogatepass").split("\0") if count else []
-    with open_zip(path) as archive:
+    with open_zip(path, limits) as archive:
         return sorted(member_name(i) for i in archive.infolist() if not i.is_dir())
 
 
@@ -602,9 +606,9 @@ def remember_member_names(path: Path, names: list[str]) -> None:
 class OpenArchive:
     """Random access to the members of one logical archive by their real (decoded) names."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
         self.path = path
-        self._limits = ArchiveLimits.from_env()
+        self._limits = limits
         self._zip = open_zip(path, self._limits)
         self._infos = {member_name(i): i for i in self._zip.infolist() if not i.is_dir()}
 

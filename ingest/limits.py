@@ -1,19 +1,7 @@
-"""Limits on what one input archive may make the machine do, and the typed rejection of an unsafe one.
+"""The typed rejection of an unsafe archive, and its reasons.
 
-:class:`ArchiveLimits` holds the bounds the archive safety check (:mod:`ingest.safety`) and the
-readers enforce; every one can be changed through the environment (values in bytes or counts):
-
-| variable | default | what it bounds |
-|---|---|---|
-| ``KDATA_MAX_MEMBERS`` | 1,000,000 | members (files and folders) in one archive; ~0.5 KB of memory each when listed |
-| ``KDATA_MAX_CD_BYTES`` | 512 MiB | size of one archive's central directory (read into memory by ``zipfile``) |
-| ``KDATA_MAX_MEMBER_BYTES`` | 4 GiB | declared uncompressed size of one member (a member is read into memory whole) |
-| ``KDATA_MAX_ARCHIVE_BYTES`` | 1 TiB | declared uncompressed size of all members of one archive |
-| ``KDATA_MAX_RATIO`` | 200 | uncompressed : compressed size, per member and for the whole archive |
-| ``KDATA_RATIO_FLOOR_BYTES`` | 1 MiB | the ratio is checked only for members (and archives) larger than this |
-| ``KDATA_MAX_ITEM_BYTES`` | 256 MiB | characters of one item of a streamed list-shaped label file |
-| ``KDATA_MAX_IMAGE_PIXELS`` | 89,478,485 | pixels of one image (Pillow's own bomb limit, here an error not a warning) |
-| ``KDATA_ALLOW_NESTED_ARCHIVES`` | 0 | 1 accepts archives inside archives (never read; refused by default) |
+The bounds themselves (:class:`~kcore.limits.ArchiveLimits`, ``KDATA_MAX_*``) are settings: they live in
+:mod:`kcore.limits` and reach the readers from their caller (``Settings.limits``).
 
 :class:`UnsafeArchive` is the rejection: a :class:`~kcore.errors.BadInput` (exit 2) with a reason
 ``code`` from :data:`REASONS`, the archive and, where one is to blame, the member.
@@ -21,16 +9,9 @@ readers enforce; every one can be changed through the environment (values in byt
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-
 from kcore.errors import BadInput
 
-__all__ = ["REASONS", "ArchiveLimits", "UnsafeArchive"]
-
-GiB = 1024**3
-MiB = 1024**2
+__all__ = ["REASONS", "UnsafeArchive"]
 
 REASONS: dict[str, tuple[str, str]] = {
     "path_traversal": ("경로 탈출", "member path leaves the archive (.., absolute path, drive letter)"),
@@ -73,57 +54,3 @@ class UnsafeArchive(BadInput):
 
     def __reduce__(self) -> tuple[type[UnsafeArchive], tuple[str, str, str, str | None]]:
         return type(self), (self.code, self.archive, self.detail, self.member)  # picklable across processes
-
-
-_ENV: dict[str, str] = {
-    "max_members": "KDATA_MAX_MEMBERS",
-    "max_cd_bytes": "KDATA_MAX_CD_BYTES",
-    "max_member_bytes": "KDATA_MAX_MEMBER_BYTES",
-    "max_archive_bytes": "KDATA_MAX_ARCHIVE_BYTES",
-    "max_ratio": "KDATA_MAX_RATIO",
-    "ratio_floor_bytes": "KDATA_RATIO_FLOOR_BYTES",
-    "max_item_bytes": "KDATA_MAX_ITEM_BYTES",
-    "max_image_pixels": "KDATA_MAX_IMAGE_PIXELS",
-    "allow_nested_archives": "KDATA_ALLOW_NESTED_ARCHIVES",
-}
-
-
-@dataclass(frozen=True)
-class ArchiveLimits:
-    """Bounds on one archive; see the module docstring for the environment variables."""
-
-    max_members: int = 1_000_000
-    max_cd_bytes: int = 512 * MiB
-    max_member_bytes: int = 4 * GiB
-    max_archive_bytes: int = 1024 * GiB
-    max_ratio: float = 200.0
-    ratio_floor_bytes: int = 1 * MiB
-    max_item_bytes: int = 256 * MiB
-    max_image_pixels: int = 89_478_485
-    allow_nested_archives: bool = False
-
-    def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if not isinstance(value, bool) and not value > 0:  # also refuses NaN
-                raise BadInput(f"{_ENV[item.name]}: must be positive, got {value}")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ArchiveLimits:
-        """Defaults overridden by ``KDATA_MAX_*`` variables; :class:`BadInput` naming a bad one."""
-        source = os.environ if env is None else env
-        values: dict[str, object] = {}
-        for item in fields(cls):
-            raw = source.get(_ENV[item.name], "").strip()
-            if not raw:
-                continue
-            try:
-                if item.type in ("bool", bool):
-                    values[item.name] = raw.lower() in ("1", "true", "yes", "on")
-                elif item.type in ("float", float):
-                    values[item.name] = float(raw)
-                else:
-                    values[item.name] = int(raw.replace("_", ""))
-            except ValueError:
-                raise BadInput(f"{_ENV[item.name]}={raw!r}: expected a number") from None
-        return cls(**values)  # type: ignore[arg-type]

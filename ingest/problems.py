@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
+
 __all__ = ["Problem", "ReadStats"]
 
 
@@ -38,6 +40,8 @@ class ReadStats:
     problems: list[Problem] = field(default_factory=list)
     on_member: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
     """Called with each member's compressed size as the reader opens it (ingest progress)."""
+    limits: ArchiveLimits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+    """The archive limits the reader enforces (``Settings.limits``, handed down by the pipeline)."""
 
     def member_read(self, compressed: int) -> None:
         """A reader opened one member of the archive (progress only: nothing is counted here)."""

@@ -16,7 +16,7 @@ directory and each member's 30-byte local header, never member data:
   stored and deflate → ``unsupported_method``: Deflate64, PPMd, AES ``zipfile`` cannot read, and
   bzip2/LZMA, which it inflates without a bound per read;
 - sizes: compressed data larger than the declared size (a lying header) → ``corrupt_archive``;
-- sizes: members, bytes and ratios against :class:`~ingest.limits.ArchiveLimits` →
+- sizes: members, bytes and ratios against :class:`~kcore.limits.ArchiveLimits` →
   ``too_many_members``, ``zip_bomb_size``, ``zip_bomb_ratio``;
 - layout: local headers that are not where the directory says, or data that runs past the
   directory (truncation, pieces joined in the wrong order) → ``corrupt_archive``; entries whose data
@@ -60,12 +60,12 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from ingest.archives import advise_random, archive_pieces, member_name, open_zip, remember_member_names
-from ingest.limits import REASONS, ArchiveLimits, UnsafeArchive
+from ingest.limits import REASONS, UnsafeArchive
 from kcore.errors import BadInput
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
 __all__ = [
     "REASONS",
-    "ArchiveLimits",
     "ArchiveSummary",
     "UnsafeArchive",
     "check_archive",
@@ -250,10 +250,9 @@ def _layout(archive: zipfile.ZipFile, label: str, entries: list[tuple[str, zipfi
             raise UnsafeArchive("corrupt_archive", label, detail, name)
 
 
-def check_archive(path: Path, label: str, limits: ArchiveLimits | None = None) -> ArchiveSummary:
+def check_archive(path: Path, label: str, limits: ArchiveLimits = DEFAULT_LIMITS) -> ArchiveSummary:
     """Inspect one (logical) archive without reading member data; :class:`UnsafeArchive` naming
     ``label`` (the archive's path relative to the dataset) and the member at fault."""
-    limits = limits or ArchiveLimits.from_env()
     try:
         archive = open_zip(path, limits)
     except UnsafeArchive as error:
@@ -292,7 +291,7 @@ def checked_pieces(root: Path, rel: str) -> list[Path]:
 def check_archives(
     root: Path,
     archives: Iterable[str],
-    limits: ArchiveLimits | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
     *,
     run_id: str | None = None,
     hashes: dict[str, str] | None = None,
@@ -302,7 +301,6 @@ def check_archives(
     The :class:`UnsafeArchive` raised carries ``run_id`` and the archive's sha256 (from ``hashes``)
     for the quarantine record.
     """
-    limits = limits or ArchiveLimits.from_env()
     summaries = []
     for rel in archives:
         try:

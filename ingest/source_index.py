@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
+
 __all__ = ["SourceIndex", "cached_index", "source_stem"]
 
 
@@ -53,7 +55,11 @@ class SourceIndex(Mapping[str, str]):
 
     @classmethod
     def build(
-        cls, root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None
+        cls,
+        root: Path,
+        archives: list[str],
+        labels_in: Mapping[str, tuple[str, ...]] | None = None,
+        limits: ArchiveLimits = DEFAULT_LIMITS,
     ) -> SourceIndex:
         """The index of the file members of ``archives`` (each opened in turn, central directory only).
 
@@ -68,7 +74,7 @@ class SourceIndex(Mapping[str, str]):
         labels_in = labels_in or {}
         for number, archive in enumerate(archives):
             skip = tuple(s.lower() for s in labels_in.get(archive, ()))
-            for name in list_member_names(root / archive):
+            for name in list_member_names(root / archive, limits):
                 if skip and name.lower().endswith(skip):
                     continue
                 names += _encode(name)
@@ -152,7 +158,10 @@ class SourceIndex(Mapping[str, str]):
 
 
 def cached_index(
-    root: Path, archives: list[str], labels_in: Mapping[str, tuple[str, ...]] | None = None
+    root: Path,
+    archives: list[str],
+    labels_in: Mapping[str, tuple[str, ...]] | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> SourceIndex:
     """:meth:`SourceIndex.build`, built once per process and reused while the archives are unchanged
     (same size and mtime): every label archive of a split needs the same index, and the quality
@@ -161,11 +170,15 @@ def cached_index(
 
     stamps = tuple(file_stamp(root / archive) for archive in archives)
     labels = tuple(sorted((a, tuple(s)) for a, s in (labels_in or {}).items() if a in archives))
-    return _cached(str(root), tuple(archives), stamps, labels)
+    return _cached(str(root), tuple(archives), stamps, labels, limits)
 
 
 @functools.lru_cache(maxsize=8)
 def _cached(
-    root: str, archives: tuple[str, ...], _stamps: tuple[object, ...], labels: tuple[tuple[str, tuple[str, ...]], ...]
+    root: str,
+    archives: tuple[str, ...],
+    _stamps: tuple[object, ...],
+    labels: tuple[tuple[str, tuple[str, ...]], ...],
+    limits: ArchiveLimits,
 ) -> SourceIndex:
-    return SourceIndex.build(Path(root), list(archives), dict(labels))
+    return SourceIndex.build(Path(root), list(archives), dict(labels), limits)

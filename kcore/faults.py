@@ -41,6 +41,11 @@ _ONCE = os.environ.get("KDATA_FAULT_ONCE") or None
 _hits = 0
 
 
+def armed() -> bool:
+    """Whether ``KDATA_FAULT`` names a fault point in this process (read at import)."""
+    return _NAME is not None
+
+
 def fault_point(name: str) -> None:
     """Die here with SIGKILL when ``KDATA_FAULT`` names this point (see the module docstring)."""
     if name != _NAME:

@@ -7,7 +7,6 @@ summaries through XCom, never data. Heavy imports happen inside the tasks.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,8 @@ from airflow.providers.standard.decorators.python import _PythonDecoratedOperato
 from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.bases.decorator import task_decorator_factory
 from airflow.sdk.exceptions import AirflowFailException
+
+from kcore.config import load_settings
 
 __all__ = [
     "CATALOG_POOL",
@@ -40,7 +41,7 @@ PUBLISHED_ALIAS = AssetAlias("kdata-published")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
     "retries": 2,
-    "retry_delay": dt.timedelta(seconds=float(os.environ.get("KDATA_RETRY_DELAY", "20"))),  # seconds; tests: 1
+    "retry_delay": dt.timedelta(seconds=load_settings().retry_delay),  # KDATA_RETRY_DELAY seconds; tests: 1
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),
@@ -249,7 +250,7 @@ def build_ingest_dag(domain: str) -> DAG:
             from kcore.config import load_settings
             from kdata import gx_worker, pipeline
 
-            gx_worker.prewarm(load_settings().home)  # this host's quality task finds GX imported (warm worker)
+            gx_worker.prewarm(load_settings())  # this host's quality task finds GX imported (warm worker)
             params = get_current_context()["params"]
             options = pipeline.RunOptions(
                 version_note=params.get("version_note") or None,
@@ -353,14 +354,13 @@ def build_landing_dag() -> DAG:
     def discover_landing() -> None:
         @task
         def scan() -> list[dict[str, Any]]:
-            import os
             from pathlib import Path
 
             from kcore.config import load_settings
             from kdata.landing import scan_landing
 
             settings = load_settings()
-            landing = get_current_context()["params"].get("landing") or os.environ.get("KDATA_LANDING")
+            landing = get_current_context()["params"].get("landing") or settings.landing
             root: Path | str = settings.home / "landing"
             if landing:  # a local folder, or s3://bucket/prefix (AWS_* variables, as for KDATA_STORE)
                 root = landing if landing.startswith("s3://") else Path(landing)

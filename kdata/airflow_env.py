@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kcore.config import load_settings
+
 __all__ = [
     "DAGS_FOLDER",
     "PLUGINS_FOLDER",
@@ -54,7 +56,7 @@ def setup_airflow(env: dict[str, str] | None = None) -> None:
     subprocess.run([*airflow, "db", "migrate"], check=True, env=env, stdout=subprocess.DEVNULL)
     slots, what = (
         ("4", "catalog writers, a throttle")
-        if env.get("KDATA_CATALOG")
+        if load_settings(env).catalog_url
         else ("1", "DuckDB catalog writers, one at a time")
     )
     subprocess.run(
@@ -69,4 +71,4 @@ def worker_hostname() -> str:
     """``[core] hostname_callable`` for workers that share a machine: ``KDATA_WORKER_NAME`` or the host name."""
     import socket
 
-    return os.environ.get("KDATA_WORKER_NAME") or socket.getfqdn()
+    return load_settings().worker_name or socket.getfqdn()

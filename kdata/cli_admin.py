@@ -154,7 +154,7 @@ def role_list(as_json: JsonOpt = False) -> None:
         except CatalogMissing:
             return [
                 {"user": u, "role": "admin", "granted_by": roles.ADMINS_ENV, "granted_at": None}
-                for u in sorted(roles.env_admins())
+                for u in sorted(settings.admins)
             ]
 
     found = _run(body)
@@ -218,7 +218,7 @@ def worker_status(as_json: JsonOpt = False) -> None:
     def body(settings: Settings) -> dict[str, Any]:
         from kdata import gx_worker
 
-        return {**gx_worker.status(settings.home), "enabled": gx_worker.enabled()}
+        return {**gx_worker.status(settings.home), "enabled": gx_worker.enabled(settings)}
 
     result = _run(body)
     if as_json:

@@ -46,9 +46,10 @@ def main() -> int:
 
     settings = load_settings()
     apply_airflow_environment(settings.home)
-    os.environ.setdefault("KDATA_ADMINS", settings.user)  # the demo's own catalog: its user administers it
+    admins = ",".join(sorted(settings.admins)) or settings.user  # the demo's own catalog: its user administers it
+    os.environ.setdefault("KDATA_ADMINS", admins)  # for the DAG's tasks and the commands below (their own settings)
     print(f"KDATA_HOME={settings.home}")
-    print(f"KDATA_ADMINS={os.environ['KDATA_ADMINS']} (관리자 admin of this demo catalog: uploads, roles)")
+    print(f"KDATA_ADMINS={admins} (관리자 admin of this demo catalog: uploads, roles)")
     print("Airflow 메타데이터 DB 준비 (airflow db migrate) ...", flush=True)
     setup_airflow()
     from kdata.samples import write_samples

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kcore.config import Settings
     from schemas.run import QualitySummary
 
 __all__ = ["enabled", "prewarm", "run_quality_job", "socket_path", "status", "stop"]
@@ -56,20 +57,14 @@ _START_WAIT_S = 120.0
 """How long a client waits for a worker it started to accept (the GX import, under load)."""
 
 
-def enabled() -> bool:
-    """``KDATA_GX_WORKER`` is not ``off`` (and this platform has Unix sockets and fork)."""
-    mode = os.environ.get("KDATA_GX_WORKER", "warm").strip().lower()
-    if os.environ.get("KDATA_FAULT"):  # fault points are read at import: a crash test runs its stages itself
+def enabled(settings: Settings) -> bool:
+    """``KDATA_GX_WORKER`` (``settings.gx_worker``) is not ``off`` (and this platform has Unix sockets and fork)."""
+    from kcore import faults
+
+    if faults.armed():  # fault points are read at import: a crash test runs its stages itself
         return False
-    return mode not in ("off", "0", "false", "no", "inline") and hasattr(socket, "AF_UNIX") and hasattr(os, "fork")
-
-
-def idle_seconds() -> float:
-    raw = os.environ.get("KDATA_GX_WORKER_IDLE_S", "600").strip()
-    try:
-        return max(1.0, float(raw))
-    except ValueError:
-        return 600.0
+    off = settings.gx_worker in ("off", "0", "false", "no", "inline")
+    return not off and hasattr(socket, "AF_UNIX") and hasattr(os, "fork")
 
 
 @functools.cache
@@ -155,12 +150,12 @@ def _connect(path: Path, timeout: float | None = 1.0) -> socket.socket | None:
     return conn
 
 
-def _spawn(path: Path, home: Path) -> None:
-    logs = Path(home) / "logs"
+def _spawn(path: Path, settings: Settings) -> None:
+    logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "gx-worker.log", "ab") as out:
         subprocess.Popen(
-            [sys.executable, "-m", "kdata.gx_worker", str(path), str(idle_seconds())],
+            [sys.executable, "-m", "kdata.gx_worker", str(path), str(settings.gx_worker_idle_s)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
@@ -170,32 +165,33 @@ def _spawn(path: Path, home: Path) -> None:
         )
 
 
-def prewarm(home: Path) -> bool:
-    """Start the worker for ``home`` in the background unless one answers; ``True`` when one is (being) started.
+def prewarm(settings: Settings) -> bool:
+    """Start the worker for ``settings.home`` in the background unless one answers; ``True`` when one is
+    (being) started.
 
     Never raises: a worker that cannot start only means the quality stage imports GX itself.
     """
-    if not enabled():
+    if not enabled(settings):
         return False
     try:
-        path = socket_path(home)
+        path = socket_path(settings.home)
         conn = _connect(path, timeout=0.5)
         if conn is not None:
             conn.close()
             return True
-        _spawn(path, home)
+        _spawn(path, settings)
         return True
     except OSError as error:
         log.warning("quality worker: cannot start (%s); the quality stage will import GX itself", error)
         return False
 
 
-def _connect_or_start(home: Path) -> socket.socket | None:
-    path = socket_path(home)
+def _connect_or_start(settings: Settings) -> socket.socket | None:
+    path = socket_path(settings.home)
     conn = _connect(path)
     if conn is not None:
         return conn
-    _spawn(path, home)
+    _spawn(path, settings)
     deadline = time.monotonic() + _START_WAIT_S
     while time.monotonic() < deadline:
         time.sleep(0.05)
@@ -205,17 +201,17 @@ def _connect_or_start(home: Path) -> socket.socket | None:
     return None
 
 
-def run_quality_job(home: Path, job: dict[str, Any], inline: Callable[[], QualitySummary]) -> QualitySummary:
+def run_quality_job(settings: Settings, job: dict[str, Any], inline: Callable[[], QualitySummary]) -> QualitySummary:
     """Run the quality job in the warm worker and return its summary; ``inline()`` when there is no worker.
 
     ``job`` holds ``settings`` (JSON) and ``run_id``; the caller's environment and working directory go with
     it. Errors come back as the same :class:`~kcore.errors.KDataError` type (and exit code) the inline run
     raises; a worker that cannot be reached, or dies before it answers, falls back to ``inline()``.
     """
-    if not enabled():
+    if not enabled(settings):
         return inline()
     try:
-        conn = _connect_or_start(home)
+        conn = _connect_or_start(settings)
     except OSError as error:
         conn = None
         log.warning("quality worker: %s", error)
@@ -409,7 +405,13 @@ def serve(path: Path, idle_s: float) -> None:
 def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    serve(Path(argv[0]), float(argv[1]) if len(argv) > 1 else idle_seconds())
+    if len(argv) > 1:
+        idle = float(argv[1])
+    else:
+        from kcore.config import load_settings
+
+        idle = load_settings().gx_worker_idle_s
+    serve(Path(argv[0]), idle)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
         err.print(f"[red]{root / 'dataset.yaml'}: field 'layout': {error}[/]", highlight=False)
         return 2
     try:
-        found = inspect_folder(root, layout, data_type=raw.get("data_type"))
+        from kcore.config import load_settings
+
+        found = inspect_folder(root, layout, data_type=raw.get("data_type"), limits=load_settings().limits)
     except KDataError as error:
         err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
         return error.exit_code

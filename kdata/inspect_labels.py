@@ -26,6 +26,7 @@ from ingest.archives import Member, iter_member_streams
 from ingest.discover import ArchiveRef, Skipped, discover_layout
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from schemas.labels import EXTENSION_FORMATS, MEDIA_EXTENSIONS, LabelBlock, LayoutSpec, Token, format_path
 
@@ -459,20 +460,23 @@ def _tree_rows(tree: dict[tuple[Token, ...], _Node]) -> list[dict[str, Any]]:
     return rows
 
 
-def inspect_folder(root: Path, layout: LayoutSpec | None = None, data_type: str | None = None) -> Inspection:
-    """Layout, label shapes and a suggested mapping of the dataset folder ``root``."""
+def inspect_folder(
+    root: Path, layout: LayoutSpec | None = None, data_type: str | None = None, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> Inspection:
+    """Layout, label shapes and a suggested mapping of the dataset folder ``root`` (archives opened within
+    ``limits``: ``Settings.limits``)."""
     from ingest.archives import list_member_names
 
     archives, skipped = discover_layout(root, layout, allow_mixed=True)
     label_archives = [a for a in archives if a.kind in ("label", "mixed")]
     source_stems: set[str] = set()
     for ref in archives:  # label archives too: some ship the images beside their labels
-        for name in list_member_names(root / ref.path):
+        for name in list_member_names(root / ref.path, limits):
             if PurePosixPath(name).suffix.lower() in MEDIA_EXTENSIONS:
                 source_stems.add(PurePosixPath(name).stem)
     by_format: dict[str, dict[str, Any]] = {}
     for ref in label_archives:
-        for name in list_member_names(root / ref.path):
+        for name in list_member_names(root / ref.path, limits):
             found = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
             if found is None:
                 continue
@@ -482,7 +486,7 @@ def inspect_folder(root: Path, layout: LayoutSpec | None = None, data_type: str 
             group["members"].append((ref.path, name))
     groups = []
     for label_format, group in sorted(by_format.items()):
-        groups.append(_inspect_group(root, label_format, group, data_type))
+        groups.append(_inspect_group(root, label_format, group, data_type, limits))
     return Inspection(root, archives, skipped, groups)
 
 
@@ -493,7 +497,9 @@ def _sample(members: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [members[int(i * step)] for i in range(SAMPLE_FILES)]
 
 
-def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str | None) -> dict[str, Any]:
+def _inspect_group(
+    root: Path, fmt: str, group: dict[str, Any], data_type: str | None, limits: ArchiveLimits
+) -> dict[str, Any]:
     sample = _sample(group["members"])
     wanted: dict[str, set[str]] = {}
     for archive, name in sample:
@@ -503,7 +509,7 @@ def _inspect_group(root: Path, fmt: str, group: dict[str, Any], data_type: str |
     encodings: Counter[str] = Counter()
     block = LabelBlock(format=fmt)  # type: ignore[arg-type]
     for archive, names in wanted.items():
-        for member, stream in iter_member_streams(root / archive):
+        for member, stream in iter_member_streams(root / archive, limits=limits):
             if member.name not in names:
                 continue
             data = _head(member, stream)

@@ -150,7 +150,7 @@ def _plan_folder(
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
     run_hash = hashlib.sha256(f"{input_fingerprint}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
-    check_archives(root, [ref.path for ref in archives], run_id=run_id)  # before any record
+    check_archives(root, [ref.path for ref in archives], settings.limits, run_id=run_id)  # before any record
     units: list[PlannedUnit] = []
     by_split: dict[str, int] = {}
     for ref in archives:
@@ -167,7 +167,7 @@ def _plan_folder(
     labels_in = {ref.path: list(suffixes) for ref in archives if ref.kind == "mixed"}
     if manifest.labels is not None:  # a label archive that also holds images or audio serves as a source
         for ref in archives:
-            if ref.kind == "label" and _holds_media(root / ref.path):
+            if ref.kind == "label" and _holds_media(root / ref.path, settings):
                 sources.setdefault(ref.split, []).append(ref.path)
                 labels_in[ref.path] = list(suffixes)
     plan = Plan(
@@ -350,9 +350,9 @@ def _read_records(
     manifest = dataset_manifest(plan)
     schema = record_schema(root, manifest)
     split_sources = plan.sources.get(unit.split, [])
-    sources = cached_index(root, split_sources, labels_in(plan))  # built once per split and process
+    sources = cached_index(root, split_sources, labels_in(plan), settings.limits)  # built once per split and process
     progress.archive(unit.archive, _archive_bytes(plan, unit.archive))
-    stats = ReadStats(on_member=progress.member)
+    stats = ReadStats(on_member=progress.member, limits=settings.limits)
     chunk_root = run_dir / "chunks"
     for stale in chunk_root.glob(f"{unit.split}/part-{unit.group:03d}-*"):
         stale.unlink()  # leftovers of a killed attempt
@@ -426,13 +426,13 @@ def _finish_unit(
     return _unit_summary(result)
 
 
-def _holds_media(archive: Path) -> bool:
+def _holds_media(archive: Path, settings: Settings) -> bool:
     """The archive has image, audio or video members beside its labels (names only: the central
     directory, listed once by the safety check)."""
     from ingest.archives import list_member_names
     from schemas.labels import MEDIA_EXTENSIONS
 
-    return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive))
+    return any(Path(name).suffix.lower() in MEDIA_EXTENSIONS for name in list_member_names(archive, settings.limits))
 
 
 def _screened(chunk: dict[str, Any]) -> dict[str, Any]:
@@ -508,7 +508,7 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
 
     if RunState(settings, run_id).read_quality() is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off)
         job = {"settings": settings.to_json(), "run_id": run_id}
-        gx_worker.run_quality_job(settings.home, job, lambda: quality_summary(settings, run_id))
+        gx_worker.run_quality_job(settings, job, lambda: quality_summary(settings, run_id))
     summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
     with connect(settings) as con:
         record_quality_run(con, summary, settings.user)
@@ -695,7 +695,7 @@ def ingest(
 
     workers = workers or settings.workers
     report = progress or NullProgress()
-    gx_worker.prewarm(settings.home)  # GX imports in the worker while this process plans and extracts
+    gx_worker.prewarm(settings)  # GX imports in the worker while this process plans and extracts
     with _Workers(workers) as pool:
         report.stage("plan")
         planned = plan_run(settings, dataset_path, progress=report)
@@ -791,7 +791,7 @@ class _Workers:
         plan = load_plan(settings, run_id)
         for archives in plan.sources.values():
             try:
-                cached_index(Path(plan.dataset_path), archives)
+                cached_index(Path(plan.dataset_path), archives, limits=settings.limits)
             except Exception:  # deliberately broad: this is only a head start
                 # the quality stage builds the same index itself and reports whatever fails here; an
                 # error in this helper must not fail an ingest whose quality stage would succeed

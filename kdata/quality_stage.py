@@ -66,11 +66,12 @@ def _run_quality(settings: Settings, plan: Plan) -> QualitySummary:
         mapping=manifest.labels,
         expected_labels=manifest.counts.label,
         skipped=plan.skipped,
+        limits=settings.limits,
     )
     out = report_dir(settings, plan.dataset_id, plan.version, run_id)
     if out.exists():
         shutil.rmtree(out)
-    summary = QualitySummary.model_validate(run_quality(inp, out))
+    summary = QualitySummary.model_validate(run_quality(inp, out, rows=settings.quality_batch_rows))
     state.push_folder(out, REPORTS)  # before quality.json, which says the stage is done
     state.write_quality(summary)
     return summary

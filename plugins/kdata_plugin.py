@@ -34,10 +34,11 @@ class CatalogApp:
 
     def app(self) -> Any:
         if self._app is None:
+            from kcore.config import load_settings
             from kdata.web.app import create_app
             from kdata.web.context import web_hosts
 
-            self._app = create_app(auth="airflow", allowed_hosts=web_hosts())
+            self._app = create_app(auth="airflow", allowed_hosts=web_hosts(load_settings()))
         return self._app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

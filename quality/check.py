@@ -20,7 +20,6 @@ Reports written into the run's report folder:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.problems import Problem
 from kcore.atomic import write_atomic
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from quality.record_checks import redact_problem
 from schemas.manifest import QualityTargets
@@ -85,6 +85,7 @@ class QualityInput:
     mapping: LabelMapping | None = None  # labels: of a mapped dataset (its suite is generated from the roles)
     expected_labels: int | None = None  # counts.label of the manifest (구축량)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # files of the folder that are not data
+    limits: ArchiveLimits = DEFAULT_LIMITS  # Settings.limits: bounds on listing the source archives
 
 
 def verdict_of(critical_failed: list[str], warnings_failed: list[str]) -> str:
@@ -97,10 +98,10 @@ def verdict_of(critical_failed: list[str], warnings_failed: list[str]) -> str:
 
 
 def batch_rows(value: int | None = None) -> int:
-    """Rows per batch: ``value``, else ``KDATA_QUALITY_BATCH_ROWS``, else :data:`BATCH_ROWS`."""
+    """Rows per batch: ``value`` (``Settings.quality_batch_rows``: ``KDATA_QUALITY_BATCH_ROWS``), else
+    :data:`BATCH_ROWS`."""
     if value is None:
-        raw = os.environ.get("KDATA_QUALITY_BATCH_ROWS", "").strip().replace("_", "")
-        value = int(raw) if raw else BATCH_ROWS
+        value = BATCH_ROWS
     if value < 1:
         raise ValueError(f"quality batch rows must be positive, got {value}")
     return value
@@ -206,7 +207,9 @@ def _unit_name(problem: dict[str, Any]) -> str:
     return where + (f"#{problem['field']}" if problem.get("field") else "")
 
 
-def orphan_sources(root: Path, source_archives: dict[str, list[str]], used: Iterable[str]) -> list[dict[str, Any]]:
+def orphan_sources(
+    root: Path, source_archives: dict[str, list[str]], used: Iterable[str], limits: ArchiveLimits = DEFAULT_LIMITS
+) -> list[dict[str, Any]]:
     """Problems ``orphan_source`` for source members whose stem matches no label of their split.
 
     ``used`` are the records' ``source_file`` values (``archive!member``).
@@ -222,7 +225,7 @@ def orphan_sources(root: Path, source_archives: dict[str, list[str]], used: Iter
     for split, archives in sorted(source_archives.items()):
         stems = used_stems.get(split, set())
         for archive in archives:
-            for member in list_member_names(root / archive):
+            for member in list_member_names(root / archive, limits):
                 if _stem(member) not in stems:
                     problems.append(redact_problem(Problem("orphan_source", archive, member, None, _ORPHAN).to_dict()))
     return problems
@@ -412,7 +415,12 @@ class _Scan:
         )
 
     def load_sources(
-        self, root: Path, source_archives: dict[str, list[str]], rows: int, labels_in: dict[str, tuple[str, ...]]
+        self,
+        root: Path,
+        source_archives: dict[str, list[str]],
+        rows: int,
+        labels_in: dict[str, tuple[str, ...]],
+        limits: ArchiveLimits = DEFAULT_LIMITS,
     ) -> None:
         """List the source archives' members (one archive's names in memory at a time)."""
         import pyarrow as pa
@@ -421,7 +429,7 @@ class _Scan:
         from quality.gx_runner import trim_heap
 
         for split, archives in sorted(source_archives.items()):
-            index = cached_index(root, archives, labels_in)  # the extract stage's index when it ran here
+            index = cached_index(root, archives, labels_in, limits)  # the extract stage's index when it ran here
             for position, archive in enumerate(archives):
                 number = len(self._archives)
                 self._archives.append(archive)
@@ -540,7 +548,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
             trim_heap()  # what the stages before left behind
             if _asks_orphans(inp):
                 assert inp.dataset_root is not None
-                scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows), inp.labels_in)
+                scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows), inp.labels_in, inp.limits)
                 split_of = {archive: split for split, archives in inp.source_archives.items() for archive in archives}
                 scan.load_used(inp.chunk_files, split_of)
             unique = [c for c in _unique_columns(specs) if c in columns]

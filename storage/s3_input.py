@@ -20,8 +20,8 @@ Object keys are untrusted input, like archive member names (:mod:`ingest.safety`
 the folder (``..``, an absolute path, a drive letter), holds a NUL byte or control characters, has empty or
 ``.`` components, or is both a file and a folder is refused as :class:`~ingest.limits.UnsafeArchive`
 (exit 2, quarantined) before anything but ``dataset.yaml`` is downloaded. The limits of
-:class:`~ingest.limits.ArchiveLimits` bound the download: at most ``KDATA_MAX_MEMBERS`` objects, none larger
-than ``KDATA_MAX_ARCHIVE_BYTES``, and the whole must fit on the local disk.
+:class:`~kcore.limits.ArchiveLimits` (``Settings.limits``) bound the download: at most ``KDATA_MAX_MEMBERS``
+objects, none larger than ``KDATA_MAX_ARCHIVE_BYTES``, and the whole must fit on the local disk.
 
 The client, its retries (botocore's ``standard`` mode: throttling, 5xx and connection errors) and the error
 translation are :class:`~storage.s3.S3Store`'s. Credentials come from boto3's chain (``AWS_*``,
@@ -43,10 +43,11 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ingest.archives import logical_archive_name
-from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.limits import UnsafeArchive
 from ingest.safety import check_name
 from kcore.atomic import write_atomic
 from kcore.errors import BadInput, KDataError, TransientError
+from kcore.limits import ArchiveLimits
 from schemas.manifest import DATASET_YAML
 from storage.s3 import S3Store, _error_code, _translated, parse_s3_url
 
@@ -311,7 +312,12 @@ def _pieces(objects: list[FolderObject], archive: str, location: str) -> list[Fo
 
 
 def _fetch(
-    store: S3Store, location: str, objects: list[FolderObject], target: Path, only: Iterable[str] | None = None
+    store: S3Store,
+    location: str,
+    objects: list[FolderObject],
+    target: Path,
+    limits: ArchiveLimits,
+    only: Iterable[str] | None = None,
 ) -> None:
     record_path = target.with_name(f"{target.name}.json")
     wanted: dict[str, dict[str, Any]] = {o.rel: {"size": o.size, "etag": o.etag} for o in objects if not _hidden(o.rel)}
@@ -331,7 +337,6 @@ def _fetch(
     if only is not None:  # a stage's part of the folder: the manifest and these archives
         chosen = {o.rel: o for archive in only for o in _pieces(files, archive, location)}
         files = [manifest, *(o for rel, o in sorted(chosen.items()) if rel != DATASET_YAML)]
-    limits = ArchiveLimits.from_env()
     if len(files) > limits.max_members:
         raise BadInput(f"{location}: {len(files):,} objects, over KDATA_MAX_MEMBERS={limits.max_members:,}")
     for obj in files:
@@ -393,5 +398,5 @@ def fetch_dataset(settings: Settings, uri: str, only: Iterable[str] | None = Non
     target = _copy_path(settings, location, objects)
     target.mkdir(parents=True, exist_ok=True)
     with run_lock(target.with_name(f"{target.name}.lock")):  # one download per copy; a second process waits
-        _fetch(store, location, objects, target, only)
+        _fetch(store, location, objects, target, settings.limits, only)
     return target

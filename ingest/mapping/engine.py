@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
-from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.limits import UnsafeArchive
 from ingest.mapping import columnar
 from ingest.mapping.formats import (
     LINE_FORMATS,
@@ -37,6 +37,7 @@ from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_image
 from kcore.errors import BadInput
+from kcore.limits import ArchiveLimits
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
 from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
 
@@ -117,7 +118,7 @@ def read_mapped(
     """Tables of mapped rows (without the quality columns) for every label file of ``archive``."""
     rows = _Rows(schema, archive, archive_rel, sources, stats, has_sources)
     skipped = _Skipped()
-    limits = ArchiveLimits.from_env()
+    limits = stats.limits
     # A whole label file that the Arrow path may read is parsed and turned into columns in a helper
     # thread while this one joins, checks and writes the file before it (Arrow releases the GIL); every
     # other file is read here, after the ones before it: rows and problems keep the archive's order.
@@ -148,7 +149,7 @@ def _label_members(
     """``(member, stream, block, whole bytes)`` of each label file; the bytes only for a file the Arrow
     path may read (else ``None``: :meth:`_Rows.member` reads the stream). Other members are counted as
     skipped, or passed over as the sources of a mixed archive."""
-    for member, stream in iter_member_streams(archive):
+    for member, stream in iter_member_streams(archive, limits=limits):
         stats.member_read(member.info.compress_size)
         block = _block_for(schema.mapping.blocks, member.name)
         if block is None:
@@ -180,7 +181,7 @@ class _Rows:
         )
         self.archive_rel = archive_rel
         self.sources = sources
-        self.files = SourceFiles(archive, archive_rel, sources)
+        self.files = SourceFiles(archive, archive_rel, sources, stats.limits)
         self.stats = stats
         self.has_sources = has_sources
         self.pending: list[dict[str, Any]] = []
@@ -370,7 +371,7 @@ class _Rows:
         """A label file too big to parse whole: JSON lines, CSV/TSV and line scripts are read line by line;
         JSON with its records in a list under plain keys (``[*]...``, ``key[*]...``, ``a.b[*]...``) item by
         item, each item in a copy of the keys around it that came before it in the file."""
-        limit = ArchiveLimits.from_env().max_item_bytes
+        limit = self.stats.limits.max_item_bytes
         if fmt in LINE_FORMATS:
             try:
                 yield from streamed_documents(stream, fmt, block, limit)

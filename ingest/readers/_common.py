@@ -19,9 +19,10 @@ import orjson
 
 from ingest.archives import Member, OpenArchive, iter_member_streams, iter_members
 from ingest.jsonstream import WHOLE_DOCUMENT_BYTES, JsonStreamError, ListItems, decode_text, whole_list_items
-from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.limits import UnsafeArchive
 from ingest.problems import Problem, ReadStats
 from kcore.errors import BadInput
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
 __all__ = [
     "INT64_MAX",
@@ -237,7 +238,7 @@ def iter_json_labels(
     archive: Path, archive_rel: str, stats: ReadStats, suffixes: tuple[str, ...] = (".json",)
 ) -> Iterator[tuple[str, Any]]:
     """``(member name, document)`` for each per-file JSON label; every member counts as a label unit."""
-    for member, data in iter_members(archive, suffixes):
+    for member, data in iter_members(archive, suffixes, stats.limits):
         stats.member_read(member.info.compress_size)
         stats.labels_seen += 1
         try:
@@ -250,7 +251,7 @@ def iter_text_labels(
     archive: Path, archive_rel: str, stats: ReadStats, suffixes: tuple[str, ...]
 ) -> Iterator[tuple[str, str]]:
     """``(member name, text)`` for each text label (UTF-8 or CP949, detected); one unit per member."""
-    for member, data in iter_members(archive, suffixes):
+    for member, data in iter_members(archive, suffixes, stats.limits):
         stats.member_read(member.info.compress_size)
         stats.labels_seen += 1
         try:
@@ -274,15 +275,15 @@ def iter_list_items(
     is one invalid unit (``schema``), unless its top-level object has all of ``single_keys`` (a file
     holding one item). A declared ``numberOfItems`` that differs is reported.
     """
-    for member, stream in iter_member_streams(archive, (".json",)):
+    for member, stream in iter_member_streams(archive, (".json",), stats.limits):
         stats.member_read(member.info.compress_size)
-        data = read_whole(member, stream)
+        data = read_whole(member, stream, stats.limits)
         yield from member_list_items(member.name, stream, data, archive_rel, stats, list_keys, what, single_keys)
 
 
-def read_whole(member: Member, stream: IO[bytes]) -> bytes | None:
+def read_whole(member: Member, stream: IO[bytes], limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
     """The member's bytes when it is small enough to parse whole (the usual label file), else ``None``."""
-    if member.size > min(WHOLE_DOCUMENT_BYTES, ArchiveLimits.from_env().max_item_bytes):
+    if member.size > min(WHOLE_DOCUMENT_BYTES, limits.max_item_bytes):
         return None
     return stream.read(member.size + 1)
 
@@ -306,7 +307,7 @@ def member_list_items(
             yield from _whole_items(member, found, header, archive_rel, stats)
             return
         stream = io.BytesIO(data)  # what only the stream can tell: read again from these bytes
-    items = ListItems(stream, list_keys, max_item_chars=ArchiveLimits.from_env().max_item_bytes)
+    items = ListItems(stream, list_keys, max_item_chars=stats.limits.max_item_bytes)
     try:
         for index, item in enumerate(items):
             stats.labels_seen += 1
@@ -367,9 +368,12 @@ def finish_record(
 class SourceFiles:
     """The source files of a split, joined to labels by stem, read lazily (archives opened once)."""
 
-    def __init__(self, archive: Path, archive_rel: str, sources: Mapping[str, str]) -> None:
+    def __init__(
+        self, archive: Path, archive_rel: str, sources: Mapping[str, str], limits: ArchiveLimits = DEFAULT_LIMITS
+    ) -> None:
         self._root = dataset_root(archive, archive_rel)
         self._sources = sources
+        self._limits = limits
         self._open: dict[str, OpenArchive] = {}
 
     def ref(self, key: str) -> str | None:
@@ -380,7 +384,7 @@ class SourceFiles:
         """Bytes of ``"archive!member"``; :class:`BadInput` naming both when unreadable."""
         archive, _, member = ref.partition("!")
         if archive not in self._open:
-            self._open[archive] = OpenArchive(self._root / archive)
+            self._open[archive] = OpenArchive(self._root / archive, self._limits)
         return self._open[archive].read(member)
 
     def fetch(

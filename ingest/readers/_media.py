@@ -10,7 +10,6 @@ Boxes are kept as ``[x, y, width, height]`` in pixels whatever the label's own c
 from __future__ import annotations
 
 import io
-import os
 import struct
 import warnings
 import wave
@@ -18,8 +17,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.limits import ArchiveLimits
 from ingest.problems import Problem, ReadStats
+from kcore.limits import DEFAULT_LIMITS
 
 __all__ = [
     "BOX_TOLERANCE",
@@ -30,7 +29,6 @@ __all__ = [
     "check_image",
     "inspect_audio",
     "inspect_image",
-    "max_image_pixels",
     "media",
 ]
 
@@ -174,27 +172,17 @@ def _structure_size(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
-_PIXEL_LIMITS: dict[str, int] = {}
-
-
-def max_image_pixels() -> int:
-    """``KDATA_MAX_IMAGE_PIXELS`` (:class:`ArchiveLimits`), parsed once per value, not once per image."""
-    raw = os.environ.get("KDATA_MAX_IMAGE_PIXELS", "")
-    if raw not in _PIXEL_LIMITS:
-        _PIXEL_LIMITS[raw] = ArchiveLimits.from_env().max_image_pixels
-    return _PIXEL_LIMITS[raw]
-
-
 def inspect_image(data: bytes, max_pixels: int | None = None) -> ImageInfo:
     """Check that ``data`` is a whole, readable image; ``ValueError`` when it is not.
 
     A JPEG or PNG whole by its structure (:func:`_jpeg_size`, :func:`_png_size`) within ``max_pixels``
-    (``KDATA_MAX_IMAGE_PIXELS``) is answered from its header and structure, pixels not decoded: a full
-    decode of a 1920×1080 JPEG costs ~20 ms, the structure ~0.05 ms. Every other image is opened with
-    Pillow, its header's size checked against ``max_pixels`` before decoding (a small file claiming a huge
-    image is refused without allocating its pixels), then decoded in full: the decoder decides.
+    (``KDATA_MAX_IMAGE_PIXELS``; default: its documented default) is answered from its header and structure,
+    pixels not decoded: a full decode of a 1920×1080 JPEG costs ~20 ms, the structure ~0.05 ms. Every other
+    image is opened with Pillow, its header's size checked against ``max_pixels`` before decoding (a small
+    file claiming a huge image is refused without allocating its pixels), then decoded in full: the decoder
+    decides.
     """
-    limit = max_pixels or max_image_pixels()
+    limit = max_pixels or DEFAULT_LIMITS.max_image_pixels
     known = _structure_size(data)
     if known is not None and known[1] * known[2] <= limit:
         return ImageInfo(*known)
@@ -238,12 +226,12 @@ def check_image(
 ) -> tuple[str | None, bool | None]:
     """``(format, valid)`` of a source image against the stated size; a mismatch or an unreadable
     image is a problem naming the source archive/member and the label field. ``max_pixels``: see
-    :func:`inspect_image` (default ``KDATA_MAX_IMAGE_PIXELS``)."""
+    :func:`inspect_image` (default ``stats.limits``: ``KDATA_MAX_IMAGE_PIXELS``)."""
     if data is None:
         return None, None
     archive_rel, member, source = where
     try:
-        info = inspect_image(data, max_pixels)
+        info = inspect_image(data, max_pixels or stats.limits.max_image_pixels)
     except ValueError as error:
         stats.add(Problem("image", archive_rel, member, None, f"{source}: {error}", record_id), invalid_label=False)
         return None, False

@@ -96,7 +96,7 @@ def read_imaging(
     archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
 ) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` finding of a medical imaging label archive, each with its image."""
-    with SourceFiles(archive, archive_rel, sources) as files:
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
                 record = build(_imaging_record, doc, member)
@@ -148,7 +148,7 @@ def read_note(
     archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
 ) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` of a clinical-note label archive, with the note text from its source."""
-    with SourceFiles(archive, archive_rel, sources) as files:
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
                 record = build(_note_record, doc)

@@ -218,9 +218,9 @@ def read_columnar(
 
 def _label_files(archive: Path, stats: ReadStats) -> Iterator[tuple[Member, IO[bytes], bytes | None]]:
     """``(member, stream, whole bytes or None)`` per label file, each reported to ``stats`` as it opens."""
-    for member, stream in iter_member_streams(archive, (".json",)):
+    for member, stream in iter_member_streams(archive, (".json",), stats.limits):
         stats.member_read(member.info.compress_size)
-        yield member, stream, read_whole(member, stream)
+        yield member, stream, read_whole(member, stream, stats.limits)
 
 
 def _finish(

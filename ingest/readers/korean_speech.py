@@ -75,7 +75,7 @@ def _audio(data: bytes | None, name: str, where: tuple[str, str, str], stats: Re
 
 def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.txt`` transcript of a speech label archive, with its audio."""
-    with SourceFiles(archive, archive_rel, sources) as files:
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, raw in iter_text_labels(archive, archive_rel, stats, (".txt",)):
             utterance_id = stem(member)
             transcript = clean_transcript(raw)

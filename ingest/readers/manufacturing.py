@@ -200,7 +200,7 @@ def read_sensor(
     archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
 ) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` series label, each with the readings of its CSV."""
-    with SourceFiles(archive, archive_rel, sources) as files:
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
                 label = build(_sensor_label, build(norm_keys, doc))
@@ -301,7 +301,7 @@ def read_defect(
     archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats
 ) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` defect label, each with its image."""
-    with SourceFiles(archive, archive_rel, sources) as files:
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
                 record = build(_defect_label, build(norm_keys, doc))

@@ -34,7 +34,7 @@ from ingest.readers._common import (
     stem,
     text,
 )
-from ingest.readers._media import box_stats, check_image, max_image_pixels, media
+from ingest.readers._media import box_stats, check_image, media
 
 __all__ = ["flat_polygon", "read"]
 
@@ -189,8 +189,8 @@ def _record(doc: Any, member: str) -> tuple[dict[str, Any], tuple[str, str]]:
 
 def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` label of a vision label archive, each with its image."""
-    max_pixels = max_image_pixels()  # KDATA_MAX_IMAGE_PIXELS, read once per archive
-    with SourceFiles(archive, archive_rel, sources) as files:
+    max_pixels = stats.limits.max_image_pixels  # KDATA_MAX_IMAGE_PIXELS
+    with SourceFiles(archive, archive_rel, sources, stats.limits) as files:
         for member, doc in iter_json_labels(archive, archive_rel, stats):
             try:
                 record, fields = build(_record, doc, member)

@@ -23,7 +23,6 @@ workers can serve the same app.
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -62,11 +61,9 @@ AUTH_MODES: tuple[str, ...] = ("local", "airflow", "proxy")
 _USER_NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,128}$")
 
 
-def web_hosts(env: dict[str, str] | None = None) -> list[str]:
+def web_hosts(settings: Settings) -> list[str]:
     """``Host`` names the app answers to (``KDATA_WEB_HOSTS``, comma-separated; loopback by default)."""
-    raw = (os.environ if env is None else env).get(WEB_HOSTS_ENV, "")
-    names = [h.strip() for h in raw.split(",") if h.strip()]
-    return names or ["localhost", "127.0.0.1", "::1", "[::1]"]
+    return list(settings.web_hosts) or ["localhost", "127.0.0.1", "::1", "[::1]"]
 
 
 @dataclass(frozen=True)

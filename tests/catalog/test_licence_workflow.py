@@ -18,6 +18,7 @@ import pytest
 from benchmarks import synthetic
 from catalog.access import check_download
 from catalog.audit import verify_audit_log
+from catalog.bound import bind
 from catalog.db import connect
 from catalog.licence import STATUSES, TRANSITIONS, check_transition, initial_status
 from kcore.config import load_settings
@@ -286,6 +287,7 @@ def test_audit_chain_detects_tampering(kdata_home: Path, cli: Callable[..., Any]
         assert verify_audit_log(con) == []
     # someone edits the file behind the catalog's back
     raw = duckdb.connect(str(kdata_home / "catalog.duckdb"))
+    bind(raw, load_settings())  # the deployment's audit key, as catalog.db.connect binds it
     raw.execute("UPDATE audit_log SET detail = '{\"to\": \"open\"}' WHERE action = 'license_status' AND seq = 4")
     problems = verify_audit_log(raw)
     raw.execute("DELETE FROM audit_log WHERE seq = 1")

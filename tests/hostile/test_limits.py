@@ -16,11 +16,13 @@ import pytest
 
 from ingest.archives import OpenArchive, iter_member_streams, iter_members, open_zip
 from ingest.jsonstream import JsonStreamError, ListItems
-from ingest.limits import ArchiveLimits, UnsafeArchive
+from ingest.limits import UnsafeArchive
 from ingest.problems import ReadStats
 from ingest.readers._common import SourceFiles
 from ingest.safety import check_archive, check_remote_url
+from kcore.config import Settings, load_settings
 from kcore.errors import BadInput
+from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from tests.hostile.corpus import central_records, patch_central, patch_local, zip_bytes
 
 pytestmark = pytest.mark.timeout(60)
@@ -110,7 +112,7 @@ def test_a_bad_source_member_refuses_the_dataset_not_just_the_record(tmp_path: P
     assert refused.value.code == "bad_crc" and refused.value.member == "img/a.png"
 
 
-def test_the_directory_is_counted_before_zipfile_parses_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_directory_is_counted_before_zipfile_parses_it(tmp_path: Path) -> None:
     """The end record says 1 entry; the directory holds 60: the count, not the claim, decides."""
     data = bytearray(zip_bytes({f"m/{n:03d}.txt": b"x" for n in range(60)}))
     end = bytes(data).rfind(b"PK\x05\x06")
@@ -120,25 +122,26 @@ def test_the_directory_is_counted_before_zipfile_parses_it(tmp_path: Path, monke
     path.write_bytes(bytes(data))
     with open_zip(path) as archive:  # under the default limit it opens: zipfile walks all 60
         assert len(archive.infolist()) == 60
-    monkeypatch.setenv("KDATA_MAX_MEMBERS", "50")
     with pytest.raises(UnsafeArchive, match=r"more than KDATA_MAX_MEMBERS=50") as refused:
-        open_zip(path)
+        open_zip(path, load_settings({"KDATA_MAX_MEMBERS": "50"}).limits)
     assert refused.value.code == "too_many_members"
-    monkeypatch.setenv("KDATA_MAX_CD_BYTES", "1000")
     with pytest.raises(UnsafeArchive, match=r"central directory of .* exceeds KDATA_MAX_CD_BYTES=1,000"):
-        open_zip(path)
+        open_zip(path, load_settings({"KDATA_MAX_MEMBERS": "50", "KDATA_MAX_CD_BYTES": "1000"}).limits)
 
 
 def test_limits_come_from_the_environment() -> None:
-    limits = ArchiveLimits.from_env(
+    settings = load_settings(
         {"KDATA_MAX_RATIO": "50", "KDATA_MAX_MEMBER_BYTES": "1_000", "KDATA_ALLOW_NESTED_ARCHIVES": "yes"}
     )
+    limits = settings.limits
     assert (limits.max_ratio, limits.max_member_bytes, limits.allow_nested_archives) == (50.0, 1000, True)
-    assert limits.max_members == ArchiveLimits().max_members == 1_000_000
+    assert limits.max_members == ArchiveLimits().max_members == DEFAULT_LIMITS.max_members == 1_000_000
+    assert load_settings({}).limits == DEFAULT_LIMITS
+    assert Settings.from_json(settings.to_json()).limits == limits  # handed to extract workers as JSON
     with pytest.raises(BadInput, match="KDATA_MAX_MEMBERS='many'"):
-        ArchiveLimits.from_env({"KDATA_MAX_MEMBERS": "many"})
+        load_settings({"KDATA_MAX_MEMBERS": "many"})
     with pytest.raises(BadInput, match="KDATA_MAX_RATIO: must be positive"):
-        ArchiveLimits.from_env({"KDATA_MAX_RATIO": "nan"})
+        load_settings({"KDATA_MAX_RATIO": "nan"})
 
 
 def test_a_lower_size_limit_refuses_a_member_and_nested_archives_can_be_allowed(tmp_path: Path) -> None:
@@ -198,3 +201,15 @@ def test_remote_url_checks() -> None:
             check_remote_url(url, resolve=_resolver("93.184.216.34"))
     with pytest.raises(BadInput, match="not a public address"):  # the real resolver, on a literal: no DNS query
         check_remote_url("http://127.0.0.1:8080/")
+
+
+def test_the_readers_enforce_the_limits_their_read_stats_carry(tmp_path: Path) -> None:
+    """The pipeline hands ``Settings.limits`` to the readers on their ReadStats (no reader reads the environment)."""
+    from ingest.readers._common import iter_json_labels
+
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(zip_bytes({"a/b.json": b'{"x": "' + b"a" * 500 + b'"}'}))
+    assert [name for name, _ in iter_json_labels(path, "TL_1.zip", ReadStats())] == ["a/b.json"]
+    with pytest.raises(UnsafeArchive, match="KDATA_MAX_MEMBER_BYTES=100") as refused:
+        list(iter_json_labels(path, "TL_1.zip", ReadStats(limits=ArchiveLimits(max_member_bytes=100))))
+    assert refused.value.member == "a/b.json"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from kcore.config import Settings, load_settings
 from kcore.errors import BadInput
 from kdata import gx_worker
 
@@ -111,7 +112,7 @@ def test_an_error_in_the_worker_is_raised_here_with_its_type(
     settings = load_settings()
     job = {"settings": settings.to_json(), "run_id": "no-such-run"}
     with pytest.raises(BadInput, match="unknown run 'no-such-run'") as raised:
-        gx_worker.run_quality_job(settings.home, job, inline=lambda: pytest.fail("ran inline"))
+        gx_worker.run_quality_job(settings, job, inline=lambda: pytest.fail("ran inline"))
     assert raised.value.exit_code == 2
 
 
@@ -119,7 +120,7 @@ def test_stop_ends_the_worker(worker_env: dict[str, str], monkeypatch: pytest.Mo
     monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
     monkeypatch.setenv("KDATA_GX_WORKER", "warm")
     home = tmp_path / "own-home"
-    assert gx_worker.prewarm(home)
+    assert gx_worker.prewarm(_settings(home))
     deadline = time.monotonic() + 120
     while not gx_worker.status(home)["running"] and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -138,6 +139,11 @@ def test_stop_ends_the_worker(worker_env: dict[str, str], monkeypatch: pytest.Mo
     assert not _alive(pid)
 
 
+def _settings(home: Path) -> Settings:
+    """The settings of the environment, with ``home`` as KDATA_HOME."""
+    return load_settings({**os.environ, "KDATA_HOME": str(home)})
+
+
 def _alive(pid: int) -> bool:
     try:
         return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
@@ -154,16 +160,18 @@ def test_a_socket_folder_others_can_enter_is_refused_and_the_stage_runs_inline(
     (runtime / "kdata").chmod(0o777)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("KDATA_GX_WORKER", "warm")
-    assert not gx_worker.prewarm(tmp_path / "home")
-    assert gx_worker.run_quality_job(tmp_path / "home", {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
+    settings = _settings(tmp_path / "home")
+    assert not gx_worker.prewarm(settings)
+    assert gx_worker.run_quality_job(settings, {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
     assert not list((runtime / "kdata").iterdir())  # no socket made there
 
 
 def test_off_runs_inline_and_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("KDATA_GX_WORKER", "off")
-    assert not gx_worker.prewarm(tmp_path / "home")
-    assert gx_worker.run_quality_job(tmp_path / "home", {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
+    settings = _settings(tmp_path / "home")
+    assert not gx_worker.prewarm(settings)
+    assert gx_worker.run_quality_job(settings, {}, inline=lambda: {"ran": "inline"}) == {"ran": "inline"}
     assert not (tmp_path / "kdata").exists()
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.reliability._support import SMALL_CHUNKS
+from tests.reliability._support import home_env
 from tests.storage.conftest import s3_env, s3_server  # noqa: F401 - the moto server fixtures, shared
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def reference(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     from storage.stores import open_store
 
     home = tmp_path_factory.mktemp("reference") / "home"
-    settings = load_settings({"KDATA_HOME": str(home), **SMALL_CHUNKS})
+    settings = load_settings(home_env(home))  # what a kdata process on this home reads (admins, audit key ...)
     result = pipeline.ingest(settings, str(small_dataset))
     assert result["status"] == "published" and not result["already_published"]
     manifest = load_version_manifest(open_store(settings.store), result["dataset_id"], result["version"])

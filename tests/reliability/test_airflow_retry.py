@@ -17,7 +17,7 @@ import pytest
 
 from kcore.config import load_settings
 from tests.dags.airflow_cluster import AirflowCluster
-from tests.reliability._support import SMALL_CHUNKS, chunk_table, verify_home
+from tests.reliability._support import chunk_table, home_env, verify_home
 
 if TYPE_CHECKING:
     from schemas.contracts import VersionManifest
@@ -56,7 +56,7 @@ def test_extract_task_killed_by_sigkill_is_retried_and_the_run_succeeds(
     assert all(ti["state"] == "success" for ti in instances), [(ti["task_id"], ti["state"]) for ti in instances]
     assert sorted(tries) == [(1, "failed"), (2, "success")], tries
 
-    settings = load_settings({"KDATA_HOME": str(cluster.kdata_home), **SMALL_CHUNKS})
+    settings = load_settings(home_env(cluster.kdata_home))
     home = verify_home(settings)
     key = (reference.dataset_id, reference.version)
     assert list(home.registered) == [key] and home.unregistered == []
