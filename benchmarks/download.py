@@ -63,7 +63,7 @@ import json, sys
 from kdata import pipeline
 from kcore.config import load_settings
 from catalog.db import connect
-from catalog.licence import approve
+from catalog.license import approve
 settings = load_settings()
 result = pipeline.ingest(settings, sys.argv[1])
 with connect(settings) as con:  # the steward approves the benchmark user (licence aihub-standard)

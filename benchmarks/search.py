@@ -92,7 +92,7 @@ _SENTENCES = (
     "인공지능 {p} 모델 학습을 위해 {s}를 정제했습니다.",
 )
 # (licence id, requested status, commercial use): cleared licences keep the requested status
-_LICENCES = (
+_LICENSES = (
     ("aihub-standard", "approval_required", True),
     ("aihub-standard", "approval_required", False),
     ("aihub-standard", "restricted", False),
@@ -146,7 +146,7 @@ NEW_KIND_QUERIES: tuple[tuple[str | None, dict[str, Any]], ...] = (
 def _profile(rng: random.Random) -> dict[str, Any]:
     """Facets of one registered dataset (copies share them)."""
     ko, en, domain, data_type = rng.choice(_SUBJECTS)
-    licence_id, status, commercial = rng.choice(_LICENCES)
+    license_id, status, commercial = rng.choice(_LICENSES)
     release = rng.choices(("open", "beta", "withdrawn"), weights=(90, 8, 2))[0]
     return {
         "subject": (ko, en),
@@ -154,7 +154,7 @@ def _profile(rng: random.Random) -> dict[str, Any]:
         "data_type": data_type,
         "build_year": rng.randint(2017, 2024),
         "release_status": release,
-        "license": {"id": licence_id, "status": status, "commercial_use": commercial},
+        "license": {"id": license_id, "status": status, "commercial_use": commercial},
     }
 
 

@@ -21,11 +21,11 @@ from schemas.kinds import find_kind
 from schemas.manifest import DatasetManifest
 from schemas.records import RecordSchema
 
-__all__ = ["CARD_NAME", "HF_LICENCES", "dataset_card", "hf_licence", "size_category", "split_pattern"]
+__all__ = ["CARD_NAME", "HF_LICENSES", "dataset_card", "hf_license", "size_category", "split_pattern"]
 
 CARD_NAME = "README.md"
 
-HF_LICENCES: frozenset[str] = frozenset(
+HF_LICENSES: frozenset[str] = frozenset(
     {
         "apache-2.0",
         "mit",
@@ -97,10 +97,10 @@ def size_category(rows: int) -> str:
     return "n>1T"
 
 
-def hf_licence(licence_id: str) -> tuple[str, str | None]:
+def hf_license(license_id: str) -> tuple[str, str | None]:
     """``(license, license_name)`` for the front matter: a Hub licence id as is, else ``other`` and a slug."""
-    slug = re.sub(r"[^a-z0-9.]+", "-", licence_id.strip().lower()).strip("-")
-    if slug in HF_LICENCES:
+    slug = re.sub(r"[^a-z0-9.]+", "-", license_id.strip().lower()).strip("-")
+    if slug in HF_LICENSES:
         return slug, None
     return "other", slug or "unknown"
 
@@ -134,11 +134,11 @@ def _languages(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
 
 
 def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[str, SplitStats]) -> dict[str, Any]:
-    licence, licence_name = hf_licence(manifest.license.id)
+    license, license_name = hf_license(manifest.license.id)
     domain = resolve_domain(manifest.domain).id
-    meta: dict[str, Any] = {"pretty_name": f"{manifest.title.ko} ({manifest.title.en})", "license": licence}
-    if licence_name is not None:
-        meta["license_name"] = licence_name
+    meta: dict[str, Any] = {"pretty_name": f"{manifest.title.ko} ({manifest.title.en})", "license": license}
+    if license_name is not None:
+        meta["license_name"] = license_name
         if manifest.license.url:
             meta["license_link"] = manifest.license.url
     meta["language"] = _languages(manifest, schema)
@@ -193,22 +193,22 @@ def _overview(manifest: DatasetManifest, schema: RecordSchema) -> list[str]:
     return ["## 개요 Overview", "", *_table(["항목 Field", "값 Value"], rows)]
 
 
-def _licence(manifest: DatasetManifest) -> list[str]:
-    from catalog.licence import initial_status
+def _license(manifest: DatasetManifest) -> list[str]:
+    from catalog.license import initial_status
 
-    licence = manifest.license
-    status = initial_status(licence)
+    license = manifest.license
+    status = initial_status(license)
     rows: list[list[object]] = [
-        ["라이선스 Licence", licence.id + (f" ({licence.name})" if licence.name else "")],
+        ["라이선스 Licence", license.id + (f" ({license.name})" if license.name else "")],
         ["이용 상태 Licence status (게시 시점 at publication)", f"{_STATUS_LABELS[status]} {status}"],
-        ["상업적 이용 Commercial use", _yes(licence.commercial_use, "가능 allowed", "불가 not allowed")],
-        ["변경 Modification", _yes(licence.modification, "가능 allowed", "불가 not allowed")],
-        ["재배포 Redistribution", _yes(licence.redistribution, "가능 allowed", "불가 not allowed")],
-        ["신청 자격 Who may apply", _yes(licence.domestic_only, "내국인만 domestic users only", "제한 없음 anyone")],
-        ["출처 표시 Attribution", licence.attribution],
+        ["상업적 이용 Commercial use", _yes(license.commercial_use, "가능 allowed", "불가 not allowed")],
+        ["변경 Modification", _yes(license.modification, "가능 allowed", "불가 not allowed")],
+        ["재배포 Redistribution", _yes(license.redistribution, "가능 allowed", "불가 not allowed")],
+        ["신청 자격 Who may apply", _yes(license.domestic_only, "내국인만 domestic users only", "제한 없음 anyone")],
+        ["출처 표시 Attribution", license.attribution],
     ]
-    if licence.url:
-        rows.append(["이용 약관 Terms", licence.url])
+    if license.url:
+        rows.append(["이용 약관 Terms", license.url])
     note = (
         "이용 상태는 감사자가 바꿀 수 있습니다: 최신 상태는 `kdata show` 로 확인하세요. "
         "*An auditor may change the licence status later: `kdata show` gives the current one.*"
@@ -298,7 +298,7 @@ def dataset_card(
         f"*{manifest.description.en.strip()}*",
         "",
         *_overview(manifest, schema),
-        *_licence(manifest),
+        *_license(manifest),
         *_splits(splits),
         *_columns(schema),
         *_quality(quality),

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from catalog.search import DATA_TYPE_LABELS, LICENCE_STATUS_LABELS
+from catalog.search import DATA_TYPE_LABELS, LICENSE_STATUS_LABELS
 from kcore.errors import BadInput
 from schemas.domains import DOMAINS
 from schemas.records import RecordSchema, get_record_schema
@@ -236,29 +236,29 @@ def load_version(
     row = _one(con, "SELECT * FROM versions WHERE dataset_id = ? AND version = ?", [dataset_id, version])
     if row is None:
         raise BadInput(f"{dataset_id}: no published version {version!r}")
-    licence = _one(con, "SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]) or {}
+    license = _one(con, "SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]) or {}
     chunks = _all(
         con, "SELECT * FROM chunks WHERE dataset_id = ? AND version = ? ORDER BY split, key", [dataset_id, version]
     )
-    return dataset, licence, row, chunks
+    return dataset, license, row, chunks
 
 
-def _conditions(licence: dict[str, Any]) -> str:
-    status = str(licence.get("status", ""))
-    parts = [f"이용 상태 licence status: {LICENCE_STATUS_LABELS.get(status, status)} ({status})"]
+def _conditions(license: dict[str, Any]) -> str:
+    status = str(license.get("status", ""))
+    parts = [f"이용 상태 licence status: {LICENSE_STATUS_LABELS.get(status, status)} ({status})"]
     parts.append(
         "결과물 상업적 이용 "
         + (
             "가능 commercial use of results allowed"
-            if licence.get("commercial_use")
+            if license.get("commercial_use")
             else "불가 no commercial use of results"
         )
     )
-    parts.append("변경 " + ("가능 modification allowed" if licence.get("modification") else "불가 no modification"))
+    parts.append("변경 " + ("가능 modification allowed" if license.get("modification") else "불가 no modification"))
     parts.append(
-        "재배포 " + ("가능 redistribution allowed" if licence.get("redistribution") else "불가 no redistribution")
+        "재배포 " + ("가능 redistribution allowed" if license.get("redistribution") else "불가 no redistribution")
     )
-    if licence.get("domestic_only"):
+    if license.get("domestic_only"):
         parts.append("내국인만 데이터 신청이 가능합니다 (domestic users only)")
     if status in ("approval_required", "restricted"):
         parts.append("이용 신청 승인 필요 (an approved application is required)")
@@ -288,7 +288,7 @@ def _rai(dataset: dict[str, Any]) -> dict[str, Any]:
 
 def croissant(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None = None) -> dict[str, Any]:
     """The Croissant JSON-LD of a published version (default: the latest)."""
-    dataset, licence, row, chunks = load_version(con, dataset_id, version)
+    dataset, license, row, chunks = load_version(con, dataset_id, version)
     from catalog.register import stored_record_schema
 
     schema = stored_record_schema(con, dataset["record_schema"]) or get_record_schema(dataset["record_schema"])
@@ -303,8 +303,8 @@ def croissant(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | No
         "description": f"{dataset['description_ko']}\n\n{dataset['description_en']}",
         "url": dataset.get("source_url") or f"urn:kdata:{dataset['id']}",
         "version": _semver(row["version"]),
-        "license": licence.get("url") or licence.get("license_id") or "",
-        "citeAs": licence.get("attribution") or dataset["publisher"],
+        "license": license.get("url") or license.get("license_id") or "",
+        "citeAs": license.get("attribution") or dataset["publisher"],
         "creator": [{"@type": "sc:Organization", "name": name} for name in dataset.get("creators") or []],
         "publisher": {"@type": "sc:Organization", "name": dataset["publisher"]},
         "keywords": [
@@ -314,7 +314,7 @@ def croissant(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | No
             DATA_TYPE_LABELS.get(dataset["data_type"], dataset["data_type"]),
             dataset["data_type"],
         ],
-        "conditionsOfAccess": _conditions(licence),
+        "conditionsOfAccess": _conditions(license),
         "isLiveDataset": False,
         "distribution": distribution,
         "recordSet": record_sets(schema, file_sets, dataset["data_type"]),

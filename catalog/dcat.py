@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from catalog.croissant import PARQUET, load_version
-from catalog.search import LICENCE_STATUS_LABELS
+from catalog.search import LICENSE_STATUS_LABELS
 from schemas.domains import DOMAINS
 
 __all__ = ["CONTEXT", "dcat"]
@@ -72,9 +72,9 @@ def _distributions(dataset_id: str, version: str, chunks: list[dict[str, Any]]) 
 
 def dcat(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None = None) -> dict[str, Any]:
     """The DCAT JSON-LD of a published version (default: the latest)."""
-    dataset, licence, row, chunks = load_version(con, dataset_id, version)
+    dataset, license, row, chunks = load_version(con, dataset_id, version)
     domain = DOMAINS[dataset["domain"]]
-    status = str(licence.get("status", ""))
+    status = str(license.get("status", ""))
     doc: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "dcat:Dataset",
@@ -90,9 +90,9 @@ def dcat(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str | None = 
         "dct:temporal": {"@value": str(dataset["build_year"]), "@type": "xsd:gYear"},
         "dcat:version": row["version"],
         "adms:versionNotes": row.get("version_note") or "",
-        "dct:license": {"@id": licence["url"]} if licence.get("url") else licence.get("license_id", ""),
-        "dct:accessRights": f"{LICENCE_STATUS_LABELS.get(status, status)} ({status})",
-        "dct:rights": licence.get("attribution") or "",
+        "dct:license": {"@id": license["url"]} if license.get("url") else license.get("license_id", ""),
+        "dct:accessRights": f"{LICENSE_STATUS_LABELS.get(status, status)} ({status})",
+        "dct:rights": license.get("attribution") or "",
         "dcat:distribution": _distributions(dataset_id, row["version"], chunks),
     }
     if dataset.get("source_url"):

@@ -15,7 +15,7 @@ import duckdb
 from catalog.audit import audit, now
 from catalog.db import transaction
 from catalog.korean_text import index_terms
-from catalog.licence import register_licence
+from catalog.license import register_license
 from catalog.names import view_name
 from catalog.roles import require
 from kcore.errors import BadInput
@@ -127,7 +127,7 @@ def _upsert_dataset(con: duckdb.DuckDBPyConnection, m: DatasetManifest, newest: 
         con.execute(f"UPDATE datasets SET {assignments} WHERE id = ?", [*params, m.id])
     if newest or not exists:
         index_dataset(con, m.id, values["search_terms"])
-        register_licence(con, m.id, m.license, actor)
+        register_license(con, m.id, m.license, actor)
     _store_column_docs(con, record_schema_for(m))
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import duckdb
 
 from catalog import search_index
-from catalog.licence import STATUSES
+from catalog.license import STATUSES
 from catalog.literal import sql_literal  # values inlined: see catalog.literal
 from catalog.query_expansion import MIN_STANDIN_WEIGHT, QueryTerm, expand
 from kcore.errors import BadInput
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # numpy serves the in-process index only: a one-shot kdata se
 __all__ = [
     "DATA_TYPE_LABELS",
     "FACETS",
-    "LICENCE_STATUS_LABELS",
+    "LICENSE_STATUS_LABELS",
     "RELEASE_STATUS_LABELS",
     "SearchQuery",
     "facet_counts",
@@ -59,7 +59,7 @@ _PAGE_TABLE = "kdata_search_matched"  # search_page's temporary table (per conne
 
 FACETS: tuple[str, ...] = ("domain", "license_status", "commercial_use", "data_type", "build_year", "release_status")
 
-LICENCE_STATUS_LABELS = {
+LICENSE_STATUS_LABELS = {
     "pending_review": "검토 대기",
     "open": "공개",
     "approval_required": "승인 필요",
@@ -252,7 +252,7 @@ def _facet_value(facet: str, value: str) -> tuple[Any, str]:
     if facet == "domain":
         return value, DOMAINS[value].name_ko
     if facet == "license_status":
-        return value, LICENCE_STATUS_LABELS.get(value, value)
+        return value, LICENSE_STATUS_LABELS.get(value, value)
     if facet == "data_type":
         return value, DATA_TYPE_LABELS.get(value, value)
     if facet == "release_status":
@@ -433,7 +433,7 @@ def _index_facet_counts(
     return _sorted_facets(out)
 
 
-def _licence_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
+def _license_history(con: duckdb.DuckDBPyConnection, dataset_id: str) -> list[dict[str, Any]]:
     rows = _rows(
         con.execute(
             "SELECT seq, occurred_at, actor, action, CAST(detail AS VARCHAR) AS detail FROM audit_log "
@@ -455,11 +455,11 @@ def show(con: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, Any] | No
         return None
     page = found[0]
     page["domain_ko"] = DOMAINS[page["domain"]].name_ko
-    licence = _rows(con.execute("SELECT * EXCLUDE (dataset_id) FROM licenses WHERE dataset_id = ?", [dataset_id]))
-    page["license"] = licence[0] if licence else None
+    license = _rows(con.execute("SELECT * EXCLUDE (dataset_id) FROM licenses WHERE dataset_id = ?", [dataset_id]))
+    page["license"] = license[0] if license else None
     if page["license"]:
-        page["license"]["status_ko"] = LICENCE_STATUS_LABELS.get(page["license"]["status"], "")
-    page["license_history"] = _licence_history(con, dataset_id)
+        page["license"]["status_ko"] = LICENSE_STATUS_LABELS.get(page["license"]["status"], "")
+    page["license_history"] = _license_history(con, dataset_id)
     row = con.execute(
         "SELECT count(*) FROM approvals WHERE dataset_id = ? AND (valid_until IS NULL OR valid_until >= current_date)",
         [dataset_id],

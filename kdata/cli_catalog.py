@@ -1,7 +1,7 @@
 """Catalog commands of ``kdata`` (licence workflow, approvals, exports), registered on :data:`kdata.cli_base.app`.
 
 - ``kdata license ID --status STATUS --reason TEXT``: an auditor changes the licence status
-  (transitions in :mod:`catalog.licence`; a disallowed one exits 2 and lists the allowed ones).
+  (transitions in :mod:`catalog.license`; a disallowed one exits 2 and lists the allowed ones).
 - ``kdata approve ID --user NAME [--until YYYY-MM-DD] [--reason TEXT]``: records an approved application.
 - ``kdata export croissant ID [--version V] [--out FILE]`` and ``kdata export dcat ID``: JSON-LD.
 
@@ -48,7 +48,7 @@ def license_(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.db import connect
-        from catalog.licence import change_status
+        from catalog.license import change_status
 
         with connect(settings) as con:
             return change_status(con, dataset_id, status, reason, settings.user)
@@ -85,7 +85,7 @@ def approve(
 
     def body(settings: Settings) -> dict[str, Any]:
         from catalog.db import connect
-        from catalog.licence import approve as record
+        from catalog.license import approve as record
 
         valid_until = _parse_date(until)
         with connect(settings) as con:

@@ -59,31 +59,31 @@ def _counts(page: dict[str, Any]) -> str:
     return ", ".join(parts) + (f" ({unit})" if unit and parts else "")
 
 
-def _licence_rows(licence: dict[str, Any]) -> list[tuple[str, str]]:
+def _license_rows(license: dict[str, Any]) -> list[tuple[str, str]]:
     def yes(value: Any) -> str:
         return "가능 yes" if value else "불가 no"
 
     return [
-        ("이용 상태 licence status", f"{licence.get('status_ko', '')} ({licence.get('status', '')})"),
-        ("상태 사유 status reason", _text(licence.get("status_reason"), licence.get("status_changed_by"))),
-        ("라이선스 licence", _text(licence.get("license_id"), licence.get("name"), licence.get("url"))),
-        ("결과물 상업적 이용 commercial use", yes(licence.get("commercial_use"))),
-        ("변경 modification", yes(licence.get("modification"))),
-        ("재배포 redistribution", yes(licence.get("redistribution"))),
+        ("이용 상태 licence status", f"{license.get('status_ko', '')} ({license.get('status', '')})"),
+        ("상태 사유 status reason", _text(license.get("status_reason"), license.get("status_changed_by"))),
+        ("라이선스 licence", _text(license.get("license_id"), license.get("name"), license.get("url"))),
+        ("결과물 상업적 이용 commercial use", yes(license.get("commercial_use"))),
+        ("변경 modification", yes(license.get("modification"))),
+        ("재배포 redistribution", yes(license.get("redistribution"))),
         (
             "신청 자격 who may apply",
             "※ 내국인만 데이터 신청이 가능합니다 (domestic users only)"
-            if licence.get("domestic_only")
+            if license.get("domestic_only")
             else "제한 없음 anyone",
         ),
-        ("출처 표시 attribution", str(licence.get("attribution") or "")),
+        ("출처 표시 attribution", str(license.get("attribution") or "")),
     ]
 
 
 def render_show(out: Console, page: dict[str, Any]) -> None:
     """One dataset page: metadata, licence, versions with splits, quality table."""
     table = _table(show_header=False)
-    licence = page.get("license") or {}
+    license = page.get("license") or {}
     quality = page.get("quality") or {}
     rows: list[tuple[str, str]] = [
         ("ID", page["id"]),
@@ -101,7 +101,7 @@ def render_show(out: Console, page: dict[str, Any]) -> None:
         ("구축기관 builders", ", ".join(page.get("creators") or [])),
         ("구축량 counts", _counts(page)),
         ("최신 버전 latest version", str(page.get("latest_version") or "")),
-        *_licence_rows(licence),
+        *_license_rows(license),
         ("품질 판정 quality verdict", str(quality.get("verdict", ""))),
         ("보고서 report", str(quality.get("report_path", ""))),
     ]
@@ -110,10 +110,10 @@ def render_show(out: Console, page: dict[str, Any]) -> None:
     out.print(table)
     _render_versions(out, page)
     _render_quality(out, quality)
-    _render_licence_history(out, page.get("license_history") or [])
+    _render_license_history(out, page.get("license_history") or [])
 
 
-def _render_licence_history(out: Console, history: list[dict[str, Any]]) -> None:
+def _render_license_history(out: Console, history: list[dict[str, Any]]) -> None:
     table = _table("일시 when (UTC)", "누가 who", "변경 change", "사유 why")
     for row in history:
         detail = row["detail"]

@@ -34,7 +34,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from schemas.choices import DataType, LicenceStatus, ReleaseStatus
+from schemas.choices import DataType, LicenseStatus, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
 from schemas.kinds import find_kind
 from schemas.labels import LabelMapping, LayoutSpec, load_preset
@@ -46,8 +46,8 @@ __all__ = [
     "DatasetManifest",
     "ItemCounts",
     "Labeling",
-    "Licence",
-    "LicenceStatus",
+    "License",
+    "LicenseStatus",
     "LocalizedText",
     "ManifestError",
     "PiiPolicy",
@@ -138,12 +138,12 @@ class ItemCounts(_Model):
     unit: LocalizedText | None = Field(default=None, description="단위 unit, e.g. 문장 sentences, 대화 dialogues")
 
 
-class Licence(_Model):
+class License(_Model):
     """The licence block (이용 조건). Defaults follow the standard AI Hub terms."""
 
     id: Annotated[str, Field(min_length=1, description="Licence id, e.g. aihub-standard, CC-BY-4.0, KOGL-1")]
     name: str | None = Field(default=None, description="Human name of the licence")
-    status: LicenceStatus = Field(default="pending_review", description="Initial licence status")
+    status: LicenseStatus = Field(default="pending_review", description="Initial licence status")
     commercial_use: bool = Field(default=True, description="Results (models, services) may be used commercially")
     modification: bool = Field(default=True, description="Data may be modified")
     domestic_only: bool = Field(default=True, description="내국인만 신청 가능: domestic users only")
@@ -213,7 +213,7 @@ class DatasetManifest(_Model):
     keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=100, description="Search keywords"
     )
-    license: Licence = Field(description="Licence block")
+    license: License = Field(description="Licence block")
     quality: QualityTargets = Field(default_factory=QualityTargets, description="Quality targets")
     release_status: ReleaseStatus = Field(default="open", description="공개 상태: beta, open or withdrawn")
     release_date: str | None = Field(default=None, description="공개일 of this version, YYYY-MM-DD")

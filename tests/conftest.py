@@ -103,7 +103,7 @@ def grant_read(dataset_id: str, user: str = "tester") -> None:
     """A steward records ``user``'s approval for ``dataset_id`` in the current KDATA_HOME's catalog, so
     that tests can read rows of datasets whose licence needs one (AI Hub terms: approval_required)."""
     from catalog.db import connect
-    from catalog.licence import approve
+    from catalog.license import approve
     from kcore.config import load_settings
 
     with connect(load_settings()) as con:

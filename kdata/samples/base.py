@@ -39,7 +39,7 @@ from kdata.samples.layout import (
     write_manifest,
 )
 
-__all__ = ["PII_PHONE", "PII_RRN", "Item", "SampleKind", "licence", "make_manifest", "write_kind"]
+__all__ = ["PII_PHONE", "PII_RRN", "Item", "SampleKind", "license", "make_manifest", "write_kind"]
 
 PII_RRN = "900101-1234568"
 """The resident registration number planted by the ``pii`` fault (valid checksum)."""
@@ -62,7 +62,7 @@ class Item:
     extra: dict[str, Any] = field(default_factory=dict)  # generator state the fault hooks need
 
 
-def licence(status: str = "approval_required") -> dict[str, Any]:
+def license(status: str = "approval_required") -> dict[str, Any]:
     """The standard AI Hub terms."""
     return {
         "id": "aihub-standard",
@@ -106,7 +106,7 @@ def make_manifest(
         "source": {"name": "한국지능정보사회진흥원 (NIA)", "url": "https://aihub.or.kr"},
         "formats": formats,
         "keywords": keywords,
-        "license": licence(),
+        "license": license(),
         "quality": {"syntactic_validity": 0.995, "pii_policy": "block"},
         "release_status": "open",
         "release_date": "2024-10-30",

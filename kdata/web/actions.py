@@ -1,6 +1,6 @@
 """Catalog writes of the web app: the auditor's licence status change (이용 상태 변경).
 
-The rules are the CLI's (``kdata license``), in one place: :func:`catalog.licence.change_status`
+The rules are the CLI's (``kdata license``), in one place: :func:`catalog.license.change_status`
 checks the auditor role, separation of duties and the transition, updates ``licenses`` and appends the
 audit row in one transaction.
 """
@@ -11,10 +11,10 @@ from typing import Any
 
 import duckdb
 
-from catalog.licence import TRANSITIONS, change_status
+from catalog.license import TRANSITIONS, change_status
 from kcore.errors import NotAllowed
 
-__all__ = ["allowed_next", "set_licence_status"]
+__all__ = ["allowed_next", "set_license_status"]
 
 
 def allowed_next(current: str) -> tuple[str, ...]:
@@ -22,7 +22,7 @@ def allowed_next(current: str) -> tuple[str, ...]:
     return tuple(TRANSITIONS.get(current, ()))
 
 
-def set_licence_status(
+def set_license_status(
     con: duckdb.DuckDBPyConnection, dataset_id: str, status: str, reason: str, actor: str
 ) -> dict[str, Any]:
     """Change a dataset's licence status with its audit row (:class:`NotAllowed` without the auditor role)."""

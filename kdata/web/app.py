@@ -41,7 +41,7 @@ from catalog.search import latest_report
 from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from kdata.web import queries
-from kdata.web.actions import allowed_next, set_licence_status
+from kdata.web.actions import allowed_next, set_license_status
 from kdata.web.context import (
     ANONYMOUS,
     CSRF_COOKIE,
@@ -412,7 +412,7 @@ def _html_routes(app: FastAPI, config: WebConfig) -> None:
         return response
 
     @app.post("/audit/licence", include_in_schema=False)
-    def change_licence(
+    def change_license(
         request: Request,
         dataset_id: Annotated[str, Form()],
         status: Annotated[str, Form()],
@@ -425,7 +425,7 @@ def _html_routes(app: FastAPI, config: WebConfig) -> None:
         if user == ANONYMOUS:
             raise NotAllowed("이용 상태 변경은 로그인한 감사자만 할 수 있습니다 (sign in: no user named)")
         with connect(settings) as con:  # change_status checks the auditor role and separation of duties
-            set_licence_status(con, dataset_id, status, reason, user)
+            set_license_status(con, dataset_id, status, reason, user)
         target = f"{_base(request)}/audit?{urllib.parse.urlencode({'changed': dataset_id})}"
         return RedirectResponse(target, status_code=303)
 

@@ -21,7 +21,7 @@ from schemas.domains import DOMAINS, resolve_domain
 __all__ = [
     "DATA_TYPE_LABELS",
     "FACET_TITLES",
-    "LICENCE_STATUS_LABELS",
+    "LICENSE_STATUS_LABELS",
     "RELEASE_STATUS_LABELS",
     "VERDICT_LABELS",
     "facet_groups",
@@ -32,7 +32,7 @@ __all__ = [
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-LICENCE_STATUS_LABELS = catalog_search.LICENCE_STATUS_LABELS
+LICENSE_STATUS_LABELS = catalog_search.LICENSE_STATUS_LABELS
 DATA_TYPE_LABELS = catalog_search.DATA_TYPE_LABELS
 RELEASE_STATUS_LABELS = catalog_search.RELEASE_STATUS_LABELS
 VERDICT_LABELS = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경고)", "failed": "불합격"}
@@ -146,7 +146,7 @@ def templates() -> Jinja2Templates:
     env.filters.update(size=human_size, num=_number, yn=_yes_no, when=_when, json=_json)
     env.globals.update(
         DOMAINS=DOMAINS,
-        LICENCE_STATUS_LABELS=LICENCE_STATUS_LABELS,
+        LICENSE_STATUS_LABELS=LICENSE_STATUS_LABELS,
         DATA_TYPE_LABELS=DATA_TYPE_LABELS,
         RELEASE_STATUS_LABELS=RELEASE_STATUS_LABELS,
         VERDICT_LABELS=VERDICT_LABELS,

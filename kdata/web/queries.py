@@ -97,9 +97,9 @@ def search_results(con: duckdb.DuckDBPyConnection, criteria: dict[str, Any], lim
 DOMESTIC_ONLY_KO = "※ 내국인만 데이터 신청이 가능합니다"
 
 
-def how_to_apply(dataset_id: str, user: str, licence: dict[str, Any]) -> list[str]:
+def how_to_apply(dataset_id: str, user: str, license: dict[str, Any]) -> list[str]:
     """What a user does to be allowed to download (Korean first, English beside)."""
-    status = licence.get("status")
+    status = license.get("status")
     name = user or "<사용자 user>"
     lines: list[str] = []
     if status in ("approval_required", "restricted"):
@@ -119,7 +119,7 @@ def how_to_apply(dataset_id: str, user: str, licence: dict[str, Any]) -> list[st
         ]
     elif status == "withdrawn":
         lines = ["철회된 데이터는 내려받을 수 없습니다 (withdrawn: no downloads)."]
-    if licence.get("domestic_only"):
+    if license.get("domestic_only"):
         lines.append(f"{DOMESTIC_ONLY_KO} (domestic users only).")
     return lines
 
@@ -128,7 +128,7 @@ def access_for(live: duckdb.DuckDBPyConnection, dataset_id: str, user: str) -> d
     """May ``user`` read this dataset's rows now (the one decision of :func:`catalog.access.decide`, taken on
     the catalog itself, ``live``), and if not, how to get approval."""
     decision = decide(live, [dataset_id], user)[dataset_id]
-    licence = _rows(live.execute("SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]))[0]
+    license = _rows(live.execute("SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id]))[0]
     reason = decision.reason
     if not decision.allowed and user == ANONYMOUS and decision.status != "open":
         reason = "로그인한 사용자만 신청·내려받기를 할 수 있습니다 (sign in first: this dataset needs an approval)."
@@ -138,7 +138,7 @@ def access_for(live: duckdb.DuckDBPyConnection, dataset_id: str, user: str) -> d
         "allowed": decision.allowed,
         "reason": reason,
         "approval_until": decision.approval_until,
-        "how_to_apply": how_to_apply(dataset_id, user, licence),
+        "how_to_apply": how_to_apply(dataset_id, user, license),
     }
 
 
@@ -232,7 +232,7 @@ def _pending(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return pending
 
 
-def _recent_licence_events(con: duckdb.DuckDBPyConnection, limit: int = 30) -> list[dict[str, Any]]:
+def _recent_license_events(con: duckdb.DuckDBPyConnection, limit: int = 30) -> list[dict[str, Any]]:
     rows = _rows(
         con.execute(
             "SELECT seq, occurred_at, actor, action, dataset_id, CAST(detail AS VARCHAR) AS detail FROM audit_log "
@@ -267,5 +267,5 @@ def audit_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "pending_review": _pending(con),
         "failed_gates": failed,
         "datasets": datasets,
-        "licence_events": _recent_licence_events(con),
+        "license_events": _recent_license_events(con),
     }

@@ -71,7 +71,7 @@ TOP_K = 5
 MIN_RECALL = 0.9
 
 
-def _licence(index: int, dataset_id: str) -> dict[str, Any]:
+def _license(index: int, dataset_id: str) -> dict[str, Any]:
     if dataset_id == UNCLEARED:
         return {"id": "custom-terms", "status": "open", "commercial_use": False}
     if index % 3 == 0:
@@ -79,8 +79,8 @@ def _licence(index: int, dataset_id: str) -> dict[str, Any]:
     return {"id": "aihub-standard", "status": "approval_required", "commercial_use": index % 3 == 1}
 
 
-def expected_licences() -> dict[str, dict[str, Any]]:
-    return {d: _licence(i, d) for i, d in enumerate(FACETS)}
+def expected_licenses() -> dict[str, dict[str, Any]]:
+    return {d: _license(i, d) for i, d in enumerate(FACETS)}
 
 
 def _manifests(corpus: ModuleType) -> list[Any]:
@@ -96,7 +96,7 @@ def _manifests(corpus: ModuleType) -> list[Any]:
                 domain=domain,
                 data_type=data_type,
                 build_year=year,
-                license=_licence(index, dataset_id),
+                license=_license(index, dataset_id),
                 release_status="beta" if dataset_id == BETA else "open",
             )
         )
@@ -169,15 +169,15 @@ def test_domain_by_id_or_korean_name(search: Any) -> None:
     )
 
 
-def test_type_year_range_commercial_and_licence_filters(search: Any) -> None:
-    licences = expected_licences()
+def test_type_year_range_commercial_and_license_filters(search: Any) -> None:
+    licenses = expected_licenses()
     got = ids(search("--type", "audio", "--year-from", "2021", "--year-to", "2022", "--limit", "100"))
     assert sorted(got) == sorted(d for d, (_, t, y) in FACETS.items() if t == "audio" and 2021 <= y <= 2022)
     got = ids(search("--commercial", "--limit", "100"))
-    want = [d for d, lic in licences.items() if (lic["commercial_use"] and d != BETA) or d == BETA]
-    assert sorted(got) == sorted(d for d in want if licences[d]["commercial_use"])
+    want = [d for d, lic in licenses.items() if (lic["commercial_use"] and d != BETA) or d == BETA]
+    assert sorted(got) == sorted(d for d in want if licenses[d]["commercial_use"])
     got = ids(search("--license-status", "open", "--limit", "100"))
-    assert sorted(got) == sorted(d for d, lic in licences.items() if lic["id"] == "CC-BY-4.0")
+    assert sorted(got) == sorted(d for d, lic in licenses.items() if lic["id"] == "CC-BY-4.0")
     assert ids(search("--license-status", "pending_review")) == [UNCLEARED]
     assert ids(search("--release-status", "beta")) == [BETA]
 
@@ -199,8 +199,8 @@ def test_facet_counts_are_disjunctive(search: Any) -> None:
     assert {f["value"]: f["count"] for f in korean["data_type"]} == dict(want_types)
     assert korean["total"] == sum(want_types.values())
     commercial = {f["value"]: f["count"] for f in korean["commercial_use"]}
-    licences = expected_licences()
-    assert commercial[True] == sum(1 for d, f in FACETS.items() if f[0] == "korean" and licences[d]["commercial_use"])
+    licenses = expected_licenses()
+    assert commercial[True] == sum(1 for d, f in FACETS.items() if f[0] == "korean" and licenses[d]["commercial_use"])
 
 
 def test_text_search_facets_count_only_matches(search: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from catalog.card import dataset_card, hf_licence, size_category
+from catalog.card import dataset_card, hf_license, size_category
 from kdata.cli import app
 from schemas.contracts import VersionManifest
 from schemas.manifest import load_manifest
@@ -139,7 +139,7 @@ def test_parallel_corpus_card_is_korean_english_translation(tmp_path: Path) -> N
     assert meta["language"] == ["ko", "en"] and meta["task_categories"] == ["translation"]
 
 
-def test_size_buckets_and_licences() -> None:
+def test_size_buckets_and_licenses() -> None:
     assert [size_category(n) for n in (0, 999, 1_000, 9_999, 10_000, 2_000_000, 10**13)] == [
         "n<1K",
         "n<1K",
@@ -149,6 +149,6 @@ def test_size_buckets_and_licences() -> None:
         "1M<n<10M",
         "n>1T",
     ]
-    assert hf_licence("CC-BY-4.0") == ("cc-by-4.0", None)
-    assert hf_licence("KOGL-1") == ("other", "kogl-1")
-    assert hf_licence("aihub-standard") == ("other", "aihub-standard")
+    assert hf_license("CC-BY-4.0") == ("cc-by-4.0", None)
+    assert hf_license("KOGL-1") == ("other", "kogl-1")
+    assert hf_license("aihub-standard") == ("other", "aihub-standard")

@@ -51,24 +51,24 @@ def test_show_json_has_every_field_of_the_dataset_page(home: Path, cli_json: Cal
     assert version["version_note"] == "최초 개방 (initial release)"
     assert {s["split"]: s["record_count"] for s in version["splits"]} == {"train": 48, "validation": 12}
     assert version["content_size"] == sum(s["content_size"] for s in version["splits"])
-    licence = page["license"]
-    assert (licence["license_id"], licence["status"], licence["status_ko"]) == (
+    license = page["license"]
+    assert (license["license_id"], license["status"], license["status_ko"]) == (
         "aihub-standard",
         "approval_required",
         "승인 필요",
     )
     assert (
-        licence["commercial_use"],
-        licence["modification"],
-        licence["domestic_only"],
-        licence["redistribution"],
+        license["commercial_use"],
+        license["modification"],
+        license["domestic_only"],
+        license["redistribution"],
     ) == (
         True,
         True,
         True,
         False,
     )
-    assert licence["attribution"] == "Open AI Dataset Project (AI-Hub, S. Korea)"
+    assert license["attribution"] == "Open AI Dataset Project (AI-Hub, S. Korea)"
     assert page["quality"]["verdict"] == "passed"
     assert all({"category_ko", "item_ko", "target", "result"} <= set(i) for i in page["quality"]["items"])
     assert {c["column"] for c in page["columns"]} >= {"dialogue_id", "utterances"}

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 _DOMAINS = ("korean", "transport", "agriculture", "healthcare", "vision")
 _TYPES = ("text", "audio", "image", "video", "sensor")
-_LICENCES = (
+_LICENSES = (
     {"id": "CC-BY-4.0", "status": "open", "commercial_use": True},
     {"id": "aihub-standard", "status": "approval_required", "commercial_use": False},
     {"id": "aihub-standard", "status": "restricted", "commercial_use": True},
@@ -62,7 +62,7 @@ def _manifests(corpus: ModuleType) -> list[Any]:
                 domain=_DOMAINS[i % len(_DOMAINS)],
                 data_type=_TYPES[i % len(_TYPES)],
                 build_year=2018 + i % 7,
-                license=_LICENCES[i % len(_LICENCES)],
+                license=_LICENSES[i % len(_LICENSES)],
                 release_status=_RELEASES[i % len(_RELEASES)],
             )
         )

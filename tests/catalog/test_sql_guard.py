@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import synthetic
 from catalog.db import connect
-from catalog.licence import approve
+from catalog.license import approve
 from catalog.sql import check_query_text
 from kcore.config import load_settings
 from kcore.errors import NotAllowed

@@ -124,7 +124,7 @@ def test_search_show_sql_report(kdata_home: Path, sample_factory) -> None:  # ty
     count = "SELECT count(*) AS n FROM data.korean_sns_dialogue__train"
     assert kdata("sql", count).exit_code == 4  # approval_required: rows need an approval, in SQL too
     from catalog.db import connect
-    from catalog.licence import approve
+    from catalog.license import approve
     from kcore.config import load_settings
 
     with connect(load_settings()) as con:

@@ -16,11 +16,11 @@ from tests.hostile.support import Outcome
 pytestmark = pytest.mark.timeout(120)
 
 
-def _set_urls(dataset: Path, source: str, licence: str) -> None:
+def _set_urls(dataset: Path, source: str, license: str) -> None:
     path = dataset / "dataset.yaml"
     manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
     manifest["source"]["url"] = source
-    manifest["license"]["url"] = licence
+    manifest["license"]["url"] = license
     path.write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
 
 

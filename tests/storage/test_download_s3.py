@@ -126,7 +126,7 @@ def test_sql_reads_views_over_s3_and_stays_fenced(published: Published) -> None:
     assert SECRET not in shown.output
 
 
-def test_licence_is_enforced_and_refusals_are_audited(published: Published, tmp_path: Path) -> None:
+def test_license_is_enforced_and_refusals_are_audited(published: Published, tmp_path: Path) -> None:
     result = runner.invoke(app, ["download", DATASET, "--out", str(tmp_path / "x")], env={"KDATA_USER": "outsider"})
     assert result.exit_code == 4
     assert "kdata approve" in result.output and "outsider" in result.output

@@ -58,7 +58,7 @@ def _variant(source: Path, target: Path, replacements: dict[str, str]) -> Path:
 
 def _build(settings: Settings, folder: Path, sample_factory: Callable[..., Path]) -> None:
     from catalog.db import connect
-    from catalog.licence import approve
+    from catalog.license import approve
     from kcore.errors import QualityGateFailed
     from kdata.pipeline import ingest
 

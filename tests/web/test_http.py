@@ -328,7 +328,7 @@ def _proxied(web_catalog: WebCatalog) -> TestClient:
     return TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["testclient"]))
 
 
-def test_auditor_view_and_licence_change(web_catalog: WebCatalog) -> None:
+def test_auditor_view_and_license_change(web_catalog: WebCatalog) -> None:
     client = _proxied(web_catalog)
     page = client.get("/audit", headers=AUDITOR).text
     pending = page[page.index('id="pending"') : page.index('id="failed"')]

@@ -20,10 +20,10 @@ from catalog.access import check_download
 from catalog.audit import verify_audit_log
 from catalog.bound import bind
 from catalog.db import connect
-from catalog.licence import STATUSES, TRANSITIONS, check_transition, initial_status
+from catalog.license import STATUSES, TRANSITIONS, check_transition, initial_status
 from kcore.config import load_settings
 from kcore.errors import BadInput, NotAllowed
-from schemas.manifest import Licence
+from schemas.manifest import License
 
 pytestmark = pytest.mark.integration
 
@@ -31,14 +31,14 @@ DATASET = "licence-test"
 UPLOADER = "uploader-lee"  # not the tester who changes statuses: an uploader cannot loosen their own upload
 
 
-def register(home: Path, dataset_id: str = DATASET, version: str = "1.0", **licence: Any) -> None:
-    lic = {"id": "aihub-standard", "status": "approval_required", **licence}
+def register(home: Path, dataset_id: str = DATASET, version: str = "1.0", **license: Any) -> None:
+    lic = {"id": "aihub-standard", "status": "approval_required", **license}
     settings = load_settings({**os.environ, "KDATA_USER": UPLOADER})
     parquet = synthetic.tiny_parquet(home / "store" / "synthetic")
     synthetic.register(settings, synthetic.manifest(dataset_id, version=version, license=lic), parquet, actor=UPLOADER)
 
 
-def licence_row(home: Path, dataset_id: str = DATASET) -> dict[str, Any]:
+def license_row(home: Path, dataset_id: str = DATASET) -> dict[str, Any]:
     with connect(load_settings(), read_only=True) as con:
         cur = con.execute("SELECT * FROM licenses WHERE dataset_id = ?", [dataset_id])
         names = [d[0] for d in cur.description or []]
@@ -80,7 +80,7 @@ def test_transition_table_shape() -> None:
 
 
 @pytest.mark.parametrize(
-    ("licence_id", "requested", "expected"),
+    ("license_id", "requested", "expected"),
     [
         ("aihub-standard", "approval_required", "approval_required"),
         ("aihub-standard", "restricted", "restricted"),
@@ -94,15 +94,15 @@ def test_transition_table_shape() -> None:
         ("custom-terms", "approval_required", "pending_review"),
     ],
 )
-def test_initial_status_policy(licence_id: str, requested: str, expected: str) -> None:
-    assert initial_status(Licence.model_validate({"id": licence_id, "status": requested})) == expected
+def test_initial_status_policy(license_id: str, requested: str, expected: str) -> None:
+    assert initial_status(License.model_validate({"id": license_id, "status": requested})) == expected
 
 
 def test_registration_applies_the_policy(kdata_home: Path, catalog_backend: str) -> None:
     register(kdata_home, "cleared-open", id="CC-BY-4.0", status="open")
     register(kdata_home, "not-cleared", id="my-own-terms", status="open")
-    assert licence_row(kdata_home, "cleared-open")["status"] == "open"
-    row = licence_row(kdata_home, "not-cleared")
+    assert license_row(kdata_home, "cleared-open")["status"] == "open"
+    row = license_row(kdata_home, "not-cleared")
     assert row["status"] == "pending_review"
     assert "not a cleared licence" in row["status_reason"]
     registered = {r[2]: r[3] for r in audit_rows("license_registered")}
@@ -115,9 +115,9 @@ def test_new_version_keeps_the_auditors_status_unless_terms_change(
     register(kdata_home)
     assert cli("license", DATASET, "--status", "restricted", "--reason", "검토 중").exit_code == 0
     register(kdata_home, version="1.1")  # same terms
-    assert licence_row(kdata_home)["status"] == "restricted"
+    assert license_row(kdata_home)["status"] == "restricted"
     register(kdata_home, version="1.2", commercial_use=False)  # stricter terms: the stricter status stays
-    row = licence_row(kdata_home)
+    row = license_row(kdata_home)
     assert (row["status"], row["commercial_use"]) == ("restricted", False)
     changed = audit_rows("license_terms_changed")
     assert len(changed) == 1 and changed[0][3]["from"] == "restricted" and changed[0][3]["to"] == "restricted"
@@ -125,7 +125,7 @@ def test_new_version_keeps_the_auditors_status_unless_terms_change(
     # a withdrawn dataset stays withdrawn whatever a new version says
     assert cli("license", DATASET, "--status", "withdrawn", "--reason", "권리 분쟁").exit_code == 0
     register(kdata_home, version="1.3", commercial_use=True)
-    assert licence_row(kdata_home)["status"] == "withdrawn"
+    assert license_row(kdata_home)["status"] == "withdrawn"
 
 
 # -- kdata license -------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_license_command_records_who_when_why(
     with home_env(kdata_home, KDATA_USER="auditor-kim"):
         result = cli_json("license", DATASET, "--status", "open", "--reason", "약관 검토 완료 terms reviewed", "--json")
     assert (result["from"], result["to"], result["by"]) == ("approval_required", "open", "auditor-kim")
-    row = licence_row(kdata_home)
+    row = license_row(kdata_home)
     assert (row["status"], row["status_changed_by"], row["status_reason"]) == (
         "open",
         "auditor-kim",
@@ -171,7 +171,7 @@ def test_disallowed_transition_exits_2_and_changes_nothing(
     result = cli("license", DATASET, "--status", "open", "--reason", "too fast")
     assert result.exit_code == 2
     assert "restricted → open" in result.output and "approval_required, withdrawn" in result.output
-    assert licence_row(kdata_home)["status"] == "restricted"
+    assert license_row(kdata_home)["status"] == "restricted"
     assert audit_rows() == before
 
 

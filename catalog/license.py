@@ -42,10 +42,10 @@ from catalog.roles import check_user_name, require
 from kcore.errors import BadInput, NotAllowed
 
 if TYPE_CHECKING:  # the pydantic model: kdata search and kdata sql read STATUSES without importing it
-    from schemas.manifest import Licence
+    from schemas.manifest import License
 
 __all__ = [
-    "CLEARED_LICENCES",
+    "CLEARED_LICENSES",
     "STATUSES",
     "STRICTNESS",
     "TRANSITIONS",
@@ -53,8 +53,8 @@ __all__ = [
     "change_status",
     "check_transition",
     "initial_status",
-    "licence_terms",
-    "register_licence",
+    "license_terms",
+    "register_license",
 ]
 
 STATUSES: tuple[str, ...] = ("pending_review", "open", "approval_required", "restricted", "withdrawn")
@@ -74,7 +74,7 @@ STRICTNESS: dict[str, int] = {"open": 0, "approval_required": 1, "restricted": 2
 _WITH_APPROVAL = ("approval_required", "restricted")
 _OPEN_TERMS = ("open", *_WITH_APPROVAL)
 
-CLEARED_LICENCES: dict[str, tuple[str, ...]] = {
+CLEARED_LICENSES: dict[str, tuple[str, ...]] = {
     "aihub-standard": _WITH_APPROVAL,
     "cc-by-4.0": _OPEN_TERMS,
     "cc-by-sa-4.0": _OPEN_TERMS,
@@ -94,20 +94,20 @@ may pre-clear to. Any other licence id starts at ``pending_review``."""
 _TERMS = ("license_id", "commercial_use", "modification", "domestic_only", "redistribution")
 
 
-def initial_status(licence: Licence) -> str:
+def initial_status(license: License) -> str:
     """The status a newly registered dataset starts at, by the clearance policy (module docstring)."""
-    allowed = CLEARED_LICENCES.get(licence.id.strip().lower(), ())
-    return licence.status if licence.status in allowed else "pending_review"
+    allowed = CLEARED_LICENSES.get(license.id.strip().lower(), ())
+    return license.status if license.status in allowed else "pending_review"
 
 
-def licence_terms(licence: Licence) -> dict[str, Any]:
+def license_terms(license: License) -> dict[str, Any]:
     """The terms that, when changed by a new version, send the licence through the policy again."""
     return {
-        "license_id": licence.id,
-        "commercial_use": licence.commercial_use,
-        "modification": licence.modification,
-        "domestic_only": licence.domestic_only,
-        "redistribution": licence.redistribution,
+        "license_id": license.id,
+        "commercial_use": license.commercial_use,
+        "modification": license.modification,
+        "domestic_only": license.domestic_only,
+        "redistribution": license.redistribution,
     }
 
 
@@ -202,27 +202,27 @@ def approve(
     return result
 
 
-def register_licence(con: duckdb.DuckDBPyConnection, dataset_id: str, licence: Licence, actor: str) -> None:
+def register_license(con: duckdb.DuckDBPyConnection, dataset_id: str, license: License, actor: str) -> None:
     """Called inside :func:`catalog.register.register_version`'s transaction: insert or re-check the licence."""
-    terms = licence_terms(licence)
+    terms = license_terms(license)
     row = con.execute(f"SELECT status, {', '.join(_TERMS)} FROM licenses WHERE dataset_id = ?", [dataset_id]).fetchone()
-    values = [licence.id, licence.name, licence.commercial_use, licence.modification, licence.domestic_only]
-    values += [licence.redistribution, licence.attribution, licence.url]
+    values = [license.id, license.name, license.commercial_use, license.modification, license.domestic_only]
+    values += [license.redistribution, license.attribution, license.url]
     if row is None:
-        status = initial_status(licence)
+        status = initial_status(license)
         con.execute(
             "INSERT INTO licenses (dataset_id, status, license_id, name, commercial_use, modification, "
             "domestic_only, redistribution, attribution, url, status_reason, status_changed_by, status_changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [dataset_id, status, *values, _policy_reason(licence, status), actor, now()],
+            [dataset_id, status, *values, _policy_reason(license, status), actor, now()],
         )
-        detail: dict[str, Any] = {"requested": licence.status, "status": status, "license_id": licence.id}
+        detail: dict[str, Any] = {"requested": license.status, "status": status, "license_id": license.id}
         audit(con, actor, "license_registered", dataset_id, None, detail)
         return
     old = dict(zip(_TERMS, row[1:], strict=True))
     if old == terms:
         return
-    status = _proposed_status(str(row[0]), old, terms, licence)
+    status = _proposed_status(str(row[0]), old, terms, license)
     con.execute(
         "UPDATE licenses SET status = ?, license_id = ?, name = ?, commercial_use = ?, modification = ?, "
         "domestic_only = ?, redistribution = ?, attribution = ?, url = ?, status_reason = ?, "
@@ -252,9 +252,9 @@ def _loosened(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return looser
 
 
-def _proposed_status(current: str, old: dict[str, Any], new: dict[str, Any], licence: Licence) -> str:
+def _proposed_status(current: str, old: dict[str, Any], new: dict[str, Any], license: License) -> str:
     """A new version's terms may tighten the status, never loosen it (module docstring)."""
-    candidates = [current, initial_status(licence)]
+    candidates = [current, initial_status(license)]
     if _loosened(old, new):
         candidates.append("pending_review")
     return max(candidates, key=STRICTNESS.__getitem__)
@@ -273,11 +273,11 @@ def _refuse_own_upload(con: duckdb.DuckDBPyConnection, dataset_id: str, actor: s
         )
 
 
-def _policy_reason(licence: Licence, status: str) -> str:
+def _policy_reason(license: License, status: str) -> str:
     if status != "pending_review":
-        return f"cleared by policy: {licence.id} may start at {status}"
-    if licence.status == "pending_review":
+        return f"cleared by policy: {license.id} may start at {status}"
+    if license.status == "pending_review":
         return "pending review: the manifest asks for a review"
-    if licence.id.strip().lower() not in CLEARED_LICENCES:
-        return f"pending review: {licence.id} is not a cleared licence (clearance policy)"
-    return f"pending review: {licence.id} may not pre-clear to {licence.status} (clearance policy)"
+    if license.id.strip().lower() not in CLEARED_LICENSES:
+        return f"pending review: {license.id} is not a cleared licence (clearance policy)"
+    return f"pending review: {license.id} may not pre-clear to {license.status} (clearance policy)"
