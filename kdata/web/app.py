@@ -64,7 +64,7 @@ from kdata.web.files import (
     report_href,
 )
 from kdata.web.pages import facet_groups, templates
-from kdata.web.samples import sample_rows
+from kdata.web.sample_rows import sample_rows
 from storage.stores import open_store
 
 __all__ = ["create_app"]

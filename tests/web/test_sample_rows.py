@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
-from kdata.web.samples import TEXT_LIMIT, RangeFile, read_sample_table, render_rows, sample_rows
+from kdata.web.sample_rows import TEXT_LIMIT, RangeFile, read_sample_table, render_rows, sample_rows
 from storage.local import LocalStore
 
 MEDIA = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
