@@ -64,7 +64,7 @@ def add_views(home: Path) -> int:
     from catalog.db import connect
     from kcore.config import load_settings
 
-    with connect(load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})):
+    with connect(load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_ADMINS": "bench"})):
         pass
     return 0
 

@@ -216,7 +216,7 @@ def _build_catalog(home: Path, size: int, seed: int, base: dict[str, Any] | None
     from catalog.register import _dataset_values
     from kcore.config import load_settings
 
-    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
+    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_ADMINS": "bench"})
     rng = random.Random(seed)
     registered = min(size, REGISTERED)
     profiles = [_profile(rng) for _ in range(registered)]
@@ -349,7 +349,7 @@ def measure(home: Path, rounds: int = ROUNDS) -> dict[str, Any]:
     from catalog.search import SearchQuery, facet_counts, find, search_page
     from kcore.config import load_settings
 
-    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
+    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_ADMINS": "bench"})
     with connect(settings, read_only=True) as con:
         search_index.reset()
         token = search_index.catalog_token(con)
@@ -394,7 +394,7 @@ def relevance(work: Path) -> dict[str, Any]:
     home = work / "relevance"
     if home.exists():
         shutil.rmtree(home)
-    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench"})
+    settings = load_settings({"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_ADMINS": "bench"})
     register_many(settings, relevance_manifests(datasets), tiny_parquet(home / "synthetic"), actor="bench")
     out: dict[str, Any] = {"datasets": len(datasets), "queries": len(queries)}
     with connect(settings, read_only=True) as con:

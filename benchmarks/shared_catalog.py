@@ -102,7 +102,11 @@ def fill_postgres(embedded: Path, url: str, pg_home: Path) -> dict[str, Any]:
     from kcore.config import load_settings
 
     start = time.perf_counter()
-    with connect(load_settings({"KDATA_HOME": str(pg_home), "KDATA_CATALOG": url, "KDATA_USER": "bench"})):
+    with connect(
+        load_settings(
+            {"KDATA_HOME": str(pg_home), "KDATA_CATALOG": url, "KDATA_USER": "bench", "KDATA_ADMINS": "bench"}
+        )
+    ):
         pass  # a writer connection applies the PostgreSQL migrations
     con = duckdb.connect(":memory:", config=_config())
     try:
@@ -131,7 +135,7 @@ def fill_postgres(embedded: Path, url: str, pg_home: Path) -> dict[str, Any]:
 def _settings(home: Path, url: str | None) -> Any:
     from kcore.config import load_settings
 
-    env = {"KDATA_HOME": str(home), "KDATA_USER": "bench"}
+    env = {"KDATA_HOME": str(home), "KDATA_USER": "bench", "KDATA_ADMINS": "bench"}  # the admin of its own catalog
     return load_settings(env | {"KDATA_CATALOG": url} if url else env)
 
 

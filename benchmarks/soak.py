@@ -21,7 +21,12 @@ from typing import Any
 
 __all__ = ["Sample", "open_fds", "rss_mib", "run"]
 
-SOAK_ENV = {"KDATA_CHUNK_BYTES": "40000", "KDATA_ROW_GROUP_BYTES": "10000", "KDATA_USER": "soak"}
+SOAK_ENV = {
+    "KDATA_CHUNK_BYTES": "40000",
+    "KDATA_ROW_GROUP_BYTES": "10000",
+    "KDATA_USER": "soak",
+    "KDATA_ADMINS": "soak",
+}
 
 
 @dataclass(frozen=True)
