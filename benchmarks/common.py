@@ -232,6 +232,19 @@ def ingest_env(home: Path, runtime: Path, mode: str) -> dict[str, str]:
     }
 
 
+def ingest_in_home(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
+    """One timed ``kdata ingest`` from an empty ``home`` at that path (a GX worker, per path, stays); raises
+    unless it published. Seconds, peak RSS MiB and the command's JSON."""
+    import shutil
+
+    if home.exists():
+        shutil.rmtree(home)  # empty catalog, store and runs
+    seconds, peak, status = kdata_ingest(dataset, ingest_env(home, runtime, mode))
+    if status.get("status") != "published":
+        raise RuntimeError(f"kdata ingest {dataset}: {status}")
+    return seconds, peak, status
+
+
 class WarmHome:
     """One ``KDATA_HOME`` whose GX worker stays warm between timed ingests: the steady state of a data team's
     host after its first ingest. The first :meth:`ingest` starts the worker (untimed); each timed one starts
@@ -251,14 +264,7 @@ class WarmHome:
         return self._run(dataset)
 
     def _run(self, dataset: Path) -> tuple[float, float, dict[str, Any]]:
-        import shutil
-
-        if self.home.exists():
-            shutil.rmtree(self.home)  # empty catalog, store and runs; the worker (per path) stays
-        seconds, peak, status = kdata_ingest(dataset, ingest_env(self.home, self.runtime, "warm"))
-        if status.get("status") != "published":
-            raise RuntimeError(f"kdata ingest {dataset}: {status}")
-        return seconds, peak, status
+        return ingest_in_home(dataset, self.home, self.runtime, "warm")
 
     def stop(self) -> None:
         stop_gx_worker(self.home, self.runtime, check=False, settle_s=1.0)

@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ingest_env, kdata_ingest, run_child, stop_gx_worker
+from benchmarks.common import ingest_env, ingest_in_home, run_child, stop_gx_worker
 
 __all__ = ["run", "section"]
 
@@ -54,15 +54,6 @@ print(json.dumps({"rows": ds.num_rows}))
 """
 
 
-def _whole(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
-    if home.exists():
-        shutil.rmtree(home)  # same path (the worker is per KDATA_HOME), empty catalog, store and runs
-    seconds, peak, status = kdata_ingest(dataset, ingest_env(home, runtime, mode))
-    if status.get("status") != "published":
-        raise RuntimeError(f"kdata ingest {dataset}: {status}")
-    return seconds, peak, status
-
-
 def _ways(dataset: Path, work: Path, label_dir: Path | None) -> dict[str, Any]:
     runtime = work / "runtime"
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -72,8 +63,8 @@ def _ways(dataset: Path, work: Path, label_dir: Path | None) -> dict[str, Any]:
         for n in range(REPEAT):
             home = work / (f"home-first-{n}" if way == "first" else f"home-{way}")
             if way == "warm" and n == 0:
-                _whole(dataset, home, runtime, mode)  # untimed: starts the worker of this home
-            seconds, peak, status = _whole(dataset, home, runtime, mode)
+                ingest_in_home(dataset, home, runtime, mode)  # untimed: starts the worker of this home
+            seconds, peak, status = ingest_in_home(dataset, home, runtime, mode)
             runs.append(seconds)
             peaks.append(peak)
             result["rows"] = sum(status["rows"].values())
