@@ -21,9 +21,11 @@ from typing import Any
 from kcore.errors import BadInput
 from kcore.limits import ARCHIVE_LIMIT_VARIABLES, DEFAULT_LIMITS, ArchiveLimits, SqlLimits
 
-__all__ = ["Settings", "load_settings", "redact_url"]
+__all__ = ["Settings", "load_settings", "redact_url", "retry_delay_seconds"]
 
 MiB = 1024 * 1024
+RETRY_DELAY_S = 20.0
+"""Seconds between Airflow task retries unless ``KDATA_RETRY_DELAY`` says otherwise."""
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -85,7 +87,7 @@ class Settings:
         default=600.0, metadata=_doc("KDATA_GX_WORKER_IDLE_S: seconds an idle GX worker waits before it exits")
     )
     retry_delay: float = dataclasses.field(
-        default=20.0, metadata=_doc("KDATA_RETRY_DELAY: seconds between Airflow task retries (>= 0)")
+        default=RETRY_DELAY_S, metadata=_doc("KDATA_RETRY_DELAY: seconds between Airflow task retries (>= 0)")
     )
     worker_name: str | None = dataclasses.field(
         default=None, metadata=_doc("KDATA_WORKER_NAME: this Airflow worker's host name (unset: the FQDN)")
@@ -257,6 +259,14 @@ def _idle_seconds(raw: str) -> float:
         return max(1.0, float(raw.strip() or "600"))
     except ValueError:
         return 600.0
+
+
+def retry_delay_seconds(env: dict[str, str] | None = None) -> float:
+    """``KDATA_RETRY_DELAY`` alone, checked as :func:`load_settings` checks it: for the DAG factory's
+    ``default_args``, built when Airflow imports the DAG file, so that a bad value of another variable fails
+    the tasks that read it instead of the import of every DAG (and the import reads nothing else)."""
+    raw = (os.environ if env is None else env).get("KDATA_RETRY_DELAY")
+    return _seconds("KDATA_RETRY_DELAY", raw) if raw else RETRY_DELAY_S
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -15,7 +15,7 @@ from airflow.sdk import DAG, Asset, AssetAlias, Param, dag, get_current_context,
 from airflow.sdk.bases.decorator import task_decorator_factory
 from airflow.sdk.exceptions import AirflowFailException
 
-from kcore.config import load_settings
+from kcore.config import retry_delay_seconds
 
 __all__ = [
     "CATALOG_POOL",
@@ -41,7 +41,7 @@ PUBLISHED_ALIAS = AssetAlias("kdata-published")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-team",
     "retries": 2,
-    "retry_delay": dt.timedelta(seconds=load_settings().retry_delay),  # KDATA_RETRY_DELAY seconds; tests: 1
+    "retry_delay": dt.timedelta(seconds=retry_delay_seconds()),  # KDATA_RETRY_DELAY seconds; tests: 1
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=5),
     "execution_timeout": dt.timedelta(hours=4),

@@ -82,3 +82,12 @@ def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> 
     with pytest.raises(BadInput, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
         load_settings({"KDATA_HOME": "/tmp/kdata-settings-test", name: value})
     assert raised.value.exit_code == 2
+
+
+def test_the_dag_file_reads_only_the_retry_delay() -> None:
+    from kcore.config import retry_delay_seconds
+
+    assert retry_delay_seconds({}) == 20.0
+    assert retry_delay_seconds({"KDATA_RETRY_DELAY": "1", "KDATA_CHUNK_BYTES": "nonsense"}) == 1.0  # others unread
+    with pytest.raises(BadInput, match="KDATA_RETRY_DELAY"):
+        retry_delay_seconds({"KDATA_RETRY_DELAY": "-3"})
