@@ -80,6 +80,18 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """데이터셋 한 버전 수집 (ingest a dataset folder as one new version: the work of one DAG run)."""
+    from kdata import gx_worker
+
+    params: dict[str, Any] = {"path": path, "workers": workers, "no_progress": no_progress, "as_json": as_json}
+    code = gx_worker.run_ingest(params)  # in a child of the warm worker when one is ready: no imports here
+    if code is None:
+        code = ingest_here(**params)
+    if code:
+        raise typer.Exit(code)
+
+
+def ingest_here(path: str, workers: int | None, no_progress: bool, as_json: bool) -> int:
+    """``kdata ingest`` in this process (or in a child of the warm worker); the exit code."""
     from kdata.lineage import ingest_with_lineage
     from kdata.progress_rich import terminal_progress
 
@@ -91,21 +103,22 @@ def ingest(
             _print_json({"status": "quality_failed", "error": str(error), "report": error.report})
         err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {error}", highlight=False, soft_wrap=True)
         err.print(f"보고서 report: {error.report}", highlight=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
+        return error.exit_code
     except KDataError as error:
         if as_json:
             _print_json({"status": "rejected", "error": str(error)})
         err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
+        return error.exit_code
     if as_json:
         _print_json(result)
-        return
+        return 0
     state = "이미 게시됨 already published" if result["already_published"] else "게시됨 published"
     out.print(f"[bold green]{state}[/]: {result['dataset_id']} {result['version']}", highlight=False)
     for split, rows in sorted(result["rows"].items()):
         out.print(f"  {split}: {rows:,} rows", highlight=False)
     out.print(f"  chunks: {result['chunks']}  verdict: {result['verdict']}", highlight=False)
     out.print(f"  report: {result['report']}", highlight=False, soft_wrap=True)
+    return 0
 
 
 @app.command()

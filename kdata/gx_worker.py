@@ -40,13 +40,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
     from kcore.config import Settings
     from schemas.run import QualitySummary
 
-__all__ = ["enabled", "prewarm", "run_quality_job", "socket_path", "status", "stop"]
+__all__ = ["enabled", "prewarm", "run_ingest", "run_quality_job", "socket_path", "status", "stop"]
 
 log = logging.getLogger("kdata.gx_worker")
 
@@ -55,13 +55,16 @@ _HEADER = struct.Struct("!Q")
 _MAX_MESSAGE = 64 * 1024 * 1024
 _START_WAIT_S = 120.0
 """How long a client waits for a worker it started to accept (the GX import, under load)."""
+_STDIO = (0, 1, 2)
+_IN_JOB = False
+"""True in a job's child: GX is imported here, so its stages run here (no worker of its own)."""
 
 
 def enabled(settings: Settings) -> bool:
     """``KDATA_GX_WORKER`` (``settings.gx_worker``) is not ``off`` (and this platform has Unix sockets and fork)."""
     from kcore import faults
 
-    if faults.armed():  # fault points are read at import: a crash test runs its stages itself
+    if _IN_JOB or faults.armed():  # fault points are read at import: a crash test runs its stages itself
         return False
     off = settings.gx_worker in ("off", "0", "false", "no", "inline")
     return not off and hasattr(socket, "AF_UNIX") and hasattr(os, "fork")
@@ -127,12 +130,38 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _send_with_fds(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+    """:func:`_send`, passing ``fds`` along with the header (``SCM_RIGHTS``: the receiver gets its own copies)."""
+    data = json.dumps(message, ensure_ascii=False, default=str).encode()
+    header = _HEADER.pack(len(data))
+    sent = socket.send_fds(conn, [header], fds)
+    conn.sendall(header[sent:] + data)
+
+
 def _recv(conn: socket.socket) -> dict[str, Any]:
-    (size,) = _HEADER.unpack(_recv_exact(conn, _HEADER.size))
-    if size > _MAX_MESSAGE:
-        raise ConnectionError(f"message of {size} bytes from the quality worker")
-    message: dict[str, Any] = json.loads(_recv_exact(conn, size))
-    return message
+    return _recv_with_fds(conn, with_fds=False)[0]
+
+
+def _recv_with_fds(conn: socket.socket, *, with_fds: bool = True) -> tuple[dict[str, Any], list[int]]:
+    """A message and the file descriptors that came with its header (none unless ``with_fds``)."""
+    fds: list[int] = []
+    if with_fds:
+        head, fds, _flags, _addr = socket.recv_fds(conn, _HEADER.size, len(_STDIO))
+        if not head:
+            raise ConnectionError("the connection closed before a message")
+        head += _recv_exact(conn, _HEADER.size - len(head))
+    else:
+        head = _recv_exact(conn, _HEADER.size)
+    try:
+        (size,) = _HEADER.unpack(head)
+        if size > _MAX_MESSAGE:
+            raise ConnectionError(f"message of {size} bytes from the quality worker")
+        message: dict[str, Any] = json.loads(_recv_exact(conn, size))
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return message, fds
 
 
 # -- client ----------------------------------------------------------------------------------------------
@@ -220,7 +249,7 @@ def run_quality_job(settings: Settings, job: dict[str, Any], inline: Callable[[]
         return inline()
     try:
         with conn:
-            _send(conn, {"op": "quality", "env": dict(os.environ), "cwd": os.getcwd(), **job})
+            _send(conn, {"op": "quality", **_caller(), **job})
             reply = _recv(conn)
     except (OSError, ConnectionError, ValueError) as error:
         log.warning("quality worker: lost the job (%s); running the quality stage in this process", error)
@@ -241,6 +270,86 @@ def _error_from(error: dict[str, Any]) -> BaseException:
         return kind(message)
     failure = errors.KDataError(f"quality stage: {error.get('type', 'error')}: {message}")
     return failure
+
+
+def run_ingest(params: dict[str, Any]) -> int | None:
+    """``kdata ingest`` (``params``: its options) in a child of this home's warm worker; its exit code, or
+    ``None`` when no worker is ready (the caller runs the ingest itself, which starts one for next time).
+
+    The child starts with everything imported (GX, pandas, pyarrow, DuckDB and our stages), becomes this
+    process (environment, folder, umask, arguments, and this process's stdin, stdout and stderr, passed over
+    the socket), and runs the quality stage in itself. Signals this process gets (Ctrl-C, SIGTERM, SIGHUP) go
+    to the child; a child that dies without an exit code is run again here (an ingest is rerun-safe).
+    """
+    from kcore.config import load_settings
+    from kcore.errors import KDataError
+
+    try:
+        settings = load_settings()
+    except KDataError:
+        return None  # the ingest here reports it
+    if not enabled(settings):
+        return None
+    try:
+        path = socket_path(settings.home)
+        if not _ready_path(path).exists():
+            return None  # none yet, or still importing GX: the ingest here prewarms and overlaps it
+        conn = _connect(path)
+    except OSError:
+        return None
+    if conn is None:
+        return None
+    forwarded: list[int] = []
+    with conn:
+        try:
+            fds = [fd for fd in _STDIO if _is_open(fd)]
+            job = {"op": "ingest", "params": params, "stdio": fds, **_caller()}
+            _send_with_fds(conn, job, fds)
+            child = int(_recv(conn)["pid"])
+        except (OSError, ConnectionError, ValueError, KeyError) as error:
+            log.warning("ingest worker: cannot start the job (%s); ingesting in this process", error)
+            return None
+
+        def forward(signum: int, _frame: Any) -> None:
+            forwarded.append(signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            reply: dict[str, Any] | None = _recv(conn)
+        except (OSError, ConnectionError, ValueError):
+            reply = None
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    if reply is not None and "exit" in reply:
+        return int(reply["exit"])
+    if forwarded:
+        return 128 + forwarded[0]
+    log.warning("ingest worker: the job's process %d ended without an exit code; ingesting in this process", child)
+    return None
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _caller() -> dict[str, Any]:
+    """What a job's child takes over from the caller: environment, folder, umask, arguments, text encoding."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return {
+        "env": dict(os.environ),
+        "cwd": os.getcwd(),
+        "umask": mask,
+        "argv": list(sys.argv),
+        "encoding": [getattr(stream, "encoding", None) or "utf-8" for stream in (sys.stdin, sys.stdout, sys.stderr)],
+    }
 
 
 def status(home: Path) -> dict[str, Any]:
@@ -276,8 +385,8 @@ def _warm() -> None:
     _import_gx()
     import great_expectations.render.renderer.site_builder  # noqa: F401  (Data Docs)
 
-    import kdata.quality_stage  # noqa: F401
-    import quality.check  # noqa: F401
+    import kdata.quality_stage
+    import quality.check
     from quality.charts import _render
 
     _render("warm-up", "warm-up", lambda figure: figure.subplots().bar(["가"], [1]), (2.0, 1.0))  # fonts, SVG
@@ -287,6 +396,32 @@ def _warm() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kdata-gx-warm-") as folder:
         warm_up(Path(folder))  # a suite with Data Docs: GX's lazy imports, templates compiled once for all jobs
+    # what a whole ingest imports (its job runs in a child of this process): the CLI, stages, stores, catalog
+    import pyarrow as pa
+    import pyarrow.parquet
+
+    import catalog.db
+    import catalog.register  # noqa: F401
+    import ingest.readers  # noqa: F401
+    import kdata.cli
+    import kdata.lineage
+    import kdata.pipeline
+    import kdata.progress_rich  # noqa: F401
+    import quality.record_checks  # noqa: F401
+    import storage.publish  # noqa: F401
+
+    pa.array([0])  # pyarrow's first conversion from Python objects imports its pandas shim
+
+
+def _become_caller(job: dict[str, Any]) -> None:
+    """In a forked child: take the caller's environment, folder and umask (see :func:`_caller`)."""
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in job.get("env", {}).items()})
+    time.tzset()
+    with contextlib.suppress(OSError):
+        os.chdir(job.get("cwd") or "/")
+    if isinstance(job.get("umask"), int):
+        os.umask(job["umask"])
 
 
 def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
@@ -294,10 +429,7 @@ def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     from kcore.config import Settings
     from kcore.errors import KDataError
 
-    os.environ.clear()
-    os.environ.update({str(k): str(v) for k, v in job.get("env", {}).items()})
-    with contextlib.suppress(OSError):
-        os.chdir(job.get("cwd") or "/")
+    _become_caller(job)
     try:
         from kdata.quality_stage import quality_summary
 
@@ -309,6 +441,82 @@ def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     except Exception as error:
         log.exception("quality job failed")
         _send(conn, {"ok": False, "error": {"type": type(error).__name__, "message": str(error)}})
+
+
+def _take_stdio(job: dict[str, Any], fds: list[int]) -> None:
+    """In a forked child: the caller's stdin, stdout and stderr become this process's (descriptors and
+    Python streams, in the caller's encodings; line-buffered on a terminal), and logging writes there."""
+    for target, fd in zip(job.get("stdio", []), fds, strict=True):
+        if fd != target:
+            os.dup2(fd, target)
+            os.close(fd)
+    encodings = list(job.get("encoding") or []) + ["utf-8"] * 3
+    streams: list[TextIO] = []
+    for fd, mode in zip(_STDIO, ("r", "w", "w"), strict=True):
+        buffering = 1 if os.isatty(fd) else -1  # line-buffered on a terminal, as Python does
+        streams.append(cast("TextIO", open(fd, mode, buffering=buffering, encoding=encodings[fd], closefd=False)))  # noqa: SIM115
+    sys.stdin, sys.stdout, sys.stderr = streams
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # the worker's log file
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)  # as in a fresh `kdata` process: warnings via logging.lastResort, on stderr
+
+
+def _run_ingest(conn: socket.socket, job: dict[str, Any], fds: list[int]) -> int:
+    """In a forked child: become the caller (as :func:`_run_job`, plus its streams and arguments), run
+    ``kdata ingest`` here (quality stage included), answer with the exit code; returns it."""
+    import threading
+    import traceback
+
+    global _IN_JOB
+    _IN_JOB = True  # this process has GX: its quality stage runs here
+    _become_caller(job)
+    _take_stdio(job, fds)
+    sys.argv = [str(a) for a in job.get("argv") or ["kdata"]]
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the caller forwards Ctrl-C
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    finished = threading.Event()
+
+    def watch_caller() -> None:  # a caller gone without forwarding a signal (SIGKILL): stop as it would have
+        with contextlib.suppress(OSError):
+            conn.recv(1)
+        if not finished.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    _send(conn, {"pid": os.getpid()})
+    threading.Thread(target=watch_caller, daemon=True).start()
+    code = 1
+    try:
+        from kdata.cli import ingest_here
+
+        code = ingest_here(**job["params"])
+    except KeyboardInterrupt:
+        sys.stderr.write("\nAborted!\n")
+        code = 130
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+    finished.set()
+    _send(conn, {"exit": code})
+    return code
+
+
+def _ready_path(path: Path) -> Path:
+    """Beside the socket while its worker is ready (imports done): a whole ingest goes there then."""
+    return path.with_suffix(".ready")
+
+
+def _wait_text(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit {os.WEXITSTATUS(status)}"
 
 
 def _peer_uid(conn: socket.socket) -> int:
@@ -343,8 +551,10 @@ def serve(path: Path, idle_s: float) -> None:
         server = _bind(path)
     if server is None:
         return
+    _ready_path(path).unlink(missing_ok=True)  # a killed worker's: ingests wait for this one's imports
     log.info("quality worker %s: importing Great Expectations", os.getpid())
     _warm()  # clients that connect meanwhile wait in the listen backlog
+    _ready_path(path).touch(mode=0o600)  # whole ingests come now (run_ingest): their imports are done
     log.info("quality worker %s: ready on %s", os.getpid(), path)
     children: set[int] = set()
     jobs = 0
@@ -353,10 +563,17 @@ def serve(path: Path, idle_s: float) -> None:
     try:
         while not stopping or children:
             for pid in list(children):
-                done, _ = os.waitpid(pid, os.WNOHANG)
+                done, code, usage = os.wait4(pid, os.WNOHANG)
                 if done:
                     children.discard(pid)
                     last = time.monotonic()
+                    log.info(
+                        "quality worker %s: job process %d ended (%s), peak RSS %d MiB",
+                        os.getpid(),
+                        pid,
+                        _wait_text(code),
+                        usage.ru_maxrss // 1024,
+                    )
             if not children and not stopping and time.monotonic() - last > idle_s:
                 break
             ready, _, _ = select.select([server], [], [], 0.5)
@@ -367,7 +584,7 @@ def serve(path: Path, idle_s: float) -> None:
                 conn.close()
                 continue
             try:
-                message = _recv(conn)
+                message, fds = _recv_with_fds(conn)
             except (ConnectionError, OSError, ValueError):
                 conn.close()
                 continue
@@ -377,24 +594,32 @@ def serve(path: Path, idle_s: float) -> None:
             elif op == "stop":
                 stopping = True
                 _send(conn, {"stopping": True})
-            elif op == "quality":
+            elif op in ("quality", "ingest"):
                 jobs += 1
                 pid = os.fork()
+                if pid:
+                    log.info("quality worker %s: %s job %d in process %d", os.getpid(), op, jobs, pid)
                 if pid == 0:  # the child: GX already imported
                     server.close()
                     code = 0
                     try:
-                        _run_job(conn, message)
+                        if op == "ingest":
+                            code = _run_ingest(conn, message, fds)
+                        else:
+                            _run_job(conn, message)
                     except BaseException:
                         code = 1
                     finally:
                         conn.close()
                         os._exit(code)
                 children.add(pid)
+            for fd in fds:
+                os.close(fd)
             conn.close()
             last = time.monotonic()
     finally:
         server.close()
+        _ready_path(path).unlink(missing_ok=True)
         with contextlib.suppress(FileNotFoundError):
             if path.is_socket():
                 path.unlink()
@@ -415,4 +640,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from kdata import gx_worker  # the module the stages import (not this __main__ copy): one _IN_JOB
+
+    gx_worker.main(sys.argv[1:])

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -20,6 +23,7 @@ import pytest
 from kcore.config import Settings, load_settings
 from kcore.errors import BadInput
 from kdata import gx_worker
+from kdata.samples.korean_dialogue import write_korean_dialogue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,7 +89,12 @@ def test_ingests_share_one_warm_worker_with_the_inline_verdicts(
     assert second.returncode == 3, second.stderr
     again = gx_worker.status(home)
     assert again["pid"] == state["pid"] and again["jobs"] == 2  # the same worker, no second GX import
-    assert "ready on" in (home / "logs" / "gx-worker.log").read_text(encoding="utf-8")
+    log = (home / "logs" / "gx-worker.log").read_text(encoding="utf-8")
+    assert "ready on" in log
+    # the first ingest ran here (no worker was ready) and sent its quality job; the second ran whole in a
+    # child of the ready worker (its quality stage in that child: no second job)
+    assert "quality job 1 in process" in log and "ingest job 2 in process" in log
+    assert "quality job 3" not in log and "ingest job 3" not in log
 
     # the same two datasets with the stage in the ingest process: the same quality items and verdicts
     inline_env = {**worker_env, "KDATA_GX_WORKER": "off", "KDATA_HOME": str(tmp_path / "inline")}
@@ -100,6 +109,103 @@ def test_ingests_share_one_warm_worker_with_the_inline_verdicts(
         assert summary["verdict"] == inline_runs[run_id]["verdict"]
         assert summary["critical_failed"] == inline_runs[run_id]["critical_failed"]
         assert _items(summary) == _items(inline_runs[run_id])
+
+
+def _ready(env: dict[str, str], sample_factory: Any) -> None:
+    """The worker of ``env`` is ready for whole ingests (one ingest ran; its quality job waited for it)."""
+    home = Path(env["KDATA_HOME"])
+    if not list(Path(env["XDG_RUNTIME_DIR"]).glob("kdata/*.ready")):
+        assert _ingest(env, sample_factory(items=60, seed=3)).returncode == 0
+    assert gx_worker.status(home)["running"]
+
+
+def _jobs_in_log(home: Path, op: str) -> list[int]:
+    """Process ids of the worker's ``op`` jobs, from its log."""
+    text = (home / "logs" / "gx-worker.log").read_text(encoding="utf-8")
+    return [int(m) for m in re.findall(rf"{op} job \d+ in process (\d+)", text)]
+
+
+def test_a_whole_ingest_in_the_worker_draws_its_progress_on_the_callers_terminal(
+    worker_env: dict[str, str], sample_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stdin, stdout and stderr go to the job's child with the job: the progress display sees a terminal
+    (the caller's pty) and draws there, and the result is printed there; the exit code comes back."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
+    _ready(worker_env, sample_factory)
+    home = Path(worker_env["KDATA_HOME"])
+    before = _jobs_in_log(home, "ingest")
+    dataset = write_korean_dialogue(tmp_path / "ds", items=40, seed=11, dataset_id="worker-terminal")
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kdata", "ingest", str(dataset)],
+        env={**worker_env, "COLUMNS": "100", "TERM": "xterm"},
+        cwd=ROOT,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # EIO: every writer closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    os.close(primary)
+    assert proc.wait(timeout=300) == 0, shown.decode(errors="replace")
+    text = shown.decode("utf-8", errors="replace")
+    assert "품질검증 quality" in text and "게시 publish" in text  # the live display: stderr was a terminal
+    assert "게시됨 published" in text and "verdict: passed" in text  # the result, on the caller's stdout
+    assert len(_jobs_in_log(home, "ingest")) == len(before) + 1  # it ran in the worker's child
+
+
+def test_ctrl_c_reaches_the_ingest_in_the_worker_and_nothing_is_published(
+    worker_env: dict[str, str], sample_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller forwards SIGINT to the job's child: it stops (exit 130, "Aborted!"), publishes nothing,
+    and the worker lives on; the same ingest run again publishes."""
+    import duckdb
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
+    _ready(worker_env, sample_factory)
+    home = Path(worker_env["KDATA_HOME"])
+    worker = gx_worker.status(home)["pid"]
+    before = _jobs_in_log(home, "ingest")
+    dataset = write_korean_dialogue(tmp_path / "ds", items=50, seed=12, dataset_id="worker-interrupted")
+    held = duckdb.connect(str(home / "catalog.duckdb"))  # the child waits for the catalog's write lock
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kdata", "ingest", str(dataset), "--json"],
+            env={**worker_env, "KDATA_LOCK_TIMEOUT": "120"},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while len(_jobs_in_log(home, "ingest")) == len(before) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (child,) = _jobs_in_log(home, "ingest")[len(before) :]
+        time.sleep(1.0)  # the caller forwards signals once it knows the child
+        assert proc.poll() is None and _alive(child)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        held.close()
+    assert proc.returncode == 130, stderr
+    assert "Aborted!" in stderr and stdout == ""
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)
+    assert not [p for p in home.rglob("manifest.json") if "worker-interrupted" in p.as_posix()]
+    assert gx_worker.status(home)["pid"] == worker
+    again = _ingest(worker_env, dataset)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["status"] == "published"
 
 
 def test_an_error_in_the_worker_is_raised_here_with_its_type(
