@@ -233,16 +233,47 @@ def ingest_env(home: Path, runtime: Path, mode: str) -> dict[str, str]:
 
 
 def ingest_in_home(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
-    """One timed ``kdata ingest`` from an empty ``home`` at that path (a GX worker, per path, stays); raises
+    """One timed ``kdata ingest`` from an empty ``home`` at that path (its logs kept; a GX worker, per path, stays); raises
     unless it published. Seconds, peak RSS MiB and the command's JSON."""
     import shutil
 
-    if home.exists():
-        shutil.rmtree(home)  # empty catalog, store and runs
+    for path in home.iterdir() if home.exists() else ():
+        if path.name != "logs":  # the warm worker writes its log there (kept: it says where jobs ran)
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    jobs = len(_worker_jobs(home))
     seconds, peak, status = kdata_ingest(dataset, ingest_env(home, runtime, mode))
     if status.get("status") != "published":
         raise RuntimeError(f"kdata ingest {dataset}: {status}")
+    ran_in = _worker_jobs(home)[jobs:]
+    if ran_in:  # the ingest ran in a child of the warm worker: its peak (and its extract processes') counts
+        peak = max(peak, _job_peak(home, ran_in[-1]))
     return seconds, peak, status
+
+
+def _worker_log(home: Path) -> str:
+    path = home / "logs" / "gx-worker.log"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _worker_jobs(home: Path) -> list[int]:
+    """Process ids of the whole-ingest jobs the warm worker of ``home`` ran, from its log."""
+    import re
+
+    return [int(pid) for pid in re.findall(r"ingest job \d+ in process (\d+)", _worker_log(home))]
+
+
+def _job_peak(home: Path, pid: int, wait_s: float = 5.0) -> float:
+    """Peak RSS MiB of job process ``pid`` and its children (``wait4``, logged by the worker when it reaps it)."""
+    import re
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = re.search(rf"job process {pid} ended \([^)]*\), peak RSS (\d+) MiB", _worker_log(home))
+        if found:
+            return float(found.group(1))
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the warm worker of {home} logged no end of job process {pid}")
+        time.sleep(0.1)
 
 
 class WarmHome:

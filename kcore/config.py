@@ -51,7 +51,11 @@ class Settings:
         default=30.0, metadata=_doc("KDATA_LOCK_TIMEOUT: seconds to wait for the catalog (>= 0)")
     )
     workers: int = dataclasses.field(
-        default=1, metadata=_doc("KDATA_WORKERS: processes extracting archives in kdata ingest (1-64)")
+        default=0,
+        metadata=_doc(
+            "KDATA_WORKERS: processes extracting archives in kdata ingest (1-64; 0, the default: the CPU "
+            "count, at most 4, when the warm worker runs the ingest, else 1)"
+        ),
     )
     catalog_url: str | None = dataclasses.field(
         default=None,
@@ -100,7 +104,7 @@ class Settings:
         set_(self, "user", str(self.user))
         set_(self, "chunk_bytes", _integer("KDATA_CHUNK_BYTES", self.chunk_bytes, low=1))
         set_(self, "row_group_bytes", _integer("KDATA_ROW_GROUP_BYTES", self.row_group_bytes, low=1))
-        set_(self, "workers", _integer("KDATA_WORKERS", self.workers, low=1, high=64))
+        set_(self, "workers", _integer("KDATA_WORKERS", self.workers, low=0, high=64))
         set_(self, "lock_timeout", _seconds("KDATA_LOCK_TIMEOUT", self.lock_timeout))
         set_(self, "catalog_url", _catalog_url(self.catalog_url))
         if isinstance(self.limits, dict):  # from JSON

@@ -72,7 +72,12 @@ def ingest(
     ],
     workers: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="병렬 프로세스 수 processes extracting archives (KDATA_WORKERS, 1)"),
+        typer.Option(
+            min=1,
+            max=64,
+            help="병렬 프로세스 수 processes extracting archives (KDATA_WORKERS; default: the CPU count, at most "
+            "4, when the warm worker runs the ingest, else 1)",
+        ),
     ] = None,
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="진행 표시 끄기 hide the progress display (terminal only)")

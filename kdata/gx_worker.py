@@ -167,6 +167,11 @@ def _recv_with_fds(conn: socket.socket, *, with_fds: bool = True) -> tuple[dict[
 # -- client ----------------------------------------------------------------------------------------------
 
 
+def in_job() -> bool:
+    """This process is a job's child of a warm worker (GX, pyarrow and the stages imported)."""
+    return _IN_JOB
+
+
 def _connect(path: Path, timeout: float | None = 1.0) -> socket.socket | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.settimeout(timeout)

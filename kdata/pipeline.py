@@ -685,15 +685,16 @@ def ingest(
 ) -> dict[str, Any]:
     """The same work one DAG run does, in this process. Raises BadInput / QualityGateFailed.
 
-    ``workers`` (default ``settings.workers``, KDATA_WORKERS) > 1 extracts archive units in that many
-    processes, the way the DAG's mapped tasks spread over Airflow workers; the chunks are the same bytes.
-    The worker processes start (and import what extraction needs) while this process plans the run.
+    ``workers`` (default ``settings.workers``, KDATA_WORKERS; unset: :func:`_default_workers`) > 1 extracts
+    archive units in that many processes, the way the DAG's mapped tasks spread over Airflow workers; the
+    chunks are the same bytes. The processes start (and import what extraction needs) while this process
+    plans the run.
     ``progress`` hears of each stage (members and rows only from units extracted in this process).
     """
     from ingest.progress import NullProgress
     from kdata import gx_worker
 
-    workers = workers or settings.workers
+    workers = workers or settings.workers or _default_workers()
     report = progress or NullProgress()
     gx_worker.prewarm(settings)  # GX imports in the worker while this process plans and extracts
     with _Workers(workers) as pool:
@@ -729,6 +730,15 @@ def ingest(
     }
 
 
+def _default_workers() -> int:
+    """Extract processes when neither ``--workers`` nor KDATA_WORKERS says: in a child of the warm worker
+    (everything imported, so a fork starts warm) the CPU count, at most 4; elsewhere 1, since a spawned
+    process imports pyarrow and the readers first (about a second), which a small dataset never wins back."""
+    from kdata import gx_worker
+
+    return min(os.cpu_count() or 1, 4) if gx_worker.in_job() else 1
+
+
 def _report_extract_totals(settings: Settings, run_id: str, progress: Progress) -> None:
     plan = load_plan(settings, run_id)
     total = sum(_archive_bytes(plan, unit.archive) for unit in plan.units)
@@ -760,7 +770,11 @@ class _Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context("spawn")
+            from kdata import gx_worker
+
+            # a child of the warm worker has imported what extraction needs, and started no DuckDB: its
+            # forks start warm; any other process spawns fresh interpreters (no forked DuckDB/Arrow threads)
+            context = multiprocessing.get_context("fork" if gx_worker.in_job() else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             for _ in range(self.workers):
                 self._pool.submit(_warm_up)
