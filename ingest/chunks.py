@@ -130,34 +130,6 @@ def sha256_file(path: Path, block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-class _HashingFile:
-    """A chunk file being written, hashed (sha256) and counted as the Parquet writer writes it: the writer
-    writes once, in order, so its digest is the file's without reading it back."""
-
-    def __init__(self, path: Path) -> None:
-        self._handle = path.open("wb")
-        self.digest = hashlib.sha256()
-        self.size = 0
-        self.closed = False
-
-    def write(self, data: Any) -> int:
-        self.digest.update(data)
-        written = self._handle.write(data)
-        self.size += written
-        return written
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self) -> None:
-        self._handle.flush()
-
-    def close(self) -> None:
-        if not self.closed:
-            self._handle.close()
-            self.closed = True
-
-
 @dataclass(frozen=True)
 class ChunkInfo:
     """One finished chunk: key relative to the version root, rows, bytes, sha256, origin, and its zone
@@ -211,7 +183,6 @@ class ChunkWriter:
         self._pending: list[pa.RecordBatch] = []
         self._pending_bytes = 0
         self._writer: pq.ParquetWriter | None = None
-        self._file: _HashingFile | None = None
         self._chunk_rows = 0
         self._chunk_bytes = 0
         self._chunks: list[ChunkInfo] = []
@@ -295,8 +266,7 @@ class ChunkWriter:
         if self._writer is None:
             path = self.root / (self._key() + ".incomplete")
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = _HashingFile(path)
-            self._writer = pq.ParquetWriter(self._file, self.schema, **parquet_options(self.schema))
+            self._writer = pq.ParquetWriter(path, self.schema, **parquet_options(self.schema))
         self._writer.write_table(table, row_group_size=per_group)
         fault_point("chunk_row_group")
         self._chunk_rows += table.num_rows
@@ -309,10 +279,6 @@ class ChunkWriter:
             return
         self._writer.close()
         self._writer = None
-        assert self._file is not None
-        self._file.close()
-        sha256, size = self._file.digest.hexdigest(), self._file.size
-        self._file = None
         key = self._key()
         final = self.root / key
         partial = final.with_name(final.name + ".incomplete")
@@ -320,15 +286,13 @@ class ChunkWriter:
         if meta.num_rows != self._chunk_rows:
             raise RuntimeError(f"{partial}: footer says {meta.num_rows} rows, wrote {self._chunk_rows}")
         fault_point("chunk_rename")
-        if partial.stat().st_size != size:
-            raise RuntimeError(f"{partial}: {partial.stat().st_size} bytes on disk, wrote {size}")
         os.replace(partial, final)  # not kcore.atomic: a *.incomplete is written across calls, with fault points
         self._chunks.append(
             ChunkInfo(
                 key,
                 self._chunk_rows,
-                size,
-                sha256,  # of the bytes as they were written (no second read of the chunk)
+                final.stat().st_size,
+                sha256_file(final),
                 self.split,
                 self.source_archive,
                 chunk_ranges(meta),
