@@ -233,8 +233,9 @@ def ingest_env(home: Path, runtime: Path, mode: str) -> dict[str, str]:
 
 
 def ingest_in_home(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple[float, float, dict[str, Any]]:
-    """One timed ``kdata ingest`` from an empty ``home`` at that path (its logs kept; a GX worker, per path, stays); raises
-    unless it published. Seconds, peak RSS MiB and the command's JSON."""
+    """One timed ``kdata ingest`` from an empty ``home`` at that path (its logs kept; a GX worker, per path,
+    stays); raises unless it published. Seconds, peak RSS MiB (a job run in the warm worker: its process's)
+    and the command's JSON."""
     import shutil
 
     for path in home.iterdir() if home.exists() else ():

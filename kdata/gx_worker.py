@@ -10,6 +10,11 @@ import: a child starts with GX loaded, in milliseconds, and jobs run side by sid
 * The quality stage calls :func:`run_quality_job`: the job (run id, settings, the caller's environment and
   working directory) goes over a Unix socket; the child runs the suite exactly as the caller would have and
   returns the summary, or the error with its type, message and exit code, which are raised again here.
+* Once the worker is ready (its imports done: a ``.ready`` file beside the socket), ``kdata ingest`` runs
+  whole in a child (:func:`run_ingest`): the command sends its options, environment, folder, umask and
+  arguments, and its stdin, stdout and stderr as file descriptors (``SCM_RIGHTS``); the child takes them
+  over, runs the ingest with its quality stage in itself (:func:`in_job`), and answers with the exit code.
+  The command forwards SIGINT, SIGTERM and SIGHUP to the child; a child whose caller vanishes stops.
 * The worker exits after ``KDATA_GX_WORKER_IDLE_S`` seconds (default 600) without a job; ``kdata worker stop``
   stops it at once. ``KDATA_GX_WORKER=off`` runs the quality stage in the calling process instead (as the
   test-suite does by default); a worker that cannot start or dies mid-job also falls back to that, with a
@@ -390,8 +395,8 @@ def _warm() -> None:
     _import_gx()
     import great_expectations.render.renderer.site_builder  # noqa: F401  (Data Docs)
 
-    import kdata.quality_stage
-    import quality.check
+    import kdata.quality_stage  # noqa: F401
+    import quality.check  # noqa: F401
     from quality.charts import _render
 
     _render("warm-up", "warm-up", lambda figure: figure.subplots().bar(["가"], [1]), (2.0, 1.0))  # fonts, SVG
@@ -401,7 +406,11 @@ def _warm() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kdata-gx-warm-") as folder:
         warm_up(Path(folder))  # a suite with Data Docs: GX's lazy imports, templates compiled once for all jobs
-    # what a whole ingest imports (its job runs in a child of this process): the CLI, stages, stores, catalog
+
+
+def _warm_ingest() -> None:
+    """Import what a whole ingest needs besides GX (its job runs in a child of this process): the CLI,
+    stages, stores, catalog. Done once the quality jobs waiting at start are forked (the first ingest's)."""
     import pyarrow as pa
     import pyarrow.parquet
 
@@ -559,14 +568,19 @@ def serve(path: Path, idle_s: float) -> None:
     _ready_path(path).unlink(missing_ok=True)  # a killed worker's: ingests wait for this one's imports
     log.info("quality worker %s: importing Great Expectations", os.getpid())
     _warm()  # clients that connect meanwhile wait in the listen backlog
-    _ready_path(path).touch(mode=0o600)  # whole ingests come now (run_ingest): their imports are done
     log.info("quality worker %s: ready on %s", os.getpid(), path)
     children: set[int] = set()
     jobs = 0
     last = time.monotonic()
     stopping = False
+    ingest_ready = False
     try:
         while not stopping or children:
+            if not ingest_ready and not select.select([server], [], [], 0)[0]:
+                _warm_ingest()  # after the jobs that waited for GX: the first ingest's quality runs meanwhile
+                _ready_path(path).touch(mode=0o600)  # whole ingests come now (run_ingest)
+                ingest_ready = True
+                log.info("quality worker %s: ready for whole ingests", os.getpid())
             for pid in list(children):
                 done, code, usage = os.wait4(pid, os.WNOHANG)
                 if done:
