@@ -14,7 +14,8 @@ import: a child starts with GX loaded, in milliseconds, and jobs run side by sid
   whole in a child (:func:`run_ingest`): the command sends its options, environment, folder, umask and
   arguments, and its stdin, stdout and stderr as file descriptors (``SCM_RIGHTS``); the child takes them
   over, runs the ingest with its quality stage in itself (:func:`in_job`), and answers with the exit code.
-  The command forwards SIGINT, SIGTERM and SIGHUP to the child; a child whose caller vanishes stops.
+  The command forwards SIGINT, SIGTERM and SIGHUP to the child's process group (the child and the extract
+  processes it forks), as a terminal would; a child whose caller vanishes stops that group.
 * The worker exits after ``KDATA_GX_WORKER_IDLE_S`` seconds (default 600) without a job; ``kdata worker stop``
   stops it at once. ``KDATA_GX_WORKER=off`` runs the quality stage in the calling process instead (as the
   test-suite does by default); a worker that cannot start or dies mid-job also falls back to that, with a
@@ -288,7 +289,7 @@ def run_ingest(params: dict[str, Any]) -> int | None:
 
     The child starts with everything imported (GX, pandas, pyarrow, DuckDB and our stages), becomes this
     process (environment, folder, umask, arguments, and this process's stdin, stdout and stderr, passed over
-    the socket), and runs the quality stage in itself. Signals this process gets (Ctrl-C, SIGTERM, SIGHUP) go
+    to its process group; a child that dies without an exit code is run again here (an ingest is rerun-safe).
     to the child; a child that dies without an exit code is run again here (an ingest is rerun-safe).
     """
     from kcore.config import load_settings
@@ -320,10 +321,13 @@ def run_ingest(params: dict[str, Any]) -> int | None:
             log.warning("ingest worker: cannot start the job (%s); ingesting in this process", error)
             return None
 
-        def forward(signum: int, _frame: Any) -> None:
+        def forward(signum: int, _frame: Any) -> None:  # to the child's process group, as a terminal does
             forwarded.append(signum)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signum)
+            try:
+                os.killpg(child, signum)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.kill(child, signum)
 
         previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
@@ -484,6 +488,7 @@ def _run_ingest(conn: socket.socket, job: dict[str, Any], fds: list[int]) -> int
 
     global _IN_JOB
     _IN_JOB = True  # this process has GX: its quality stage runs here
+    os.setpgid(0, 0)  # its own process group, with the extract processes it forks: signalled together
     _become_caller(job)
     _take_stdio(job, fds)
     sys.argv = [str(a) for a in job.get("argv") or ["kdata"]]
@@ -496,7 +501,7 @@ def _run_ingest(conn: socket.socket, job: dict[str, Any], fds: list[int]) -> int
         with contextlib.suppress(OSError):
             conn.recv(1)
         if not finished.is_set():
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.killpg(0, signal.SIGTERM)  # this process and its extract processes
 
     _send(conn, {"pid": os.getpid()})
     threading.Thread(target=watch_caller, daemon=True).start()

@@ -8,8 +8,8 @@ import json
 import os
 import pty
 import re
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -162,11 +162,13 @@ def test_a_whole_ingest_in_the_worker_draws_its_progress_on_the_callers_terminal
     assert len(_jobs_in_log(home, "ingest")) == len(before) + 1  # it ran in the worker's child
 
 
-def test_ctrl_c_reaches_the_ingest_in_the_worker_and_nothing_is_published(
-    worker_env: dict[str, str], sample_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "caller-killed"])
+def test_a_stopped_caller_stops_the_ingest_in_the_worker_and_nothing_is_published(
+    worker_env: dict[str, str], sample_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int
 ) -> None:
-    """The caller forwards SIGINT to the job's child: it stops (exit 130, "Aborted!"), publishes nothing,
-    and the worker lives on; the same ingest run again publishes."""
+    """Ctrl-C: the caller forwards SIGINT to the job's child, which stops (the caller exits 130, "Aborted!").
+    A caller killed outright (no chance to forward): the child sees the connection close and stops too.
+    Either way nothing is published and the worker lives on; the same ingest run again publishes."""
     import duckdb
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", worker_env["XDG_RUNTIME_DIR"])
@@ -174,7 +176,8 @@ def test_ctrl_c_reaches_the_ingest_in_the_worker_and_nothing_is_published(
     home = Path(worker_env["KDATA_HOME"])
     worker = gx_worker.status(home)["pid"]
     before = _jobs_in_log(home, "ingest")
-    dataset = write_korean_dialogue(tmp_path / "ds", items=50, seed=12, dataset_id="worker-interrupted")
+    dataset_id = f"worker-stopped-{signum}"
+    dataset = write_korean_dialogue(tmp_path / "ds", items=50, seed=12, dataset_id=dataset_id)
     held = duckdb.connect(str(home / "catalog.duckdb"))  # the child waits for the catalog's write lock
     try:
         proc = subprocess.Popen(
@@ -191,17 +194,20 @@ def test_ctrl_c_reaches_the_ingest_in_the_worker_and_nothing_is_published(
         (child,) = _jobs_in_log(home, "ingest")[len(before) :]
         time.sleep(1.0)  # the caller forwards signals once it knows the child
         assert proc.poll() is None and _alive(child)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=60)
+        deadline = time.monotonic() + 30
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child)  # stopped while the catalog was still locked: it did not finish
     finally:
         held.close()
-    assert proc.returncode == 130, stderr
-    assert "Aborted!" in stderr and stdout == ""
-    deadline = time.monotonic() + 30
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(child)
-    assert not [p for p in home.rglob("manifest.json") if "worker-interrupted" in p.as_posix()]
+    if signum == signal.SIGINT:
+        assert proc.returncode == 130, stderr
+        assert "Aborted!" in stderr and stdout == ""
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert not [p for p in home.rglob("manifest.json") if dataset_id in p.as_posix()]
     assert gx_worker.status(home)["pid"] == worker
     again = _ingest(worker_env, dataset)
     assert again.returncode == 0, again.stderr
