@@ -21,8 +21,6 @@ staging leftovers; ``kdata gc`` removes a run's state and staging together once 
 from __future__ import annotations
 
 import json
-import os
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,23 +50,6 @@ def unit_file(index: int) -> str:
     return f"units/{index:04d}.json"
 
 
-_stores: dict[tuple[int, str], ObjectStore] = {}
-_stores_lock = threading.Lock()
-
-
-def run_store(location: str) -> ObjectStore:
-    """The store at ``location`` (``KDATA_STORE``), opened once per process: every :class:`RunState` of a
-    stage (and every stage a process runs) shares it instead of opening its own."""
-    from storage.stores import open_store
-
-    key = (os.getpid(), location)  # a forked child opens its own
-    with _stores_lock:
-        found = _stores.get(key)
-        if found is None:
-            found = _stores[key] = open_store(location)
-        return found
-
-
 def dump_json(data: Any) -> bytes:
     """The run folder's JSON bytes: sorted keys, UTF-8, indented, a trailing newline."""
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
@@ -82,10 +63,12 @@ class RunState:
         self.run_id = run_id
         self.dir = settings.runs_dir / run_id
 
-    @property
+    @cached_property
     def store(self) -> ObjectStore:
-        """The run's store, shared by the process (:func:`run_store`)."""
-        return run_store(self.settings.store)
+        """The run's store (cheap to open: an S3 store uses the process's shared boto3 client)."""
+        from storage.stores import open_store
+
+        return open_store(self.settings.store)
 
     @cached_property
     def remote(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -52,8 +53,8 @@ class LocalStore(ObjectStore):
     def _link_or_copy(self, source: Path, target: Path) -> bool:
         """``target`` becomes ``source``'s file (an atomic replace of a hard link; ``True``), or a copy of it
         where the file system refuses links (another device, no link support; ``False``)."""
-        temp = self._temp_beside(target)
-        temp.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")  # a name only: link makes the file
         try:
             os.link(source, temp)
         except OSError:  # EXDEV, EPERM, EMLINK, ENOTSUP: copy instead
