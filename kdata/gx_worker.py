@@ -404,6 +404,9 @@ def _warm() -> None:
     from quality.charts import _render
 
     _render("warm-up", "warm-up", lambda figure: figure.subplots().bar(["가"], [1]), (2.0, 1.0))  # fonts, SVG
+    from quality.report import _template
+
+    _template()  # the summary page's template, compiled once for all jobs
     import tempfile
 
     from quality.gx_runner import warm_up

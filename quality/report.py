@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 __all__ = ["POLICY_KO", "VERDICT_KO", "write_summary"]
 
@@ -14,10 +15,16 @@ VERDICT_KO = {"passed": "합격", "passed_with_warnings": "조건부 합격 (경
 POLICY_KO = {"block": "발견 시 게시 차단", "mask": "마스킹 후 게시"}
 
 
+@functools.cache
+def _template() -> Template:
+    """The summary's template, compiled once per process (the warm worker compiles it for its jobs)."""
+    env = Environment(loader=PackageLoader("quality", "templates"), autoescape=select_autoescape(["j2", "html"]))
+    return env.get_template("summary.html.j2")
+
+
 def write_summary(summary: dict[str, Any], path: Path) -> Path:
     """Render the one-page summary (``summary.html``) of a quality run next to its GX artefacts."""
-    env = Environment(loader=PackageLoader("quality", "templates"), autoescape=select_autoescape(["j2", "html"]))
-    template = env.get_template("summary.html.j2")
+    template = _template()
     docs = summary.get("data_docs")
     from quality.charts import charts_for  # matplotlib: only when a report is written
 
