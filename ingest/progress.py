@@ -52,7 +52,8 @@ class Progress(Protocol):
         """``count`` more rows were checked and handed to the chunk writer."""
 
     def archive_done(self, name: str, size: int, summary: Mapping[str, Any]) -> None:
-        """An archive is finished: ``summary`` has ``rows``, ``chunks`` and ``problems``."""
+        """An archive is finished: ``summary`` has ``rows``, ``chunks`` and ``problems`` (and ``members``, the
+        label files read, when another process extracted it)."""
 
     def stage_done(self, name: str, summary: str = "") -> None:
         """A stage is finished; ``summary`` is one short line (may be empty)."""
@@ -164,6 +165,7 @@ class Tally:
             if name not in self._per_archive:  # read elsewhere (a worker process, or an earlier attempt)
                 self._learn_totals(size)
                 self.rows += int(summary.get("rows", 0))
+                self.members += int(summary.get("members", 0))
             self.bytes += max(0, size - self._per_archive.pop(name, 0))  # members not read (sources, media)
             self.archives_done += 1
 

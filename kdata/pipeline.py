@@ -492,6 +492,7 @@ def _unit_summary(result: UnitRecord) -> dict[str, Any]:
         "index": result.index,
         "archive": result.archive,
         "rows": result.rows,
+        "members": result.labels_seen,  # label files read (progress of a unit extracted in another process)
         "chunks": len(result.chunks),
         "problems": len(result.problems),
     }

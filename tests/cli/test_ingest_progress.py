@@ -70,8 +70,10 @@ def small_dataset(kdata_home: Path, tmp_path: Path) -> Path:
     return write_samples("korean", tmp_path / "ds", items=60, layout="classic", seed=3, inject=None)
 
 
-def test_terminal_shows_progress_per_stage(small_dataset: Path) -> None:
-    code, shown, _ = _run_on_pty(["ingest", str(small_dataset)])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_terminal_shows_progress_per_stage(small_dataset: Path, workers: str) -> None:
+    """The same lines whether this process or extract processes read the archives (their counts come back)."""
+    code, shown, _ = _run_on_pty(["ingest", str(small_dataset), "--workers", workers])
     assert code == 0, shown
     plain = _ANSI.sub("", shown)
     for label in ("계획 plan", "추출 extract", "품질검증 quality", "게시 publish", "등록 register"):
