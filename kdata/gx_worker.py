@@ -289,8 +289,9 @@ def run_ingest(params: dict[str, Any]) -> int | None:
 
     The child starts with everything imported (GX, pandas, pyarrow, DuckDB and our stages), becomes this
     process (environment, folder, umask, arguments, and this process's stdin, stdout and stderr, passed over
-    to its process group; a child that dies without an exit code is run again here (an ingest is rerun-safe).
-    to the child; a child that dies without an exit code is run again here (an ingest is rerun-safe).
+    the socket), and runs the quality stage in itself. Signals this process gets (Ctrl-C, SIGTERM, SIGHUP) go
+    to the child's process group; a child that dies without an exit code is run again here (an ingest is
+    rerun-safe).
     """
     from kcore.config import load_settings
     from kcore.errors import KDataError

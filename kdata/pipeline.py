@@ -690,7 +690,7 @@ def ingest(
     archive units in that many processes, the way the DAG's mapped tasks spread over Airflow workers; the
     chunks are the same bytes. The processes start (and import what extraction needs) while this process
     plans the run.
-    ``progress`` hears of each stage (members and rows only from units extracted in this process).
+    ``progress`` hears of each stage (of a unit another process extracts: its counts when it is done).
     """
     from ingest.progress import NullProgress
     from kdata import gx_worker
