@@ -3,16 +3,9 @@ nothing with --json or --no-progress; log lines at an interval and per-archive s
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import re
-import select
-import struct
-import subprocess
-import sys
-import termios
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +15,10 @@ from ingest.progress import LogProgress, Tally
 from kcore.config import load_settings
 from kdata import pipeline
 from kdata.run_input import load_plan
+from tests.pty_run import run_kdata_on_pty
 
 pytestmark = pytest.mark.integration
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def _run_on_pty(args: list[str], *, stderr_on_pty: bool = True) -> tuple[int, str, str]:
-    """Run ``kdata ARGS`` with stdout (and stderr) on a pseudo-terminal; returns the exit code, what the
-    terminal showed (escape codes removed, CRLF as LF) and stderr when it is a pipe."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160"}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kdata", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave if stderr_on_pty else subprocess.PIPE,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    received = bytearray()
-    while True:
-        ready, _, _ = select.select([master], [], [], 1.0)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            received += data
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    err = proc.stderr.read().decode("utf-8") if proc.stderr else ""
-    code = proc.wait(timeout=120)
-    text = received.decode("utf-8", "replace").replace("\r\n", "\n")
-    return code, text, err
 
 
 @pytest.fixture
@@ -73,7 +31,7 @@ def small_dataset(kdata_home: Path, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_terminal_shows_progress_per_stage(small_dataset: Path, workers: str) -> None:
     """The same lines whether this process or extract processes read the archives (their counts come back)."""
-    code, shown, _ = _run_on_pty(["ingest", str(small_dataset), "--workers", workers])
+    code, shown, _ = run_kdata_on_pty(["ingest", str(small_dataset), "--workers", workers])
     assert code == 0, shown
     plain = _ANSI.sub("", shown)
     for label in ("계획 plan", "추출 extract", "품질검증 quality", "게시 publish", "등록 register"):
@@ -92,7 +50,7 @@ def test_terminal_shows_progress_per_stage(small_dataset: Path, workers: str) ->
 
 
 def test_json_on_a_terminal_stays_one_clean_document(small_dataset: Path) -> None:
-    code, shown, err = _run_on_pty(["ingest", str(small_dataset), "--json"], stderr_on_pty=False)
+    code, shown, err = run_kdata_on_pty(["ingest", str(small_dataset), "--json"], stderr_on_pty=False)
     assert code == 0, (shown, err)
     assert "\x1b" not in shown
     result = json.loads(shown)
@@ -101,7 +59,7 @@ def test_json_on_a_terminal_stays_one_clean_document(small_dataset: Path) -> Non
 
 
 def test_no_progress_on_a_terminal(small_dataset: Path) -> None:
-    code, shown, _ = _run_on_pty(["ingest", str(small_dataset), "--no-progress"])
+    code, shown, _ = run_kdata_on_pty(["ingest", str(small_dataset), "--no-progress"])
     assert code == 0, shown
     plain = _ANSI.sub("", shown)
     assert "추출 extract" not in plain and "품질검증 quality" not in plain

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shutil
 import signal
@@ -24,6 +23,7 @@ from kcore.config import Settings, load_settings
 from kcore.errors import BadInput
 from kdata import gx_worker
 from kdata.samples.korean_dialogue import write_korean_dialogue
+from tests.pty_run import run_kdata_on_pty
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,28 +135,8 @@ def test_a_whole_ingest_in_the_worker_draws_its_progress_on_the_callers_terminal
     home = Path(worker_env["KDATA_HOME"])
     before = _jobs_in_log(home, "ingest")
     dataset = write_korean_dialogue(tmp_path / "ds", items=40, seed=11, dataset_id="worker-terminal")
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kdata", "ingest", str(dataset)],
-        env={**worker_env, "COLUMNS": "100", "TERM": "xterm"},
-        cwd=ROOT,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # EIO: every writer closed the terminal
-            break
-        if not data:
-            break
-        shown += data
-    os.close(primary)
-    assert proc.wait(timeout=300) == 0, shown.decode(errors="replace")
-    text = shown.decode("utf-8", errors="replace")
+    code, text, _ = run_kdata_on_pty(["ingest", str(dataset)], env=worker_env, cwd=ROOT)
+    assert code == 0, text
     assert "품질검증 quality" in text and "게시 publish" in text  # the live display: stderr was a terminal
     assert "게시됨 published" in text and "verdict: passed" in text  # the result, on the caller's stdout
     assert len(_jobs_in_log(home, "ingest")) == len(before) + 1  # it ran in the worker's child
