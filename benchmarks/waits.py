@@ -185,9 +185,10 @@ def section(r: dict[str, Any]) -> str:
         f"warm worker {s['warm_s']} s (runs {s['warm_runs']}), first ingest {s['first_s']} s (runs "
         f"{s['first_runs']}), worker off {s['off_s']} s (runs {s['off_runs']}), in-process {s['inprocess_s']} s; "
         f"{'target met' if small_ok else 'target missed'}.\n\n"
-        "Peak RSS is the ingest process's own (`VmHWM`; the warm worker's memory is not in it: ~250 MiB idle, "
-        "a forked job shares its pages). The KDATA_HOME is emptied before each run; with the worker, its path "
-        f"stays (a worker serves one KDATA_HOME). Load average at the end: {r['load']}.\n"
+        "Peak RSS is the ingest process's own (`VmHWM`); with a warm worker, where the whole ingest runs in a "
+        "child forked from the worker, that child's (`wait4`, with its extract processes; the worker itself, "
+        "~250 MiB idle, shares its pages with it). The KDATA_HOME is emptied before each run (its logs kept); "
+        f"with the worker, its path stays (a worker serves one KDATA_HOME). Load average at the end: {r['load']}.\n"
     )
 
 
