@@ -507,10 +507,12 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     from catalog.register import record_quality_run
     from kdata import gx_worker
 
-    if RunState(settings, run_id).read_quality() is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off)
+    summary = RunState(settings, run_id).read_quality()  # an earlier attempt's
+    if summary is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off, or in a worker's job)
         job = {"settings": settings.to_json(), "run_id": run_id}
-        gx_worker.run_quality_job(settings, job, lambda: quality_summary(settings, run_id))
-    summary = quality_summary(settings, run_id)  # the file both ways, so the two give the same summary
+        # both ways return the summary quality.json holds (quality_summary writes it, or reads it under
+        # the run's quality lock when a concurrent ingest of the same input wrote it first)
+        summary = gx_worker.run_quality_job(settings, job, lambda: quality_summary(settings, run_id))
     with connect(settings) as con:
         record_quality_run(con, summary, settings.user)
     fault_point("after_quality")
