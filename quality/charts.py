@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
-__all__ = ["Chart", "charts_for", "item_pass_share"]
+__all__ = ["Chart", "charts_for", "item_pass_share", "profile_charts"]
 
 Chart = dict[str, Any]
 """``id``, ``title_ko``, ``title_en``, ``svg`` (markup), ``header`` and ``rows`` (the table beside it)."""
@@ -189,15 +189,16 @@ def _histogram(hist: Mapping[str, Any]) -> Chart:
     }
 
 
-def charts_for(summary: Mapping[str, Any]) -> list[Chart]:
-    """The charts of one quality run (its summary, or a dict with ``items`` and optionally ``profile``)."""
-    charts = []
+def charts_for(summary: Mapping[str, Any], profiled: list[Chart] | None = None) -> list[Chart]:
+    """The charts of one quality run (its summary, or a dict with ``items`` and optionally ``profile``):
+    pass/fail per item, then the profile's (``profiled``: those already drawn from the same profile)."""
     items = list(summary.get("items") or [])
-    if items:
-        charts.append(_pass_fail(items))
-    profile = summary.get("profile") or {}
-    for index, entry in enumerate(profile.get("classes") or []):
-        charts.append(_class_shares(entry, index))
-    for hist in profile.get("histograms") or []:
-        charts.append(_histogram(hist))
-    return charts
+    charts = [_pass_fail(items)] if items else []
+    return charts + (profiled if profiled is not None else profile_charts(summary.get("profile") or {}))
+
+
+def profile_charts(profile: Mapping[str, Any]) -> list[Chart]:
+    """Class shares and histograms of a run's profile (:mod:`quality.profile`): they need no verdict, so
+    the quality stage may draw them while Great Expectations validates."""
+    charts = [_class_shares(entry, index) for index, entry in enumerate(profile.get("classes") or [])]
+    return charts + [_histogram(hist) for hist in profile.get("histograms") or []]

@@ -19,7 +19,9 @@ Reports written into the run's report folder:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.problems import Problem
 from kcore.atomic import write_atomic
+from kcore.forked import Forked, ForkedFailed
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from quality.record_checks import redact_problem
@@ -513,17 +516,17 @@ def _asks_orphans(inp: QualityInput) -> bool:
     return inp.dataset_root is not None and bool(inp.source_archives)
 
 
-def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) -> dict[str, Any]:
+def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None, fork: bool = False) -> dict[str, Any]:
     """Validate, write GX result + Data Docs + summary reports into ``out_dir``; return the summary.
 
-    ``rows``: check-frame rows per batch (default :func:`batch_rows`).
+    ``rows``: check-frame rows per batch (default :func:`batch_rows`). ``fork``: this process may fork
+    (a job of the warm worker, see :mod:`kcore.forked`): the charts' profile and drawing then run in a
+    forked child while Great Expectations validates here, on the core that would idle. Same summary,
+    same bytes either way.
     """
-    import tempfile
-
-    from quality import pii
-    from quality.gx_runner import run_suite_batches, trim_heap
+    from quality.gx_runner import trim_heap
     from quality.report import write_summary
-    from quality.suites import SUITE_VERSION, suite_for
+    from quality.suites import suite_for
     from quality.suites.common import common_specs
     from schemas.records import get_record_schema
 
@@ -540,12 +543,40 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
     columns = schema.check_columns()
     tally = _Tally()
     out_dir.mkdir(parents=True, exist_ok=True)
+    trim_heap()  # what the stages before left behind (before a fork: the child starts small too)
+    with contextlib.ExitStack() as side:
+        drawn = side.enter_context(Forked(_profile_and_charts, inp, schema, targets)) if fork else None
+        summary = _validate(inp, out_dir, schema, targets, specs, columns, tally, rows)
+        profile, profiled = _take_profile(drawn, inp, schema, targets)
+    summary["profile"] = profile
+    summary["report"] = str(write_summary(summary, out_dir / "summary.html", profiled))
+    summary["summary_json"] = str(out_dir / SUMMARY_JSON)
+    _write_summary_json(summary, out_dir / SUMMARY_JSON)
+    return summary
+
+
+def _validate(
+    inp: QualityInput,
+    out_dir: Path,
+    schema: RecordSchema,
+    targets: QualityTargets,
+    specs: list[ExpectationSpec],
+    columns: list[str],
+    tally: _Tally,
+    rows: int | None,
+) -> dict[str, Any]:
+    """The suite over every record and the dataset-level items: the summary, without the profile."""
+    import tempfile
+
+    from quality import pii
+    from quality.gx_runner import run_suite_batches
+    from quality.suites import SUITE_VERSION
+
     with tempfile.TemporaryDirectory(prefix=".scan-", dir=out_dir) as scratch:
         scan = _Scan(Path(scratch))
         try:
             # the whole-dataset questions first, while the process is small (listing a source archive
             # costs ~0.5 KB per member while it lasts: zipfile's directory objects)
-            trim_heap()  # what the stages before left behind
             if _asks_orphans(inp):
                 assert inp.dataset_root is not None
                 scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows), inp.labels_in, inp.limits)
@@ -573,7 +604,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         items.append(item)
         if not item["success"]:
             (critical_failed if item["severity"] == "critical" else warnings_failed).append(item["key"])
-    summary: dict[str, Any] = {
+    return {
         "run_id": inp.run_id,
         "dataset_id": inp.dataset_id,
         "version": inp.version,
@@ -597,11 +628,32 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None) ->
         "result_json": str(result.result_json),
         "data_docs": str(result.data_docs_index) if result.data_docs_index else None,
     }
-    summary["profile"] = _profile(inp, schema, targets)
-    summary["report"] = str(write_summary(summary, out_dir / "summary.html"))
-    summary["summary_json"] = str(out_dir / SUMMARY_JSON)
-    _write_summary_json(summary, out_dir / SUMMARY_JSON)
-    return summary
+
+
+def _profile_and_charts(
+    inp: QualityInput, schema: RecordSchema, targets: QualityTargets
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The run's profile and the charts drawn from it (what a forked child sends back)."""
+    from quality.charts import profile_charts
+
+    profile = _profile(inp, schema, targets)
+    return profile, profile_charts(profile)
+
+
+def _take_profile(
+    drawn: Forked[tuple[dict[str, Any], list[dict[str, Any]]]] | None,
+    inp: QualityInput,
+    schema: RecordSchema,
+    targets: QualityTargets,
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """The profile and its charts from the forked child, or computed here (no child, or it failed: the
+    charts never decide a verdict, so its failure only costs the time to draw them again)."""
+    if drawn is not None:
+        try:
+            return drawn.result()
+        except ForkedFailed as error:
+            logging.getLogger(__name__).warning("charts drawn here instead: %s", error)
+    return _profile(inp, schema, targets), None
 
 
 def _profile(inp: QualityInput, schema: RecordSchema, targets: QualityTargets) -> dict[str, Any]:

@@ -22,14 +22,15 @@ def _template() -> Template:
     return env.get_template("summary.html.j2")
 
 
-def write_summary(summary: dict[str, Any], path: Path) -> Path:
-    """Render the one-page summary (``summary.html``) of a quality run next to its GX artefacts."""
+def write_summary(summary: dict[str, Any], path: Path, profiled: list[dict[str, Any]] | None = None) -> Path:
+    """Render the one-page summary (``summary.html``) of a quality run next to its GX artefacts
+    (``profiled``: the profile's charts, if already drawn; see :func:`quality.charts.charts_for`)."""
     template = _template()
     docs = summary.get("data_docs")
     from quality.charts import charts_for  # matplotlib: only when a report is written
 
     html = template.render(
-        charts=charts_for(summary),
+        charts=charts_for(summary, profiled),
         s=summary,
         verdict_ko=VERDICT_KO[summary["verdict"]],
         policy_ko=POLICY_KO.get(summary["pii"]["policy"], summary["pii"]["policy"]),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from quality.charts import charts_for, item_pass_share
 from quality.profile import profile_chunks
@@ -148,3 +150,39 @@ def test_item_pass_share_without_counts() -> None:
     assert item_pass_share({"success": True}) == 100.0
     assert item_pass_share({"success": False, "element_count": 0, "unexpected_count": 0}) == 0.0
     assert charts_for({"items": [], "profile": {}}) == []
+
+
+def _report_of_an_ingest(dataset: Path, home: Path, monkeypatch: pytest.MonkeyPatch, *, fork: bool) -> str:
+    """summary.html of an in-process ingest of ``dataset`` into ``home``; ``fork``: as a job of the warm
+    worker (the charts drawn in a forked child while GX validates) or not (drawn after it, here)."""
+    from kcore.config import load_settings
+    from kdata import gx_worker, pipeline
+
+    monkeypatch.setenv("KDATA_HOME", str(home))
+    monkeypatch.setattr(gx_worker, "in_job", lambda: fork)
+    result = pipeline.ingest(load_settings(), str(dataset), workers=1)
+    assert result["status"] == "published", result
+    return Path(result["report"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.integration
+def test_charts_drawn_in_a_forked_child_are_those_drawn_inline_and_a_failed_child_costs_nothing_but_time(
+    sample_factory: Any, kdata_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    import quality.check
+
+    monkeypatch.setenv("KDATA_GX_WORKER", "off")
+    dataset = sample_factory(items=60, seed=3)
+    inline = _report_of_an_ingest(dataset, tmp_path / "inline", monkeypatch, fork=False)
+    forked = _report_of_an_ingest(dataset, tmp_path / "forked", monkeypatch, fork=True)
+    assert inline.count("<svg") >= 2  # pass/fail and the profile's charts (text lengths)
+    assert forked == inline  # byte for byte: the same page whichever process drew the charts
+
+    def fails(*args: object) -> None:
+        raise RuntimeError("the profile could not be read")
+
+    monkeypatch.setattr(quality.check, "_profile_and_charts", fails)  # what the forked child runs
+    with caplog.at_level("WARNING", logger="quality.check"):
+        again = _report_of_an_ingest(dataset, tmp_path / "failed", monkeypatch, fork=True)
+    assert "charts drawn here instead" in caplog.text and "RuntimeError: the profile could not be read" in caplog.text
+    assert again == inline  # drawn here instead: nothing missing from the page
