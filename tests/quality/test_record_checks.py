@@ -299,3 +299,24 @@ def test_a_record_whose_digits_are_numbers_is_not_walked_and_strings_still_are(m
     holding = copy.deepcopy(plain)
     holding["annotations"][0]["category"] = f"연락처 {PHONE}"
     assert checker.check(holding)["pii_hits"] == 1 and walked == [True]
+
+
+def test_a_table_in_many_chunks_is_flagged_row_for_row_as_the_records_are() -> None:
+    """The columnar path gets a table of many chunks (one per label file): a finding in the id or the
+    content of any chunk, in a string or a large string, flags that row and only that row, as the record
+    path flags it (the pattern runs once over all those strings, not once per chunk)."""
+    rows = [record(f"KSNS_{n:08d}") for n in range(12)]
+    rows[1]["dialogue_id"] = f"KSNS {PHONE}"  # an id holding a phone number (first chunk)
+    rows[7]["dialogue_id"] = "hong@example.kr"  # an id holding an e-mail address (a later chunk)
+    rows[10]["utterances"][1]["utterance"] = f"주민번호 {RRN}"  # content (the canonical JSON's pre-check)
+    schema = KOREAN_DIALOGUE.arrow_schema()
+    fields = [f for f in schema if f.name not in {c.name for c in QUALITY_COLUMNS}]
+    table = pa.Table.from_pylist(rows, schema=pa.schema(fields))
+    large = table.set_column(0, "dialogue_id", table.column("dialogue_id").cast(pa.large_string()))
+    expected = [RecordChecker(KOREAN_DIALOGUE, "block").check(copy.deepcopy(r))["pii_hits"] for r in rows]
+    assert [n > 0 for n in expected] == [n in (1, 7, 10) for n in range(12)]
+    for whole in (table, large):
+        chunked = pa.concat_tables([whole.slice(start, 3) for start in range(0, 12, 3)])
+        assert chunked.column("dialogue_id").num_chunks == 4
+        checked = RecordChecker(KOREAN_DIALOGUE, "block").check_table(chunked)
+        assert checked.column("pii_hits").to_pylist() == expected
