@@ -767,6 +767,7 @@ class _Workers:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: Any = None
+        self._forks = False
 
     def __enter__(self) -> _Workers:
         if self.workers > 1:
@@ -777,10 +778,14 @@ class _Workers:
 
             # a child of the warm worker has imported what extraction needs, and started no DuckDB: its
             # forks start warm; any other process spawns fresh interpreters (no forked DuckDB/Arrow threads)
-            context = multiprocessing.get_context("fork" if gx_worker.in_job() else "spawn")
+            self._forks = gx_worker.in_job()
+            context = multiprocessing.get_context("fork" if self._forks else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            for _ in range(self.workers):
-                self._pool.submit(_warm_up)
+            if not self._forks:  # spawned: they start (and import) while this process plans
+                for _ in range(self.workers):
+                    self._pool.submit(_warm_up)
+            # forks start in milliseconds, at the first unit, after the plan: with what this process
+            # holds by then (the source indexes, the member names the plan listed)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -792,8 +797,11 @@ class _Workers:
             for index in range(units):
                 extract_unit(settings, run_id, index, progress)
             return
+        if self._forks:  # built once here, before the forks, which inherit them instead of each building its own
+            self._prepare_quality(settings, run_id)
         futures = [self._pool.submit(extract_unit, settings, run_id, index) for index in range(units)]
-        self._prepare_quality(settings, run_id)  # this process is idle meanwhile
+        if not self._forks:
+            self._prepare_quality(settings, run_id)  # this process is idle meanwhile
         plan = load_plan(settings, run_id)
         for index, future in enumerate(futures):
             summary = future.result()  # the first failure (BadInput from a unit) propagates with its message
@@ -802,13 +810,14 @@ class _Workers:
 
     @staticmethod
     def _prepare_quality(settings: Settings, run_id: str) -> None:
-        """Build the source indexes the quality stage lists members from, while the workers extract."""
+        """Build the source indexes that extraction joins labels with and the quality stage lists members
+        from (the same cached index: :func:`ingest.source_index.cached_index`)."""
         from ingest.source_index import cached_index
 
         plan = load_plan(settings, run_id)
         for archives in plan.sources.values():
             try:
-                cached_index(Path(plan.dataset_path), archives, limits=settings.limits)
+                cached_index(Path(plan.dataset_path), archives, labels_in(plan), settings.limits)
             except Exception:  # deliberately broad: this is only a head start
                 # the quality stage builds the same index itself and reports whatever fails here; an
                 # error in this helper must not fail an ingest whose quality stage would succeed
