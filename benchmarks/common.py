@@ -247,7 +247,9 @@ def ingest_in_home(dataset: Path, home: Path, runtime: Path, mode: str) -> tuple
         raise RuntimeError(f"kdata ingest {dataset}: {status}")
     ran_in = _worker_jobs(home)[jobs:]
     if ran_in:  # the ingest ran in a child of the warm worker: its peak (and its extract processes') counts
-        peak = max(peak, _job_peak(home, ran_in[-1]))
+        job_peak, cpu = _job_usage(home, ran_in[-1])
+        peak = max(peak, job_peak)
+        status["job_cpu_s"] = cpu  # CPU seconds of the job and the processes it reaped (noise-proof work)
     return seconds, peak, status
 
 
@@ -263,15 +265,16 @@ def _worker_jobs(home: Path) -> list[int]:
     return [int(pid) for pid in re.findall(r"ingest job \d+ in process (\d+)", _worker_log(home))]
 
 
-def _job_peak(home: Path, pid: int, wait_s: float = 5.0) -> float:
-    """Peak RSS MiB of job process ``pid`` and its children (``wait4``, logged by the worker when it reaps it)."""
+def _job_usage(home: Path, pid: int, wait_s: float = 5.0) -> tuple[float, float]:
+    """Peak RSS MiB and CPU seconds of job process ``pid`` and its children (``wait4``, logged by the worker
+    when it reaps it)."""
     import re
 
     deadline = time.monotonic() + wait_s
     while True:
-        found = re.search(rf"job process {pid} ended \([^)]*\), peak RSS (\d+) MiB", _worker_log(home))
+        found = re.search(rf"job process {pid} ended \([^)]*\), peak RSS (\d+) MiB, CPU ([\d.]+) s", _worker_log(home))
         if found:
-            return float(found.group(1))
+            return float(found.group(1)), float(found.group(2))
         if time.monotonic() > deadline:
             raise RuntimeError(f"the warm worker of {home} logged no end of job process {pid}")
         time.sleep(0.1)
@@ -292,6 +295,7 @@ class WarmHome:
         """Seconds, peak RSS MiB and the JSON of one timed ``kdata ingest`` with the worker warm."""
         if not self._started:
             self._run(dataset)
+            wait_ready(self.home, self.runtime)
             self._started = True
         return self._run(dataset)
 
@@ -300,6 +304,21 @@ class WarmHome:
 
     def stop(self) -> None:
         stop_gx_worker(self.home, self.runtime, check=False, settle_s=1.0)
+
+
+def wait_ready(home: Path, runtime: Path, wait_s: float = 60.0) -> None:
+    """Wait until the warm worker of ``home`` takes whole ingests (its imports done after the first
+    ingest's quality job): a timed "warm" run that came earlier would run in the command instead."""
+    code = (
+        "import sys, time; from pathlib import Path; from kdata import gx_worker\n"
+        "ready = gx_worker._ready_path(gx_worker.socket_path(Path(sys.argv[1])))\n"
+        "deadline = time.monotonic() + float(sys.argv[2])\n"
+        "while not ready.exists():\n"
+        "    if time.monotonic() > deadline: sys.exit(f'the worker of {sys.argv[1]} is not ready')\n"
+        "    time.sleep(0.1)\n"
+    )
+    env = {**os.environ, "KDATA_GX_WORKER": "warm", "XDG_RUNTIME_DIR": str(runtime)}
+    subprocess.run([sys.executable, "-c", code, str(home), str(wait_s)], env=env, check=True)
 
 
 def stop_gx_worker(home: Path, runtime: Path | None, *, check: bool = True, settle_s: float = 0.0) -> None:

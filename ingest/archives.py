@@ -566,10 +566,9 @@ def list_member_names(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> lis
     already listed in this process (:func:`remember_member_names`) are reused while the archive is
     unchanged (same size and mtime).
     """
-    key = file_stamp(path)
-    if key is not None and key in _NAMES:
-        count, blob = _NAMES[key]
-        return blob.decode("utf-8", "surrogatepass").split("\0") if count else []
+    remembered = remembered_member_names(path)
+    if remembered is not None:
+        return remembered
     with open_zip(path, limits) as archive:
         return sorted(member_name(i) for i in archive.infolist() if not i.is_dir())
 
@@ -586,6 +585,15 @@ def file_stamp(path: Path) -> tuple[str, int, int] | None:
     except OSError:
         return None  # pieces (.partN, .zNN) of a logical archive: not remembered
     return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def remembered_member_names(path: Path) -> list[str] | None:
+    """The names :func:`remember_member_names` keeps for ``path`` (sorted), ``None`` when it keeps none."""
+    key = file_stamp(path)
+    if key is None or key not in _NAMES:
+        return None
+    count, blob = _NAMES[key]
+    return blob.decode("utf-8", "surrogatepass").split("\0") if count else []
 
 
 def remember_member_names(path: Path, names: list[str]) -> None:

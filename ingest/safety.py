@@ -53,15 +53,23 @@ import stat
 import struct
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from ingest.archives import advise_random, archive_pieces, member_name, open_zip, remember_member_names
+from ingest.archives import (
+    advise_random,
+    archive_pieces,
+    member_name,
+    open_zip,
+    remember_member_names,
+    remembered_member_names,
+)
 from ingest.limits import REASONS, UnsafeArchive
 from kcore.errors import BadInput
+from kcore.forked import Forked
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
 __all__ = [
@@ -295,12 +303,20 @@ def check_archives(
     *,
     run_id: str | None = None,
     hashes: dict[str, str] | None = None,
+    fork: bool = False,
+    weights: Mapping[str, int] | None = None,
 ) -> list[ArchiveSummary]:
     """Check every archive of a dataset (paths relative to ``root``), each piece inside ``root``.
 
     The :class:`UnsafeArchive` raised carries ``run_id`` and the archive's sha256 (from ``hashes``)
-    for the quarantine record.
+    for the quarantine record. ``fork``: this process may fork (:mod:`kcore.forked`): about half the
+    archives (by ``weights``) are checked in a forked child meanwhile; the same summaries and errors.
     """
+    archives = list(archives)
+    if fork and len(archives) > 1:
+        summaries = _check_in_two(root, archives, limits, weights or {})
+        if summaries is not None:
+            return summaries
     summaries = []
     for rel in archives:
         try:
@@ -310,6 +326,44 @@ def check_archives(
             error.run_id, error.archive_sha256 = run_id, (hashes or {}).get(rel)
             raise
     return summaries
+
+
+def _check_group(
+    root: Path, archives: list[str], limits: ArchiveLimits
+) -> list[tuple[ArchiveSummary, list[str] | None]]:
+    """Check ``archives`` in order; each summary with the member names listed (for the source index)."""
+    found = []
+    for rel in archives:
+        checked_pieces(root, rel)
+        found.append((check_archive(root / rel, rel, limits), remembered_member_names(root / rel)))
+    return found
+
+
+def _check_in_two(
+    root: Path, archives: list[str], limits: ArchiveLimits, weights: Mapping[str, int]
+) -> list[ArchiveSummary] | None:
+    """:func:`check_archives` of half the work here and half in a forked child (``weights``: each archive's
+    central directory bytes, what the check's time goes with). ``None`` when either half finds anything
+    or fails: the caller then checks them all in order, so that the problem reported is the first in
+    archive order, as without the fork."""
+    theirs: list[str] = []
+    mine: list[str] = []
+    load = {"mine": 0, "theirs": 0}
+    for rel in sorted(archives, key=lambda a: -weights.get(a, 0)):
+        side = "mine" if load["mine"] <= load["theirs"] else "theirs"
+        (mine if side == "mine" else theirs).append(rel)
+        load[side] += weights.get(rel, 0)
+    try:
+        with Forked(_check_group, root, theirs, limits) as child:
+            here = _check_group(root, mine, limits)
+            there = child.result()
+    except Exception:  # deliberately broad: checked again in order, which raises what it finds
+        return None
+    for rel, (_, names) in zip(theirs, there, strict=True):
+        if names is not None:  # the source index reuses the names the check listed
+            remember_member_names(root / rel, names)
+    summaries = {summary.archive: summary for summary, _ in [*here, *there]}
+    return [summaries[rel] for rel in archives]
 
 
 Resolver = Callable[[str, Any], list[tuple[Any, ...]]]

@@ -71,8 +71,10 @@ def _warm_ingest() -> None:
     import kdata.progress_rich  # noqa: F401
     import quality.record_checks  # noqa: F401
     import storage.publish  # noqa: F401
+    from schemas.kinds import kinds
 
     pa.array([0])  # pyarrow's first conversion from Python objects imports its pandas shim
+    kinds()  # the kinds' registry (entry points scanned once; a kind installed since is found on a miss)
 
 
 def _become_caller(job: dict[str, Any]) -> None:
@@ -230,12 +232,13 @@ def serve(path: Path, idle_s: float) -> None:
                 if done:
                     children.discard(pid)
                     last = time.monotonic()
-                    log.info(
-                        "quality worker %s: job process %d ended (%s), peak RSS %d MiB",
+                    log.info(  # rusage of the job with the processes it reaped (extract, forked helpers)
+                        "quality worker %s: job process %d ended (%s), peak RSS %d MiB, CPU %.2f s",
                         os.getpid(),
                         pid,
                         _wait_text(code),
                         usage.ru_maxrss // 1024,
+                        usage.ru_utime + usage.ru_stime,
                     )
             if not children and not stopping and time.monotonic() - last > idle_s:
                 break

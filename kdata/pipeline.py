@@ -31,6 +31,7 @@ from kcore.config import Settings
 from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
 from kcore.runlock import run_lock
+from kdata import gx_worker
 from kdata.quality_stage import quality_summary
 from kdata.quarantine import quarantines, record_gate_refusal
 from kdata.run_input import dataset_manifest, input_here, labels_in, load_plan, record_schema, units
@@ -150,7 +151,14 @@ def _plan_folder(
     settings_key = f"{chunk_bytes}:{settings.row_group_bytes}:{pii_policy}"
     run_hash = hashlib.sha256(f"{input_fingerprint}:{settings_key}".encode()).hexdigest()[:12]
     run_id = f"{manifest.id}-{manifest.version}-{run_hash}"
-    check_archives(root, [ref.path for ref in archives], settings.limits, run_id=run_id)  # before any record
+    check_archives(  # before any record; half of it in a forked child where this process may fork
+        root,
+        [ref.path for ref in archives],
+        settings.limits,
+        run_id=run_id,
+        fork=gx_worker.in_job(),
+        weights={rel: fp["size"] - fp["directory"] for rel, fp in fingerprints.items()},
+    )
     units: list[PlannedUnit] = []
     by_split: dict[str, int] = {}
     for ref in archives:
@@ -505,7 +513,6 @@ def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     """Run the suite, write reports, record the quality run in the catalog; return a small verdict."""
     from catalog.db import connect
     from catalog.register import record_quality_run
-    from kdata import gx_worker
 
     summary = RunState(settings, run_id).read_quality()  # an earlier attempt's
     if summary is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off, or in a worker's job)
@@ -695,7 +702,6 @@ def ingest(
     ``progress`` hears of each stage (of a unit another process extracts: its counts when it is done).
     """
     from ingest.progress import NullProgress
-    from kdata import gx_worker
 
     workers = workers or settings.workers or _default_workers()
     report = progress or NullProgress()
@@ -737,8 +743,6 @@ def _default_workers() -> int:
     """Extract processes when neither ``--workers`` nor KDATA_WORKERS says: in a child of the warm worker
     (everything imported, so a fork starts warm) the CPU count, at most 4; elsewhere 1, since a spawned
     process imports pyarrow and the readers first (about a second), which a small dataset never wins back."""
-    from kdata import gx_worker
-
     return min(os.cpu_count() or 1, 4) if gx_worker.in_job() else 1
 
 
@@ -773,8 +777,6 @@ class _Workers:
         if self.workers > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
-
-            from kdata import gx_worker
 
             # a child of the warm worker has imported what extraction needs, and started no DuckDB: its
             # forks start warm; any other process spawns fresh interpreters (no forked DuckDB/Arrow threads)
