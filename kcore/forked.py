@@ -36,7 +36,12 @@ class Forked(Generic[T]):
     def __init__(self, fn: Callable[..., T], *args: Any) -> None:
         self._name = getattr(fn, "__qualname__", repr(fn))
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): the caller does the work itself
+            os.close(read)
+            os.close(write)
+            raise
         if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers
             try:
                 os.close(read)

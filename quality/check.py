@@ -545,7 +545,7 @@ def run_quality(inp: QualityInput, out_dir: Path, *, rows: int | None = None, fo
     out_dir.mkdir(parents=True, exist_ok=True)
     trim_heap()  # what the stages before left behind (before a fork: the child starts small too)
     with contextlib.ExitStack() as side:
-        drawn = side.enter_context(Forked(_profile_and_charts, inp, schema, targets)) if fork else None
+        drawn = side.enter_context(_fork_profile(inp, schema, targets)) if fork else None
         summary = _validate(inp, out_dir, schema, targets, specs, columns, tally, rows)
         profile, profiled = _take_profile(drawn, inp, schema, targets)
     summary["profile"] = profile
@@ -638,6 +638,17 @@ def _profile_and_charts(
 
     profile = _profile(inp, schema, targets)
     return profile, profile_charts(profile)
+
+
+def _fork_profile(
+    inp: QualityInput, schema: RecordSchema, targets: QualityTargets
+) -> contextlib.AbstractContextManager[Forked[tuple[dict[str, Any], list[dict[str, Any]]]] | None]:
+    """:func:`_profile_and_charts` in a forked child, or ``None`` when no process can be forked now."""
+    try:
+        return Forked(_profile_and_charts, inp, schema, targets)
+    except OSError as error:
+        logging.getLogger(__name__).warning("charts drawn after the suite instead: cannot fork (%s)", error)
+        return contextlib.nullcontext()
 
 
 def _take_profile(

@@ -67,3 +67,28 @@ def test_close_stops_and_reaps_a_child_still_running() -> None:
     assert time.monotonic() - started < 30  # did not wait for the minute-long sleep
     with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_fork_refused_by_the_system_raises_and_leaves_no_pipe_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", refuse)
+    with pytest.raises(OSError, match="temporarily unavailable"):
+        Forked(_square_and_pid, 3)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_the_quality_stage_draws_the_charts_itself_when_it_cannot_fork(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from quality import check
+
+    def refuse(*args: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(check, "Forked", refuse)
+    with caplog.at_level("WARNING", logger="quality.check"), check._fork_profile(None, None, None) as drawn:  # type: ignore[arg-type]
+        assert drawn is None  # no child: _take_profile computes the profile here
+    assert "cannot fork" in caplog.text and "Cannot allocate memory" in caplog.text
