@@ -271,11 +271,29 @@ def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | Non
     ``\\u0001``: hashed in Python). Quotes and backslashes are escaped here exactly as orjson escapes
     them, so label JSON text in a column keeps the fast hash. ``(None, ...)`` for column types it does
     not encode (floats, bytes ...)."""
+    joined, control, _ = _canonical_json_rows(table, columns)
+    return joined, control
+
+
+def _canonical_json_rows(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray, np.ndarray]:
+    """:func:`_canonical_json`, and the rows holding a backslash (an escaped quote or backslash, or a
+    control character): one pass over the text finds both kinds, which are few (the two follow-up passes
+    read those rows only)."""
     joined = _joined(table, columns, escape=True)
     if joined is None:
-        return None, np.zeros(0, dtype=np.int64)
-    control = pc.match_substring_regex(joined, r"[\x00-\x1f]").to_numpy(zero_copy_only=False)
-    return joined, np.flatnonzero(control)
+        empty = np.zeros(0, dtype=np.int64)
+        return None, empty, empty
+    special = _rows_with(joined, r"[\\\x00-\x1f]")
+    return joined, _rows_with(joined, r"[\x00-\x1f]", special), _rows_with(joined, r"\\", special)
+
+
+def _rows_with(joined: pa.Array, pattern: str, among: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the rows of ``joined`` (of ``among`` only, if given) that ``pattern`` matches."""
+    if among is None:
+        return np.flatnonzero(pc.match_substring_regex(joined, pattern).to_numpy(zero_copy_only=False))
+    if not among.size:
+        return among
+    return among[pc.match_substring_regex(joined.take(among), pattern).to_numpy(zero_copy_only=False)]
 
 
 def _joined(table: pa.Table, columns: list[str], *, escape: bool) -> pa.Array | None:
@@ -384,7 +402,7 @@ class RecordChecker:
     def prepare(self, table: pa.Table) -> PreparedTable:
         """The pure part of :meth:`check_table`: canonical JSON and pre-check flags (Arrow, GIL released)."""
         n = table.num_rows
-        encoded, control = _canonical_json(table, self._content)
+        encoded, control, escaped = _canonical_json_rows(table, self._content)
         scanned = [name for name in table.column_names if name not in _SKIP]
         flagged = np.zeros(n, dtype=bool)
         if encoded is not None:
@@ -392,7 +410,6 @@ class RecordChecker:
             # quote or backslash (escaped, so a gap between digits grows): those rows are read again from a
             # text holding each of their strings verbatim
             flagged |= maybe_pii(encoded)
-            escaped = np.flatnonzero(pc.match_substring(encoded, "\\").to_numpy(zero_copy_only=False))
             if escaped.size:
                 flagged[escaped[maybe_pii(_joined(table.take(escaped), self._content, escape=False))]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...

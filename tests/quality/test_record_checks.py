@@ -320,3 +320,19 @@ def test_a_table_in_many_chunks_is_flagged_row_for_row_as_the_records_are() -> N
         assert chunked.column("dialogue_id").num_chunks == 4
         checked = RecordChecker(KOREAN_DIALOGUE, "block").check_table(chunked)
         assert checked.column("pii_hits").to_pylist() == expected
+
+
+def test_rows_with_quotes_backslashes_and_control_characters_are_checked_as_the_records_are() -> None:
+    """In the canonical JSON a quote or backslash is escaped (which widens gaps between digits: such a row is
+    read again from its strings verbatim) and a control character is left as it is (such a row is hashed in
+    Python): one pass finds both kinds of row; findings and hashes are those of the record path."""
+    rows = [record(f"KSNS_{n:08d}") for n in range(4)]
+    rows[2]["utterances"][1]["utterance"] = f'번호는 "{PHONE}" 입니다'
+    rows[3]["utterances"][1]["utterance"] = "줄\n바꿈 \\ 백슬래시"
+    fields = [f for f in KOREAN_DIALOGUE.arrow_schema() if f.name not in {c.name for c in QUALITY_COLUMNS}]
+    table = pa.Table.from_pylist(rows, schema=pa.schema(fields))
+    records = [RecordChecker(KOREAN_DIALOGUE, "block").check(r) for r in table.to_pylist()]  # as the table has them
+    checked = RecordChecker(KOREAN_DIALOGUE, "block").check_table(table)
+    assert checked.column("pii_hits").to_pylist() == [r["pii_hits"] for r in records]
+    assert [r["pii_hits"] > 0 for r in records] == [False, False, True, False]
+    assert checked.column("content_sha256").to_pylist() == [r["content_sha256"] for r in records]
