@@ -316,7 +316,11 @@ def _json_values(array: pa.Array, escape: bool = True) -> pa.Array | None:
     strings as they are with ``escape=False``."""
     kind = array.type
     if pa.types.is_string(kind):
-        escaped = pc.replace_substring(pc.replace_substring(array, "\\", "\\\\"), '"', '\\"') if escape else array
+        escaped = (
+            pc.replace_substring(pc.replace_substring(array, "\\", "\\\\"), '"', '\\"')
+            if escape and pc.any(pc.match_substring_regex(array, r'[\\"]')).as_py()  # else nothing to escape
+            else array
+        )
         return pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), "").fill_null("null")
     if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
         return pc.cast(array, pa.string()).fill_null("null")

@@ -263,6 +263,22 @@ def _distinct_per_parent(parents: np.ndarray, values: pa.Array, n: int) -> np.nd
     return np.bincount(owners, minlength=n).astype(np.int32)
 
 
+_SURELY_TEXT = r"^[!-~\x{3131}-\x{318E}\x{AC00}-\x{D7A3}]"
+"""A string that starts with a printable ASCII character, a Hangul jamo or a Hangul syllable is not blank:
+none of them is whitespace to Python's ``str.strip`` (whose whitespace differs from RE2's and Arrow's)."""
+
+
+def _blank(values: pa.Array) -> np.ndarray:
+    """Per string, ``not (value or "").strip()`` (the record path's test), in Python only for the strings
+    that do not start with a character :data:`_SURELY_TEXT` knows (few: most utterances start with one)."""
+    surely = pc.match_substring_regex(values, _SURELY_TEXT).fill_null(False).to_numpy(zero_copy_only=False)
+    blank = np.zeros(len(values), dtype=bool)
+    rest = np.flatnonzero(~surely)
+    if rest.size:
+        blank[rest] = [not (v or "").strip() for v in values.take(pa.array(rest)).to_pylist()]
+    return blank
+
+
 def _strip_all(values: list[str | None]) -> list[str]:
     stripped = [v.strip() for v in values]  # type: ignore[union-attr]
     if not all(stripped):
@@ -348,11 +364,7 @@ def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str
         raise _NotColumnar("body[]")
     parents = pc.list_parent_indices(body).to_numpy()
     turn_count = _distinct_per_parent(parents, pc.struct_field(utterances, "turnID"), n)
-    empty = np.fromiter(
-        (not (u or "").strip() for u in pc.struct_field(utterances, "utterance").to_pylist()),
-        dtype=bool,
-        count=len(utterances),
-    )
+    empty = _blank(pc.struct_field(utterances, "utterance"))
 
     get_many = getattr(sources, "get_many", None)  # SourceIndex looks many up at once
     found_sources = get_many(ids) if get_many is not None else [sources.get(i) for i in ids]

@@ -282,3 +282,14 @@ def test_ingest_with_and_without_columnar_publishes_the_same_rows(tmp_path: Path
         )
     assert results["1"] == results["0"]
     assert sum(results["1"][0].values()) == 120
+
+
+def test_blank_utterances_are_those_python_strips_to_nothing() -> None:
+    """The columnar reader counts blank utterances by an anchored RE2 pre-test and Python for the rest: the
+    same answer as ``not (u or "").strip()`` for spaces RE2 and Python disagree on (``\\x1c``-``\\x1f`` and
+    U+0085 are whitespace to Python only; U+200B to neither) and for text starting with any character."""
+    values = [None, "", " ", "\t\n", "\u3000", "\u00a0", "\x1c", "\x1f\u0085", "\u200b", " \u3000 ", "가", " 가",
+              "ㅋㅋ", "a", "!?", "\u3000안녕", "😀", "\x1cx", "１２", "\u2028"]  # fmt: skip
+    expected = [not (v or "").strip() for v in values]
+    assert korean_dialogue._blank(pa.array(values, pa.string())).tolist() == expected
+    assert sum(expected) == 10  # the blank ones above
