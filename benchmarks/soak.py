@@ -26,6 +26,8 @@ SOAK_ENV = {
     "KDATA_ROW_GROUP_BYTES": "10000",
     "KDATA_USER": "soak",
     "KDATA_ADMINS": "soak",
+    # the soak is about this process (GX's memory in it included); and a test must not leave a worker behind
+    "KDATA_GX_WORKER": "off",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -26,6 +27,9 @@ os.environ["KDATA_AUDIT_KEY"] = "kdata-test-audit-key"
 # worker itself is tested in tests/quality/test_gx_worker.py.
 os.environ["KDATA_GX_WORKER"] = "off"
 os.environ.setdefault("KDATA_USER", "tester")  # not the OS user: who acts is the same on every machine
+# Every process this run starts carries its mark (xdist workers inherit it): a warm worker still alive at
+# the end of the run was left behind by a test (pytest_sessionfinish fails the run and stops it).
+os.environ.setdefault("KDATA_TEST_RUN", f"{os.getpid()}-{os.urandom(4).hex()}")
 
 
 DIALOGUE_MAPPING = (
@@ -97,6 +101,47 @@ def sample_factory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_AIRFLOW_TMP, ignore_errors=True)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the run's end is the controller's: after every worker's tests
+    left = _workers_left_behind()
+    if left:
+        import signal
+
+        for pid, _ in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for pid, test in left:
+            line = f"warm GX worker {pid} left running by {test} (stopped now): stop it in the test's teardown"
+            if reporter is not None:
+                reporter.write_line(line, red=True)
+
+
+def _workers_left_behind(wait_s: float = 10.0) -> list[tuple[int, str]]:
+    """``(pid, test that started it)`` of the warm workers of this run still running after ``wait_s``
+    (a test's teardown may have just asked one to stop)."""
+    import time
+
+    mark = f"KDATA_TEST_RUN={os.environ['KDATA_TEST_RUN']}".encode()
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if b"kdata.gx_worker_main" not in (entry / "cmdline").read_bytes():
+                    continue
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+            if mark in environ:
+                test = next((v[20:].decode() for v in environ if v.startswith(b"PYTEST_CURRENT_TEST=")), "?")
+                found.append((int(entry.name), test))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
 
 
 def grant_read(dataset_id: str, user: str = "tester") -> None:
