@@ -40,11 +40,11 @@ _MAX_KEYS = 24
 
 _ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
 _SOURCE_KEY = re.compile(
-    r"file_?name|filename|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
+    r"file_?name|filename|file_?nm|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
 )
 _TEXT_KEY = re.compile(
     r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
-    r"질문|답변|원문|번역|mt|source_original|target|dialog",
+    r"질문|답변|원문|번역|mt|source_original|target|dialog|^stt$|script_?txt",
     re.IGNORECASE,
 )
 _CLASS_KEY = re.compile(
@@ -58,8 +58,10 @@ _WIDTH_KEY = re.compile(r"(^|[_\s])(width|너비)$|^width$|이미지\s*너비|im
 _HEIGHT_KEY = re.compile(r"(^|[_\s])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
 _START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
 _END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
+_NUMBER_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*")
+"""A number written as text, as the mapping's float conversion reads it (``ingest.mapping.values``)."""
 _DURATION_KEY = re.compile(
-    r"duration|length_?sec|reclength|recdatalength|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
+    r"duration|length_?sec|reclength|recdatalength|recrd_?time|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
 )
 _UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
 _TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
@@ -267,6 +269,9 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
         return "image_width"
     if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
         return "image_height"
+    timing = _DURATION_KEY.search(key) or _START_KEY.search(key) or _END_KEY.search(key)
+    if timing and leaf_type == "string" and strings and all(_NUMBER_TEXT.fullmatch(v) for v in strings):
+        leaf_type = "float"  # "5.26" (AI Hub writes some recording times as text): read as a number
     if leaf_type in ("int", "float"):
         if _DURATION_KEY.search(key) and free("duration"):
             return "duration"

@@ -262,3 +262,37 @@ def test_images_shipped_inside_the_label_archive(tmp_path: Path, kdata_home: Pat
     assert plan["sources"] == {"train": [archive]} and plan["labels_in"] == {archive: [".json"]}
     assert sorted(r["source_file"] for r in rows) == [f"{archive}!도로/IMG_1.png", f"{archive}!도로/IMG_2.png"]
     assert all(r["image_valid"] and r["media"]["bytes"] == tiny_png() for r in rows)
+
+
+def test_free_talk_speech_with_korean_keys_and_times_written_as_text(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's free-conversation speech labels: Korean top-level keys (발화정보, 녹음자정보), the audio named by
+    ``fileNm``, the recording time as text (``"recrdTime": "5.26"``) and the transcript in ``stt``. Inspect
+    suggests the roles (source, duration read as a number, text, id) and the rows join their audio."""
+    root = tmp_path / "free-talk"
+    labels: dict[str, bytes] = {}
+    audio: dict[str, bytes] = {}
+    for n, (text, seconds) in enumerate(
+        [("오늘 날씨가 정말 좋네요", "5.26"), ("점심은 뭐 먹을까요", "2.5"), ("네", "0.75")]
+    ):
+        name = f"SPK001_{n:05d}"
+        label = {
+            "발화정보": {"scriptId": f"S{n:06d}", "fileNm": f"{name}.wav", "recrdTime": seconds, "stt": text},
+            "녹음자정보": {"gender": "여성", "recorderId": "SPK001", "age": 31},
+        }
+        labels[f"일상/{name}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        audio[f"일상/{name}.wav"] = bytes(range(256)) * (n + 1)
+    zip_files(root / LABELS / "TL_1.일상.zip", labels)
+    zip_files(root / SOURCES / "TS_1.일상.zip", audio)
+    write_manifest(root, "free-talk-speech", "korean", "audio")
+    assert inspect_write(root) == 0
+    manifest = load_manifest(root)
+    assert manifest.labels is not None
+    roles = {name: spec.role for name, spec in manifest.labels.blocks[0].fields.items() if spec.role}
+    assert roles == {"script_id": "id", "file_nm": "source", "recrd_time": "duration", "stt": "text"}
+    rows, problems, _ = extract(root)
+    assert problems == []
+    by_id = {r["script_id"]: r for r in rows}
+    assert [by_id[f"S{n:06d}"]["recrd_time"] for n in range(3)] == [5.26, 2.5, 0.75]
+    assert by_id["S000001"]["stt"] == "점심은 뭐 먹을까요"
+    assert by_id["S000002"]["media"]["bytes"] == bytes(range(256)) * 3
+    assert by_id["S000000"]["source_file"] == f"{SOURCES}/TS_1.일상.zip!일상/SPK001_00000.wav"
