@@ -346,13 +346,13 @@ def _check_in_two(
     central directory bytes, what the check's time goes with). ``None`` when either half finds anything
     or fails: the caller then checks them all in order, so that the problem reported is the first in
     archive order, as without the fork."""
-    theirs: list[str] = []
-    mine: list[str] = []
-    load = {"mine": 0, "theirs": 0}
+    halves: tuple[list[str], list[str]] = ([], [])  # here, in the child: the heaviest first to the lighter
+    loads = [0, 0]
     for rel in sorted(archives, key=lambda a: -weights.get(a, 0)):
-        side = "mine" if load["mine"] <= load["theirs"] else "theirs"
-        (mine if side == "mine" else theirs).append(rel)
-        load[side] += weights.get(rel, 0)
+        side = 0 if loads[0] <= loads[1] else 1
+        halves[side].append(rel)
+        loads[side] += weights.get(rel, 0)
+    mine, theirs = halves
     try:
         with Forked(_check_group, root, theirs, limits) as child:
             here = _check_group(root, mine, limits)

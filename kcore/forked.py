@@ -1,9 +1,9 @@
 """Run one function in a forked child while this process goes on, and take its result back.
 
-The quality stage is mostly one busy core (Great Expectations, then the charts): on a 2-core host the
-other core idles. :class:`Forked` puts an independent part of the work (the charts' profile and drawing)
-on that core: the child is a fork, so it starts with everything imported and nothing to pickle in, and
-its result comes back pickled over a pipe.
+Some stages are one busy core (the plan's safety check; Great Expectations, then the charts): on a 2-core
+host the other core idles. :class:`Forked` puts an independent part of the work on that core (half the
+safety check; the charts' profile and drawing): the child is a fork, so it starts with everything imported
+and nothing to pickle in, and its result comes back pickled over a pipe.
 
 Fork only where it is known to be safe: a process forked from the warm worker (everything imported, no
 DuckDB or Arrow thread pool of its own yet). Elsewhere callers run the function inline. The child never

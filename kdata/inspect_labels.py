@@ -58,8 +58,6 @@ _WIDTH_KEY = re.compile(r"(^|[_\s])(width|너비)$|^width$|이미지\s*너비|im
 _HEIGHT_KEY = re.compile(r"(^|[_\s])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
 _START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
 _END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
-_NUMBER_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*")
-"""A number written as text, as the mapping's float conversion reads it (``ingest.mapping.values``)."""
 _DURATION_KEY = re.compile(
     r"duration|length_?sec|reclength|recdatalength|recrd_?time|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
 )
@@ -270,7 +268,7 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
     if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
         return "image_height"
     timing = _DURATION_KEY.search(key) or _START_KEY.search(key) or _END_KEY.search(key)
-    if timing and leaf_type == "string" and strings and all(_NUMBER_TEXT.fullmatch(v) for v in strings):
+    if timing and leaf_type == "string" and strings and all(_kind(v, texty=True) in ("int", "float") for v in strings):
         leaf_type = "float"  # "5.26" (AI Hub writes some recording times as text): read as a number
     if leaf_type in ("int", "float"):
         if _DURATION_KEY.search(key) and free("duration"):

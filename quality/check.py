@@ -35,6 +35,8 @@ from quality.pii import redact
 from quality.record_checks import redact_problem
 from schemas.manifest import QualityTargets
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     import duckdb
     import pandas
@@ -647,7 +649,7 @@ def _fork_profile(
     try:
         return Forked(_profile_and_charts, inp, schema, targets)
     except OSError as error:
-        logging.getLogger(__name__).warning("charts drawn after the suite instead: cannot fork (%s)", error)
+        log.warning("charts drawn after the suite instead: cannot fork (%s)", error)
         return contextlib.nullcontext()
 
 
@@ -663,7 +665,7 @@ def _take_profile(
         try:
             return drawn.result()
         except ForkedFailed as error:
-            logging.getLogger(__name__).warning("charts drawn here instead: %s", error)
+            log.warning("charts drawn here instead: %s", error)
     return _profile(inp, schema, targets), None
 
 

@@ -137,7 +137,9 @@ def _workers_left_behind(wait_s: float = 10.0) -> list[tuple[int, str]]:
             except OSError:  # ended meanwhile, or not ours to read
                 continue
             if mark in environ:
-                test = next((v[20:].decode() for v in environ if v.startswith(b"PYTEST_CURRENT_TEST=")), "?")
+                test = next(
+                    (v.partition(b"=")[2].decode() for v in environ if v.startswith(b"PYTEST_CURRENT_TEST=")), "?"
+                )
                 found.append((int(entry.name), test))
         if not found or time.monotonic() > deadline:
             return found
