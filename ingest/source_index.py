@@ -111,22 +111,25 @@ class SourceIndex(Mapping[str, str]):
         return f"{self._archives[int(self._owners[i])]}!{self._name(i)}"
 
     def get_many(self, keys: list[str]) -> list[str | None]:
-        """``[self.get(k) for k in keys]``, with the hash search done by NumPy for all keys at once."""
+        """``[self.get(k) for k in keys]``, the hash search and the index arithmetic done by NumPy for all
+        keys at once; a key whose first candidate is another stem (a hash collision) is searched alone."""
         if not keys:
             return []
+        if not len(self._hashes):
+            return [None] * len(keys)
         targets = np.fromiter((hash(k) for k in keys), dtype=np.int64, count=len(keys))
-        starts = np.searchsorted(self._hashes, targets).tolist()
-        hashes, order, found = self._hashes, self._order, []
-        for key, target, at in zip(keys, targets.tolist(), starts, strict=True):
-            result = None
-            while at < len(hashes) and hashes[at] == target:
-                i = int(order[at])
-                name = self._name(i)
-                if source_stem(name) == key:
-                    result = f"{self._archives[int(self._owners[i])]}!{name}"
-                    break
-                at += 1
-            found.append(result)
+        at = np.minimum(np.searchsorted(self._hashes, targets), len(self._hashes) - 1)
+        hit = (self._hashes[at] == targets).tolist()
+        first = self._order[at]
+        starts, stops = self._offsets[first].tolist(), self._offsets[first + 1].tolist()
+        owners, names, archives = self._owners[first].tolist(), self._names, self._archives
+        found: list[str | None] = []
+        for key, is_hit, start, stop, owner in zip(keys, hit, starts, stops, owners, strict=True):
+            if not is_hit:
+                found.append(None)
+                continue
+            name = names[start:stop].decode("utf-8", "surrogatepass")
+            found.append(f"{archives[owner]}!{name}" if source_stem(name) == key else self.get(key))
         return found
 
     def __getitem__(self, key: str) -> str:

@@ -301,19 +301,36 @@ def _joined(table: pa.Table, columns: list[str], *, escape: bool) -> pa.Array | 
     written as they are, so every string of the row stands in it verbatim, each between quotes: the text
     the personal-data pre-check reads (an escape between two digits would widen a gap the pattern
     allows; ``label_json`` text holds a quote in every row)."""
-    parts: list[pa.Array | str] = ["{"]
+    parts: list[pa.Array | str] = []
+    literal = "{"
     for n, name in enumerate(sorted(columns)):
-        encoded = _json_values(table.column(name).combine_chunks(), escape)
+        encoded = _json_parts(table.column(name).combine_chunks(), escape)
         if encoded is None:
             return None
-        parts += [("," if n else "") + orjson.dumps(name).decode() + ":", encoded]
-    parts.append("}")
+        values, opening, closing = encoded
+        parts += [literal + ("," if n else "") + orjson.dumps(name).decode() + ":" + opening, values]
+        literal = closing
+    parts.append(literal + "}")
     return pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
 
 
 def _json_values(array: pa.Array, escape: bool = True) -> pa.Array | None:
     """Each value of ``array`` as orjson writes it (compact, keys sorted), or ``None`` for other types;
     strings as they are with ``escape=False``."""
+    encoded = _json_parts(array, escape)
+    if encoded is None:
+        return None
+    values, opening, closing = encoded
+    if opening or closing:
+        return pc.binary_join_element_wise(pa.scalar(opening), values, pa.scalar(closing), "")
+    return values
+
+
+def _json_parts(array: pa.Array, escape: bool) -> tuple[pa.Array, str, str] | None:
+    """:func:`_json_values` as ``(values, opening, closing)``: each value's JSON is ``opening + value +
+    closing``, the two literals left to the caller, which writes them as part of its own join (a quote
+    around a string, the brackets around a list: each one a copy of all the text less). Only a column
+    without nulls leaves them (a null is ``null``, no quotes)."""
     kind = array.type
     if pa.types.is_string(kind):
         escaped = (
@@ -321,32 +338,41 @@ def _json_values(array: pa.Array, escape: bool = True) -> pa.Array | None:
             if escape and pc.any(pc.match_substring_regex(array, r'[\\"]')).as_py()  # else nothing to escape
             else array
         )
-        return pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), "").fill_null("null")
+        if not escaped.null_count:
+            return escaped, '"', '"'
+        return pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), "").fill_null("null"), "", ""
     if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
-        return pc.cast(array, pa.string()).fill_null("null")
+        text = pc.cast(array, pa.string())
+        return (text.fill_null("null") if text.null_count else text), "", ""
     if pa.types.is_null(kind):
-        return pa.array(["null"] * len(array), pa.string())
+        return pa.array(["null"] * len(array), pa.string()), "", ""
     if pa.types.is_list(kind):
-        values = _json_values(pc.list_flatten(array), escape)
+        values = _json_values(pc.list_flatten(array), escape)  # whole: an empty list must stay "[]"
         if values is None:
             return None
         lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
         offsets = np.zeros(len(array) + 1, dtype=np.int32)
         np.cumsum(lengths, out=offsets[1:])
-        listed = pa.ListArray.from_arrays(pa.array(offsets), values, mask=pc.is_null(array))
-        joined = pc.binary_join(listed, ",")
-        return pc.binary_join_element_wise(pa.scalar("["), joined, pa.scalar("]"), "").fill_null("null")
+        nulls = pc.is_null(array) if array.null_count else None
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values, mask=nulls), ",")
+        if nulls is None:
+            return joined, "[", "]"
+        return pc.binary_join_element_wise(pa.scalar("["), joined, pa.scalar("]"), "").fill_null("null"), "", ""
     if pa.types.is_struct(kind):
         names = sorted(range(kind.num_fields), key=lambda i: kind.field(i).name)
-        parts: list[pa.Array] = [pa.scalar("{")]
+        parts: list[pa.Array | pa.Scalar] = []
+        literal = "{"
         for n, index in enumerate(names):
-            child = _json_values(pc.struct_field(array, [index]), escape)
+            child = _json_parts(pc.struct_field(array, [index]), escape)
             if child is None:
                 return None
-            parts += [pa.scalar(("," if n else "") + orjson.dumps(kind.field(index).name).decode() + ":"), child]
-        parts.append(pa.scalar("}"))
+            values, opening, closing = child
+            name = orjson.dumps(kind.field(index).name).decode()
+            parts += [pa.scalar(literal + ("," if n else "") + name + ":" + opening), values]
+            literal = closing
+        parts.append(pa.scalar(literal + "}"))
         joined = pc.binary_join_element_wise(*parts, "")
-        return pc.if_else(pc.is_valid(array), joined, pa.scalar("null"))
+        return (pc.if_else(pc.is_valid(array), joined, pa.scalar("null")) if array.null_count else joined), "", ""
     return None
 
 

@@ -65,6 +65,7 @@ def test_empty(tmp_path: Path) -> None:
     write_zip(tmp_path / "TS_1.zip", {})
     index = SourceIndex.build(tmp_path, ["TS_1.zip"])
     assert len(index) == 0 and index.get("a") is None and SourceIndex.build(tmp_path, []).get("a") is None
+    assert index.get_many(["a", ""]) == [None, None]
 
 
 def test_names_per_archive_and_the_cache(dataset: tuple[Path, list[str]]) -> None:
