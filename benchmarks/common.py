@@ -311,9 +311,8 @@ def wait_ready(home: Path, runtime: Path, wait_s: float = 60.0) -> None:
     ingest's quality job): a timed "warm" run that came earlier would run in the command instead."""
     code = (
         "import sys, time; from pathlib import Path; from kdata import gx_worker\n"
-        "ready = gx_worker._ready_path(gx_worker.socket_path(Path(sys.argv[1])))\n"
         "deadline = time.monotonic() + float(sys.argv[2])\n"
-        "while not ready.exists():\n"
+        "while not gx_worker.takes_ingests(Path(sys.argv[1])):\n"
         "    if time.monotonic() > deadline: sys.exit(f'the worker of {sys.argv[1]} is not ready')\n"
         "    time.sleep(0.1)\n"
     )

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from kcore.config import Settings
     from schemas.run import QualitySummary
 
-__all__ = ["enabled", "prewarm", "run_ingest", "run_quality_job", "socket_path", "status", "stop"]
+__all__ = ["enabled", "prewarm", "run_ingest", "run_quality_job", "socket_path", "status", "stop", "takes_ingests"]
 
 log = logging.getLogger("kdata.gx_worker")
 
@@ -191,6 +191,11 @@ def _ready_path(path: Path) -> Path:
     return path.with_suffix(".ready")
 
 
+def takes_ingests(home: Path) -> bool:
+    """The warm worker of ``home`` has done its imports and takes whole ingests (:func:`run_ingest`)."""
+    return _ready_path(socket_path(home)).exists()
+
+
 def _connect(path: Path, timeout: float | None = 1.0) -> socket.socket | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.settimeout(timeout)
@@ -316,10 +321,9 @@ def run_ingest(params: dict[str, Any]) -> int | None:
     if not enabled(settings):
         return None
     try:
-        path = socket_path(settings.home)
-        if not _ready_path(path).exists():
+        if not takes_ingests(settings.home):
             return None  # none yet, or still importing GX: the ingest here prewarms and overlaps it
-        conn = _connect(path)
+        conn = _connect(socket_path(settings.home))
     except OSError:
         return None
     if conn is None:
