@@ -26,6 +26,7 @@ from ingest.archives import Member, iter_member_streams
 from ingest.discover import ArchiveRef, Skipped, discover_layout
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
+from ingest.mapping.values import box_key_sets, polygon_point_keys
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from schemas.labels import EXTENSION_FORMATS, MEDIA_EXTENSIONS, LabelBlock, LayoutSpec, Token, format_path
@@ -40,7 +41,7 @@ _MAX_KEYS = 24
 
 _ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
 _SOURCE_KEY = re.compile(
-    r"file_?name|filename|file_?nm|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
+    r"file[_.\s]?name|file[_.]?nm|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
 )
 _TEXT_KEY = re.compile(
     r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
@@ -48,15 +49,19 @@ _TEXT_KEY = re.compile(
     re.IGNORECASE,
 )
 _CLASS_KEY = re.compile(
-    r"class|category|label|type|damage|part|분류|카테고리|클래스|유형|감정|emotion|종류|등급|스타일|병해", re.IGNORECASE
+    r"class|category|label|type|damage|part|lesion|disease|diagnos|분류|카테고리|클래스|유형|감정|emotion|종류|등급|"
+    r"스타일|병해|질환|병변|진단",
+    re.IGNORECASE,
 )
 _SPEAKER_KEY = re.compile(r"speaker|participant|화자|발화자", re.IGNORECASE)
 _BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
 _POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
 _KEYPOINT_KEY = re.compile(r"keypoint|키포인트|landmark", re.IGNORECASE)
-_WIDTH_KEY = re.compile(r"(^|[_\s])(width|너비)$|^width$|이미지\s*너비|img_?w(idth)?$|^w$", re.IGNORECASE)
-_HEIGHT_KEY = re.compile(r"(^|[_\s])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
+_WIDTH_KEY = re.compile(r"(^|[_\s.])(width|너비)$|^width$|이미지\s*너비|img_?w(idth)?$|^w$", re.IGNORECASE)
+_HEIGHT_KEY = re.compile(r"(^|[_\s.])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
 _START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
+_OFFSET_KEY = re.compile(r"answer_?(start|end)|char|offset|span|idx|index|pos(ition)?$|위치", re.IGNORECASE)
+"""Character offsets (SQuAD's ``answer_start``): numbers, never a time."""
 _END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
 _DURATION_KEY = re.compile(
     r"duration|length_?sec|reclength|recdatalength|recrd_?time|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
@@ -267,10 +272,12 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
         return "image_width"
     if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
         return "image_height"
-    timing = _DURATION_KEY.search(key) or _START_KEY.search(key) or _END_KEY.search(key)
+    timing = not _OFFSET_KEY.search(key) and any(k.search(key) for k in (_DURATION_KEY, _START_KEY, _END_KEY))
     if timing and leaf_type == "string" and strings and all(_kind(v, texty=True) in ("int", "float") for v in strings):
         leaf_type = "float"  # "5.26" (AI Hub writes some recording times as text): read as a number
     if leaf_type in ("int", "float"):
+        if not timing:
+            return None
         if _DURATION_KEY.search(key) and free("duration"):
             return "duration"
         if _START_KEY.search(key) and free("start"):
@@ -364,7 +371,9 @@ def _suggest_field(
     many = any(t == ("each", None) for t in bound)
     spec: dict[str, Any] = {"path": text_path}
     if kinds & {"list", "object"}:
-        if (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
+        if _point_keys(tree, path) and _numeric_tree(tree, path):
+            spec["role"] = "polygon"  # x1, y1 ... x3, y3 ...: numbered points, under any key name
+        elif (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
             spec["role"] = "bbox"  # an object's corner keys (xmin/xmax, xtl/xbr ...) say its format when read
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
@@ -401,20 +410,23 @@ def _suggest_field(
     out.fields[name] = spec
 
 
-_BOX_KEY_SETS = ({"xmin", "ymin", "xmax", "ymax"}, {"xtl", "ytl", "xbr", "ybr"}, {"x1", "y1", "x2", "y2"})
+_BOX_KEY_SETS = box_key_sets()
+
+
+def _item_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> list[set[str]]:
+    """The keys of the object at ``path`` and those of each item of it (a list of objects)."""
+    return [_child_keys(tree, base) for base in (path, (*path, ("each", None)))]
 
 
 def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
-    """The value (or each item of it) is an object with box corner keys (xmin/xmax, xtl/xbr, x1/x2)."""
-    for base in (path, (*path, ("each", None))):
-        keys = {
-            str(p[-1][1]).lower()
-            for p in tree
-            if len(p) == len(base) + 1 and p[: len(base)] == base and p[-1][0] == "key"
-        }
-        if any(s <= keys for s in _BOX_KEY_SETS):
-            return True
-    return False
+    """The value (or each item of it) is an object with the keys of a box (the engine's sets: xmin/xmax,
+    xtl/xbr, x1/x2, x/y/width/height ...)."""
+    return any(any(s <= {k.lower() for k in keys} for s in _BOX_KEY_SETS) for keys in _item_keys(tree, path))
+
+
+def _point_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """The value (or each item of it) is an object of numbered points past two (x1, y1 ... x3, y3): a polygon."""
+    return any(polygon_point_keys(keys) for keys in _item_keys(tree, path))
 
 
 def _idlike_keys_node(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:

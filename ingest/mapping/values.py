@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from ingest.mapping.paths import Many
-from ingest.readers._common import INT64_MAX, INT64_MIN, LabelError, numbered_points
+from ingest.readers._common import INT64_MAX, INT64_MIN, POINT_KEY, LabelError, numbered_points
 from schemas.mapped import MappedColumn
 
-__all__ = ["convert", "flat_polygons", "to_box"]
+__all__ = ["box_key_sets", "convert", "flat_polygons", "polygon_point_keys", "to_box"]
 
 _INT_TEXT = re.compile(r"\s*[-+]?[0-9]{1,19}\s*")
 _FLOAT_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
@@ -29,6 +30,17 @@ _BOX_KEYS = {
              ("minx", "miny", "maxx", "maxy"), ("xtl", "ytl", "xbr", "ybr")),
     "cxcywh": (("cx", "cy", "w", "h"), ("cx", "cy", "width", "height"), ("x_center", "y_center", "width", "height")),
 }  # fmt: skip
+
+
+def box_key_sets() -> list[frozenset[str]]:
+    """The key sets (lower case) an object must hold for :func:`to_box` to read it as a box by itself."""
+    return [frozenset(keys) for sets in _BOX_KEYS.values() for keys in sets]
+
+
+def polygon_point_keys(keys: Iterable[Any]) -> list[str]:
+    """The keys of numbered points past a box's two corners (``x3``, ``Y좌표5`` ...): an object holding any is
+    a polygon, never a box, however its first two points would read as one."""
+    return sorted(str(k) for k in keys if (m := POINT_KEY.match(str(k))) and int(m[2]) > 2)
 
 
 def _json_text(value: Any) -> str:
@@ -133,6 +145,9 @@ def to_box(value: Any, column: MappedColumn, field: str) -> list[float] | None:
         if match is None:
             raise LabelError(field, f"no box keys ({spec.format}) in {sorted(lowered)[:8]}; name them with keys:")
         box_format, names = match
+        points = polygon_point_keys(value)
+        if points:  # x1, y1 ... x3, y3: a polygon's numbered points, not a box's two corners
+            raise LabelError(field, f"numbered points {points[:4]} beside the box keys: a polygon (role: polygon)")
         numbers = [_float(lowered[k], f"{field}.{k}") for k in names]
         return _as_xywh(numbers, box_format)
     else:
@@ -160,6 +175,8 @@ def _boxes(value: Any, column: MappedColumn, field: str) -> list[list[float]]:
         box = to_box(value, column, field)
         return [box] if box else []
     if isinstance(value, dict):
+        if polygon_point_keys(value):
+            return [to_box(value, column, field) or []]  # refused: numbered polygon points, says so
         try:
             box = to_box(value, column, field)
         except LabelError:

@@ -27,6 +27,7 @@ from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "POINT_KEY",
     "UNEXPECTED_CONTENT",
     "LabelError",
     "SourceFiles",
@@ -174,14 +175,14 @@ def number(value: Any, field: str) -> float:
     raise LabelError(field, f"expected a number, got {type(value).__name__}")
 
 
-_POINT_KEY = re.compile(r"^\s*([XxYy])\s*(?:좌표|coord(?:inate)?)?\s*_?(\d+)\s*$")
+POINT_KEY = re.compile(r"^\s*([XxYy])\s*(?:좌표|coord(?:inate)?)?\s*_?(\d+)\s*$")
 
 
 def numbered_points(entry: dict[str, Any], field: str) -> list[float] | None:
     """``{X좌표1, Y좌표1, X좌표2, ...}`` (any key order) → flat points; ``None`` when no such keys."""
     points: dict[int, dict[str, float]] = {}
     for key, value in entry.items():
-        match = _POINT_KEY.match(str(key))
+        match = POINT_KEY.match(str(key))
         if match:
             points.setdefault(int(match[2]), {})[match[1].upper()] = number(value, f"{field}.{key}")
     if not points:

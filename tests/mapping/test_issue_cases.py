@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
 from kdata.inspect_cmd import run_inspect
@@ -296,3 +297,95 @@ def test_free_talk_speech_with_korean_keys_and_times_written_as_text(tmp_path: P
     assert by_id["S000001"]["stt"] == "점심은 뭐 먹을까요"
     assert by_id["S000002"]["media"]["bytes"] == bytes(range(256)) * 3
     assert by_id["S000000"]["source_file"] == f"{SOURCES}/TS_1.일상.zip!일상/SPK001_00000.wav"
+
+
+def _roles(root: Path) -> dict[str, str]:
+    manifest = load_manifest(root)
+    assert manifest.labels is not None
+    return {name: spec.role for name, spec in manifest.labels.blocks[0].fields.items() if spec.role}
+
+
+def test_numbered_polygon_points_are_a_polygon_and_x_y_width_height_a_box(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's pet skin-disease labels (``labelingInfo[{polygon: {location: [{x1, y1, ..., xN, yN}]}}, {box:
+    {location: [{x, y, width, height}]}}]``): numbered points past two are a polygon (never a box read from
+    its first two points), ``x/y/width/height`` a box; the disease code is a class."""
+    root = tmp_path / "pet-skin"
+    labels: dict[str, bytes] = {}
+    images: dict[str, bytes] = {}
+    for n in range(4):
+        stem = f"IMG_D_A{n % 2 + 1}_{n:06d}"
+        points = {"x1": 5, "y1": 1, "x2": 1, "y2": 2, "x3": 3, "y3": 2 + n % 2, "x4": 2, "y4": 0}  # x2 < x1
+        label = {
+            "metaData": {"Raw data ID": f"{stem}.jpg", "lesions": f"A{n % 2 + 1}", "breed": "말티즈"},
+            "labelingInfo": [
+                {"polygon": {"location": [points], "label": f"A{n % 2 + 1}_구진", "type": "polygon"}},
+                {"box": {"color": "#27b73c", "location": [{"x": 1, "y": 0, "width": 4, "height": 2 + n % 2}]}},
+            ],
+        }
+        labels[f"반려견/피부/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        images[f"반려견/피부/{stem}.jpg"] = tiny_png(8, 6)
+    zip_files(root / LABELS / "TL_A1_구진.zip", labels)
+    zip_files(root / SOURCES / "TS_A1_구진.zip", images)
+    write_manifest(root, "pet-skin", "healthcare", "image")
+    assert inspect_write(root) == 0
+    roles = _roles(root)
+    assert sorted(roles.values()).count("polygon") == 1 and "bbox" in roles.values()
+    polygon = next(name for name, role in roles.items() if role == "polygon")
+    box = next(name for name, role in roles.items() if role == "bbox")
+    assert roles.get("lesions") == "class"
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 4 and all(r["image_valid"] for r in rows)
+    by_image = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
+    assert by_image["IMG_D_A1_000000.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 2.0, 2.0, 0.0]]
+    assert by_image["IMG_D_A2_000001.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 0.0]]
+    assert by_image["IMG_D_A1_000000.jpg"][box] == [[1.0, 0.0, 4.0, 2.0]]
+    assert by_image["IMG_D_A2_000001.jpg"][box] == [[1.0, 0.0, 4.0, 3.0]]
+
+
+def test_a_box_over_numbered_polygon_points_is_refused_naming_the_field(tmp_path: Path, kdata_home: Path) -> None:
+    """A hand-written ``role: bbox`` over ``{x1, y1, x2, y2, x3, y3}`` would read the first two points as a
+    box's corners: the engine refuses it (a schema problem naming the field), publishing no wrong box."""
+    root = tmp_path / "points"
+    label = {"id": "a", "shape": {"x1": 0, "y1": 0, "x2": 2, "y2": 2, "x3": 1, "y3": 3}}
+    zip_files(root / LABELS / "TL_1.zip", {"p/a.json": json.dumps(label).encode()})
+    write_manifest(root, "points-box", "vision", "image")
+    manifest = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))
+    manifest["labels"] = [
+        {"files": ["**/*.json"], "format": "json", "records": "$",
+         "fields": {"id": {"path": "id", "role": "id"}, "shape": {"path": "shape", "role": "bbox"}}}
+    ]  # fmt: skip
+    (root / "dataset.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+    rows, problems, _ = extract(root)
+    assert rows == []
+    assert [(p["code"], p["member"], p["field"]) for p in problems] == [("schema", "p/a.json", "shape")]
+    assert "x3" in problems[0]["message"] and "polygon" in problems[0]["message"]
+
+
+def test_dotted_image_size_keys_and_character_offsets(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's administrative-document OCR labels write ``"image.width"``/``"image.height"``: the image size
+    roles (so boxes are checked against the real image); a QA label's ``answer_start`` is a character offset,
+    an integer, never a time."""
+    root = tmp_path / "ocr"
+    labels: dict[str, bytes] = {}
+    images: dict[str, bytes] = {}
+    for n in range(3):
+        stem = f"5350408-2017-0021-{n:04d}"
+        label = {
+            "images": [{"image.width": 8, "image.height": 6, "image.file.name": f"{stem}.png"}],
+            "annotations": [{"annotation.text": "행정", "annotation.bbox": [1, 1, 3, 2]}],
+            "qa": {"question": "문서의 제목은 무엇인가요?", "answer_start": 10 + n, "answer_end": 14 + n},
+        }
+        labels[f"계획서/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        images[f"계획서/{stem}.png"] = tiny_png(8, 6)
+    zip_files(root / LABELS / "TL_1.zip", labels)
+    zip_files(root / SOURCES / "TS_1.zip", images)
+    write_manifest(root, "admin-ocr", "vision", "image")
+    assert inspect_write(root) == 0
+    roles = _roles(root)
+    assert {"image_width", "image_height", "source", "bbox"} <= set(roles.values())
+    assert "start" not in roles.values() and "end" not in roles.values()
+    fields = load_manifest(root).labels.blocks[0].fields  # type: ignore[union-attr]
+    assert fields["answer_start"].type == "int"
+    rows, problems, _ = extract(root)
+    assert problems == [] and [r["answer_start"] for r in rows] == [10, 11, 12]
+    assert all(r["image_valid"] for r in rows)
