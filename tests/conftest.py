@@ -19,6 +19,10 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.p
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_TMP / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
+# A developer's shell may set KDATA_* for their own catalog (KDATA_HOME, KDATA_USER, KDATA_STORE ...): the suite
+# starts from none of them, so it runs the same in any shell (this run's mark, inherited by xdist workers, stays).
+for _name in [name for name in os.environ if name.startswith("KDATA_") and name != "KDATA_TEST_RUN"]:
+    del os.environ[_name]
 # Roles: the suite's usual users are admins of their catalogs (tests of roles set their own list), and
 # the audit chain is keyed with a test key instead of a key file in the home folder.
 os.environ["KDATA_ADMINS"] = "tester,bench,soak,serve-user,steward,auditor,auditor-kim,uploader-lee"
@@ -26,7 +30,7 @@ os.environ["KDATA_AUDIT_KEY"] = "kdata-test-audit-key"
 # The quality stage runs in this process (a warm GX worker per test home would outlive the test); the
 # worker itself is tested in tests/quality/test_gx_worker.py.
 os.environ["KDATA_GX_WORKER"] = "off"
-os.environ.setdefault("KDATA_USER", "tester")  # not the OS user: who acts is the same on every machine
+os.environ["KDATA_USER"] = "tester"  # not the OS user: who acts is the same on every machine
 # Every process this run starts carries its mark (xdist workers inherit it): a warm worker still alive at
 # the end of the run was left behind by a test (pytest_sessionfinish fails the run and stops it).
 os.environ.setdefault("KDATA_TEST_RUN", f"{os.getpid()}-{os.urandom(4).hex()}")
