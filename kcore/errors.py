@@ -32,9 +32,10 @@ class QualityGateFailed(KDataError):
 
     exit_code = 3
 
-    def __init__(self, message: str, report: str) -> None:
+    def __init__(self, message: str, report: str, examples: list[str] | None = None) -> None:
         super().__init__(message)
         self.report = report
+        self.examples = list(examples or [])  # the first failing files and fields, for the user to read first
 
 
 class NotAllowed(KDataError):

@@ -69,7 +69,9 @@ def _stage(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
     try:
         result = fn(load_settings(), *args, **kwargs)
-    except (BadInput, QualityGateFailed, NotAllowed) as error:
+    except QualityGateFailed as error:  # the task log names the first failing files, as the CLI does
+        raise AirflowFailException("\n  - ".join([str(error), *error.examples])) from error
+    except (BadInput, NotAllowed) as error:
         raise AirflowFailException(str(error)) from error
     if isinstance(result, dict):
         logging.getLogger(TASK_LOG).info("%s", task_summary_line(fn.__name__, result))

@@ -105,8 +105,12 @@ def ingest_here(path: str, workers: int | None, no_progress: bool, as_json: bool
             result = ingest_with_lineage(load_settings(), path, workers=workers, progress=progress)
     except QualityGateFailed as error:
         if as_json:
-            _print_json({"status": "quality_failed", "error": str(error), "report": error.report})
+            _print_json(
+                {"status": "quality_failed", "error": str(error), "report": error.report, "examples": error.examples}
+            )
         err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {error}", highlight=False, soft_wrap=True)
+        for line in error.examples:
+            err.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
         err.print(f"보고서 report: {error.report}", highlight=False, soft_wrap=True)
         return error.exit_code
     except KDataError as error:

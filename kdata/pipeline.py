@@ -534,7 +534,32 @@ def _verdict(summary: QualitySummary) -> dict[str, Any]:
         "critical_failed": summary.critical_failed,
         "warnings_failed": summary.warnings_failed,
         "report": summary.report,
+        "examples": _examples(summary) if summary.critical_failed else [],
     }
+
+
+_EXAMPLES = 5
+"""Lines of the gate's refusal that name what failed (the report lists all)."""
+
+
+def _examples(summary: QualitySummary) -> list[str]:
+    """What a refused user reads first: the reader's problems (archive, member, field, message), then the
+    first failing units of each critical check (archive and member). Redacted, as the summary is."""
+    out = []
+    for problem in summary.problems:
+        if problem.get("code") == "orphan_source":  # a source without a label: the check's rows say which
+            continue
+        where = "!".join(str(part) for part in (problem.get("archive"), problem.get("member")) if part)
+        field = f" field '{problem['field']}'" if problem.get("field") else ""
+        record = problem.get("record_id")
+        record = f" (record {record})" if record and not str(record).startswith(where) else ""
+        out.append(f"{problem.get('code')}: {where}{field}{record}: {problem.get('message')}")
+    items = {item.get("key"): item for item in summary.items}
+    for key in summary.critical_failed:
+        for row in (items.get(key) or {}).get("failing_rows", [])[:2]:
+            where = "!".join(str(part) for part in (row.get("archive"), row.get("member")) if part)
+            out.append(f"{key}: {where or row.get('id')}")
+    return out[:_EXAMPLES]
 
 
 def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
@@ -559,7 +584,7 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
     failed = ", ".join(verdict["critical_failed"])
     message = f"quality gate refused {verdict['run_id']}: critical checks failed: {failed}"
     record_gate_refusal(settings, verdict, quarantine, message)  # the quarantine table's row
-    raise QualityGateFailed(message, verdict["report"])
+    raise QualityGateFailed(message, verdict["report"], verdict.get("examples"))
 
 
 # -- publish and register --------------------------------------------------------------------------

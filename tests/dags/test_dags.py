@@ -53,7 +53,7 @@ def test_ingest_dag_shape_and_params(dagbag) -> None:  # type: ignore[no-untyped
         dag.params.validate()
 
 
-def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sample_factory, caplog, capfd) -> None:  # type: ignore[no-untyped-def]
     dag = dagbag.dags["ingest_korean"]
     caplog.set_level(logging.INFO, logger="kdata.ingest")
     run = dag.test(run_conf={"dataset_path": str(sample_factory(items=90))})
@@ -83,6 +83,8 @@ def test_dag_test_run_publishes_and_gate_refuses(dagbag, kdata_home: Path, sampl
     states = {ti.task_id: str(ti.state) for ti in failed.get_task_instances()}
     assert states["quality_gate"] == "failed"
     assert states["publish"] == "upstream_failed"
+    task_log = capfd.readouterr()
+    assert "\n  - missing_source: " in task_log.out + task_log.err  # the gate's failure names the label
     con = duckdb.connect(str(kdata_home / "catalog.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM versions").fetchone() == (1,)

@@ -83,6 +83,9 @@ def _expect_refused(home: Path, code: int, result: dict[str, Any], key: str) -> 
     assert "불합격 fail" in row and "치명 critical" in row
     for link in failing["failing_rows"]:
         assert link["id"] in row and (link["archive"] is None or link["archive"] in row)
+    # the command names the first failing files itself, before the report is opened
+    first = failing["failing_rows"][0]
+    assert any(first["member"] in line for line in result["examples"]), result["examples"]
     return summary
 
 
@@ -116,7 +119,7 @@ def test_pii_inject_is_blocked_and_named(kdata_home: Path, sample_factory) -> No
 
 
 def test_bad_json_fails_syntactic_accuracy(kdata_home: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
-    code, result, _ = ingest(sample_factory(items=60, inject="bad-json"))
+    code, result, raw = ingest(sample_factory(items=60, inject="bad-json"))
     summary = _expect_refused(kdata_home, code, result, "label_schema_valid")
     failing = item(summary, "label_schema_valid")
     assert failing["unexpected_count"] == 1
@@ -125,6 +128,9 @@ def test_bad_json_fails_syntactic_accuracy(kdata_home: Path, sample_factory) -> 
         {"id": f"{bad['archive']}!{bad['member']}", "archive": bad["archive"], "member": bad["member"]}
     ]
     assert bad["archive"].endswith("TL_1.일상대화.zip")
+    # the refusal names the file and what is wrong with it, in the JSON and on the terminal
+    assert result["examples"][0] == f"bad_json: {bad['archive']}!{bad['member']}: {bad['message']}"
+    assert f"  - bad_json: {bad['archive']}!{bad['member']}" in raw.stderr
 
 
 def test_duplicate_id_fails_uniqueness(kdata_home: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
