@@ -94,14 +94,30 @@ def verify_object(store: ObjectStore, key: str, entry: ChunkEntry | FileEntry, *
     return not footer or (isinstance(entry, ChunkEntry) and footer_rows(store, key, entry.bytes) == entry.rows)
 
 
-def _stage(store: ObjectStore, entry: ChunkEntry | FileEntry, root: Path, staged_key: str) -> bool:
+def _local_sha256(paths: list[Path]) -> dict[Path, str | None]:
+    """sha256 of each file (``None``: not a file), two at a time: hashlib hashes without the GIL, so a
+    version's chunks are checked in about half the time on two cores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(path: Path) -> str | None:
+        return sha256_file(path) if path.is_file() else None
+
+    if len(paths) < 2:
+        return {path: one(path) for path in paths}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdata-publish-hash") as pool:
+        return dict(zip(paths, pool.map(one, paths), strict=True))
+
+
+def _stage(
+    store: ObjectStore, entry: ChunkEntry | FileEntry, root: Path, staged_key: str, local_sha256: str | None
+) -> bool:
     """Upload one chunk (footer checked) or another version file to staging unless it is already there
-    intact; ``True`` when uploaded."""
+    intact; ``True`` when uploaded. ``local_sha256``: of the local file now (``None``: no such file)."""
     footer = isinstance(entry, ChunkEntry)
     if verify_object(store, staged_key, entry, footer=footer):
         return False
     local = root / entry.key
-    if not local.is_file() or sha256_file(local) != entry.sha256:
+    if local_sha256 != entry.sha256:
         raise BadInput(f"{local}: the run's chunk is missing or changed since it was written; ingest again")
     if store.put_immutable(local, staged_key):
         return True  # the staged object is the file just checked (a local store's hard link)
@@ -142,12 +158,12 @@ def publish_version(
     uploaded = 0
     entries: list[tuple[ChunkEntry | FileEntry, Path]] = [(c, chunk_root) for c in manifest.chunks]
     entries += [(f, file_root or chunk_root) for f in manifest.version_files]
+    entries = [(entry, root) for entry, root in entries if not verify_object(store, f"{prefix}/{entry.key}", entry)]
+    local = _local_sha256([root / entry.key for entry, root in entries])  # the run's files, checked before upload
     for entry, root in entries:
         final_key = f"{prefix}/{entry.key}"
-        if verify_object(store, final_key, entry):
-            continue
         staged_key = f"{staging_prefix(run_id)}/{entry.key}"
-        uploaded += _stage(store, entry, root, staged_key)
+        uploaded += _stage(store, entry, root, staged_key, local[root / entry.key])
         fault_point("publish_staged")
         _commit_chunk(store, entry, staged_key, final_key)
     fault_point("publish_copied")
