@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
@@ -22,13 +23,22 @@ class Problem:
     record_id: str | None = None
 
     def describe(self) -> str:
+        """``archive!member field 'f' (record r): message`` (the record only where the location does not
+        already name it)."""
         where = self.archive + (f"!{self.member}" if self.member else "")
         what = f" field '{self.field}'" if self.field else ""
-        rid = f" (record {self.record_id})" if self.record_id else ""
+        rid = f" (record {self.record_id})" if self.record_id and not self.record_id.startswith(where) else ""
         return f"{where}{what}{rid}: {self.message}"
 
     def to_dict(self) -> dict[str, str | None]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        """A problem as :meth:`to_dict` wrote it (a unit record's, a quality summary's: redacted)."""
+        text = lambda key: None if data.get(key) is None else str(data[key])  # noqa: E731
+        return cls(str(data.get("code")), str(data.get("archive") or ""), text("member"), text("field"),
+                   str(data.get("message")), text("record_id"))  # fmt: skip
 
 
 @dataclass

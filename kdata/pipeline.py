@@ -17,7 +17,9 @@ hashed everything).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from kcore.atomic import write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, QualityGateFailed
 from kcore.faults import fault_point
+from kcore.forked import Forked, ForkedFailed
 from kcore.runlock import run_lock
 from kdata import gx_worker
 from kdata.quality_stage import quality_summary
@@ -41,13 +44,14 @@ from schemas.run import PiiPolicy, Plan, PlannedUnit, QualitySummary, UnitRecord
 from storage.layout import QUALITY_PREFIX
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from ingest.chunks import ChunkWriter
     from ingest.progress import Progress
     from quality.record_checks import RecordChecker
     from schemas.contracts import FileEntry, VersionManifest
     from storage.base import ObjectStore
+    from storage.publish import FileCheck
 
 __all__ = [
     "RunOptions",
@@ -61,6 +65,8 @@ __all__ = [
     "read_content",
     "register_run",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def _run_dir(settings: Settings, run_id: str) -> Path:
@@ -545,15 +551,11 @@ _EXAMPLES = 5
 def _examples(summary: QualitySummary) -> list[str]:
     """What a refused user reads first: the reader's problems (archive, member, field, message), then the
     first failing units of each critical check (archive and member). Redacted, as the summary is."""
-    out = []
-    for problem in summary.problems:
-        if problem.get("code") == "orphan_source":  # a source without a label: the check's rows say which
-            continue
-        where = "!".join(str(part) for part in (problem.get("archive"), problem.get("member")) if part)
-        field = f" field '{problem['field']}'" if problem.get("field") else ""
-        record = problem.get("record_id")
-        record = f" (record {record})" if record and not str(record).startswith(where) else ""
-        out.append(f"{problem.get('code')}: {where}{field}{record}: {problem.get('message')}")
+    from ingest.problems import Problem
+
+    problems = [Problem.from_dict(p) for p in summary.problems]
+    # a source without a label is left to the check's failing units, which name it
+    out = [f"{p.code}: {p.describe()}" for p in problems if p.code != "orphan_source"]
     items = {item.get("key"): item for item in summary.items}
     for key in summary.critical_failed:
         for row in (items.get(key) or {}).get("failing_rows", [])[:2]:
@@ -639,8 +641,9 @@ def _upload_reports(store: ObjectStore, state: RunState, folder: Path, prefix: s
         store.put_file(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
 
 
-def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Stage, verify and commit the chunks and the version manifest to the store."""
+def publish_run(settings: Settings, run_id: str, *, checked: Mapping[str, FileCheck] | None = None) -> dict[str, Any]:
+    """Stage, verify and commit the chunks and the version manifest to the store. ``checked``: the run's
+    chunks hashed ahead (:func:`_check_ahead`), used for each file still the one checked."""
     from storage.layout import version_prefix
     from storage.publish import load_version_manifest, publish_version
 
@@ -659,7 +662,7 @@ def publish_run(settings: Settings, run_id: str) -> dict[str, Any]:
             prefix = f"{version_prefix(plan.dataset_id, plan.version)}/{QUALITY_PREFIX}"
             _upload_reports(store, state, Path(summary.report).parent, prefix)
         # chunks staged by extract (remote store) are verified in staging and copied, not uploaded again
-        result = publish_version(store, manifest, state.dir / "chunks", run_id, file_root=files_root)
+        result = publish_version(store, manifest, state.dir / "chunks", run_id, file_root=files_root, checked=checked)
     fault_point("after_publish")
     return {"run_id": run_id, "manifest": result.manifest_uri, "created": result.created, "uploaded": result.uploaded}
 
@@ -741,11 +744,13 @@ def ingest(
         pool.extract_all(settings, run_id, planned["units"], report)
         report.stage_done("extract")
     report.stage("quality")
-    verdict = check_quality(settings, run_id)
-    report.stage_done("quality", verdict["verdict"])
-    gate(settings, verdict)
+    with _check_ahead(settings, run_id) as ahead:
+        verdict = check_quality(settings, run_id)
+        report.stage_done("quality", verdict["verdict"])
+        gate(settings, verdict)
+        checked = _take(ahead)
     report.stage("publish")
-    published = publish_run(settings, run_id)
+    published = publish_run(settings, run_id, checked=checked)
     report.stage_done("publish", f"올림 uploaded {published['uploaded']}")
     report.stage("register")
     registered = register_run(settings, run_id)
@@ -762,6 +767,36 @@ def ingest(
         "report": verdict["report"],
         "manifest": published["manifest"],
     }
+
+
+def _check_ahead(
+    settings: Settings, run_id: str
+) -> contextlib.AbstractContextManager[Forked[dict[str, FileCheck]] | None]:
+    """Publish's check of the run's chunks (their sha256, read in full), in a forked child while the quality
+    stage runs, on the core Great Expectations leaves idle; only where this process may fork (a job of the
+    warm worker). ``None``: publish checks them itself."""
+    if not gx_worker.in_job():
+        return contextlib.nullcontext()
+    from storage.publish import check_files
+
+    plan = load_plan(settings, run_id)
+    state = RunState(settings, plan.run_id)
+    paths = [state.dir / "chunks" / chunk["key"] for unit in units(settings, plan) for chunk in unit.chunks]
+    try:
+        return Forked(check_files, paths)
+    except OSError as error:
+        log.warning("chunks checked at publish instead: cannot fork (%s)", error)
+        return contextlib.nullcontext()
+
+
+def _take(ahead: Forked[dict[str, FileCheck]] | None) -> dict[str, FileCheck] | None:
+    if ahead is None:
+        return None
+    try:
+        return ahead.result()
+    except ForkedFailed as error:  # publish reads the chunks itself
+        log.warning("chunks checked at publish instead: %s", error)
+        return None
 
 
 def _default_workers() -> int:

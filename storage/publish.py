@@ -22,6 +22,7 @@ listed by ``kdata fsck`` and removed by ``kdata gc``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,9 @@ from storage.base import ObjectStore
 from storage.layout import STAGING, VERSION_MANIFEST, version_prefix
 
 __all__ = [
+    "FileCheck",
     "PublishResult",
+    "check_files",
     "footer_rows",
     "load_version_manifest",
     "publish_version",
@@ -94,18 +97,61 @@ def verify_object(store: ObjectStore, key: str, entry: ChunkEntry | FileEntry, *
     return not footer or (isinstance(entry, ChunkEntry) and footer_rows(store, key, entry.bytes) == entry.rows)
 
 
-def _local_sha256(paths: list[Path]) -> dict[Path, str | None]:
-    """sha256 of each file (``None``: not a file), two at a time: hashlib hashes without the GIL, so a
-    version's chunks are checked in about half the time on two cores."""
+FileCheck = tuple[tuple[int, int, int, int], str]
+"""A file's identity (inode, size, mtime and ctime in ns) when it was read, and the sha256 of what was read."""
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+
+
+_RACY_NS = 100_000_000
+"""A file written this recently (mtime or ctime) is not vouched for by its identity: file times come from a
+coarse clock (one tick, 1-10 ms), so a write in the same tick as the check could leave them as they were."""
+
+
+def check_files(paths: list[Path]) -> dict[str, FileCheck]:
+    """Each file's identity and sha256, for :func:`publish_version`'s ``checked`` (a check done ahead, e.g. in
+    a forked child while the quality stage runs). A file is left out (publish reads it itself) when its
+    identity changed while it was read, or it was written within :data:`_RACY_NS` of the check."""
+    import time
+
+    started = time.time_ns()
+    out: dict[str, FileCheck] = {}
+    for path in paths:
+        before = _identity(path)
+        if before is None or started - max(before[2], before[3]) < _RACY_NS:
+            continue
+        sha = sha256_file(path)
+        if _identity(path) == before:
+            out[str(path)] = (before, sha)
+    return out
+
+
+def _local_sha256(paths: list[Path], checked: Mapping[str, FileCheck]) -> dict[Path, str | None]:
+    """sha256 of each file (``None``: not a file): from ``checked`` where the file is the one checked there
+    (same inode, size, mtime and ctime), else read here, two at a time (hashlib hashes without the GIL, so
+    a version's chunks are checked in about half the time on two cores)."""
     from concurrent.futures import ThreadPoolExecutor
+
+    found: dict[Path, str | None] = {}
+    for path in paths:
+        ahead = checked.get(str(path))
+        if ahead is not None and ahead[0] == _identity(path):
+            found[path] = ahead[1]
 
     def one(path: Path) -> str | None:
         return sha256_file(path) if path.is_file() else None
 
-    if len(paths) < 2:
-        return {path: one(path) for path in paths}
+    rest = [path for path in paths if path not in found]
+    if len(rest) < 2:
+        return {**found, **{path: one(path) for path in rest}}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdata-publish-hash") as pool:
-        return dict(zip(paths, pool.map(one, paths), strict=True))
+        return {**found, **dict(zip(rest, pool.map(one, rest), strict=True))}
 
 
 def _stage(
@@ -146,9 +192,11 @@ def publish_version(
     run_id: str,
     *,
     file_root: Path | None = None,
+    checked: Mapping[str, FileCheck] | None = None,
 ) -> PublishResult:
     """Publish the manifest's chunks (files under ``chunk_root``) and its other files (under ``file_root``,
-    default ``chunk_root``), then the manifest."""
+    default ``chunk_root``), then the manifest. ``checked``: hashes of those files taken ahead
+    (:func:`check_files`), used for each file that is still the one checked."""
     dataset_id, version = manifest.dataset_id, manifest.version
     prefix = version_prefix(dataset_id, version)
     manifest_key = f"{prefix}/{VERSION_MANIFEST}"
@@ -159,7 +207,7 @@ def publish_version(
     entries: list[tuple[ChunkEntry | FileEntry, Path]] = [(c, chunk_root) for c in manifest.chunks]
     entries += [(f, file_root or chunk_root) for f in manifest.version_files]
     entries = [(entry, root) for entry, root in entries if not verify_object(store, f"{prefix}/{entry.key}", entry)]
-    local = _local_sha256([root / entry.key for entry, root in entries])  # the run's files, checked before upload
+    local = _local_sha256([root / entry.key for entry, root in entries], checked or {})  # checked before upload
     for entry, root in entries:
         final_key = f"{prefix}/{entry.key}"
         staged_key = f"{staging_prefix(run_id)}/{entry.key}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from ingest.chunks import sha256_file
 from kcore.errors import BadInput
 from schemas.contracts import VersionManifest
 from storage.local import LocalStore
-from storage.publish import publish_version
+from storage.publish import check_files, publish_version
 from tests.storage.conftest import write_chunks
 
 
@@ -81,3 +82,31 @@ def test_copy_inside_the_store_links(tmp_path: Path) -> None:
     assert (tmp_path / "store" / "b" / "x.bin").samefile(tmp_path / "store" / "a" / "x.bin")
     store.delete("a/x.bin")
     assert store.get_bytes("b/x.bin") == b"chunk bytes"
+
+
+def test_chunks_checked_ahead_are_taken_only_while_they_are_the_files_checked(tmp_path: Path) -> None:
+    """Publish takes a hash checked ahead (``check_files``: the warm job hashes the chunks while the quality
+    stage runs) for a file that is still the one checked, and reads a file again once it was written since."""
+    store = LocalStore(tmp_path / "store")
+    chunks = write_chunks(tmp_path / "run", 2)
+    paths = [tmp_path / "run" / str(chunk["key"]) for chunk in chunks]
+    assert check_files(paths) == {}  # just written: their times cannot vouch for them yet (a coarse clock)
+    time.sleep(0.15)
+    checked = check_files(paths)
+    assert [checked[str(p)][1] for p in paths] == [chunk["sha256"] for chunk in chunks]
+    # taken as it is: a check that (falsely) found other bytes refuses the chunk without reading it again
+    lying = {**checked, str(paths[0]): (checked[str(paths[0])][0], "0" * 64)}
+    with pytest.raises(BadInput, match="changed since it was written"):
+        publish_version(store, _manifest(chunks), tmp_path / "run", "run-1", checked=lying)
+    assert store.list("ds") == []
+    # the same file written again (same bytes, so the version is still right): its check no longer counts
+    paths[0].write_bytes(paths[0].read_bytes())
+    result = publish_version(store, _manifest(chunks), tmp_path / "run", "run-1", checked=lying)
+    assert result.created and result.uploaded == 2
+    # a file changed after its check is refused, whatever the check said
+    store2 = LocalStore(tmp_path / "store2")
+    data = bytearray(paths[1].read_bytes())
+    data[10] ^= 0xFF
+    paths[1].write_bytes(bytes(data))
+    with pytest.raises(BadInput, match="changed since it was written"):
+        publish_version(store2, _manifest(chunks), tmp_path / "run", "run-2", checked=checked)
