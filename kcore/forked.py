@@ -6,7 +6,8 @@ safety check; the charts' profile and drawing): the child is a fork, so it start
 and nothing to pickle in, and its result comes back pickled over a pipe.
 
 Fork only where it is known to be safe: a process forked from the warm worker (everything imported, no
-DuckDB or Arrow thread pool of its own yet). Elsewhere callers run the function inline. The child never
+DuckDB or Arrow thread pool of its own yet), which says so with :func:`allow` (:func:`allowed` answers).
+Elsewhere callers run the function inline; lower layers are told (``fork=``), they do not ask. The child never
 runs this process's exit handlers or flushes its buffers (``os._exit``); it is in the same process group,
 so whoever stops the job stops it too.
 """
@@ -20,9 +21,23 @@ import signal
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Forked", "ForkedFailed"]
+__all__ = ["Forked", "ForkedFailed", "allow", "allowed"]
 
 T = TypeVar("T")
+
+_ALLOWED = False
+
+
+def allow() -> None:
+    """Say that this process may fork (the warm worker's job child: everything imported, no thread pool of
+    DuckDB or Arrow started yet); its children inherit the answer."""
+    global _ALLOWED
+    _ALLOWED = True
+
+
+def allowed() -> bool:
+    """:func:`allow` was called in this process (or the one it was forked from)."""
+    return _ALLOWED
 
 
 class ForkedFailed(Exception):

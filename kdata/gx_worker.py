@@ -181,9 +181,12 @@ def in_job() -> bool:
 
 def enter_job() -> None:
     """Mark this process as a job's child (:mod:`kdata.gx_worker_main` calls it after the fork): its stages
-    run here, none is sent to a worker."""
+    run here, none is sent to a worker, and it may fork helpers (:func:`kcore.forked.allow`)."""
+    from kcore import forked
+
     global _IN_JOB
     _IN_JOB = True
+    forked.allow()
 
 
 def _ready_path(path: Path) -> Path:

@@ -93,7 +93,7 @@ def _run_job(conn: socket.socket, job: dict[str, Any]) -> None:
     from kcore.config import Settings
     from kcore.errors import KDataError
 
-    gx_worker.enter_job()  # a warm worker's child: its quality stage may fork (kcore.forked)
+    gx_worker.enter_job()  # a warm worker's child: its stages run here, and may fork helpers (kcore.forked)
     _become_caller(job)
     try:
         from kdata.quality_stage import quality_summary

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.chunks import sha256_file
 from ingest.discover import discover_layout
 from ingest.safety import check_archives, check_inside
+from kcore import forked
 from kcore.atomic import write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, QualityGateFailed
@@ -162,7 +163,7 @@ def _plan_folder(
         [ref.path for ref in archives],
         settings.limits,
         run_id=run_id,
-        fork=gx_worker.in_job(),
+        fork=forked.allowed(),
         weights={rel: fp["size"] - fp["directory"] for rel, fp in fingerprints.items()},
     )
     units: list[PlannedUnit] = []
@@ -775,7 +776,7 @@ def _check_ahead(
     """Publish's check of the run's chunks (their sha256, read in full), in a forked child while the quality
     stage runs, on the core Great Expectations leaves idle; only where this process may fork (a job of the
     warm worker). ``None``: publish checks them itself."""
-    if not gx_worker.in_job():
+    if not forked.allowed():
         return contextlib.nullcontext()
     from storage.publish import check_files
 
@@ -840,7 +841,7 @@ class _Workers:
 
             # a child of the warm worker has imported what extraction needs, and started no DuckDB: its
             # forks start warm; any other process spawns fresh interpreters (no forked DuckDB/Arrow threads)
-            self._forks = gx_worker.in_job()
+            self._forks = forked.allowed()
             context = multiprocessing.get_context("fork" if self._forks else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             if not self._forks:  # spawned: they start (and import) while this process plans

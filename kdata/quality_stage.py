@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kcore import forked
 from kcore.runlock import run_lock
-from kdata import gx_worker
 from kdata.run_input import dataset_manifest, input_here, labels_in, load_plan, record_schema, units
 from kdata.run_state import REPORTS, RunState
 
@@ -74,7 +74,7 @@ def _run_quality(settings: Settings, plan: Plan) -> QualitySummary:
         shutil.rmtree(out)
     # a job of the warm worker (everything imported, no DuckDB threads to fork) draws the charts in a
     # forked child while GX validates; elsewhere in this process, after it
-    fork = gx_worker.in_job()
+    fork = forked.allowed()
     summary = QualitySummary.model_validate(run_quality(inp, out, rows=settings.quality_batch_rows, fork=fork))
     state.push_folder(out, REPORTS)  # before quality.json, which says the stage is done
     state.write_quality(summary)

@@ -42,12 +42,12 @@ def test_two_workers_publish_the_same_chunks_as_one(  # type: ignore[no-untyped-
 
     # as a job of the warm worker runs it: the workers forked after the plan (inheriting the source
     # indexes this process built) instead of spawned before it; the same bytes again
-    from kdata import gx_worker
+    from kcore import forked
 
-    monkeypatch.setattr(gx_worker, "in_job", lambda: True)
-    code_forked, forked = _ingest(tmp_path / "forked", dataset, monkeypatch, "--workers", "2")
-    assert code_forked == 0, forked
-    assert _chunks(forked["manifest"]) == _chunks(one["manifest"])
+    monkeypatch.setattr(forked, "allowed", lambda: True)
+    code_forked, as_job = _ingest(tmp_path / "forked", dataset, monkeypatch, "--workers", "2")
+    assert code_forked == 0, as_job
+    assert _chunks(as_job["manifest"]) == _chunks(one["manifest"])
 
 
 def test_a_bad_archive_in_a_worker_fails_the_ingest_with_exit_2(  # type: ignore[no-untyped-def]

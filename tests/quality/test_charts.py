@@ -155,11 +155,12 @@ def test_item_pass_share_without_counts() -> None:
 def _report_of_an_ingest(dataset: Path, home: Path, monkeypatch: pytest.MonkeyPatch, *, fork: bool) -> str:
     """summary.html of an in-process ingest of ``dataset`` into ``home``; ``fork``: as a job of the warm
     worker (the charts drawn in a forked child while GX validates) or not (drawn after it, here)."""
+    from kcore import forked
     from kcore.config import load_settings
-    from kdata import gx_worker, pipeline
+    from kdata import pipeline
 
     monkeypatch.setenv("KDATA_HOME", str(home))
-    monkeypatch.setattr(gx_worker, "in_job", lambda: fork)
+    monkeypatch.setattr(forked, "allowed", lambda: fork)
     result = pipeline.ingest(load_settings(), str(dataset), workers=1)
     assert result["status"] == "published", result
     return Path(result["report"]).read_text(encoding="utf-8")
