@@ -53,6 +53,7 @@ _CLASS_KEY = re.compile(
     r"스타일|병해|질환|병변|진단",
     re.IGNORECASE,
 )
+_ANSWER_KEY = re.compile(r"(^|[_\s.])(answer|answer_?text|정답|답변)$", re.IGNORECASE)
 _SPEAKER_KEY = re.compile(r"speaker|participant|화자|발화자", re.IGNORECASE)
 _BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
 _POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
@@ -295,7 +296,9 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
         return "unit"
     mean = sum(len(s) for s in strings) / len(strings) if strings else 0
     long_text = mean >= 8
-    if _TEXT_KEY.search(key) and long_text:
+    if strings and _ANSWER_KEY.search(key):
+        return "text"  # a QA answer: the text to learn, however short ("서울")
+    if _TEXT_KEY.search(key) and long_text and not _ID_KEY.search(key):  # context_id names a text, is none
         return "text"
     distinct = len(set(strings))
     if _CLASS_KEY.search(key) and strings and distinct <= max(30, len(strings) // 3) and mean < 30:

@@ -389,3 +389,37 @@ def test_dotted_image_size_keys_and_character_offsets(tmp_path: Path, kdata_home
     rows, problems, _ = extract(root)
     assert problems == [] and [r["answer_start"] for r in rows] == [10, 11, 12]
     assert all(r["image_valid"] for r in rows)
+
+
+def test_qa_rows_two_lists_deep_with_short_answers_and_context_ids(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's technical-document MRC labels (``dataset.context_info[].qas[]``): a row per question, the
+    context's fields carried onto it; a short answer ("알루미늄") is the row's text, ``context_id`` is not."""
+    root = tmp_path / "mrc"
+    context = "연구진은 알루미늄 합금의 수명을 개선하기 위해 열처리 조건을 바꾸어 시험하였다."
+    documents = []
+    for d in range(3):
+        contexts = []
+        for c in range(2):
+            qas = [
+                {"question_id": f"Q{d}{c}{q}", "question-1": f"무엇의 수명을 개선했나요? ({q})",
+                 "answer": "알루미늄 합금" if q else "열처리", "answer_start": 4 if q else 22}
+                for q in range(2)
+            ]  # fmt: skip
+            contexts.append({"context_id": f"DOC{d}_{c}", "context": context, "qas": qas})
+        label = {"dataset": {"doc_id": f"DOC{d}", "doc_title": "알루미늄 합금 연구 보고서", "context_info": contexts}}
+        documents.append(label)
+    zip_files(
+        root / LABELS / "TL_기술과학.zip",
+        {f"기술과학/DOC{d}.json": json.dumps(doc, ensure_ascii=False).encode() for d, doc in enumerate(documents)},
+    )
+    write_manifest(root, "techsci-mrc", "korean", "text")
+    assert inspect_write(root) == 0
+    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    assert block.records == "$.dataset.context_info[*].qas[*]"
+    roles = {name: spec.role for name, spec in block.fields.items() if spec.role}
+    assert roles.get("answer") == "text" and "context_id" not in roles
+    assert block.fields["answer_start"].type == "int"
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 12
+    assert sorted({r["context_id"] for r in rows}) == [f"DOC{d}_{c}" for d in range(3) for c in range(2)]
+    assert {r["answer"] for r in rows} == {"알루미늄 합금", "열처리"}
