@@ -8,7 +8,14 @@ from typing import Any
 
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 
-__all__ = ["Problem", "ReadStats"]
+__all__ = ["UNUSABLE_LABEL", "Problem", "ReadStats"]
+
+UNUSABLE_LABEL = frozenset(
+    {"bad_json", "bad_csv", "bad_xml", "bad_line", "bad_text", "bad_format", "too_large", "schema"}
+)
+"""The codes of problems that leave a label unit (a file, a line, a record) without its rows: the quality
+stage counts each against the syntactic share (``label_schema_valid``). :meth:`ReadStats.add` refuses an
+invalid label under any other code, so a reader's new code cannot drop rows without being counted."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,11 @@ class ReadStats:
             self.on_member(compressed)
 
     def add(self, problem: Problem, *, invalid_label: bool) -> None:
+        if invalid_label != (problem.code in UNUSABLE_LABEL):
+            raise ValueError(
+                f"problem code {problem.code!r} with invalid_label={invalid_label}: "
+                "UNUSABLE_LABEL lists exactly the codes of labels left without rows"
+            )
         self.problems.append(problem)
         if invalid_label:
             self.labels_invalid += 1

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.problems import Problem
+from ingest.problems import UNUSABLE_LABEL, Problem
 from kcore.atomic import write_atomic
 from kcore.forked import Forked, ForkedFailed
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
@@ -277,7 +277,7 @@ def _problem_links(problems: Iterable[dict[str, Any]]) -> dict[str, list[dict[st
     """Where the units that are not records come from: unreadable labels and orphan source files."""
     links: dict[str, list[dict[str, Any]]] = {}
     for problem in problems:
-        if problem["code"] in {"bad_json", "schema", "orphan_source"}:
+        if problem["code"] in UNUSABLE_LABEL or problem["code"] == "orphan_source":
             entry = {"archive": problem["archive"], "member": problem.get("member")}
             known = links.setdefault(_unit_name(problem), [])
             if entry not in known:
@@ -731,5 +731,6 @@ def _checks_by_column(result: SuiteResult) -> dict[str, list[str]]:
 
 
 def invalid_units(problems: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The problems that made a label unit unusable (bad JSON, schema errors)."""
-    return [p for p in problems if p["code"] in {"bad_json", "schema"}]
+    """The problems that made a label unit unusable (:data:`ingest.problems.UNUSABLE_LABEL`: unreadable JSON,
+    CSV, XML, lines or text, a file too large, schema errors)."""
+    return [p for p in problems if p["code"] in UNUSABLE_LABEL]

@@ -163,8 +163,7 @@ def read_note(
                 try:
                     note = decode_text(data)[0]
                 except JsonStreamError as error:
-                    stats.add(
-                        Problem("bad_text", archive_rel, member, None, f"{ref}: {error}", note_id), invalid_label=False
-                    )
+                    problem = Problem("source_unreadable", archive_rel, member, None, f"{ref}: {error}", note_id)
+                    stats.add(problem, invalid_label=False)  # the record stays, without its note's text
             record.update(text=note, text_length=None if note is None else len(note.strip()), source_file=ref)
             yield finish_record(record, note_id, archive_rel, member, stats)

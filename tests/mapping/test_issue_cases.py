@@ -305,6 +305,16 @@ def _roles(root: Path) -> dict[str, str]:
     return {name: spec.role for name, spec in manifest.labels.blocks[0].fields.items() if spec.role}
 
 
+def _inspected(root: Path, shipped: dict[str, dict[str, bytes]], dataset_id: str, domain: str) -> dict[str, str]:
+    """Zip ``shipped`` (archive name under the Training labels or sources folder → members), write an image
+    dataset's manifest, run ``kdata inspect --write-manifest``; the roles it suggested."""
+    for name, members in shipped.items():
+        zip_files(root / (LABELS if name.startswith("TL") else SOURCES) / name, members)
+    write_manifest(root, dataset_id, domain, "image")
+    assert inspect_write(root) == 0
+    return _roles(root)
+
+
 def test_numbered_polygon_points_are_a_polygon_and_x_y_width_height_a_box(tmp_path: Path, kdata_home: Path) -> None:
     """AI Hub's pet skin-disease labels (``labelingInfo[{polygon: {location: [{x1, y1, ..., xN, yN}]}}, {box:
     {location: [{x, y, width, height}]}}]``): numbered points past two are a polygon (never a box read from
@@ -324,11 +334,7 @@ def test_numbered_polygon_points_are_a_polygon_and_x_y_width_height_a_box(tmp_pa
         }
         labels[f"반려견/피부/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
         images[f"반려견/피부/{stem}.jpg"] = tiny_png(8, 6)
-    zip_files(root / LABELS / "TL_A1_구진.zip", labels)
-    zip_files(root / SOURCES / "TS_A1_구진.zip", images)
-    write_manifest(root, "pet-skin", "healthcare", "image")
-    assert inspect_write(root) == 0
-    roles = _roles(root)
+    roles = _inspected(root, {"TL_A1_구진.zip": labels, "TS_A1_구진.zip": images}, "pet-skin", "healthcare")
     assert sorted(roles.values()).count("polygon") == 1 and "bbox" in roles.values()
     polygon = next(name for name, role in roles.items() if role == "polygon")
     box = next(name for name, role in roles.items() if role == "bbox")
@@ -377,11 +383,7 @@ def test_dotted_image_size_keys_and_character_offsets(tmp_path: Path, kdata_home
         }
         labels[f"계획서/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
         images[f"계획서/{stem}.png"] = tiny_png(8, 6)
-    zip_files(root / LABELS / "TL_1.zip", labels)
-    zip_files(root / SOURCES / "TS_1.zip", images)
-    write_manifest(root, "admin-ocr", "vision", "image")
-    assert inspect_write(root) == 0
-    roles = _roles(root)
+    roles = _inspected(root, {"TL_1.zip": labels, "TS_1.zip": images}, "admin-ocr", "vision")
     assert {"image_width", "image_height", "source", "bbox"} <= set(roles.values())
     assert "start" not in roles.values() and "end" not in roles.values()
     fields = load_manifest(root).labels.blocks[0].fields  # type: ignore[union-attr]
@@ -423,3 +425,41 @@ def test_qa_rows_two_lists_deep_with_short_answers_and_context_ids(tmp_path: Pat
     assert problems == [] and len(rows) == 12
     assert sorted({r["context_id"] for r in rows}) == [f"DOC{d}_{c}" for d in range(3) for c in range(2)]
     assert {r["answer"] for r in rows} == {"알루미늄 합금", "열처리"}
+
+
+def test_a_ragged_csv_line_is_counted_and_refused_not_dropped(tmp_path: Path, kdata_home: Path) -> None:
+    """A CSV label line with more cells than the header (or an XML file that is not XML) used to vanish: one
+    row short, exit 0, the syntactic share still 100 %. Every unreadable label unit counts against it now."""
+    root = tmp_path / "sensor"
+    lines = ["run_id,equipment,temperature,result"] + [f"R{n:03d},보일러-1,{60 + n},정상" for n in range(12)]
+    lines.insert(6, "R900,보일러-1,61,정상,extra,cells")  # line 7 of the file
+    zip_files(root / LABELS / "TL_보일러.zip", {"보일러/runs.csv": "\n".join(lines).encode()})
+    write_manifest(root, "sensor-runs", "manufacturing", "sensor")
+    assert inspect_write(root) == 0
+    rows, problems, _ = extract(root)
+    assert len(rows) == 12
+    assert [(p["code"], p["member"], p["field"]) for p in problems] == [("bad_csv", "보일러/runs.csv", "line 7")]
+    done = subprocess.run(
+        [sys.executable, "-m", "kdata", "ingest", str(root), "--json"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert "label_schema_valid" in result["error"]
+    assert result["examples"][0].startswith(f"bad_csv: {LABELS}/TL_보일러.zip!보일러/runs.csv field 'line 7'")
+    assert not (kdata_home / "store" / "sensor-runs").exists()
+
+
+def test_unreadable_xml_is_an_invalid_label_and_read_stats_keep_the_codes_honest(tmp_path: Path) -> None:
+    from ingest.problems import UNUSABLE_LABEL, Problem, ReadStats
+    from quality.check import invalid_units
+
+    problems = [
+        Problem(code, "TL.zip", "a.xml", None, "x").to_dict() for code in ("bad_xml", "bad_line", "too_large")
+    ] + [Problem("missing_source", "TL.zip", "a.xml", None, "x").to_dict()]
+    assert [p["code"] for p in invalid_units(problems)] == ["bad_xml", "bad_line", "too_large"]
+    stats = ReadStats()
+    with pytest.raises(ValueError, match="UNUSABLE_LABEL"):  # a label dropped under a code nobody counts
+        stats.add(Problem("bad_yaml", "TL.zip", "a.yaml", None, "x"), invalid_label=True)
+    with pytest.raises(ValueError, match="UNUSABLE_LABEL"):  # a counted code on a label that still has rows
+        stats.add(Problem("bad_text", "TL.zip", "a.txt", None, "x"), invalid_label=False)
+    assert "bad_csv" in UNUSABLE_LABEL and stats.problems == []
