@@ -30,11 +30,13 @@ class Problem:
     record_id: str | None = None
 
     def describe(self) -> str:
-        """``archive!member field 'f' (record r): message`` (the record only where the location does not
-        already name it)."""
+        """``archive!member field 'f' (record r): message`` (the record unless it is the location itself; a
+        record ``archive!member#L6`` shows as ``(record #L6)``, its line)."""
         where = self.archive + (f"!{self.member}" if self.member else "")
         what = f" field '{self.field}'" if self.field else ""
-        rid = f" (record {self.record_id})" if self.record_id and not self.record_id.startswith(where) else ""
+        record = self.record_id or ""
+        record = record[len(where) :] if record.startswith(where) else record
+        rid = f" (record {record})" if record else ""
         return f"{where}{what}{rid}: {self.message}"
 
     def to_dict(self) -> dict[str, str | None]:

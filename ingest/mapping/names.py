@@ -78,11 +78,11 @@ def _words(key: str) -> str:
     for token in re.split(r"[^0-9A-Za-z가-힣]+", key):
         if not token:
             continue
-        if _HANGUL.search(token):
-            glossed = GLOSSARY.get(token)
-            if glossed is None:  # the longest glossary words inside, the rest romanised
-                glossed = _gloss_within(token)
-            parts.append(glossed)
+        if _HANGUL.search(token) and token in GLOSSARY:
+            parts.append(GLOSSARY[token])
+        elif _HANGUL.search(token):  # Hangul and Latin runs apart (설비ID → seolbi_id); the longest glossary
+            for run in re.findall(r"[가-힣]+|[0-9A-Za-z]+", token):  # words inside, the rest romanised
+                parts.append(_gloss_within(run) if _HANGUL.search(run) else run.lower())
         else:
             parts.append(token.lower())
     return "_".join(p for p in parts if p)

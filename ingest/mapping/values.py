@@ -100,6 +100,8 @@ def _scalar(kind: str, value: Any, field: str) -> Any:
         return None
     if kind == "json":
         return _json_text(value)
+    if kind != "string" and isinstance(value, str) and not value.strip():
+        return None  # an empty cell (CSV, XML text, "" in JSON) holds no number: null, which not-null checks count
     return _SCALAR[kind](value, field)
 
 
@@ -109,8 +111,8 @@ def _list(kind: str, value: Any, field: str) -> list[Any]:
     for n, item in enumerate(items):
         if isinstance(item, list):  # nested one level deeper: flattened
             out.extend(_list(kind, item, f"{field}[{n}]"))
-        elif item is not None:
-            out.append(_scalar(kind, item, f"{field}[{n}]"))
+        elif (converted := _scalar(kind, item, f"{field}[{n}]")) is not None:
+            out.append(converted)
     return out
 
 

@@ -431,13 +431,13 @@ def test_a_ragged_csv_line_is_counted_and_refused_not_dropped(tmp_path: Path, kd
     """A CSV label line with more cells than the header (or an XML file that is not XML) used to vanish: one
     row short, exit 0, the syntactic share still 100 %. Every unreadable label unit counts against it now."""
     root = tmp_path / "sensor"
-    lines = ["run_id,equipment,temperature,result"] + [f"R{n:03d},보일러-1,{60 + n},정상" for n in range(12)]
+    lines = ["run_id,설비ID,temperature,result"] + [f"R{n:03d},보일러-1,{60 + n},정상" for n in range(12)]
     lines.insert(6, "R900,보일러-1,61,정상,extra,cells")  # line 7 of the file
     zip_files(root / LABELS / "TL_보일러.zip", {"보일러/runs.csv": "\n".join(lines).encode()})
     write_manifest(root, "sensor-runs", "manufacturing", "sensor")
     assert inspect_write(root) == 0
     rows, problems, _ = extract(root)
-    assert len(rows) == 12
+    assert len(rows) == 12 and rows[0]["seolbi_id"] == "보일러-1"  # 설비ID: a valid column name (inspect exit 0)
     assert [(p["code"], p["member"], p["field"]) for p in problems] == [("bad_csv", "보일러/runs.csv", "line 7")]
     done = subprocess.run(
         [sys.executable, "-m", "kdata", "ingest", str(root), "--json"], capture_output=True, text=True, timeout=600
@@ -463,3 +463,29 @@ def test_unreadable_xml_is_an_invalid_label_and_read_stats_keep_the_codes_honest
     with pytest.raises(ValueError, match="UNUSABLE_LABEL"):  # a counted code on a label that still has rows
         stats.add(Problem("bad_text", "TL.zip", "a.txt", None, "x"), invalid_label=False)
     assert "bad_csv" in UNUSABLE_LABEL and stats.problems == []
+
+
+def test_empty_csv_cells_are_null_numbers_and_a_bad_cell_names_its_line(tmp_path: Path, kdata_home: Path) -> None:
+    """An empty cell where a number is mapped (an anomaly's start and end, empty for normal runs) is null, not a
+    schema error; a cell that is not a number is one, naming the column and the line."""
+    root = tmp_path / "anomaly"
+    csv = "run_id,이상시작,이상종료\nR1,,\nR2,12.5,14\nR3, ,\nR4,abc,3\n"
+    zip_files(root / LABELS / "TL_1.zip", {"runs.csv": csv.encode()})
+    fields = {
+        "run_id": {"path": "run_id", "role": "id"},
+        "anomaly_start": {"path": "이상시작", "role": "start"},
+        "anomaly_end": {"path": "이상종료", "role": "end"},
+    }
+    labels = [{"files": ["**/*.csv"], "format": "csv", "records": "$", "fields": fields}]
+    write_manifest(root, "anomaly-runs", "manufacturing", "sensor", labels=labels)
+    rows, problems, _ = extract(root)
+    assert [(r["run_id"], r["anomaly_start"], r["anomaly_end"]) for r in rows] == [
+        ("R1", None, None),
+        ("R2", 12.5, 14.0),
+        ("R3", None, None),
+    ]
+    from ingest.problems import Problem
+
+    (bad,) = problems
+    assert (bad["code"], bad["field"]) == ("schema", "이상시작")
+    assert Problem.from_dict(bad).describe().startswith(f"{LABELS}/TL_1.zip!runs.csv field '이상시작' (record #L5)")
