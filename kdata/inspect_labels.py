@@ -85,6 +85,7 @@ class _Node:
     examples: list[Any] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)  # scalars, for uniqueness and class guesses (capped)
     list_lengths: list[int] = field(default_factory=list)
+    quads: list[list[float]] = field(default_factory=list)  # lists of four numbers seen here (boxes?), capped
     files: set[int] = field(default_factory=set)
 
 
@@ -138,6 +139,8 @@ def _walk(
             node.examples.append(value)
     elif kind == "list":
         node.list_lengths.append(len(value))
+        if len(value) == 4 and len(node.quads) < 500 and all(_kind(v, texty) in ("int", "float") for v in value):
+            node.quads.append([float(v) for v in value])
         for item in value:
             _walk(item, (*path, ("each", None)), tree, file_no, texty, lists)
     elif kind == "object" and not _idlike_keys(value):
@@ -378,6 +381,18 @@ def _suggest_field(
             spec["role"] = "polygon"  # x1, y1 ... x3, y3 ...: numbered points, under any key name
         elif (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
             spec["role"] = "bbox"  # an object's corner keys (xmin/xmax, xtl/xbr ...) say its format when read
+            if not _box_keys(tree, path) and _corners(key, tree, path):
+                spec["format"] = "xyxy"  # four numbers: two corners, not corner and size
+        elif _size_pair(key, node, tree, path):
+            for index, (size_role, suffix) in enumerate((("image_width", "width"), ("image_height", "height"))):
+                if size_role not in out.roles:
+                    name = column_name([*keys, suffix], taken_names)
+                    taken_names.add(name)
+                    path_text = format_path([*bound, ("index", index)], absolute=not inside)
+                    out.fields[name] = {"path": path_text, "role": size_role}
+                    out.roles.add(size_role)
+            covered.add(path)
+            return
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
         elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
@@ -414,6 +429,33 @@ def _suggest_field(
 
 
 _BOX_KEY_SETS = box_key_sets()
+_CORNERS_KEY = re.compile(r"type_value|xyxy|x1y1x2y2|corner|좌상단", re.IGNORECASE)
+"""Four numbers under these names are two corners (AI Hub's ``Type_value: [x1, y1, x2, y2]``)."""
+_SIZE_PAIR_KEY = re.compile(r"resolution|해상도|image_?size|img_?size|^size$|이미지\s*크기", re.IGNORECASE)
+
+
+def _corners(key: str, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """The boxes of four numbers under ``path`` are ``[x1, y1, x2, y2]``: never when a sample has its third
+    number below the first or its fourth below the second (that is a width or height); else when the name
+    says so, or (not COCO's ``bbox``, which is x, y, width, height) when a few samples all read as corners."""
+    quads = [q for p, n in tree.items() if p[: len(path)] == path for q in n.quads]
+    if not quads or any(c <= a or d <= b for a, b, c, d in quads):
+        return False
+    if _CORNERS_KEY.search(key):
+        return True
+    return key.lower() != "bbox" and len(quads) >= 5
+
+
+def _size_pair(key: str, node: _Node, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """An image size written as one list ``[width, height]`` (``Resolution``, ``image_size``)."""
+    child = tree.get((*path, ("each", None)))
+    return bool(
+        _SIZE_PAIR_KEY.search(key)
+        and node.list_lengths
+        and set(node.list_lengths) == {2}
+        and child is not None
+        and _leaf_type(child) == "int"
+    )
 
 
 def _item_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> list[set[str]]:

@@ -489,3 +489,38 @@ def test_empty_csv_cells_are_null_numbers_and_a_bad_cell_names_its_line(tmp_path
     (bad,) = problems
     assert (bad["code"], bad["field"]) == ("schema", "이상시작")
     assert Problem.from_dict(bad).describe().startswith(f"{LABELS}/TL_1.zip!runs.csv field '이상시작' (record #L5)")
+
+
+def test_three_block_vision_boxes_are_corners_and_the_resolution_is_the_image_size(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """AI Hub's three-block vision labels: ``Learning_Data_Info.{Annotations: [{Class_ID, Type_value: [x1, y1,
+    x2, y2]}]}`` and ``Raw_Data_Info.{Resolution: [W, H]}``. The boxes are corners (stored as [x1, y1, x2, y2]
+    read as [x, y, w, h] they were published several times too large, verdict passed), and the resolution is
+    the image size the boxes are checked against."""
+    labels: dict[str, bytes] = {}
+    images: dict[str, bytes] = {}
+    for n in range(6):
+        stem = f"CXR_{n:04d}"
+        label = {
+            "Raw_Data_Info.": {"Raw_Data_ID": stem, "Resolution": [8, 6]},
+            "Source_Data_Info.": {"Source_Data_ID": f"{stem}.png", "File_Extension": "png"},
+            "Learning_Data_Info.": {
+                "Annotations": [
+                    {"Class_ID": "C01" if n % 2 else "C02", "Type": "bbox", "Type_value": [2, 1, 5, 4 + n % 2]}
+                ]
+            },
+        }
+        labels[f"흉부/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        images[f"흉부/{stem}.png"] = tiny_png(8, 6)
+    roles = _inspected(tmp_path / "cxr", {"TL_흉부.zip": labels, "TS_흉부.zip": images}, "chest-xray", "healthcare")
+    assert {"bbox", "image_width", "image_height"} <= set(roles.values()), roles
+    fields = load_manifest(tmp_path / "cxr").labels.blocks[0].fields  # type: ignore[union-attr]
+    box = next(name for name, role in roles.items() if role == "bbox")
+    assert fields[box].format == "xyxy"
+    rows, problems, _ = extract(tmp_path / "cxr")
+    assert problems == [] and len(rows) == 6 and all(r["image_valid"] for r in rows)
+    by_id = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
+    assert by_id["CXR_0000.png"][box] == [[2.0, 1.0, 3.0, 3.0]]  # x, y, width, height
+    assert by_id["CXR_0001.png"][box] == [[2.0, 1.0, 3.0, 4.0]]
+    assert all(r[f"{box}__outside"] == 0 for r in rows)  # checked against the 8 x 6 resolution
