@@ -186,6 +186,8 @@ def inspect_image(data: bytes, max_pixels: int | None = None) -> ImageInfo:
     known = _structure_size(data)
     if known is not None and known[1] * known[2] <= limit:
         return ImageInfo(*known)
+    if data[128:132] == b"DICM":
+        return _dicom_info(data, limit)
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -200,11 +202,47 @@ def inspect_image(data: bytes, max_pixels: int | None = None) -> ImageInfo:
                 )
             image.load()
             return ImageInfo((image.format or "unknown").lower(), image.width, image.height)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+    except UnidentifiedImageError:  # its message is the repr of our buffer: say what it means instead
+        raise ValueError("not a readable image (not a format the image library knows)") from None
+    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValueError(f"not a readable image ({error})") from None
     except (ArithmeticError, LookupError, TypeError, struct.error, MemoryError) as error:
         # a malformed header can make a decoder fail in any of these ways: still "not an image"
         raise ValueError(f"not a readable image ({type(error).__name__}: {error})") from None
+
+
+def _dicom_info(data: bytes, limit: int) -> ImageInfo:
+    """A DICOM file (medical imaging; ``DICM`` after the 128-byte preamble) by its header, read by pydicom:
+    its size (``Columns`` x ``Rows``, frames counted against ``limit``) and pixel data that is there, and as
+    long as the header says when it is not compressed. Pixels are not decoded (compressed ones would need
+    codecs this host does not have)."""
+    import pydicom
+
+    try:
+        found = pydicom.dcmread(io.BytesIO(data))
+        rows, columns = found.get("Rows"), found.get("Columns")
+        frames = int(found.get("NumberOfFrames") or 1)
+        pixels = next(
+            (found[k].value for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData") if k in found), None
+        )
+        syntax = found.file_meta.get("TransferSyntaxUID") if found.get("file_meta") is not None else None
+        compressed = bool(syntax is not None and syntax.is_compressed)
+        samples, bits = int(found.get("SamplesPerPixel") or 1), int(found.get("BitsAllocated") or 8)
+    except Exception as error:  # deliberately broad: whatever a malformed header makes the parser raise
+        raise ValueError(f"not a readable DICOM file ({type(error).__name__}: {str(error)[:200]})") from None
+    if not rows or not columns:
+        raise ValueError("not a readable DICOM image (no Rows and Columns in its header)")
+    if int(rows) * int(columns) * frames > limit:
+        raise ValueError(
+            f"DICOM {columns}x{rows}x{frames} = {int(rows) * int(columns) * frames:,} pixels, over "
+            f"KDATA_MAX_IMAGE_PIXELS={limit:,} (not decoded)"
+        )
+    if pixels is None:
+        raise ValueError("not a readable DICOM image (no pixel data)")
+    expected = int(rows) * int(columns) * frames * samples * max(bits, 1) // 8
+    if not compressed and len(pixels) < expected:
+        raise ValueError(f"DICOM pixel data is {len(pixels):,} bytes, its header says {expected:,}")
+    return ImageInfo("dicom", int(columns), int(rows))
 
 
 def media(data: bytes | None, path: str | None) -> dict[str, Any] | None:

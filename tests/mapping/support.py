@@ -41,6 +41,26 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
     return buffer.getvalue()
 
 
+def tiny_dicom(width: int = 8, height: int = 6, *, pixel_bytes: int | None = None) -> bytes:
+    """A DICOM Part 10 file (explicit VR little endian, 8-bit monochrome) of ``width`` x ``height``;
+    ``pixel_bytes``: write that many bytes of pixel data instead of ``width * height``."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=[str((width, height, pixel_bytes))])
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset("x.dcm", {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.Modality, ds.Rows, ds.Columns = "DX", height, width
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PixelData = bytes((n * 37) % 256 for n in range(width * height if pixel_bytes is None else pixel_bytes))
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
 def zip_files(path: Path, files: dict[str, bytes]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

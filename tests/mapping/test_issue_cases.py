@@ -14,7 +14,7 @@ from rich.console import Console
 
 from kdata.inspect_cmd import run_inspect
 from schemas.manifest import ManifestError, load_manifest
-from tests.mapping.support import extract, tiny_png, write_manifest, zip_files
+from tests.mapping.support import extract, tiny_dicom, tiny_png, write_manifest, zip_files
 
 LABELS = "01.데이터/1.Training/라벨링데이터"
 SOURCES = "01.데이터/1.Training/원천데이터"
@@ -491,36 +491,37 @@ def test_empty_csv_cells_are_null_numbers_and_a_bad_cell_names_its_line(tmp_path
     assert Problem.from_dict(bad).describe().startswith(f"{LABELS}/TL_1.zip!runs.csv field '이상시작' (record #L5)")
 
 
-def test_three_block_vision_boxes_are_corners_and_the_resolution_is_the_image_size(
+def test_three_block_x_rays_boxes_are_corners_the_resolution_is_the_size_and_dicom_is_read(
     tmp_path: Path, kdata_home: Path
 ) -> None:
-    """AI Hub's three-block vision labels: ``Learning_Data_Info.{Annotations: [{Class_ID, Type_value: [x1, y1,
-    x2, y2]}]}`` and ``Raw_Data_Info.{Resolution: [W, H]}``. The boxes are corners (stored as [x1, y1, x2, y2]
-    read as [x, y, w, h] they were published several times too large, verdict passed), and the resolution is
-    the image size the boxes are checked against."""
+    """AI Hub's three-block medical-imaging labels: ``Learning_Data_Info.{Annotations: [{Class_ID, Type_value:
+    [x1, y1, x2, y2]}]}``, ``Raw_Data_Info.{Resolution: [W, H]}``, DICOM sources. The boxes are corners (read
+    as [x, y, w, h] they were published several times too large, verdict passed), the resolution is the image
+    size they are checked against, and a DICOM file is read by its header (every one was refused as "not a
+    readable image"); one whose pixel data is shorter than its header says is not valid."""
     labels: dict[str, bytes] = {}
     images: dict[str, bytes] = {}
     for n in range(6):
         stem = f"CXR_{n:04d}"
         label = {
             "Raw_Data_Info.": {"Raw_Data_ID": stem, "Resolution": [8, 6]},
-            "Source_Data_Info.": {"Source_Data_ID": f"{stem}.png", "File_Extension": "png"},
+            "Source_Data_Info.": {"Source_Data_ID": f"{stem}.dcm", "File_Extension": "dcm"},
             "Learning_Data_Info.": {
-                "Annotations": [
-                    {"Class_ID": "C01" if n % 2 else "C02", "Type": "bbox", "Type_value": [2, 1, 5, 4 + n % 2]}
-                ]
+                "Annotations": [{"Class_ID": f"C0{n % 2}", "Type": "bbox", "Type_value": [2, 1, 5, 4 + n % 2]}]
             },
         }
         labels[f"흉부/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
-        images[f"흉부/{stem}.png"] = tiny_png(8, 6)
+        images[f"흉부/{stem}.dcm"] = tiny_dicom(8, 6, pixel_bytes=10 if n == 5 else None)
     roles = _inspected(tmp_path / "cxr", {"TL_흉부.zip": labels, "TS_흉부.zip": images}, "chest-xray", "healthcare")
     assert {"bbox", "image_width", "image_height"} <= set(roles.values()), roles
     fields = load_manifest(tmp_path / "cxr").labels.blocks[0].fields  # type: ignore[union-attr]
     box = next(name for name, role in roles.items() if role == "bbox")
     assert fields[box].format == "xyxy"
     rows, problems, _ = extract(tmp_path / "cxr")
-    assert problems == [] and len(rows) == 6 and all(r["image_valid"] for r in rows)
     by_id = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
-    assert by_id["CXR_0000.png"][box] == [[2.0, 1.0, 3.0, 3.0]]  # x, y, width, height
-    assert by_id["CXR_0001.png"][box] == [[2.0, 1.0, 3.0, 4.0]]
+    assert len(rows) == 6 and [by_id[f"CXR_{n:04d}.dcm"]["image_valid"] for n in range(6)] == [True] * 5 + [False]
+    assert by_id["CXR_0000.dcm"][box] == [[2.0, 1.0, 3.0, 3.0]]  # x, y, width, height
+    assert by_id["CXR_0001.dcm"][box] == [[2.0, 1.0, 3.0, 4.0]]
     assert all(r[f"{box}__outside"] == 0 for r in rows)  # checked against the 8 x 6 resolution
+    (bad,) = problems
+    assert bad["code"] == "image" and "CXR_0005.dcm" in bad["message"] and "header says 48" in bad["message"]
