@@ -318,7 +318,7 @@ def suggest_block(
 ) -> tuple[dict[str, Any], dict[tuple[Token, ...], _Node]]:
     """The suggested label block (as plain data for YAML) for sampled documents of one format."""
     tree: dict[tuple[Token, ...], _Node] = {}
-    texty = fmt in ("xml", "csv", "tsv", "lines")
+    texty = fmt in ("xml", "csv", "tsv", "lines", "xlsx")
     for number, doc in enumerate(docs):
         _walk(doc, (), tree, number, texty)
     both = frozenset(p for p, n in tree.items() if "list" in n.types and "object" in n.types)
@@ -330,7 +330,7 @@ def suggest_block(
         txt: dict[str, Any] = {"files": [pattern], "format": "txt", "records": "$", "fields": {
             "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip
         return txt, tree
-    record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv"))
+    record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv", "xlsx"))
     suggestion = _Suggestion()
     taken_names: set[str] = set()
     covered: set[tuple[Token, ...]] = set()

@@ -4,7 +4,7 @@ One engine (:mod:`ingest.mapping`) reads every label shape from this description
 
     labels:
       - files: ["**/*.json"]            # globs over member paths inside the label archives
-        format: json                    # json | jsonl | csv | tsv | txt | lines | xml (default: by extension)
+        format: json                    # json | jsonl | csv | tsv | txt | lines | xml | xlsx (default: by extension)
         encoding: auto                  # auto (UTF-8, UTF-8 with BOM, CP949/EUC-KR detected) or one of them
         records: "sents[*]"             # where the rows are; "$" (default) is the whole file
         fields:
@@ -75,7 +75,7 @@ __all__ = [
     "preset_names",
 ]
 
-LabelFormat = Literal["json", "jsonl", "csv", "tsv", "txt", "lines", "xml"]
+LabelFormat = Literal["json", "jsonl", "csv", "tsv", "txt", "lines", "xml", "xlsx"]
 Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp949", "euc-kr"]
 FieldType = Literal["string", "int", "float", "bool", "json", "list[string]", "list[int]", "list[float]"]
 Role = Literal[
@@ -126,6 +126,7 @@ EXTENSION_FORMATS: dict[str, LabelFormat] = {
     ".txt": "txt",
     ".trn": "lines",
     ".xml": "xml",
+    ".xlsx": "xlsx",
 }
 
 MEDIA_EXTENSIONS = frozenset(

@@ -1,4 +1,4 @@
-"""Label files of every format as documents: JSON, JSON Lines, CSV/TSV, per-source TXT, VOC-style XML.
+"""Label files of every format as documents: JSON, JSON Lines, CSV/TSV, per-source TXT, VOC-style XML, Excel.
 
 Text is decoded with the block's ``encoding`` or detected (:func:`ingest.jsonstream.decode_text`:
 UTF-8 with or without BOM, UTF-16 with BOM, else CP949, which also reads EUC-KR). A file that cannot
@@ -69,6 +69,8 @@ def documents(data: bytes, fmt: str, block: LabelBlock) -> Iterator[tuple[int | 
         yield None, {"text": _text(data, block.encoding).strip("\r\n")}
     elif fmt == "xml":
         yield None, _xml(data)
+    elif fmt == "xlsx":
+        yield from _xlsx(data)
     else:
         raise LabelFileError("bad_format", f"unknown label format {fmt!r}")
 
@@ -154,6 +156,68 @@ def _table(text_lines: Iterable[str], delimiter: str) -> Iterator[tuple[int | No
             yield number, LabelFileError("bad_csv", message, number)
             continue
         yield number, dict(zip(header, row, strict=True))
+
+
+XLSX_MAX_INFLATED = 1 << 30
+"""Bytes an Excel workbook's parts may hold inflated (it is a zip: a small file can claim far more)."""
+XLSX_MAX_RATIO = 200
+"""... and at most this many times the workbook's own size (its XML compresses well, ~10-30:1)."""
+
+
+def _xlsx(data: bytes) -> Iterator[tuple[int | None, Any]]:
+    """The rows of every sheet of an Excel workbook, as CSV's: the first non-empty row is the header, each
+    row after it a dict by header (cells as Excel stores them: numbers as numbers, dates as ISO text). Lines
+    count on across sheets (sheet 2's rows follow sheet 1's), so each row has its own; a row with values
+    past its header is a bad line. Read-only and streamed by openpyxl (defusedxml underneath); the
+    workbook's parts are bounded before it is opened (:data:`XLSX_MAX_INFLATED`, :data:`XLSX_MAX_RATIO`)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as workbook_zip:
+            inflated = sum(info.file_size for info in workbook_zip.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise LabelFileError("bad_format", f"not an xlsx workbook ({error})") from None
+    if inflated > min(XLSX_MAX_INFLATED, XLSX_MAX_RATIO * max(len(data), 1)):
+        raise LabelFileError("too_large", f"the workbook's parts hold {inflated:,} bytes inflated from {len(data):,}")
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # deliberately broad: whatever a malformed workbook makes openpyxl raise
+        raise LabelFileError("bad_format", f"not a readable xlsx workbook ({type(error).__name__}: {error})") from None
+    offset = 0
+    try:
+        for sheet in workbook.worksheets:
+            header: list[str] | None = None
+            last = 0
+            for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                last = number
+                cells = [_cell(value) for value in row]
+                if not any(cell not in (None, "") for cell in cells):
+                    continue
+                if header is None:  # up to its last value (a sheet's rows are as wide as its widest)
+                    width = max(n for n, cell in enumerate(cells, 1) if cell not in (None, ""))
+                    header = [
+                        str(c).strip() if c is not None else f"column_{n + 1}" for n, c in enumerate(cells[:width])
+                    ]
+                    continue
+                if any(cell not in (None, "") for cell in cells[len(header) :]):
+                    message = f"sheet {sheet.title!r} row {number}: values past the header's {len(header)} columns"
+                    yield offset + number, LabelFileError("bad_line", message, offset + number)
+                    continue
+                cells += [None] * (len(header) - len(cells))
+                yield offset + number, dict(zip(header, cells[: len(header)], strict=True))
+            offset += last
+    except Exception as error:  # deliberately broad: a sheet that breaks while it streams
+        raise LabelFileError("bad_format", f"xlsx workbook unreadable ({type(error).__name__}: {error})") from None
+    finally:
+        workbook.close()
+
+
+def _cell(value: Any) -> Any:
+    """A cell as a label value: dates and times as ISO text, everything else as openpyxl reads it."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat is not None and not isinstance(value, str) else value
 
 
 def lines(text: str, pattern: str | None) -> Iterator[tuple[int | None, Any]]:

@@ -525,3 +525,51 @@ def test_three_block_x_rays_boxes_are_corners_the_resolution_is_the_size_and_dic
     assert all(r[f"{box}__outside"] == 0 for r in rows)  # checked against the 8 x 6 resolution
     (bad,) = problems
     assert bad["code"] == "image" and "CXR_0005.dcm" in bad["message"] and "header says 48" in bad["message"]
+
+
+def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_translation_corpus_rows_of_every_sheet(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's parallel corpora ship Excel workbooks (``1_구어체(1).xlsx``: 원문, 번역문 per row). Every
+    sheet's rows are read by header, numbers stay numbers; a row with values past its header is a bad line
+    (counted, named by sheet and row); a workbook that claims far more than it holds is refused unopened."""
+    import zipfile
+
+    header = ["SID", "대분류", "원문", "번역문", "길이"]
+    first = [header] + [
+        [n, "일상", f"오늘 회의는 {n}시에 시작합니다.", f"Today's meeting starts at {n}.", 17] for n in range(1, 9)
+    ]
+    second = [header] + [
+        [100 + n, "쇼핑", f"이 신발은 {n}만 원입니다.", f"These shoes are {n}0,000 won.", 14] for n in range(4)
+    ]
+    second.insert(3, [900, "쇼핑", "열이 하나 더 있습니다", "one cell too many", 11, "extra"])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as workbook:
+        workbook.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (50 << 20))
+    root = tmp_path / "ko-en"
+    zip_files(
+        root / LABELS / "TL_구어체.zip",
+        {"1_구어체(1).xlsx": _workbook({"Sheet1": first, "Sheet2": second}), "2_bomb.xlsx": bomb.getvalue()},
+    )
+    write_manifest(root, "ko-en-parallel", "korean", "text")
+    assert inspect_write(root) == 0
+    roles = _roles(root)
+    assert roles.get("source_text") == "text" and roles.get("translation") == "text", roles
+    rows, problems, _ = extract(root)
+    assert len(rows) == 12 and {r["length"] for r in rows} == {17, 14}  # numbers as numbers
+    assert sorted(r["source_text"] for r in rows)[0] == "오늘 회의는 1시에 시작합니다."
+    found = sorted((p["code"], p["member"], p["field"]) for p in problems)
+    assert found == [("bad_line", "1_구어체(1).xlsx", "line 13"), ("too_large", "2_bomb.xlsx", None)], found
+    assert "sheet 'Sheet2' row 4" in next(p["message"] for p in problems if p["code"] == "bad_line")
