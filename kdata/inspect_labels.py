@@ -29,7 +29,15 @@ from ingest.mapping.names import column_name
 from ingest.mapping.values import box_key_sets, polygon_point_keys
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
-from schemas.labels import EXTENSION_FORMATS, MEDIA_EXTENSIONS, LabelBlock, LayoutSpec, Token, format_path
+from schemas.labels import (
+    EXTENSION_FORMATS,
+    MEDIA_EXTENSIONS,
+    LabelBlock,
+    LayoutSpec,
+    StemRewrite,
+    Token,
+    format_path,
+)
 
 __all__ = ["Inspection", "inspect_folder", "suggest_block"]
 
@@ -546,8 +554,40 @@ def inspect_folder(
             group["members"].append((ref.path, name))
     groups = []
     for label_format, group in sorted(by_format.items()):
+        if group["stems"] < group["files"] * 0.5:  # named otherwise: X_CUB.json beside X_IMG.pcd?
+            stems = [PurePosixPath(name).stem for _archive, name in group["members"]]
+            rewrite = _stem_rewrite(stems, source_stems)
+            if rewrite is not None:
+                group["stem_rewrite"] = rewrite
+                group["stems"] = sum(StemRewrite(**rewrite).apply(stem) in source_stems for stem in stems)
         groups.append(_inspect_group(root, label_format, group, data_type, limits))
     return Inspection(root, archives, skipped, groups)
+
+
+def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, str] | None:
+    """``{pattern, to}`` (a block's ``source_stem``) when most label files pair with a source file once the
+    last ``_TAG`` of their stem is swapped for another (``X_CUB`` ↔ ``X_IMG``) or dropped (``X_label`` ↔ ``X``)."""
+    tags: dict[str, set[str]] = {}
+    for stem in source_stems:
+        base, sep, tag = stem.rpartition("_")
+        if sep:
+            tags.setdefault(base, set()).add(tag)
+    votes: Counter[tuple[str, str]] = Counter()
+    for stem in label_stems:
+        base, sep, tag = stem.rpartition("_")
+        if not sep or not base:
+            continue
+        others = {other for other in tags.get(base, set()) if other != tag}
+        if base in source_stems:
+            others.add("")
+        for other in others:
+            votes[(tag, other)] += 1
+    if not votes:
+        return None
+    (tag, other), count = votes.most_common(1)[0]
+    if count < 0.8 * len(label_stems):
+        return None
+    return {"pattern": f"_{re.escape(tag)}$", "to": f"_{other}" if other else ""}
 
 
 def _sample(members: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -593,6 +633,8 @@ def _inspect_group(
     if line_pattern is not None:
         docs = [g for d in docs for _, g in lines(str(d["line"]), line_pattern) if isinstance(g, dict)]
     suggested, tree = suggest_block(docs, fmt, pattern, per_source=per_source, encoding="auto")
+    if group.get("stem_rewrite") is not None:
+        suggested["source_stem"] = group["stem_rewrite"]
     if line_pattern is not None:
         suggested["line_pattern"] = line_pattern
         suggested["fields"].pop("line", None)  # label_json keeps the whole line

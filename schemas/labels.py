@@ -25,7 +25,9 @@ mapping did not name is lost. Roles attach quality checks (:mod:`quality.suites.
 ``id`` unique and present; ``source`` joins the label to its source file (by the file name's stem);
 ``text`` scanned for personal data (as is ``label_json``); ``class``/``speaker``/``language`` class
 sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_height``);
-``start``/``end`` time order; ``duration`` non-negative.
+``start``/``end`` time order; ``duration`` non-negative. One record per file joins the source file of the
+same stem; a block's ``source_stem: {pattern, to}`` rewrites the label file's stem first (``X_CUB.json`` →
+``X_IMG.pcd``), and ``kdata inspect`` suggests it when label and source names differ by such a tag.
 
 Formats: ``json`` one document per file (an object or a list); ``jsonl`` a document per line; ``csv``/
 ``tsv`` a row per line, keyed by the header; ``txt`` the whole file as ``{text}`` (a transcript per
@@ -67,6 +69,7 @@ __all__ = [
     "LayoutSpec",
     "PathError",
     "Role",
+    "StemRewrite",
     "Token",
     "format_path",
     "glob_match",
@@ -314,6 +317,25 @@ class FieldSpec(_Model):
         return self.type or ROLE_TYPES.get(self.role or "", "string")
 
 
+class StemRewrite(_Model):
+    """A label file's stem → its source file's stem: ``re.sub(pattern, to, stem)`` (Python regular expression)."""
+
+    pattern: str = Field(description="what to replace in the label file's stem, e.g. '_CUB$'")
+    to: str = Field(default="", description="what to put there, e.g. '_IMG' (\\1 for a group)")
+
+    @field_validator("pattern")
+    @classmethod
+    def _check_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return value
+
+    def apply(self, stem: str) -> str:
+        return re.sub(self.pattern, self.to, stem, count=1)
+
+
 class LabelBlock(_Model):
     """Label files matching ``files`` and how to read rows out of them."""
 
@@ -328,6 +350,11 @@ class LabelBlock(_Model):
         "each line becomes {line, <groups>}; without it {line}",
     )
     fields: dict[str, FieldSpec] = Field(default_factory=dict, description="Columns: name → path, type, role")
+    source_stem: StemRewrite | None = Field(
+        default=None,
+        description="one record per file whose source is named otherwise: the label file's stem rewritten "
+        "(X_CUB.json → X_IMG.pcd: {pattern: '_CUB$', to: '_IMG'})",
+    )
 
     @field_validator("records")
     @classmethod

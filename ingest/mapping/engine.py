@@ -194,6 +194,7 @@ class _Rows:
         self._arrow_blocks: dict[int, bool] = {}
         self.derived = [c for c in schema.columns if c.spec.role in ("bbox", "polygon", "text")]
         self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
+        self.stem_rewrites = [b.source_stem for b in schema.mapping.blocks if b.source_stem is not None]
         """One record per label file: joined to the source file of the same stem unless a field says."""
 
     def close(self) -> None:
@@ -542,7 +543,9 @@ class _Rows:
             record_id = row.get(self.schema.id_column)
             if self.schema.id_column != ROW_KEY and record_id is not None:
                 keys.append(str(record_id))
-            keys.append(PurePosixPath(member).stem)  # one label file per source file: same stem
+            stem = PurePosixPath(member).stem
+            keys.append(stem)  # one label file per source file: same stem, or as the block rewrites it
+            keys += [rewrite.apply(stem) for rewrite in self.stem_rewrites]
         return list(dict.fromkeys(keys))
 
 

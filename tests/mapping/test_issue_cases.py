@@ -573,3 +573,27 @@ def test_xlsx_translation_corpus_rows_of_every_sheet(tmp_path: Path, kdata_home:
     found = sorted((p["code"], p["member"], p["field"]) for p in problems)
     assert found == [("bad_line", "1_구어체(1).xlsx", "line 13"), ("too_large", "2_bomb.xlsx", None)], found
     assert "sheet 'Sheet2' row 4" in next(p["message"] for p in problems if p["code"] == "bad_line")
+
+
+def test_sources_named_otherwise_join_by_the_suggested_stem_rewrite(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's orchard LiDAR labels name their point cloud otherwise (``F0001_CUB.json`` for
+    ``F0001_IMG.pcd``): inspect suggests ``source_stem: {pattern: '_CUB$', to: '_IMG'}`` and every frame joins
+    its point cloud (none did: "no label points to this source file" for all)."""
+    root = tmp_path / "orchard"
+    labels: dict[str, bytes] = {}
+    clouds: dict[str, bytes] = {}
+    for n in range(5):
+        cuboid = {"label_id": 1, "position": {"x": 1.5 + n, "y": 0.5, "z": 0.2}, "dimension": [1.0, 2.0, 1.5]}
+        label = {"frame": f"F{n:04d}", "items": [{"id": f"F{n:04d}-1", "type": "cuboid_3d", **cuboid}]}
+        labels[f"과수원/F{n:04d}_CUB.json"] = json.dumps(label, ensure_ascii=False).encode()
+        clouds[f"과수원/F{n:04d}_IMG.pcd"] = b"# .PCD v0.7\nFIELDS x y z\nDATA binary\n" + bytes(range(n, 200 + n))
+    zip_files(root / LABELS / "TL_과수원.zip", labels)
+    zip_files(root / SOURCES / "TS_과수원.zip", clouds)
+    write_manifest(root, "orchard-lidar", "agriculture", "sensor")
+    assert inspect_write(root) == 0
+    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    assert block.source_stem is not None
+    assert (block.source_stem.pattern, block.source_stem.to) == ("_CUB$", "_IMG")
+    rows, problems, _ = extract(root)
+    assert [p for p in problems if p["code"] == "missing_source"] == [] and len(rows) == 5
+    assert sorted(r["source_file"].rsplit("/", 1)[1] for r in rows) == [f"F{n:04d}_IMG.pcd" for n in range(5)]
