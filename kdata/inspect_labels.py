@@ -258,9 +258,14 @@ def _numeric_tree(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...])
 class _Suggestion:
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: set[str] = field(default_factory=set)
+    sources: frozenset[str] = MEDIA_EXTENSIONS  # suffixes a source file may have
 
 
-def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str]) -> str | None:
+def _role_for(
+    key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str], sources: frozenset[str]
+) -> str | None:
+    """The role a leaf field seems to have (``sources``: suffixes of source files: media, and whatever the
+    source archives hold, e.g. a sensor recording's ``.csv``)."""
     values = [v for v in node.values if v is not None]
     strings = [v for v in values if isinstance(v, str)]
 
@@ -273,8 +278,7 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
         and _SOURCE_KEY.search(key)
         and free("source")
         and (
-            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in MEDIA_EXTENSIONS)
-            >= len(strings) / 2
+            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in sources) >= len(strings) / 2
         )
     ):
         return "source"
@@ -322,9 +326,16 @@ def _role_for(key: str, node: _Node, leaf_type: str, many: bool, unique: bool, t
 
 
 def suggest_block(
-    docs: list[Any], fmt: str, pattern: str, *, per_source: bool, encoding: str = "auto"
+    docs: list[Any],
+    fmt: str,
+    pattern: str,
+    *,
+    per_source: bool,
+    encoding: str = "auto",
+    source_suffixes: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[tuple[Token, ...], _Node]]:
-    """The suggested label block (as plain data for YAML) for sampled documents of one format."""
+    """The suggested label block (as plain data for YAML) for sampled documents of one format;
+    ``source_suffixes``: those of the files in the dataset's source archives (beside media suffixes)."""
     tree: dict[tuple[Token, ...], _Node] = {}
     texty = fmt in ("xml", "csv", "tsv", "lines", "xlsx")
     for number, doc in enumerate(docs):
@@ -339,7 +350,7 @@ def suggest_block(
             "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip
         return txt, tree
     record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv", "xlsx"))
-    suggestion = _Suggestion()
+    suggestion = _Suggestion(sources=MEDIA_EXTENSIONS | source_suffixes)
     taken_names: set[str] = set()
     covered: set[tuple[Token, ...]] = set()
     ordered = sorted(tree.items(), key=lambda item: (item[0][: len(record)] != record, len(item[0])))
@@ -420,7 +431,7 @@ def _suggest_field(
     else:
         leaf = _leaf_type(node)
         unique = len(node.values) == len(set(map(str, node.values))) and len(node.values) > 0
-        role = _role_for(key, node, leaf, many, unique and inside, out.roles)
+        role = _role_for(key, node, leaf, many, unique and inside, out.roles, out.sources)
         if role:
             spec["role"] = role
             out.roles.add(role)
@@ -538,9 +549,13 @@ def inspect_folder(
     archives, skipped = discover_layout(root, layout, allow_mixed=True)
     label_archives = [a for a in archives if a.kind in ("label", "mixed")]
     source_stems: set[str] = set()
+    source_suffixes: set[str] = set()  # of every file in a source archive (a sensor recording's .csv too)
     for ref in archives:  # label archives too: some ship the images beside their labels
         for name in list_member_names(root / ref.path, limits):
             if PurePosixPath(name).suffix.lower() in MEDIA_EXTENSIONS:
+                source_stems.add(PurePosixPath(name).stem)
+            if ref.kind == "source":
+                source_suffixes.add(PurePosixPath(name).suffix.lower())
                 source_stems.add(PurePosixPath(name).stem)
     by_format: dict[str, dict[str, Any]] = {}
     for ref in label_archives:
@@ -548,7 +563,10 @@ def inspect_folder(
             found = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
             if found is None:
                 continue
-            group = by_format.setdefault(found, {"format": found, "files": 0, "stems": 0, "members": []})
+            group = by_format.setdefault(
+                found, {"format": found, "files": 0, "stems": 0, "members": [], "source_suffixes": frozenset()}
+            )
+            group["source_suffixes"] = frozenset(source_suffixes)
             group["files"] += 1
             group["stems"] += PurePosixPath(name).stem in source_stems
             group["members"].append((ref.path, name))
@@ -632,7 +650,9 @@ def _inspect_group(
     line_pattern = _line_pattern(docs) if fmt == "lines" else None
     if line_pattern is not None:
         docs = [g for d in docs for _, g in lines(str(d["line"]), line_pattern) if isinstance(g, dict)]
-    suggested, tree = suggest_block(docs, fmt, pattern, per_source=per_source, encoding="auto")
+    suggested, tree = suggest_block(
+        docs, fmt, pattern, per_source=per_source, encoding="auto", source_suffixes=group["source_suffixes"]
+    )
     if group.get("stem_rewrite") is not None:
         suggested["source_stem"] = group["stem_rewrite"]
     if line_pattern is not None:

@@ -597,3 +597,22 @@ def test_sources_named_otherwise_join_by_the_suggested_stem_rewrite(tmp_path: Pa
     rows, problems, _ = extract(root)
     assert [p for p in problems if p["code"] == "missing_source"] == [] and len(rows) == 5
     assert sorted(r["source_file"].rsplit("/", 1)[1] for r in rows) == [f"F{n:04d}_IMG.pcd" for n in range(5)]
+
+
+def test_a_label_naming_a_sensor_recording_joins_it(tmp_path: Path, kdata_home: Path) -> None:
+    """A manufacturing label CSV names each run's recording (``파일명: RUN_0001.csv``, in the source archive):
+    inspect suggests the source role (only media suffixes counted before: every row was missing its source,
+    a critical failure) and each row joins its recording."""
+    root = tmp_path / "boiler"
+    rows_text = ["파일명,설비,판정"] + [f"RUN_{n:04d}.csv,보일러-1,{'정상' if n % 3 else '이상'}" for n in range(6)]
+    zip_files(root / LABELS / "TL_5.보일러.zip", {"보일러/runs.csv": "\n".join(rows_text).encode()})
+    recordings = {f"보일러/RUN_{n:04d}.csv": f"t,temp\n0,{60 + n}\n1,{61 + n}\n".encode() for n in range(6)}
+    zip_files(root / SOURCES / "TS_5.보일러.zip", recordings)
+    write_manifest(root, "boiler-runs", "manufacturing", "sensor")
+    assert inspect_write(root) == 0
+    assert _roles(root).get("file_name") == "source", _roles(root)
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 6
+    assert sorted(r["source_file"] for r in rows) == [
+        f"{SOURCES}/TS_5.보일러.zip!보일러/RUN_{n:04d}.csv" for n in range(6)
+    ]
