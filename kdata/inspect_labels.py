@@ -26,7 +26,7 @@ from ingest.archives import Member, iter_member_streams
 from ingest.discover import ArchiveRef, Skipped, discover_layout
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
-from ingest.mapping.values import box_key_sets, polygon_point_keys
+from ingest.mapping.values import CLOCK_TEXT, box_key_sets, polygon_point_keys
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from schemas.labels import (
@@ -57,8 +57,8 @@ _TEXT_KEY = re.compile(
     re.IGNORECASE,
 )
 _CLASS_KEY = re.compile(
-    r"class|category|label|type|damage|part|lesion|disease|diagnos|분류|카테고리|클래스|유형|감정|emotion|종류|등급|"
-    r"스타일|병해|질환|병변|진단",
+    r"class|category|label|type|damage|part|lesion|disease|diagnos|event|action|behavio|분류|카테고리|클래스|유형|"
+    r"감정|emotion|종류|등급|스타일|병해|질환|병변|진단|행동|이벤트",
     re.IGNORECASE,
 )
 _ANSWER_KEY = re.compile(r"(^|[_\s.])(answer|answer_?text|정답|답변)$", re.IGNORECASE)
@@ -289,8 +289,13 @@ def _role_for(
     if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
         return "image_height"
     timing = not _OFFSET_KEY.search(key) and any(k.search(key) for k in (_DURATION_KEY, _START_KEY, _END_KEY))
-    if timing and leaf_type == "string" and strings and all(_kind(v, texty=True) in ("int", "float") for v in strings):
-        leaf_type = "float"  # "5.26" (AI Hub writes some recording times as text): read as a number
+    if (
+        timing
+        and leaf_type == "string"
+        and strings
+        and all(_kind(v, texty=True) in ("int", "float") or CLOCK_TEXT.fullmatch(v) for v in strings)
+    ):
+        leaf_type = "float"  # "5.26" or "00:02:08.9" (AI Hub writes some times as text): read as seconds
     if leaf_type in ("int", "float"):
         if not timing:
             return None

@@ -17,7 +17,7 @@ from ingest.mapping.paths import Many
 from ingest.readers._common import INT64_MAX, INT64_MIN, POINT_KEY, LabelError, numbered_points
 from schemas.mapped import MappedColumn
 
-__all__ = ["box_key_sets", "convert", "flat_polygons", "polygon_point_keys", "to_box"]
+__all__ = ["CLOCK_TEXT", "box_key_sets", "convert", "flat_polygons", "polygon_point_keys", "to_box"]
 
 _INT_TEXT = re.compile(r"\s*[-+]?[0-9]{1,19}\s*")
 _FLOAT_TEXT = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
@@ -232,6 +232,18 @@ def _point_object(value: dict[str, Any], field: str | None = None) -> list[float
     return [_float(lowered["x"], f"{field}.x"), _float(lowered["y"], f"{field}.y")] if field else [0.0, 0.0]
 
 
+CLOCK_TEXT = re.compile(r"\s*(?:(\d{1,3}):)?([0-5]?\d):([0-5]?\d(?:\.\d+)?)\s*")
+"""A time written as a clock, ``HH:MM:SS(.f)`` or ``MM:SS(.f)``."""
+
+
+def _clock_seconds(value: Any) -> Any:
+    """``"00:02:08.9"`` → ``128.9`` (seconds); anything else as it is."""
+    if isinstance(value, str) and (found := CLOCK_TEXT.fullmatch(value)):
+        hours, minutes, seconds = found.groups()
+        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    return value
+
+
 def convert(column: MappedColumn, value: Any, field: str) -> Any:
     """The column value of one label value (``Many`` for collected paths); ``None`` stays null."""
     spec = column.spec
@@ -243,6 +255,9 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
         return [p for n, v in enumerate(items) for p in flat_polygons(v, f"{field}[{n}]" if column.many else field)]
     if role == "keypoints":
         return _numbers(value, field) if value is not None else None
+    if role in ("start", "end", "duration"):  # "00:02:08.9" (a video's clock) is 128.9 seconds
+        many = isinstance(value, list)
+        value = type(value)(_clock_seconds(v) for v in value) if many else _clock_seconds(value)
     kind = str(spec.column_type())
     if kind.startswith("list["):
         return _list(kind[5:-1], value, field)

@@ -616,3 +616,39 @@ def test_a_label_naming_a_sensor_recording_joins_it(tmp_path: Path, kdata_home: 
     assert sorted(r["source_file"] for r in rows) == [
         f"{SOURCES}/TS_5.보일러.zip!보일러/RUN_{n:04d}.csv" for n in range(6)
     ]
+
+
+def test_cctv_xml_clock_times_are_seconds_and_the_event_is_a_class(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's abnormal-behaviour CCTV labels (one XML per video): ``<event><eventname>``, ``<starttime>`` and
+    ``<duration>`` written as clocks (``00:02:08.9``). The event name is a class, the clocks are seconds
+    (they were suggested as text timestamps)."""
+    root = tmp_path / "cctv"
+    labels: dict[str, bytes] = {}
+    videos: dict[str, bytes] = {}
+    for n, (event, start, length) in enumerate(
+        [
+            ("fight", "00:02:08.9", "00:00:45.0"),
+            ("assault", "01:00:01.5", "00:01:05.2"),
+            ("fight", "00:00:59.0", "00:00:20.0"),
+        ]
+    ):
+        stem = f"C{n:03d}_A"
+        xml = (
+            f"<annotation><filename>{stem}.mp4</filename><header><fps>30</fps></header>"
+            f"<event><eventname>{event}</eventname><starttime>{start}</starttime><duration>{length}</duration></event>"
+            "</annotation>"
+        )
+        labels[f"02.싸움/{stem}.xml"] = xml.encode()
+        videos[f"02.싸움/{stem}.mp4"] = b"\x00\x00\x00\x18ftypmp42" + bytes(range(n, 240 + n))
+    zip_files(root / LABELS / "TL_02.싸움.zip", labels)
+    zip_files(root / SOURCES / "TS_02.싸움.zip", videos)
+    write_manifest(root, "cctv-behaviour", "disaster_safety", "video")
+    assert inspect_write(root) == 0
+    roles = _roles(root)
+    assert roles.get("eventname") == "class" and roles.get("starttime") == "start", roles
+    assert roles.get("duration") == "duration", roles
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 3
+    by_event = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
+    assert by_event["C000_A.mp4"]["starttime"] == 128.9 and by_event["C001_A.mp4"]["starttime"] == 3601.5
+    assert by_event["C001_A.mp4"]["duration"] == 65.2
