@@ -210,7 +210,19 @@ def _record_path(tree: dict[tuple[Token, ...], _Node], files: int, per_source: b
     # their annotations
     media = [c for c in records if _names_media(tree, c[0])]
     records = [c for c in records if not any(m[0] != c[0] and c[0][: len(m[0])] == m[0] for m in media)]
-    return max(records, key=lambda c: (c[1], -len(c[0])))[0]
+    # items that carry an id and the task's own labels (a summary, an answer) are the records; lists inside
+    # them are their parts (a document's sentences), however many more items those have
+    labelled = [c for c in records if _carries_labels(tree, c[0])]
+    return max(labelled or records, key=lambda c: (c[1], -len(c[0])))[0]
+
+
+_TASK_KEY = re.compile(r"abstractive|extractive|summary|요약|answer|정답|답변", re.IGNORECASE)
+
+
+def _carries_labels(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """Items of ``path`` hold an id and a summary or answer of their own."""
+    keys = _child_keys(tree, path)
+    return any(_ID_KEY.search(k) for k in keys) and any(_TASK_KEY.search(k) for k in keys)
 
 
 def _names_media(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:

@@ -652,3 +652,31 @@ def test_cctv_xml_clock_times_are_seconds_and_the_event_is_a_class(tmp_path: Pat
     by_event = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
     assert by_event["C000_A.mp4"]["starttime"] == 128.9 and by_event["C001_A.mp4"]["starttime"] == 3601.5
     assert by_event["C001_A.mp4"]["duration"] == 65.2
+
+
+def test_summaries_are_rows_per_document_not_per_sentence(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's document-summarisation labels, one JSON per split: ``documents[{id, category, text: [[{index,
+    sentence, highlight_indices}]], extractive, abstractive}]``. A row per document (it carries the id and
+    the summaries); its sentences are its parts (a row per sentence repeated the document on each)."""
+    root = tmp_path / "docsum"
+    documents = []
+    for d in range(4):
+        paragraphs = [
+            [{"index": 3 * p + s, "sentence": f"문서 {d}의 {p}번째 문단 {s}번째 문장입니다.", "highlight_indices": ""}
+             for s in range(3)]
+            for p in range(2)
+        ]  # fmt: skip
+        documents.append({
+            "id": f"DOC{d:05d}", "category": "종합", "media_name": "한국일보", "text": paragraphs,
+            "extractive": [0, 2, 4], "abstractive": [f"문서 {d}은 여섯 문장으로 이루어져 있다."],
+        })  # fmt: skip
+    label = {"name": "신문기사", "delivery_date": "2020-12-23", "documents": documents}
+    zip_files(
+        root / LABELS / "TL_신문기사.zip", {"train_original.json": json.dumps(label, ensure_ascii=False).encode()}
+    )
+    write_manifest(root, "doc-summaries", "korean", "text")
+    assert inspect_write(root) == 0
+    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    assert block.records == "$.documents[*]"
+    rows, problems, _ = extract(root)
+    assert problems == [] and sorted(r["id"] for r in rows) == [f"DOC{d:05d}" for d in range(4)]
