@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import phonenumbers
 import stdnum
@@ -51,7 +51,7 @@ __all__ = [
     "scan",
 ]
 
-_RULESET = "1"
+_RULESET = "2"  # 2: digits of a decimal number (floats in label JSON) are not a phone number
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -239,9 +239,25 @@ def _business_numbers(text: str) -> list[Finding]:
     return found
 
 
+_FRACTION = re.compile(r"[\[(]?-?0\.\d")
+"""``0.32141``: a fraction, never a Korean phone number (its area code is 0 and one or two more digits)."""
+
+
+def _in_a_decimal(text: str, match: Any) -> bool:
+    """The match is digits of a decimal number (a JSON array of floats: ``[1014.538,0.32141,1794.2]`` reads
+    as 032-141-1794): it starts as a fraction, or right after a digit, or is the bare digits after a decimal
+    point (``3.0321411794``; a number written after a list's "1." has its dashes: still found)."""
+    start = match.start
+    before = text[start - 1] if start else ""
+    after_point = before == "." and start >= 2 and text[start - 2].isdigit() and match.raw_string.isdigit()
+    return bool(_FRACTION.match(match.raw_string)) or before.isdigit() or after_point
+
+
 def _phones(text: str) -> list[Finding]:
     found = []
     for match in PhoneNumberMatcher(text, "KR"):
+        if _in_a_decimal(text, match):
+            continue
         kind = _PHONE_RULES.get(phonenumbers.number_type(match.number))
         if kind is not None:
             found.append(Finding(kind, match.start, match.end, "high"))

@@ -112,6 +112,8 @@ def test_foreigner_numbers_g5_to_g8(g: str) -> None:
         ("064-712-3456", "landline_phone"),
         ("070-1234-5678", "landline_phone"),  # VoIP
         ("070 1234 5678", "landline_phone"),
+        ("Tel.02-123-4567", "landline_phone"),
+        ("1.02-123-4567", "landline_phone"),  # after a list's "1.": its dashes say it is a number to call
     ],
 )
 def test_phones(text: str, rule: str) -> None:
@@ -141,6 +143,10 @@ def test_phones(text: str, rule: str) -> None:
         "1234567890123",
         "0000000000000000",
         "1168200276",  # a plain 10-digit number without the word 사업자
+        # decimals: OpenPose keypoints (x, y, confidence) and sensor readings, as their JSON writes them
+        '{"hand_left_keypoints_2d":[1014.538,0.32141,1794.2,0.0212345678]}',
+        "[12.5,0.3213,4567.1]",
+        "값 3.0321411794",
     ],
 )
 def test_no_false_positives(text: str) -> None:
