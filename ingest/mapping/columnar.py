@@ -146,14 +146,14 @@ def _child(array: pa.Array, keys: list[str]) -> pa.Array | None:
 
 def _lists(parent: pa.Array, values: pa.Array) -> pa.Array:
     """``values`` (one per item of ``parent``'s lists, as :func:`pyarrow.compute.list_flatten` gives them)
-    regrouped into one list per row of ``parent``, nulls dropped; a null or missing list is ``[]``."""
+    regrouped into one list per row of ``parent``, nulls kept in their places (a list collected by ``[*]``
+    stays aligned item by item with the lists beside it); a null or missing list is ``[]``."""
     import numpy as np
 
-    keep = pc.is_valid(values).to_numpy(zero_copy_only=False)
     owners = pc.list_parent_indices(parent).to_numpy(zero_copy_only=False)
-    counts = np.bincount(owners[keep], minlength=len(parent))
+    counts = np.bincount(owners, minlength=len(parent))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), values.filter(pa.array(keep)))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def record_columns(
@@ -272,8 +272,9 @@ def empty_counts(column: pa.Array | list[Any]) -> list[int] | pa.Array:
 
     if isinstance(column, list):
         return [empty_count(v) for v in column]
-    if pa.types.is_list(column.type):  # lists hold no nulls here (dropped as the per-record path does)
-        blank = pc.match_substring_regex(pc.list_flatten(column), _BLANK).to_numpy(zero_copy_only=False)
+    if pa.types.is_list(column.type):  # a null in a list is a missing text, as the per-record path counts it
+        blank = pc.match_substring_regex(pc.list_flatten(column), _BLANK).fill_null(True)
+        blank = blank.to_numpy(zero_copy_only=False)
         owners = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
         return pa.array(np.bincount(owners[blank], minlength=len(column)).astype(np.int32))
     blank = pc.match_substring_regex(column, _BLANK).fill_null(True)

@@ -188,8 +188,8 @@ def compile_path(tokens: list[Token], *, bound: bool) -> Getter:
             out = Many()
             for item in node:
                 value = _walk_keys(item, tail)
-                if value is not MISSING:
-                    out.append(value)
+                # an item without the key is a null in its place, so parallel [*] columns stay aligned
+                out.append(None if value is MISSING else value)
             return out
 
         return collect

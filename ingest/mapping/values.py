@@ -264,7 +264,8 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
     if isinstance(value, Many):
         if kind == "json":
             return _json_text(list(value))
-        return [_scalar(kind, v, f"{field}[{n}]") for n, v in enumerate(value) if v is not None]
+        # keep nulls: lists collected by one [*] stay aligned item by item with the other [*] columns
+        return [_scalar(kind, v, f"{field}[{n}]") for n, v in enumerate(value)]
     if isinstance(value, list) and kind not in ("json", "string"):
         if len(value) == 1:
             value = value[0]  # ["3"] where a number was expected: a list of one

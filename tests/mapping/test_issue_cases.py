@@ -680,3 +680,36 @@ def test_summaries_are_rows_per_document_not_per_sentence(tmp_path: Path, kdata_
     assert block.records == "$.documents[*]"
     rows, problems, _ = extract(root)
     assert problems == [] and sorted(r["id"] for r in rows) == [f"DOC{d:05d}" for d in range(4)]
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["arrow", "per-record"])
+def test_lists_collected_by_a_wildcard_stay_aligned_with_their_siblings(
+    tmp_path: Path, kdata_home: Path, columnar: bool
+) -> None:
+    """Jeju dialect speech: ``utterance[{form, start, end, dialect_form?}]``, ``dialect_form`` only where the
+    speaker spoke dialect. Each list holds one value per utterance, a null where an item lacks the key (the
+    missing ones were dropped: the dialect forms slid onto the wrong utterances, silently)."""
+    root = tmp_path / "jeju"
+    utterances = [
+        {"form": "안녕하세요", "start": 0.0, "end": 1.2},
+        {"form": "좋습니다", "start": 1.5, "end": 2.0, "dialect_form": "좋수다"},
+        {"form": "밥 먹었어요", "start": 2.5, "end": 3.1},
+        {"form": "먹었습니까", "start": 3.5, "end": 4.0, "dialect_form": "먹엇수과"},
+    ]
+    if not columnar:  # a value of another type sends the file to the per-record path
+        utterances[0]["start"] = "0.0"
+    label = {"id": "JJ0001", "utterance": utterances}
+    zip_files(root / LABELS / "TL_1.zip", {"JJ0001.json": json.dumps(label, ensure_ascii=False).encode()})
+    fields = {
+        "id": {"path": "id", "role": "id"},
+        "form": {"path": "utterance[*].form", "role": "text"},
+        "start": {"path": "utterance[*].start", "role": "start"},
+        "dialect_form": {"path": "utterance[*].dialect_form"},
+    }
+    write_manifest(root, "jeju-dialect", "korean", "text", labels=[{"files": ["**/*.json"], "fields": fields}])
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 1
+    (row,) = rows
+    assert row["form"] == ["안녕하세요", "좋습니다", "밥 먹었어요", "먹었습니까"]
+    assert row["start"] == [0.0, 1.5, 2.5, 3.5]
+    assert row["dialect_form"] == [None, "좋수다", None, "먹엇수과"]
