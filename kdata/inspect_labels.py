@@ -429,10 +429,10 @@ def _suggest_field(
                     out.roles.add(size_role)
             covered.add(path)
             return
+        elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
+            spec["role"] = "keypoints"  # before polygon: "keypoints" holds "points" (OpenPose x, y, c triples)
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
-        elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
-            spec["role"] = "keypoints"
         elif "object" in kinds and not _idlike_keys_node(tree, path) and sum(t == ("each", None) for t in bound) <= 1:
             return  # an object (or the items of one list of objects): its keys become fields of their own
         elif "list" in kinds and inside and not many and _objects(tree.get((*path, ("each", None)), _Node())):

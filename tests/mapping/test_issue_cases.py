@@ -713,3 +713,21 @@ def test_lists_collected_by_a_wildcard_stay_aligned_with_their_siblings(
     assert row["form"] == ["안녕하세요", "좋습니다", "밥 먹었어요", "먹었습니까"]
     assert row["start"] == [0.0, 1.5, 2.5, 3.5]
     assert row["dialect_form"] == [None, "좋수다", None, "먹엇수과"]
+
+
+def test_openpose_keypoints_are_keypoints_not_a_polygon(tmp_path: Path, kdata_home: Path) -> None:
+    """Sign-language frames (OpenPose: ``people.hand_left_keypoints_2d: [x, y, confidence, ...]``): keypoints
+    ("keypoints" holds "points": they were suggested as a polygon), and their decimals are no phone numbers
+    (``[1014.538,0.32141,1794.2]`` read as 032-141-1794 was masked inside label_json, breaking its JSON)."""
+    labels: dict[str, bytes] = {}
+    images: dict[str, bytes] = {}
+    for n in range(3):
+        points = [1014.538 + n, 0.32141, 1794.2, 0.0212345678, 512.0, 0.9]
+        label = {"version": 1.3, "people": {"person_id": [-1], "hand_left_keypoints_2d": points}}
+        labels[f"NIA_SL_{n:04d}_keypoints.json"] = json.dumps(label).encode()
+        images[f"NIA_SL_{n:04d}_keypoints.png"] = tiny_png(8, 6)
+    roles = _inspected(tmp_path / "sign", {"TL_수어.zip": labels, "TS_수어.zip": images}, "sign-frames", "korean")
+    assert "keypoints" in roles.values() and "polygon" not in roles.values(), roles
+    rows, problems, _ = extract(tmp_path / "sign")
+    assert problems == [] and len(rows) == 3
+    assert all(r["pii_hits"] == 0 and json.loads(r["label_json"])["people"] for r in rows)
