@@ -53,6 +53,7 @@ class MappedSchema:
     embed: bool
     check_image: bool
     record_schema: RecordSchema
+    check_audio: bool = False
 
     def column(self, name: str) -> MappedColumn:
         for c in self.columns:
@@ -155,6 +156,7 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
     joins = any(c.spec.role == "source" for c in mapped) or all(b.records.strip() in ("$", "") for b in resolved.blocks)
     embed = data_type in _EMBED_TYPES and joins
     check_image = embed and data_type == "image"
+    check_audio = embed and data_type == "audio"
     if embed:
         columns.append(
             Column(
@@ -172,6 +174,16 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
                 _B,
                 "이미지 정상 (디코딩·크기 일치)",
                 "Image decodes (and has the stated size)",
+                check=True,
+            )
+        )
+    if check_audio:
+        columns.append(
+            Column(
+                "audio_valid",
+                _B,
+                "오디오 정상 (헤더·길이 일치)",
+                "Audio reads (and holds as much sound as its header says)",
                 check=True,
             )
         )
@@ -198,7 +210,7 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
         content_columns=content,
         batch_rows=64 if embed else 1024,
     )
-    return MappedSchema(resolved, tuple(mapped), id_column, embed, check_image, schema)
+    return MappedSchema(resolved, tuple(mapped), id_column, embed, check_image, schema, check_audio)
 
 
 # -- a dataset's record schema: built-in, or derived from its labels: block -------------------------

@@ -35,7 +35,7 @@ from ingest.mapping.values import convert
 from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
-from ingest.readers._media import BOX_TOLERANCE, check_image
+from ingest.readers._media import BOX_TOLERANCE, check_audio, check_image
 from kcore.errors import BadInput
 from kcore.limits import ArchiveLimits
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
@@ -526,6 +526,8 @@ class _Rows:
             where = (self.archive_rel, member, ref or "")
             _fmt, valid = check_image(data, width, height, where, fields, record_id, self.stats)
             row["image_valid"] = valid
+        if self.schema.check_audio:
+            _info, row["audio_valid"] = check_audio(data, (self.archive_rel, member, ref or ""), record_id, self.stats)
 
     def _source_keys(self, row: dict[str, Any], member: str) -> list[str]:
         """Where the record's source file may be, in order: the source field (its stem, or as is), then

@@ -26,6 +26,7 @@ __all__ = [
     "BoxStats",
     "ImageInfo",
     "box_stats",
+    "check_audio",
     "check_image",
     "inspect_audio",
     "inspect_image",
@@ -252,6 +253,21 @@ def media(data: bytes | None, path: str | None) -> dict[str, Any] | None:
     return {"bytes": data, "path": path}
 
 
+def check_audio(
+    data: bytes | None, where: tuple[str, str, str], record_id: str, stats: ReadStats
+) -> tuple[AudioInfo | None, bool | None]:
+    """``(info, valid)`` of a source audio file (:func:`inspect_audio`); an unreadable or cut file is a
+    problem naming the source archive/member."""
+    if data is None:
+        return None, None
+    archive_rel, member, source = where
+    try:
+        return inspect_audio(data, source), True
+    except ValueError as error:
+        stats.add(Problem("audio", archive_rel, member, None, f"{source}: {error}", record_id), invalid_label=False)
+        return None, False
+
+
 def check_image(
     data: bytes | None,
     width: int | None,
@@ -323,6 +339,11 @@ def inspect_audio(data: bytes, name: str, pcm_rate: int = 16_000) -> AudioInfo:
         try:
             with wave.open(io.BytesIO(data)) as wav:
                 frames, rate = wav.getnframes(), wav.getframerate()
+                width = wav.getnchannels() * wav.getsampwidth()
+                present = len(wav.readframes(frames)) // max(width, 1)  # the header may claim hours it lacks
+                if present < frames:
+                    said, held = frames / rate, present / rate
+                    raise ValueError(f"not a whole WAV file: its header says {said:,.1f} s, it holds {held:,.1f} s")
                 return AudioInfo("wav", rate, wav.getnchannels(), wav.getsampwidth() * 8, frames / rate)
         except (wave.Error, EOFError, ZeroDivisionError, RuntimeError, struct.error, OverflowError) as error:
             # RuntimeError: a chunk size past the end (wave's Chunk.seek); struct.error: a short header

@@ -73,4 +73,13 @@ def mapped_specs(
         specs.append(
             is_true("image_readable", "image_valid", "이미지 정상·크기 일치", "Image decodes and has the stated size")
         )
+    if "audio_valid" in names:
+        specs.append(
+            is_true(
+                "audio_readable",
+                "audio_valid",
+                "오디오 정상·길이 일치",
+                "Audio reads and is as long as its header says",
+            )
+        )
     return specs

@@ -61,6 +61,24 @@ def tiny_dicom(width: int = 8, height: int = 6, *, pixel_bytes: int | None = Non
     return buffer.getvalue()
 
 
+def tiny_wav(frames: int = 800, *, claim_frames: int | None = None, seed: int = 0) -> bytes:
+    """A 16 kHz mono 16-bit WAV of ``frames`` frames (not very compressible); ``claim_frames``: what its
+    header says instead (a cut file claims more than it holds)."""
+    import struct
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes(bytes((n * 131 + seed * 7) % 256 for n in range(2 * frames)))
+    data = bytearray(buffer.getvalue())
+    if claim_frames is not None:  # the data chunk's size (bytes 40-43 of this canonical header)
+        struct.pack_into("<I", data, 40, 2 * claim_frames)
+    return bytes(data)
+
+
 def zip_files(path: Path, files: dict[str, bytes]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

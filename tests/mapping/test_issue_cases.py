@@ -14,7 +14,7 @@ from rich.console import Console
 
 from kdata.inspect_cmd import run_inspect
 from schemas.manifest import ManifestError, load_manifest
-from tests.mapping.support import extract, tiny_dicom, tiny_png, write_manifest, zip_files
+from tests.mapping.support import extract, tiny_dicom, tiny_png, tiny_wav, write_manifest, zip_files
 
 LABELS = "01.데이터/1.Training/라벨링데이터"
 SOURCES = "01.데이터/1.Training/원천데이터"
@@ -281,7 +281,7 @@ def test_free_talk_speech_with_korean_keys_and_times_written_as_text(tmp_path: P
             "녹음자정보": {"gender": "여성", "recorderId": "SPK001", "age": 31},
         }
         labels[f"일상/{name}.json"] = json.dumps(label, ensure_ascii=False).encode()
-        audio[f"일상/{name}.wav"] = bytes(range(256)) * (n + 1)
+        audio[f"일상/{name}.wav"] = tiny_wav(400 * (n + 1), seed=n)
     zip_files(root / LABELS / "TL_1.일상.zip", labels)
     zip_files(root / SOURCES / "TS_1.일상.zip", audio)
     write_manifest(root, "free-talk-speech", "korean", "audio")
@@ -295,7 +295,8 @@ def test_free_talk_speech_with_korean_keys_and_times_written_as_text(tmp_path: P
     by_id = {r["script_id"]: r for r in rows}
     assert [by_id[f"S{n:06d}"]["recrd_time"] for n in range(3)] == [5.26, 2.5, 0.75]
     assert by_id["S000001"]["stt"] == "점심은 뭐 먹을까요"
-    assert by_id["S000002"]["media"]["bytes"] == bytes(range(256)) * 3
+    assert by_id["S000002"]["media"]["bytes"] == tiny_wav(1200, seed=2)
+    assert all(r["audio_valid"] for r in rows)
     assert by_id["S000000"]["source_file"] == f"{SOURCES}/TS_1.일상.zip!일상/SPK001_00000.wav"
 
 
@@ -731,3 +732,21 @@ def test_openpose_keypoints_are_keypoints_not_a_polygon(tmp_path: Path, kdata_ho
     rows, problems, _ = extract(tmp_path / "sign")
     assert problems == [] and len(rows) == 3
     assert all(r["pii_hits"] == 0 and json.loads(r["label_json"])["people"] for r in rows)
+
+
+def test_a_wav_whose_header_claims_more_than_it_holds_is_not_valid_audio(tmp_path: Path, kdata_home: Path) -> None:
+    """A WAV whose header claims ten hours and holds a fraction of a second was published with a passed
+    verdict: mapped audio is checked now (``audio_valid``, the ``audio_readable`` check)."""
+    root = tmp_path / "speech"
+    labels, audio = {}, {}
+    for n in range(3):
+        labels[f"S{n}.json"] = json.dumps({"id": f"S{n}", "text": "안녕하세요 반갑습니다"}, ensure_ascii=False).encode()
+        audio[f"S{n}.wav"] = tiny_wav(800, claim_frames=16_000 * 36_000 if n == 1 else None, seed=n)
+    zip_files(root / LABELS / "TL_1.zip", labels)
+    zip_files(root / SOURCES / "TS_1.zip", audio)
+    write_manifest(root, "cut-speech", "korean", "audio")
+    assert inspect_write(root) == 0
+    rows, problems, _ = extract(root)
+    assert {r["id"]: r["audio_valid"] for r in rows} == {"S0": True, "S1": False, "S2": True}
+    (bad,) = problems
+    assert bad["code"] == "audio" and "S1.wav" in bad["message"] and "says 36,000.0 s" in bad["message"]
