@@ -565,12 +565,36 @@ def _examples(summary: QualitySummary) -> list[str]:
     return out[:_EXAMPLES]
 
 
+_PII_CHECK = "pii_free"
+"""The quality check that fails on personal data left in the records (pii_policy block keeps values as found)."""
+
+
+def _drop_chunks(settings: Settings, run_id: str) -> None:
+    """Delete a refused run's chunks, here and in the run state of a remote store (staged extract output)."""
+    import shutil
+
+    shutil.rmtree(_run_dir(settings, run_id) / "chunks", ignore_errors=True)
+    state = RunState(settings, run_id)
+    if state.remote:
+        for key in state.store.list(state.chunk_key("")):
+            state.store.delete(key)
+
+
 def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
     """Refuse publication when a critical expectation failed; the run is kept in quarantine."""
     if verdict["verdict"] != "failed":
         fault_point("after_gate")
         return verdict
     quarantine = settings.home / "quarantine" / f"{verdict['run_id']}.json"
+    records: str | None = str(_run_dir(settings, verdict["run_id"]) / "chunks")
+    held: dict[str, Any] = {}
+    if _PII_CHECK in verdict["critical_failed"]:  # the chunks hold personal data as found: not kept
+        _drop_chunks(settings, verdict["run_id"])
+        records = None
+        held["records_removed"] = (
+            "개인정보가 든 청크는 지웠습니다 (chunks holding personal data were deleted; the report names the "
+            "records, the input archives still hold them)"
+        )
     write_atomic(
         quarantine,
         dump_json(
@@ -579,7 +603,8 @@ def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
                 "reason": "quality_failed",
                 "critical_failed": verdict["critical_failed"],
                 "report": verdict["report"],
-                "records": str(_run_dir(settings, verdict["run_id"]) / "chunks"),
+                "records": records,
+                **held,
             }
         ),
         fsync=False,

@@ -76,7 +76,12 @@ def _expect_refused(home: Path, code: int, result: dict[str, Any], key: str) -> 
     (quarantine,) = (home / "quarantine").glob("*.json")
     held = json.loads(quarantine.read_text(encoding="utf-8"))
     assert held["reason"] == "quality_failed" and key in held["critical_failed"]
-    assert Path(held["records"]).is_dir() and Path(held["report"]).is_file()
+    assert Path(held["report"]).is_file()
+    if key == "pii_free":  # personal data as found (block): the refused run's chunks are not kept anywhere
+        assert held["records"] is None and "records_removed" in held
+        assert list(home.glob("runs/*/chunks/**/*.parquet")) == []
+    else:
+        assert Path(held["records"]).is_dir()
     html = Path(result["report"]).read_text(encoding="utf-8")
     assert f'id="item-{key}"' in html
     row = html.split(f'id="item-{key}"', 1)[1].split("</tr>", 1)[0]
