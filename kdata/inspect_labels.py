@@ -562,8 +562,12 @@ def inspect_folder(
     """Layout, label shapes and a suggested mapping of the dataset folder ``root`` (archives opened within
     ``limits``: ``Settings.limits``)."""
     from ingest.archives import list_member_names
+    from ingest.safety import check_archives
 
     archives, skipped = discover_layout(root, layout, allow_mixed=True)
+    # the safety check ingest applies, first: a mapping for archives ingest refuses is no use, and nothing is
+    # read from a hostile archive (UnsafeArchive: exit 2 naming archive and member)
+    check_archives(root, [ref.path for ref in archives], limits)
     label_archives = [a for a in archives if a.kind in ("label", "mixed")]
     source_stems: set[str] = set()
     source_suffixes: set[str] = set()  # of every file in a source archive (a sensor recording's .csv too)

@@ -750,3 +750,17 @@ def test_a_wav_whose_header_claims_more_than_it_holds_is_not_valid_audio(tmp_pat
     assert {r["id"]: r["audio_valid"] for r in rows} == {"S0": True, "S1": False, "S2": True}
     (bad,) = problems
     assert bad["code"] == "audio" and "S1.wav" in bad["message"] and "says 36,000.0 s" in bad["message"]
+
+
+def test_inspect_refuses_an_archive_ingest_would_refuse(tmp_path: Path, kdata_home: Path) -> None:
+    """A member named ``../../evil.json``: ingest refuses the archive (exit 2); inspect wrote a manifest for it
+    and exited 0. It refuses it the same way now, naming archive and member, and writes nothing."""
+    root = tmp_path / "hostile"
+    label = json.dumps({"id": "1", "text": "안녕하세요 반갑습니다"}, ensure_ascii=False).encode()
+    zip_files(root / LABELS / "TL_1.zip", {"a/ok.json": label, "../../evil.json": label})
+    write_manifest(root, "hostile-names", "korean", "text")
+    before = (root / "dataset.yaml").read_text(encoding="utf-8")
+    quiet = io.StringIO()
+    code = run_inspect(root, write_manifest=True, as_json=False, out=Console(file=quiet), err=Console(file=quiet))
+    assert code == 2 and "TL_1.zip" in quiet.getvalue() and "evil.json" in quiet.getvalue(), quiet.getvalue()
+    assert (root / "dataset.yaml").read_text(encoding="utf-8") == before
