@@ -18,7 +18,9 @@ index; ``[*]`` every item of a list; ``.*`` every value of an object (keyed turn
 of a ``$`` path take the record's own positions in order (so ``$.data[*].header.id`` is the header of
 the record's own ``data`` item), and any wildcard left over collects a list. Special paths: ``@`` the
 record itself, ``@key`` the object key of the record (``HS01``), ``@index`` its list position,
-``@member`` the label file's path in the archive, ``@stem`` that file's name without extension.
+``@member`` the label file's path in the archive, ``@stem`` that file's name without extension, ``@dir`` the
+name of the folder it is in (per-frame labels in a folder per video: ``{path: "@dir", role: source}`` joins
+``<folder>.mp4``).
 
 Every row also keeps the record's whole label object as JSON text in ``label_json``, so nothing a
 mapping did not name is lost. Roles attach quality checks (:mod:`quality.suites.mapped`) and joins:
@@ -172,7 +174,7 @@ _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 Token = tuple[str, Any]
 """``("key", "a")``, ``("index", 3)``, ``("each", None)`` (every list item) or ``("values", None)``."""
 
-SPECIAL_PATHS = frozenset({"@", "@key", "@index", "@member", "@stem"})
+SPECIAL_PATHS = frozenset({"@", "@key", "@index", "@member", "@stem", "@dir"})
 
 
 class PathError(ValueError):

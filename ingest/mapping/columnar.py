@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any
 
 import msgspec
@@ -50,7 +51,7 @@ Columns = tuple[int, pa.Array, dict[str, pa.Array | list[Any]]]
 """``(rows, label_json, columns by name)`` of one label file."""
 
 _ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-_SPECIAL = frozenset({"@index", "@member", "@stem"})
+_SPECIAL = frozenset({"@index", "@member", "@stem", "@dir"})
 
 
 def _keys(tokens: list[Token]) -> bool:
@@ -229,8 +230,9 @@ def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, memb
     spec, path = field.spec, field.spec.path
     if path == "@index":
         return field_values(field, list(range(n)))
-    if path in ("@member", "@stem"):
-        return field_values(field, [member if path == "@member" else stem] * n)
+    if path in ("@member", "@stem", "@dir"):
+        value = {"@member": member, "@stem": stem, "@dir": PurePosixPath(member).parent.name or None}[path]
+        return field_values(field, [value] * n)
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
         value = field.get(member, parsed.doc(), _Record(None))

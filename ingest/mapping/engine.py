@@ -586,6 +586,8 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
         return lambda member, doc, record: member
     if path == "@stem":
         return lambda member, doc, record: PurePosixPath(member).stem
+    if path == "@dir":
+        return lambda member, doc, record: PurePosixPath(member).parent.name or None
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
     if absolute:

@@ -764,3 +764,34 @@ def test_inspect_refuses_an_archive_ingest_would_refuse(tmp_path: Path, kdata_ho
     code = run_inspect(root, write_manifest=True, as_json=False, out=Console(file=quiet), err=Console(file=quiet))
     assert code == 2 and "TL_1.zip" in quiet.getvalue() and "evil.json" in quiet.getvalue(), quiet.getvalue()
     assert (root / "dataset.yaml").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["arrow", "per-record"])
+def test_per_frame_labels_join_their_folders_video(tmp_path: Path, kdata_home: Path, columnar: bool) -> None:
+    """Sign-language data: a keypoint file per frame in a folder per video (``NIA_SL_0001/NIA_SL_0001_000012_
+    keypoints.json``) and the video beside the folders (``NIA_SL_0001.mp4``): ``{path: "@dir", role: source}``
+    joins each frame to its video (no path named the folder: every frame was refused as missing its source)."""
+    root = tmp_path / "sign"
+    labels: dict[str, bytes] = {}
+    for video in range(2):
+        for frame in range(3):
+            name = f"NIA_SL_{video:04d}"
+            label = {"version": 1.3, "people": {"face_keypoints_2d": [10.5 + frame, 20.0, 0.9]}}
+            if not columnar:  # a value of another type sends the file to the per-record path
+                label["version"] = "1.3"
+            labels[f"{name}/{name}_{frame:06d}_keypoints.json"] = json.dumps(label).encode()
+    videos = {f"NIA_SL_{v:04d}.mp4": b"\x00\x00\x00\x18ftypmp42" + bytes(range(v, 200 + v)) for v in range(2)}
+    zip_files(root / LABELS / "TL_수어.zip", labels)
+    zip_files(root / SOURCES / "TS_수어.zip", videos)
+    fields = {
+        "video": {"path": "@dir", "role": "source"},
+        "frame": {"path": "@stem", "role": "id"},
+        "face": {"path": "people.face_keypoints_2d", "role": "keypoints"},
+    }
+    write_manifest(root, "sign-frames", "korean", "video", labels=[{"files": ["**/*.json"], "fields": fields}])
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 6
+    assert {r["frame"]: r["source_file"].rsplit("!", 1)[1] for r in rows}["NIA_SL_0001_000002_keypoints"] == (
+        "NIA_SL_0001.mp4"
+    )
+    assert {r["video"] for r in rows} == {"NIA_SL_0000", "NIA_SL_0001"}
