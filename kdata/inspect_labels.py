@@ -584,10 +584,7 @@ def inspect_folder(
             found = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
             if found is None:
                 continue
-            group = by_format.setdefault(
-                found, {"format": found, "files": 0, "stems": 0, "members": [], "source_suffixes": frozenset()}
-            )
-            group["source_suffixes"] = frozenset(source_suffixes)
+            group = by_format.setdefault(found, {"format": found, "files": 0, "stems": 0, "members": []})
             group["files"] += 1
             group["stems"] += PurePosixPath(name).stem in source_stems
             group["members"].append((ref.path, name))
@@ -599,7 +596,7 @@ def inspect_folder(
             if rewrite is not None:
                 group["stem_rewrite"] = rewrite
                 group["stems"] = sum(StemRewrite(**rewrite).apply(stem) in source_stems for stem in stems)
-        groups.append(_inspect_group(root, label_format, group, data_type, limits))
+        groups.append(_inspect_group(root, label_format, group, data_type, limits, frozenset(source_suffixes)))
     return Inspection(root, archives, skipped, groups)
 
 
@@ -637,8 +634,14 @@ def _sample(members: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _inspect_group(
-    root: Path, fmt: str, group: dict[str, Any], data_type: str | None, limits: ArchiveLimits
+    root: Path,
+    fmt: str,
+    group: dict[str, Any],
+    data_type: str | None,
+    limits: ArchiveLimits,
+    source_suffixes: frozenset[str],
 ) -> dict[str, Any]:
+    """One label format's sample, shapes and suggested block (``source_suffixes``: of the source archives' files)."""
     sample = _sample(group["members"])
     wanted: dict[str, set[str]] = {}
     for archive, name in sample:
@@ -672,7 +675,7 @@ def _inspect_group(
     if line_pattern is not None:
         docs = [g for d in docs for _, g in lines(str(d["line"]), line_pattern) if isinstance(g, dict)]
     suggested, tree = suggest_block(
-        docs, fmt, pattern, per_source=per_source, encoding="auto", source_suffixes=group["source_suffixes"]
+        docs, fmt, pattern, per_source=per_source, encoding="auto", source_suffixes=source_suffixes
     )
     if group.get("stem_rewrite") is not None:
         suggested["source_stem"] = group["stem_rewrite"]

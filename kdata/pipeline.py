@@ -573,11 +573,10 @@ def _drop_chunks(settings: Settings, run_id: str) -> None:
     """Delete a refused run's chunks, here and in the run state of a remote store (staged extract output)."""
     import shutil
 
+    from storage.publish import clear_staging
+
     shutil.rmtree(_run_dir(settings, run_id) / "chunks", ignore_errors=True)
-    state = RunState(settings, run_id)
-    if state.remote:
-        for key in state.store.list(state.chunk_key("")):
-            state.store.delete(key)
+    clear_staging(RunState(settings, run_id).store, run_id)
 
 
 def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:

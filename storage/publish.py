@@ -40,6 +40,7 @@ __all__ = [
     "FileCheck",
     "PublishResult",
     "check_files",
+    "clear_staging",
     "footer_rows",
     "load_version_manifest",
     "publish_version",
@@ -180,9 +181,13 @@ def _commit_chunk(store: ObjectStore, entry: ChunkEntry | FileEntry, staged_key:
         raise TransientError(f"{store.uri(final_key)}: size or sha256 differs after copy; try again")
 
 
-def _clear_staging(store: ObjectStore, run_id: str) -> None:
+def clear_staging(store: ObjectStore, run_id: str) -> None:
+    """Delete what a run staged (chunks before they are verified and copied, a remote store's extract output)."""
     for key in store.list(staging_prefix(run_id)):
         store.delete(key)
+
+
+_clear_staging = clear_staging  # publish's own calls (a test interrupts them here)
 
 
 def publish_version(

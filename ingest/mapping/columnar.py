@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import PurePosixPath
 from typing import Any
 
 import msgspec
@@ -27,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ingest.mapping.paths import MISSING
+from ingest.mapping.paths import FILE_PATHS, MISSING, file_path_value
 from ingest.readers._common import LabelError
 from schemas.labels import LabelBlock, Token
 
@@ -51,7 +50,7 @@ Columns = tuple[int, pa.Array, dict[str, pa.Array | list[Any]]]
 """``(rows, label_json, columns by name)`` of one label file."""
 
 _ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-_SPECIAL = frozenset({"@index", "@member", "@stem", "@dir"})
+_SPECIAL = FILE_PATHS | {"@index"}
 
 
 def _keys(tokens: list[Token]) -> bool:
@@ -162,7 +161,6 @@ def record_columns(
     block: LabelBlock,
     fields: list[Any],
     member: str,
-    stem: str,
     load: Callable[[], Any],
 ) -> Columns | None:
     """``(rows, label_json, columns)`` of one file from its :func:`record_texts`, or ``None`` (the
@@ -192,7 +190,7 @@ def record_columns(
     columns: dict[str, pa.Array | list[Any]] = {}
     try:
         for field in fields:
-            column = _column(field, rows, parsed, member, stem, n)
+            column = _column(field, rows, parsed, member, n)
             if column is None:
                 return None
             columns[field.name] = column
@@ -226,13 +224,12 @@ class _LazyDocument:
         return self._doc
 
 
-def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, member: str, stem: str, n: int) -> Any:
+def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, member: str, n: int) -> Any:
     spec, path = field.spec, field.spec.path
     if path == "@index":
         return field_values(field, list(range(n)))
-    if path in ("@member", "@stem", "@dir"):
-        value = {"@member": member, "@stem": stem, "@dir": PurePosixPath(member).parent.name or None}[path]
-        return field_values(field, [value] * n)
+    if path in FILE_PATHS:
+        return field_values(field, [file_path_value(path, member)] * n)
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
         value = field.get(member, parsed.doc(), _Record(None))

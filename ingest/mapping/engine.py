@@ -30,7 +30,7 @@ from ingest.mapping.formats import (
     json_document,
     streamed_documents,
 )
-from ingest.mapping.paths import MISSING, Many, RecordAt, compile_path, iter_records
+from ingest.mapping.paths import FILE_PATHS, MISSING, Many, RecordAt, compile_path, file_path_value, iter_records
 from ingest.mapping.values import convert
 from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
@@ -194,8 +194,8 @@ class _Rows:
         self._arrow_blocks: dict[int, bool] = {}
         self.derived = [c for c in schema.columns if c.spec.role in ("bbox", "polygon", "text")]
         self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
-        self.stem_rewrites = [b.source_stem for b in schema.mapping.blocks if b.source_stem is not None]
         """One record per label file: joined to the source file of the same stem unless a field says."""
+        self.stem_rewrites = [b.source_stem for b in schema.mapping.blocks if b.source_stem is not None]
 
     def close(self) -> None:
         self.files.close()
@@ -224,8 +224,7 @@ class _Rows:
 
         if texts is not None:
             plan = self._plans[id(block)]
-            stem = PurePosixPath(member.name).stem
-            columns = columnar.record_columns(texts, block, plan, member.name, stem, load)
+            columns = columnar.record_columns(texts, block, plan, member.name, load)
             if columns is not None:
                 return [], columns, texts
         docs: list[tuple[int | None, Any]] = [(None, loaded[0])] if loaded else list(self._whole(data, block, fmt))
@@ -582,12 +581,8 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
         return lambda member, doc, record: record.key
     if path == "@index":
         return lambda member, doc, record: record.index
-    if path == "@member":
-        return lambda member, doc, record: member
-    if path == "@stem":
-        return lambda member, doc, record: PurePosixPath(member).stem
-    if path == "@dir":
-        return lambda member, doc, record: PurePosixPath(member).parent.name or None
+    if path in FILE_PATHS:
+        return lambda member, doc, record: file_path_value(path, member)
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
     if absolute:

@@ -13,7 +13,33 @@ from typing import Any
 
 from schemas.labels import Token, format_path
 
-__all__ = ["MISSING", "Getter", "Many", "RecordAt", "compile_path", "iter_records", "resolve"]
+__all__ = [
+    "FILE_PATHS",
+    "MISSING",
+    "Getter",
+    "Many",
+    "RecordAt",
+    "compile_path",
+    "file_path_value",
+    "iter_records",
+    "resolve",
+]
+
+
+FILE_PATHS = frozenset({"@member", "@stem", "@dir"})
+"""Paths that name the label file itself rather than a value in it."""
+
+
+def file_path_value(path: str, member: str) -> str | None:
+    """A :data:`FILE_PATHS` path's value for the label file ``member``: ``@member`` its path in the archive,
+    ``@stem`` its name without extension, ``@dir`` the name of its folder (``None`` at the archive's root)."""
+    from pathlib import PurePosixPath
+
+    if path == "@member":
+        return member
+    if path == "@stem":
+        return PurePosixPath(member).stem
+    return PurePosixPath(member).parent.name or None
 
 
 class _Missing:

@@ -226,7 +226,8 @@ def _dicom_info(data: bytes, limit: int) -> ImageInfo:
         pixels = next(
             (found[k].value for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData") if k in found), None
         )
-        syntax = found.file_meta.get("TransferSyntaxUID") if found.get("file_meta") is not None else None
+        meta = getattr(found, "file_meta", None)
+        syntax = meta.get("TransferSyntaxUID") if meta is not None else None
         compressed = bool(syntax is not None and syntax.is_compressed)
         samples, bits = int(found.get("SamplesPerPixel") or 1), int(found.get("BitsAllocated") or 8)
     except Exception as error:  # deliberately broad: whatever a malformed header makes the parser raise
@@ -337,11 +338,12 @@ def inspect_audio(data: bytes, name: str, pcm_rate: int = 16_000) -> AudioInfo:
     ``ValueError`` when the file is not readable audio."""
     if name.lower().endswith(".wav") or data[:4] == b"RIFF":
         try:
-            with wave.open(io.BytesIO(data)) as wav:
+            buffer = io.BytesIO(data)
+            with wave.open(buffer) as wav:
                 frames, rate = wav.getnframes(), wav.getframerate()
                 width = wav.getnchannels() * wav.getsampwidth()
-                present = len(wav.readframes(frames)) // max(width, 1)  # the header may claim hours it lacks
-                if present < frames:
+                present = (len(data) - buffer.tell()) // max(width, 1)  # opening stops where the samples start
+                if present < frames:  # the header may claim hours the file lacks
                     said, held = frames / rate, present / rate
                     raise ValueError(f"not a whole WAV file: its header says {said:,.1f} s, it holds {held:,.1f} s")
                 return AudioInfo("wav", rate, wav.getnchannels(), wav.getsampwidth() * 8, frames / rate)

@@ -99,7 +99,7 @@ def test_the_arrow_path_parses_the_document_only_when_a_field_needs_it(monkeypat
         schema = mapped_schema(mapping, name="t", domain="korean", data_type="text")
         block = mapping.blocks[0]
         plan = [_Field(name, spec, schema.column(name)) for name, spec in block.fields.items()]
-        result = columnar.record_columns(texts, block, plan, "doc.json", "doc", load)
+        result = columnar.record_columns(texts, block, plan, "doc.json", load)
         assert result is not None and result[0] == 4
         assert bool(loads) is parsed
 
