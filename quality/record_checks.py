@@ -1,8 +1,9 @@
 """Per-record checks done while a label archive is read: personal data and a content hash.
 
 :class:`RecordChecker` wraps a reader's record iterator (``kdata.pipeline.extract_unit``). For
-each record it walks every string leaf (nested lists and structs too, skipping the provenance
-columns and binary values), runs :func:`quality.pii.scan`, masks in ``mask`` mode, and sets two
+each record it walks every string and number leaf (nested lists and structs too, skipping the
+provenance columns and binary values), runs :func:`quality.pii.scan`, masks in ``mask`` mode
+(``label_json`` through its parsed values; a number holding personal data is nulled), and sets two
 check columns: ``pii_hits`` (findings left in the record: 0 after masking) and ``content_sha256``
 (sha256 of the content columns, after masking). What it found is tallied per rule with masked
 examples and locations (record id, archive, member, field path): never a raw value.
@@ -11,6 +12,7 @@ examples and locations (record id, archive, member, field path): never a raw val
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +24,7 @@ import pyarrow.compute as pc
 
 from quality import pii
 from schemas.manifest import PiiPolicy
-from schemas.records import PROVENANCE_COLUMNS, QUALITY_COLUMNS, RecordSchema
+from schemas.records import LABEL_JSON, PROVENANCE_COLUMNS, QUALITY_COLUMNS, RecordSchema
 
 __all__ = [
     "MAX_EXAMPLES",
@@ -45,6 +47,18 @@ MAX_LOCATIONS = 20
 """Locations (record, archive, member, field) kept per rule."""
 
 _SKIP = frozenset(PROVENANCE_COLUMNS) | {c.name for c in QUALITY_COLUMNS}
+
+_WALKED = (str, list, dict, int, float)
+"""Values :meth:`RecordChecker._walk` looks into (``bool`` is an ``int`` too and is passed over there)."""
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key/value pairs in order, duplicates kept (``label_json`` masking)."""
+
+
+class _Number(str):
+    """A JSON number as its text (``label_json`` masking writes it back unchanged unless it is masked)."""
+
 
 _Path = tuple[Any, str | int]
 """Where a value sits, built cheaply while walking: ``((None, "utterances"), 3), "utterance")``."""
@@ -483,7 +497,11 @@ class RecordChecker:
         for name in list(record):
             if name in _SKIP:
                 continue
-            value, hits = self._walk(record[name], (None, name), record, per_rule)
+            value = record[name]
+            if name == LABEL_JSON and isinstance(value, str) and self.policy == "mask":
+                value, hits = self._json_text(value, (None, name), record, per_rule)
+            else:
+                value, hits = self._walk(value, (None, name), record, per_rule)
             record[name] = value
             left += hits
         return left
@@ -501,18 +519,73 @@ class RecordChecker:
             if not pii.might_contain_pii(value):
                 return value, 0
             return self._text(value, path, record, per_rule)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self._number(value, path, record, per_rule)
         left = 0
         if isinstance(value, list):
             for index, item in enumerate(value):
-                if isinstance(item, str | list | dict):
+                if isinstance(item, _WALKED):
                     value[index], hits = self._walk(item, (path, index), record, per_rule)
                     left += hits
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, str | list | dict):
+                if isinstance(item, _WALKED):
                     value[key], hits = self._walk(item, (path, key), record, per_rule)
                     left += hits
         return value, left
+
+    def _number(self, value: float, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[Any, int]:
+        """A number holding personal data (an RRN or a phone number written without quotes): counted, and
+        under ``mask`` nulled, since its column's type cannot hold a token."""
+        text = orjson.dumps(value).decode()
+        if not pii.might_contain_pii(text):
+            return value, 0
+        masked, left = self._text(text, path, record, per_rule)
+        return (value, left) if masked == text or self.policy != "mask" else (None, 0)
+
+    def _json_text(self, text: str, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[str, int]:
+        """``label_json`` under ``mask``: its parsed strings, keys and numbers are masked and the JSON is
+        written again, so a token never lands inside a number or a key's quotes (the raw text, masked as
+        text, would no longer be JSON). Numbers keep their text; duplicate keys are kept as written."""
+        if not pii.might_contain_pii(text):
+            return text, 0
+        try:
+            parsed = json.loads(
+                text, object_pairs_hook=_Pairs, parse_int=_Number, parse_float=_Number, parse_constant=_Number
+            )
+        except (ValueError, RecursionError):
+            return self._text(text, path, record, per_rule)  # not JSON after all: masked as text
+        parts: list[str] = []
+        self._mask_json(parsed, path, record, per_rule, parts)
+        masked = "".join(parts)
+        return masked, len(pii.scan(masked))  # a finding across two values is left, and counted
+
+    def _mask_json(
+        self, value: Any, path: _Path, record: dict[str, Any], per_rule: dict[str, int], out: list[str]
+    ) -> None:
+        """Write ``value`` (from :meth:`_json_text`'s parse) as compact JSON into ``out``, masking as it goes."""
+        if isinstance(value, _Pairs):
+            out.append("{")
+            for n, (key, item) in enumerate(value):
+                masked_key = self._text(key, path, record, per_rule)[0] if pii.might_contain_pii(key) else key
+                out.append(("," if n else "") + json.dumps(masked_key, ensure_ascii=False) + ":")
+                self._mask_json(item, (path, key), record, per_rule, out)
+            out.append("}")
+        elif isinstance(value, list):
+            out.append("[")
+            for index, item in enumerate(value):
+                if index:
+                    out.append(",")
+                self._mask_json(item, (path, index), record, per_rule, out)
+            out.append("]")
+        elif isinstance(value, _Number):
+            masked = self._text(value, path, record, per_rule)[0] if pii.might_contain_pii(value) else value
+            out.append(value if masked == value else json.dumps(masked, ensure_ascii=False))
+        elif isinstance(value, str):
+            masked = self._text(value, path, record, per_rule)[0] if pii.might_contain_pii(value) else value
+            out.append(json.dumps(masked, ensure_ascii=False))
+        else:
+            out.append(json.dumps(value))
 
     def _text(self, text: str, path: _Path, record: dict[str, Any], per_rule: dict[str, int]) -> tuple[str, int]:
         findings = pii.scan(text)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from schemas.labels import FieldSpec, LabelMapping, wildcards
-from schemas.records import Column, RecordSchema, get_record_schema
+from schemas.records import LABEL_JSON, PROVENANCE_COLUMNS, Column, RecordSchema, get_record_schema
 
 if TYPE_CHECKING:
     from schemas.manifest import DatasetManifest
@@ -187,7 +187,7 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
                 check=True,
             )
         )
-    columns.append(Column("label_json", _S, "라벨 원본 (JSON)", "The record's whole label object as JSON text"))
+    columns.append(Column(LABEL_JSON, _S, "라벨 원본 (JSON)", "The record's whole label object as JSON text"))
     columns.extend(
         (
             Column("source_file", _S, "원천 파일", "Source file (archive!member), null when missing", check=True),
@@ -195,11 +195,7 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
             Column("label_member", _S, "라벨 파일", "Label file inside the archive", check=True),
         )
     )
-    content = tuple(
-        c.name
-        for c in columns
-        if c.name not in (id_column, "label_json", "source_file", "label_archive", "label_member")
-    )
+    content = tuple(c.name for c in columns if c.name not in (id_column, LABEL_JSON, *PROVENANCE_COLUMNS))
     schema = RecordSchema(
         name=name,
         domain=domain,

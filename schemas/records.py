@@ -22,6 +22,7 @@ __all__ = [
     "KOREAN_DIALOGUE",
     "KOREAN_SPEECH",
     "KOREAN_SUMMARY",
+    "LABEL_JSON",
     "MANUFACTURING_DEFECT",
     "MANUFACTURING_SENSOR",
     "PROVENANCE_COLUMNS",
@@ -63,6 +64,9 @@ STORED_KEY = b"kdata.stored"
 
 PROVENANCE_COLUMNS: tuple[str, ...] = ("source_file", "label_archive", "label_member")
 """Where a record came from; every schema has them (never scanned for personal data, never content)."""
+
+LABEL_JSON = "label_json"
+"""The column holding a record's whole original label object as JSON text (masked through its parsed values)."""
 
 QUALITY_COLUMNS: tuple[Column, ...] = (
     Column(

@@ -144,3 +144,41 @@ def test_a_record_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path, mon
     rows, problems, _ = extract(root)
     assert [r["id"] for r in rows] == ["R1"]
     assert [(p["member"], p["code"]) for p in problems] == [("a/deep.json", "bad_json")]
+
+
+def test_masking_keeps_label_json_json_and_nulls_a_number_holding_personal_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pii_policy mask: a resident number written as a JSON number, a phone number as a key and one in text
+    are masked through the parsed values, so ``label_json`` stays JSON; the mapped number column cannot
+    hold a token and is null; an untouched record keeps its text."""
+    document = (
+        b'{"data": [{"id": "R0", "resident": 9001011234568, "contact": {"010-1234-5678": "\xec\xa7\x91"},'
+        b' "text": "\xec\xa0\x84\xed\x99\x94 010-1234-5678", "score": 2.50},'
+        b' {"id": "R1", "resident": 7, "contact": {}, "text": "\xec\x95\x88\xeb\x85\x95", "score": 1E5}]}'
+    )
+    root = tmp_path / "numbers"
+    zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"a/doc.json": document})
+    labels = {
+        "records": "data[*]",
+        "fields": {
+            "id": {"path": "id", "role": "id"},
+            "resident": {"path": "resident", "type": "int"},
+            "text": {"path": "text", "role": "text"},
+        },
+    }
+    write_manifest(root, "numbers-masked", "korean", "text", labels=labels)
+    monkeypatch.setenv("KDATA_HOME", str(tmp_path / "home"))
+    rows, _problems, _plan = extract(root)
+    assert [r["pii_hits"] for r in rows] == [0, 0]
+    assert [r["resident"] for r in rows] == [None, 7]
+    assert json.loads(rows[0]["label_json"]) == {
+        "id": "R0",
+        "resident": "#@주민번호#",
+        "contact": {"#@전화번호#": "집"},
+        "text": "전화 #@전화번호#",
+        "score": 2.5,
+    }
+    assert '"score":2.50' in rows[0]["label_json"]  # numbers keep their text
+    assert rows[1]["label_json"] == '{"id":"R1","resident":7,"contact":{},"text":"안녕","score":1E5}'
+    assert rows[0]["text"] == "전화 #@전화번호#"
