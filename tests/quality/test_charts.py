@@ -187,3 +187,47 @@ def test_charts_drawn_in_a_forked_child_are_those_drawn_inline_and_a_failed_chil
         again = _report_of_an_ingest(dataset, tmp_path / "failed", monkeypatch, fork=True)
     assert "charts drawn here instead" in caplog.text and "RuntimeError: the profile could not be read" in caplog.text
     assert again == inline  # drawn here instead: nothing missing from the page
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["ID 고유성"],
+        ["라벨 스키마 유효성 검사 항목이 매우 긴 경우", "짧음"],
+        ["label_schema_valid_for_every_unit"] * 14,
+    ],
+)
+def test_pass_fail_chart_margins_hold_every_label_inside_the_figure(
+    names: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass/fail chart is laid out from its labels' measured widths (not matplotlib's "tight" layout,
+    which draws it twice): drawn with those margins, nothing sticks out of the figure, and the axes are
+    not squeezed into a sliver either."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from quality import charts
+
+    drawn: dict[str, Any] = {}
+    real_render = charts._render
+
+    def keep(chart_id: str, title: str, draw: Any, size: Any, margins: Any = None) -> str:
+        drawn.update(draw=draw, size=size, margins=margins)
+        return real_render(chart_id, title, draw, size, margins)
+
+    monkeypatch.setattr(charts, "_render", keep)
+    items = [{"key": f"k{n}", "item_ko": name, "success": n % 2 == 0, "element_count": 10, "unexpected_count": n}
+             for n, name in enumerate(names)]  # fmt: skip
+    (chart,) = charts_for({"items": items})
+    assert chart["id"] == "chart-pass-fail" and drawn["margins"] is not None
+    with matplotlib.rc_context(charts._RC):
+        figure = Figure(figsize=drawn["size"], dpi=72)
+        FigureCanvasAgg(figure)
+        figure.subplots_adjust(**drawn["margins"])
+        drawn["draw"](figure)
+        box = figure.get_tightbbox(figure.canvas.get_renderer())  # inches
+    width, height = drawn["size"]
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (box, drawn["size"])
+    axes = figure.axes[0].get_position()
+    assert axes.width > 0.3 and axes.x0 < 0.75
