@@ -589,15 +589,127 @@ def inspect_folder(
             group["stems"] += PurePosixPath(name).stem in source_stems
             group["members"].append((ref.path, name))
     groups = []
-    for label_format, group in sorted(by_format.items()):
-        if group["stems"] < group["files"] * 0.5:  # named otherwise: X_CUB.json beside X_IMG.pcd?
-            stems = [PurePosixPath(name).stem for _archive, name in group["members"]]
-            rewrite = _stem_rewrite(stems, source_stems)
-            if rewrite is not None:
-                group["stem_rewrite"] = rewrite
-                group["stems"] = sum(StemRewrite(**rewrite).apply(stem) in source_stems for stem in stems)
-        groups.append(_inspect_group(root, label_format, group, data_type, limits, frozenset(source_suffixes)))
+    for label_format, whole in sorted(by_format.items()):
+        for group in _split_by_shape(root, label_format, whole, source_stems, limits):
+            # a file per frame in a folder per video: the folder names the source ({path: "@dir"})
+            group["dirs"] = sum(PurePosixPath(name).parent.name in source_stems for _a, name in group["members"])
+            if group["stems"] < group["files"] * 0.5:  # named otherwise: X_CUB.json beside X_IMG.pcd?
+                stems = [PurePosixPath(name).stem for _archive, name in group["members"]]
+                rewrite = _stem_rewrite(stems, source_stems)
+                if rewrite is not None:
+                    group["stem_rewrite"] = rewrite
+                    group["stems"] = sum(StemRewrite(**rewrite).apply(stem) in source_stems for stem in stems)
+            groups.append(_inspect_group(root, label_format, group, data_type, limits, frozenset(source_suffixes)))
+    _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
     return Inspection(root, archives, skipped, groups)
+
+
+_NAME_TAG = re.compile(r"[_\-.]([A-Za-z가-힣]+)$")
+"""The last word of a label file's stem after ``_``, ``-`` or ``.`` (``…_000012_keypoints``, ``…_morpheme``)."""
+
+_MAX_SHAPES = 6
+"""More name tags than this in one format are a dataset's classes or ids, not kinds of label file."""
+
+_SHAPE_SAMPLE = 3
+"""Files read per name tag to compare their shapes."""
+
+
+def _name_tag(name: str) -> str:
+    """``_keypoints`` for ``…/X_000012_keypoints.json``; ``""`` for a stem ending in digits."""
+    found = _NAME_TAG.search(PurePosixPath(name).stem)
+    return found.group(0) if found else ""
+
+
+def _split_by_shape(
+    root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
+) -> list[dict[str, Any]]:
+    """``group`` (one label format) as one group per kind of label file: files whose names end in different
+    words (``_keypoints.json``, ``_morpheme.json``) and whose top-level keys differ are read by separate blocks
+    (one block merged their shapes: neither kind's records came out right). Files told apart by a name tag
+    get ``files: ["**/*_keypoints.json"]``; the largest kind (or the one without a tag) keeps ``**/*.json``,
+    last, so that a file named otherwise is still read (and a wrong shape refused, never skipped)."""
+    if fmt not in ("json", "xml"):
+        return [group]
+    by_tag: dict[str, list[tuple[str, str]]] = {}
+    for archive, name in group["members"]:
+        by_tag.setdefault(_name_tag(name).lower(), []).append((archive, name))
+    if not 2 <= len(by_tag) <= _MAX_SHAPES:
+        return [group]
+    kinds: list[tuple[set[str], list[str]]] = []  # (top-level keys, tags), largest tag first
+    for tag, members in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0])):
+        keys = _top_keys(root, fmt, members, limits)
+        same = next((k for k in kinds if len(k[0] & keys) >= 0.5 * len(k[0] | keys)), None)
+        if same is None:
+            kinds.append((keys, [tag]))
+        else:
+            same[0].update(keys)
+            same[1].append(tag)
+    if len(kinds) < 2:
+        return [group]
+    ext = PurePosixPath(group["members"][0][1]).suffix.lower()
+    rest = next((k for k in kinds if "" in k[1]), kinds[0])  # no tag to match by: it matches everything else
+    parts = []
+    for _keys, tags in [*(k for k in kinds if k is not rest), rest]:
+        members = [m for tag in tags for m in by_tag[tag]]
+        parts.append(
+            {
+                **group,
+                "files": len(members),
+                "stems": sum(PurePosixPath(name).stem in source_stems for _archive, name in members),
+                "members": members,
+                "patterns": ["**/*" + ext] if tags is rest[1] else [f"**/*{tag}{ext}" for tag in sorted(tags)],
+                "tag": None if tags is rest[1] else sorted(tags)[0],
+            }
+        )
+    return parts
+
+
+def _top_keys(root: Path, fmt: str, members: list[tuple[str, str]], limits: ArchiveLimits) -> set[str]:
+    """The top-level keys of a few of ``members`` (of a list document, its items' keys as ``[*].key``)."""
+    keys: set[str] = set()
+    chosen = members[:: max(1, len(members) // _SHAPE_SAMPLE)][:_SHAPE_SAMPLE]
+    wanted: dict[str, set[str]] = {}
+    for archive, name in chosen:
+        wanted.setdefault(archive, set()).add(name)
+    block = LabelBlock(format=fmt)  # type: ignore[arg-type]
+    for archive, names in wanted.items():
+        for member, stream in iter_member_streams(root / archive, limits=limits):
+            if member.name not in names:
+                continue
+            try:
+                for _line, doc in documents(_head(member, stream), fmt, block):
+                    if isinstance(doc, dict):
+                        keys.update(doc)
+                    elif isinstance(doc, list):
+                        keys.update(f"[*].{k}" for item in doc[:20] if isinstance(item, dict) for k in item)
+            except LabelFileError:
+                keys.add("(unreadable)")
+    return keys
+
+
+def _reconcile(blocks: list[dict[str, Any]], tags: list[str | None]) -> None:
+    """Suggested blocks that one mapping can hold: the id column has one name in every block, and a column
+    name that means another type in an earlier block gets the later block's name tag (``text_morpheme``)."""
+    if len(blocks) < 2:
+        return
+    from schemas.labels import FieldSpec
+
+    types: dict[str, str] = {}
+    id_name: str | None = None
+    for block, tag in zip(blocks, tags, strict=True):
+        renamed: dict[str, Any] = {}
+        for name, spec in block["fields"].items():
+            parsed = FieldSpec.model_validate(spec)
+            new = name
+            if parsed.role == "id":
+                id_name = new = id_name or name
+            kind = str(parsed.column_type())
+            if types.setdefault(new, kind) != kind:
+                taken = set(types) | set(renamed) | set(block["fields"])
+                new = column_name([f"{name}_{(tag or 'other').strip('_-.')}"], taken)
+                types[new] = kind
+            renamed[new] = spec
+        block["fields"] = renamed
 
 
 def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, str] | None:
@@ -670,13 +782,19 @@ def _inspect_group(
         data_type in ("image", "video", "audio") and group["files"] > 1 and fmt in ("json", "xml")
     )
     encoding = encodings.most_common(1)[0][0] if encodings else "auto"
-    pattern = "**/*" + next(e for e, f in EXTENSION_FORMATS.items() if f == fmt)
+    patterns = group.get("patterns") or ["**/*" + next(e for e, f in EXTENSION_FORMATS.items() if f == fmt)]
+    pattern = patterns[0]
     line_pattern = _line_pattern(docs) if fmt == "lines" else None
     if line_pattern is not None:
         docs = [g for d in docs for _, g in lines(str(d["line"]), line_pattern) if isinstance(g, dict)]
     suggested, tree = suggest_block(
         docs, fmt, pattern, per_source=per_source, encoding="auto", source_suffixes=source_suffixes
     )
+    suggested["files"] = patterns
+    roles = {spec.get("role") for spec in suggested["fields"].values()}
+    if "source" not in roles and group["stems"] < group["files"] * 0.5 and group["dirs"] >= group["files"] * 0.8:
+        taken = set(suggested["fields"])
+        suggested["fields"][column_name(["source_dir"], taken)] = {"path": "@dir", "role": "source"}
     if group.get("stem_rewrite") is not None:
         suggested["source_stem"] = group["stem_rewrite"]
     if line_pattern is not None:
@@ -685,6 +803,7 @@ def _inspect_group(
     return {
         "format": fmt,
         "pattern": pattern,
+        "tag": group.get("tag"),
         "files": group["files"],
         "sampled": len(sample),
         "paired_with_sources": group["stems"],

@@ -192,6 +192,7 @@ class _Rows:
         self.starts, self.ends = schema.role("start"), schema.role("end")
         self._plans: dict[int, list[_Field]] = {}
         self._arrow_blocks: dict[int, bool] = {}
+        self._keyed_blocks: dict[int, bool] = {}
         self.derived = [c for c in schema.columns if c.spec.role in ("bbox", "polygon", "text")]
         self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
         """One record per label file: joined to the source file of the same stem unless a field says."""
@@ -254,7 +255,7 @@ class _Rows:
             texts = _record_texts(data, block, fmt)
             docs = self._whole(data, block, fmt)
         if columns is not None:
-            table = self._columnar(member.name, columns)
+            table = self._columnar(member.name, columns, block)
             yield from self.flush(final=True)  # the rows before it first
             yield table
             return
@@ -294,14 +295,24 @@ class _Rows:
             self._plan(block)
         return ok
 
-    def _columnar(self, member: str, result: columnar.Columns) -> pa.Table:
+    def _keyed(self, block: LabelBlock) -> bool:
+        """Whether the rows of ``block`` are named by their place (``archive!member/3``): no block maps an
+        id, or another block does and this one has no such field (its rows would have no id at all)."""
+        keyed = self._keyed_blocks.get(id(block))
+        if keyed is None:
+            column = self.schema.id_column
+            keyed = column == ROW_KEY or (column not in block.fields and self.schema.column(column).type == pa.string())
+            self._keyed_blocks[id(block)] = keyed
+        return keyed
+
+    def _columnar(self, member: str, result: columnar.Columns, block: LabelBlock) -> pa.Table:
         """A whole file's rows from the Arrow path's columns (:mod:`ingest.mapping.columnar`)."""
         n, label_json, fields = result
         self.stats.labels_seen += n
         data: dict[str, Any] = {}
-        if self.schema.id_column == ROW_KEY:
+        if self._keyed(block):
             prefix = f"{self.archive_rel}!{member}/"
-            data[ROW_KEY] = [prefix + str(i) for i in range(n)]
+            data[self.schema.id_column] = [prefix + str(i) for i in range(n)]
         data.update(fields)
         for column in self.derived:
             if column.spec.role == "text" and column.name in fields:
@@ -429,8 +440,8 @@ class _Rows:
             message = f"unexpected label content ({type(error).__name__}: {str(error)[:200]})"
             self.stats.add(Problem("schema", self.archive_rel, member, None, message, key), invalid_label=True)
             return None
-        if self.schema.id_column == ROW_KEY:
-            row[ROW_KEY] = key
+        if self._keyed(block):
+            row[self.schema.id_column] = key
         record_id = str(row.get(self.schema.id_column) or key)
         self._derive(row)
         self._join(row, member, record_id)

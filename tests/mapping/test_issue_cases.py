@@ -795,3 +795,84 @@ def test_per_frame_labels_join_their_folders_video(tmp_path: Path, kdata_home: P
         "NIA_SL_0001.mp4"
     )
     assert {r["video"] for r in rows} == {"NIA_SL_0000", "NIA_SL_0001"}
+
+
+def test_two_kinds_of_label_file_in_one_archive_get_a_block_each(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub sign language (수어 영상) ships, in one label archive, a keypoint file per frame in a folder per
+    video (``X/X_000000000001_keypoints.json``: ``{version, people{…}}``) and a morpheme file per video
+    (``X_morpheme.json``: ``{metaData{name, duration}, data[{start, end, attributes[{name}]}]}``). One
+    ``**/*.json`` block merged both shapes (neither kind's rows came out right): inspect now suggests a block
+    per kind, told apart by the file name's last word, the frames joined to their video by the folder
+    (``@dir``), the morphemes by the stem without ``_morpheme``; every row has an id."""
+    videos = [f"NIA_SL_WORD{w:04d}_REAL01_F" for w in range(1, 4)]
+    labels: dict[str, bytes] = {}
+    for video in videos:
+        for frame in range(4):
+            keypoints = {
+                "version": 1.3,
+                "people": {"person_id": [-1], "pose_keypoints_2d": [100.0 + frame, 200.5, 0.9]},
+            }
+            labels[f"01_real_word_keypoint/{video}/{video}_{frame:012d}_keypoints.json"] = json.dumps(
+                keypoints
+            ).encode()
+        morpheme = {
+            "metaData": {"url": "", "name": f"{video}.mp4", "duration": 3.5, "exportedOn": "2020/12/10"},
+            "data": [{"start": 1.2, "end": 3.1, "attributes": [{"name": "왼쪽"}]}],
+        }
+        labels[f"01_real_word_morpheme/morpheme/01/{video}_morpheme.json"] = json.dumps(morpheme).encode()
+    root = tmp_path / "sign"
+    zip_files(root / LABELS / "TL_01_real_word.zip", labels)
+    zip_files(
+        root / SOURCES / "TS_01_real_word.zip", {f"{v}.mp4": b"\x00\x00\x00\x18ftypmp42" + bytes(200) for v in videos}
+    )
+    write_manifest(root, "sign-language", "korean", "video")
+    assert inspect_write(root) == 0
+    blocks = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    assert [b["files"] for b in blocks] == [["**/*_morpheme.json"], ["**/*.json"]]
+    assert {"path": "@dir", "role": "source"} in blocks[1]["fields"].values()
+    rows, problems, _ = extract(root)
+    assert problems == []
+    frames = [r for r in rows if r["label_member"].endswith("_keypoints.json")]
+    morphemes = [r for r in rows if r["label_member"].endswith("_morpheme.json")]
+    assert len(frames) == 12 and len(morphemes) == 3
+    assert all(r["source_file"] and r["source_file"].endswith(".mp4") for r in rows)
+    first = next(r for r in frames if r["label_member"].endswith(f"{videos[0]}_000000000002_keypoints.json"))
+    assert first["source_file"].endswith(f"{videos[0]}.mp4")
+    columns = {spec["path"]: name for block in blocks for name, spec in block["fields"].items()}
+    assert first[columns["people.pose_keypoints_2d"]] == [102.0, 200.5, 0.9]
+    assert all(r[columns["people.pose_keypoints_2d"]] is None for r in morphemes)
+    id_column = (
+        next(name for b in blocks for name, spec in b["fields"].items() if spec.get("role") == "id")
+        if any(spec.get("role") == "id" for b in blocks for spec in b["fields"].values())
+        else "row_key"
+    )
+    assert len({r[id_column] for r in rows}) == 15 and None not in {r[id_column] for r in rows}
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["arrow", "per-record"])
+def test_a_block_without_the_id_field_names_its_rows_by_place(tmp_path: Path, kdata_home: Path, columnar: bool) -> None:
+    """Two blocks, an id in one only: the other block's rows were published with no id at all (and failed the
+    id check); they are named by their place (``archive!member/0``), as a mapping without ids names them."""
+    root = tmp_path / "two"
+    morpheme = {"name": "X.mp4", "data": [{"start": 1.0 if columnar else "1.0"}]}
+    files = {
+        "a/X_meta.json": json.dumps({"clip_id": "C1", "fps": 30}).encode(),
+        "a/X_morpheme.json": json.dumps(morpheme).encode(),
+    }
+    zip_files(root / LABELS / "TL_1.zip", files)
+    meta = {"clip": {"path": "clip_id", "role": "id"}, "fps": {"path": "fps", "type": "int"}}
+    blocks = [
+        {"files": ["**/*_meta.json"], "fields": meta},
+        {
+            "files": ["**/*_morpheme.json"],
+            "records": "data[*]",
+            "fields": {"start": {"path": "start", "type": "string"}},
+        },
+    ]
+    write_manifest(root, "two-blocks", "korean", "text", labels=blocks)
+    rows, problems, _ = extract(root)
+    assert problems == []
+    assert {r["label_member"]: r["clip"] for r in rows} == {
+        "a/X_meta.json": "C1",
+        "a/X_morpheme.json": "01.데이터/1.Training/라벨링데이터/TL_1.zip!a/X_morpheme.json/0",
+    }
