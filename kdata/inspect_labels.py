@@ -235,11 +235,13 @@ def _names_media(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) 
     return False
 
 
-def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node]) -> list[Token]:
-    """A field path with single-item lists read as ``[0]``."""
+def _bound(path: tuple[Token, ...], tree: dict[tuple[Token, ...], _Node], shared: int = 0) -> list[Token]:
+    """A field path with single-item lists read as ``[0]``, except in its first ``shared`` tokens: the
+    record's own path, where ``[*]`` is the record's own item (a ``[0]`` there gave every record of a
+    later document with two items the first one's value)."""
     out: list[Token] = []
     for i, token in enumerate(path):
-        if token == ("each", None) and _single(tree, path[:i]):
+        if i >= shared and token == ("each", None) and _single(tree, path[:i]):
             out.append(("index", 0))
         else:
             out.append(token)
@@ -395,9 +397,9 @@ def _suggest_field(
     inside = path[: len(record)] == record
     if not inside and record[: len(path)] == path:
         return  # an ancestor on the record's own path (the list of records itself)
+    shared = 0
     if not inside:
         # ancestors' values only: not in a list the record is not in
-        shared = 0
         while shared < min(len(path), len(record)) and path[shared] == record[shared]:
             shared += 1
         if any(t == ("each", None) and not _single(tree, path[:i]) for i, t in enumerate(path) if i >= shared):
@@ -408,7 +410,7 @@ def _suggest_field(
     keys = [str(v) for k, v in path if k == "key"]
     key = keys[-1] if keys else "value"
     kinds = set(node.types) - {"null"}
-    bound = _bound(rel, tree) if inside else _bound(path, tree)
+    bound = _bound(rel, tree) if inside else _bound(path, tree, shared)
     text_path = format_path(bound, absolute=not inside)
     many = any(t == ("each", None) for t in bound)
     spec: dict[str, Any] = {"path": text_path}

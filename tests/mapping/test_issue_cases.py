@@ -876,3 +876,29 @@ def test_a_block_without_the_id_field_names_its_rows_by_place(tmp_path: Path, kd
         "a/X_meta.json": "C1",
         "a/X_morpheme.json": "01.데이터/1.Training/라벨링데이터/TL_1.zip!a/X_morpheme.json/0",
     }
+
+
+def test_a_list_on_the_records_own_path_is_never_pinned_to_its_first_item(tmp_path: Path, kdata_home: Path) -> None:
+    """Table QA (표 정보 질의응답: ``data[{doc_id, paragraphs[{context, qas[…]}]}]``) sampled with one paragraph per
+    document: inspect pinned ``paragraphs[0].context``, so a later delivery's second paragraph's questions
+    were published with the first paragraph's table. The record's own lists stay ``[*]`` (its own item)."""
+
+    def document(doc: str, paragraphs: int) -> bytes:
+        items = [{"context": f"<table>{doc}-{p}</table>", "context_id": f"{doc}-C{p}",
+                  "qas": [{"question_id": f"{doc}-C{p}-Q{q}", "question": f"질문 {q}", "answer": {"text": f"{p}{q}"}}
+                          for q in range(2)]} for p in range(paragraphs)]  # fmt: skip
+        return json.dumps({"data": [{"doc_id": doc, "doc_title": "예산", "paragraphs": items}]}).encode()
+
+    root = tmp_path / "tableqa"
+    zip_files(root / LABELS / "TL_표.zip", {f"표/{d}.json": document(d, 1) for d in ("D1", "D2", "D3")})
+    write_manifest(root, "table-qa", "korean", "text")
+    assert inspect_write(root) == 0
+    (block,) = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    assert "[0]" not in " ".join(spec["path"] for spec in block["fields"].values())
+    zip_files(root / LABELS / "TL_표.zip", {"표/D9.json": document("D9", 2)})  # the next delivery
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 4
+    by_path = {spec["path"]: name for name, spec in block["fields"].items()}
+    context = next(name for path, name in by_path.items() if path.endswith(".context"))
+    question = next(name for path, name in by_path.items() if path.endswith("question_id"))
+    assert {r[question]: r[context] for r in rows}["D9-C1-Q0"] == "<table>D9-1</table>"
