@@ -16,7 +16,9 @@ Paths: ``a.b`` keys; ``["이미지 정보"]["이미지 식별자"]`` keys with s
 index; ``[*]`` every item of a list; ``.*`` every value of an object (keyed turns such as
 ``talk.content.*``). A field path is relative to the record unless it starts with ``$``; the wildcards
 of a ``$`` path take the record's own positions in order (so ``$.data[*].header.id`` is the header of
-the record's own ``data`` item), and any wildcard left over collects a list. Special paths: ``@`` the
+the record's own ``data`` item), and any wildcard left over collects a list, one entry per item (null
+where an item lacks the key, or holds no box or polygon, so ``annotations[*].class`` and
+``annotations[*].box`` stay aligned item by item). Special paths: ``@`` the
 record itself, ``@key`` the object key of the record (``HS01``), ``@index`` its list position,
 ``@member`` the label file's path in the archive, ``@stem`` that file's name without extension, ``@dir`` the
 name of the folder it is in (per-frame labels in a folder per video: ``{path: "@dir", role: source}`` joins
@@ -24,7 +26,8 @@ name of the folder it is in (per-frame labels in a folder per video: ``{path: "@
 
 Every row also keeps the record's whole label object as JSON text in ``label_json``, so nothing a
 mapping did not name is lost. Roles attach quality checks (:mod:`quality.suites.mapped`) and joins:
-``id`` unique and present; ``source`` joins the label to its source file (by the file name's stem);
+``id`` unique and present (a block without the id field names its rows by place, ``archive!member/0``,
+as a mapping without any id does); ``source`` joins the label to its source file (by the file name's stem);
 ``text`` scanned for personal data (as is ``label_json``); ``class``/``speaker``/``language`` class
 sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_height``);
 ``start``/``end`` time order; ``duration`` non-negative. One record per file joins the source file of the

@@ -488,7 +488,7 @@ class _Rows:
         for column in self.derived:
             role, name = column.spec.role, column.name
             if role == "bbox":
-                boxes = row.get(name) or []
+                boxes = [b for b in row.get(name) or [] if b is not None]  # null: an item without a box
                 size = self._size(row, column.spec.relative)
                 row[f"{name}__invalid"] = sum(1 for b in boxes if b[2] <= 0 or b[3] <= 0)
                 row[f"{name}__outside"] = (
@@ -496,7 +496,7 @@ class _Rows:
                 )
             elif role == "polygon":
                 size = self._size(row, column.spec.relative)
-                polygons = row.get(name) or []
+                polygons = [p for p in row.get(name) or [] if p is not None]
                 row[f"{name}__outside"] = (
                     None if size is None else sum(1 for p in polygons if _poly_outside(p, size, column.spec.relative))
                 )

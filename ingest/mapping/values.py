@@ -189,6 +189,16 @@ def _boxes(value: Any, column: MappedColumn, field: str) -> list[list[float]]:
     raise LabelError(field, f"expected a box, got {type(value).__name__}")
 
 
+def _per_item(shapes: list[list[list[float]]]) -> list[list[float] | None]:
+    """The shapes of a collected ``[*]`` path, one per item, null where an item has none: aligned with the
+    other ``[*]`` columns (fire CCTV: ``annotations[{class, box}|{class, polygon}]``; dropping the empty
+    ones gave ``class[i]`` another object's box). Items holding several shapes cannot align: all of them,
+    in order."""
+    if all(len(found) <= 1 for found in shapes):
+        return [found[0] if found else None for found in shapes]
+    return [shape for found in shapes for shape in found]
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | str) and not isinstance(value, bool)
 
@@ -249,10 +259,13 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
     spec = column.spec
     role = spec.role
     if role == "bbox":
+        if isinstance(value, Many):
+            return _per_item([_boxes(v, column, f"{field}[{n}]") for n, v in enumerate(value)])
         return _boxes(value, column, field)
     if role == "polygon":
-        items = value if isinstance(value, Many) else [value]
-        return [p for n, v in enumerate(items) for p in flat_polygons(v, f"{field}[{n}]" if column.many else field)]
+        if isinstance(value, Many):
+            return _per_item([flat_polygons(v, f"{field}[{n}]") for n, v in enumerate(value)])
+        return flat_polygons(value, field)
     if role == "keypoints":
         return _numbers(value, field) if value is not None else None
     if role in ("start", "end", "duration"):  # "00:02:08.9" (a video's clock) is 128.9 seconds

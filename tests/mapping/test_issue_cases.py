@@ -343,10 +343,11 @@ def test_numbered_polygon_points_are_a_polygon_and_x_y_width_height_a_box(tmp_pa
     rows, problems, _ = extract(root)
     assert problems == [] and len(rows) == 4 and all(r["image_valid"] for r in rows)
     by_image = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
-    assert by_image["IMG_D_A1_000000.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 2.0, 2.0, 0.0]]
-    assert by_image["IMG_D_A2_000001.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 0.0]]
-    assert by_image["IMG_D_A1_000000.jpg"][box] == [[1.0, 0.0, 4.0, 2.0]]
-    assert by_image["IMG_D_A2_000001.jpg"][box] == [[1.0, 0.0, 4.0, 3.0]]
+    # one shape per labelingInfo item, null where the item holds the other kind: aligned item by item
+    assert by_image["IMG_D_A1_000000.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 2.0, 2.0, 0.0], None]
+    assert by_image["IMG_D_A2_000001.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 0.0], None]
+    assert by_image["IMG_D_A1_000000.jpg"][box] == [None, [1.0, 0.0, 4.0, 2.0]]
+    assert by_image["IMG_D_A2_000001.jpg"][box] == [None, [1.0, 0.0, 4.0, 3.0]]
 
 
 def test_a_box_over_numbered_polygon_points_is_refused_naming_the_field(tmp_path: Path, kdata_home: Path) -> None:
@@ -902,3 +903,35 @@ def test_a_list_on_the_records_own_path_is_never_pinned_to_its_first_item(tmp_pa
     context = next(name for path, name in by_path.items() if path.endswith(".context"))
     question = next(name for path, name in by_path.items() if path.endswith("question_id"))
     assert {r[question]: r[context] for r in rows}["D9-C1-Q0"] == "<table>D9-1</table>"
+
+
+def test_boxes_and_polygons_of_mixed_annotations_stay_aligned_with_their_classes(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """Fire CCTV (화재 발생 예측 영상): ``annotations[{class, box: [x1,y1,x2,y2]} | {class, polygon: [[x,y],…]}]``.
+    The suggested ``annotations[*].class`` / ``.box`` / ``.polygon`` columns dropped the items without a box
+    (or polygon), so ``class[i]`` was published beside another object's box; a null now holds each place."""
+    root = tmp_path / "fire"
+    annotations = [
+        {"class": "02", "polygon": [[1, 1], [5, 1], [5, 4]]},
+        {"class": "01", "box": [10, 10, 30, 20]},
+        {"class": "01", "polygon": [[2, 2], [6, 2], [6, 5]]},
+    ]
+    label = {"image": {"filename": "S3-N0813.jpg", "resolution": [64, 48]}, "annotations": annotations}
+    zip_files(root / LABELS / "TL_화재씬.zip", {"화재씬/S3-N0813.json": json.dumps(label).encode()})
+    zip_files(root / SOURCES / "TS_화재씬.zip", {"화재씬/S3-N0813.jpg": tiny_png(64, 48)})
+    fields = {
+        "filename": {"path": "image.filename", "role": "source"},
+        "width": {"path": "image.resolution[0]", "role": "image_width"},
+        "height": {"path": "image.resolution[1]", "role": "image_height"},
+        "class": {"path": "annotations[*].class", "role": "class"},
+        "box": {"path": "annotations[*].box", "role": "bbox", "format": "xyxy"},
+        "polygon": {"path": "annotations[*].polygon", "role": "polygon"},
+    }
+    write_manifest(root, "fire-cctv", "disaster_safety", "image", labels={"files": ["**/*.json"], "fields": fields})
+    (row,), problems, _ = extract(root)
+    assert problems == []
+    assert row["class"] == ["02", "01", "01"]
+    assert row["box"] == [None, [10.0, 10.0, 20.0, 10.0], None]
+    assert row["polygon"] == [[1.0, 1.0, 5.0, 1.0, 5.0, 4.0], None, [2.0, 2.0, 6.0, 2.0, 6.0, 5.0]]
+    assert (row["box__invalid"], row["box__outside"], row["polygon__outside"]) == (0, 0, 0)
