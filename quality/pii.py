@@ -51,7 +51,8 @@ __all__ = [
     "scan",
 ]
 
-_RULESET = "2"  # 2: digits of a decimal number (floats in label JSON) are not a phone number
+_RULESET = "3"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
+# number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -253,14 +254,31 @@ def _in_a_decimal(text: str, match: Any) -> bool:
     return bool(_FRACTION.match(match.raw_string)) or before.isdigit() or after_point
 
 
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+def _grouped_as_a_phone(raw: str) -> bool:
+    """At least 9 digits, and after the area code (and a ``+82``) no group shorter than 3 digits: a code
+    such as ``033-1-2-21`` (a fitness dataset's exercise and camera numbers in every file name) is not a
+    Gangwon landline."""
+    groups = _DIGIT_GROUP.findall(raw)
+    if sum(map(len, groups)) < _MIN_DIGITS:
+        return False
+    skip = 2 if raw.lstrip().startswith("+") else 1
+    return all(len(group) >= 3 for group in groups[skip:])
+
+
 def _phones(text: str) -> list[Finding]:
     found = []
     for match in PhoneNumberMatcher(text, "KR"):
-        if _in_a_decimal(text, match):
+        if _in_a_decimal(text, match) or not _grouped_as_a_phone(match.raw_string):
             continue
         kind = _PHONE_RULES.get(phonenumbers.number_type(match.number))
         if kind is not None:
-            found.append(Finding(kind, match.start, match.end, "high"))
+            start, raw = match.start, match.raw_string
+            if raw[0] in "([" and {"(": ")", "[": "]"}[raw[0]] not in raw:
+                start += 1  # "[010 2345 6789]": the bracket is the text's, not the number's (masked: kept)
+            found.append(Finding(kind, start, match.end, "high"))
     return found
 
 

@@ -147,6 +147,9 @@ def test_phones(text: str, rule: str) -> None:
         '{"hand_left_keypoints_2d":[1014.538,0.32141,1794.2,0.0212345678]}',
         "[12.5,0.3213,4567.1]",
         "값 3.0321411794",
+        # codes in file names: a fitness dataset's exercise-camera-clip numbers (033 is Gangwon's area code)
+        "Day08_200921_F/1/A/033-1-2-21-Z17_A/033-1-2-21-Z17_A-0000001.jpg",
+        "041-3-12-5",
     ],
 )
 def test_no_false_positives(text: str) -> None:
@@ -302,3 +305,11 @@ def test_email_hint_by_position_agrees_with_the_regex() -> None:
         assert _email_hint(text) == (_EMAIL_HINT.search(text) is not None), repr(text)
     assert not _email_hint("#@이름# 소식 들었어?")
     assert _email_hint("메일은 kim@example.com 으로")
+
+
+def test_a_bracket_around_a_phone_number_is_the_texts_own() -> None:
+    """A script reading a number aloud (숫자 패턴 발화: ``[010 2345 6789]``): the mask keeps both brackets
+    (it took the opening one, leaving ``#@전화번호#]``); a bracketed area code is part of the number."""
+    assert mask("제 번호는 [010 2345 6789] 입니다.")[0] == "제 번호는 [#@전화번호#] 입니다."
+    assert mask("(02) 123-4567로 전화")[0] == "#@전화번호#로 전화"
+    assert rules("+82-2-123-4567") == ["landline_phone"] and rules("+82 10 1234 5678") == ["mobile_phone"]
