@@ -133,6 +133,26 @@ def _numbers(value: Any, field: str) -> list[float]:
     return out
 
 
+def _keypoints(value: Any, field: str) -> list[float | None]:
+    """Keypoints as one flat list; a point not labelled (``"eye": null``, ``{x: null, y: null}``) keeps its
+    place as nulls, as many as each other point has numbers, so point ``i`` stays at its index."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise LabelError(field, "expected a list of numbers")
+    parts: list[list[float | None] | None] = []
+    width = 1  # a flat list's null is one number; a null point is as wide as the first point
+    for n, item in enumerate(value):
+        if item is None:
+            parts.append(None)
+        elif isinstance(item, list | dict):
+            parts.append(_keypoints(item, f"{field}[{n}]"))
+            width = width if any(p for p in parts[:-1]) else len(parts[-1]) or 1
+        else:
+            parts.append([_float(item, f"{field}[{n}]")])
+    return [x for p in parts for x in (p if p is not None else [None] * width)]
+
+
 def to_box(value: Any, column: MappedColumn, field: str) -> list[float] | None:
     """A box as ``[x, y, w, h]`` (in the label's units) from a list of four numbers or an object."""
     spec = column.spec
@@ -267,7 +287,7 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
             return _per_item([flat_polygons(v, f"{field}[{n}]") for n, v in enumerate(value)])
         return flat_polygons(value, field)
     if role == "keypoints":
-        return _numbers(value, field) if value is not None else None
+        return _keypoints(value, field) if value is not None else None
     if role in ("start", "end", "duration"):  # "00:02:08.9" (a video's clock) is 128.9 seconds
         many = isinstance(value, list)
         value = type(value)(_clock_seconds(v) for v in value) if many else _clock_seconds(value)

@@ -935,3 +935,21 @@ def test_boxes_and_polygons_of_mixed_annotations_stay_aligned_with_their_classes
     assert row["box"] == [None, [10.0, 10.0, 20.0, 10.0], None]
     assert row["polygon"] == [[1.0, 1.0, 5.0, 1.0, 5.0, 4.0], None, [2.0, 2.0, 6.0, 2.0, 6.0, 5.0]]
     assert (row["box__invalid"], row["box__outside"], row["polygon__outside"]) == (0, 0, 0)
+
+
+def test_keypoints_not_labelled_keep_their_place_as_nulls(tmp_path: Path, kdata_home: Path) -> None:
+    """Pet behaviour video (반려동물 행동): ``annotation[{frame_number, keypoints{nose: {x, y}, tail: null}}]``.
+    Every frame with a joint not labelled was refused (``expected a number, got NoneType``); the joint keeps
+    its place as nulls, two of them like every other joint, so joint ``i`` is still at ``2i``."""
+    frames = [
+        {"frame_number": 0, "keypoints": {"nose": {"x": 10, "y": 20}, "tail": None, "paw": {"x": 5, "y": 6}}},
+        {"frame_number": 1, "keypoints": {"nose": None, "tail": {"x": 1.5, "y": None}, "paw": {"x": 7, "y": 8}}},
+    ]
+    root = tmp_path / "pet"
+    zip_files(root / LABELS / "TL_DOG.zip", {"DOG/BODYLOWER/v1.json": json.dumps({"annotation": frames}).encode()})
+    fields = {"frame": {"path": "frame_number", "type": "int"}, "points": {"path": "keypoints", "role": "keypoints"}}
+    labels = {"files": ["**/*.json"], "records": "annotation[*]", "fields": fields}
+    write_manifest(root, "pet-behaviour", "agriculture", "text", labels=labels)
+    rows, problems, _ = extract(root)
+    assert problems == []
+    assert [r["points"] for r in rows] == [[10.0, 20.0, None, None, 5.0, 6.0], [None, None, 1.5, None, 7.0, 8.0]]
