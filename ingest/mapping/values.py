@@ -146,8 +146,9 @@ def _keypoints(value: Any, field: str) -> list[float | None]:
         if item is None:
             parts.append(None)
         elif isinstance(item, list | dict):
-            parts.append(_keypoints(item, f"{field}[{n}]"))
-            width = width if any(p for p in parts[:-1]) else len(parts[-1]) or 1
+            point = _keypoints(item, f"{field}[{n}]")
+            width = width if any(parts) else len(point) or 1
+            parts.append(point)
         else:
             parts.append([_float(item, f"{field}[{n}]")])
     return [x for p in parts for x in (p if p is not None else [None] * width)]
