@@ -716,7 +716,8 @@ def _reconcile(blocks: list[dict[str, Any]], tags: list[str | None]) -> None:
 
 def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, str] | None:
     """``{pattern, to}`` (a block's ``source_stem``) when most label files pair with a source file once the
-    last ``_TAG`` of their stem is swapped for another (``X_CUB`` ↔ ``X_IMG``) or dropped (``X_label`` ↔ ``X``)."""
+    last ``_TAG`` of their stem is swapped for another (``X_CUB`` ↔ ``X_IMG``) or dropped (``X_label`` ↔ ``X``;
+    several tags to one: ``X_QA``, ``X_SUM`` ↔ ``X`` is ``_(QA|SUM)$``)."""
     tags: dict[str, set[str]] = {}
     for stem in source_stems:
         base, sep, tag = stem.rpartition("_")
@@ -734,10 +735,15 @@ def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, s
             votes[(tag, other)] += 1
     if not votes:
         return None
-    (tag, other), count = votes.most_common(1)[0]
-    if count < 0.8 * len(label_stems):
+    by_target: dict[str, Counter[str]] = {}  # X_QA and X_SUM both → X: one rewrite, _(QA|SUM)$
+    for (tag, other), count in votes.items():
+        by_target.setdefault(other, Counter())[tag] += count
+    other, tags = max(by_target.items(), key=lambda item: (item[1].total(), item[0]))
+    if tags.total() < 0.8 * len(label_stems):
         return None
-    return {"pattern": f"_{re.escape(tag)}$", "to": f"_{other}" if other else ""}
+    names = sorted(tags)
+    pattern = re.escape(names[0]) if len(names) == 1 else "(" + "|".join(map(re.escape, names)) + ")"
+    return {"pattern": f"_{pattern}$", "to": f"_{other}" if other else ""}
 
 
 def _sample(members: list[tuple[str, str]]) -> list[tuple[str, str]]:

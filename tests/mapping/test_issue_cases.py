@@ -601,6 +601,34 @@ def test_sources_named_otherwise_join_by_the_suggested_stem_rewrite(tmp_path: Pa
     assert sorted(r["source_file"].rsplit("/", 1)[1] for r in rows) == [f"F{n:04d}_IMG.pcd" for n in range(5)]
 
 
+def test_two_tags_naming_one_source_get_one_stem_rewrite(tmp_path: Path, kdata_home: Path) -> None:
+    """IP-law LLM data (지식재산권법 LLM): ``<doc>_QA.json`` and ``<doc>_SUM.json`` both label the source document
+    ``<doc>.json``; one tag alone pairs half the files, so no rewrite was suggested and every label was refused
+    as missing its source. ``source_stem: {pattern: '_(QA|SUM)$', to: ''}`` joins both."""
+    root = tmp_path / "iplaw"
+    labels: dict[str, bytes] = {}
+    documents: dict[str, bytes] = {}
+    for n in range(3):
+        doc = f"HS{n:05d}"
+        info = {"doc_id": doc, "casetype": "특허"}
+        for task in ("QA", "SUM"):
+            label = {"info": info, "taskinfo": {"instruction": f"{task} 지시", "output": f"{task} 답"}}
+            labels[f"{task}/{doc}_{task}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        documents[f"판결문/{doc}.json"] = json.dumps({"doc_id": doc, "sentences": ["판결 이유"]}).encode()
+    zip_files(root / LABELS / "TL_01.질의응답.zip", labels)
+    zip_files(root / SOURCES / "TS_01.판결문.zip", documents)
+    write_manifest(root, "ip-law-llm", "ip", "text")
+    assert inspect_write(root) == 0
+    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    assert block.source_stem is not None
+    assert (block.source_stem.pattern, block.source_stem.to) == ("_(QA|SUM)$", "")
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 6
+    assert {r["label_member"].rsplit("/", 1)[1]: r["source_file"].rsplit("/", 1)[1] for r in rows}[
+        "HS00002_SUM.json"
+    ] == ("HS00002.json")
+
+
 def test_a_label_naming_a_sensor_recording_joins_it(tmp_path: Path, kdata_home: Path) -> None:
     """A manufacturing label CSV names each run's recording (``파일명: RUN_0001.csv``, in the source archive):
     inspect suggests the source role (only media suffixes counted before: every row was missing its source,
