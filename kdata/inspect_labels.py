@@ -738,10 +738,10 @@ def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, s
     by_target: dict[str, Counter[str]] = {}  # X_QA and X_SUM both → X: one rewrite, _(QA|SUM)$
     for (tag, other), count in votes.items():
         by_target.setdefault(other, Counter())[tag] += count
-    other, tags = max(by_target.items(), key=lambda item: (item[1].total(), item[0]))
-    if tags.total() < 0.8 * len(label_stems):
+    other, chosen = max(by_target.items(), key=lambda item: (item[1].total(), item[0]))
+    if chosen.total() < 0.8 * len(label_stems):
         return None
-    names = sorted(tags)
+    names = sorted(chosen)
     pattern = re.escape(names[0]) if len(names) == 1 else "(" + "|".join(map(re.escape, names)) + ")"
     return {"pattern": f"_{pattern}$", "to": f"_{other}" if other else ""}
 
