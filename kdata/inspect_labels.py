@@ -275,6 +275,13 @@ class _Suggestion:
     sources: frozenset[str] = MEDIA_EXTENSIONS  # suffixes a source file may have
 
 
+def _class_codes(key: str, values: list[Any]) -> bool:
+    """Integers under a class-like key (``disease``, ``risk``, 병해) taking few values: codes of classes."""
+    if not values or not _CLASS_KEY.search(key) or _ID_KEY.search(key) or _WIDTH_KEY.search(key):
+        return False
+    return len(set(values)) <= max(2, min(30, len(values) // 3))
+
+
 def _role_for(
     key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str], sources: frozenset[str]
 ) -> str | None:
@@ -311,6 +318,8 @@ def _role_for(
     ):
         leaf_type = "float"  # "5.26" or "00:02:08.9" (AI Hub writes some times as text): read as seconds
     if leaf_type in ("int", "float"):
+        if leaf_type == "int" and not timing and _class_codes(key, values):
+            return "class"  # a disease or crop code (1, 2, 3): the class-set checks apply to it too
         if not timing:
             return None
         if _DURATION_KEY.search(key) and free("duration"):
@@ -415,6 +424,20 @@ def _suggest_field(
     many = any(t == ("each", None) for t in bound)
     spec: dict[str, Any] = {"path": text_path}
     if kinds & {"list", "object"}:
+        if (xy := _xy_lists(tree, path)) is not None:
+            # objects holding {x: [...], y: [...]} (OCR quadrilaterals): a polygon each; their other keys
+            # (the word's text, its id) become fields of their own
+            base, x_key, y_key = xy
+            spec["path"] = format_path([*bound, *base[len(path) :]], absolute=not inside)
+            spec["role"] = "polygon"
+            covered.update({(*base, ("key", x_key)), (*base, ("key", y_key))})
+            if any(other.get("path") == spec["path"] for other in out.fields.values()):
+                return  # the list's items, seen from the list before
+            out.roles.add("polygon")
+            name = column_name([*keys, "polygon"], taken_names)
+            taken_names.add(name)
+            out.fields[name] = spec
+            return
         if _point_keys(tree, path) and _numeric_tree(tree, path):
             spec["role"] = "polygon"  # x1, y1 ... x3, y3 ...: numbered points, under any key name
         elif (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
@@ -454,7 +477,16 @@ def _suggest_field(
         if role:
             spec["role"] = role
             out.roles.add(role)
-        if leaf != "string" and role not in ("id", "source", "image_width", "image_height", "start", "end", "duration"):
+        if leaf != "string" and role not in (
+            "id",
+            "source",
+            "image_width",
+            "image_height",
+            "start",
+            "end",
+            "duration",
+            "class",
+        ):  # class codes (1, 2, 3) are read as text, so that classes: ["1", "2", "3"] declares their set
             spec["type"] = leaf
         elif leaf == "int" and role in ("start", "end", "duration"):
             pass
@@ -469,7 +501,7 @@ def _suggest_field(
 _BOX_KEY_SETS = box_key_sets()
 _CORNERS_KEY = re.compile(r"type_value|xyxy|x1y1x2y2|corner|좌상단", re.IGNORECASE)
 """Four numbers under these names are two corners (AI Hub's ``Type_value: [x1, y1, x2, y2]``)."""
-_SIZE_PAIR_KEY = re.compile(r"resolution|해상도|image_?size|img_?size|^size$|이미지\s*크기", re.IGNORECASE)
+_SIZE_PAIR_KEY = re.compile(r"resolution|해상도|image_?size|img_?size|^im_?size$|^size$|이미지\s*크기", re.IGNORECASE)
 
 
 def _corners(key: str, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
@@ -510,6 +542,23 @@ def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> 
 def _point_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
     """The value (or each item of it) is an object of numbered points past two (x1, y1 ... x3, y3): a polygon."""
     return any(polygon_point_keys(keys) for keys in _item_keys(tree, path))
+
+
+def _xy_lists(
+    tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]
+) -> tuple[tuple[Token, ...], str, str] | None:
+    """``(objects' path, x key, y key)`` where the objects at ``path`` (or its items) hold parallel lists of
+    numbers ``x: [...]`` and ``y: [...]``: a polygon's points written by axis."""
+    for base in (path, (*path, ("each", None))):
+        keys = {k.lower(): k for k in _child_keys(tree, base)}
+        if "x" not in keys or "y" not in keys:
+            continue
+        lists = [tree.get((*base, ("key", keys[axis]))) for axis in ("x", "y")]
+        if all(node is not None and set(node.types) - {"null"} == {"list"} for node in lists) and all(
+            _numeric_tree(tree, (*base, ("key", keys[axis]))) for axis in ("x", "y")
+        ):
+            return base, keys["x"], keys["y"]
+    return None
 
 
 def _idlike_keys_node(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:

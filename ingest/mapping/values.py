@@ -227,7 +227,8 @@ def _is_number(value: Any) -> bool:
 def flat_polygons(value: Any, field: str) -> list[list[float]]:
     """Polygons as flat ``[x1, y1, x2, y2, ...]`` lists from any nesting: points ``[[x, y], ...]``, flat
     ``[x1, y1, ...]``, one level deeper ``[[[x, y], ...], ...]`` (COCO-like), point objects ``{x, y}``,
-    or numbered keys ``X좌표1``/``Y좌표1`` ... Empty entries (``{}``, ``[]``) are no polygon."""
+    parallel coordinate lists ``{x: [x1, ...], y: [y1, ...]}`` (OCR quadrilaterals), or numbered keys
+    ``X좌표1``/``Y좌표1`` ... Empty entries (``{}``, ``[]``) are no polygon."""
     if value in (None, [], {}):
         return []
     if isinstance(value, dict):
@@ -236,7 +237,14 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
             return [numbered] if numbered else []
         lowered = {str(k).lower(): v for k, v in value.items()}
         if "x" in lowered and "y" in lowered:
-            return [[_float(lowered["x"], f"{field}.x"), _float(lowered["y"], f"{field}.y")]]
+            xs, ys = lowered["x"], lowered["y"]
+            if isinstance(xs, list) and isinstance(ys, list):  # OCR's {x: [x1..x4], y: [y1..y4]}: one polygon
+                if len(xs) != len(ys):
+                    raise LabelError(field, f"{len(xs)} x and {len(ys)} y coordinates: a polygon needs pairs")
+                points = [_float(c, f"{field}.{a}[{n}]") for n, pair in enumerate(zip(xs, ys, strict=True))
+                          for a, c in zip("xy", pair, strict=True)]  # fmt: skip
+                return [points] if points else []
+            return [[_float(xs, f"{field}.x"), _float(ys, f"{field}.y")]]
         for key in ("points", "segmentation", "polygon", "coordinates", "폴리곤좌표"):
             if key in lowered:
                 return flat_polygons(lowered[key], f"{field}.{key}")

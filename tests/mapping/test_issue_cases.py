@@ -981,3 +981,46 @@ def test_keypoints_not_labelled_keep_their_place_as_nulls(tmp_path: Path, kdata_
     rows, problems, _ = extract(root)
     assert problems == []
     assert [r["points"] for r in rows] == [[10.0, 20.0, None, None, 5.0, 6.0], [None, None, 1.5, None, 7.0, 8.0]]
+
+
+def test_ocr_quadrilaterals_written_by_axis_are_polygons(tmp_path: Path, kdata_home: Path) -> None:
+    """OCR data (공공) ``Bbox[{data, id, type, x: [x1..x4], y: [y1..y4]}]``: the parallel coordinate lists had
+    no form (a box refused as "expected a box, got str"; as JSON no geometry check ran). Inspect suggests
+    ``{path: Bbox[*], role: polygon}`` beside the word's own fields, and each word is one polygon."""
+    words = [
+        {"data": "수신", "id": 1, "type": 1, "x": [100, 220, 220, 100], "y": [150, 150, 188, 188]},
+        {"data": "김해시", "id": 2, "type": 1, "x": [300, 371, 371, 300], "y": [150, 150, 185, 185]},
+    ]
+    labels, images = {}, {}
+    for n in range(3):
+        stem = f"IMG_OCR_6_P_{n:05d}"
+        label = {"Dataset": {"identifier": stem, "src_path": f"{stem}.jpg"}, "Images": {"width": 640, "height": 480},
+                 "Bbox": words[: n % 2 + 1]}  # fmt: skip
+        labels[f"김해시/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
+        images[f"김해시/{stem}.jpg"] = tiny_png(640, 480)
+    roles = _inspected(tmp_path / "ocr", {"TL_김해시.zip": labels, "TS_김해시.zip": images}, "ocr-public", "vision")
+    polygon = next(name for name, role in roles.items() if role == "polygon")
+    fields = load_manifest(tmp_path / "ocr").labels.blocks[0].fields  # type: ignore[union-attr]
+    assert fields[polygon].path == "Bbox[*]" and "Bbox[*].data" in {spec.path for spec in fields.values()}
+    rows, problems, _ = extract(tmp_path / "ocr")
+    assert problems == [] and len(rows) == 3
+    two = next(r for r in rows if r["source_file"].endswith("00001.jpg"))
+    assert two[polygon] == [[100.0, 150.0, 220.0, 150.0, 220.0, 188.0, 100.0, 188.0],
+                            [300.0, 150.0, 371.0, 150.0, 371.0, 185.0, 300.0, 185.0]]  # fmt: skip
+    assert two[f"{polygon}__outside"] == 0
+
+
+def test_integer_class_codes_and_an_imsize_pair_get_their_roles() -> None:
+    """Crop disease codes (``annotations.disease: 0..6``) are classes (read as text, so ``classes: ["1"]``
+    declares them); traffic lights' ``image.imsize: [w, h]`` gives the image size roles."""
+    from kdata.inspect_labels import suggest_block
+
+    docs = [
+        {"image": {"filename": f"{n}.jpg", "imsize": [1920, 1080]}, "annotations": {"disease": n % 4, "area": n * 7}}
+        for n in range(12)
+    ]
+    block, _tree = suggest_block(docs, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: (spec.get("role"), spec.get("type")) for spec in block["fields"].values()}
+    assert roles["annotations.disease"] == ("class", None)
+    assert roles["annotations.area"] == (None, "int")
+    assert roles["image.imsize[0]"][0] == "image_width" and roles["image.imsize[1]"][0] == "image_height"
