@@ -518,19 +518,29 @@ def _unit_summary(result: UnitRecord) -> dict[str, Any]:
 
 def check_quality(settings: Settings, run_id: str) -> dict[str, Any]:
     """Run the suite, write reports, record the quality run in the catalog; return a small verdict."""
-    from catalog.db import connect
-    from catalog.register import record_quality_run
+    summary = _quality_run(settings, run_id)
+    _record_quality(settings, summary)
+    fault_point("after_quality")
+    return _verdict(summary)
 
+
+def _quality_run(settings: Settings, run_id: str) -> QualitySummary:
+    """The run's quality summary: an earlier attempt's, or the suite run now (reports written)."""
     summary = RunState(settings, run_id).read_quality()  # an earlier attempt's
     if summary is None:  # run in the warm GX worker (or here: KDATA_GX_WORKER=off, or in a worker's job)
         job = {"settings": settings.to_json(), "run_id": run_id}
         # both ways return the summary quality.json holds (quality_summary writes it, or reads it under
         # the run's quality lock when a concurrent ingest of the same input wrote it first)
         summary = gx_worker.run_quality_job(settings, job, lambda: quality_summary(settings, run_id))
+    return summary
+
+
+def _record_quality(settings: Settings, summary: QualitySummary) -> None:
+    from catalog.db import connect
+    from catalog.register import record_quality_run
+
     with connect(settings) as con:
         record_quality_run(con, summary, settings.user)
-    fault_point("after_quality")
-    return _verdict(summary)
 
 
 def _verdict(summary: QualitySummary) -> dict[str, Any]:
@@ -703,10 +713,11 @@ def _write_card(plan: Plan, manifest: VersionManifest, summary: QualitySummary, 
     return FileEntry(key=CARD_NAME, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
-def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
-    """Register the published version in the catalog (one transaction, the last step)."""
+def register_run(settings: Settings, run_id: str, quality: QualitySummary | None = None) -> dict[str, Any]:
+    """Register the published version in the catalog (one transaction, the last step); ``quality``: the
+    run's quality summary, recorded in the same catalog write (an in-process ingest: one write, not two)."""
     from catalog.db import connect
-    from catalog.register import register_version
+    from catalog.register import record_quality_run, register_version
     from storage.layout import VERSION_MANIFEST, version_prefix
     from storage.publish import load_version_manifest
 
@@ -720,6 +731,8 @@ def register_run(settings: Settings, run_id: str) -> dict[str, Any]:
     prefix = version_prefix(plan.dataset_id, plan.version)
     chunk_urls = {c.key: store.uri(f"{prefix}/{c.key}") for c in published.chunks}
     with connect(settings) as con:
+        if quality is not None:
+            record_quality_run(con, quality, settings.user)
         manifest = dataset_manifest(plan)
         note = plan.options.get("version_note")
         if note:
@@ -769,17 +782,27 @@ def ingest(
         pool.extract_all(settings, run_id, planned["units"], report)
         report.stage_done("extract")
     report.stage("quality")
-    with _check_ahead(settings, run_id) as ahead:
-        verdict = check_quality(settings, run_id)
-        report.stage_done("quality", verdict["verdict"])
-        gate(settings, verdict)
-        checked = _take(ahead)
-    report.stage("publish")
-    published = publish_run(settings, run_id, checked=checked)
-    report.stage_done("publish", f"올림 uploaded {published['uploaded']}")
-    report.stage("register")
-    registered = register_run(settings, run_id)
-    report.stage_done("register")
+    # the quality run goes into the catalog with the version (one catalog write); on the way out by any
+    # other door (the gate refuses, publish fails) it is recorded on its own, as check_quality does
+    summary: QualitySummary | None = None
+    try:
+        with _check_ahead(settings, run_id) as ahead:
+            summary = _quality_run(settings, run_id)
+            verdict = _verdict(summary)
+            fault_point("after_quality")
+            report.stage_done("quality", verdict["verdict"])
+            gate(settings, verdict)
+            checked = _take(ahead)
+        report.stage("publish")
+        published = publish_run(settings, run_id, checked=checked)
+        report.stage_done("publish", f"올림 uploaded {published['uploaded']}")
+        report.stage("register")
+        registered = register_run(settings, run_id, quality=summary)
+        report.stage_done("register")
+    except BaseException:
+        if summary is not None:  # recording is idempotent per run: once, whether register got to it or not
+            _record_quality(settings, summary)
+        raise
     return {
         "dataset_id": planned["dataset_id"],
         "version": planned["version"],

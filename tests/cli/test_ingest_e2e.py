@@ -204,3 +204,37 @@ def test_cli_subprocess_json_is_one_document(kdata_home: Path, sample_factory) -
         check=False,
     )
     assert json.loads(proc.stdout)[0]["id"] == "korean-sns-dialogue"
+
+
+def test_one_catalog_write_records_quality_with_the_version_and_a_failed_publish_still_records_it(
+    kdata_home: Path, sample_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """An in-process ingest records its quality run in register's catalog write (one write, not two); when
+    publish fails after the gate passed, the quality run is recorded on its own and no version exists."""
+    from catalog import db
+    from kcore.config import load_settings
+    from kdata import pipeline
+
+    dataset = sample_factory(items=20)
+    real_connect = db.connect
+    writes: list[bool] = []
+
+    def counting(settings: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("read_only"):
+            writes.append(True)
+        return real_connect(settings, **kwargs)
+
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("the store went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "publish_run", failing)
+        with pytest.raises(OSError, match="went away"):
+            pipeline.ingest(load_settings(), str(dataset))
+    assert catalog_rows(kdata_home, "SELECT verdict FROM quality_runs") == [("passed",)]
+    assert catalog_rows(kdata_home, "SELECT count(*) FROM versions")[0][0] == 0
+    monkeypatch.setattr(db, "connect", counting)
+    result = pipeline.ingest(load_settings(), str(dataset))
+    assert result["status"] == "published" and len(writes) == 1
+    assert catalog_rows(kdata_home, "SELECT count(*) FROM quality_runs")[0][0] == 1
+    assert catalog_rows(kdata_home, "SELECT count(*) FROM versions")[0][0] == 1
