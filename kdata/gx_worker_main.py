@@ -58,21 +58,39 @@ def _warm() -> None:
 
 def _warm_ingest() -> None:
     """Import what a whole ingest needs besides GX (its job runs in a child of this process): the CLI,
-    stages, stores, catalog. Done once the quality jobs waiting at start are forked (the first ingest's)."""
-    import pyarrow as pa
-    import pyarrow.parquet
+    stages, stores, catalog. Done once the quality jobs waiting at start are forked (the first ingest's).
+    Whatever a job would import on its way is imported here (a job's imports die with it): the extract
+    pool's modules, and ``pyarrow.dataset``, which DuckDB imports at its first Arrow scan (~20 ms)."""
+    import concurrent.futures.process  # noqa: F401  (the extract pool)
+    import encodings.utf_8_sig  # noqa: F401
+    import importlib
+    import multiprocessing.popen_fork
+    import multiprocessing.queues  # noqa: F401
+    import pkgutil
 
+    import pyarrow as pa
+    import pyarrow.dataset
+    import pyarrow.parquet
+    import pyarrow.substrait
+
+    import catalog.card
     import catalog.db
     import catalog.register  # noqa: F401
-    import ingest.readers  # noqa: F401
+    import ingest.fingerprint
+    import ingest.readers
+    import ingest.source_index  # noqa: F401
     import kdata.cli
     import kdata.lineage
     import kdata.pipeline
     import kdata.progress_rich  # noqa: F401
-    import quality.record_checks  # noqa: F401
+    import quality.record_checks
+    import quality.suites
+    import storage.local
     import storage.publish  # noqa: F401
     from schemas.kinds import kinds
 
+    for found in pkgutil.iter_modules(quality.suites.__path__):  # each schema's suite, loaded by name per job
+        importlib.import_module(f"quality.suites.{found.name}")
     pa.array([0])  # pyarrow's first conversion from Python objects imports its pandas shim
     kinds()  # the kinds' registry (entry points scanned once; a kind installed since is found on a miss)
 

@@ -433,6 +433,8 @@ class _Scan:
         from ingest.source_index import cached_index
         from quality.gx_runner import trim_heap
 
+        pending: list[pa.Table] = []  # parts of small archives, inserted together (one insert per ``rows``)
+        held = 0
         for split, archives in sorted(source_archives.items()):
             index = cached_index(root, archives, labels_in, limits)  # the extract stage's index when it ran here
             for position, archive in enumerate(archives):
@@ -448,9 +450,16 @@ class _Scan:
                         "member": part,
                     }
                     self._seq += len(part)
-                    self._insert("members", pa.table(data))
-                del names
-                trim_heap()
+                    pending.append(pa.table(data))
+                    held += len(part)
+                    if held >= rows:
+                        self._insert("members", pa.concat_tables(pending))
+                        pending, held = [], 0
+                if len(names) >= rows:  # a big listing: its memory back before the next (a small one: no need)
+                    del names
+                    trim_heap()
+        if pending:
+            self._insert("members", pa.concat_tables(pending))
 
     def orphans(self, rows: int) -> Iterator[list[tuple[str, str]]]:
         """``(archive, member)`` of source files whose stem no record of their split uses, in archive
