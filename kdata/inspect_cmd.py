@@ -53,13 +53,23 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
         err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
         return error.exit_code
     blocks = found.labels_block()
+    text = dump_labels(blocks, found.layout_rules) if blocks else ""
     if as_json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, default=str))
     else:
-        _show(found, dump_labels(blocks) if blocks else None, out)
+        _show(found, text or None, out)
     if not write_manifest:
         return 0
-    return _write(root, raw, blocks, dump_labels(blocks) if blocks else "", err, quiet=as_json, out=out)
+    if found.layout_rules and raw.get("layout") is not None:
+        rules = ", ".join(f"{r['match']} → {r['kind']}" for r in found.layout_rules)
+        err.print(
+            f"[bold red]dataset.yaml 미변경 not written:[/] {root / 'dataset.yaml'} has layout: already; add these "
+            f"rules to it yourself, then run inspect again: {rules}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
+    return _write(root, raw, blocks, text, err, quiet=as_json, out=out)
 
 
 def _write(
@@ -127,6 +137,8 @@ def _show(found: Any, suggestion: str | None, out: Console) -> None:
         out.print(shape)
         for problem in group["problems"]:
             out.print(f"[yellow]문제 problem:[/] {problem}", highlight=False, soft_wrap=True)
+    for note in data["notes"]:
+        out.print(f"[yellow]알림 note:[/] {note}", highlight=False, soft_wrap=True)
     if suggestion:
         out.print("[bold]제안 suggested mapping[/] (kdata inspect --write-manifest adds it):")
         out.print(suggestion, highlight=False, markup=False, soft_wrap=True)

@@ -575,6 +575,10 @@ class Inspection:
     skipped: list[Skipped]
     groups: list[dict[str, Any]]
     """Per label format: pattern, files seen and sampled, problems, key tree, suggested block."""
+    layout_rules: list[dict[str, str]] = field(default_factory=list)
+    """Suggested ``layout.rules`` (source archives that are documents of their own, read as labels)."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about the suggestion (a dataset ingest would refuse as suggested)."""
 
     def labels_block(self) -> list[dict[str, Any]]:
         return [g["block"] for g in self.groups if g.get("block")]
@@ -587,6 +591,8 @@ class Inspection:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "label_files": [{k: v for k, v in g.items() if k != "docs"} for g in self.groups],
             "labels": self.labels_block(),
+            "layout_rules": self.layout_rules,
+            "notes": self.notes,
         }
 
 
@@ -629,8 +635,51 @@ def inspect_folder(
             if ref.kind == "source":
                 source_suffixes.add(PurePosixPath(name).suffix.lower())
                 source_stems.add(PurePosixPath(name).stem)
+    groups = _label_groups(root, label_archives, source_stems, frozenset(source_suffixes), data_type, limits)
+    sources = [ref for ref in archives if ref.kind == "source"]
+    rules: list[dict[str, str]] = []
+    notes: list[str] = []
+    if sources and groups and not any(_pairs(g) for g in groups):
+        if all(suffix in EXTENSION_FORMATS for suffix in source_suffixes):
+            # the 원천데이터 are documents of their own (a QA set and the corpus it was written from): no label
+            # names one, so ingest would refuse every label as missing its source; read them as labels too,
+            # each block kept to its own archives
+            rules = [{"match": ref.path, "kind": "label"} for ref in sources]
+            groups = _label_groups(root, [*label_archives, *sources], set(), frozenset(), data_type, limits)
+            notes.append(
+                "원천데이터 read as labels: no label file names a source file, and the source archives hold "
+                "documents of their own (layout.rules kind: label; a block per archive kind)"
+            )
+        else:
+            notes.append(
+                "no label file pairs with a source file (by name, folder or a field): ingest would refuse every "
+                "label as missing its source (source_present); name the source with {path: ..., role: source}"
+            )
+    _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
+    return Inspection(root, archives, skipped, groups, rules, notes)
+
+
+def _pairs(group: dict[str, Any]) -> bool:
+    """Label files of ``group`` pair with source files: by stem (rewritten or not), folder, or a source field."""
+    block = group.get("block") or {}
+    return group["paired_with_sources"] > 0 or any(
+        spec.get("role") == "source" for spec in (block.get("fields") or {}).values()
+    )
+
+
+def _label_groups(
+    root: Path,
+    refs: list[ArchiveRef],
+    source_stems: set[str],
+    source_suffixes: frozenset[str],
+    data_type: str | None,
+    limits: ArchiveLimits,
+) -> list[dict[str, Any]]:
+    """The label files of archives ``refs``, grouped by format and kind, each inspected with its block."""
+    from ingest.archives import list_member_names
+
     by_format: dict[str, dict[str, Any]] = {}
-    for ref in label_archives:
+    for ref in refs:
         for name in list_member_names(root / ref.path, limits):
             found = EXTENSION_FORMATS.get(PurePosixPath(name).suffix.lower())
             if found is None:
@@ -650,9 +699,8 @@ def inspect_folder(
                 if rewrite is not None:
                     group["stem_rewrite"] = rewrite
                     group["stems"] = sum(StemRewrite(**rewrite).apply(stem) in source_stems for stem in stems)
-            groups.append(_inspect_group(root, label_format, group, data_type, limits, frozenset(source_suffixes)))
-    _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
-    return Inspection(root, archives, skipped, groups)
+            groups.append(_inspect_group(root, label_format, group, data_type, limits, source_suffixes))
+    return groups
 
 
 _NAME_TAG = re.compile(r"[_\-.]([A-Za-z가-힣]+)$")
@@ -674,7 +722,61 @@ def _name_tag(name: str) -> str:
 def _split_by_shape(
     root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
 ) -> list[dict[str, Any]]:
-    """``group`` (one label format) as one group per kind of label file: files whose names end in different
+    """``group`` (one label format) as one group per kind of label file: by archive (:func:`_split_by_archive`),
+    then by the file name's last word (:func:`_split_by_tag`)."""
+    return [
+        part
+        for by_archive in _split_by_archive(root, fmt, group, source_stems, limits)
+        for part in _split_by_tag(root, fmt, by_archive, source_stems, limits)
+    ]
+
+
+_MAX_ARCHIVES_COMPARED = 64
+"""Archives whose label shapes are compared one by one (more: one group, as before)."""
+
+
+def _split_by_archive(
+    root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
+) -> list[dict[str, Any]]:
+    """``group`` as one group per kind of archive: archives whose files' top-level keys differ (a QA archive
+    and the corpus it was written from) are read by separate blocks, each given its archives (``archives:``)."""
+    if fmt not in ("json", "xml"):
+        return [group]
+    by_archive: dict[str, list[tuple[str, str]]] = {}
+    for archive, name in group["members"]:
+        by_archive.setdefault(archive, []).append((archive, name))
+    if not 2 <= len(by_archive) <= _MAX_ARCHIVES_COMPARED:
+        return [group]
+    kinds: list[tuple[set[str], list[str]]] = []
+    for archive, members in by_archive.items():
+        keys = _top_keys(root, fmt, members, limits, sample=2)
+        same = next((k for k in kinds if len(k[0] & keys) >= 0.5 * len(k[0] | keys)), None)
+        if same is None:
+            kinds.append((keys, [archive]))
+        else:
+            same[0].update(keys)
+            same[1].append(archive)
+    if len(kinds) < 2:
+        return [group]
+    parts = []
+    for _keys, archives in kinds:
+        members = [m for archive in archives for m in by_archive[archive]]
+        parts.append(
+            {
+                **group,
+                "files": len(members),
+                "stems": sum(PurePosixPath(name).stem in source_stems for _archive, name in members),
+                "members": members,
+                "archives": sorted(archives),
+            }
+        )
+    return parts
+
+
+def _split_by_tag(
+    root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
+) -> list[dict[str, Any]]:
+    """``group`` as one group per kind of label file: files whose names end in different
     words (``_keypoints.json``, ``_morpheme.json``) and whose top-level keys differ are read by separate blocks
     (one block merged their shapes: neither kind's records came out right). Files told apart by a name tag
     get ``files: ["**/*_keypoints.json"]``; the largest kind (or the one without a tag) keeps ``**/*.json``,
@@ -715,10 +817,12 @@ def _split_by_shape(
     return parts
 
 
-def _top_keys(root: Path, fmt: str, members: list[tuple[str, str]], limits: ArchiveLimits) -> set[str]:
+def _top_keys(
+    root: Path, fmt: str, members: list[tuple[str, str]], limits: ArchiveLimits, sample: int = _SHAPE_SAMPLE
+) -> set[str]:
     """The top-level keys of a few of ``members`` (of a list document, its items' keys as ``[*].key``)."""
     keys: set[str] = set()
-    chosen = members[:: max(1, len(members) // _SHAPE_SAMPLE)][:_SHAPE_SAMPLE]
+    chosen = members[:: max(1, len(members) // sample)][:sample]
     wanted: dict[str, set[str]] = {}
     for archive, name in chosen:
         wanted.setdefault(archive, set()).add(name)
@@ -739,14 +843,16 @@ def _top_keys(root: Path, fmt: str, members: list[tuple[str, str]], limits: Arch
 
 
 def _reconcile(blocks: list[dict[str, Any]], tags: list[str | None]) -> None:
-    """Suggested blocks that one mapping can hold: the id column has one name in every block, and a column
-    name that means another type in an earlier block gets the later block's name tag (``text_morpheme``)."""
+    """Suggested blocks that one mapping can hold: the id column has one name in every block (``record_id``
+    when the blocks named it differently), and a column name that means another type in an earlier block gets
+    the later block's name tag (``text_morpheme``)."""
     if len(blocks) < 2:
         return
     from schemas.labels import FieldSpec
 
     types: dict[str, str] = {}
-    id_name: str | None = None
+    ids = {name for block in blocks for name, spec in block["fields"].items() if spec.get("role") == "id"}
+    id_name: str | None = "record_id" if len(ids) > 1 else None  # qa_id and c_id: one column, a neutral name
     for block, tag in zip(blocks, tags, strict=True):
         renamed: dict[str, Any] = {}
         for name, spec in block["fields"].items():
@@ -848,6 +954,8 @@ def _inspect_group(
         docs, fmt, pattern, per_source=per_source, encoding="auto", source_suffixes=source_suffixes
     )
     suggested["files"] = patterns
+    if group.get("archives"):
+        suggested["archives"] = group["archives"]
     roles = {spec.get("role") for spec in suggested["fields"].values()}
     if "source" not in roles and group["stems"] < group["files"] * 0.5 and group["dirs"] >= group["files"] * 0.8:
         taken = set(suggested["fields"])
@@ -907,8 +1015,11 @@ def _encoding(data: bytes) -> str:
             return "unknown"
 
 
-def dump_labels(blocks: list[dict[str, Any]]) -> str:
-    """The suggested blocks as the YAML text of a ``labels:`` key."""
+def dump_labels(blocks: list[dict[str, Any]], layout_rules: list[dict[str, str]] | None = None) -> str:
+    """The suggested blocks as the YAML text of a ``labels:`` key (and ``layout:`` with ``layout_rules``)."""
     import yaml
 
-    return yaml.safe_dump({"labels": blocks}, allow_unicode=True, sort_keys=False, width=120)
+    text = yaml.safe_dump({"labels": blocks}, allow_unicode=True, sort_keys=False, width=120)
+    if layout_rules:
+        text += yaml.safe_dump({"layout": {"rules": layout_rules}}, allow_unicode=True, sort_keys=False, width=120)
+    return text

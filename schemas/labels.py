@@ -32,7 +32,8 @@ as a mapping without any id does); ``source`` joins the label to its source file
 sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_height``);
 ``start``/``end`` time order; ``duration`` non-negative. One record per file joins the source file of the
 same stem; a block's ``source_stem: {pattern, to}`` rewrites the label file's stem first (``X_CUB.json`` →
-``X_IMG.pcd``), and ``kdata inspect`` suggests it when label and source names differ by such a tag.
+``X_IMG.pcd``), and ``kdata inspect`` suggests it when label and source names differ by such a tag. A
+block's ``archives:`` (globs over archive paths) keeps it to those archives' files.
 
 Formats: ``json`` one document per file (an object or a list); ``jsonl`` a document per line; ``csv``/
 ``tsv`` a row per line, keyed by the header; ``txt`` the whole file as ``{text}`` (a transcript per
@@ -345,6 +346,11 @@ class LabelBlock(_Model):
     """Label files matching ``files`` and how to read rows out of them."""
 
     files: list[str] = Field(default_factory=lambda: ["**/*"], description="Globs over member paths in label archives")
+    archives: list[str] | None = Field(
+        default=None,
+        description="Globs over archive paths (relative to the dataset folder): the block reads only these "
+        "archives' files (a QA archive and the corpus it was written from, both read as labels)",
+    )
     format: LabelFormat | None = Field(default=None, description="File format; default from each file's extension")
     encoding: Encoding = Field(default="auto", description="Text encoding; auto detects UTF-8 (BOM or not) and CP949")
     records: str = Field(default="$", description="Where the rows are: $ the whole file, a[*], a.*, a[*].b[*] ...")

@@ -81,8 +81,18 @@ def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
     return columnar.compact_text(items.last_text.encode())
 
 
-def _block_for(blocks: list[LabelBlock], member: str) -> LabelBlock | None:
-    return next((b for b in blocks if any(glob_match(p, member) for p in b.files) and format_of(b, member)), None)
+def _block_for(blocks: list[LabelBlock], member: str, archive: str) -> LabelBlock | None:
+    """The first block whose ``files`` match ``member`` (of ``archive``, when the block names its archives)."""
+    return next(
+        (
+            b
+            for b in blocks
+            if any(glob_match(p, member) for p in b.files)
+            and (b.archives is None or any(glob_match(p, archive) for p in b.archives))
+            and format_of(b, member)
+        ),
+        None,
+    )
 
 
 def _suffix(member: str) -> str:
@@ -151,7 +161,7 @@ def _label_members(
     skipped, or passed over as the sources of a mixed archive."""
     for member, stream in iter_member_streams(archive, limits=limits):
         stats.member_read(member.info.compress_size)
-        block = _block_for(schema.mapping.blocks, member.name)
+        block = _block_for(schema.mapping.blocks, member.name, rows.archive_rel)
         if block is None:
             if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
                 continue  # a source file of a mixed archive

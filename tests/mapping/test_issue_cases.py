@@ -1024,3 +1024,53 @@ def test_integer_class_codes_and_an_imsize_pair_get_their_roles() -> None:
     assert roles["annotations.disease"] == ("class", None)
     assert roles["annotations.area"] == (None, "int")
     assert roles["image.imsize[0]"][0] == "image_width" and roles["image.imsize[1]"][0] == "image_height"
+
+
+def test_a_corpus_shipped_as_source_data_is_read_as_labels_beside_the_qa(tmp_path: Path, kdata_home: Path) -> None:
+    """Essential medical knowledge (필수의료 의학지식): QA labels ``{qa_id, question, answer}`` and, as 원천데이터,
+    the corpus they were written from ``{c_id, content}``; no label names a corpus file, so the suggested
+    mapping was refused as missing every source. Inspect now reads the corpus archives as labels too
+    (``layout.rules``), each kind in a block kept to its archives (``archives:``), one id column."""
+    root = tmp_path / "medqa"
+
+    def doc(value: dict[str, object]) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+    qa = {
+        f"내과/QA_{n:04d}.json": doc(
+            {"qa_id": n, "q_type": 1, "question": f"질문 {n}번은?", "answer": f"답변 {n}번 입니다."}
+        )
+        for n in range(4)
+    }
+    corpus = {
+        f"내과/C_{n:04d}.json": doc({"c_id": f"C{n}", "source": 2, "content": f"의학 지식 본문 {n} 입니다."})
+        for n in range(3)
+    }
+    zip_files(root / LABELS / "TL_내과.zip", qa)
+    zip_files(root / SOURCES / "TS_국문_내과.zip", corpus)
+    write_manifest(root, "medical-qa", "healthcare", "text")
+    assert inspect_write(root) == 0
+    manifest = load_manifest(root)
+    blocks = manifest.labels.blocks  # type: ignore[union-attr]
+    assert [r.kind for r in manifest.layout.rules] == ["label"]
+    assert [b.archives for b in blocks] == [[f"{LABELS}/TL_내과.zip"], [f"{SOURCES}/TS_국문_내과.zip"]]
+    assert {name for b in blocks for name, spec in b.fields.items() if spec.role == "id"} == {"record_id"}
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 7
+    assert sorted(r["record_id"] for r in rows) == ["0", "1", "2", "3", "C0", "C1", "C2"]
+    assert {r["record_id"]: r.get("content") for r in rows}["C1"] == "의학 지식 본문 1 입니다."
+
+
+def test_inspect_says_when_no_label_pairs_with_a_source(tmp_path: Path, kdata_home: Path) -> None:
+    """Pet video labels per video (``DOG_0001.json``) beside frames in folders (``DOG_0001/frame_0.jpg``): nothing
+    names a frame, so ingest would refuse every label as missing its source; inspect says so (it was silent)."""
+    from kdata.inspect_labels import inspect_folder
+
+    root = tmp_path / "pet"
+    labels = {f"DOG_{n:04d}.json": json.dumps({"annotation": [{"frame_number": 0}]}).encode() for n in range(3)}
+    frames = {f"DOG_{n:04d}/frame_{f}_timestamp_{f * 33}.jpg": tiny_png() for n in range(3) for f in range(2)}
+    zip_files(root / LABELS / "TL_DOG.zip", labels)
+    zip_files(root / SOURCES / "TS_DOG.zip", frames)
+    found = inspect_folder(root, data_type="video")
+    assert found.layout_rules == []
+    assert any("no label file pairs with a source file" in note for note in found.notes)
