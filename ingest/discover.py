@@ -22,7 +22,7 @@ from ingest.safety import check_inside
 from kcore.errors import BadInput
 from schemas.labels import LayoutSpec, glob_match
 
-__all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout"]
+__all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout", "loose_labels_hint"]
 
 Kind = Literal["label", "source", "mixed"]
 """``mixed``: labels and sources in one archive (KsponSpeech's ``KsponSpeech_01.zip``: ``.pcm`` beside ``.txt``)."""
@@ -202,8 +202,25 @@ def discover_layout(
             + " (name them in dataset.yaml layout.rules, or exclude them in layout.exclude)"
         )
     if not any(r.kind in ("label", "mixed") for r in refs):
-        raise BadInput(f"{root}: no label archive found (라벨링데이터, TL_*.zip, VL_*.zip)")
+        raise BadInput(f"{root}: no label archive found (라벨링데이터, TL_*.zip, VL_*.zip){loose_labels_hint(skipped)}")
     return sorted(refs, key=lambda r: r.path), skipped
+
+
+_LOOSE_LABELS = frozenset({".csv", ".tsv", ".json", ".jsonl", ".xlsx", ".xml", ".txt"})
+
+
+def loose_labels_hint(skipped: list[Skipped]) -> str:
+    """``"; loose label files are not read ..."`` when files that look like labels lie outside the archives (AI
+    Hub ships some datasets' labels as a loose CSV beside zips of WAVs), else ``""``."""
+    loose = [s.path for s in skipped if Path(s.path).suffix.lower() in _LOOSE_LABELS and not _tool_folder(s.path)]
+    if not loose:
+        return ""
+    shown = ", ".join(loose[:3]) + (f" (+{len(loose) - 3})" if len(loose) > 3 else "")
+    stem = Path(loose[0]).stem
+    return (
+        f"; label files outside the archives are not read (only zip archives are): {shown}: zip them into a "
+        f"label archive beside the sources (e.g. [라벨]{stem}.zip holding {Path(loose[0]).name})"
+    )
 
 
 def _skip_reason(rel: str, layout: LayoutSpec) -> str | None:

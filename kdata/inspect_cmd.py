@@ -69,11 +69,19 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
             soft_wrap=True,
         )
         return 2
-    return _write(root, raw, blocks, text, err, quiet=as_json, out=out)
+    return _write(root, raw, blocks, text, err, quiet=as_json, out=out, skipped=found.skipped)
 
 
 def _write(
-    root: Path, raw: dict[str, Any], blocks: list[Any], text: str, err: Console, *, quiet: bool, out: Console
+    root: Path,
+    raw: dict[str, Any],
+    blocks: list[Any],
+    text: str,
+    err: Console,
+    *,
+    quiet: bool,
+    out: Console,
+    skipped: list[Any],
 ) -> int:
     from schemas.manifest import ManifestError
 
@@ -87,7 +95,9 @@ def _write(
         key = "labels" if raw.get("labels") is not None else "record_schema"
         reason = f"{file}: already says how to read labels ({key}:); remove it to write a suggestion"
     elif not blocks:
-        reason = f"{root}: no label file could be read, nothing to suggest"
+        from ingest.discover import loose_labels_hint
+
+        reason = f"{root}: no label file could be read, nothing to suggest{loose_labels_hint(skipped)}"
     if reason:
         err.print(f"[bold red]dataset.yaml 미변경 not written:[/] {reason}", highlight=False, soft_wrap=True)
         return 2

@@ -1074,3 +1074,18 @@ def test_inspect_says_when_no_label_pairs_with_a_source(tmp_path: Path, kdata_ho
     found = inspect_folder(root, data_type="video")
     assert found.layout_rules == []
     assert any("no label file pairs with a source file" in note for note in found.notes)
+
+
+def test_labels_shipped_as_a_loose_csv_are_named_in_the_refusal(tmp_path: Path, kdata_home: Path) -> None:
+    """Emotion speech (감정 분류를 위한 대화 음성): ``4차년도.csv`` (the labels) beside ``4차년도.zip`` (WAVs only).
+    Only zip archives are read; the refusal said "no label file could be read" and nothing about the CSV:
+    it now names it and says how to ship it."""
+    root = tmp_path / "emotion"
+    zip_files(root / "4차년도.zip", {f"{n}.wav": tiny_wav() for n in range(2)})
+    (root / "4차년도.csv").write_text("wav_id,발화문,상황\n0,안녕하세요,happiness\n", encoding="utf-8")
+    write_manifest(root, "emotion-speech", "korean", "audio")
+    quiet = Console(file=io.StringIO())
+    err = Console(file=io.StringIO(), width=400)
+    assert run_inspect(root, write_manifest=True, as_json=False, out=quiet, err=err) == 2
+    message = err.file.getvalue()  # type: ignore[attr-defined]
+    assert "4차년도.csv" in message and "[라벨]4차년도.zip" in message
