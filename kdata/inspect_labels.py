@@ -456,6 +456,8 @@ def _suggest_field(
             return
         elif _KEYPOINT_KEY.search(key) and _numeric_tree(tree, path):
             spec["role"] = "keypoints"  # before polygon: "keypoints" holds "points" (OpenPose x, y, c triples)
+        elif _point_map(tree, path):
+            spec["role"] = "keypoints"  # {"Nose": {x, y}, "Left Eye": {x, y}, ...}: named joints, in order
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
         elif "object" in kinds and not _idlike_keys_node(tree, path) and sum(t == ("each", None) for t in bound) <= 1:
@@ -542,6 +544,22 @@ def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> 
 def _point_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
     """The value (or each item of it) is an object of numbered points past two (x1, y1 ... x3, y3): a polygon."""
     return any(polygon_point_keys(keys) for keys in _item_keys(tree, path))
+
+
+_POINT_KEYS = frozenset({"x", "y", "z", "v", "visible", "visibility", "c", "score", "conf", "confidence"})
+
+
+def _point_map(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """An object of three or more named points (``{"Nose": {"x": 1, "y": 2}, "tail": null, ...}``): keypoints."""
+    names = _child_keys(tree, path)
+    if len(names) < 3 or not _numeric_tree(tree, path):
+        return False
+    for name in names:
+        node = tree[(*path, ("key", name))]
+        keys = {k.lower() for k in _child_keys(tree, (*path, ("key", name)))}
+        if set(node.types) - {"null"} != {"object"} or not {"x", "y"} <= keys or not keys <= _POINT_KEYS:
+            return False
+    return True
 
 
 def _xy_lists(

@@ -1089,3 +1089,19 @@ def test_labels_shipped_as_a_loose_csv_are_named_in_the_refusal(tmp_path: Path, 
     assert run_inspect(root, write_manifest=True, as_json=False, out=quiet, err=err) == 2
     message = err.file.getvalue()  # type: ignore[attr-defined]
     assert "4차년도.csv" in message and "[라벨]4차년도.zip" in message
+
+
+def test_named_joints_are_suggested_as_keypoints() -> None:
+    """Fitness pose and pet video labels name each joint (``pts: {"Nose": {x, y}, "Left Eye": {x, y}, ...}``,
+    ``keypoints: {nose: {x, y}, tail: null}``): one keypoints column, not an integer column per coordinate
+    (named ``x``, ``nose_x``, ``pts_nose_x`` for three views' noses)."""
+    from kdata.inspect_labels import suggest_block
+
+    joints = ["Nose", "Left Eye", "Right Eye", "Left Shoulder"]
+    docs = [
+        {"pts": {j: ({"x": n + k, "y": 2 * k} if (n + k) % 5 else None) for k, j in enumerate(joints)}, "id": f"F{n}"}
+        for n in range(8)
+    ]
+    block, _tree = suggest_block(docs, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
+    assert roles["pts"] == "keypoints" and not any(path.startswith("pts.") for path in roles)
