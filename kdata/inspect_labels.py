@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -765,15 +766,9 @@ def _split_by_archive(
         by_archive.setdefault(archive, []).append((archive, name))
     if not 2 <= len(by_archive) <= _MAX_ARCHIVES_COMPARED:
         return [group]
-    kinds: list[tuple[set[str], list[str]]] = []
-    for archive, members in by_archive.items():
-        keys = _top_keys(root, fmt, members, limits, sample=2)
-        same = next((k for k in kinds if len(k[0] & keys) >= 0.5 * len(k[0] | keys)), None)
-        if same is None:
-            kinds.append((keys, [archive]))
-        else:
-            same[0].update(keys)
-            same[1].append(archive)
+    kinds = _same_shapes(
+        (archive, _top_keys(root, fmt, members, limits, sample=2)) for archive, members in by_archive.items()
+    )
     if len(kinds) < 2:
         return [group]
     parts = []
@@ -806,15 +801,8 @@ def _split_by_tag(
         by_tag.setdefault(_name_tag(name).lower(), []).append((archive, name))
     if not 2 <= len(by_tag) <= _MAX_SHAPES:
         return [group]
-    kinds: list[tuple[set[str], list[str]]] = []  # (top-level keys, tags), largest tag first
-    for tag, members in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0])):
-        keys = _top_keys(root, fmt, members, limits)
-        same = next((k for k in kinds if len(k[0] & keys) >= 0.5 * len(k[0] | keys)), None)
-        if same is None:
-            kinds.append((keys, [tag]))
-        else:
-            same[0].update(keys)
-            same[1].append(tag)
+    largest_first = sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
+    kinds = _same_shapes((tag, _top_keys(root, fmt, members, limits)) for tag, members in largest_first)
     if len(kinds) < 2:
         return [group]
     ext = PurePosixPath(group["members"][0][1]).suffix.lower()
@@ -833,6 +821,20 @@ def _split_by_tag(
             }
         )
     return parts
+
+
+def _same_shapes(named: Iterable[tuple[str, set[str]]]) -> list[tuple[set[str], list[str]]]:
+    """Names (archives, name tags) grouped by their files' top-level keys, in order: a name joins the first
+    group sharing at least half of the keys either has."""
+    kinds: list[tuple[set[str], list[str]]] = []
+    for name, keys in named:
+        same = next((k for k in kinds if len(k[0] & keys) >= 0.5 * len(k[0] | keys)), None)
+        if same is None:
+            kinds.append((set(keys), [name]))
+        else:
+            same[0].update(keys)
+            same[1].append(name)
+    return kinds
 
 
 def _top_keys(
