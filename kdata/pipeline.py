@@ -801,7 +801,10 @@ def ingest(
         report.stage_done("register")
     except BaseException:
         if summary is not None:  # recording is idempotent per run: once, whether register got to it or not
-            _record_quality(settings, summary)
+            try:
+                _record_quality(settings, summary)
+            except Exception as error:  # deliberately broad: the first failure is the one to report
+                log.warning("quality run %s not recorded in the catalog: %s", run_id, error)
         raise
     return {
         "dataset_id": planned["dataset_id"],
