@@ -283,6 +283,14 @@ def _class_codes(key: str, values: list[Any]) -> bool:
     return len(set(values)) <= max(2, min(30, len(values) // 3))
 
 
+def _filled_share(node: _Node, strings: list[str]) -> float:
+    """Share of the values seen at ``node`` that are non-empty text (nulls and "" count against it)."""
+    seen = sum(node.types.values())
+    if not seen or not strings:
+        return 0.0
+    return node.types.get("string", 0) / seen * sum(1 for s in strings if s.strip()) / len(strings)
+
+
 def _role_for(
     key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str], sources: frozenset[str]
 ) -> str | None:
@@ -342,12 +350,15 @@ def _role_for(
     long_text = mean >= 8
     if strings and _ANSWER_KEY.search(key):
         return "text"  # a QA answer: the text to learn, however short ("서울")
-    if _TEXT_KEY.search(key) and long_text and not _ID_KEY.search(key):  # context_id names a text, is none
+    # a text column empty in most records is one of several exclusive ones (a call centre's 고객질문 /
+    # 상담사답변 ... per turn): its not-empty check would fail good data, so it gets no text role
+    mostly_filled = _filled_share(node, strings) >= 0.5
+    if _TEXT_KEY.search(key) and long_text and mostly_filled and not _ID_KEY.search(key):  # context_id: no text
         return "text"
     distinct = len(set(strings))
     if _CLASS_KEY.search(key) and strings and distinct <= max(30, len(strings) // 3) and mean < 30:
         return "class"
-    if long_text and any(" " in s for s in strings) and sum(len(s) for s in strings) / len(strings) >= 20:
+    if long_text and mostly_filled and any(" " in s for s in strings) and sum(map(len, strings)) / len(strings) >= 20:
         return "text"
     if _TIME_KEY.search(key) and strings and all(re.match(r"^\d{2,4}[-./:]\d", s) for s in strings):
         return "timestamp"

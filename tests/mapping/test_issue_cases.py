@@ -1105,3 +1105,21 @@ def test_named_joints_are_suggested_as_keypoints() -> None:
     block, _tree = suggest_block(docs, "json", "**/*.json", per_source=True)
     roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
     assert roles["pts"] == "keypoints" and not any(path.startswith("pts.") for path in roles)
+
+
+def test_an_exclusive_text_column_empty_in_most_turns_gets_no_text_role() -> None:
+    """A call centre's turns (민원 콜센터 질의응답) fill one of 고객질문(요청) / 상담사질문(요청) / 고객답변 /
+    상담사답변 per turn; the text role on 상담사답변 failed its not-empty check on two thirds of good turns.
+    A column filled in most records keeps the role."""
+    from kdata.inspect_labels import suggest_block
+
+    columns = ["고객질문(요청)", "상담사질문(요청)", "고객답변", "상담사답변"]
+
+    def turn(n: int) -> dict[str, str]:
+        exclusive = {c: (f"{c} 내용 {n}번 입니다" if n % 4 == k else "") for k, c in enumerate(columns)}
+        return {"대화셋일련번호": f"D{n // 4}", "문장번호": str(n), "문장": f"안녕하세요 {n}번 문장입니다", **exclusive}
+
+    block, _tree = suggest_block([[turn(n) for n in range(24)]], "json", "**/*.json", per_source=False)
+    roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
+    assert [role for path, role in roles.items() if any(c in path for c in columns)] == [None] * 4, roles
+    assert roles["문장"] == "text"
