@@ -1115,8 +1115,8 @@ def test_an_exclusive_text_column_empty_in_most_turns_gets_no_text_role() -> Non
 
     columns = ["고객질문(요청)", "상담사질문(요청)", "고객답변", "상담사답변"]
 
-    def turn(n: int) -> dict[str, str]:
-        exclusive = {c: (f"{c} 내용 {n}번 입니다" if n % 4 == k else "") for k, c in enumerate(columns)}
+    def turn(n: int) -> dict[str, str | None]:
+        exclusive = {c: (f"{c} 내용 {n}번 입니다" if n % 4 == k else None) for k, c in enumerate(columns)}
         return {"대화셋일련번호": f"D{n // 4}", "문장번호": str(n), "문장": f"안녕하세요 {n}번 문장입니다", **exclusive}
 
     block, _tree = suggest_block([[turn(n) for n in range(24)]], "json", "**/*.json", per_source=False)
