@@ -79,6 +79,13 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def _identity(value: str) -> str:
+    """What makes two findings the same personal value: the digits (``010-1234-5678`` and ``01012345678``),
+    or the text itself, lower-cased (an e-mail address)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits or value.strip().lower()
+
+
 def content_sha256(record: dict[str, Any], columns: list[str]) -> str:
     """sha256 of the canonical JSON of ``columns`` (sorted keys; bytes by their own sha256)."""
     payload = {name: record.get(name) for name in columns}
@@ -493,6 +500,7 @@ class RecordChecker:
 
     def _scan(self, record: dict[str, Any], per_rule: dict[str, int]) -> int:
         """Walk every content value of ``record`` (masking in place in ``mask`` mode); findings left."""
+        self._seen: set[tuple[str, str]] = set()
         left = 0
         for name in list(record):
             if name in _SKIP:
@@ -591,14 +599,19 @@ class RecordChecker:
         findings = pii.scan(text)
         if not findings:
             return text, 0
+        fresh = []  # a value found again in the same record (its column and label_json) is counted once
         for finding in findings:
             per_rule[finding.rule] = per_rule.get(finding.rule, 0) + 1
-            self._note(finding, text, path, record)
+            seen = (finding.rule, _identity(text[finding.start : finding.end]))
+            if seen not in self._seen:
+                self._seen.add(seen)
+                fresh.append(finding)
+                self._note(finding, text, path, record)
         if self.policy != "mask":
             return text, len(findings)
-        masked, counts = pii.mask(text)
-        for rule_id, count in counts.items():
-            self.tally.rules[rule_id].masked += count
+        masked, _counts = pii.mask(text)
+        for finding in fresh:
+            self.tally.rules[finding.rule].masked += 1
         return masked, len(pii.scan(masked))  # a token never matches a rule: 0, checked
 
     def _note(self, finding: pii.Finding, text: str, path: _Path, record: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import random
 import re
 from pathlib import Path
@@ -340,3 +341,18 @@ def test_rows_with_quotes_backslashes_and_control_characters_are_checked_as_the_
     assert checked.column("pii_hits").to_pylist() == [r["pii_hits"] for r in records]
     assert [r["pii_hits"] > 0 for r in records] == [False, False, True, False]
     assert checked.column("content_sha256").to_pylist() == [r["content_sha256"] for r in records]
+
+
+def test_a_value_in_a_column_and_in_label_json_is_found_once() -> None:
+    """A mapped column and ``label_json`` hold the same phone number: the report counted it twice (auditors
+    read "2 found" for one number). Each personal value counts once per record, whatever its spelling;
+    another number in the same record is another finding; every copy is still masked."""
+    checker = RecordChecker(KOREAN_DIALOGUE, "mask")
+    rec = record(
+        text=f"연락처 {PHONE}", label_json=json.dumps({"t": f"연락처 {PHONE.replace('-', '')}", "u": "02-345-6789"})
+    )
+    out = checker.check(rec)
+    rules = checker.tally.to_dict()["rules"]
+    assert (rules["mobile_phone"]["found"], rules["mobile_phone"]["masked"]) == (1, 1)
+    assert rules["landline_phone"]["found"] == 1
+    assert PHONE not in json.dumps(out, ensure_ascii=False) and PHONE.replace("-", "") not in out["label_json"]
