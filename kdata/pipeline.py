@@ -569,6 +569,14 @@ def _examples(summary: QualitySummary) -> list[str]:
     out = [f"{p.code}: {p.describe()}" for p in problems if p.code != "orphan_source"]
     items = {item.get("key"): item for item in summary.items}
     for key in summary.critical_failed:
+        if key == _PII_CHECK:  # where in the record: the rule, the record and the field (values never shown)
+            located = [(r, loc) for r in summary.pii.get("rules", []) for loc in r.get("locations", [])[:2]]
+            for rule, loc in located[:2]:
+                where = "!".join(str(part) for part in (loc.get("archive"), loc.get("member")) if part)
+                record = f" record {loc['record_id']}" if loc.get("record_id") else ""
+                out.append(f"{key}: {rule.get('rule')} in {where}{record} field {loc.get('field')}")
+            if located:
+                continue
         for row in (items.get(key) or {}).get("failing_rows", [])[:2]:
             where = "!".join(str(part) for part in (row.get("archive"), row.get("member")) if part)
             out.append(f"{key}: {where or row.get('id')}")

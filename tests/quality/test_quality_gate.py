@@ -105,6 +105,10 @@ def test_pii_inject_is_blocked_and_named(kdata_home: Path, sample_factory) -> No
     assert (rules["rrn"]["found"], rules["rrn"]["examples"]) == (1, ["900101-1******"])
     assert (rules["mobile_phone"]["found"], rules["mobile_phone"]["examples"]) == (1, ["010-****-****"])
     assert rules["rrn"]["locations"][0]["record_id"] == row["id"]
+    # the refusal names the rule, the file, the record and the field (never the value)
+    field = rules["rrn"]["locations"][0]["field"]
+    assert f"pii_free: rrn in {row['archive']}!{row['member']} record {row['id']} field {field}" in result["examples"]
+    assert not any("900101-1" in line for line in result["examples"])
     html = Path(result["report"]).read_text(encoding="utf-8")
     pii_table = html.split('id="pii-table"', 1)[1].split("</table>", 1)[0]
     assert "900101-1******" in pii_table and "게시 차단 blocked" in pii_table and row["id"] in pii_table
