@@ -74,8 +74,13 @@ _OFFSET_KEY = re.compile(r"answer_?(start|end)|char|offset|span|idx|index|pos(it
 """Character offsets (SQuAD's ``answer_start``): numbers, never a time."""
 _END_KEY = re.compile(r"(^|[_\s])end|end_?time|^end|종료|끝", re.IGNORECASE)
 _DURATION_KEY = re.compile(
-    r"duration|length_?sec|reclength|recdatalength|recrd_?time|재생\s*시간|녹음\s*시간|playtime", re.IGNORECASE
+    r"duration|length_?sec|reclength|recdatalength|recrd_?time|recorded_?time|재생\s*시간|녹음\s*시간|playtime",
+    re.IGNORECASE,
 )
+_WALL_CLOCK_KEY = re.compile(
+    r"record(ed|ing)?_?(start|end|begin)|capture_?(start|end)|(녹음|촬영|수집)\s*(시작|종료)", re.IGNORECASE
+)
+"""When a recording was made (``recordedStart: "14:00:33"``): a time of day, never a segment's start."""
 _UNIT_KEY = re.compile(r"^unit$|단위", re.IGNORECASE)
 _TIME_KEY = re.compile(r"date|time|timestamp|일시|날짜|시각", re.IGNORECASE)
 _LANG_KEY = re.compile(r"^lang|language|언어", re.IGNORECASE)
@@ -318,7 +323,11 @@ def _role_for(
         return "image_width"
     if leaf_type == "int" and _HEIGHT_KEY.search(key) and free("image_height"):
         return "image_height"
-    timing = not _OFFSET_KEY.search(key) and any(k.search(key) for k in (_DURATION_KEY, _START_KEY, _END_KEY))
+    timing = (
+        not _OFFSET_KEY.search(key)
+        and not _WALL_CLOCK_KEY.search(key)
+        and any(k.search(key) for k in (_DURATION_KEY, _START_KEY, _END_KEY))
+    )
     if (
         timing
         and leaf_type == "string"

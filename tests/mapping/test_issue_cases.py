@@ -1123,3 +1123,17 @@ def test_an_exclusive_text_column_empty_in_most_turns_gets_no_text_role() -> Non
     roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
     assert [role for path, role in roles.items() if any(c in path for c in columns)] == [None] * 4, roles
     assert roles["문장"] == "text"
+
+
+def test_when_a_recording_was_made_is_not_a_segment_time() -> None:
+    """Patterned speech with numbers (숫자가 포함된 패턴 발화): ``audio.recordedStart: "14:00:33"`` is when the
+    recording was made; it got ``role: start`` and was published as 50433.0 seconds. ``recordedTime`` (the
+    clip's length in seconds) is the duration."""
+    from kdata.inspect_labels import suggest_block
+
+    docs = [{"audio": {"recordedStart": f"14:0{n}:33", "recordedTime": 3.5 + n, "recordedDate": "2021-10-01"}}
+            for n in range(6)]  # fmt: skip
+    block, _tree = suggest_block(docs, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: (spec.get("role"), spec.get("type")) for spec in block["fields"].values()}
+    assert roles["audio.recordedStart"] == (None, None)
+    assert roles["audio.recordedTime"][0] == "duration"
