@@ -64,6 +64,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "DERIVED_SUFFIXES",
     "MEDIA_EXTENSIONS",
     "ROLE_TYPES",
     "FieldSpec",
@@ -167,9 +168,16 @@ MEDIA_EXTENSIONS = frozenset(
 """Source files (image, audio, video, medical image, point cloud), as opposed to label files."""
 
 RESERVED_COLUMNS = frozenset(
-    {"label_json", "source_file", "label_archive", "label_member", "media", "pii_hits", "content_sha256"}
+    {
+        *("label_json", "source_file", "label_archive", "label_member", "media", "pii_hits", "content_sha256"),
+        *("row_key", "image_valid", "audio_valid", "audio_length_ok", "time_order_ok"),
+    }
 )
-"""Columns every mapped row has; a field may not take these names."""
+"""Columns every mapped row has, or the checks add (``row_key`` without an id role, ``image_valid`` ...); a
+field may not take these names, nor end in a derived column's suffix (:data:`DERIVED_SUFFIXES`)."""
+
+DERIVED_SUFFIXES = ("__empty", "__outside", "__invalid")
+"""Suffixes of the check columns the roles derive (``text__empty``, ``box__outside``, ``box__invalid``)."""
 
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -397,6 +405,8 @@ class LabelBlock(_Model):
                 raise ValueError(f"column {name!r}: use 1-63 characters of a-z, 0-9 and _ (not starting with a digit)")
             if name in RESERVED_COLUMNS:
                 raise ValueError(f"column {name!r} is reserved (every row has it)")
+            if name.endswith(DERIVED_SUFFIXES):
+                raise ValueError(f"column {name!r}: names ending in {', '.join(DERIVED_SUFFIXES)} are the checks'")
         return value
 
     @cached_property

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema", "mapped_schema_for", "record_schema_for"]
 
+AUDIO_LENGTH_OK = "audio_length_ok"
+"""A check column: the label's duration matches its audio file's (one label per audio file)."""
+
+AUDIO_LENGTH_TOLERANCE = (0.5, 0.05)
+"""Seconds, and a share of the audio's length: the larger is the tolerance of :data:`AUDIO_LENGTH_OK`."""
+
 ROW_KEY = "row_key"
 """The id column of a mapping without role ``id``: ``archive!member`` plus the record's position."""
 
@@ -153,7 +159,8 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
             ),
         )
     columns.extend(_derived(mapped))
-    joins = any(c.spec.role == "source" for c in mapped) or all(b.records.strip() in ("$", "") for b in resolved.blocks)
+    per_file = all(b.records.strip() in ("$", "") for b in resolved.blocks)
+    joins = any(c.spec.role == "source" for c in mapped) or per_file
     embed = data_type in _EMBED_TYPES and joins
     check_image = embed and data_type == "image"
     check_audio = embed and data_type == "audio"
@@ -187,6 +194,16 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
                 check=True,
             )
         )
+        if per_file and any(c.spec.role == "duration" for c in mapped):
+            columns.append(
+                Column(
+                    AUDIO_LENGTH_OK,
+                    _B,
+                    "라벨 길이 = 오디오 길이",
+                    "The label's duration is the audio's (within 0.5 s or 5 %), one label per audio file",
+                    check=True,
+                )
+            )
     columns.append(Column(LABEL_JSON, _S, "라벨 원본 (JSON)", "The record's whole label object as JSON text"))
     columns.extend(
         (

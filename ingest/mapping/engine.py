@@ -39,7 +39,7 @@ from ingest.readers._media import BOX_TOLERANCE, check_audio, check_image
 from kcore.errors import BadInput
 from kcore.limits import ArchiveLimits
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
-from schemas.mapped import ROW_KEY, MappedColumn, MappedSchema
+from schemas.mapped import AUDIO_LENGTH_OK, AUDIO_LENGTH_TOLERANCE, ROW_KEY, MappedColumn, MappedSchema
 
 __all__ = ["read_mapped"]
 
@@ -200,6 +200,8 @@ class _Rows:
         self.width = next(iter(schema.role("image_width")), None)
         self.height = next(iter(schema.role("image_height")), None)
         self.starts, self.ends = schema.role("start"), schema.role("end")
+        names = schema.record_schema.arrow_schema().names
+        self.duration = next(iter(schema.role("duration")), None) if AUDIO_LENGTH_OK in names else None
         self._plans: dict[int, list[_Field]] = {}
         self._arrow_blocks: dict[int, bool] = {}
         self._keyed_blocks: dict[int, bool] = {}
@@ -547,7 +549,9 @@ class _Rows:
             _fmt, valid = check_image(data, width, height, where, fields, record_id, self.stats)
             row["image_valid"] = valid
         if self.schema.check_audio:
-            _info, row["audio_valid"] = check_audio(data, (self.archive_rel, member, ref or ""), record_id, self.stats)
+            info, row["audio_valid"] = check_audio(data, (self.archive_rel, member, ref or ""), record_id, self.stats)
+            if self.duration is not None:
+                row[AUDIO_LENGTH_OK] = _length_ok(row.get(self.duration.name), info.duration if info else None)
 
     def _source_keys(self, row: dict[str, Any], member: str) -> list[str]:
         """Where the record's source file may be, in order: the source field (its stem, or as is), then
@@ -609,6 +613,15 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
+
+
+def _length_ok(stated: Any, seconds: float | None) -> bool | None:
+    """The label's duration against its audio's length (null when either is unknown): a WAV cut short of
+    what its label says (AI Hub's command speech: 2.2 s labelled, 1.3 s recorded) fails."""
+    if seconds is None or not isinstance(stated, int | float) or isinstance(stated, bool):
+        return None
+    low, share = AUDIO_LENGTH_TOLERANCE
+    return abs(float(stated) - seconds) <= max(low, share * seconds)
 
 
 def _outside(box: list[float], size: tuple[float, float], relative: bool) -> bool:

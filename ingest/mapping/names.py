@@ -108,10 +108,10 @@ def column_name(keys: list[str], taken: set[str]) -> str:
         if name[0].isdigit():
             name = "f_" + name
         candidates.append(name)
-    from schemas.labels import RESERVED_COLUMNS
+    from schemas.labels import DERIVED_SUFFIXES, RESERVED_COLUMNS
 
     for name in candidates:
-        if name not in taken and name not in RESERVED_COLUMNS and name != "row_key":
+        if name not in taken and name not in RESERVED_COLUMNS and not name.endswith(DERIVED_SUFFIXES):
             return name
     base, n = candidates[-1], 2
     while f"{base}_{n}" in taken:

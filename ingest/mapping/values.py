@@ -106,13 +106,15 @@ def _scalar(kind: str, value: Any, field: str) -> Any:
 
 
 def _list(kind: str, value: Any, field: str) -> list[Any]:
+    """A ``list[kind]`` value; a null (or an empty cell where a number is meant) keeps its place, so that an
+    extractive summary's ``[0, null, 3]`` and lists collected by ``[*]`` stay aligned item by item."""
     items = value if isinstance(value, list) else [value]
     out = []
     for n, item in enumerate(items):
         if isinstance(item, list):  # nested one level deeper: flattened
             out.extend(_list(kind, item, f"{field}[{n}]"))
-        elif (converted := _scalar(kind, item, f"{field}[{n}]")) is not None:
-            out.append(converted)
+        else:
+            out.append(_scalar(kind, item, f"{field}[{n}]"))
     return out
 
 

@@ -1137,3 +1137,57 @@ def test_when_a_recording_was_made_is_not_a_segment_time() -> None:
     roles = {spec["path"]: (spec.get("role"), spec.get("type")) for spec in block["fields"].values()}
     assert roles["audio.recordedStart"] == (None, None)
     assert roles["audio.recordedTime"][0] == "duration"
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["arrow", "per-record"])
+def test_typed_lists_keep_their_nulls(tmp_path: Path, kdata_home: Path, columnar: bool) -> None:
+    """Law judgement summaries (문서요약 텍스트): ``extractive: [0, null, 3]`` typed ``list[int]`` (inspect's own
+    suggestion) was published as ``[0, 3]``, shifting the indices, verdict passed; a typed ``[*]`` list lost
+    its nulls too, sliding out of line with the untyped one beside it."""
+    documents = [
+        {"id": "100000", "extractive": [0, None, 3], "sentences": [{"speaker": None}, {"speaker": "B", "i": 0.5}]},
+        {"id": "100001", "extractive": [1, 2, 4], "sentences": [{"speaker": "A", "i": None}]},
+    ]
+    if not columnar:
+        documents[1]["id"] = 100001  # a type that changes between records: the per-record path
+    root = tmp_path / "law"
+    zip_files(root / LABELS / "TL_법률.zip", {"법률.json": json.dumps({"documents": documents}).encode()})
+    fields = {
+        "id": {"path": "id", "role": "id"},
+        "extractive": {"path": "extractive", "type": "list[int]"},
+        "speaker": {"path": "sentences[*].speaker", "type": "list[string]"},
+        "intensity": {"path": "sentences[*].i", "type": "list[float]"},
+    }
+    write_manifest(root, "law-summary", "law", "text", labels={"records": "documents[*]", "fields": fields})
+    rows, problems, _ = extract(root)
+    assert problems == []
+    assert [r["extractive"] for r in rows] == [[0, None, 3], [1, 2, 4]]
+    assert [r["speaker"] for r in rows] == [[None, "B"], ["A"]]
+    assert [r["intensity"] for r in rows] == [[None, 0.5], [None]]
+
+
+def test_a_wav_shorter_than_its_label_says_fails_the_length_check(tmp_path: Path, kdata_home: Path) -> None:
+    """Command speech (명령어 음성): ``파일정보.FileLength: "2.200"`` over a WAV cut at 1.3 s, a known AI Hub
+    defect; the audio check compared the WAV with its own header only, verdict passed. A label's duration is
+    now compared with its audio (within 0.5 s or 5 %): ``audio_length_ok``, a warning item."""
+    from quality.suites.mapped import mapped_specs
+
+    root = tmp_path / "commands"
+    labels, audio = {}, {}
+    for n, (stated, frames) in enumerate([("0.050", 800), ("2.200", 800), ("0.300", 800)]):
+        labels[f"C{n}.json"] = json.dumps({"id": f"C{n}", "파일정보": {"FileLength": stated}}).encode()
+        audio[f"C{n}.wav"] = tiny_wav(frames, seed=n)  # 800 frames at 16 kHz: 0.05 s
+    zip_files(root / LABELS / "TL_1.zip", labels)
+    zip_files(root / SOURCES / "TS_1.zip", audio)
+    fields = {"id": {"path": "id", "role": "id"}, "length": {"path": "파일정보.FileLength", "role": "duration"}}
+    write_manifest(root, "command-speech", "korean", "audio", labels={"fields": fields})
+    rows, problems, _ = extract(root)
+    assert problems == []
+    assert {r["id"]: r["audio_length_ok"] for r in rows} == {"C0": True, "C1": False, "C2": True}
+    from schemas.mapped import mapped_schema
+
+    mapping = load_manifest(root).labels
+    assert mapping is not None
+    schema = mapped_schema(mapping, name="m", domain="korean", data_type="audio")
+    specs = mapped_specs(schema.record_schema, mapping, syntactic_target=0.95, has_sources=True)
+    assert next(s for s in specs if s.key == "audio_length_matches_label").severity == "warning"
