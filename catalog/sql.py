@@ -193,13 +193,20 @@ def _walk(node: Any, ctes: frozenset[str], plan: SqlPlan, views: Mapping[str, st
     entries = cte_map.get("map") if isinstance(cte_map, dict) else None
     if entries:
         # A CTE's name is visible in the query and in later CTEs, never in its own body (where the same
-        # name means the real table: `WITH approvals AS (SELECT * FROM approvals)`), unless it is recursive.
+        # name means the real table: `WITH approvals AS (SELECT * FROM approvals)`); a recursive CTE sees
+        # itself in its recursive part only: its anchor (`left`) binds the name to the real table
+        # (`WITH RECURSIVE approvals AS (SELECT * FROM approvals UNION ALL ...)` read the table).
         for entry in entries:
             name = str(entry.get("key", "")).lower()
             body = entry.get("value") or {}
             inner = (body.get("query") or {}).get("node") or {}
             recursive = inner.get("type") == "RECURSIVE_CTE_NODE" and str(inner.get("cte_name", "")).lower() == name
-            _walk(body, ctes | {name} if recursive else ctes, plan, views, tables)
+            if recursive:
+                _walk(inner.get("right"), ctes | {name}, plan, views, tables)
+                rest = {k: v for k, v in inner.items() if k != "right"}
+                _walk({**body, "query": {**body["query"], "node": rest}}, ctes, plan, views, tables)
+            else:
+                _walk(body, ctes, plan, views, tables)
             ctes = ctes | {name}
         node = {k: v for k, v in node.items() if k != "cte_map"}
     kind, klass = node.get("type"), node.get("class")

@@ -80,6 +80,11 @@ def test_sql_reads_only_the_views_the_access_decision_allows(published: Path, kd
         "WITH approvals AS (SELECT * FROM approvals) SELECT * FROM approvals",  # a CTE named like the table
         "WITH a AS (SELECT 1 AS n), approvals AS (SELECT * FROM main.approvals) SELECT * FROM approvals",
         f"WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t, {VIEW} WHERE n < 2) SELECT * FROM t",
+        # a recursive CTE's anchor reads the real table of its name (only its recursive part sees itself)
+        "WITH RECURSIVE approvals AS (SELECT * FROM approvals UNION ALL SELECT * FROM approvals WHERE false) "
+        "SELECT * FROM approvals",
+        "WITH RECURSIVE audit_log AS (SELECT * FROM (SELECT * FROM audit_log) UNION SELECT * FROM audit_log) "
+        "SELECT * FROM audit_log",
         f"SELECT (SELECT count(*) FROM {VIEW}) AS n",
         f"DESCRIBE SELECT * FROM {VIEW}",
         "SELECT * FROM approvals",
