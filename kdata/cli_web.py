@@ -81,4 +81,6 @@ def serve(
     out.print(
         f"K-Data 카탈로그 웹: http://{host}:{port}/  (user: {settings.user if not user_header else 'X-KData-User'})"
     )
-    uvicorn.run(web, host=host, port=port, log_level="info")
+    # proxy_headers=False: uvicorn would otherwise take the client address from X-Forwarded-For (from any
+    # loopback peer), and --trusted-proxy would trust whoever wrote that header
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)

@@ -161,3 +161,38 @@ def test_kdata_serve_on_loopback(web_catalog: WebCatalog, tmp_path: Path) -> Non
     # a proxy header is believed only from the proxy's address, so the address must be given
     unnamed = CliRunner().invoke(cli, ["serve", "--user-header"])
     assert unnamed.exit_code == 2 and "--trusted-proxy" in unnamed.output
+
+
+def test_kdata_serve_believes_no_forwarded_address(web_catalog: WebCatalog, tmp_path: Path) -> None:
+    """Behind a proxy (``--user-header --trusted-proxy 10.9.9.9``) a request from loopback that claims
+    ``X-Forwarded-For: 10.9.9.9`` is not the proxy: uvicorn rewrote the client address from that header, so
+    any local process could name any user (an auditor, a reader with approvals). The socket's peer counts."""
+    port = _free_port()
+    env = {**os.environ, "KDATA_HOME": str(web_catalog.home)}
+    log = (tmp_path / "serve-proxy.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kdata", "serve", "--port", str(port), "--user-header", "--trusted-proxy", "10.9.9.9"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/audit"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(
+                    url, headers={"X-KData-User": "auditor-kim", "X-Forwarded-For": "10.9.9.9"}
+                )
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    status = response.status
+                break
+            except urllib.error.HTTPError as error:
+                status = error.code
+                break
+            except (ConnectionError, urllib.error.URLError):
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve-proxy.log").read_text()
+                time.sleep(0.2)
+        assert status == 403  # anonymous: auditor-kim (an auditor in this catalog) was not believed
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
