@@ -192,9 +192,16 @@ def dataset_page(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str |
 
 
 def with_access(page: dict[str, Any], live: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any]:
-    """The page with the user's access: download links and sample rows only when they may read the rows."""
+    """The page with the user's access: download links and sample rows only when they may read the rows.
+    An anonymous visitor sees the licence's history (when and why its status changed), not who changed it
+    (audit rows name staff), and no count of approvals."""
     page["access"] = access_for(live, page["id"], user)
     page["samples_visible"] = page["access"]["allowed"]
+    if user == ANONYMOUS:
+        page.pop("approvals_current", None)
+        page["license_history"] = [
+            {k: v for k, v in row.items() if k not in ("actor", "seq")} for row in page.get("license_history") or []
+        ]
     return page
 
 

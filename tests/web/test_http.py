@@ -454,3 +454,15 @@ def test_the_web_filters_on_release_status_as_the_cli_does(client: TestClient) -
     refused = client.get("/api/datasets", params={"release_status": "released"})
     assert refused.status_code == 400 and "beta" in refused.text  # the CLI's message with the choices
     assert '<select name="release_status">' in client.get("/").text
+
+
+def test_an_anonymous_visitor_sees_no_approval_count_and_no_staff_names(web_catalog: WebCatalog) -> None:
+    """The dataset page's licence history is public (when and why a status changed), but its actors are staff
+    and the approvals' count is the approvals' business: an anonymous visitor gets neither (attack trial)."""
+    anonymous = TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["10.0.0.1"]))
+    page = anonymous.get("/api/datasets/vision-demo").json()
+    assert "approvals_current" not in page
+    assert page["license_history"] and all("actor" not in row for row in page["license_history"])
+    named = TestClient(create_app(web_catalog.settings, auth="proxy", trusted_proxies=["testclient"]))
+    seen = named.get("/api/datasets/vision-demo", headers=AUDITOR).json()
+    assert "approvals_current" in seen and all("actor" in row for row in seen["license_history"])
