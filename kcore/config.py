@@ -21,7 +21,7 @@ from typing import Any
 from kcore.errors import BadInput
 from kcore.limits import ARCHIVE_LIMIT_VARIABLES, DEFAULT_LIMITS, ArchiveLimits, SqlLimits
 
-__all__ = ["Settings", "load_settings", "redact_url", "retry_delay_seconds"]
+__all__ = ["Settings", "keep_private", "load_settings", "redact_url", "retry_delay_seconds"]
 
 MiB = 1024 * 1024
 RETRY_DELAY_S = 20.0
@@ -273,11 +273,35 @@ def retry_delay_seconds(env: dict[str, str] | None = None) -> float:
     return _seconds("KDATA_RETRY_DELAY", raw) if raw else RETRY_DELAY_S
 
 
+_PRIVATE_HOMES: set[Path] = set()
+
+
+def keep_private(home: Path) -> None:
+    """Files this process creates are its owner's alone (umask 077), and ``home`` is closed to other users
+    (0700 when this user owns it): the catalog, the local store's chunks and the reports are read through
+    kdata's one access decision, never straight off the disk by another account (they were 0644 in a 0755
+    home: any local user read restricted rows and the approvals)."""
+    os.umask(os.umask(0o077) | 0o077)
+    if home in _PRIVATE_HOMES:
+        return
+    _PRIVATE_HOMES.add(home)
+    try:
+        status = home.stat()
+    except OSError:
+        return  # made later, under the umask: 0700
+    if status.st_uid == os.getuid() and status.st_mode & 0o077:
+        home.chmod(status.st_mode & 0o700)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment): the one place ``KDATA_*`` variables are
-    read (except the fault points of :mod:`kcore.faults`, read at import)."""
+    read (except the fault points of :mod:`kcore.faults`, read at import). With the process environment, the
+    home is kept private (:func:`keep_private`)."""
+    own = env is None
     env = dict(os.environ if env is None else env)
     home = Path(env.get("KDATA_HOME", "./.kdata")).expanduser().absolute()
+    if own:
+        keep_private(home)
     values: dict[str, Any] = {
         "home": home,
         "store": env.get("KDATA_STORE") or str(home / "store"),

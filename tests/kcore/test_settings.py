@@ -4,6 +4,7 @@ travel to other processes as JSON unchanged."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,24 @@ def test_the_dag_file_reads_only_the_retry_delay() -> None:
     assert retry_delay_seconds({"KDATA_RETRY_DELAY": "1", "KDATA_CHUNK_BYTES": "nonsense"}) == 1.0  # others unread
     with pytest.raises(BadInput, match="KDATA_RETRY_DELAY"):
         retry_delay_seconds({"KDATA_RETRY_DELAY": "-3"})
+
+
+def test_the_home_and_what_kdata_writes_are_closed_to_other_users(tmp_path: Path) -> None:
+    """An attack trial read restricted rows and every approval as another local user: chunks and catalog
+    were 0644 in a 0755 home. A kdata process keeps its home 0700 and writes files only its owner reads."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    code = (
+        "import os; from pathlib import Path; from kcore.config import load_settings\n"
+        "s = load_settings(); (s.home / 'catalog.duckdb').write_bytes(b'x'); (s.home / 'store').mkdir()\n"
+    )
+    env = {**os.environ, "KDATA_HOME": str(home)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert (home / "catalog.duckdb").stat().st_mode & 0o077 == 0
+    assert (home / "store").stat().st_mode & 0o077 == 0
