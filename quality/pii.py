@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 _RULESET = "3"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
-# number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's
+# number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's;
+# a card number starts as an issuer's do and is never the digits of a decimal
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -210,12 +211,20 @@ def _emails(text: str) -> list[Finding]:
     return [Finding("email", m.start(), m.end(), "high") for m in _EMAIL.finditer(text)]
 
 
+_CARD_ISSUER = re.compile(r"4|5[0-9]|6|9|3[0-8]|2(?:22[1-9]|2[3-9]|[3-6]|7[01]|720)")
+"""Leading digits of a card issuer (Visa 4, Mastercard 51-55 and 2221-2720, Maestro 50-69, Amex 34/37, Diners
+30/36/38, JCB 35, Discover and UnionPay 6, Korean domestic 9): ``2020…`` (a timestamp) or ``1…`` is no card."""
+
+
 def _cards(text: str) -> list[Finding]:
     found = []
     for match in _CARD.finditer(text):
         number = _digits(match.group(0))
-        if 13 <= len(number) <= 19 and number[0] != "0" and luhn.is_valid(number):
-            found.append(Finding("card_number", match.start(), match.end(), "high", True))
+        if not 13 <= len(number) <= 19 or not _CARD_ISSUER.match(number):
+            continue
+        if _decimal_digits(text, match.start(), match.group(0)) or not luhn.is_valid(number):
+            continue
+        found.append(Finding("card_number", match.start(), match.end(), "high", True))
     return found
 
 
@@ -245,13 +254,18 @@ _FRACTION = re.compile(r"[\[(]?-?0\.\d")
 
 
 def _in_a_decimal(text: str, match: Any) -> bool:
-    """The match is digits of a decimal number (a JSON array of floats: ``[1014.538,0.32141,1794.2]`` reads
-    as 032-141-1794): it starts as a fraction, or right after a digit, or is the bare digits after a decimal
-    point (``3.0321411794``; a number written after a list's "1." has its dashes: still found)."""
-    start = match.start
+    """The phone number match is digits of a decimal number (:func:`_decimal_digits`)."""
+    return _decimal_digits(text, match.start, match.raw_string)
+
+
+def _decimal_digits(text: str, start: int, raw: str) -> bool:
+    """``raw`` (found at ``start``) is digits of a decimal number (a JSON array of floats:
+    ``[1014.538,0.32141,1794.2]`` reads as 032-141-1794, ``224.96499999999997`` as a card): it starts as a
+    fraction, or right after a digit, or is the bare digits after a decimal point (``3.0321411794``; a number
+    written after a list's "1." has its dashes: still found)."""
     before = text[start - 1] if start else ""
-    after_point = before == "." and start >= 2 and text[start - 2].isdigit() and match.raw_string.isdigit()
-    return bool(_FRACTION.match(match.raw_string)) or before.isdigit() or after_point
+    after_point = before == "." and start >= 2 and text[start - 2].isdigit() and raw.isdigit()
+    return bool(_FRACTION.match(raw)) or before.isdigit() or after_point
 
 
 _DIGIT_GROUP = re.compile(r"\d+")
