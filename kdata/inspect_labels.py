@@ -285,7 +285,17 @@ def _class_codes(key: str, values: list[Any]) -> bool:
     """Integers under a class-like key (``disease``, ``risk``, 병해) taking few values: codes of classes."""
     if not values or not _CLASS_KEY.search(key) or _ID_KEY.search(key) or _WIDTH_KEY.search(key):
         return False
-    return len(set(values)) <= max(2, min(30, len(values) // 3))
+    distinct = len(set(values))
+    return (distinct >= 2 or len(values) < 5) and distinct <= max(2, min(30, len(values) // 3))
+
+
+_COORDS_KEY = re.compile(r"coord|좌표", re.IGNORECASE)
+_NUMBERS_TEXT = re.compile(r"\s*-?\d+(\.\d+)?(\s*[,\s]\s*-?\d+(\.\d+)?){5,}\s*,?\s*")
+
+
+def _numbers_text(value: str) -> bool:
+    """A text of six or more numbers (a polygon written out), or a word for none (``EMPTY``)."""
+    return value.strip().upper() in ("", "EMPTY", "NONE") or bool(_NUMBERS_TEXT.fullmatch(value))
 
 
 def _filled_share(node: _Node, strings: list[str]) -> float:
@@ -349,6 +359,9 @@ def _role_for(
         return None
     if leaf_type != "string":
         return None
+    polygon_texts = strings and all(map(_numbers_text, strings)) and any(map(_NUMBERS_TEXT.fullmatch, strings))
+    if (_POLY_KEY.search(key) or _COORDS_KEY.search(key)) and polygon_texts:
+        return "polygon"  # "x1,y1,x2,y2,..." (satellite labels' object_imcoords), "EMPTY" where none
     if _SPEAKER_KEY.search(key) and free("speaker"):
         return "speaker"
     if _LANG_KEY.search(key):
@@ -365,7 +378,8 @@ def _role_for(
     if _TEXT_KEY.search(key) and long_text and mostly_filled and not _ID_KEY.search(key):  # context_id: no text
         return "text"
     distinct = len(set(strings))
-    if _CLASS_KEY.search(key) and strings and distinct <= max(30, len(strings) // 3) and mean < 30:
+    varies = distinct >= 2 or len(strings) < 5  # one value in every sample ("FeatureCollection"): no class
+    if _CLASS_KEY.search(key) and strings and varies and distinct <= max(30, len(strings) // 3) and mean < 30:
         return "class"
     if long_text and mostly_filled and any(" " in s for s in strings) and sum(map(len, strings)) / len(strings) >= 20:
         return "text"

@@ -230,8 +230,14 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
     """Polygons as flat ``[x1, y1, x2, y2, ...]`` lists from any nesting: points ``[[x, y], ...]``, flat
     ``[x1, y1, ...]``, one level deeper ``[[[x, y], ...], ...]`` (COCO-like), point objects ``{x, y}``,
     parallel coordinate lists ``{x: [x1, ...], y: [y1, ...]}`` (OCR quadrilaterals), or numbered keys
-    ``X좌표1``/``Y좌표1`` ... Empty entries (``{}``, ``[]``) are no polygon."""
+    ``X좌표1``/``Y좌표1``, or a text of numbers (``"x1,y1,x2,y2,..."``, satellite labels' ``object_imcoords``).
+    Empty entries (``{}``, ``[]``, ``""``, ``"EMPTY"``) and a COCO crowd's RLE mask (``{counts, size}``: a
+    mask, not a polygon; ``label_json`` keeps it) are no polygon."""
     if value in (None, [], {}):
+        return []
+    if isinstance(value, str):
+        return _polygon_text(value, field)
+    if isinstance(value, dict) and {"counts", "size"} <= {str(k).lower() for k in value}:
         return []
     if isinstance(value, dict):
         numbered = numbered_points(value, field)
@@ -264,6 +270,20 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
     for n, item in enumerate(value):
         out.extend(flat_polygons(item, f"{field}[{n}]"))
     return out
+
+
+_NO_POLYGON_TEXT = frozenset({"", "EMPTY", "NONE", "NULL", "NAN"})
+
+
+def _polygon_text(value: str, field: str) -> list[list[float]]:
+    """``"x1,y1,x2,y2,..."`` (commas and/or spaces) as one polygon; ``""``/``"EMPTY"`` as none."""
+    text = value.strip()
+    if text.upper() in _NO_POLYGON_TEXT:
+        return []
+    parts = [p for p in re.split(r"[,\s]+", text.strip("[]() ")) if p]
+    if len(parts) < 6 or len(parts) % 2:
+        raise LabelError(field, f"expected a polygon (x, y pairs), got text {text[:40]!r}")
+    return [[_float(p, f"{field}[{n}]") for n, p in enumerate(parts)]]
 
 
 def _point_object(value: dict[str, Any], field: str | None = None) -> list[float]:

@@ -1191,3 +1191,28 @@ def test_a_wav_shorter_than_its_label_says_fails_the_length_check(tmp_path: Path
     schema = mapped_schema(mapping, name="m", domain="korean", data_type="audio")
     specs = mapped_specs(schema.record_schema, mapping, syntactic_target=0.95, has_sources=True)
     assert next(s for s in specs if s.key == "audio_length_matches_label").severity == "warning"
+
+
+def test_satellite_polygons_written_as_text_and_a_crowds_rle_mask(tmp_path: Path, kdata_home: Path) -> None:
+    """Satellite object reading (위성영상 객체판독): ``features[{properties: {object_imcoords: "x1,y1,...",
+    building_imcoords: "EMPTY"}}]`` had no polygon form (every record refused, or kept as text) and
+    ``type: "FeatureCollection"`` (the same in every file) was suggested as a class. A COCO crowd's RLE mask
+    (``{counts, size}``) was read as two polygons; it is no polygon (``label_json`` keeps it)."""
+    from ingest.mapping.values import flat_polygons
+    from kdata.inspect_labels import suggest_block
+
+    def feature(n: int) -> dict[str, object]:
+        coords = ",".join(str(v) for v in (10 + n, 20, 30, 20, 30, 40, 10 + n, 40))
+        return {
+            "type": "Feature",
+            "properties": {"object_imcoords": coords, "building_imcoords": "EMPTY", "type_id": str(n % 3)},
+        }
+
+    docs = [{"type": "FeatureCollection", "features": [feature(n), feature(n + 1)]} for n in range(6)]
+    block, _tree = suggest_block(docs, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
+    assert roles["features[*].properties.object_imcoords"] == "polygon"
+    assert roles["type"] is None and roles["features[*].type"] is None  # constants are no classes
+    assert roles["features[*].properties.type_id"] == "class"
+    assert flat_polygons("10,20, 30,20 30,40", "f") == [[10.0, 20.0, 30.0, 20.0, 30.0, 40.0]]
+    assert flat_polygons("EMPTY", "f") == [] and flat_polygons({"counts": [5000, 20], "size": [480, 640]}, "f") == []
