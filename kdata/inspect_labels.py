@@ -412,6 +412,9 @@ def suggest_block(
         txt: dict[str, Any] = {"files": [pattern], "format": "txt", "records": "$", "fields": {
             "file_id": {"path": "@stem", "role": "id"}, "text": {"path": "text", "role": "text"}}}  # fmt: skip
         return txt, tree
+    coco = _coco_block(tree, fmt, pattern)
+    if coco is not None:
+        return coco, tree
     record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv", "xlsx"))
     suggestion = _Suggestion(sources=MEDIA_EXTENSIONS | source_suffixes)
     taken_names: set[str] = set()
@@ -425,6 +428,48 @@ def suggest_block(
     block["records"] = format_path(list(record))
     block["fields"] = suggestion.fields
     return block, tree
+
+
+def _coco_block(tree: dict[tuple[Token, ...], _Node], fmt: str, pattern: str) -> dict[str, Any] | None:
+    """COCO (``images[{id, file_name, width, height}]``, ``annotations[{image_id, category_id, bbox,
+    segmentation}]``, ``categories[{id, name}]``, often one file per archive): a row per annotation, its image
+    and category looked up by id (one row per file gave unaligned lists of images and annotations)."""
+
+    def has(*keys: str) -> bool:
+        return all((*_each(name), ("key", key)) in tree for name, key in (k.split(".") for k in keys))
+
+    if not has("images.id", "images.file_name", "annotations.image_id"):
+        return None
+
+    def lookup(value: str, items: str = "images") -> dict[str, str]:
+        return {"items": f"$.{items}[*]", "key": "id", "value": value}
+
+    fields: dict[str, Any] = {}
+    if has("annotations.id"):  # unique within its file only (each archive's file counts from 1): no id role
+        fields["annotation_id"] = {"path": "id", "type": "int"}
+    fields["image"] = {"path": "image_id", "lookup": lookup("file_name"), "role": "source"}
+    for side in ("width", "height"):
+        if has(f"images.{side}"):
+            fields[f"image_{side}"] = {"path": "image_id", "lookup": lookup(side), "role": f"image_{side}"}
+    if has("annotations.category_id"):
+        named = has("categories.id", "categories.name")
+        fields["category"] = (
+            {"path": "category_id", "lookup": lookup("name", "categories"), "role": "class"}
+            if named
+            else {"path": "category_id", "role": "class"}
+        )
+    if has("annotations.bbox"):
+        fields["bbox"] = {"path": "bbox", "role": "bbox"}  # COCO: [x, y, width, height]
+    if has("annotations.segmentation"):
+        fields["segmentation"] = {"path": "segmentation", "role": "polygon"}  # a crowd's RLE mask: none
+    for key, kind in (("area", "float"), ("iscrowd", "int")):
+        if has(f"annotations.{key}"):
+            fields[key] = {"path": key, "type": kind}
+    return {"files": [pattern], "format": fmt, "records": "annotations[*]", "fields": fields}
+
+
+def _each(name: str) -> tuple[Token, ...]:
+    return (("key", name), ("each", None))
 
 
 def _suggest_field(

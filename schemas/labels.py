@@ -33,7 +33,10 @@ sets and shares; ``bbox``/``polygon`` inside the image (``image_width``/``image_
 ``start``/``end`` time order; ``duration`` non-negative. One record per file joins the source file of the
 same stem; a block's ``source_stem: {pattern, to}`` rewrites the label file's stem first (``X_CUB.json`` →
 ``X_IMG.pcd``), and ``kdata inspect`` suggests it when label and source names differ by such a tag. A
-block's ``archives:`` (globs over archive paths) keeps it to those archives' files.
+block's ``archives:`` (globs over archive paths) keeps it to those archives' files. A field's ``lookup:
+{items, key, value}`` takes the value found in a list of the same file by the path's value (COCO: an
+annotation's ``image_id`` → ``$.images[*]``'s ``file_name``, its ``width``; ``category_id`` → a category's
+``name``).
 
 Formats: ``json`` one document per file (an object or a list); ``jsonl`` a document per line; ``csv``/
 ``tsv`` a row per line, keyed by the header; ``txt`` the whole file as ``{text}`` (a transcript per
@@ -74,6 +77,7 @@ __all__ = [
     "LabelMapping",
     "LayoutRule",
     "LayoutSpec",
+    "Lookup",
     "PathError",
     "Role",
     "StemRewrite",
@@ -280,6 +284,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Lookup(_Model):
+    """A value looked up in a list of the same file by the field's value: COCO's annotation ``image_id`` →
+    ``images[].file_name`` (``{items: "$.images[*]", key: id, value: file_name}``)."""
+
+    items: str = Field(description="The list to look in, from the file's root, e.g. $.images[*]")
+    key: str = Field(description="The items' key holding the field's value, e.g. id")
+    value: str = Field(description="The items' key whose value the column takes, e.g. file_name")
+
+    @field_validator("items")
+    @classmethod
+    def _check_items(cls, value: str) -> str:
+        try:
+            absolute, _tokens = parse_path(value)
+        except PathError as error:
+            raise ValueError(str(error)) from None
+        if not absolute:
+            raise ValueError(f"{value!r}: give the list from the file's root ($.images[*])")
+        return value
+
+
 class FieldSpec(_Model):
     """One column of the rows: where its value is in the record, its type and its role."""
 
@@ -303,6 +327,11 @@ class FieldSpec(_Model):
     )
     match: Literal["stem", "id"] = Field(
         default="stem", description="role source: join on the file name's stem (paths and names) or the value as is"
+    )
+    lookup: Lookup | None = Field(
+        default=None,
+        description="Take the value found in a list of the file by this path's value: an annotation's image_id "
+        "→ the image's file_name ({items: $.images[*], key: id, value: file_name})",
     )
 
     @field_validator("path")

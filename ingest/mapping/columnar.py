@@ -60,7 +60,7 @@ def _keys(tokens: list[Token]) -> bool:
 def _field_ok(spec: Any) -> bool:
     if spec.path in _SPECIAL:
         return True
-    if spec.path in ("@", "@key") or spec.role in ("bbox", "polygon", "keypoints"):
+    if spec.path in ("@", "@key") or spec.role in ("bbox", "polygon", "keypoints") or spec.lookup is not None:
         return False
     absolute, tokens = spec.tokens
     if absolute:

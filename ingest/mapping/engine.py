@@ -38,7 +38,7 @@ from ingest.readers._common import UNEXPECTED_CONTENT, LabelError, SourceFiles
 from ingest.readers._media import BOX_TOLERANCE, check_audio, check_image
 from kcore.errors import BadInput
 from kcore.limits import ArchiveLimits
-from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, glob_match
+from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, Lookup, glob_match, parse_path
 from schemas.mapped import AUDIO_LENGTH_OK, AUDIO_LENGTH_TOLERANCE, ROW_KEY, MappedColumn, MappedSchema
 
 __all__ = ["read_mapped"]
@@ -610,9 +610,39 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
         return lambda member, doc, record: file_path_value(path, member)
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
+    if spec.lookup is not None:
+        return _lookup_getter(spec.lookup, get, absolute)
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
+
+
+def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, Any, RecordAt], Any]:
+    """A getter for ``{path, lookup}``: the path's value, looked up in the file's list by ``lookup.key``
+    (the list indexed once per file; a value not found is missing; collected values stay aligned)."""
+    items = compile_path(parse_path(lookup.items)[1], bound=False)
+    cached: list[Any] = [None, {}]  # the last document and its index
+
+    def index(doc: Any) -> dict[str, Any]:
+        if cached[0] is not doc:
+            found = items(doc, ())
+            table: dict[str, Any] = {}
+            for item in found if isinstance(found, list) else []:
+                if isinstance(item, dict) and lookup.key in item and item[lookup.key] is not None:
+                    table.setdefault(str(item[lookup.key]), item.get(lookup.value))
+            cached[0], cached[1] = doc, table
+        return cached[1]
+
+    def getter(member: str, doc: Any, record: RecordAt) -> Any:
+        value = get(doc, record.bindings) if absolute else get(record.value, ())
+        if value is MISSING or value is None:
+            return value
+        table = index(doc)
+        if isinstance(value, Many):
+            return Many(None if v is None else table.get(str(v)) for v in value)
+        return table.get(str(value), MISSING)
+
+    return getter
 
 
 def _length_ok(stated: Any, seconds: float | None) -> bool | None:

@@ -1216,3 +1216,39 @@ def test_satellite_polygons_written_as_text_and_a_crowds_rle_mask(tmp_path: Path
     assert roles["features[*].properties.type_id"] == "class"
     assert flat_polygons("10,20, 30,20 30,40", "f") == [[10.0, 20.0, 30.0, 20.0, 30.0, 40.0]]
     assert flat_polygons("EMPTY", "f") == [] and flat_polygons({"counts": [5000, 20], "size": [480, 640]}, "f") == []
+
+
+def test_coco_annotations_find_their_image_and_category_by_id(tmp_path: Path, kdata_home: Path) -> None:
+    """Manufacturing defects in COCO, one JSON per archive (``images[]``, ``annotations[]``, ``categories[]``):
+    inspect suggested one row per file with unaligned lists, and nothing could join an annotation's
+    ``image_id`` to ``images[].file_name``. Fields may now look a value up (``lookup: {items, key, value}``),
+    inspect suggests a row per annotation with its image, size and category, and each joins its image."""
+    root = tmp_path / "coco"
+    for archive, names in (("TL_01.금속", ["m_0.jpg", "m_1.jpg"]), ("TL_02.사출", ["s_0.jpg"])):
+        images = [{"id": n + 1, "file_name": name, "width": 8, "height": 6} for n, name in enumerate(names)]
+        annotations = [
+            {"id": k + 1, "image_id": k % len(names) + 1, "category_id": k % 2 + 1, "bbox": [1, 1, 3, 2],
+             "segmentation": [[1, 1, 4, 1, 4, 3]] if k else {"counts": [5, 20], "size": [6, 8]}, "iscrowd": int(not k)}
+            for k in range(3)
+        ]  # fmt: skip
+        coco = {
+            "images": images,
+            "annotations": annotations,
+            "categories": [{"id": 1, "name": "스크래치"}, {"id": 2, "name": "찍힘"}],
+        }
+        zip_files(
+            root / LABELS / f"{archive}.zip",
+            {f"{archive}_annotations.json": json.dumps(coco, ensure_ascii=False).encode()},
+        )
+        zip_files(root / SOURCES / f"{archive.replace('TL', 'TS')}.zip", {name: tiny_png(8, 6) for name in names})
+    write_manifest(root, "mfg-defect-coco", "manufacturing", "image")
+    assert inspect_write(root) == 0
+    (block,) = load_manifest(root).labels.blocks  # type: ignore[union-attr]
+    assert block.records == "annotations[*]" and block.fields["image"].lookup is not None
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 6 and all(r["image_valid"] for r in rows)
+    first = next(r for r in rows if r["label_member"].startswith("TL_02") and r["annotation_id"] == 2)
+    assert (first["image"], first["category"], first["image_width"]) == ("s_0.jpg", "찍힘", 8)
+    assert first["source_file"].endswith("!s_0.jpg") and first["bbox"] == [[1.0, 1.0, 3.0, 2.0]]
+    crowd = next(r for r in rows if r["iscrowd"] == 1)
+    assert crowd["segmentation"] == [] and json.loads(crowd["label_json"])["segmentation"]["counts"] == [5, 20]
