@@ -63,7 +63,9 @@ _CLASS_KEY = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_KEY = re.compile(r"(^|[_\s.])(answer|answer_?text|정답|답변)$", re.IGNORECASE)
-_SPEAKER_KEY = re.compile(r"speaker|participant|화자|발화자", re.IGNORECASE)
+_SPEAKER_KEY = re.compile(r"speaker|participant|recorder|화자|발화자|녹음자", re.IGNORECASE)
+_COUNT_KEY = re.compile(r"(number|num|count|cnt)_?of|(count|cnt|num)$|(인원|명|수)$", re.IGNORECASE)
+"""How many (``NumberOfSpeaker: "1"``): a count, never the speaker."""
 _BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
 _POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
 _KEYPOINT_KEY = re.compile(r"keypoint|키포인트|landmark", re.IGNORECASE)
@@ -307,10 +309,18 @@ def _filled_share(node: _Node, strings: list[str]) -> float:
 
 
 def _role_for(
-    key: str, node: _Node, leaf_type: str, many: bool, unique: bool, taken: set[str], sources: frozenset[str]
+    key: str,
+    node: _Node,
+    leaf_type: str,
+    many: bool,
+    unique: bool,
+    taken: set[str],
+    sources: frozenset[str],
+    present: float = 1.0,
 ) -> str | None:
     """The role a leaf field seems to have (``sources``: suffixes of source files: media, and whatever the
-    source archives hold, e.g. a sensor recording's ``.csv``)."""
+    source archives hold, e.g. a sensor recording's ``.csv``; ``present``: the share of sampled files that
+    have the field at all: a parallel corpus's ``ko_original`` is in half of them)."""
     values = [v for v in node.values if v is not None]
     strings = [v for v in values if isinstance(v, str)]
 
@@ -362,7 +372,7 @@ def _role_for(
     polygon_texts = strings and all(map(_numbers_text, strings)) and any(map(_NUMBERS_TEXT.fullmatch, strings))
     if (_POLY_KEY.search(key) or _COORDS_KEY.search(key)) and polygon_texts:
         return "polygon"  # "x1,y1,x2,y2,..." (satellite labels' object_imcoords), "EMPTY" where none
-    if _SPEAKER_KEY.search(key) and free("speaker"):
+    if _SPEAKER_KEY.search(key) and not _COUNT_KEY.search(key) and free("speaker"):
         return "speaker"
     if _LANG_KEY.search(key):
         return "language"
@@ -374,7 +384,7 @@ def _role_for(
         return "text"  # a QA answer: the text to learn, however short ("서울")
     # a text column empty in most records is one of several exclusive ones (a call centre's 고객질문 /
     # 상담사답변 ... per turn): its not-empty check would fail good data, so it gets no text role
-    mostly_filled = _filled_share(node, strings) >= 0.5
+    mostly_filled = _filled_share(node, strings) * present > 0.5
     if _TEXT_KEY.search(key) and long_text and mostly_filled and not _ID_KEY.search(key):  # context_id: no text
         return "text"
     distinct = len(set(strings))
@@ -555,7 +565,8 @@ def _suggest_field(
     else:
         leaf = _leaf_type(node)
         unique = len(node.values) == len(set(map(str, node.values))) and len(node.values) > 0
-        role = _role_for(key, node, leaf, many, unique and inside, out.roles, out.sources)
+        present = len(node.files) / max(1, len(tree[()].files)) if () in tree else 1.0
+        role = _role_for(key, node, leaf, many, unique and inside, out.roles, out.sources, present)
         if role:
             spec["role"] = role
             out.roles.add(role)

@@ -289,7 +289,8 @@ def test_free_talk_speech_with_korean_keys_and_times_written_as_text(tmp_path: P
     manifest = load_manifest(root)
     assert manifest.labels is not None
     roles = {name: spec.role for name, spec in manifest.labels.blocks[0].fields.items() if spec.role}
-    assert roles == {"script_id": "id", "file_nm": "source", "recrd_time": "duration", "stt": "text"}
+    expected = {"script_id": "id", "file_nm": "source", "recrd_time": "duration", "stt": "text"}
+    assert roles == {**expected, "recorder_id": "speaker"}  # 녹음자: who speaks
     rows, problems, _ = extract(root)
     assert problems == []
     by_id = {r["script_id"]: r for r in rows}
@@ -1252,3 +1253,21 @@ def test_coco_annotations_find_their_image_and_category_by_id(tmp_path: Path, kd
     assert first["source_file"].endswith("!s_0.jpg") and first["bbox"] == [[1.0, 1.0, 3.0, 2.0]]
     crowd = next(r for r in rows if r["iscrowd"] == 1)
     assert crowd["segmentation"] == [] and json.loads(crowd["label_json"])["segmentation"]["counts"] == [5, 20]
+
+
+def test_a_speaker_count_is_no_speaker_and_a_text_in_half_the_files_is_no_text() -> None:
+    """Command speech's ``기본정보.NumberOfSpeaker: "1"`` took the speaker role from ``화자정보.SpeakerName``; a
+    parallel corpus's ``ko_original`` (in its kor2eng files only) got the text role and failed the not-empty
+    check on every eng2kor record."""
+    from kdata.inspect_labels import suggest_block
+
+    speech = [{"기본정보": {"NumberOfSpeaker": "1"}, "화자정보": {"SpeakerName": f"SPK{n % 3:03d}"}} for n in range(9)]
+    block, _tree = suggest_block(speech, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
+    assert roles["기본정보.NumberOfSpeaker"] is None and roles["화자정보.SpeakerName"] == "speaker"
+    pairs = [
+        {"sn": f"S{n}", ("ko_original" if n % 2 else "en_original"): f"문장 번호 {n} 입니다 sentence"} for n in range(8)
+    ]
+    block, _tree = suggest_block(pairs, "json", "**/*.json", per_source=True)
+    roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
+    assert roles["ko_original"] is None and roles["en_original"] is None
