@@ -13,6 +13,7 @@ import yaml
 from rich.console import Console
 
 from kdata.inspect_cmd import run_inspect
+from schemas.labels import LabelBlock
 from schemas.manifest import ManifestError, load_manifest
 from tests.mapping.support import extract, tiny_dicom, tiny_png, tiny_wav, write_manifest, zip_files
 
@@ -307,6 +308,19 @@ def _roles(root: Path) -> dict[str, str]:
     return {name: spec.role for name, spec in manifest.labels.blocks[0].fields.items() if spec.role}
 
 
+def _first_block(
+    root: Path, shipped: dict[str, dict[str, bytes]], dataset_id: str, domain: str, data_type: str
+) -> LabelBlock:
+    """Zip ``shipped`` (as :func:`_inspected`), run ``kdata inspect --write-manifest``: the first block written."""
+    for name, members in shipped.items():
+        zip_files(root / (LABELS if name.startswith("TL") else SOURCES) / name, members)
+    write_manifest(root, dataset_id, domain, data_type)
+    assert inspect_write(root) == 0
+    mapping = load_manifest(root).labels
+    assert mapping is not None
+    return mapping.blocks[0]
+
+
 def _inspected(root: Path, shipped: dict[str, dict[str, bytes]], dataset_id: str, domain: str) -> dict[str, str]:
     """Zip ``shipped`` (archive name under the Training labels or sources folder → members), write an image
     dataset's manifest, run ``kdata inspect --write-manifest``; the roles it suggested."""
@@ -590,11 +604,9 @@ def test_sources_named_otherwise_join_by_the_suggested_stem_rewrite(tmp_path: Pa
         label = {"frame": f"F{n:04d}", "items": [{"id": f"F{n:04d}-1", "type": "cuboid_3d", **cuboid}]}
         labels[f"과수원/F{n:04d}_CUB.json"] = json.dumps(label, ensure_ascii=False).encode()
         clouds[f"과수원/F{n:04d}_IMG.pcd"] = b"# .PCD v0.7\nFIELDS x y z\nDATA binary\n" + bytes(range(n, 200 + n))
-    zip_files(root / LABELS / "TL_과수원.zip", labels)
-    zip_files(root / SOURCES / "TS_과수원.zip", clouds)
-    write_manifest(root, "orchard-lidar", "agriculture", "sensor")
-    assert inspect_write(root) == 0
-    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    block = _first_block(
+        root, {"TL_과수원.zip": labels, "TS_과수원.zip": clouds}, "orchard-lidar", "agriculture", "sensor"
+    )
     assert block.source_stem is not None
     assert (block.source_stem.pattern, block.source_stem.to) == ("_CUB$", "_IMG")
     rows, problems, _ = extract(root)
@@ -616,11 +628,9 @@ def test_two_tags_naming_one_source_get_one_stem_rewrite(tmp_path: Path, kdata_h
             label = {"info": info, "taskinfo": {"instruction": f"{task} 지시", "output": f"{task} 답"}}
             labels[f"{task}/{doc}_{task}.json"] = json.dumps(label, ensure_ascii=False).encode()
         documents[f"판결문/{doc}.json"] = json.dumps({"doc_id": doc, "sentences": ["판결 이유"]}).encode()
-    zip_files(root / LABELS / "TL_01.질의응답.zip", labels)
-    zip_files(root / SOURCES / "TS_01.판결문.zip", documents)
-    write_manifest(root, "ip-law-llm", "ip", "text")
-    assert inspect_write(root) == 0
-    block = load_manifest(root).labels.blocks[0]  # type: ignore[union-attr]
+    block = _first_block(
+        root, {"TL_01.질의응답.zip": labels, "TS_01.판결문.zip": documents}, "ip-law-llm", "ip", "text"
+    )
     assert block.source_stem is not None
     assert (block.source_stem.pattern, block.source_stem.to) == ("_(QA|SUM)$", "")
     rows, problems, _ = extract(root)
