@@ -620,17 +620,27 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
 def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, Any, RecordAt], Any]:
     """A getter for ``{path, lookup}``: the path's value, looked up in the file's list by ``lookup.key``
     (the list indexed once per file; a value not found is missing; collected values stay aligned)."""
-    items = compile_path(parse_path(lookup.items)[1], bound=False)
-    cached: list[Any] = [None, {}]  # the last document and its index
+    tokens = parse_path(lookup.items)[1]
+    # the list itself (``$.images`` of ``$.images[*]``) is what the index is kept for: a streamed file hands
+    # each record a new document around the same header lists, which must not be indexed again per record
+    whole = tokens[-1] == ("each", None)
+    items = compile_path(tokens[:-1] if whole else tokens, bound=False)
+    cached: list[Any] = [None, {}]  # the last list and its index
 
     def index(doc: Any) -> dict[str, Any]:
-        if cached[0] is not doc:
-            found = items(doc, ())
+        found = items(doc, ())
+        if not isinstance(found, list):
+            raise LabelError(
+                lookup.items,
+                "lookup: no such list in this file (a file too large to read whole, KDATA_MAX_ITEM_BYTES, "
+                "holds only the lists that come before its records)",
+            )
+        if cached[0] is not found or not whole:
             table: dict[str, Any] = {}
-            for item in found if isinstance(found, list) else []:
+            for item in found:
                 if isinstance(item, dict) and lookup.key in item and item[lookup.key] is not None:
                     table.setdefault(str(item[lookup.key]), item.get(lookup.value))
-            cached[0], cached[1] = doc, table
+            cached[0], cached[1] = found, table
         return cached[1]
 
     def getter(member: str, doc: Any, record: RecordAt) -> Any:
