@@ -5,7 +5,8 @@ A ``dict`` of those strings costs ~300 bytes per source file (two Python strings
 index of a split with a million source files took ~300 MiB for the whole extract stage. Here the
 member names sit in one UTF-8 buffer with NumPy offsets, and lookups go through a sorted array of
 stem hashes: ~60 bytes per source file. The first source with a stem wins (archive order, then name
-order), as ``dict.setdefault`` over the sorted names did.
+order), as ``dict.setdefault`` over the sorted names did; where stems repeat (a folder per video of
+``frame_0.jpg`` ...), :meth:`SourceIndex.get_near` picks the one in the label's own folder.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ __all__ = ["SourceIndex", "cached_index", "source_stem"]
 def source_stem(name: str) -> str:
     """``일상대화/KSNS_00000001.txt`` → ``KSNS_00000001`` (the key labels are joined on)."""
     return name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _shared_tail(folders: list[str], wanted: list[str]) -> int:
+    """How many folders ``folders`` and ``wanted`` share, counted from the innermost."""
+    shared = 0
+    for have, want in zip(reversed(folders), reversed(wanted), strict=False):
+        if have != want:
+            break
+        shared += 1
+    return shared
 
 
 def _encode(name: str) -> bytes:
@@ -52,6 +63,7 @@ class SourceIndex(Mapping[str, str]):
         self._order = np.argsort(hashes, kind="stable")  # equal hashes keep archive/name order
         self._hashes = hashes[self._order]  # int64: hash of the stem of name order[k], ascending
         self._len: int | None = None
+        self._repeats: bool | None = None
 
     @classmethod
     def build(
@@ -109,6 +121,34 @@ class SourceIndex(Mapping[str, str]):
         if i is None:
             return default
         return f"{self._archives[int(self._owners[i])]}!{self._name(i)}"
+
+    @property
+    def repeats_stems(self) -> bool:
+        """Whether two members may share a stem (frames named alike in a folder per video): then a join asks
+        :meth:`get_near` which of them is meant (a hash collision counts too: the careful path, no harm)."""
+        if self._repeats is None:
+            self._repeats = bool(len(self._hashes) > 1 and np.any(self._hashes[1:] == self._hashes[:-1]))
+        return self._repeats
+
+    def get_near(self, key: str, near: str) -> str | None:
+        """The member with stem ``key`` whose folders end most like ``near`` (the label's folder, or a folder
+        the label names): ``pig03/frame_0.json`` joins ``원천/pig03/frame_0.jpg``, not the first video's
+        ``frame_0.jpg``. Ties keep archive and name order (:meth:`get`)."""
+        if not isinstance(key, str):
+            return None
+        target = hash(key)
+        at = int(np.searchsorted(self._hashes, target))
+        wanted = [part for part in near.split("/") if part]
+        best, best_score = None, -1
+        while at < len(self._hashes) and self._hashes[at] == target:
+            i = int(self._order[at])
+            name = self._name(i)
+            if source_stem(name) == key:
+                score = _shared_tail(name.split("/")[:-1], wanted)
+                if score > best_score:
+                    best, best_score = i, score
+            at += 1
+        return None if best is None else f"{self._archives[int(self._owners[best])]}!{self._name(best)}"
 
     def get_many(self, keys: list[str]) -> list[str | None]:
         """``[self.get(k) for k in keys]``, the hash search and the index arithmetic done by NumPy for all

@@ -366,7 +366,14 @@ class _Rows:
         stem = self.schema.column(name).spec.match == "stem"
         keys = [(PurePosixPath(str(v).replace("\\", "/")).stem if stem else str(v)) if v else "" for v in found]
         get_many = getattr(self.sources, "get_many", None)
-        refs = get_many(keys) if get_many is not None else [self.sources.get(k) for k in keys]
+        if getattr(self.sources, "repeats_stems", False):  # frames named alike per folder: by folder too
+            folder = str(PurePosixPath(member).parent)
+            folders = [str(PurePosixPath(str(v).replace("\\", "/")).parent) if v else "." for v in found]
+            refs = [self._source(k, f if f != "." else folder) for k, f in zip(keys, folders, strict=True)]
+        elif get_many is not None:
+            refs = get_many(keys)
+        else:
+            refs = [self.sources.get(k) for k in keys]
         refs = [ref if key else None for ref, key in zip(refs, keys, strict=True)]
         if self.has_sources:
             for ref, record_id in zip(refs, id_values, strict=True):
@@ -522,7 +529,7 @@ class _Rows:
 
     def _join(self, row: dict[str, Any], member: str, record_id: str) -> None:
         keys = self._source_keys(row, member)
-        ref = next((found for found in (self.sources.get(k) for k in keys) if found is not None), None)
+        ref = next((found for found in (self._source(key, near) for key, near in keys) if found is not None), None)
         data = None
         if ref is not None and self.schema.embed:
             try:
@@ -553,25 +560,35 @@ class _Rows:
             if self.duration is not None:
                 row[AUDIO_LENGTH_OK] = _length_ok(row.get(self.duration.name), info.duration if info else None)
 
-    def _source_keys(self, row: dict[str, Any], member: str) -> list[str]:
-        """Where the record's source file may be, in order: the source field (its stem, or as is), then
-        the record id and the label file's stem for one record per file (K-Fashion names its image by
-        the id, not by the file name its label states)."""
-        keys: list[str] = []
+    def _source(self, key: str, near: str) -> str | None:
+        """The source file of ``key``; where stems repeat over folders, the one whose folders end like ``near``."""
+        if getattr(self.sources, "repeats_stems", False):
+            return self.sources.get_near(key, near)  # type: ignore[attr-defined]
+        return self.sources.get(key)
+
+    def _source_keys(self, row: dict[str, Any], member: str) -> list[tuple[str, str]]:
+        """Where the record's source file may be, in order, each with the folder it is likely in: the source
+        field (its stem, or as is; the folder it names, else the label's), then the record id and the label
+        file's stem for one record per file (K-Fashion names its image by the id, not by the file name its
+        label states)."""
+        folder = str(PurePosixPath(member).parent)
+        keys: list[tuple[str, str]] = []
         for column in self.source_columns:
             value = row.get(column.name)
             if isinstance(value, list):
                 value = value[0] if value else None
             if value:
                 text = str(value).replace("\\", "/")
-                keys.append(PurePosixPath(text).stem if column.spec.match == "stem" else text)
+                path = PurePosixPath(text)
+                near = str(path.parent) if str(path.parent) != "." else folder
+                keys.append((path.stem if column.spec.match == "stem" else text, near))
         if self.per_file:
             record_id = row.get(self.schema.id_column)
             if self.schema.id_column != ROW_KEY and record_id is not None:
-                keys.append(str(record_id))
+                keys.append((str(record_id), folder))
             stem = PurePosixPath(member).stem
-            keys.append(stem)  # one label file per source file: same stem, or as the block rewrites it
-            keys += [rewrite.apply(stem) for rewrite in self.stem_rewrites]
+            keys.append((stem, folder))  # one label file per source file: same stem, or as the block rewrites it
+            keys += [(rewrite.apply(stem), folder) for rewrite in self.stem_rewrites]
         return list(dict.fromkeys(keys))
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -1291,3 +1291,35 @@ def test_a_speaker_count_is_no_speaker_and_a_text_in_half_the_files_is_no_text()
     block, _tree = suggest_block(pairs, "json", "**/*.json", per_source=True)
     roles = {spec["path"]: spec.get("role") for spec in block["fields"].values()}
     assert roles["ko_original"] is None and roles["en_original"] is None
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["by-stem", "by-field"])
+def test_frames_named_alike_in_every_video_folder_join_their_own_image(
+    tmp_path: Path, kdata_home: Path, named: bool
+) -> None:
+    """Livestock behaviour video (가축 행동): ``pig03/frame_0_timestamp_0.json`` beside
+    ``pig03/frame_0_timestamp_0.jpg`` in every video's folder: the first video's frame was joined to every
+    video's label of that name (verdict passed). A label joins the source in its own folder (or in the
+    folder its field names)."""
+    labels, images = {}, {}
+    for video in range(3):
+        for frame in range(2):
+            stem = f"frame_{frame}_timestamp_{frame * 33}"
+            label: dict[str, object] = {"objects": [{"track_id": video, "behavior": "섭식"}]}
+            if named:
+                label["image"] = f"pig{video:02d}/{stem}.jpg"
+            labels[f"pig{video:02d}/{stem}.json"] = json.dumps(label, ensure_ascii=False).encode()
+            images[f"돼지/pig{video:02d}/{stem}.jpg"] = tiny_png(4 + video, 3)  # each video's frames differ
+    root = tmp_path / "pigs"
+    zip_files(root / LABELS / "TL_돼지.zip", labels)
+    zip_files(root / SOURCES / "TS_돼지.zip", images)
+    fields: dict[str, object] = {"behavior": {"path": "objects[*].behavior", "role": "class"}}
+    if named:
+        fields["image"] = {"path": "image", "role": "source"}
+    write_manifest(root, "pig-behaviour", "agriculture", "image", labels={"fields": fields})
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 6
+    for row in rows:
+        video = row["label_member"].split("/")[0]
+        assert row["source_file"].endswith(f"!돼지/{video}/{PurePosixPath(row['label_member']).stem}.jpg"), row
+        assert row["media"]["bytes"] == tiny_png(4 + int(video[3:]), 3)
