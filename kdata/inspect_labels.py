@@ -548,6 +548,8 @@ def _suggest_field(
             spec["role"] = "keypoints"  # before polygon: "keypoints" holds "points" (OpenPose x, y, c triples)
         elif _point_map(tree, path):
             spec["role"] = "keypoints"  # {"Nose": {x, y}, "Left Eye": {x, y}, ...}: named joints, in order
+        elif _point_list(tree, path):
+            spec["role"] = "polygon"  # [{x, y}, {x, y}, ...] (ASAP XML: Coordinate[@Order, @X, @Y])
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):
             spec["role"] = "polygon"
         elif "object" in kinds and not _idlike_keys_node(tree, path) and sum(t == ("each", None) for t in bound) <= 1:
@@ -606,7 +608,30 @@ def _corners(key: str, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, 
         return False
     if _CORNERS_KEY.search(key):
         return True
-    return key.lower() != "bbox" and len(quads) >= 5
+    if key.lower() == "bbox":  # COCO's: x, y, width, height, unless as a size it leaves the image
+        extent = _image_extent(tree)
+        if extent is None:
+            return False
+        width, height = extent
+        fits_as_corners = all(c <= width + 1 and d <= height + 1 for _a, _b, c, d in quads)
+        overflows = sum(a + c > width + 1 or b + d > height + 1 for a, b, c, d in quads)
+        return len(quads) >= 5 and fits_as_corners and overflows >= 0.2 * len(quads)  # a sloppy box or two: COCO
+    return len(quads) >= 5
+
+
+def _image_extent(tree: dict[tuple[Token, ...], _Node]) -> tuple[float, float] | None:
+    """The largest image width and height the sampled labels state (``width``/``height`` keys), if any."""
+    sizes: dict[str, list[float]] = {"w": [], "h": []}
+    for path, node in tree.items():
+        if not path or path[-1][0] != "key":
+            continue
+        key = str(path[-1][1])
+        numbers = [float(v) for v in node.values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if _WIDTH_KEY.search(key):
+            sizes["w"] += numbers
+        elif _HEIGHT_KEY.search(key):
+            sizes["h"] += numbers
+    return (max(sizes["w"]), max(sizes["h"])) if sizes["w"] and sizes["h"] else None
 
 
 def _size_pair(key: str, node: _Node, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
@@ -651,6 +676,15 @@ def _point_map(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) ->
         if set(node.types) - {"null"} != {"object"} or not {"x", "y"} <= keys or not keys <= _POINT_KEYS:
             return False
     return True
+
+
+def _point_list(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """A list of three or more point objects (``[{x, y}, ...]``, XML ``{@Order, @X, @Y}``): a polygon."""
+    node, items = tree.get(path), (*path, ("each", None))
+    if node is None or "list" not in node.types or not node.list_lengths or max(node.list_lengths) < 3:
+        return False
+    keys = {k.lower().lstrip("@") for k in _child_keys(tree, items)}
+    return {"x", "y"} <= keys <= _POINT_KEYS | {"order"} and _numeric_tree(tree, items)
 
 
 def _xy_lists(
@@ -993,7 +1027,8 @@ def _stem_rewrite(label_stems: list[str], source_stems: set[str]) -> dict[str, s
         base, sep, tag = stem.rpartition("_")
         if not sep or not base:
             continue
-        others = {other for other in tags.get(base, set()) if other != tag}
+        # never to a numbered file (scene_calib → scene_010: a scene's file is no one frame's label)
+        others = {other for other in tags.get(base, set()) if other != tag and not other.isdigit()}
         if base in source_stems:
             others.add("")
         for other in others:

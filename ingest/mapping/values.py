@@ -243,7 +243,7 @@ def flat_polygons(value: Any, field: str) -> list[list[float]]:
         numbered = numbered_points(value, field)
         if numbered is not None:
             return [numbered] if numbered else []
-        lowered = {str(k).lower(): v for k, v in value.items()}
+        lowered = {str(k).lower().lstrip("@"): v for k, v in value.items()}  # XML attributes: @X, @Y
         if "x" in lowered and "y" in lowered:
             xs, ys = lowered["x"], lowered["y"]
             if isinstance(xs, list) and isinstance(ys, list):  # OCR's {x: [x1..x4], y: [y1..y4]}: one polygon
@@ -287,8 +287,10 @@ def _polygon_text(value: str, field: str) -> list[list[float]]:
 
 
 def _point_object(value: dict[str, Any], field: str | None = None) -> list[float]:
-    lowered = {str(k).lower(): v for k, v in value.items()}
-    if set(lowered) - {"x", "y", "z", "v", "visible"} or "x" not in lowered or "y" not in lowered:
+    """``[x, y]`` of a point object (``{x, y}``, ``{x, y, z, v}``; XML attributes ``{@Order, @X, @Y}`` as
+    ASAP pathology annotations write them), ``[]`` for any other object."""
+    lowered = {str(k).lower().lstrip("@"): v for k, v in value.items()}
+    if set(lowered) - {"x", "y", "z", "v", "visible", "order"} or "x" not in lowered or "y" not in lowered:
         return []
     return [_float(lowered["x"], f"{field}.x"), _float(lowered["y"], f"{field}.y")] if field else [0.0, 0.0]
 

@@ -1323,3 +1323,62 @@ def test_frames_named_alike_in_every_video_folder_join_their_own_image(
         video = row["label_member"].split("/")[0]
         assert row["source_file"].endswith(f"!돼지/{video}/{PurePosixPath(row['label_member']).stem}.jpg"), row
         assert row["media"]["bytes"] == tiny_png(4 + int(video[3:]), 3)
+
+
+def test_a_bbox_of_corners_is_read_as_corners_when_as_a_size_it_leaves_the_image() -> None:
+    """Autonomous-driving simulation labels name their corner boxes ``bbox`` (``[216, 339, 264, 386]`` on a
+    1920×1080 frame): read as COCO's x, y, width, height, boxes were published several times too wide (verdict
+    passed on large frames, refused on small ones). A ``bbox`` whose numbers, read as sizes, leave the stated
+    image in many samples while as corners they all fit is ``format: xyxy``; COCO's stays xywh."""
+    from kdata.inspect_labels import suggest_block
+
+    def frame(n: int, boxes: list[list[int]]) -> dict[str, object]:
+        return {"image": {"width": 1920, "height": 1080}, "annotations": [{"bbox": b, "class": "car"} for b in boxes]}
+
+    corners = [frame(n, [[216 + n, 339, 264 + 3 * n, 386], [1200, 500, 1500 + n, 700]]) for n in range(6)]
+    block, _tree = suggest_block(corners, "json", "**/*.json", per_source=True)
+    (box,) = [spec for spec in block["fields"].values() if spec.get("role") == "bbox"]
+    assert box.get("format") == "xyxy"
+    sizes = [frame(n, [[216 + n, 339, 48, 47], [1200, 500, 300 + n, 200]]) for n in range(6)]  # COCO-like
+    block, _tree = suggest_block(sizes, "json", "**/*.json", per_source=True)
+    (box,) = [spec for spec in block["fields"].values() if spec.get("role") == "bbox"]
+    assert box.get("format", "xywh") == "xywh"
+
+
+def test_a_scene_file_is_never_rewritten_to_one_of_its_frames() -> None:
+    """A scene's ``scene1_calib.json`` beside frames ``scene1_010.png`` ...: inspect suggested
+    ``source_stem: {pattern: _calib$, to: _010}`` and every scene's calibration joined its tenth frame."""
+    from kdata.inspect_labels import _stem_rewrite
+
+    frames = {f"scene{s}_{f:03d}" for s in range(3) for f in range(10, 14)}
+    assert _stem_rewrite([f"scene{s}_calib" for s in range(3)], frames) is None
+    assert _stem_rewrite(["F1_CUB", "F2_CUB"], {"F1_IMG", "F2_IMG"}) == {"pattern": "_CUB$", "to": "_IMG"}
+
+
+def test_asap_pathology_coordinates_are_polygons(tmp_path: Path, kdata_home: Path) -> None:
+    """Pathology slides annotated in ASAP XML (``Annotation/Coordinates/Coordinate[@Order, @X, @Y]``): every
+    record was refused ("expected a polygon, got text '0'"), since point objects took only x/y keys; the
+    attributes' ``@`` and the point's ``@Order`` are read as a point's own now. Inspect suggests the polygon."""
+    from kdata.inspect_labels import suggest_block
+
+    def slide(n: int) -> bytes:
+        points = "".join(f'<Coordinate Order="{k}" X="{10 * k + n}.5" Y="{5 * k}"/>' for k in range(4))
+        head = f'<Annotation Name="A{n}" Type="Polygon" PartOfGroup="_{n % 2}">'
+        one = f"{head}<Coordinates>{points}</Coordinates></Annotation>"
+        return f"<ASAP_Annotations><Annotations>{one}{one}</Annotations></ASAP_Annotations>".encode()
+
+    root = tmp_path / "asap"
+    zip_files(root / LABELS / "TL_위암.zip", {f"slide_{n}.xml": slide(n) for n in range(3)})
+    coordinates = "ASAP_Annotations.Annotations.Annotation[*].Coordinates.Coordinate"
+    group = "ASAP_Annotations.Annotations.Annotation[*].@PartOfGroup"
+    fields = {"polygons": {"path": coordinates, "role": "polygon"}, "group": {"path": group}}
+    write_manifest(root, "gastric-pathology", "healthcare", "text", labels={"fields": fields})
+    rows, problems, _ = extract(root)
+    assert problems == [] and len(rows) == 3
+    assert rows[0]["polygons"][0] == [0.5, 0.0, 10.5, 5.0, 20.5, 10.0, 30.5, 15.0] and len(rows[0]["polygons"]) == 2
+    from ingest.mapping.formats import documents
+    from schemas.labels import LabelBlock
+
+    docs = [doc for n in range(3) for _line, doc in documents(slide(n), "xml", LabelBlock(format="xml"))]
+    block, _tree = suggest_block(docs, "xml", "**/*.xml", per_source=True)
+    assert {"path": coordinates, "role": "polygon"} in block["fields"].values(), block["fields"]
