@@ -385,12 +385,20 @@ def _role_for(
     # a text column empty in most records is one of several exclusive ones (a call centre's 고객질문 /
     # 상담사답변 ... per turn): its not-empty check would fail good data, so it gets no text role
     mostly_filled = _filled_share(node, strings) * present > 0.5
-    if _TEXT_KEY.search(key) and long_text and mostly_filled and not _ID_KEY.search(key):  # context_id: no text
-        return "text"
+    named_files = sum(1 for s in strings if " " not in s and PurePosixPath(s.replace("\\", "/")).suffix)
+    paths = bool(strings) and named_files >= 0.8 * len(strings)  # textPath: "KRESP/0001.txt" names a file
+    if _TEXT_KEY.search(key) and long_text and mostly_filled and not paths and not _ID_KEY.search(key):
+        return "text"  # (context_id names a text, it is none)
     distinct = len(set(strings))
     varies = distinct >= 2 or len(strings) < 5  # one value in every sample ("FeatureCollection"): no class
-    if _CLASS_KEY.search(key) and strings and varies and distinct <= max(30, len(strings) // 3) and mean < 30:
+    # sentences, nearly each its own (a caption under trigger_action): text, not classes
+    half = 0.5 * len(strings or [""])
+    sentences = sum(" " in s for s in strings) >= half and distinct > half
+    few = distinct <= max(30, len(strings) // 3)
+    if _CLASS_KEY.search(key) and strings and varies and not sentences and few and mean < 30:
         return "class"
+    if sentences and long_text and mostly_filled:
+        return "text"
     if long_text and mostly_filled and any(" " in s for s in strings) and sum(map(len, strings)) / len(strings) >= 20:
         return "text"
     if _TIME_KEY.search(key) and strings and all(re.match(r"^\d{2,4}[-./:]\d", s) for s in strings):
@@ -534,6 +542,8 @@ def _suggest_field(
             spec["role"] = "bbox"  # an object's corner keys (xmin/xmax, xtl/xbr ...) say its format when read
             if not _box_keys(tree, path) and _corners(key, tree, path):
                 spec["format"] = "xyxy"  # four numbers: two corners, not corner and size
+            if _shares(tree, path):
+                spec["relative"] = True  # every coordinate in 0..1: shares of the image, not pixels
         elif _size_pair(key, node, tree, path):
             for index, (size_role, suffix) in enumerate((("image_width", "width"), ("image_height", "height"))):
                 if size_role not in out.roles:
@@ -617,6 +627,18 @@ def _corners(key: str, tree: dict[tuple[Token, ...], _Node], path: tuple[Token, 
         overflows = sum(a + c > width + 1 or b + d > height + 1 for a, b, c, d in quads)
         return len(quads) >= 5 and fits_as_corners and overflows >= 0.2 * len(quads)  # a sloppy box or two: COCO
     return len(quads) >= 5
+
+
+def _shares(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """Every number under ``path`` lies in 0..1 and some are not 0 or 1: coordinates as shares of the image."""
+    numbers = [
+        float(v)
+        for p, n in tree.items()
+        if p[: len(path)] == path
+        for v in n.values
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+    return bool(numbers) and all(0.0 <= v <= 1.0 for v in numbers) and any(0.0 < v < 1.0 for v in numbers)
 
 
 def _image_extent(tree: dict[tuple[Token, ...], _Node]) -> tuple[float, float] | None:

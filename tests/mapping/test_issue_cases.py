@@ -1382,3 +1382,25 @@ def test_asap_pathology_coordinates_are_polygons(tmp_path: Path, kdata_home: Pat
     docs = [doc for n in range(3) for _line, doc in documents(slide(n), "xml", LabelBlock(format="xml"))]
     block, _tree = suggest_block(docs, "xml", "**/*.xml", per_source=True)
     assert {"path": coordinates, "role": "polygon"} in block["fields"].values(), block["fields"]
+
+
+def test_captions_file_paths_and_relative_boxes_are_suggested_as_what_they_are() -> None:
+    """Video change-boundary inference (비디오 전환 경계 추론): ``trigger_action`` holds a Korean caption per clip (it
+    was suggested as a class), the boxes ``{x1, y1, x2, y2}`` are shares of the frame (0..1: they were taken
+    for pixels, the inside-image check passing trivially); customer-service speech's ``textPath`` names a
+    transcript file (it got the text role)."""
+    from kdata.inspect_labels import suggest_block
+
+    clips = [
+        {"video_name": f"clip_{n}.mp4", "width": 1920, "height": 1080,
+         "trigger_info": [{"trigger": ["scene", "object"][n % 2], "trigger_action": f"사람이 {n}번째 문을 연다",
+                           "bbox": {"x1": 0.1 + n / 100, "y1": 0.2, "x2": 0.5, "y2": 0.9}}],
+         "dialog": {"textPath": f"KRESP/{n:04d}.txt"}}
+        for n in range(10)
+    ]  # fmt: skip
+    block, _tree = suggest_block(clips, "json", "**/*.json", per_source=True)
+    specs = {spec["path"]: spec for spec in block["fields"].values()}
+    assert specs["trigger_info[0].trigger_action"].get("role") == "text"
+    box = specs["trigger_info[0].bbox"]
+    assert box.get("role") == "bbox" and box.get("relative") is True
+    assert specs["dialog.textPath"].get("role") is None
