@@ -83,3 +83,16 @@ def test_json_schema_file_for_editors_is_current() -> None:
     schema = json.loads(json_schema_text())
     assert {"labels", "layout", "record_schema"} <= set(schema["properties"])
     assert "LabelBlock" in schema["$defs"] and "role" in schema["$defs"]["FieldSpec"]["properties"]
+
+
+def test_patterns_from_dataset_yaml_run_in_linear_time() -> None:
+    """An uploader's ``source_stem`` pattern ``^(a+)+b$`` over a file name of 34 a's, or a glob
+    ``*a*a*a*a*a*a*a*a*b`` over 200, held a core for minutes under Python's ``re`` (an attack trial): both run
+    on RE2 now, and a pattern RE2 cannot run (a backreference) is refused by name."""
+    from schemas.labels import StemRewrite, glob_match
+
+    assert StemRewrite(pattern="^(a+)+b$", to="").apply("a" * 5000) == "a" * 5000
+    assert not glob_match("*a*a*a*a*a*a*a*a*b", "d/" + "a" * 5000 + ".json")
+    assert glob_match("라벨/**/*_QA.json", "라벨/x/y/z_qa.JSON")
+    with pytest.raises(ValueError, match="RE2"):
+        StemRewrite(pattern=r"(a)\1", to="")
