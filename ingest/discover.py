@@ -20,6 +20,7 @@ from ingest.archives import archive_pieces, logical_archive_name
 from ingest.limits import UnsafeArchive
 from ingest.safety import check_inside
 from kcore.errors import BadInput
+from kcore.text import UNSAFE_CHARS, printable, unsafe_chars
 from schemas.labels import LayoutSpec, glob_match
 
 __all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout", "loose_labels_hint"]
@@ -161,6 +162,9 @@ def discover_layout(
     broken: list[str] = []
     first_broken: UnsafeArchive | None = None
     for rel in logical:
+        if UNSAFE_CHARS.search(rel):  # its name reaches terminals and reports (a terminal escape, an override)
+            shown = printable(rel)
+            raise UnsafeArchive("unsafe_name", shown, f"the archive's path holds {', '.join(unsafe_chars(rel))}")
         reason = _skip_reason(rel, layout)
         if reason is not None:
             skipped.append(Skipped(rel, reason))

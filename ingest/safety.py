@@ -71,6 +71,7 @@ from ingest.limits import REASONS, UnsafeArchive
 from kcore.errors import BadInput
 from kcore.forked import Forked
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
+from kcore.text import UNSAFE_CHARS
 
 __all__ = [
     "REASONS",
@@ -116,8 +117,9 @@ def check_name(raw: str, name: str) -> tuple[str, str] | None:
     ``raw`` is the name as stored (``zipfile`` cuts it at a NUL byte: ``ZipInfo.orig_filename``
     keeps it), ``name`` the decoded one.
     """
-    if "\x00" in raw or _CONTROL.search(name):
-        return "unsafe_name", f"name {raw!r} holds a NUL byte or control characters"
+    if "\x00" in raw or _CONTROL.search(name) or UNSAFE_CHARS.search(name):
+        # control characters, and the bidirectional overrides that make "a\u202enosj.exe" read "aexe.json"
+        return "unsafe_name", f"name {raw!r} holds a NUL byte, control characters or direction overrides"
     path = name.replace("\\", "/")
     if path.startswith("/"):
         return "path_traversal", f"absolute path {name!r}"

@@ -13,6 +13,7 @@ from typer.core import TyperCommand
 from kcore.config import Settings, load_settings
 from kcore.errors import BadInput, KDataError, QualityGateFailed
 from kdata.cli_base import JsonOpt, _print_json, _run, app, err, out
+from kdata.render import safe
 
 __all__ = ["app", "main"]
 
@@ -108,7 +109,7 @@ def ingest_here(path: str, workers: int | None, no_progress: bool, as_json: bool
             _print_json(
                 {"status": "quality_failed", "error": str(error), "report": error.report, "examples": error.examples}
             )
-        err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {safe(error)}", highlight=False, soft_wrap=True)
         for line in error.examples:
             err.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
         err.print(f"보고서 report: {error.report}", highlight=False, soft_wrap=True)
@@ -116,7 +117,7 @@ def ingest_here(path: str, workers: int | None, no_progress: bool, as_json: bool
     except KDataError as error:
         if as_json:
             _print_json({"status": "rejected", "error": str(error)})
-        err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]거부 rejected:[/] {safe(error)}", highlight=False, soft_wrap=True)
         return error.exit_code
     if as_json:
         _print_json(result)

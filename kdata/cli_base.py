@@ -17,6 +17,7 @@ import typer
 from kcore.config import Settings, load_settings
 from kcore.errors import KDataError
 from kdata import typer_plain
+from kdata.render import safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -61,7 +62,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON 한 문서만 출력
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    from kdata.render import json_text
+
+    sys.stdout.write(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
 
 
 def _run(action: Callable[[Settings], T]) -> T:
@@ -69,8 +72,8 @@ def _run(action: Callable[[Settings], T]) -> T:
     try:
         return action(load_settings())
     except KDataError as error:
-        err.print(f"[bold red]오류 error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]오류 error:[/] {safe(error)}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except FileNotFoundError as error:  # e.g. no catalog yet
-        err.print(f"[bold red]오류 error:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]오류 error:[/] {safe(error)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from kcore.atomic import write_atomic
 from kcore.errors import KDataError
+from kdata.render import json_text, safe, text_cell
 
 __all__ = ["run_inspect"]
 
@@ -43,19 +44,19 @@ def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console
     try:
         layout = LayoutSpec.model_validate(raw["layout"]) if isinstance(raw.get("layout"), dict) else None
     except ValueError as error:
-        err.print(f"[red]{root / 'dataset.yaml'}: field 'layout': {error}[/]", highlight=False)
+        err.print(f"[red]{root / 'dataset.yaml'}: field 'layout': {safe(error)}[/]", highlight=False)
         return 2
     try:
         from kcore.config import load_settings
 
         found = inspect_folder(root, layout, data_type=raw.get("data_type"), limits=load_settings().limits)
     except KDataError as error:
-        err.print(f"[bold red]거부 rejected:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]거부 rejected:[/] {safe(error)}", highlight=False, soft_wrap=True)
         return error.exit_code
     blocks = found.labels_block()
     text = dump_labels(blocks, found.layout_rules) if blocks else ""
     if as_json:
-        print(json.dumps(found.to_dict(), ensure_ascii=False, default=str))
+        print(json_text(json.dumps(found.to_dict(), ensure_ascii=False, default=str)))
     else:
         _show(found, text or None, out)
     if not write_manifest:
@@ -115,7 +116,9 @@ def _write(
     try:
         parse_manifest(yaml.safe_load(body + addition), file)  # the result must load, else nothing changes
     except ManifestError as error:
-        err.print(f"[bold red]dataset.yaml 미변경 not written:[/] the result would not load: {error}", highlight=False)
+        err.print(
+            f"[bold red]dataset.yaml 미변경 not written:[/] the result would not load: {safe(error)}", highlight=False
+        )
         return 2
     write_atomic(file, before + addition.encode("utf-8"), fsync=False)
     if not quiet:
@@ -125,30 +128,32 @@ def _write(
 
 def _show(found: Any, suggestion: str | None, out: Console) -> None:
     data = found.to_dict()
-    out.print(f"[bold]{data['path']}[/]  분할 splits: {', '.join(data['splits'])}", highlight=False, soft_wrap=True)
+    splits = ", ".join(data["splits"])
+    out.print(f"[bold]{safe(data['path'])}[/]  분할 splits: {safe(splits)}", highlight=False, soft_wrap=True)
     table = Table("압축파일 archive", "분할 split", "종류 kind", "크기 bytes")
     for a in data["archives"]:
-        table.add_row(a["path"], a["split"], a["kind"], f"{a['size']:,}")
+        table.add_row(*map(text_cell, (a["path"], a["split"], a["kind"], f"{a['size']:,}")))
     out.print(table)
     if data["skipped"]:
         skipped = Table("건너뜀 skipped", "이유 reason")
         for s in data["skipped"]:
-            skipped.add_row(s["path"], s["reason"])
+            skipped.add_row(text_cell(s["path"]), text_cell(s["reason"]))
         out.print(skipped)
     for group in data["label_files"]:
         title = (
             f"{group['format']} 라벨 파일 label files: {group['files']:,} (sampled {group['sampled']}, "
             f"encoding {group['encoding']}, paired with sources {group['paired_with_sources']:,})"
         )
-        shape = Table("경로 path", "형식 types", "개수 count", "예 examples", title=title)
+        shape = Table("경로 path", "형식 types", "개수 count", "예 examples", title=safe(title))
         for row in group["shape"][:80]:
             types = ", ".join(f"{k}×{v}" for k, v in row["types"].items())
-            shape.add_row(row["path"], types, f"{row['count']:,}", " | ".join(map(str, row["examples"])))
+            examples = " | ".join(map(str, row["examples"]))
+            shape.add_row(*map(text_cell, (row["path"], types, f"{row['count']:,}", examples)))
         out.print(shape)
         for problem in group["problems"]:
-            out.print(f"[yellow]문제 problem:[/] {problem}", highlight=False, soft_wrap=True)
+            out.print(f"[yellow]문제 problem:[/] {safe(problem)}", highlight=False, soft_wrap=True)
     for note in data["notes"]:
-        out.print(f"[yellow]알림 note:[/] {note}", highlight=False, soft_wrap=True)
+        out.print(f"[yellow]알림 note:[/] {safe(note)}", highlight=False, soft_wrap=True)
     if suggestion:
         out.print("[bold]제안 suggested mapping[/] (kdata inspect --write-manifest adds it):")
         out.print(suggestion, highlight=False, markup=False, soft_wrap=True)

@@ -11,7 +11,30 @@ if TYPE_CHECKING:  # rich is imported by the functions that draw tables: csv and
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["render_rows", "render_search", "render_show"]
+__all__ = ["json_text", "render_rows", "render_search", "render_show", "safe", "text_cell"]
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting so as a formula (``=HYPERLINK(...)``): CSV cells get a ``'`` first."""
+
+
+def safe(value: Any) -> str:
+    """``value`` as text to print with rich markup around it: unsafe characters written out
+    (:func:`kcore.text.printable`) and ``[`` escaped, so that data can neither send terminal escapes nor
+    be read as markup (``[link=...]``)."""
+    from rich.markup import escape
+
+    from kcore.text import printable
+
+    return escape(printable("" if value is None else str(value)))
+
+
+def text_cell(value: Any) -> Any:
+    """A table cell from data: plain text (no markup), unsafe characters written out."""
+    from rich.text import Text
+
+    from kcore.text import printable
+
+    return Text(printable("" if value is None else str(value)))
 
 
 def _table(*headers: str, **options: Any) -> Table:
@@ -20,11 +43,46 @@ def _table(*headers: str, **options: Any) -> Table:
     return Table(*headers, **options)
 
 
+def _add_row(table: Table, *cells: Any) -> None:
+    """A row of data cells: each plain text (no markup), unsafe characters written out."""
+    table.add_row(*(text_cell(c) for c in cells))
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: text with unsafe characters written out and formulas neutralised (``'=1+1``); numbers as
+    they are. ``--format json`` gives every value exactly."""
+    if not isinstance(value, str):
+        return value
+    from kcore.text import printable
+
+    text = printable(value)
+    if text.startswith(_FORMULA) and not _number(text):
+        return "'" + text
+    return text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def json_text(text: str) -> str:
+    """JSON text with the unsafe characters JSON leaves as they are (C1 controls, bidirectional overrides)
+    written as ``\\uXXXX`` escapes: the same JSON value, harmless on a terminal."""
+    from kcore.text import UNSAFE_CHARS
+
+    return UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def render_search(out: Console, page: dict[str, Any]) -> None:
     """Search results as a table, then the facet counts when they were asked for."""
     table = _table("ID", "제목 title", "분야 domain", "이용 상태 licence", "버전 version", "행 rows")
     for row in page["results"]:
-        table.add_row(
+        _add_row(
+            table,
             row["id"],
             f"{row['title']}\n{row['title_en']}",
             f"{row['domain_ko']} ({row['domain']})",
@@ -106,7 +164,7 @@ def render_show(out: Console, page: dict[str, Any]) -> None:
         ("보고서 report", str(quality.get("report_path", ""))),
     ]
     for label, value in rows:
-        table.add_row(label, value)
+        _add_row(table, label, value)
     out.print(table)
     _render_versions(out, page)
     _render_quality(out, quality)
@@ -118,14 +176,15 @@ def _render_license_history(out: Console, history: list[dict[str, Any]]) -> None
     for row in history:
         detail = row["detail"]
         change = f"{detail.get('from', '')} → {detail.get('to', detail.get('status', ''))}"
-        table.add_row(str(row["occurred_at"])[:19], row["actor"], change, str(detail.get("reason") or row["action"]))
+        _add_row(table, str(row["occurred_at"])[:19], row["actor"], change, str(detail.get("reason") or row["action"]))
     out.print(table)
 
 
 def _render_versions(out: Console, page: dict[str, Any]) -> None:
     history = _table("버전 version", "공개일 date", "상태 status", "변경 내용 note", "판정 verdict")
     for version in page["versions"]:
-        history.add_row(
+        _add_row(
+            history,
             version["version"],
             str(version.get("date_published") or ""),
             str(version.get("release_status") or ""),
@@ -136,7 +195,8 @@ def _render_versions(out: Console, page: dict[str, Any]) -> None:
     splits = _table("버전 version", "분할 split", "행 rows", "청크 chunks", "크기 bytes")
     for version in page["versions"]:
         for split in version["splits"]:
-            splits.add_row(
+            _add_row(
+                splits,
                 version["version"],
                 split["split"],
                 f"{split['record_count']:,}",
@@ -151,7 +211,8 @@ def _render_quality(out: Console, quality: dict[str, Any]) -> None:
         return
     table = _table("구분 category", "항목명 item", "정량목표 target", "결과값 result", "통과 passed")
     for item in quality["items"]:
-        table.add_row(
+        _add_row(
+            table,
             item["category_ko"],
             f"{item['item_ko']}\n{item['item_en']}",
             str(item["target"]),
@@ -162,15 +223,22 @@ def _render_quality(out: Console, quality: dict[str, Any]) -> None:
 
 
 def render_rows(out: Console, columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    """Query results: ``json`` exact (unsafe characters as ``\\u`` escapes), ``csv`` for spreadsheets (formulas
+    and unsafe characters neutralised), a table for the terminal (plain text, unsafe characters written out)."""
     if fmt == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json_text(json.dumps(records, ensure_ascii=False, default=str)) + "\n")
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([_csv_cell(c) for c in columns])
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
     else:
-        table = _table(*columns)
+        table = _table(*(printable_header(c) for c in columns))
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
+            _add_row(table, *row)
         out.print(table)
+
+
+def printable_header(name: str) -> str:
+    """A column header for a table (headers are markup in rich): escaped like :func:`safe`."""
+    return safe(name)

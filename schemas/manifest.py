@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kcore.text import printable, unsafe_chars
 from schemas.choices import DataType, LicenseStatus, ReleaseStatus
 from schemas.domains import DOMAINS, resolve_domain
 from schemas.kinds import find_kind
@@ -316,6 +318,9 @@ def parse_manifest(data: object, path: Path) -> DatasetManifest:
     """Validate already-parsed YAML/JSON data as a manifest."""
     if not isinstance(data, dict):
         raise ManifestError(path, ["the file must hold a mapping of fields (id, title, domain, ...)"])
+    unsafe = list(_unsafe_text(data, ""))
+    if unsafe:  # a title with ESC sequences reached every user's terminal (kdata show, search)
+        raise ManifestError(path, unsafe[:10])
     # YAML reads 1.0 as a float: a version is text.
     if isinstance(data.get("version"), int | float):
         data = {**data, "version": str(data["version"])}
@@ -332,6 +337,22 @@ def parse_manifest(data: object, path: Path) -> DatasetManifest:
             ],
         )
     return manifest
+
+
+def _unsafe_text(value: object, where: str) -> Iterator[str]:
+    """A problem per key or text of ``value`` holding control characters or direction overrides."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and unsafe_chars(key):
+                yield f"key {printable(here)!r}: control characters or direction overrides {unsafe_chars(key)}"
+            yield from _unsafe_text(item, here)
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _unsafe_text(item, f"{where}[{n}]")
+    elif isinstance(value, str) and unsafe_chars(value):
+        found = ", ".join(unsafe_chars(value))
+        yield f"field {where!r}: control characters or direction overrides ({found}) are not allowed in text"
 
 
 JSON_SCHEMA_FILE = Path(__file__).with_name("dataset.schema.json")

