@@ -23,24 +23,28 @@ __all__ = ["run_inspect"]
 
 
 def _raw_manifest(path: Path) -> dict[str, Any] | None:
-    import yaml
+    """``dataset.yaml`` as data (read within the manifest's bounds: ``ManifestError`` beyond them), or
+    ``None`` when there is none."""
+    from schemas.manifest import manifest_data
 
     file = path / "dataset.yaml"
     if not file.is_file():
         return None
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError):
-        return None
+    data = manifest_data(file.read_bytes(), file)
     return data if isinstance(data, dict) else None
 
 
 def run_inspect(path: Path, *, write_manifest: bool, as_json: bool, out: Console, err: Console) -> int:
     from kdata.inspect_labels import dump_labels, inspect_folder
     from schemas.labels import LayoutSpec
+    from schemas.manifest import ManifestError
 
     root = path.expanduser().absolute()
-    raw = _raw_manifest(root) or {}
+    try:
+        raw = _raw_manifest(root) or {}
+    except ManifestError as error:
+        err.print(f"[bold red]거부 rejected:[/] {safe(error)}", highlight=False, soft_wrap=True)
+        return 2
     try:
         layout = LayoutSpec.model_validate(raw["layout"]) if isinstance(raw.get("layout"), dict) else None
     except ValueError as error:

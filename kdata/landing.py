@@ -19,10 +19,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kcore.atomic import write_atomic
-from schemas.manifest import DATASET_YAML, DatasetManifest, ManifestError, load_manifest, parse_manifest
+from schemas.manifest import (
+    DATASET_YAML,
+    DatasetManifest,
+    ManifestError,
+    load_manifest,
+    manifest_data,
+    parse_manifest,
+)
 
 __all__ = ["fingerprint", "mark_triggered", "scan_landing", "state_path"]
 
@@ -65,13 +70,7 @@ def _load_state(path: Path) -> dict[str, Any]:
 def _manifest_from_bytes(raw: bytes, where: str) -> DatasetManifest:
     """Parse a manifest read from S3 as :func:`load_manifest` parses a file; errors name ``where``."""
     try:
-        try:
-            data = yaml.safe_load(raw.decode("utf-8-sig"))
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise ManifestError(Path(DATASET_YAML), [f"not valid YAML: {error}"]) from None
-        except ValueError as error:
-            raise ManifestError(Path(DATASET_YAML), [f"not valid YAML (an impossible date?): {error}"]) from None
-        return parse_manifest(data, Path(DATASET_YAML))
+        return parse_manifest(manifest_data(raw, Path(DATASET_YAML)), Path(DATASET_YAML))
     except ManifestError as error:
         problems = "\n".join(f"  - {p}" for p in error.problems)
         raise ValueError(f"{where}: invalid dataset manifest:\n{problems}") from None

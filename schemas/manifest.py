@@ -57,6 +57,7 @@ __all__ = [
     "ReleaseStatus",
     "Source",
     "load_manifest",
+    "manifest_data",
     "parse_manifest",
 ]
 
@@ -413,14 +414,25 @@ def load_manifest(folder_or_file: Path) -> DatasetManifest:
     size = path.stat().st_size
     if size > MAX_MANIFEST_BYTES:
         raise ManifestError(path, [f"the file is {size:,} bytes; a manifest may hold at most {MAX_MANIFEST_BYTES:,}"])
+    return parse_manifest(manifest_data(path.read_bytes(), path), path)
+
+
+def manifest_data(raw: bytes, path: Path) -> object:
+    """The YAML of a manifest's bytes, bounded as every reader of ``dataset.yaml`` must be (inspect, ingest,
+    the S3 landing zone): at most :data:`MAX_MANIFEST_BYTES`, :data:`MAX_ALIASES` aliases and
+    :data:`MAX_EXPANDED` characters once expanded (an alias bomb of 623 bytes took inspect to 4 GB)."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            path, [f"the file is {len(raw):,} bytes; a manifest may hold at most {MAX_MANIFEST_BYTES:,}"]
+        )
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_BoundedLoader)
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=_BoundedLoader)
         _check_expanded(data, path)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ManifestError(path, [f"not valid YAML: {error}"]) from None
     except ValueError as error:  # YAML reads 2024-13-01 as a date and fails: month must be in 1..12
         raise ManifestError(path, [f"not valid YAML (an impossible date?): {error}"]) from None
-    return parse_manifest(data, path)
+    return data
 
 
 if __name__ == "__main__":  # python -m schemas.manifest: rewrite dataset.schema.json

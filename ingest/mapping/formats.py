@@ -272,9 +272,11 @@ def _xml(data: bytes) -> Any:
 
     try:
         root = SafeET.fromstring(data)
+        return {root.tag: _element(root)}
     except (ParseError, DefusedXmlException, ValueError) as error:
         raise LabelFileError("bad_xml", f"invalid XML: {error}") from None
-    return {root.tag: _element(root)}
+    except RecursionError:  # 200,000 nested elements (uncompressed, so no ratio check caught it): exit 1 before
+        raise LabelFileError("bad_xml", "XML nested too deep to read") from None
 
 
 def _element(element: Any) -> Any:

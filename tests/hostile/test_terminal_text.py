@@ -65,3 +65,27 @@ def test_printed_data_writes_control_characters_out_and_neutralises_formulas(
     printed = capsys.readouterr().out
     assert "\u202e" not in printed and "\u009b" not in printed
     assert json.loads(printed) == [{"id": "A5", "text": "x\u202ey\u009bz"}]  # the same value, escaped
+
+
+def test_inspect_reads_dataset_yaml_within_the_manifests_bounds(tmp_path: Path) -> None:
+    """An alias bomb of a few hundred bytes in ``dataset.yaml`` took ``kdata inspect`` to 4 GB (ingest refused
+    it): every reader of the manifest (inspect, ingest, the S3 landing zone) reads it within the same bounds."""
+    from kdata.inspect_cmd import run_inspect
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)]
+    (tmp_path / "dataset.yaml").write_text("id: bomb\nlayout:\n  include:\n" + "\n".join(f"  {x}" for x in levels))
+    err = Console(file=io.StringIO(), width=300)
+    assert run_inspect(tmp_path, write_manifest=False, as_json=False, out=Console(file=io.StringIO()), err=err) == 2
+    assert "YAML aliases" in err.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_xml_nested_too_deep_is_a_bad_label_not_a_crash() -> None:
+    """200,000 nested elements, stored (no compression ratio to catch): inspect and ingest exited 1 with a
+    RecursionError; it is the file's ``bad_xml`` problem now."""
+    from ingest.mapping.formats import LabelFileError, documents
+    from schemas.labels import LabelBlock
+
+    with pytest.raises(LabelFileError) as refused:
+        list(documents(b"<a>" * 200_000 + b"</a>" * 200_000, "xml", LabelBlock(format="xml")))
+    assert refused.value.code == "bad_xml"
