@@ -10,6 +10,7 @@ no paths of this machine, so the same input gives a byte-identical file.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -154,9 +155,15 @@ def _front_matter(manifest: DatasetManifest, schema: RecordSchema, splits: dict[
     return meta
 
 
+def _html(text: str) -> str:
+    """An uploader's text for the card: ``<``, ``>`` and ``&`` as entities, so that a ``<script>`` or an
+    ``<img onerror>`` in a title is text wherever the Markdown is rendered (a hub, a browser)."""
+    return html.escape(text, quote=False)
+
+
 def _cell(value: object) -> str:
-    """Text for one Markdown table cell (pipes escaped, no line breaks)."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Text for one Markdown table cell (pipes escaped, no line breaks, HTML as text)."""
+    return _html(" ".join(str(value).split())).replace("|", "\\|")
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -287,15 +294,15 @@ def dataset_card(
         front.rstrip("\n"),
         "---",
         "",
-        f"# {manifest.title.ko}",
+        f"# {_html(manifest.title.ko)}",
         "",
-        f"*{manifest.title.en}*",
+        f"*{_html(manifest.title.en)}*",
         "",
         "## 소개 Description",
         "",
-        manifest.description.ko.strip(),
+        _html(manifest.description.ko.strip()),
         "",
-        f"*{manifest.description.en.strip()}*",
+        f"*{_html(manifest.description.en.strip())}*",
         "",
         *_overview(manifest, schema),
         *_license(manifest),

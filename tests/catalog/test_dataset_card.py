@@ -152,3 +152,15 @@ def test_size_buckets_and_licenses() -> None:
     assert hf_license("CC-BY-4.0") == ("cc-by-4.0", None)
     assert hf_license("KOGL-1") == ("other", "kogl-1")
     assert hf_license("aihub-standard") == ("other", "aihub-standard")
+
+
+def test_an_uploaders_html_is_text_in_the_card(sample_factory) -> None:  # type: ignore[no-untyped-def]
+    """The card carried a title's ``<script>`` and a keyword's ``<img onerror>`` as HTML (an attack trial):
+    whether they ran depended on the Markdown renderer. They are entities now; the front matter keeps text."""
+    dataset = load_manifest(sample_factory(items=20))
+    title = dataset.title.model_copy(update={"ko": "제목 <script>alert(1)</script>"})
+    dataset = dataset.model_copy(update={"title": title, "keywords": ["<img src=x onerror=alert(1)>", "a|b"]})
+    card = dataset_card(dataset, record_schema_for(dataset), _version({}), {}).decode("utf-8")
+    body = card.split("\n---\n", 1)[1]
+    assert "<script>" not in body and "<img" not in body
+    assert "# 제목 &lt;script&gt;alert(1)&lt;/script&gt;" in body and "a\\|b" in body
