@@ -49,6 +49,14 @@ def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not valid JSON")
 
 
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+"""A ``\\udXXX`` escape that is not half of a pair: Python's ``json`` makes it a lone surrogate, which is no
+UTF-8 text (the content hash and Parquet refused it later, with a traceback)."""
+
+
 class JsonStreamError(ValueError):
     """The stream is not the expected JSON; ``offset`` is the character (or byte) position."""
 
@@ -228,6 +236,9 @@ class ListItems:
                 # (and, for a bare number, not where the rest of a number could follow: "1." | "5").
                 cut = isinstance(value, int | float) and self._buf[end : end + 1] in _NUMBER_GOES_ON
                 if (end < len(self._buf) and not cut) or self._eof:
+                    text = self._buf[self._pos : end]
+                    if "\\u" in text and _LONE_SURROGATE.search(text):  # orjson refuses these: so does this reader
+                        raise self._error("a lone surrogate escape (\\ud800-\\udfff) is not text")
                     self._pos = end
                     return value
             if len(self._buf) - self._pos > self._max:

@@ -89,3 +89,17 @@ def test_xml_nested_too_deep_is_a_bad_label_not_a_crash() -> None:
     with pytest.raises(LabelFileError) as refused:
         list(documents(b"<a>" * 200_000 + b"</a>" * 200_000, "xml", LabelBlock(format="xml")))
     assert refused.value.code == "bad_xml"
+
+
+def test_a_lone_surrogate_escape_is_invalid_json_on_every_reading_path() -> None:
+    """``"\\ud800\\udfff\\ud800 살아"`` (a pair, then a lone half): orjson refuses it, but the streamed reader
+    (Python's json) made it a lone surrogate, and the Korean dialogue ingest exited 1 with a traceback when the
+    content hash met it. Every path calls it invalid JSON now; a pair stays text."""
+    from ingest.jsonstream import JsonStreamError, ListItems
+
+    def read(text: str) -> list[object]:
+        return list(ListItems(io.BytesIO(text.encode()), ("data",)))
+
+    assert read('{"data": [{"u": "\\ud800\\udfff"}]}') == [{"u": "\U000103ff"}]
+    with pytest.raises(JsonStreamError, match="lone surrogate"):
+        read('{"data": [{"u": "\\ud800\\udfff\\ud800 살아"}]}')
