@@ -95,6 +95,38 @@ def _block_for(blocks: list[LabelBlock], member: str, archive: str) -> LabelBloc
     )
 
 
+WHOLE_FILE_BYTES = 64 * 1024 * 1024
+"""A label file that can stream (JSON lines, CSV/TSV, a JSON list of records under plain keys) is parsed whole up
+to this size; bigger ones stream record by record. Parsing whole holds ~8 times the file (its bytes, the
+records' texts, Arrow's columns): a 250 MB records file took an ingest process to 2 GB, over the 1 GiB bound.
+A file that cannot stream is parsed whole up to ``KDATA_MAX_ITEM_BYTES``, as before."""
+
+
+def _stream_keys(block: LabelBlock, fmt: str) -> list[str] | None:
+    """The plain keys down to a JSON file's list of records (``[]`` for ``[*]``), or ``None`` when the file
+    cannot be read record by record (line formats stream line by line: ``[]``)."""
+    if fmt in LINE_FORMATS:
+        return []
+    tokens = block.record_tokens
+    keys = []
+    for kind, value in tokens:
+        if kind != "key":
+            break
+        keys.append(str(value))
+    if fmt != "json" or tokens[len(keys) : len(keys) + 1] != [("each", None)]:
+        return None
+    return keys
+
+
+def whole_file_bytes(block: LabelBlock, fmt: str, limits: ArchiveLimits) -> int:
+    """Up to how many bytes a label file of ``block`` is parsed whole (:data:`WHOLE_FILE_BYTES`); a block that
+    looks values up in the file's lists (COCO) reads it whole up to ``KDATA_MAX_ITEM_BYTES``: streamed, the
+    lists after its records are not there."""
+    if _stream_keys(block, fmt) is None or any(spec.lookup is not None for spec in block.fields.values()):
+        return limits.max_item_bytes
+    return min(WHOLE_FILE_BYTES, limits.max_item_bytes)
+
+
 def _suffix(member: str) -> str:
     return PurePosixPath(member).suffix.lower() or "(no extension)"
 
@@ -169,7 +201,7 @@ def _label_members(
             skipped.add(reason, member.name)
             continue
         fmt = format_of(block, member.name) or "json"
-        whole = member.size <= limits.max_item_bytes and rows.columnar_ok(block, fmt)
+        whole = member.size <= whole_file_bytes(block, fmt, limits) and rows.columnar_ok(block, fmt)
         yield member, stream, block, stream.read(member.size + 1) if whole else None
 
 
@@ -260,7 +292,7 @@ class _Rows:
         if parsed is not None:  # read whole in a helper thread, by the Arrow path where it could
             docs: Iterable[tuple[int | None, Any]]
             docs, columns, texts = parsed.result()
-        elif member.size > limits.max_item_bytes:
+        elif member.size > whole_file_bytes(block, fmt, limits):
             docs = self._streamed(member, stream, block, fmt)
         else:
             data = stream.read(member.size + 1)
@@ -408,13 +440,8 @@ class _Rows:
             except LabelFileError as error:
                 yield None, error
             return
-        tokens = block.record_tokens
-        keys = []
-        for kind, value in tokens:
-            if kind != "key":
-                break
-            keys.append(str(value))
-        if fmt != "json" or tokens[len(keys) : len(keys) + 1] != [("each", None)]:
+        keys = _stream_keys(block, fmt)
+        if keys is None:
             size = f"{member.size:,} bytes, over KDATA_MAX_ITEM_BYTES"
             message = f"{size}: only JSON whose records are a list under plain keys, JSON lines and CSV/TSV stream"
             yield None, LabelFileError("too_large", message)

@@ -111,3 +111,21 @@ def test_a_big_file_of_a_shape_that_cannot_stream_is_a_problem(
     assert rows == []
     assert (problems[0]["member"], problems[0]["code"]) == ("a.json", "too_large")  # then: no records from it
     assert "KDATA_MAX_ITEM_BYTES" in problems[0]["message"]
+
+
+def test_a_big_label_file_that_can_stream_is_not_parsed_whole() -> None:
+    """A 250 MB records file was parsed whole (up to KDATA_MAX_ITEM_BYTES, 256 MiB) and took the ingest process
+    to 2.0 GB, over the 1 GiB bound (an attack trial; 557 MB streamed). A file that can stream is parsed whole
+    up to 64 MiB; one that cannot, or whose fields look values up in the file's lists, as before."""
+    from ingest.mapping.engine import WHOLE_FILE_BYTES, whole_file_bytes
+    from kcore.limits import DEFAULT_LIMITS
+    from schemas.labels import LabelBlock
+
+    records = LabelBlock.model_validate({"records": "data[*]", "fields": {"t": {"path": "text"}}})
+    whole_doc = LabelBlock.model_validate({"records": "$", "fields": {"t": {"path": "text"}}})
+    lookup = {"path": "image_id", "lookup": {"items": "$.images[*]", "key": "id", "value": "file_name"}}
+    coco = LabelBlock.model_validate({"records": "annotations[*]", "fields": {"image": lookup}})
+    assert whole_file_bytes(records, "json", DEFAULT_LIMITS) == WHOLE_FILE_BYTES == 64 << 20
+    assert whole_file_bytes(records, "csv", DEFAULT_LIMITS) == WHOLE_FILE_BYTES
+    assert whole_file_bytes(whole_doc, "json", DEFAULT_LIMITS) == DEFAULT_LIMITS.max_item_bytes
+    assert whole_file_bytes(coco, "json", DEFAULT_LIMITS) == DEFAULT_LIMITS.max_item_bytes
