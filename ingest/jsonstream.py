@@ -236,8 +236,8 @@ class ListItems:
                 # (and, for a bare number, not where the rest of a number could follow: "1." | "5").
                 cut = isinstance(value, int | float) and self._buf[end : end + 1] in _NUMBER_GOES_ON
                 if (end < len(self._buf) and not cut) or self._eof:
-                    text = self._buf[self._pos : end]
-                    if "\\u" in text and _LONE_SURROGATE.search(text):  # orjson refuses these: so does this reader
+                    escaped = self._buf.find("\\u", self._pos, end) != -1  # no copy of the item's text
+                    if escaped and _LONE_SURROGATE.search(self._buf, self._pos, end):  # orjson refuses these too
                         raise self._error("a lone surrogate escape (\\ud800-\\udfff) is not text")
                     self._pos = end
                     return value
