@@ -917,19 +917,18 @@ def _split_by_archive(
     )
     if len(kinds) < 2:
         return [group]
-    parts = []
-    for _keys, archives in kinds:
-        members = [m for archive in archives for m in by_archive[archive]]
-        parts.append(
-            {
-                **group,
-                "files": len(members),
-                "stems": sum(PurePosixPath(name).stem in source_stems for _archive, name in members),
-                "members": members,
-                "archives": sorted(archives),
-            }
-        )
-    return parts
+    return [
+        _part(group, [m for archive in archives for m in by_archive[archive]], source_stems, archives=sorted(archives))
+        for _keys, archives in kinds
+    ]
+
+
+def _part(
+    group: dict[str, Any], members: list[tuple[str, str]], source_stems: set[str], **extra: Any
+) -> dict[str, Any]:
+    """``group`` narrowed to ``members`` (files and source pairings counted again), with ``extra`` keys."""
+    stems = sum(PurePosixPath(name).stem in source_stems for _archive, name in members)
+    return {**group, "files": len(members), "stems": stems, "members": members, **extra}
 
 
 def _split_by_tag(
@@ -956,16 +955,9 @@ def _split_by_tag(
     parts = []
     for _keys, tags in [*(k for k in kinds if k is not rest), rest]:
         members = [m for tag in tags for m in by_tag[tag]]
-        parts.append(
-            {
-                **group,
-                "files": len(members),
-                "stems": sum(PurePosixPath(name).stem in source_stems for _archive, name in members),
-                "members": members,
-                "patterns": ["**/*" + ext] if tags is rest[1] else [f"**/*{tag}{ext}" for tag in sorted(tags)],
-                "tag": None if tags is rest[1] else sorted(tags)[0],
-            }
-        )
+        last = tags is rest[1]
+        patterns = ["**/*" + ext] if last else [f"**/*{tag}{ext}" for tag in sorted(tags)]
+        parts.append(_part(group, members, source_stems, patterns=patterns, tag=None if last else sorted(tags)[0]))
     return parts
 
 

@@ -233,12 +233,7 @@ def render_rows(out: Console, columns: list[str], rows: list[tuple[Any, ...]], f
         writer.writerow([_csv_cell(c) for c in columns])
         writer.writerows([_csv_cell(v) for v in row] for row in rows)
     else:
-        table = _table(*(printable_header(c) for c in columns))
+        table = _table(*(safe(c) for c in columns))  # headers are markup in rich
         for row in rows:
             _add_row(table, *row)
         out.print(table)
-
-
-def printable_header(name: str) -> str:
-    """A column header for a table (headers are markup in rich): escaped like :func:`safe`."""
-    return safe(name)

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import phonenumbers
 import stdnum
@@ -253,11 +253,6 @@ _FRACTION = re.compile(r"[\[(]?-?0\.\d")
 """``0.32141``: a fraction, never a Korean phone number (its area code is 0 and one or two more digits)."""
 
 
-def _in_a_decimal(text: str, match: Any) -> bool:
-    """The phone number match is digits of a decimal number (:func:`_decimal_digits`)."""
-    return _decimal_digits(text, match.start, match.raw_string)
-
-
 def _decimal_digits(text: str, start: int, raw: str) -> bool:
     """``raw`` (found at ``start``) is digits of a decimal number (a JSON array of floats:
     ``[1014.538,0.32141,1794.2]`` reads as 032-141-1794, ``224.96499999999997`` as a card): it starts as a
@@ -285,7 +280,7 @@ def _grouped_as_a_phone(raw: str) -> bool:
 def _phones(text: str) -> list[Finding]:
     found = []
     for match in PhoneNumberMatcher(text, "KR"):
-        if _in_a_decimal(text, match) or not _grouped_as_a_phone(match.raw_string):
+        if _decimal_digits(text, match.start, match.raw_string) or not _grouped_as_a_phone(match.raw_string):
             continue
         kind = _PHONE_RULES.get(phonenumbers.number_type(match.number))
         if kind is not None:

@@ -345,15 +345,16 @@ def _unsafe_text(value: object, where: str) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{where}.{key}" if where else str(key)
-            if isinstance(key, str) and unsafe_chars(key):
-                yield f"key {printable(here)!r}: control characters or direction overrides {unsafe_chars(key)}"
+            found = unsafe_chars(key) if isinstance(key, str) else []
+            if found:
+                yield f"key {printable(here)!r}: control characters or direction overrides {found}"
             yield from _unsafe_text(item, here)
     elif isinstance(value, list):
         for n, item in enumerate(value):
             yield from _unsafe_text(item, f"{where}[{n}]")
-    elif isinstance(value, str) and unsafe_chars(value):
-        found = ", ".join(unsafe_chars(value))
-        yield f"field {where!r}: control characters or direction overrides ({found}) are not allowed in text"
+    elif isinstance(value, str) and (found := unsafe_chars(value)):
+        listed = ", ".join(found)
+        yield f"field {where!r}: control characters or direction overrides ({listed}) are not allowed in text"
 
 
 JSON_SCHEMA_FILE = Path(__file__).with_name("dataset.schema.json")

@@ -400,8 +400,7 @@ class _Rows:
         get_many = getattr(self.sources, "get_many", None)
         if getattr(self.sources, "repeats_stems", False):  # frames named alike per folder: by folder too
             folder = str(PurePosixPath(member).parent)
-            folders = [str(PurePosixPath(str(v).replace("\\", "/")).parent) if v else "." for v in found]
-            refs = [self._source(k, f if f != "." else folder) for k, f in zip(keys, folders, strict=True)]
+            refs = [self._source(k, _near(str(v), folder) if v else folder) for k, v in zip(keys, found, strict=True)]
         elif get_many is not None:
             refs = get_many(keys)
         else:
@@ -606,9 +605,8 @@ class _Rows:
                 value = value[0] if value else None
             if value:
                 text = str(value).replace("\\", "/")
-                path = PurePosixPath(text)
-                near = str(path.parent) if str(path.parent) != "." else folder
-                keys.append((path.stem if column.spec.match == "stem" else text, near))
+                key = PurePosixPath(text).stem if column.spec.match == "stem" else text
+                keys.append((key, _near(text, folder)))
         if self.per_file:
             record_id = row.get(self.schema.id_column)
             if self.schema.id_column != ROW_KEY and record_id is not None:
@@ -697,6 +695,12 @@ def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, A
         return table.get(str(value), MISSING)
 
     return getter
+
+
+def _near(value: str, folder: str) -> str:
+    """The folder a source field's value names (``pig03/frame_0.jpg`` → ``pig03``), else the label's ``folder``."""
+    parent = str(PurePosixPath(value.replace("\\", "/")).parent)
+    return folder if parent == "." else parent
 
 
 def _length_ok(stated: Any, seconds: float | None) -> bool | None:
