@@ -97,6 +97,11 @@ class SourceIndex(Mapping[str, str]):
             archives, bytes(names), _numpy(offsets, np.int64), _numpy(owners, np.int32), _numpy(hashes, np.int64)
         )
 
+    @property
+    def archives(self) -> list[str]:
+        """The source archives indexed (paths relative to the dataset), in build order."""
+        return list(self._archives)
+
     def names(self, archive: int) -> list[str]:
         """The member names of ``archives[archive]``, as :func:`ingest.archives.list_member_names` gave them."""
         start, stop = np.searchsorted(self._owners, [archive, archive + 1]).tolist()

@@ -23,6 +23,7 @@ __all__ = [
     "KOREAN_SPEECH",
     "KOREAN_SUMMARY",
     "LABEL_JSON",
+    "LABEL_JSON_COLUMN",
     "MANUFACTURING_DEFECT",
     "MANUFACTURING_SENSOR",
     "PROVENANCE_COLUMNS",
@@ -68,6 +69,9 @@ PROVENANCE_COLUMNS: tuple[str, ...] = ("source_file", "label_archive", "label_me
 LABEL_JSON = "label_json"
 """The column holding a record's whole original label object as JSON text (masked through its parsed values)."""
 
+LABEL_JSON_COLUMN = Column(LABEL_JSON, pa.string(), "라벨 원본 (JSON)", "The record's whole label object as JSON text")
+"""Every record schema has it (added where a schema does not declare it); never content (it holds the id)."""
+
 QUALITY_COLUMNS: tuple[Column, ...] = (
     Column(
         "pii_hits",
@@ -103,16 +107,19 @@ class RecordSchema:
     """Records per Arrow batch while writing chunks (small for schemas carrying image or audio bytes)."""
 
     def __post_init__(self) -> None:
-        names = {c.name for c in self.columns}
-        extra = tuple(c for c in QUALITY_COLUMNS if c.name not in names)
-        if extra:  # every schema gets the quality check columns, declared or not
-            object.__setattr__(self, "columns", self.columns + extra)
+        columns = list(self.columns)
+        names = {c.name for c in columns}
+        if LABEL_JSON not in names:  # every record keeps its label object (INTERFACE.md), before its provenance
+            at = next((i for i, c in enumerate(columns) if c.name in PROVENANCE_COLUMNS), len(columns))
+            columns.insert(at, LABEL_JSON_COLUMN)
+        columns += [c for c in QUALITY_COLUMNS if c.name not in names]  # and the quality check columns
+        object.__setattr__(self, "columns", tuple(columns))
 
     def content_column_names(self) -> list[str]:
         """The columns hashed into ``content_sha256``."""
         if self.content_columns is not None:
             return list(self.content_columns)
-        skip = {self.id_column, *PROVENANCE_COLUMNS, *(c.name for c in QUALITY_COLUMNS)}
+        skip = {self.id_column, LABEL_JSON, *PROVENANCE_COLUMNS, *(c.name for c in QUALITY_COLUMNS)}
         return [c.name for c in self.columns if c.name not in skip]
 
     def arrow_schema(self) -> pa.Schema:

@@ -4,8 +4,8 @@ It applies to a JSON file whose records are a list at plain keys (``data[*]``, `
 ``dataSet.dialogs[*]``) and whose fields are keys under the record (``header.dialogueInfo.topic``), one
 collecting list under it (``body[*].utterance``), keys from the file root (``$.meta.doc_no``) or
 ``@index``/``@member``/``@stem``. The records go to Arrow's JSON reader as JSON lines: each record's own
-text as the file writes it, the whitespace between tokens removed (:func:`record_texts`: msgspec splits
-the file without building Python objects; the same text becomes ``label_json``, :func:`label_text`), and
+text as the file writes it, the whitespace between tokens removed (:func:`ingest.labeljson.record_texts`:
+msgspec splits the file without building Python objects; the same text becomes ``label_json``), and
 each field is a struct child. A column whose Arrow type is not the one the mapping asks for is computed
 in Python over the parsed records (the per-record path's own getters and conversions; the file is parsed
 only then); a file where anything would be a problem (a conversion error, a missing required value,
@@ -20,12 +20,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ingest.labeljson import label_text
 from ingest.mapping.paths import FILE_PATHS, MISSING, file_path_value
 from ingest.readers._common import LabelError
 from schemas.labels import LabelBlock, Token
@@ -35,10 +35,8 @@ __all__ = [
     "applies",
     "empty_count",
     "empty_counts",
-    "label_text",
     "list_keys",
     "record_columns",
-    "record_texts",
 ]
 
 _BLANK = (
@@ -84,49 +82,6 @@ def list_keys(block: LabelBlock) -> list[str] | None:
     return [str(key) for _, key in tokens[:-1]]
 
 
-_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_LIST = msgspec.json.Decoder(list[msgspec.Raw])
-
-
-def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
-    """Each record's JSON text as the file writes it, whitespace between tokens removed, for a JSON file
-    whose records are objects in the list at ``keys``; ``None`` when it cannot be split so (not JSON,
-    another shape, a BOM: the parsed document decides what to report). The text is not checked to be
-    UTF-8 here (Arrow checks it, :func:`label_text` decides what ``label_json`` holds)."""
-    if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None
-    try:
-        value: Any = data
-        for key in keys:
-            value = _OBJECT.decode(value).get(key)
-            if value is None:
-                return None
-        compact = compact_text(value)  # the whole list's whitespace removed at once, then split
-        items = _LIST.decode(compact) if compact is not None else None
-    except (msgspec.DecodeError, RecursionError):  # nested too deeply: the parsed document reports it
-        return None
-    if items is None:
-        return None
-    texts = [bytes(item) for item in items]
-    return texts if all(text[:1] == b"{" for text in texts) else None
-
-
-def compact_text(text: Any) -> bytes | None:
-    """JSON text with the whitespace between its tokens removed (strings untouched); ``None`` when it is not
-    JSON or nested too deeply for msgspec (the parsed document then decides what to report)."""
-    try:
-        return msgspec.json.format(text, indent=-1)
-    except (msgspec.DecodeError, RecursionError):
-        return None
-
-
-def label_text(text: bytes) -> bytes:
-    """``label_json`` of a record from its text: the text itself, unless it holds an escape (``\\``),
-    which orjson writes out (``\\uD64D`` becomes 홍) so that personal data in it is found; as the
-    per-record path writes the record it parsed."""
-    return text if b"\\" not in text else orjson.dumps(orjson.loads(text))
-
-
 def _records(doc: Any, keys: list[str]) -> list[Any] | None:
     for key in keys:
         if type(doc) is not dict:
@@ -163,7 +118,7 @@ def record_columns(
     member: str,
     load: Callable[[], Any],
 ) -> Columns | None:
-    """``(rows, label_json, columns)`` of one file from its :func:`record_texts`, or ``None`` (the
+    """``(rows, label_json, columns)`` of one file from its :func:`ingest.labeljson.record_texts`, or ``None`` (the
     per-record path reads it). ``load()`` parses the whole document, only if a field needs its Python
     values (a key of the file's root, a type Arrow does not give)."""
     if not texts:

@@ -10,14 +10,15 @@ field, and the other records go on. Rows come in tables of ``batch_rows``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-import orjson
 import pyarrow as pa
 
+from ingest import labeljson
 from ingest.archives import Member, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
 from ingest.limits import UnsafeArchive
@@ -57,10 +58,10 @@ def _list_keys(block: LabelBlock, fmt: str) -> list[str] | None:
 
 
 def _record_texts(data: bytes, block: LabelBlock, fmt: str, *, check_utf8: bool = True) -> list[bytes] | None:
-    """The texts of the records of a file (:func:`ingest.mapping.columnar.record_texts`), else ``None``: their
+    """The texts of the records of a file (:func:`ingest.labeljson.record_texts`), else ``None``: their
     ``label_json`` comes from them. ``check_utf8=False`` where Arrow checks the text anyway (the Arrow path)."""
     keys = _list_keys(block, fmt)
-    texts = None if keys is None else columnar.record_texts(data, keys)
+    texts = None if keys is None else labeljson.record_texts(data, keys)
     return None if texts is None or (check_utf8 and not _utf8(data)) else texts
 
 
@@ -78,7 +79,7 @@ def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
         return None  # the item is not the record, or the file is not read as UTF-8 whole either
     if items.encoding != "utf-8" or not items.last_text.lstrip().startswith("{"):
         return None
-    return columnar.compact_text(items.last_text.encode())
+    return labeljson.compact_text(items.last_text.encode())
 
 
 def _block_for(blocks: list[LabelBlock], member: str, archive: str) -> LabelBlock | None:
@@ -241,6 +242,7 @@ class _Rows:
         self.per_file = all(b.records.strip() in ("$", "") for b in schema.mapping.blocks)
         """One record per label file: joined to the source file of the same stem unless a field says."""
         self.stem_rewrites = [b.source_stem for b in schema.mapping.blocks if b.source_stem is not None]
+        self.paired = _paired(archive_rel, getattr(sources, "archives", None) or [])
 
     def close(self) -> None:
         self.files.close()
@@ -468,7 +470,7 @@ class _Rows:
         self, member: str, line: int | None, doc: Any, record: RecordAt, block: LabelBlock, text: bytes | None
     ) -> dict[str, Any] | None:
         """One record's row; ``label_json`` from ``text`` (the record as the file writes it, see
-        :func:`ingest.mapping.columnar.label_text`) when there is one, else as orjson writes the record."""
+        :func:`ingest.labeljson.label_text`) when there is one, else :func:`ingest.labeljson.dumps` of it."""
         bindings = record.position
         key = (  # archive!member: the same file name comes in the Training and the Validation archives
             f"{self.archive_rel}!{member}"
@@ -491,9 +493,9 @@ class _Rows:
         self._derive(row)
         self._join(row, member, record_id)
         if text is not None:
-            row["label_json"] = columnar.label_text(text).decode()
+            row["label_json"] = labeljson.label_text(text).decode()
         else:
-            row["label_json"] = orjson.dumps(record.value, option=orjson.OPT_NON_STR_KEYS).decode()
+            row["label_json"] = labeljson.dumps(record.value)
         row["label_archive"] = self.archive_rel
         row["label_member"] = member
         return row
@@ -555,7 +557,10 @@ class _Rows:
 
     def _join(self, row: dict[str, Any], member: str, record_id: str) -> None:
         keys = self._source_keys(row, member)
-        ref = next((found for found in (self._source(key, near) for key, near in keys) if found is not None), None)
+        ref = next(
+            (found for found in (self._source(key, near, guessed) for key, near, guessed in keys) if found is not None),
+            None,
+        )
         data = None
         if ref is not None and self.schema.embed:
             try:
@@ -586,19 +591,26 @@ class _Rows:
             if self.duration is not None:
                 row[AUDIO_LENGTH_OK] = _length_ok(row.get(self.duration.name), info.duration if info else None)
 
-    def _source(self, key: str, near: str) -> str | None:
-        """The source file of ``key``; where stems repeat over folders, the one whose folders end like ``near``."""
+    def _source(self, key: str, near: str, guessed: bool = False) -> str | None:
+        """The source file of ``key``; where stems repeat over folders, the one whose folders end like ``near``.
+        A ``guessed`` key (the record id or the label file's stem, no field named it) finds only a file of the
+        source archives paired with this label archive by name, where there are such (:func:`_paired`)."""
         if getattr(self.sources, "repeats_stems", False):
-            return self.sources.get_near(key, near)  # type: ignore[attr-defined]
-        return self.sources.get(key)
+            found = self.sources.get_near(key, near)  # type: ignore[attr-defined]
+        else:
+            found = self.sources.get(key)
+        if guessed and found is not None and self.paired is not None and found.partition("!")[0] not in self.paired:
+            return None
+        return found
 
-    def _source_keys(self, row: dict[str, Any], member: str) -> list[tuple[str, str]]:
+    def _source_keys(self, row: dict[str, Any], member: str) -> list[tuple[str, str, bool]]:
         """Where the record's source file may be, in order, each with the folder it is likely in: the source
         field (its stem, or as is; the folder it names, else the label's), then the record id and the label
         file's stem for one record per file (K-Fashion names its image by the id, not by the file name its
-        label states)."""
+        label states); those two are guesses (the last of each tuple), which :meth:`_source` keeps to the
+        source archives paired with the label archive."""
         folder = str(PurePosixPath(member).parent)
-        keys: list[tuple[str, str]] = []
+        keys: list[tuple[str, str, bool]] = []
         for column in self.source_columns:
             value = row.get(column.name)
             if isinstance(value, list):
@@ -606,14 +618,14 @@ class _Rows:
             if value:
                 text = str(value).replace("\\", "/")
                 key = PurePosixPath(text).stem if column.spec.match == "stem" else text
-                keys.append((key, _near(text, folder)))
+                keys.append((key, _near(text, folder), False))
         if self.per_file:
             record_id = row.get(self.schema.id_column)
             if self.schema.id_column != ROW_KEY and record_id is not None:
-                keys.append((str(record_id), folder))
+                keys.append((str(record_id), folder, True))
             stem = PurePosixPath(member).stem
-            keys.append((stem, folder))  # one label file per source file: same stem, or as the block rewrites it
-            keys += [(rewrite.apply(stem), folder) for rewrite in self.stem_rewrites]
+            keys.append((stem, folder, True))  # one label file per source file: same stem, or as the block rewrites it
+            keys += [(rewrite.apply(stem), folder, True) for rewrite in self.stem_rewrites]
         return list(dict.fromkeys(keys))
 
 
@@ -695,6 +707,23 @@ def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, A
         return table.get(str(value), MISSING)
 
     return getter
+
+
+_PAIR_PREFIX = re.compile(r"^(?:[TV][LS]_?|\[(?:라벨|원천)\]\s*)", re.IGNORECASE)
+"""What sets a label archive's name apart from its source archive's: ``TL_``/``VS_`` ... or ``[라벨]``/``[원천]``."""
+
+
+def _pair_name(archive: str) -> str:
+    name = PurePosixPath(archive).name
+    return _PAIR_PREFIX.sub("", name[: -len(".zip")] if name.lower().endswith(".zip") else name)
+
+
+def _paired(label_archive: str, source_archives: Sequence[str]) -> frozenset[str] | None:
+    """The source archives named like ``label_archive`` but for their prefix (``TL_2.모범답안_중1.zip`` and
+    ``TS_2.모범답안_중1.zip``), or ``None`` when none is (then every source archive may hold its sources)."""
+    wanted = _pair_name(label_archive)
+    paired = frozenset(a for a in source_archives if _pair_name(a) == wanted)
+    return paired or None
 
 
 def _near(value: str, folder: str) -> str:

@@ -17,12 +17,14 @@ from typing import IO, Any, TypeVar
 
 import orjson
 
+from ingest import labeljson
 from ingest.archives import Member, OpenArchive, iter_member_streams, iter_members
 from ingest.jsonstream import WHOLE_DOCUMENT_BYTES, JsonStreamError, ListItems, decode_text, whole_list_items
 from ingest.limits import UnsafeArchive
 from ingest.problems import Problem, ReadStats
 from kcore.errors import BadInput
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
+from schemas.records import LABEL_JSON
 
 __all__ = [
     "INT64_MAX",
@@ -353,14 +355,17 @@ def check_count(header: dict[str, Any], count: int, archive_rel: str, member: st
 
 
 def finish_record(
-    record: dict[str, Any], record_id: str, archive_rel: str, member: str, stats: ReadStats
+    record: dict[str, Any], record_id: str, archive_rel: str, member: str, stats: ReadStats, *, label: Any
 ) -> dict[str, Any]:
-    """Add provenance; report a label whose source file is missing (the record is kept)."""
+    """Add ``label_json`` (``label``, the label object the record was read from, as JSON text: the whole
+    file of a per-item label, the list item of a file of many) and provenance; report a label whose source
+    file is missing (the record is kept)."""
     if record.get("source_file") is None:
         stats.add(
             Problem("missing_source", archive_rel, member, None, "no source file for this label", record_id),
             invalid_label=False,
         )
+    record[LABEL_JSON] = labeljson.dumps(label)
     record["label_archive"] = archive_rel
     record["label_member"] = member
     return record

@@ -121,7 +121,7 @@ def read_imaging(
                 image_valid=valid,
                 source_file=ref,
             )
-            yield finish_record(record, study_id, archive_rel, member, stats)
+            yield finish_record(record, study_id, archive_rel, member, stats, label=doc)
 
 
 def _note_record(doc: Any) -> dict[str, Any]:
@@ -166,4 +166,4 @@ def read_note(
                     problem = Problem("source_unreadable", archive_rel, member, None, f"{ref}: {error}", note_id)
                     stats.add(problem, invalid_label=False)  # the record stays, without its note's text
             record.update(text=note, text_length=None if note is None else len(note.strip()), source_file=ref)
-            yield finish_record(record, note_id, archive_rel, member, stats)
+            yield finish_record(record, note_id, archive_rel, member, stats, label=doc)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ingest.archives import Member, iter_member_streams
+from ingest.labeljson import label_text, record_texts
 from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
@@ -131,7 +132,7 @@ def _records(
         except LabelError as error:
             stats.add(Problem("schema", archive_rel, member, error.field, str(error)), invalid_label=True)
             continue
-        yield finish_record(record, record["dialogue_id"], archive_rel, member, stats)
+        yield finish_record(record, record["dialogue_id"], archive_rel, member, stats, label=item)
 
 
 # -- columnar: a whole label file into Arrow at once ----------------------------------------------
@@ -378,6 +379,11 @@ def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str
     declared_items = document.column("numberOfItems")[0].as_py()
     check_count({"numberOfItems": declared_items}, n, archive_rel, member, stats)
 
+    texts = record_texts(data, ["data"])  # each dialogue's own text: its label_json
+    if texts is None or len(texts) != n:
+        raise _NotColumnar("data[] texts")
+    labels = [label_text(t) for t in texts] if any(b"\\" in t for t in texts) else texts
+
     fields = {f.name: f for f in _RECORD_FIELDS}
     columns = {
         "dialogue_id": pa.array(ids, _S),
@@ -394,6 +400,7 @@ def _table(data: bytes, archive_rel: str, member: str, sources: Mapping[str, str
         ),
         "utterances": _list_of(utterances, body_lengths, [name for name, _key in _UTTERANCE], fields["utterances"]),
         "source_file": pa.array(found_sources, _S),
+        "label_json": pa.array(labels, pa.binary()).cast(_S),
         "label_archive": pa.array([archive_rel] * n, _S),
         "label_member": pa.array([member] * n, _S),
     }

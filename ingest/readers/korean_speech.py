@@ -94,4 +94,4 @@ def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: Rea
                 "text_length": len(transcript.text),
                 "source_file": ref,
             }
-            yield finish_record(record, utterance_id, archive_rel, member, stats)
+            yield finish_record(record, utterance_id, archive_rel, member, stats, label={"text": raw.strip("\r\n")})

@@ -97,4 +97,4 @@ def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: Rea
             field = f"documents[{index}]" + (f".{error.field}" if error.field else "")
             stats.add(Problem("schema", archive_rel, member, field, str(error)), invalid_label=True)
             continue
-        yield finish_record(record, record["doc_id"], archive_rel, member, stats)
+        yield finish_record(record, record["doc_id"], archive_rel, member, stats, label=doc)

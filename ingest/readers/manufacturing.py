@@ -227,7 +227,7 @@ def read_sensor(
                 **_series_columns(table, units, label["anomalies"]),
                 "source_file": ref,
             }
-            yield finish_record(record, series_id, archive_rel, member, stats)
+            yield finish_record(record, series_id, archive_rel, member, stats, label=doc)
 
 
 def _defects(learning: Any) -> list[dict[str, Any]]:
@@ -328,4 +328,4 @@ def read_defect(
                 image_valid=valid,
                 source_file=ref,
             )
-            yield finish_record(record, image_id, archive_rel, member, stats)
+            yield finish_record(record, image_id, archive_rel, member, stats, label=doc)

@@ -213,4 +213,4 @@ def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: Rea
                 max_pixels=max_pixels,
             )
             record.update(image=media(data, path), image_format=fmt, image_valid=valid, source_file=ref)
-            yield finish_record(record, image_id, archive_rel, member, stats)
+            yield finish_record(record, image_id, archive_rel, member, stats, label=doc)

@@ -1404,3 +1404,45 @@ def test_captions_file_paths_and_relative_boxes_are_suggested_as_what_they_are()
     box = specs["trigger_info[0].bbox"]
     assert box.get("role") == "bbox" and box.get("relative") is True
     assert specs["dialog.textPath"].get("role") is None
+
+
+def test_a_label_is_not_joined_to_another_kinds_source_by_its_id(tmp_path: Path, kdata_home: Path) -> None:
+    """Math problems and their model answers (수학 과목 문제생성: TL_1.문제 / TL_2.모범답안) share ids; an answer's
+    image (``<id>_A.png``) that is not there is a missing source, never the problem's ``<id>.png``, which the
+    record id and the label's stem find in TS_1: a guessed key keeps to the source archives named like the
+    label archive. K-Fashion's guess by id (its stated file name is not the image's) stays: its TS pairs."""
+    root = tmp_path / "math"
+    problems = {f"P{n}.json": json.dumps({"id": f"P{n}", "question": f"문제 {n}"}).encode() for n in (1, 2)}
+    answers = {f"P{n}.json": json.dumps({"id": f"P{n}", "answer_filename": f"P{n}_A.png"}).encode() for n in (1, 2)}
+    zip_files(root / f"{LABELS}/TL_1.문제_중학교.zip", problems)
+    zip_files(root / f"{LABELS}/TL_2.모범답안_중학교.zip", answers)
+    zip_files(root / f"{SOURCES}/TS_1.문제_중학교.zip", {"P1.png": tiny_png(), "P2.png": tiny_png()})
+    zip_files(root / f"{SOURCES}/TS_2.모범답안_중학교.zip", {"P1_A.png": tiny_png()})  # P2's answer image missing
+    write_manifest(
+        root,
+        "math-problems",
+        "education",
+        "image",
+        labels=[
+            {
+                "files": ["**/*.json"],
+                "archives": [f"{LABELS}/TL_1.문제_중학교.zip"],
+                "fields": {"id": {"path": "id", "role": "id"}, "question": {"path": "question", "role": "text"}},
+            },
+            {
+                "files": ["**/*.json"],
+                "archives": [f"{LABELS}/TL_2.모범답안_중학교.zip"],
+                "fields": {"problem_id": {"path": "id"}, "answer_image": {"path": "answer_filename", "role": "source"}},
+            },
+        ],
+    )
+    rows, problems_found, _plan = extract(root)
+    joined = {(r["problem_id"] or r["id"], r["answer_image"] is not None): r["source_file"] for r in rows}
+    assert joined == {
+        ("P1", False): f"{SOURCES}/TS_1.문제_중학교.zip!P1.png",
+        ("P2", False): f"{SOURCES}/TS_1.문제_중학교.zip!P2.png",
+        ("P1", True): f"{SOURCES}/TS_2.모범답안_중학교.zip!P1_A.png",
+        ("P2", True): None,
+    }
+    missing = [(p["code"], p["member"]) for p in problems_found if p["code"] == "missing_source"]
+    assert missing == [("missing_source", "P2.json")]

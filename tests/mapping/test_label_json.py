@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
+from ingest import labeljson
 from ingest.mapping import columnar
 from ingest.mapping.engine import _utf8
 from tests.mapping.support import extract, write_manifest, zip_files
@@ -82,7 +83,7 @@ def test_the_arrow_path_parses_the_document_only_when_a_field_needs_it(monkeypat
     from schemas.mapped import mapped_schema
 
     data = json.dumps({"meta": {"doc": "D9"}, "data": [{"id": f"R{i}", "n": i} for i in range(4)]}).encode()
-    texts = columnar.record_texts(data, ["data"])
+    texts = labeljson.record_texts(data, ["data"])
     assert texts == [json.dumps({"id": f"R{i}", "n": i}, separators=(",", ":")).encode() for i in range(4)]
     loads: list[bool] = []
 
@@ -115,7 +116,7 @@ def test_the_arrow_path_parses_the_document_only_when_a_field_needs_it(monkeypat
     ],
 )
 def test_files_record_texts_cannot_split_are_left_to_the_parsed_document(data: bytes) -> None:
-    assert columnar.record_texts(data, ["data"]) is None or not _utf8(data)
+    assert labeljson.record_texts(data, ["data"]) is None or not _utf8(data)
 
 
 def test_a_cp949_file_keeps_label_json_as_utf8_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +137,7 @@ def test_a_record_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path, mon
     (bad_json, naming the member); the other file of the archive is read."""
     deep = b'{"meta": {"doc": "D1"}, "data": [{"id": "R0", "text": ' + b"[" * 5000 + b"]" * 5000 + b"}]}"
     good = json.dumps({"meta": {"doc": "D2"}, "data": [{"id": "R1", "text": "가"}]}).encode()
-    assert columnar.record_texts(deep, ["data"]) is None
+    assert labeljson.record_texts(deep, ["data"]) is None
     root = tmp_path / "deep"
     zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"a/deep.json": deep, "a/good.json": good})
     write_manifest(root, "deep-records", "korean", "text", labels=LABELS)

@@ -3,6 +3,7 @@ built-in readers do: the same records (ids), the same source files, nothing repo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -60,5 +61,8 @@ def test_preset_reads_what_the_builtin_reader_reads(
     if id_column != "row_key":
         assert sorted(str(r[id_column]) for r in rows) == sorted(str(r[builtin_id]) for r in rows_builtin)
     assert sorted(str(r["source_file"]) for r in rows) == sorted(str(r["source_file"]) for r in rows_builtin)
+    # every row keeps its label object (INTERFACE.md), the built-in readers' the same as the mapping engine's
+    assert sorted(r["label_json"] for r in rows_builtin) == sorted(r["label_json"] for r in rows)
+    assert all(isinstance(json.loads(r["label_json"]), dict) for r in rows_builtin)
     if "image_valid" in rows[0]:
         assert all(r["image_valid"] for r in rows)

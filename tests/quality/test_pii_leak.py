@@ -31,7 +31,9 @@ RRNS = ["900101-1234568", "8705152345671", "950303 1456783", _post_2020("2103154
 FOREIGNER = "850505-5123456"
 PHONES = ["010-9876-5432", "01055556666", "02-345-6789", "070-4321-8765", "031 765 4321"]
 ID_PHONE = "010-2222-3333"
-PLANTED = [*RRNS, FOREIGNER, *PHONES, ID_PHONE]
+UNREAD_PHONE = "010-4545-6767"
+"""In a key the built-in reader reads into no column: published in ``label_json`` alone, found there."""
+PLANTED = [*RRNS, FOREIGNER, *PHONES, ID_PHONE, UNREAD_PHONE]
 
 
 def needles() -> list[str]:
@@ -51,6 +53,7 @@ def plant(dataset: Path, *, in_id: bool) -> None:
         for n, text in enumerate(texts):
             first["body"][n % len(first["body"])]["utterance"] += f" {text}"
         first["header"]["participantsInfo"][0]["age"] = "02-777-8888 아님 " + PHONES[0]
+        first["header"]["dialogueInfo"]["memo"] = f"담당자 {UNREAD_PHONE}"
         if in_id:
             doc["data"][1]["header"]["dialogueInfo"]["dialogueID"] = f"KSNS_{ID_PHONE}"
 
@@ -114,8 +117,8 @@ def test_block_mode_leaves_no_personal_data_anywhere_once_refused(
     assert "pii_free" in summary["critical_failed"]
     rules = {r["rule"]: r["found"] for r in summary["pii"]["rules"]}
     assert rules["rrn"] == len(RRNS) and rules["foreigner_rn"] == 1
-    # two planted mobiles and the id; the age field repeats the first planted one in the same record: one value
-    assert rules["mobile_phone"] == 2 + 1
+    # two planted mobiles, the id and the unread key's; the age field repeats the first one in its record
+    assert rules["mobile_phone"] == 2 + 1 + 1
     assert rules["landline_phone"] == 3 + 1  # 02, 070, 031 and 02-777-8888
     assert "KSNS_#@전화번호#" in json.dumps(summary, ensure_ascii=False)  # the id is shown masked
 
@@ -137,8 +140,9 @@ def test_mask_mode_publishes_tokens_only(kdata_home: Path, sample_factory, tmp_p
     assert result["status"] == "published"
     summary = run_summary(result["report"])
     assert summary["pii"]["policy"] == "mask"
-    # + 02-777-8888 in the age field (the other number there repeats a planted one: the same value); no id
-    planted = len(RRNS) + 1 + len(PHONES) + 1
+    # + 02-777-8888 in the age field (the other number there repeats a planted one: the same value), the
+    # unread key's; no id. Each value counts once although label_json holds it again
+    planted = len(RRNS) + 1 + len(PHONES) + 1 + 1
     assert summary["pii"]["found"] == summary["pii"]["masked"] == planted
     assert next(i for i in summary["items"] if i["key"] == "pii_free")["success"] is True
 
@@ -146,14 +150,15 @@ def test_mask_mode_publishes_tokens_only(kdata_home: Path, sample_factory, tmp_p
     output = raw.stdout + raw.stderr
     assert not [n for n in needles() if n in output]
     published = "".join(_parquet_text(p) for p in (kdata_home / "store").rglob("*.parquet"))
-    assert published.count("#@주민번호#") == len(RRNS) and "#@외국인번호#" in published
-    assert published.count("#@전화번호#") == len(PHONES) + 2
+    # every copy masked: the columns' and label_json's (which alone holds the unread key's number)
+    assert published.count("#@주민번호#") == 2 * len(RRNS) and "#@외국인번호#" in published
+    assert published.count("#@전화번호#") == 2 * (len(PHONES) + 2) + 1
     rows = kdata("sql", "SELECT rule, found, masked FROM pii_findings WHERE found > 0 ORDER BY rule", "--format", "csv")
     grant_read("korean-sns-dialogue")
     assert rows.stdout.splitlines()[1:] == [
         "foreigner_rn,1,1",
         f"landline_phone,{3 + 1},{3 + 1}",
-        "mobile_phone,2,2",  # every token is still written (the published count above): the value counts once
+        "mobile_phone,3,3",  # every token is still written (the published count above): the value counts once
         f"rrn,{len(RRNS)},{len(RRNS)}",
     ]
     view = kdata("sql", "SELECT utterances FROM data.korean_sns_dialogue__train", "--format", "json")

@@ -87,7 +87,7 @@ def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: Rea
                 continue
             ref, data = files.fetch(record["observation_id"], stats, archive_rel, member, record["observation_id"])
             record.update(note=None if data is None else data.decode("utf-8"), source_file=ref)
-            yield finish_record(record, record["observation_id"], archive_rel, member, stats)
+            yield finish_record(record, record["observation_id"], archive_rel, member, stats, label=doc)
 
 
 def specs(*, syntactic_target: float) -> list[ExpectationSpec]:
