@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from kcore.errors import BadInput
 from kcore.faults import fault_point
+from schemas.labels import SPLIT_NAME
 from schemas.records import STORED_KEY
 
 __all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "chunk_ranges", "parquet_options", "sha256_file"]
@@ -170,6 +171,8 @@ class ChunkWriter:
         self.root = root
         self.on_rows = on_rows
         """Called with each batch's row count as it joins the pending row group (ingest progress)."""
+        if not SPLIT_NAME.fullmatch(split):  # the manifest refuses such a name; a key never leaves its folder
+            raise ValueError(f"split {split[:60]!r} is not a split name")
         self.split = split
         self.group = group
         self.source_archive = source_archive

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -297,7 +298,8 @@ def _stream_to(
         if offset >= size:
             return
         try:
-            with part.open("ab") as handle:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)  # never through a link
+            with os.fdopen(os.open(part, flags, 0o600), "ab") as handle:
                 for block in store.iter_bytes(key, offset):
                     handle.write(block)
                     digest.update(block)
@@ -315,13 +317,13 @@ def _fetch(store: ObjectStore, key: str, chunk: ChunkEntry, dest: Path, stats: _
     The sha256 is computed while the bytes arrive (a resumed file's earlier bytes are hashed first), so
     the chunk is not read back from disk; size and Parquet footer are checked on the file.
     """
-    part = dest.with_name(dest.name + ".part")
+    part = _part_path(dest)
     if part.exists() and part.stat().st_size > chunk.bytes:
         part.unlink()
     if part.exists() and part.stat().st_size > 0:
         stats.resumed += 1
     for attempt in range(2):
-        part.touch()
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
         before = part.stat().st_size
         digest = _hash_of(part)
         _stream_to(store, key, part, chunk.bytes, progress.advance, digest)
@@ -434,8 +436,24 @@ def _fetch_file(store: ObjectStore, prefix: str, item: FileEntry, root: Path) ->
     return dest
 
 
-def _part_size(dest: Path, size: int) -> int:
+def _part_path(dest: Path) -> Path:
+    """``dest.part``, the partial download to resume: only a regular file of the output folder. A symbolic
+    link planted there is removed, never followed (resuming appended licensed chunk bytes to the file it
+    named, with that file's permissions); anything else there is refused."""
     part = dest.with_name(dest.name + ".part")
+    try:
+        mode = os.lstat(part).st_mode
+    except FileNotFoundError:
+        return part
+    if stat.S_ISLNK(mode):
+        part.unlink()
+    elif not stat.S_ISREG(mode):
+        raise KDataError(f"{part}: not a regular file; remove it and download again")
+    return part
+
+
+def _part_size(dest: Path, size: int) -> int:
+    part = _part_path(dest)
     current = part.stat().st_size if part.exists() else 0
     return current if current <= size else 0
 

@@ -70,6 +70,7 @@ __all__ = [
     "DERIVED_SUFFIXES",
     "MEDIA_EXTENSIONS",
     "ROLE_TYPES",
+    "SPLIT_NAME",
     "FieldSpec",
     "FieldType",
     "LabelBlock",
@@ -537,14 +538,32 @@ def _check_columns(blocks: list[LabelBlock]) -> None:
 # -- layout ----------------------------------------------------------------------------------------
 
 
+SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+"""A split's name (``train``, ``validation``, ``dev_2``): it names chunk folders, store keys and ``data.*`` views,
+so one plain path segment and SQL word (``../../other-dataset/1.0/train`` wrote into another dataset)."""
+
+
 class LayoutRule(_Model):
     """An explicit split/kind for archives whose path matches ``match`` (a glob relative to the folder)."""
 
     match: Annotated[str, Field(min_length=1, description="Glob over archive paths, e.g. '**/KsponSpeech_*.zip'")]
-    split: str | None = Field(default=None, description="train, validation, test, or another split name")
+    split: str | None = Field(
+        default=None,
+        description="train, validation, test, or another split name: a lowercase letter, then letters, digits or _",
+    )
     kind: Literal["label", "source", "mixed"] | None = Field(
         default=None, description="label, source, or mixed (labels and sources in one archive)"
     )
+
+    @field_validator("split")
+    @classmethod
+    def _split_name(cls, value: str | None) -> str | None:
+        if value is not None and not SPLIT_NAME.fullmatch(value):
+            raise ValueError(
+                f"split {value[:60]!r}: a lowercase letter, then up to 39 lowercase letters, digits or _ "
+                "(it names folders and views)"
+            )
+        return value
 
 
 class LayoutSpec(_Model):

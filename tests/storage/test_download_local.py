@@ -65,6 +65,25 @@ def test_whole_download_with_progress_resume_and_paths(
     assert all(sha256_file(Path(p)) == c["sha256"] for p, c in zip(listed, validation, strict=True))
 
 
+def test_a_part_file_planted_as_a_link_is_not_followed(
+    local_version: dict[str, Any], kdata_home: Path, tmp_path: Path
+) -> None:
+    """Attack trial: a ``.part`` symlink in ``--out`` made the resumed download append licensed chunk bytes to
+    the file it named (keeping that file's permissions). The link is removed and the chunk fetched whole."""
+    out = tmp_path / "out"
+    train = [c for c in local_version["chunks"] if c["split"] == "train"]
+    dest = out / DATASET / "1.0" / train[0]["key"]
+    dest.parent.mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("내 파일 (mine)", encoding="utf-8")
+    dest.with_name(dest.name + ".part").symlink_to(victim)
+    result = runner.invoke(app, ["download", DATASET, "--out", str(out), "--split", "train", "--json"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "내 파일 (mine)"
+    assert json.loads(result.stdout)["resumed"] == 0
+    assert not dest.is_symlink() and sha256_file(dest) == train[0]["sha256"]
+
+
 def test_selective_download_from_the_local_store(local_version: dict[str, Any], tmp_path: Path) -> None:
     result = runner.invoke(
         app,
