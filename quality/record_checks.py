@@ -1,12 +1,13 @@
 """Per-record checks done while a label archive is read: personal data and a content hash.
 
 :class:`RecordChecker` wraps a reader's record iterator (``kdata.pipeline.extract_unit``). For
-each record it walks every string and number leaf (nested lists and structs too, skipping the
-provenance columns and binary values), runs :func:`quality.pii.scan`, masks in ``mask`` mode
-(``label_json`` through its parsed values; a number holding personal data is nulled), and sets two
-check columns: ``pii_hits`` (findings left in the record: 0 after masking) and ``content_sha256``
-(sha256 of the content columns, after masking). What it found is tallied per rule with masked
-examples and locations (record id, archive, member, field path): never a raw value.
+each record it walks every string and number leaf (nested lists and structs too, and the provenance
+columns: a file name may hold a name or a number; binary values are passed over), runs
+:func:`quality.pii.scan`, masks in ``mask`` mode (``label_json`` through its parsed values; a number
+holding personal data is nulled), and sets two check columns: ``pii_hits`` (findings left in the record:
+0 after masking) and ``content_sha256`` (sha256 of the content columns, after masking). What it found is
+tallied per rule with masked examples and locations (record id, archive, member, field path): never a raw
+value.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pyarrow.compute as pc
 
 from quality import pii
 from schemas.manifest import PiiPolicy
-from schemas.records import LABEL_JSON, PROVENANCE_COLUMNS, QUALITY_COLUMNS, RecordSchema
+from schemas.records import LABEL_JSON, QUALITY_COLUMNS, RecordSchema
 
 __all__ = [
     "MAX_EXAMPLES",
@@ -46,7 +47,9 @@ MAX_EXAMPLES = 5
 MAX_LOCATIONS = 20
 """Locations (record, archive, member, field) kept per rule."""
 
-_SKIP = frozenset(PROVENANCE_COLUMNS) | {c.name for c in QUALITY_COLUMNS}
+_SKIP = frozenset(c.name for c in QUALITY_COLUMNS)
+"""Columns never scanned: the check columns this module sets. The provenance columns are scanned (a label
+file named ``홍길동_900101-1234567.json`` was published under ``block``), and masked under ``mask``."""
 
 _WALKED = (str, list, dict, int, float)
 """Values :meth:`RecordChecker._walk` looks into (``bool`` is an ``int`` too and is passed over there)."""

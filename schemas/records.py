@@ -64,7 +64,7 @@ STORED_KEY = b"kdata.stored"
 
 
 PROVENANCE_COLUMNS: tuple[str, ...] = ("source_file", "label_archive", "label_member")
-"""Where a record came from; every schema has them (never scanned for personal data, never content)."""
+"""Where a record came from; every schema has them (never content; scanned for personal data like the rest)."""
 
 LABEL_JSON = "label_json"
 """The column holding a record's whole original label object as JSON text (masked through its parsed values)."""

@@ -7,6 +7,7 @@ Cast as in ``test_access_attacks.py``: ``uploader-lee`` and ``uploader-park`` in
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from tests.hostile.test_access_attacks import DATASET, kdata
+from tests.quality._support import _rewrite_zip, label_archive
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +60,24 @@ def test_a_split_name_cannot_reach_another_dataset_or_leave_the_store(
     assert _files(kdata_home / "store") == store_before
     assert not (kdata_home / "store" / "evil-split").exists()
     assert DATASET in kdata("tester", "search", "--json").stdout
+
+
+def test_personal_data_in_a_label_file_name_is_refused_under_block(
+    kdata_home: Path, sample_factory: Any, tmp_path: Path
+) -> None:
+    """Attack trial: ``홍길동_900101-1234567_010-2345-6789.json`` as a label member of a built-in dataset was
+    published (``label_member`` and the manifest's zone maps held it) with ``pii_hits`` 0: provenance was
+    never scanned. Now the run is refused, and the report shows the name masked only."""
+    dataset = sample_factory(items=12, copy_to=tmp_path / "named")
+
+    def rename(members: dict[str, bytes]) -> None:
+        first = sorted(n for n in members if n.endswith(".json"))[0]
+        folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
+        members[f"{folder}홍길동_900101-1234567_010-2345-6789.json"] = members.pop(first)
+
+    _rewrite_zip(label_archive(dataset), rename)
+    result = kdata("uploader-lee", "ingest", str(dataset), "--json")
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["status"] == "quality_failed" and "pii_free" in result.stdout
+    assert "900101-1234567" not in result.output and "2345-6789" not in result.output
+    assert not (kdata_home / "store" / DATASET).exists()

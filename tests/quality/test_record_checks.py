@@ -92,14 +92,23 @@ def test_mask_replaces_and_leaves_no_hits() -> None:
     assert (rules["mobile_phone"]["found"], rules["mobile_phone"]["masked"]) == (1, 1)
 
 
-def test_provenance_and_binary_values_are_not_scanned() -> None:
-    checker = RecordChecker(KOREAN_DIALOGUE, "mask")
+def test_file_names_are_scanned_and_binary_values_are_not() -> None:
+    """Attack trial: a label file named with a phone number was published under ``block`` (the provenance
+    columns were never scanned). They are, on both paths, and masked under ``mask``; bytes are passed over."""
     rec = record(source_file=f"TS_1.zip!{PHONE}.txt", label_member=f"{PHONE}.json")
     rec["utterances"][0]["utterance"] = PHONE.encode()  # bytes: skipped
-    out = checker.check(rec)
-    assert out["source_file"] == f"TS_1.zip!{PHONE}.txt"
-    assert out["pii_hits"] == 0
-    assert checker.tally.records_with_pii == 0
+    checker = RecordChecker(KOREAN_DIALOGUE, "mask")
+    out = checker.check(dict(rec))
+    assert out["source_file"] == "TS_1.zip!#@전화번호#.txt" and out["label_member"] == "#@전화번호#.json"
+    assert out["pii_hits"] == 0 and checker.tally.records_with_pii == 1
+    assert checker.tally.rules["mobile_phone"].found == 1  # one value, in two names
+    blocked = RecordChecker(KOREAN_DIALOGUE, "block")
+    assert blocked.check(dict(rec))["pii_hits"] == 2
+    (location,) = blocked.tally.to_dict()["rules"]["mobile_phone"]["locations"]
+    assert location["member"] == "#@전화번호#.json" and location["field"] == "source_file"
+    clean = record()
+    clean["utterances"][0]["utterance"] = PHONE.encode()
+    assert RecordChecker(KOREAN_DIALOGUE, "block").check(clean)["pii_hits"] == 0
 
 
 def test_an_id_holding_personal_data_is_masked_in_locations() -> None:
