@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import phonenumbers
@@ -51,9 +51,11 @@ __all__ = [
     "scan",
 ]
 
-_RULESET = "3"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
+_RULESET = "4"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
 # number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's;
-# a card number starts as an issuer's do and is never the digits of a decimal
+# a card number starts as an issuer's do and is never the digits of a decimal; 4: invisible characters
+# (zero-width space, soft hyphen, bidi marks) are read past, an RRN's halves may be split by any space or
+# dash (or a dot, then with a valid check digit), an e-mail may have Korean letters, an IDN domain or ＠
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -103,12 +105,26 @@ class Finding:
 
 _MIN_DIGITS = 9  # the shortest number any digit rule finds: a Seoul landline, 02-123-4567
 _DIGIT_RUN = re.compile(rf"\d(?:\D{{0,4}}\d){{{_MIN_DIGITS - 1}}}")  # 9 digits, at most 4 other chars apart
-_SEP = r"[-‐‑–—]"  # ASCII hyphen and the Unicode dashes people paste
-_RRN = re.compile(rf"(?<!\d)(\d{{6}})(?:[ \t]*{_SEP}[ \t]*|[ \t]{{1,3}})?(\d{{7}})(?!\d)")  # 7th: 1-8
+_SPACES = " \t\r\n\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+"""Spaces of any width and a line break."""
+_SEPARATORS = "-‐‑–—−－﹣/_."
+"""ASCII hyphen, the Unicode dashes and minus signs people paste, slash, underscore, a dot."""
+_RRN = re.compile(rf"(?<!\d)(\d{{6}})([{re.escape(_SPACES + _SEPARATORS)}]{{1,4}})?(\d{{7}})(?!\d)")
+"""Six and seven digits, apart by up to four spaces with at most one separator among them (the pre-check's
+nine digits at most four characters apart read every such number); the 7th digit is 1-8, and halves split
+by a dot need a valid check digit (else any decimal ``900101.1234567`` would be one)."""
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+    r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?|(?<![\w.%+-])[^\W\d_A-Za-z]{1,64})"
+    r"[@＠](?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+    r"(?:[A-Za-z]{2,24}(?![A-Za-z0-9-])|한국(?![\w-])|xn--[a-z0-9-]{1,59}(?![A-Za-z0-9-]))"
 )
+"""A local part of ASCII (``이메일은abc@gmail.com이에요``: the address is ``abc@gmail.com``) or of other
+letters alone (``홍길동@example.com``); domain labels of any letters (``user@한글도메인.kr``); the top-level
+domain an ASCII one, ``.한국`` or punycode, so Korean text such as ``철수@집.앞`` is no address; ``＠`` too."""
+
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+")
+"""Format characters a reader does not see (zero-width spaces and joiners, soft hyphen, bidi marks, BOM):
+``900101\u200b-\u200b1234567`` shows an RRN, so the detectors read the text without them."""
 _CARD = re.compile(
     r"(?<![\d-])(?:"
     r"\d{4}(?P<s>[ -])\d{4}(?P=s)\d{4}(?P=s)\d{1,7}"  # 4-4-4-x (13-19 digits)
@@ -137,12 +153,15 @@ def _digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
-_EMAIL_HINT = re.compile(r"[\w.%+-]@[\w-]")
+_EMAIL_HINT = re.compile(r"[\w.%+-][@＠][\w-]")
 """An ``@`` between address characters; AI Hub tokens such as ``#@이름#`` do not look like this."""
 
 
-_ORDINARY = re.compile(r"[\x00-\x7f\u00a0-\u024f\u2000-\u206f\u3000-\u318f\u4e00-\u9fff\uac00-\ud7a3]*")
-"""ASCII, Latin letters, punctuation, CJK symbols and jamo, Hanja, Hangul: no digit outside ASCII among them."""
+_ORDINARY = re.compile(
+    r"[\x00-\x7f\u00a0-\u00ac\u00ae-\u024f\u2000-\u200a\u2010-\u2029\u202f-\u205f\u3000-\u318f\u4e00-\u9fff\uac00-\ud7a3]*"
+)
+"""ASCII, Latin letters, punctuation, CJK symbols and jamo, Hanja, Hangul: no digit outside ASCII among them,
+and none of the invisible characters (:data:`_INVISIBLE`), which the slow path reads past."""
 _DIGIT_MAP = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))  # ASCII digit → "0", else "."
 _GAP = b"." * 5  # five non-digits end a run (the gap _DIGIT_RUN allows is four)
 _RUN = b"0" * _MIN_DIGITS
@@ -167,19 +186,23 @@ def might_contain_pii(text: str) -> bool:
     ``.``, runs of five ``.`` a break; nine ``0`` in a row is a candidate. Text with any other
     character (full-width or Arabic-Indic digits, which the detectors also read) takes the regex.
     """
+    if len(text) < _MIN_DIGITS and "@" not in text and "＠" not in text:
+        return False  # too short for a number, and no address
+    if _ORDINARY.fullmatch(text) is None:
+        return _might_contain_pii_regex(text)
     if "@" in text and _email_hint(text):
         return True
     if len(text) < _MIN_DIGITS:
         return False
-    if _ORDINARY.fullmatch(text) is None:
-        return _DIGIT_RUN.search(text) is not None
     marks = text.encode("ascii", "ignore").translate(_DIGIT_MAP)
     return _RUN in marks.replace(_GAP, b" ").replace(b".", b"")
 
 
 def _might_contain_pii_regex(text: str) -> bool:
-    """The reference the fast pre-check must never be stricter than (tests compare the two)."""
-    if "@" in text and _EMAIL_HINT.search(text) is not None:
+    """The reference the fast pre-check must never be stricter than (tests compare the two): the text
+    without its invisible characters, as the detectors read it."""
+    text = _INVISIBLE.sub("", text)
+    if _EMAIL_HINT.search(text) is not None:
         return True
     return len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None
 
@@ -198,11 +221,14 @@ def _birth_date_valid(number: str) -> bool:
 def _registration_numbers(text: str) -> list[Finding]:
     found = []
     for match in _RRN.finditer(text):
-        number = _digits(match.group(1) + match.group(2))
-        if number[6] not in "12345678" or not _birth_date_valid(number):
+        number = _digits(match.group(1) + match.group(3))
+        separators = [ch for ch in match.group(2) or "" if ch in _SEPARATORS]
+        if number[6] not in "12345678" or len(separators) > 1 or not _birth_date_valid(number):
             continue
         kind = "rrn" if number[6] in "1234" else "foreigner_rn"
         checksum = number[-1] == stdnum_rrn.calc_check_digit(number[:-1])
+        if separators == ["."] and not checksum:
+            continue  # 900101.1234567 may be a decimal: an RRN only with its check digit
         found.append(Finding(kind, match.start(), match.end(), "high", checksum))
     return found
 
@@ -295,15 +321,29 @@ _DETECTORS = (_emails, _registration_numbers, _cards, _business_numbers, _phones
 
 
 def scan(text: str) -> list[Finding]:
-    """Every finding in ``text``, in text order, without overlaps (earlier detectors win)."""
+    """Every finding in ``text``, in text order, without overlaps (earlier detectors win). The detectors read
+    the text without its invisible characters (:data:`_INVISIBLE`); findings are placed in ``text`` itself,
+    the invisible characters inside them included (a mask covers them)."""
     if not text or not might_contain_pii(text):
         return []
+    visible, places = _visible(text)
     taken: list[Finding] = []
     for detect in _DETECTORS:
-        for finding in detect(text):
+        for finding in detect(visible):
             if all(finding.end <= t.start or finding.start >= t.end for t in taken):
                 taken.append(finding)
+    if places is not None:
+        taken = [replace(f, start=places[f.start], end=places[f.end - 1] + 1) for f in taken]
     return sorted(taken, key=lambda f: f.start)
+
+
+def _visible(text: str) -> tuple[str, list[int] | None]:
+    """``text`` without :data:`_INVISIBLE` characters, and where each of its characters is in ``text``
+    (``None``: there were none, the usual case)."""
+    if _INVISIBLE.search(text) is None:
+        return text, None
+    places = [i for i, ch in enumerate(text) if _INVISIBLE.fullmatch(ch) is None]
+    return "".join(text[i] for i in places), places
 
 
 def redact(text: str | None) -> str | None:
@@ -357,7 +397,7 @@ def _phone_prefix_digits(value: str) -> int:
 
 
 def _mask_email(value: str) -> str:
-    local, _, domain = value.partition("@")
+    local, _, domain = value.replace("＠", "@").partition("@")
     labels = domain.split(".")
     hidden = ".".join("*" * len(label) for label in labels[:-1])
     return f"{local[:1]}{'*' * (len(local) - 1)}@{hidden}.{labels[-1]}"

@@ -217,10 +217,14 @@ def _strings_text(record: dict[str, Any]) -> str:
     return _FIELD_SEPARATOR.join(texts)
 
 
-MAYBE_PII = r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}]@[A-Za-z0-9_\-\x{80}-\x{10FFFF}]|\p{N}(?:.{0,4}\p{N}){8}"
+MAYBE_PII = (
+    r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}][@\x{FF20}][A-Za-z0-9_\-\x{80}-\x{10FFFF}]"
+    r"|\p{N}(?:\p{Cf}*(?:\P{Cf}\p{Cf}*){0,4}\p{N}){8}"
+)
 """RE2 (Arrow compute) pre-check per string, never stricter than :func:`quality.pii.might_contain_pii`:
-an ``@`` between address characters (any non-ASCII character counts as one), or nine numeric
-characters (``\\p{N}``, a superset of Python's ``\\d``) at most four characters apart."""
+an ``@`` (or ``＠``) between address characters (any non-ASCII character counts as one), or nine numeric
+characters (``\\p{N}``, a superset of Python's ``\\d``) at most four visible characters apart (format
+characters such as zero-width spaces, ``\\p{Cf}``, do not count: the detectors read past them)."""
 
 
 def maybe_pii(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:

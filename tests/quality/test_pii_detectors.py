@@ -58,6 +58,52 @@ def test_rrn_in_every_form(text: str) -> None:
     assert text[finding.start : finding.end].replace(" ", "").replace("-", "").replace("–", "") == "9001011234568"
 
 
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("900101\u200b-\u200b1234568", "rrn"),  # zero-width spaces: invisible on screen
+        ("9\u200b0\u200b0\u200b1\u200b0\u200b1\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b8", "rrn"),
+        ("900101\ufeff\ufeff\ufeff\ufeff\ufeff1234568", "rrn"),  # five BOMs: more than the pre-check's gap
+        ("900101\u00ad1234568", "rrn"),  # soft hyphen
+        ("900101\u00a01234568", "rrn"),  # no-break space
+        ("900101.1234568", "rrn"),  # a dot, with a valid check digit
+        ("900101/1234568", "rrn"),
+        ("900101_1234568", "rrn"),
+        ("900101\u22121234568", "rrn"),  # minus sign
+        ("900101\uff0d1234568", "rrn"),  # full-width hyphen
+        ("900101\n1234568", "rrn"),
+        ("900101    1234568", "rrn"),  # four spaces
+        ("010\u200b-\u200b2345\u200b-\u200b6789", "mobile_phone"),
+        ("홍길동@example.com", "email"),
+        ("연락은 user@한글도메인.kr 으로", "email"),
+        ("hong＠example.com", "email"),  # full-width at sign
+        ("hong\u200b@example.com", "email"),
+        ("mail user@도메인.한국", "email"),
+    ],
+)
+def test_hidden_forms_an_attack_trial_used_are_found_and_masked(text: str, rule: str) -> None:
+    """Attack trial (ruleset 4): each of these was published under ``block`` with ``pii_hits`` 0. The mask
+    covers the whole value, the invisible characters inside it too."""
+    assert [f.rule for f in scan(text)] == [rule]
+    masked, counts = mask(text)
+    assert counts[rule] == 1 and not any(ch.isdecimal() for ch in masked) and "example" not in masked, masked
+    assert "\u200b" not in masked  # the invisible characters inside a value are masked with it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "900101.1234567",  # a decimal whose check digit is not an RRN's
+        "좌표 900101.1234567",
+        "900101 -- 1234568",  # two separators: two numbers
+        "철수@집.앞",  # Korean text, no top-level domain
+        "#@이름#@#@주소#",
+    ],
+)
+def test_hidden_forms_keep_their_false_positives_out(text: str) -> None:
+    assert scan(text) == []
+
+
 def test_post_2020_rrn_with_random_digits_is_found_and_checksum_is_only_an_attribute() -> None:
     for first12 in ("210315473829", "201231318273", "851120298765"):
         number = rrn_without_check(first12)
@@ -267,7 +313,7 @@ def test_fast_pre_check_never_misses_what_the_regex_pre_check_finds() -> None:
     from quality.pii import _might_contain_pii_regex, might_contain_pii
 
     rnd = random.Random(20261122)
-    alphabet = "0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵"
+    alphabet = "0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵\u200b\ufeff\u00ad＠"
     candidates = 0
     for _ in range(60_000):
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
