@@ -332,7 +332,17 @@ def _execute(
     try:
         cur = con.execute(query)
         columns = [d[0] for d in cur.description or []]
-        return columns, cur.fetchall()
+        if limits is None:
+            return columns, cur.fetchall()
+        rows: list[tuple[Any, ...]] = []
+        while batch := cur.fetchmany(10_000):  # under the timer too; never more rows than allowed
+            rows.extend(batch)
+            if len(rows) > limits.max_rows:
+                raise NotAllowed(
+                    f"the result has more than {limits.max_rows:,} rows (KDATA_SQL_MAX_ROWS; 행 수 제한): add a "
+                    "LIMIT or an aggregate, or take the rows as Parquet with kdata download --where"
+                )
+        return columns, rows
     except duckdb.InterruptException:
         assert limits is not None
         raise NotAllowed(

@@ -65,7 +65,8 @@ class Settings:
         default=DEFAULT_LIMITS, metadata=_doc("KDATA_MAX_*, KDATA_RATIO_FLOOR_BYTES, KDATA_ALLOW_NESTED_ARCHIVES")
     )
     sql: SqlLimits = dataclasses.field(
-        default=SqlLimits(), metadata=_doc("KDATA_SQL_TIMEOUT_S, KDATA_SQL_MEMORY: limits of one kdata sql statement")
+        default=SqlLimits(),
+        metadata=_doc("KDATA_SQL_TIMEOUT_S, KDATA_SQL_MEMORY, KDATA_SQL_MAX_ROWS: limits of one kdata sql statement"),
     )
     quality_batch_rows: int | None = dataclasses.field(
         default=None, metadata=_doc("KDATA_QUALITY_BATCH_ROWS: rows per quality check batch (unset: the built-in)")
@@ -250,7 +251,12 @@ def _sql_limits(env: dict[str, str]) -> SqlLimits:
         raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected seconds, e.g. 30") from None
     if not 0 < timeout <= 3600:
         raise BadInput(f"KDATA_SQL_TIMEOUT_S={timeout_text!r}: expected 0 < seconds <= 3600")
-    return SqlLimits(timeout, memory)
+    rows_text = (env.get("KDATA_SQL_MAX_ROWS") or str(SqlLimits.max_rows)).replace("_", "").strip()
+    try:
+        max_rows = int(rows_text)
+    except ValueError:
+        raise BadInput(f"KDATA_SQL_MAX_ROWS={rows_text!r}: expected a number of rows, e.g. 1000000") from None
+    return SqlLimits(timeout, memory, max_rows)
 
 
 def _names(raw: str) -> list[str]:

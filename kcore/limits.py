@@ -75,13 +75,18 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class SqlLimits:
-    """Limits of one statement (``KDATA_SQL_TIMEOUT_S``, ``KDATA_SQL_MEMORY``)."""
+    """Limits of one statement (``KDATA_SQL_TIMEOUT_S``, ``KDATA_SQL_MEMORY``, ``KDATA_SQL_MAX_ROWS``)."""
 
     timeout_s: float = 30.0
     memory: str = "1GB"
+    max_rows: int = 1_000_000
+    """Rows a result may have: each becomes a Python tuple past DuckDB's memory limit (``range(200000000)``
+    took the process to its 7.6 GB address-space cap). ``kdata download --where`` streams any size."""
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_s <= 3600:  # also refuses NaN
             raise BadInput(f"KDATA_SQL_TIMEOUT_S={self.timeout_s!r}: expected 0 < seconds <= 3600")
         if not _MEMORY.fullmatch(self.memory):
             raise BadInput(f"KDATA_SQL_MEMORY={self.memory!r}: expected a size such as 512MB or 1GB")
+        if not 0 < self.max_rows <= 100_000_000:
+            raise BadInput(f"KDATA_SQL_MAX_ROWS={self.max_rows!r}: expected 0 < rows <= 100000000")

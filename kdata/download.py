@@ -469,8 +469,9 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that may open only ``sources`` (httpfs + a scoped secret for S3)."""
+def _sandbox(store: ObjectStore, sources: list[str], memory: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that may open only ``sources`` (httpfs + a scoped secret for S3), with the memory
+    limit of a ``kdata sql`` statement (``KDATA_SQL_MEMORY``; a subset streams to disk, so no timeout)."""
     from catalog.db import extension_directory
 
     con = duckdb.connect(
@@ -484,6 +485,8 @@ def _sandbox(store: ObjectStore, sources: list[str]) -> duckdb.DuckDBPyConnectio
     con.execute("SET enable_progress_bar = false")  # never on stdout (`--json` output)
     store.enable_duckdb(con)  # S3: httpfs and a secret scoped to the store; local files: nothing
     con.execute(f"SET allowed_paths = {_sql_list(sources)}")
+    con.execute(f"SET memory_limit = '{memory}'")  # a SqlLimits size, checked when settings load
+    con.execute("SET max_temp_directory_size = '0B'")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -495,6 +498,10 @@ def _duckdb_errors(what: str) -> Iterator[None]:
         yield
     except duckdb.PermissionException as error:
         raise NotAllowed(f"{what}: outside access refused: {error}") from None
+    except duckdb.OutOfMemoryException:
+        raise NotAllowed(
+            f"{what}: needed more memory than KDATA_SQL_MEMORY allows and was stopped (메모리 제한)"
+        ) from None
     except (duckdb.IOException, duckdb.HTTPException) as error:
         raise TransientError(f"{what}: reading the published chunks failed: {error}") from None
     except duckdb.Error as error:
@@ -535,6 +542,7 @@ def _select(
     request: DownloadRequest,
     root: Path,
     row_group_bytes: int,
+    memory: str = "1GB",
 ) -> dict[str, Any]:
     where, tree = parse_where(request.where) if request.where is not None else (None, None)
     prefix = version_prefix(manifest.dataset_id, manifest.version)
@@ -546,7 +554,8 @@ def _select(
     read = [c for c in chunks if c.key not in skipped]
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
     schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0].key}")
-    con = _sandbox(store, sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)}))
+    sources = sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)})
+    con = _sandbox(store, sources, memory)
     try:
         with _duckdb_errors("--columns"):
             described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_list([schema_source])})").fetchall()
@@ -701,7 +710,7 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
             result = _urls(store, manifest, chunks, request.expires)
             detail.update(bytes=result["bytes"], expires_in=result["expires_in"])
         elif request.selective:
-            result = _select(store, manifest, chunks, request, root, settings.row_group_bytes)
+            result = _select(store, manifest, chunks, request, root, settings.row_group_bytes, settings.sql.memory)
             detail.update(bytes=result["bytes"], rows=result["rows"], out=result["root"])
         else:
             result = _whole(store, raw, manifest, chunks, root, show_progress)

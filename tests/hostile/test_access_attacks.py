@@ -262,3 +262,9 @@ def test_sql_statements_have_a_time_and_a_memory_limit(published: Path) -> None:
     big = kdata("mallory", "sql", "SELECT list(i) FROM range(60000000) t(i)", KDATA_SQL_MEMORY="32MB")
     assert big.exit_code == 4 and "KDATA_SQL_MEMORY" in big.output
     assert kdata("mallory", "sql", "SELECT 1", KDATA_SQL_MEMORY="lots").exit_code == 2
+    # attack trial: range(200000000) became 200M Python tuples past DuckDB's limit (7.6 GB, then a crash)
+    many = kdata("mallory", "sql", "SELECT range FROM range(25000)", "--format", "csv", KDATA_SQL_MAX_ROWS="20000")
+    assert many.exit_code == 4 and "KDATA_SQL_MAX_ROWS" in many.output and "24999" not in many.output
+    enough = kdata("mallory", "sql", "SELECT range FROM range(20000)", "--format", "csv", KDATA_SQL_MAX_ROWS="20000")
+    assert enough.exit_code == 0 and enough.stdout.splitlines()[-1] == "19999"
+    assert kdata("mallory", "sql", "SELECT 1", KDATA_SQL_MAX_ROWS="0").exit_code == 2

@@ -110,8 +110,10 @@ def test_selective_download_from_the_local_store(local_version: dict[str, Any], 
 def test_the_sandbox_opens_only_the_chosen_chunks(local_version: dict[str, Any]) -> None:
     store = open_store(load_settings().store)
     chosen, other = (str(store.local_path(f"{DATASET}/1.0/{c['key']}")) for c in local_version["chunks"][:2])
-    con = _sandbox(store, [chosen])
+    con = _sandbox(store, [chosen], "64MB")
     try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit is not None and limit[0].startswith("6")  # DuckDB writes 64MB as 61.0 MiB
         assert con.execute(f"SELECT count(*) FROM read_parquet('{chosen}')").fetchone() == (
             local_version["chunks"][0]["rows"],
         )
