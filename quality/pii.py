@@ -55,7 +55,8 @@ _RULESET = "4"  # 2: digits of a decimal number (floats in label JSON) are not a
 # number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's;
 # a card number starts as an issuer's do and is never the digits of a decimal; 4: invisible characters
 # (zero-width space, soft hyphen, bidi marks) are read past, an RRN's halves may be split by any space or
-# dash (or a dot, then with a valid check digit), an e-mail may have Korean letters, an IDN domain or ＠
+# dash (or a dot, then with a valid check digit), an e-mail may have Korean letters, an IDN domain or ＠;
+# a phone number's first digit group holds its whole area or mobile code
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -293,13 +294,22 @@ _DIGIT_GROUP = re.compile(r"\d+")
 
 
 def _grouped_as_a_phone(raw: str) -> bool:
-    """At least 9 digits, and after the area code (and a ``+82``) no group shorter than 3 digits: a code
-    such as ``033-1-2-21`` (a fitness dataset's exercise and camera numbers in every file name) is not a
-    Gangwon landline."""
+    """At least 9 digits; where the digits come in groups, the first (after a ``+82``) holds the whole area or
+    mobile code (``010``, ``02``, ``031``: ``label/01/0001/0001_01.json``, a device and a subject folder, is
+    not 010-001-0001), and no later group is shorter than 3 digits (a code such as ``033-1-2-21``, a fitness
+    dataset's exercise and camera numbers in every file name, is not a Gangwon landline)."""
     groups = _DIGIT_GROUP.findall(raw)
     if sum(map(len, groups)) < _MIN_DIGITS:
         return False
-    skip = 2 if raw.lstrip().startswith("+") else 1
+    international = raw.lstrip().startswith("+")
+    skip = 2 if international else 1
+    if len(groups) > skip:
+        try:
+            ndc = phonenumbers.length_of_national_destination_code(phonenumbers.parse(raw, "KR"))
+        except phonenumbers.NumberParseException:
+            return False
+        if len(groups[skip - 1]) < max(ndc, 1) + (0 if international else 1):
+            return False
     return all(len(group) >= 3 for group in groups[skip:])
 
 

@@ -196,6 +196,8 @@ def test_phones(text: str, rule: str) -> None:
         # codes in file names: a fitness dataset's exercise-camera-clip numbers (033 is Gangwon's area code)
         "Day08_200921_F/1/A/033-1-2-21-Z17_A/033-1-2-21-Z17_A-0000001.jpg",
         "041-3-12-5",
+        # a device folder and a subject's (피부상태 측정): the first group is no whole mobile code
+        "label/01/0001/0001_01_F_01.json",
         # Luhn-valid by chance: a float's artefact digits (COCO polygons) and a satellite scene's timestamp
         '{"segmentation":[[224.96499999999997,10.5]]}',
         "K3A_20200106337456_0001.json",
