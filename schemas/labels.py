@@ -18,7 +18,8 @@ index; ``[*]`` every item of a list; ``.*`` every value of an object (keyed turn
 of a ``$`` path take the record's own positions in order (so ``$.data[*].header.id`` is the header of
 the record's own ``data`` item), and any wildcard left over collects a list, one entry per item (null
 where an item lacks the key, or holds no box or polygon, so ``annotations[*].class`` and
-``annotations[*].box`` stay aligned item by item). Special paths: ``@`` the
+``annotations[*].box`` stay aligned item by item; a polygon field collected so holds each item's polygons,
+``[[x1, y1, ...], ...]`` per item, since an object may come in several parts). Special paths: ``@`` the
 record itself, ``@key`` the object key of the record (``HS01``), ``@index`` its list position,
 ``@member`` the label file's path in the archive, ``@stem`` that file's name without extension, ``@dir`` the
 name of the folder it is in (per-frame labels in a folder per video: ``{path: "@dir", role: source}`` joins

@@ -543,7 +543,10 @@ class _Rows:
                 )
             elif role == "polygon":
                 size = self._size(row, column.spec.relative)
-                polygons = [p for p in row.get(name) or [] if p is not None]
+                found = row.get(name) or []
+                if column.many:  # each item's polygons
+                    found = [p for item in found if item is not None for p in item]
+                polygons = [p for p in found if p is not None]
                 row[f"{name}__outside"] = (
                     None if size is None else sum(1 for p in polygons if _poly_outside(p, size, column.spec.relative))
                 )

@@ -213,10 +213,10 @@ def _boxes(value: Any, column: MappedColumn, field: str) -> list[list[float]]:
 
 
 def _per_item(shapes: list[list[list[float]]]) -> list[list[float] | None]:
-    """The shapes of a collected ``[*]`` path, one per item, null where an item has none: aligned with the
+    """The boxes of a collected ``[*]`` path, one per item, null where an item has none: aligned with the
     other ``[*]`` columns (fire CCTV: ``annotations[{class, box}|{class, polygon}]``; dropping the empty
-    ones gave ``class[i]`` another object's box). Items holding several shapes cannot align: all of them,
-    in order."""
+    ones gave ``class[i]`` another object's box). Items holding several boxes cannot align: all of them,
+    in order (polygons keep each item's list: an object in several parts is common there)."""
     if all(len(found) <= 1 for found in shapes):
         return [found[0] if found else None for found in shapes]
     return [shape for found in shapes for shape in found]
@@ -316,8 +316,8 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
             return _per_item([_boxes(v, column, f"{field}[{n}]") for n, v in enumerate(value)])
         return _boxes(value, column, field)
     if role == "polygon":
-        if isinstance(value, Many):
-            return _per_item([flat_polygons(v, f"{field}[{n}]") for n, v in enumerate(value)])
+        if isinstance(value, Many):  # one entry per item, its polygons (several: an object in parts), null if none
+            return [flat_polygons(v, f"{field}[{n}]") or None for n, v in enumerate(value)]
         return flat_polygons(value, field)
     if role == "keypoints":
         return _keypoints(value, field) if value is not None else None

@@ -92,7 +92,7 @@ def test_car_damage_polygons_one_level_deeper(tmp_path: Path, kdata_home: Path) 
     assert len(rows) == 1, "one row per image: the label file pairs with its image"
     row = rows[0]
     polygons = next(v for k, v in row.items() if k.endswith("segmentation"))
-    assert polygons == [[0.0, 0.0, 2.0, 0.0, 2.0, 2.0], [1.0, 1.0, 9.0, 1.0, 9.0, 9.0]]
+    assert polygons == [[[0.0, 0.0, 2.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 9.0, 1.0, 9.0, 9.0]]]  # each item's polygons
     assert row["segmentation__outside"] == 1  # the second polygon leaves the 4x3 image
     assert row["bbox__outside"] == 1
     assert json.loads(row["label_json"]) == label
@@ -359,8 +359,8 @@ def test_numbered_polygon_points_are_a_polygon_and_x_y_width_height_a_box(tmp_pa
     assert problems == [] and len(rows) == 4 and all(r["image_valid"] for r in rows)
     by_image = {r["source_file"].rsplit("/", 1)[1]: r for r in rows}
     # one shape per labelingInfo item, null where the item holds the other kind: aligned item by item
-    assert by_image["IMG_D_A1_000000.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 2.0, 2.0, 0.0], None]
-    assert by_image["IMG_D_A2_000001.jpg"][polygon] == [[5.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 0.0], None]
+    assert by_image["IMG_D_A1_000000.jpg"][polygon] == [[[5.0, 1.0, 1.0, 2.0, 3.0, 2.0, 2.0, 0.0]], None]
+    assert by_image["IMG_D_A2_000001.jpg"][polygon] == [[[5.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 0.0]], None]
     assert by_image["IMG_D_A1_000000.jpg"][box] == [None, [1.0, 0.0, 4.0, 2.0]]
     assert by_image["IMG_D_A2_000001.jpg"][box] == [None, [1.0, 0.0, 4.0, 3.0]]
 
@@ -972,7 +972,7 @@ def test_boxes_and_polygons_of_mixed_annotations_stay_aligned_with_their_classes
     assert problems == []
     assert row["class"] == ["02", "01", "01"]
     assert row["box"] == [None, [10.0, 10.0, 20.0, 10.0], None]
-    assert row["polygon"] == [[1.0, 1.0, 5.0, 1.0, 5.0, 4.0], None, [2.0, 2.0, 6.0, 2.0, 6.0, 5.0]]
+    assert row["polygon"] == [[[1.0, 1.0, 5.0, 1.0, 5.0, 4.0]], None, [[2.0, 2.0, 6.0, 2.0, 6.0, 5.0]]]
     assert (row["box__invalid"], row["box__outside"], row["polygon__outside"]) == (0, 0, 0)
 
 
@@ -1016,8 +1016,8 @@ def test_ocr_quadrilaterals_written_by_axis_are_polygons(tmp_path: Path, kdata_h
     rows, problems, _ = extract(tmp_path / "ocr")
     assert problems == [] and len(rows) == 3
     two = next(r for r in rows if r["source_file"].endswith("00001.jpg"))
-    assert two[polygon] == [[100.0, 150.0, 220.0, 150.0, 220.0, 188.0, 100.0, 188.0],
-                            [300.0, 150.0, 371.0, 150.0, 371.0, 185.0, 300.0, 185.0]]  # fmt: skip
+    assert two[polygon] == [[[100.0, 150.0, 220.0, 150.0, 220.0, 188.0, 100.0, 188.0]],
+                            [[300.0, 150.0, 371.0, 150.0, 371.0, 185.0, 300.0, 185.0]]]  # fmt: skip
     assert two[f"{polygon}__outside"] == 0
 
 
@@ -1375,7 +1375,7 @@ def test_asap_pathology_coordinates_are_polygons(tmp_path: Path, kdata_home: Pat
     write_manifest(root, "gastric-pathology", "healthcare", "text", labels={"fields": fields})
     rows, problems, _ = extract(root)
     assert problems == [] and len(rows) == 3
-    assert rows[0]["polygons"][0] == [0.5, 0.0, 10.5, 5.0, 20.5, 10.0, 30.5, 15.0] and len(rows[0]["polygons"]) == 2
+    assert rows[0]["polygons"][0] == [[0.5, 0.0, 10.5, 5.0, 20.5, 10.0, 30.5, 15.0]] and len(rows[0]["polygons"]) == 2
     from ingest.mapping.formats import documents
     from schemas.labels import LabelBlock
 
@@ -1446,3 +1446,34 @@ def test_a_label_is_not_joined_to_another_kinds_source_by_its_id(tmp_path: Path,
     }
     missing = [(p["code"], p["member"]) for p in problems_found if p["code"] == "missing_source"]
     assert missing == [("missing_source", "P2.json")]
+
+
+def test_an_object_in_several_parts_keeps_its_place_beside_its_class(tmp_path: Path, kdata_home: Path) -> None:
+    """실내 자율주차 (indoor parking): ``objects[{class_name, annotation: [[{x, y}...], [{x, y}...]]}]``, an
+    object may have several parts. Collected by ``[*]`` the polygons were one flat list, so every class after
+    a two-part object sat beside another object's polygon (verdict passed). Each item keeps its polygons."""
+    root = tmp_path / "parking"
+    part = [{"x": 1, "y": 1}, {"x": 3, "y": 1}, {"x": 3, "y": 2}]
+    other = [{"x": 5, "y": 5}, {"x": 6, "y": 5}, {"x": 6, "y": 6}]
+    label = {"objects": [{"class_name": "기둥", "annotation": [part, other]}, {"class_name": "차량", "annotation": [part]}]}
+    zip_files(root / f"{LABELS}/TL_1.주차장.zip", {"B1_0001.json": json.dumps(label, ensure_ascii=False).encode()})
+    zip_files(root / f"{SOURCES}/TS_1.주차장.zip", {"B1_0001.png": tiny_png(8, 8)})
+    write_manifest(
+        root,
+        "indoor-parking",
+        "transport",
+        "image",
+        labels={
+            "fields": {
+                "cls": {"path": "objects[*].class_name", "role": "class"},
+                "annotation": {"path": "objects[*].annotation", "role": "polygon"},
+            }
+        },
+    )
+    rows, problems, _plan = extract(root)
+    assert problems == [] and len(rows) == 1
+    assert rows[0]["cls"] == ["기둥", "차량"]
+    assert rows[0]["annotation"] == [
+        [[1.0, 1.0, 3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 6.0, 5.0, 6.0, 6.0]],
+        [[1.0, 1.0, 3.0, 1.0, 3.0, 2.0]],
+    ]
