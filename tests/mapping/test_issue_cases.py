@@ -1455,7 +1455,8 @@ def test_an_object_in_several_parts_keeps_its_place_beside_its_class(tmp_path: P
     root = tmp_path / "parking"
     part = [{"x": 1, "y": 1}, {"x": 3, "y": 1}, {"x": 3, "y": 2}]
     other = [{"x": 5, "y": 5}, {"x": 6, "y": 5}, {"x": 6, "y": 6}]
-    label = {"objects": [{"class_name": "기둥", "annotation": [part, other]}, {"class_name": "차량", "annotation": [part]}]}
+    objects = [{"class_name": "기둥", "annotation": [part, other]}, {"class_name": "차량", "annotation": [part]}]
+    label = {"objects": objects}
     zip_files(root / f"{LABELS}/TL_1.주차장.zip", {"B1_0001.json": json.dumps(label, ensure_ascii=False).encode()})
     zip_files(root / f"{SOURCES}/TS_1.주차장.zip", {"B1_0001.png": tiny_png(8, 8)})
     write_manifest(
