@@ -373,24 +373,48 @@ def run_readonly(
     return _execute(con, query, limits)
 
 
-def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[tuple[str, str]]:
-    """(dataset id, chunk location) of the latest versions of ``datasets``: what their views read."""
+def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[tuple[str, str, int, str]]:
+    """(dataset id, chunk location, size, sha256) of the latest versions of ``datasets``: what their views
+    read, as the catalog registered it."""
     if not datasets:
         return []
     listing = ", ".join("'" + d.replace("'", "''") + "'" for d in datasets)
     rows = con.execute(
-        "SELECT c.dataset_id, c.content_url FROM chunks c JOIN datasets d ON d.id = c.dataset_id "
+        "SELECT c.dataset_id, c.content_url, c.content_size, c.sha256 FROM chunks c "
+        "JOIN datasets d ON d.id = c.dataset_id "
         f"AND c.version = d.latest_version WHERE c.dataset_id IN ({listing}) ORDER BY 1, 2"
     ).fetchall()
-    return [(str(d), str(u)) for d, u in rows]
+    return [(str(d), str(u), int(n), str(h)) for d, u, n, h in rows]
 
 
-def _check_chunk_files(store: str, urls: list[tuple[str, str]]) -> None:
-    """On a local store, every chunk file a statement reads must resolve (symlinks followed) inside it."""
-    if "://" in store:
-        return
+def _check_chunk_files(settings: Any, urls: list[tuple[str, str, int, str]]) -> None:
+    """Every chunk a statement reads must be the one the catalog registered (size and sha256, checked once
+    per stored object, :mod:`storage.verify`), and on a local store resolve (symlinks followed) inside it."""
+    store = settings.store
+    if "://" not in store:
+        _inside_store(store, urls)
+    if urls:
+        from storage.stores import open_store
+        from storage.verify import ChunkRef, Damaged, check_chunks, store_key, verified_memo
+
+        opened = open_store(store)
+        refs = []
+        for dataset_id, url, size, sha256 in urls:  # the object each view reads: its content_url
+            key = store_key(opened, url)
+            if key is None:
+                raise NotAllowed(
+                    f"{dataset_id}: a chunk of this dataset is not in the store; refused, run `kdata fsck`"
+                )
+            refs.append(ChunkRef(key, size, sha256))
+        try:
+            check_chunks(opened, refs, verified_memo(Path(settings.home)))
+        except Damaged as error:
+            raise NotAllowed(str(error)) from None
+
+
+def _inside_store(store: str, urls: list[tuple[str, str, int, str]]) -> None:
     root = os.path.realpath(store)
-    for dataset_id, url in urls:
+    for dataset_id, url, _, _ in urls:
         if os.path.commonpath([root, os.path.realpath(url)]) != root:
             raise NotAllowed(
                 f"{dataset_id}: a chunk file of this dataset leads outside the store (symbolic link?); "
@@ -398,14 +422,16 @@ def _check_chunk_files(store: str, urls: list[tuple[str, str]]) -> None:
             )
 
 
-def _allowed_locations(con: duckdb.DuckDBPyConnection, store: str, urls: list[tuple[str, str]]) -> list[Path | str]:
+def _allowed_locations(
+    con: duckdb.DuckDBPyConnection, store: str, urls: list[tuple[str, str, int, str]]
+) -> list[Path | str]:
     """The folders (or ``s3://`` prefixes) holding exactly the chunks a statement reads."""
     if not urls:
         return []
     if store.startswith("s3://"):
         store_access(con, store)  # httpfs and a secret scoped to the store
-        return sorted({u.rsplit("/", 1)[0] for _, u in urls})
-    return sorted({os.path.realpath(os.path.dirname(u)) for _, u in urls})
+        return sorted({u.rsplit("/", 1)[0] for _, u, _, _ in urls})
+    return sorted({os.path.realpath(os.path.dirname(u)) for _, u, _, _ in urls})
 
 
 def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -435,7 +461,7 @@ def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], lis
             _audit_sql(settings, user, query, plan, "refused", reason=refused[0].reason)
             raise NotAllowed(" ".join(d.reason for d in refused))
         urls = _chunk_urls(con, plan.datasets)
-        _check_chunk_files(settings.store, urls)
+        _check_chunk_files(settings, urls)
         allowed = _allowed_locations(con, settings.store, urls)
         create_views(con, plan.views)  # only the views this statement names, in this session
         _lock_down(con, allowed, limits)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from kcore.errors import BadInput
 from kcore.faults import fault_point
 from schemas.labels import SPLIT_NAME
-from schemas.records import STORED_KEY
+from schemas.records import LABEL_JSON, STORED_KEY
 
 __all__ = ["PARQUET_OPTIONS", "ChunkInfo", "ChunkWriter", "chunk_ranges", "parquet_options", "sha256_file"]
 
@@ -34,9 +34,10 @@ PARQUET_OPTIONS: dict[str, Any] = {
 }
 
 
-UNORDERED_COLUMNS: frozenset[str] = frozenset({"content_sha256"})
-"""Columns whose values are hashes: a row group's min and max span nearly the whole range, so statistics
-on them prune nothing and only make the footer, which every selective read fetches, bigger."""
+UNORDERED_COLUMNS: frozenset[str] = frozenset({"content_sha256", LABEL_JSON})
+"""Columns whose values are hashes or whole label objects: a row group's min and max span nearly the whole
+range, so statistics on them prune nothing and only make the footer, which every selective read fetches,
+bigger. ``label_json`` gets no dictionary either (every value differs: building one only costs time)."""
 
 RANGE_VALUE_CHARS = 256
 """Longest string value kept in a chunk's ``ranges`` (longer values leave the column out)."""
@@ -54,7 +55,8 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
     if stored:  # JPEG/PNG bytes: compressed already; zstd and a dictionary cost time and save nothing
         leaves = _all_leaves(schema)
         options["compression"] = {path: "none" if path in stored else "zstd" for path in leaves}
-        options["use_dictionary"] = [path for path in leaves if path not in stored]
+    if stored or LABEL_JSON in schema.names:
+        options["use_dictionary"] = [path for path in _all_leaves(schema) if path not in stored and path != LABEL_JSON]
     return options
 
 

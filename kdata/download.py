@@ -50,6 +50,7 @@ from schemas.contracts import ChunkEntry, FileEntry, Selection, SelectionSplit, 
 from storage.base import ObjectStore
 from storage.layout import VERSION_MANIFEST, version_prefix
 from storage.stores import open_store
+from storage.verify import ChunkRef, check_chunks, verified_memo
 from storage.zone_maps import may_match
 
 __all__ = [
@@ -543,7 +544,10 @@ def _select(
     root: Path,
     row_group_bytes: int,
     memory: str = "1GB",
+    memo: Path | None = None,
 ) -> dict[str, Any]:
+    """A filtered or projected subset, as Parquet; every chunk it reads is first checked against the catalog
+    (:func:`storage.verify.check_chunks`: a chunk replaced in the store was served before)."""
     where, tree = parse_where(request.where) if request.where is not None else (None, None)
     prefix = version_prefix(manifest.dataset_id, manifest.version)
     by_split: dict[str, list[ChunkEntry]] = {}
@@ -552,6 +556,9 @@ def _select(
     # chunks whose zone map rules the filter out are never opened (their footers stay in the store)
     skipped = {c.key for c in chunks if tree is not None and not may_match(tree, c.ranges or {})}
     read = [c for c in chunks if c.key not in skipped]
+    if memo is not None:
+        opened = {c.key: c for c in [*(read or chunks)[:1], *read]}  # the schema's chunk and the ones read
+        check_chunks(store, [ChunkRef(f"{prefix}/{c.key}", c.bytes, c.sha256) for c in opened.values()], memo)
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
     schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0].key}")
     sources = sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)})
@@ -710,7 +717,10 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
             result = _urls(store, manifest, chunks, request.expires)
             detail.update(bytes=result["bytes"], expires_in=result["expires_in"])
         elif request.selective:
-            result = _select(store, manifest, chunks, request, root, settings.row_group_bytes, settings.sql.memory)
+            memo = verified_memo(settings.home)
+            result = _select(
+                store, manifest, chunks, request, root, settings.row_group_bytes, settings.sql.memory, memo
+            )
             detail.update(bytes=result["bytes"], rows=result["rows"], out=result["root"])
         else:
             result = _whole(store, raw, manifest, chunks, root, show_progress)

@@ -754,7 +754,7 @@ class Inspection:
             "splits": sorted({a.split for a in self.archives}),
             "archives": [{"path": a.path, "split": a.split, "kind": a.kind, "size": a.size} for a in self.archives],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "label_files": [{k: v for k, v in g.items() if k != "docs"} for g in self.groups],
+            "label_files": [{k: v for k, v in g.items() if k not in ("docs", "ids")} for g in self.groups],
             "labels": self.labels_block(),
             "layout_rules": self.layout_rules,
             "notes": self.notes,
@@ -820,8 +820,52 @@ def inspect_folder(
                 "no label file pairs with a source file (by name, folder or a field): ingest would refuse every "
                 "label as missing its source (source_present); name the source with {path: ..., role: source}"
             )
+    _unshared_ids(groups)
     _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
     return Inspection(root, archives, skipped, groups, rules, notes)
+
+
+def _id_values(block: dict[str, Any], docs: list[Any]) -> set[str]:
+    """The sampled values of the block's ``role: id`` field (what the mapping would make its rows' ids)."""
+    from ingest.mapping.paths import MISSING, compile_path, iter_records
+    from schemas.labels import LabelBlock, PathError
+
+    try:
+        parsed = LabelBlock.model_validate(block)
+    except ValueError:
+        return set()
+    spec = next((f for f in parsed.fields.values() if f.role == "id"), None)
+    if spec is None or spec.path.startswith("@"):
+        return set()
+    try:
+        absolute, tokens = spec.tokens
+    except PathError:
+        return set()
+    get = compile_path(tokens, bound=absolute)
+    found: set[str] = set()
+    for doc in docs:
+        for record in iter_records(doc, parsed.record_tokens):
+            if record.missing is None:
+                value = get(doc if absolute else record.value, record.bindings)
+                if value is not MISSING and value is not None and not isinstance(value, list | dict):
+                    found.add(str(value))
+    return found
+
+
+def _unshared_ids(groups: list[dict[str, Any]]) -> None:
+    """Blocks whose sampled ids meet an earlier block's (math problems and their model answers share ids:
+    one id column would fail ``id_unique``): the later block keeps the value as a column of its own, without
+    the id role (its rows are named by place, ``archive!member/0``)."""
+    seen: set[str] = set()
+    for group in groups:
+        block, ids = group.get("block"), group.pop("ids", None) or set()  # values: never shown
+        if block and ids & seen:
+            fields = block["fields"]
+            for name in [n for n, spec in fields.items() if spec.get("role") == "id"]:
+                spec = {k: v for k, v in fields.pop(name).items() if k not in ("role", "required")}
+                tag = (group.get("tag") or "other").strip("_-.")
+                fields[column_name([f"{name}_{tag}" if name != "id" else f"{tag}_id"], set(fields))] = spec
+        seen |= ids
 
 
 def _pairs(group: dict[str, Any]) -> bool:
@@ -1128,6 +1172,7 @@ def _inspect_group(
         "format": fmt,
         "pattern": pattern,
         "tag": group.get("tag"),
+        "ids": _id_values(suggested, docs) if docs else set(),
         "files": group["files"],
         "sampled": len(sample),
         "paired_with_sources": group["stems"],

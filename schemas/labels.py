@@ -177,7 +177,7 @@ MEDIA_EXTENSIONS = frozenset(
 RESERVED_COLUMNS = frozenset(
     {
         *("label_json", "source_file", "label_archive", "label_member", "media", "pii_hits", "content_sha256"),
-        *("row_key", "image_valid", "audio_valid", "audio_length_ok", "time_order_ok"),
+        *("row_key", "image_valid", "audio_valid", "audio_length_ok", "ends_in_audio", "time_order_ok"),
     }
 )
 """Columns every mapped row has, or the checks add (``row_key`` without an id role, ``image_valid`` ...); a

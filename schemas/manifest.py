@@ -132,12 +132,19 @@ class Labeling(_Model):
     format: Annotated[str, Field(min_length=1, description="라벨링 형식, e.g. JSON, XML, TXT")]
 
 
+MAX_COUNT = 10**15
+"""The largest item count a manifest may state (the catalog keeps counts as 64-bit integers: ``1e30`` was a
+DuckDB conversion error after the version's manifest was written, a traceback and a burned version)."""
+
+
 class ItemCounts(_Model):
     """구축량: item counts as the dataset page states them (rows per split come from the ingest)."""
 
-    raw: int | None = Field(default=None, ge=0, description="원시데이터 수: raw items collected")
-    source: int | None = Field(default=None, ge=0, description="원천데이터 수: source items (images, audio, text)")
-    label: int | None = Field(default=None, ge=0, description="라벨링데이터 수: label items")
+    raw: int | None = Field(default=None, ge=0, le=MAX_COUNT, description="원시데이터 수: raw items collected")
+    source: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="원천데이터 수: source items (images, audio, text)"
+    )
+    label: int | None = Field(default=None, ge=0, le=MAX_COUNT, description="라벨링데이터 수: label items")
     unit: LocalizedText | None = Field(default=None, description="단위 unit, e.g. 문장 sentences, 대화 dialogues")
 
 

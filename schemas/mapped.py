@@ -24,6 +24,10 @@ __all__ = ["ROW_KEY", "MappedColumn", "MappedSchema", "mapped_schema", "mapped_s
 AUDIO_LENGTH_OK = "audio_length_ok"
 """A check column: the label's duration matches its audio file's (one label per audio file)."""
 
+ENDS_IN_AUDIO = "ends_in_audio"
+"""A check column: every ``end`` time of the record lies within its audio file (a segment ending at 99 s of a
+3.6 s recording passed before)."""
+
 AUDIO_LENGTH_TOLERANCE = (0.5, 0.05)
 """Seconds, and a share of the audio's length: the larger is the tolerance of :data:`AUDIO_LENGTH_OK`."""
 
@@ -194,6 +198,16 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
                 check=True,
             )
         )
+        if any(c.spec.role == "end" for c in mapped):
+            columns.append(
+                Column(
+                    ENDS_IN_AUDIO,
+                    _B,
+                    "구간 끝 ≤ 오디오 길이",
+                    "Every end time of the record is within its audio (0.5 s or 5 % tolerance)",
+                    check=True,
+                )
+            )
         if per_file and any(c.spec.role == "duration" for c in mapped):
             columns.append(
                 Column(

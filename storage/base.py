@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,6 +126,15 @@ class ObjectStore(ABC):
             handle.seek(start)
             while data := handle.read(block):
                 yield data
+
+    def identity(self, key: str) -> str | None:
+        """What changes whenever the object's bytes may have (``None``: absent): a local file's device, inode,
+        size, mtime and ctime (a write or a replacement changes the ctime, which no user can set back)."""
+        try:
+            stat = os.stat(self._local(key))
+        except FileNotFoundError:
+            return None
+        return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
 
     def list_info(self, prefix: str) -> builtins.list[ObjectInfo]:
         """Like :meth:`list`, with sizes and modification times (store maintenance)."""

@@ -262,6 +262,11 @@ class S3Store(ObjectStore):
         head = self._head(key)
         return None if head is None else head.size
 
+    def identity(self, key: str) -> str | None:
+        """Size and ETag: S3 computes the ETag from the bytes it stores, so a re-upload changes it."""
+        head = self._head(key)
+        return None if head is None else f"{head.size}:{head.etag}"
+
     def sha256(self, key: str) -> str | None:
         head = self._head(key)
         if head is None:

@@ -40,7 +40,14 @@ from ingest.readers._media import BOX_TOLERANCE, check_audio, check_image
 from kcore.errors import BadInput
 from kcore.limits import ArchiveLimits
 from schemas.labels import EXTENSION_FORMATS, FieldSpec, LabelBlock, Lookup, glob_match, parse_path
-from schemas.mapped import AUDIO_LENGTH_OK, AUDIO_LENGTH_TOLERANCE, ROW_KEY, MappedColumn, MappedSchema
+from schemas.mapped import (
+    AUDIO_LENGTH_OK,
+    AUDIO_LENGTH_TOLERANCE,
+    ENDS_IN_AUDIO,
+    ROW_KEY,
+    MappedColumn,
+    MappedSchema,
+)
 
 __all__ = ["read_mapped"]
 
@@ -235,6 +242,7 @@ class _Rows:
         self.starts, self.ends = schema.role("start"), schema.role("end")
         names = schema.record_schema.arrow_schema().names
         self.duration = next(iter(schema.role("duration")), None) if AUDIO_LENGTH_OK in names else None
+        self.audio_ends = list(schema.role("end")) if ENDS_IN_AUDIO in names else []
         self._plans: dict[int, list[_Field]] = {}
         self._arrow_blocks: dict[int, bool] = {}
         self._keyed_blocks: dict[int, bool] = {}
@@ -593,6 +601,9 @@ class _Rows:
             info, row["audio_valid"] = check_audio(data, (self.archive_rel, member, ref or ""), record_id, self.stats)
             if self.duration is not None:
                 row[AUDIO_LENGTH_OK] = _length_ok(row.get(self.duration.name), info.duration if info else None)
+            if self.audio_ends:
+                ends = [row.get(c.name) for c in self.audio_ends]
+                row[ENDS_IN_AUDIO] = _ends_within(ends, info.duration if info else None)
 
     def _source(self, key: str, near: str, guessed: bool = False) -> str | None:
         """The source file of ``key``; where stems repeat over folders, the one whose folders end like ``near``.
@@ -733,6 +744,17 @@ def _near(value: str, folder: str) -> str:
     """The folder a source field's value names (``pig03/frame_0.jpg`` → ``pig03``), else the label's ``folder``."""
     parent = str(PurePosixPath(value.replace("\\", "/")).parent)
     return folder if parent == "." else parent
+
+
+def _ends_within(ends: list[Any], seconds: float | None) -> bool | None:
+    """Whether every end time (numbers, or lists of them) lies within ``seconds`` of audio, with the
+    tolerance of :data:`AUDIO_LENGTH_TOLERANCE` (null when the audio's length or every end is unknown)."""
+    values = [v for e in ends for v in (e if isinstance(e, list) else [e])]
+    times = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if seconds is None or not times:
+        return None
+    low, share = AUDIO_LENGTH_TOLERANCE
+    return max(times) <= seconds + max(low, share * seconds)
 
 
 def _length_ok(stated: Any, seconds: float | None) -> bool | None:

@@ -66,6 +66,7 @@ from kdata.web.files import (
 from kdata.web.pages import facet_groups, templates
 from kdata.web.sample_rows import sample_rows
 from storage.stores import open_store
+from storage.verify import verified_memo
 
 __all__ = ["create_app"]
 
@@ -235,7 +236,7 @@ def _samples(settings: Settings, page: dict[str, Any], limit: int = SAMPLE_ROWS)
         return {"rows": [], "note": "청크가 없습니다 (no chunks)."}
     ref_key = f"{page['id']}/{page['selected_version']}/{chunk['key']}"
     try:
-        return sample_rows(open_store(settings.store), chunk, ref_key, limit)
+        return sample_rows(open_store(settings.store), chunk, ref_key, limit, verified_memo(settings.home))
     except (OSError, ValueError, KDataError) as error:
         return {"rows": [], "note": f"샘플을 읽을 수 없습니다 (could not read samples): {error}"}
     except Exception as error:  # pyarrow errors (ArrowException) and the like: the page still renders

@@ -21,6 +21,7 @@ import io
 import json
 import wave
 from collections import OrderedDict
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
@@ -28,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from storage.base import ObjectStore
+from storage.verify import ChunkRef, check_chunks
 
 __all__ = ["RangeFile", "read_sample_table", "render_cell", "render_rows", "sample_rows"]
 
@@ -183,13 +185,19 @@ def render_rows(table: pa.Table) -> dict[str, Any]:
     return {"columns": columns, "rows": rows}
 
 
-def sample_rows(store: ObjectStore, chunk: dict[str, Any], store_key: str, limit: int = 5) -> dict[str, Any]:
-    """Rendered first rows of one chunk (``chunk`` is a catalog ``chunks`` row), cached by its sha256."""
+def sample_rows(
+    store: ObjectStore, chunk: dict[str, Any], store_key: str, limit: int = 5, memo: Path | None = None
+) -> dict[str, Any]:
+    """Rendered first rows of one chunk (``chunk`` is a catalog ``chunks`` row), cached by its sha256; the
+    stored chunk is first checked against the catalog (:func:`storage.verify.check_chunks`, remembered in
+    ``memo``): a chunk replaced in the store showed its rows as the dataset's."""
     cache_key = (str(chunk["sha256"]), store_key, limit)
     with _LOCK:
         if cache_key in _CACHE:
             _CACHE.move_to_end(cache_key)
             return _CACHE[cache_key]
+    if memo is not None:
+        check_chunks(store, [ChunkRef(store_key, int(chunk["content_size"]), str(chunk["sha256"]))], memo)
     table = read_sample_table(store, store_key, int(chunk["content_size"]), limit)
     rendered = {"split": chunk["split"], "key": chunk["key"], **render_rows(table)}
     with _LOCK:

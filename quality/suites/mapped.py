@@ -13,7 +13,7 @@ from __future__ import annotations
 from quality.gx_runner import ExpectationSpec
 from quality.suites._specs import between, id_specs, in_set, is_true, schema_valid, source_present, zero
 from schemas.labels import LabelMapping
-from schemas.mapped import AUDIO_LENGTH_OK, ROW_KEY
+from schemas.mapped import AUDIO_LENGTH_OK, ENDS_IN_AUDIO, ROW_KEY
 from schemas.records import RecordSchema
 
 __all__ = ["mapped_specs"]
@@ -80,6 +80,16 @@ def mapped_specs(
                 "audio_valid",
                 "오디오 정상·길이 일치",
                 "Audio reads and is as long as its header says",
+            )
+        )
+    if ENDS_IN_AUDIO in names:  # a warning too: times in other units than seconds
+        specs.append(
+            is_true(
+                "segments_within_audio",
+                ENDS_IN_AUDIO,
+                "구간 끝 시각 ≤ 오디오 길이",
+                "Every segment ends within its audio",
+                severity="warning",
             )
         )
     if AUDIO_LENGTH_OK in names:  # a warning: a label may state its duration in other units than seconds

@@ -1478,3 +1478,68 @@ def test_an_object_in_several_parts_keeps_its_place_beside_its_class(tmp_path: P
         [[1.0, 1.0, 3.0, 1.0, 3.0, 2.0], [5.0, 5.0, 6.0, 5.0, 6.0, 6.0]],
         [[1.0, 1.0, 3.0, 1.0, 3.0, 2.0]],
     ]
+
+
+def test_a_segment_ending_after_its_audio_fails_the_ends_check(tmp_path: Path, kdata_home: Path) -> None:
+    """회의 음성 (meeting speech): one row per utterance of a session's WAV; an utterance ending at 99 s of a
+    3.6 s recording passed (time order and audio were fine). ``ends_in_audio`` compares the record's ``end``
+    times with its audio's length (a warning item, as ``audio_length_ok``)."""
+    from quality.suites.mapped import mapped_specs
+    from schemas.mapped import mapped_schema
+
+    root = tmp_path / "meeting"
+    label = {"utterance": [{"id": "U0", "start": 0.0, "end": 0.04}, {"id": "U1", "start": 0.04, "end": 99.0}]}
+    zip_files(root / LABELS / "TL_1.회의.zip", {"M0001.json": json.dumps(label).encode()})
+    zip_files(root / SOURCES / "TS_1.회의.zip", {"M0001.wav": tiny_wav(800)})  # 0.05 s
+    fields = {
+        "id": {"path": "id", "role": "id"},
+        "start": {"path": "start", "role": "start"},
+        "end": {"path": "end", "role": "end"},
+        "audio": {"path": "@stem", "role": "source"},
+    }
+    write_manifest(root, "meeting-speech", "korean", "audio", labels={"records": "utterance[*]", "fields": fields})
+    rows, problems, _ = extract(root)
+    assert problems == []
+    assert {r["id"]: (r["time_order_ok"], r["audio_valid"], r["ends_in_audio"]) for r in rows} == {
+        "U0": (True, True, True),
+        "U1": (True, True, False),
+    }
+    mapping = load_manifest(root).labels
+    assert mapping is not None
+    schema = mapped_schema(mapping, name="m", domain="korean", data_type="audio")
+    specs = mapped_specs(schema.record_schema, mapping, syntactic_target=0.95, has_sources=True)
+    assert next(s for s in specs if s.key == "segments_within_audio").severity == "warning"
+
+
+def test_inspect_gives_one_block_the_id_when_two_kinds_share_ids(tmp_path: Path, kdata_home: Path) -> None:
+    """수학 문제생성: problems (TL_1.문제) and their model answers (TL_2.모범답안) carry the same ``id``. inspect
+    suggested a block each, both with ``id: {role: id}``: one id column, every id twice, ``id_unique``
+    failed (good data refused). The later block keeps its id as a column of its own, without the role."""
+    root = tmp_path / "math"
+    problems, answers, images = {}, {}, {}
+    for n in range(6):
+        pid = f"M1_2_03_{n:05d}"
+        problems[f"{pid}.json"] = json.dumps(
+            {"id": pid, "question_filename": f"{pid}.png", "OCR_info": [{"question_text": f"{n}+1은?"}]},
+            ensure_ascii=False,
+        ).encode()
+        answers[f"{pid}.json"] = json.dumps(
+            {"id": pid, "answer_info": [{"answer_text": f"{n + 1}", "answer_filename": f"{pid}_A.png"}]},
+            ensure_ascii=False,
+        ).encode()
+        images[f"{pid}.png"] = tiny_png()
+        images[f"{pid}_A.png"] = tiny_png()
+    zip_files(root / f"{LABELS}/TL_1.문제_중학교.zip", problems)
+    zip_files(root / f"{LABELS}/TL_2.모범답안_중학교.zip", answers)
+    zip_files(root / f"{SOURCES}/TS_1.문제_중학교.zip", {k: v for k, v in images.items() if "_A" not in k})
+    zip_files(root / f"{SOURCES}/TS_2.모범답안_중학교.zip", {k: v for k, v in images.items() if "_A" in k})
+    write_manifest(root, "math-problems", "education", "image")
+    assert inspect_write(root) == 0
+    labels = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    assert isinstance(labels, list) and len(labels) == 2
+    id_blocks = [b for b in labels if any(f.get("role") == "id" for f in b["fields"].values())]
+    assert len(id_blocks) == 1
+    rows, problems_found, _ = extract(root)
+    assert len(rows) == 12 and [p for p in problems_found if p["code"] != "missing_source"] == []
+    ids = [r[k] for r in rows for k in ("id",) if r.get(k)]
+    assert len(ids) == len(set(ids)) == 12  # problems by their id, answers by place

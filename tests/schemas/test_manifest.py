@@ -48,6 +48,15 @@ def test_bad_manifest_names_every_bad_field(tmp_path: Path, sample_factory) -> N
     assert len(caught.value.problems) == 3
 
 
+def test_an_item_count_past_what_the_catalog_holds_is_refused(tmp_path: Path, sample_factory) -> None:  # type: ignore[no-untyped-def]
+    """Attack trial: ``counts.raw: 1e30`` passed, the version's manifest was written to the store, and
+    registering it failed with a DuckDB conversion traceback (exit 1, the version burned)."""
+    data = yaml.safe_load((sample_factory() / "dataset.yaml").read_text(encoding="utf-8"))
+    data["counts"] = {"raw": 1e30, "label": 10**15}
+    with pytest.raises(ManifestError, match=r"field 'counts\.raw'"):
+        load_manifest(_write(tmp_path, data))
+
+
 def test_missing_manifest_and_unknown_field(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match=r"no dataset\.yaml"):
         load_manifest(tmp_path)

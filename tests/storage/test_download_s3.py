@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -373,3 +374,29 @@ def test_a_download_is_audited_without_invalidating_search(published: Published,
     assert download_json("--out", str(tmp_path), "--split", "validation", "--no-progress")[0] == 0
     assert published.catalog("SELECT count(*) FROM audit_log WHERE action = 'download'")[0][0] == audited + 1
     assert published.catalog("SELECT token FROM catalog_generation") == token
+
+
+def test_a_chunk_replaced_on_s3_is_not_served(published: Published, tmp_path: Path) -> None:
+    """Attack trial: an object replaced in the bucket (valid Parquet, other rows, the old metadata kept) was
+    served by ``kdata sql`` and ``download --where``. Its ETag no longer proves the sha256 its metadata
+    claims, so it is hashed, found to differ from the catalog, and refused; put back, it is served again."""
+    client = boto3.client("s3")
+    key = f"datasets/{DATASET}/1.0/{published.manifest['chunks'][0]['key']}"
+    original = client.get_object(Bucket=published.bucket, Key=key)
+    body, metadata = original["Body"].read(), original["Metadata"]
+    table = pq.read_table(pa.BufferReader(body))
+    column = table.schema.get_field_index("topic")
+    table = table.set_column(column, "topic", pa.array(["TAMPERED"] * table.num_rows, pa.string()))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    view = f'data."{DATASET.replace("-", "_")}__train"'
+    client.put_object(Bucket=published.bucket, Key=key, Body=sink.getvalue().to_pybytes(), Metadata=metadata)
+    try:
+        refused = kdata("sql", f"SELECT topic FROM {view}", "--format", "csv")
+        assert refused.exit_code == 4 and "kdata fsck" in refused.output and "TAMPERED" not in refused.output
+        code, result = download_json("--out", str(tmp_path / "t"), "--columns", "topic")
+        assert code != 0 and "kdata fsck" in result["output"]
+    finally:
+        client.put_object(Bucket=published.bucket, Key=key, Body=body, Metadata=metadata)
+    again = kdata("sql", f"SELECT count(*) AS n FROM {view}", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout) == [{"n": 48}]
