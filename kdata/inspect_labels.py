@@ -48,9 +48,12 @@ _MAX_EXAMPLES = 3
 _MAX_KEYS = 24
 """An object with more keys than this (or keys that look like ids) is kept as one JSON column."""
 
-_ID_KEY = re.compile(r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$", re.IGNORECASE)
+_ID_KEY = re.compile(
+    r"^sn$|(^|[_\s.])(id|uid|no)$|^id$|identifier|식별자|고유번호|아이디|ID$|(출원|등록|신청|접수)번호$", re.IGNORECASE
+)
 _SOURCE_KEY = re.compile(
-    r"file[_.\s]?name|file[_.]?nm|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천", re.IGNORECASE
+    r"file[_.\s]?name|file[_.]?nm|파일명|path|경로|^image$|^img|audio|wav|^source_?file|원천|(이미지|영상|음성)\s?파일",
+    re.IGNORECASE,
 )
 _TEXT_KEY = re.compile(
     r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
@@ -204,9 +207,12 @@ def _record_path(tree: dict[tuple[Token, ...], _Node], files: int, per_source: b
         top: tuple[Token, ...] = (("each", None),)
     else:
         top = ()
-    if per_source and not top:
-        return ()
     candidates = _list_candidates(tree, files)
+    if per_source and not top:
+        # one record per file, unless the file lists items that each name their media file (trademark metadata:
+        # one JSON per archive, trademarks[{출원번호, 이미지파일}]): those are the records
+        media = [c for c in candidates if _names_media(tree, c[0])]
+        return max(media, key=lambda c: (c[1], -len(c[0])))[0] if media else ()
     if top:
         candidates = [c for c in candidates if c[0][: len(top)] == top] or [(top, 0)]
     if not candidates:

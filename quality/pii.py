@@ -8,8 +8,8 @@ Rules, in priority order (an earlier rule wins where spans overlap):
                           the century G gives. The check digit is an *attribute* only: numbers
                           issued or changed since October 2020 have random trailing digits.
 ``foreigner_rn``          외국인등록번호: the same shape with G 5-8
-``card_number``           13-19 digits (plain, or 4-4-4-x / 4-6-5 groups) passing ``stdnum.luhn``,
-                          not starting with 0 (phone numbers do)
+``card_number``           14-19 digits (plain, or 4-4-4-x / 4-6-5 groups) passing ``stdnum.luhn``,
+                          starting as a card issuer's do (a 13-digit application number is none)
 ``business_rn``           사업자등록번호 ``NNN-NN-NNNNN`` (or 10 plain digits right after the word
                           사업자) that ``stdnum.kr.brn`` accepts; the check digit is an attribute
 ``mobile_phone``          ``phonenumbers.PhoneNumberMatcher(text, "KR")``: type MOBILE (01X)
@@ -56,7 +56,8 @@ _RULESET = "4"  # 2: digits of a decimal number (floats in label JSON) are not a
 # a card number starts as an issuer's do and is never the digits of a decimal; 4: invisible characters
 # (zero-width space, soft hyphen, bidi marks) are read past, an RRN's halves may be split by any space or
 # dash (or a dot, then with a valid check digit), an e-mail may have Korean letters, an IDN domain or ＠;
-# a phone number's first digit group holds its whole area or mobile code
+# a phone number's first digit group holds its whole area or mobile code; a card number has 14+ digits (the
+# 13-digit Visa is gone; Korean trademark and design application numbers, 40-/30-YYYY-NNNNNNN, are 13)
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -128,9 +129,9 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2
 ``900101\u200b-\u200b1234567`` shows an RRN, so the detectors read the text without them."""
 _CARD = re.compile(
     r"(?<![\d-])(?:"
-    r"\d{4}(?P<s>[ -])\d{4}(?P=s)\d{4}(?P=s)\d{1,7}"  # 4-4-4-x (13-19 digits)
+    r"\d{4}(?P<s>[ -])\d{4}(?P=s)\d{4}(?P=s)\d{2,7}"  # 4-4-4-x (14-19 digits)
     r"|\d{4}(?P<t>[ -])\d{6}(?P=t)\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
-    r"|\d{13,19}"
+    r"|\d{14,19}"
     r")(?![\d-])"
 )
 _BRN = re.compile(r"(?<![\d-])\d{3}[ ]?-[ ]?\d{2}[ ]?-[ ]?\d{5}(?![\d-])")
@@ -247,7 +248,7 @@ def _cards(text: str) -> list[Finding]:
     found = []
     for match in _CARD.finditer(text):
         number = _digits(match.group(0))
-        if not 13 <= len(number) <= 19 or not _CARD_ISSUER.match(number):
+        if not 14 <= len(number) <= 19 or not _CARD_ISSUER.match(number):
             continue
         if _decimal_digits(text, match.start(), match.group(0)) or not luhn.is_valid(number):
             continue

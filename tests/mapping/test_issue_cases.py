@@ -1543,3 +1543,30 @@ def test_inspect_gives_one_block_the_id_when_two_kinds_share_ids(tmp_path: Path,
     assert len(rows) == 12 and [p for p in problems_found if p["code"] != "missing_source"] == []
     ids = [r[k] for r in rows for k in ("id",) if r.get(k)]
     assert len(ids) == len(set(ids)) == 12  # problems by their id, answers by place
+
+
+def test_inspect_reads_a_per_archive_list_of_items_naming_their_images_as_records(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """KIPRIS-style trademark metadata: one JSON per archive, ``trademarks[{출원번호, 이미지파일, 류}]``, images
+    ``<출원번호>.png``. Image data made inspect suggest one row per file (``records: $``, every field a list),
+    and ingest refused every label as missing its source. Items that name their media file are the records."""
+    root = tmp_path / "trademark"
+    for part in (1, 2):
+        marks = [
+            {"출원번호": f"40202000{part}{n:04d}", "이미지파일": f"40202000{part}{n:04d}.png", "류": [n % 45 + 1]}
+            for n in range(5)
+        ]
+        doc = {"dataset_info": {"name": "상표"}, "trademarks": marks}
+        zip_files(
+            root / f"{LABELS}/TL_{part}.상표.zip", {f"상표_{part}.json": json.dumps(doc, ensure_ascii=False).encode()}
+        )
+        zip_files(root / f"{SOURCES}/TS_{part}.상표.zip", {m["이미지파일"]: tiny_png() for m in marks})
+    write_manifest(root, "trademark-images", "ip", "image")
+    assert inspect_write(root) == 0
+    labels = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    block = labels[0] if isinstance(labels, list) else labels
+    assert block["records"] in ("trademarks[*]", "$.trademarks[*]")
+    rows, problems, _ = extract(root)
+    assert len(rows) == 10 and all(r["source_file"] for r in rows)
+    assert [p for p in problems if p["code"] == "missing_source"] == []

@@ -198,6 +198,9 @@ def test_phones(text: str, rule: str) -> None:
         "041-3-12-5",
         # a device folder and a subject's (피부상태 측정): the first group is no whole mobile code
         "label/01/0001/0001_01_F_01.json",
+        # a trademark application number (KIPRIS 출원번호 40-YYYY-NNNNNNN), Luhn-valid by chance: 13 digits
+        "4020200012346",
+        '{"출원번호": "4020200012346", "이미지파일": "4020200012346.png"}',
         # Luhn-valid by chance: a float's artefact digits (COCO polygons) and a satellite scene's timestamp
         '{"segmentation":[[224.96499999999997,10.5]]}',
         "K3A_20200106337456_0001.json",
