@@ -39,6 +39,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,15 +335,7 @@ def _execute(
         columns = [d[0] for d in cur.description or []]
         if limits is None:
             return columns, cur.fetchall()
-        rows: list[tuple[Any, ...]] = []
-        while batch := cur.fetchmany(10_000):  # under the timer too; never more rows than allowed
-            rows.extend(batch)
-            if len(rows) > limits.max_rows:
-                raise NotAllowed(
-                    f"the result has more than {limits.max_rows:,} rows (KDATA_SQL_MAX_ROWS; 행 수 제한): add a "
-                    "LIMIT or an aggregate, or take the rows as Parquet with kdata download --where"
-                )
-        return columns, rows
+        return columns, _fetch(cur, limits, time.monotonic() + limits.timeout_s)
     except duckdb.InterruptException:
         assert limits is not None
         raise NotAllowed(
@@ -360,6 +353,33 @@ def _execute(
     finally:
         if timer is not None:
             timer.cancel()
+
+
+def _fetch(cur: duckdb.DuckDBPyConnection, limits: SqlLimits, deadline: float) -> list[tuple[Any, ...]]:
+    """The result's rows, fetched in batches within the statement's limits: at most ``max_rows`` rows, their
+    text and bytes at most ``KDATA_SQL_MEMORY`` (3,000 rows of a 1 MB string took the process to 5.4 GB),
+    done by the statement's deadline (the timer interrupts DuckDB, not the fetching)."""
+    rows: list[tuple[Any, ...]] = []
+    size, batch_rows = 0, 64
+    while batch := cur.fetchmany(batch_rows):
+        rows.extend(batch)
+        size += sum(len(v) if isinstance(v, str | bytes) else 8 for row in batch for v in row)
+        if len(rows) > limits.max_rows:
+            raise NotAllowed(
+                f"the result has more than {limits.max_rows:,} rows (KDATA_SQL_MAX_ROWS; 행 수 제한): add a "
+                "LIMIT or an aggregate, or take the rows as Parquet with kdata download --where"
+            )
+        if size > limits.memory_bytes:
+            raise NotAllowed(
+                f"the result holds more than {limits.memory} (KDATA_SQL_MEMORY; 메모리 제한): select fewer or "
+                "shorter values, or take them as Parquet with kdata download --where"
+            )
+        if time.monotonic() > deadline:
+            raise duckdb.InterruptException("fetching ran past the statement's time limit")
+        # batches of about 1/64 of what is left of the bound (at least one row, at most 10,000)
+        per_row = max(1, size // len(rows))
+        batch_rows = max(1, min(10_000, (limits.memory_bytes - size) // 64 // per_row))
+    return rows
 
 
 def run_readonly(

@@ -90,3 +90,14 @@ class SqlLimits:
             raise BadInput(f"KDATA_SQL_MEMORY={self.memory!r}: expected a size such as 512MB or 1GB")
         if not 0 < self.max_rows <= 100_000_000:
             raise BadInput(f"KDATA_SQL_MAX_ROWS={self.max_rows!r}: expected 0 < rows <= 100000000")
+
+    @property
+    def memory_bytes(self) -> int:
+        """:attr:`memory` in bytes (``1GB`` is 10^9 bytes, ``1GiB`` 2^30, as DuckDB reads them): also the bound
+        of a result's values once fetched into Python."""
+        found = _MEMORY.fullmatch(self.memory)
+        assert found is not None  # checked in __post_init__
+        number = float(self.memory[: found.start(2)].strip())
+        unit = found.group(2).upper()
+        scale = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}[unit]
+        return int(number * scale)

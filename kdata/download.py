@@ -388,6 +388,7 @@ def _whole(
     todo = []
     for chunk in chunks:
         dest = root / safe_key(chunk.key, str(root / VERSION_MANIFEST))
+        _no_linked_folders(root, dest.parent)
         if not dest.resolve().is_relative_to(root.resolve()):
             raise KDataError(f"{dest}: chunk {chunk.key!r} would land outside {root}; nothing more is written")
         stats.files.append(str(dest))
@@ -435,6 +436,17 @@ def _fetch_file(store: ObjectStore, prefix: str, item: FileEntry, root: Path) ->
         )
     write_atomic(dest, data, fsync=False)
     return dest
+
+
+def _no_linked_folders(top: Path, folder: Path) -> None:
+    """Refuse a symbolic link among the folders from ``top`` (excluded: the user's ``--out`` may be one) down
+    to ``folder``: another local user's ``out/<dataset>/1.0 -> ~victim/project`` had the download overwrite
+    that project's ``README.md`` and write the chunks there."""
+    for path in [folder, *folder.parents]:
+        if path == top or not path.is_relative_to(top):
+            return
+        if path.is_symlink():
+            raise KDataError(f"{path}: a folder of the download is a symbolic link; remove it and download again")
 
 
 def _part_path(dest: Path) -> Path:
@@ -575,6 +587,7 @@ def _select(
         }
         digest = hashlib.sha256(json.dumps(selection, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         folder = root / f"subset-{digest[:12]}"
+        _no_linked_folders(root.parent.parent, folder)
         projection = ", ".join(_quote(c) for c in columns) if columns else "*"
         splits = {}
         for split, split_chunks in sorted(by_split.items()):
@@ -704,7 +717,9 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
     store = open_store(settings.store)
     raw, manifest = _load_manifest(store, request.dataset_id, version, content_sha256, catalog_chunks)
     chunks = select_chunks(manifest, request.split, request.chunks)
-    root = request.out.expanduser().absolute() / request.dataset_id / version
+    out = request.out.expanduser().absolute()
+    root = out / request.dataset_id / version
+    _no_linked_folders(out, root)
     detail: dict[str, Any] = {
         "mode": "urls" if request.urls else "select" if request.selective else "chunks",
         "split": request.split,

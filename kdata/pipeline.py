@@ -357,6 +357,7 @@ def _read_records(
     from ingest.chunks import ChunkWriter
     from ingest.problems import ReadStats
     from ingest.source_index import cached_index
+    from quality.pii import redact as pii_redact
     from quality.record_checks import RecordChecker
 
     unit = plan.units[index]
@@ -375,7 +376,7 @@ def _read_records(
         chunk_root,
         split=unit.split,
         group=unit.group,
-        source_archive=unit.archive,
+        source_archive=pii_redact(unit.archive) or unit.archive,  # the manifest and the catalog show it
         schema=schema.arrow_schema(),
         chunk_bytes=plan.chunk_bytes,
         row_group_bytes=plan.row_group_bytes,

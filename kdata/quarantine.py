@@ -231,17 +231,19 @@ def _rejection(error: UnsafeArchive, stage: str, context: _Context) -> Quarantin
     # "symlink" without a member is the archive (or a piece) linking outside the folder: never read.
     if sha is None and (error.code != "symlink" or error.member is not None) and inside:
         sha = _pieces_sha256(context.root, archive)
+    from quality.pii import redact  # a refused member's name may hold personal data: kept masked
+
     return QuarantineRecord(
         dataset_path=context.source or str(context.root),
         stage=stage,
         reason=error.code,
-        message=str(error),
+        message=redact(str(error)) or "",
         run_id=error.run_id or context.run_id,
         dataset_id=context.dataset_id,
         version=context.version,
-        archive=archive,
+        archive=redact(archive),
         archive_sha256=sha,
-        member=error.member,
+        member=redact(error.member),
     )
 
 

@@ -109,28 +109,47 @@ _MIN_DIGITS = 9  # the shortest number any digit rule finds: a Seoul landline, 0
 _DIGIT_RUN = re.compile(rf"\d(?:\D{{0,4}}\d){{{_MIN_DIGITS - 1}}}")  # 9 digits, at most 4 other chars apart
 _SPACES = " \t\r\n\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 """Spaces of any width and a line break."""
-_SEPARATORS = "-‐‑–—−－﹣/_."
-"""ASCII hyphen, the Unicode dashes and minus signs people paste, slash, underscore, a dot."""
+_SEPARATORS = "-/_.,~|:+"
+"""What may stand between an RRN's halves (besides spaces): a dash (every dash and minus is one once folded,
+:data:`_FOLD`), slash, underscore, ``~``, ``|``, ``:``, ``+``; a dot or a comma only with a valid check digit."""
 _RRN = re.compile(rf"(?<!\d)(\d{{6}})([{re.escape(_SPACES + _SEPARATORS)}]{{1,4}})?(\d{{7}})(?!\d)")
 """Six and seven digits, apart by up to four spaces with at most one separator among them (the pre-check's
 nine digits at most four characters apart read every such number); the 7th digit is 1-8, and halves split
 by a dot need a valid check digit (else any decimal ``900101.1234567`` would be one)."""
 _EMAIL = re.compile(
-    r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?|(?<![\w.%+-])[^\W\d_A-Za-z]{1,64})"
+    r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"|(?<![\w.%+-])(?:[A-Za-z0-9]{1,64}[._-])?[^\W\d_A-Za-z]{1,64}(?:[._-]\w{1,64})?)"
     r"[@＠](?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
     r"(?:[A-Za-z]{2,24}(?![A-Za-z0-9-])|한국(?![\w-])|xn--[a-z0-9-]{1,59}(?![A-Za-z0-9-]))"
 )
-"""A local part of ASCII (``이메일은abc@gmail.com이에요``: the address is ``abc@gmail.com``) or of other
-letters alone (``홍길동@example.com``); domain labels of any letters (``user@한글도메인.kr``); the top-level
-domain an ASCII one, ``.한국`` or punycode, so Korean text such as ``철수@집.앞`` is no address; ``＠`` too."""
+"""A local part of ASCII (``이메일은abc@gmail.com이에요``: the address is ``abc@gmail.com``), or of other
+letters with one ASCII part beside them (``홍길동@example.com``, ``hong.길동@…``, ``길동_hong@…``); domain
+labels of any letters (``user@한글도메인.kr``); the top-level domain an ASCII one, ``.한국`` or punycode, so
+Korean text such as ``철수@집.앞`` is no address; ``＠`` too."""
 
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]+")
-"""Format characters a reader does not see (zero-width spaces and joiners, soft hyphen, bidi marks, BOM):
-``900101\u200b-\u200b1234567`` shows an RRN, so the detectors read the text without them."""
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\u0300-\u036f\u20d0-\u20ff\ufe00-\ufe0f\ufff9-\ufffb\U000e0000-\U000e007f]+"
+)
+"""Characters a reader does not see, or sees on the character before (zero-width spaces and joiners, soft
+hyphen, bidi marks, BOM, variation selectors, combining marks, tags): ``900101\u200b-\u200b1234567`` shows an
+RRN, so the detectors read the text without them."""
+
+_FOLD = str.maketrans(
+    {
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},  # full-width ASCII: ０-９, Ａ-ｚ, ＠, －, ．
+        **dict.fromkeys("ㅡ一ー‐‑‒–—―⁃−﹣", "-"),  # dashes people type (the Hangul vowel ㅡ, 一) or paste
+        **dict.fromkeys("。﹒", "."),
+        "﹫": "@",
+        **dict.fromkeys("\u3164\u115f\u1160\u2800\u00a0\u3000", " "),  # Hangul fillers, braille blank
+    }
+)
+"""One character for another, so positions stay: what a reader takes for a dash, a dot, an ``@`` or a space
+is one to the detectors (``010ㅡ1234ㅡ5678``, ``ｈｏｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``010ㅤ1234ㅤ5678``)."""
 _CARD = re.compile(
     r"(?<![\d-])(?:"
-    r"\d{4}(?P<s>[ -])\d{4}(?P=s)\d{4}(?P=s)\d{2,7}"  # 4-4-4-x (14-19 digits)
-    r"|\d{4}(?P<t>[ -])\d{6}(?P=t)\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
+    r"\d{4}(?P<s>[ ./_-])\d{4}(?P=s)\d{4}(?P=s)\d{2,7}"  # 4-4-4-x (14-19 digits)
+    r"|\d{4}(?P<t>[ ./_-])\d{6}(?P=t)\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
     r"|\d{14,19}"
     r")(?![\d-])"
 )
@@ -155,7 +174,7 @@ def _digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
-_EMAIL_HINT = re.compile(r"[\w.%+-][@＠][\w-]")
+_EMAIL_HINT = re.compile(r"[\w.%+-][@＠﹫][\w-]")
 """An ``@`` between address characters; AI Hub tokens such as ``#@이름#`` do not look like this."""
 
 
@@ -188,7 +207,7 @@ def might_contain_pii(text: str) -> bool:
     ``.``, runs of five ``.`` a break; nine ``0`` in a row is a candidate. Text with any other
     character (full-width or Arabic-Indic digits, which the detectors also read) takes the regex.
     """
-    if len(text) < _MIN_DIGITS and "@" not in text and "＠" not in text:
+    if len(text) < _MIN_DIGITS and "@" not in text and "＠" not in text and "﹫" not in text:
         return False  # too short for a number, and no address
     if _ORDINARY.fullmatch(text) is None:
         return _might_contain_pii_regex(text)
@@ -229,8 +248,8 @@ def _registration_numbers(text: str) -> list[Finding]:
             continue
         kind = "rrn" if number[6] in "1234" else "foreigner_rn"
         checksum = number[-1] == stdnum_rrn.calc_check_digit(number[:-1])
-        if separators == ["."] and not checksum:
-            continue  # 900101.1234567 may be a decimal: an RRN only with its check digit
+        if separators in ([","], ["."]) and not checksum:
+            continue  # 900101.1234567 may be a decimal, 900101,1234567 two values: an RRN only with its check digit
         found.append(Finding(kind, match.start(), match.end(), "high", checksum))
     return found
 
@@ -338,6 +357,7 @@ def scan(text: str) -> list[Finding]:
     if not text or not might_contain_pii(text):
         return []
     visible, places = _visible(text)
+    visible = visible.translate(_FOLD)
     taken: list[Finding] = []
     for detect in _DETECTORS:
         for finding in detect(visible):

@@ -218,7 +218,7 @@ def _strings_text(record: dict[str, Any]) -> str:
 
 
 MAYBE_PII = (
-    r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}][@\x{FF20}][A-Za-z0-9_\-\x{80}-\x{10FFFF}]"
+    r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}][@\x{FF20}\x{FE6B}][A-Za-z0-9_\-\x{80}-\x{10FFFF}]"
     r"|\p{N}(?:.{0,4}\p{N}){8}|\p{Cf}"
 )
 """RE2 (Arrow compute) pre-check per string, never stricter than :func:`quality.pii.might_contain_pii`:
@@ -643,6 +643,6 @@ class RecordChecker:
                     "record_id": pii.redact(record_id) if isinstance(record_id, str) else None,
                     "archive": pii.redact(record.get("label_archive")),
                     "member": pii.redact(record.get("label_member")),
-                    "field": _path_text(path),
+                    "field": pii.redact(_path_text(path)),  # a key may hold the data (label_json)
                 }
             )

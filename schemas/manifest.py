@@ -70,8 +70,10 @@ PiiPolicy = Literal["block", "mask"]
 PII_BLOCK_ONLY_DOMAINS: frozenset[str] = frozenset({"healthcare"})
 """Domains whose manifests may not choose ``pii_policy: mask`` (health data is never published masked)."""
 
-_ID = re.compile(r"^(?=.{3,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_ID = re.compile(r"(?=.{3,64}\Z)[a-z0-9]+(?:-[a-z0-9]+)*")
+_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){0,2}")
+"""Both matched whole (``fullmatch``): ``$`` also matched before a trailing newline (``version: "1.0\\n"``
+published a second version printed as 1.0), and ``\\d`` took other scripts' digits (``１.０``)."""
 _WEB_URL = re.compile(r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 
 
@@ -261,7 +263,7 @@ class DatasetManifest(_Model):
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
+        if not _ID.fullmatch(value):
             raise ValueError(
                 "must be 3-64 characters of a-z, 0-9 and single '-' between them (no '--', no capitals): "
                 "ids name SQL views, where 'a--b' and 'a-b' would meet"
@@ -271,7 +273,7 @@ class DatasetManifest(_Model):
     @field_validator("version")
     @classmethod
     def _check_version(cls, value: str) -> str:
-        if not _VERSION.match(value):
+        if not _VERSION.fullmatch(value):
             raise ValueError("must look like 1, 1.0 or 1.0.2")
         return value
 

@@ -268,3 +268,8 @@ def test_sql_statements_have_a_time_and_a_memory_limit(published: Path) -> None:
     enough = kdata("mallory", "sql", "SELECT range FROM range(20000)", "--format", "csv", KDATA_SQL_MAX_ROWS="20000")
     assert enough.exit_code == 0 and enough.stdout.splitlines()[-1] == "19999"
     assert kdata("mallory", "sql", "SELECT 1", KDATA_SQL_MAX_ROWS="0").exit_code == 2
+    # attack trial: 3,000 rows of a 1 MB string took 5.4 GB past KDATA_SQL_MEMORY (rows are Python objects)
+    wide = kdata("mallory", "sql", "SELECT repeat('x', 100000) AS s FROM range(300)", KDATA_SQL_MEMORY="10MB")
+    assert wide.exit_code == 4 and "KDATA_SQL_MEMORY" in wide.output and "xxxxxxxxxx" not in wide.output
+    fits = kdata("mallory", "sql", "SELECT repeat('x', 1000) AS s FROM range(300)", "--format", "csv")
+    assert fits.exit_code == 0 and len(fits.stdout.splitlines()) == 301

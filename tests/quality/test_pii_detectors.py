@@ -79,6 +79,19 @@ def test_rrn_in_every_form(text: str) -> None:
         ("hong＠example.com", "email"),  # full-width at sign
         ("hong\u200b@example.com", "email"),
         ("mail user@도메인.한국", "email"),
+        # the fourth attack trial's forms: the Hangul vowel ㅡ or 一 typed as a dash, Hangul fillers as spaces,
+        # an address with ASCII and Korean in its local part or all full-width, cards with dots
+        ("010ㅡ1234ㅡ5678", "mobile_phone"),
+        ("010一1234一5678", "mobile_phone"),
+        ("\u3164010\u31641234\u31645678", "mobile_phone"),
+        ("900101~1234568", "rrn"),
+        ("900101\u20121234568", "rrn"),  # figure dash
+        ("hong.길동@example.com", "email"),
+        ("길동_hong@example.com", "email"),
+        ("ｈｏｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "email"),
+        ("hong﹫example.com", "email"),
+        ("카드 4111.1111.1111.1111", "card_number"),
+        ("사업자 220－81－62517", "business_rn"),
     ],
 )
 def test_hidden_forms_an_attack_trial_used_are_found_and_masked(text: str, rule: str) -> None:

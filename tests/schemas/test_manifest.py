@@ -71,6 +71,11 @@ def test_version_read_as_text_and_id_checked(tmp_path: Path, sample_factory) -> 
     data["id"] = "Bad Id!"
     with pytest.raises(ManifestError, match="field 'id'"):
         load_manifest(_write(tmp_path, data))
+    # attack trial: a trailing newline passed ($ matches before it), and other scripts' digits
+    for field, value in (("id", "korean-sns-dialogue\n"), ("version", "1.0\n"), ("version", "１.０")):
+        bad = {**data, "id": "korean-sns-dialogue", field: value}
+        with pytest.raises(ManifestError, match=f"field '{field}'"):
+            load_manifest(_write(tmp_path, bad))
 
 
 def test_record_schema_derives_arrow_schema_and_docs() -> None:

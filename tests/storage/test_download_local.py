@@ -84,6 +84,22 @@ def test_a_part_file_planted_as_a_link_is_not_followed(
     assert not dest.is_symlink() and sha256_file(dest) == train[0]["sha256"]
 
 
+def test_a_download_folder_planted_as_a_link_is_refused(local_version: dict[str, Any], tmp_path: Path) -> None:
+    """Attack trial: another local user planted ``out/<dataset>/1.0 -> victim_project``; the download wrote its
+    manifest, card and chunks there (overwriting the victim's README.md). A linked folder is refused."""
+    victim = tmp_path / "victim_project"
+    victim.mkdir()
+    (victim / "README.md").write_text("내 프로젝트 (mine)", encoding="utf-8")
+    out = tmp_path / "shared-out"
+    (out / DATASET).mkdir(parents=True)
+    (out / DATASET / "1.0").symlink_to(victim)
+    for extra in ([], ["--columns", "dialogue_id"]):
+        result = runner.invoke(app, ["download", DATASET, "--out", str(out), "--split", "train", *extra])
+        assert result.exit_code != 0 and "symbolic link" in result.output
+    assert [p.name for p in victim.iterdir()] == ["README.md"]
+    assert (victim / "README.md").read_text(encoding="utf-8") == "내 프로젝트 (mine)"
+
+
 def test_selective_download_from_the_local_store(local_version: dict[str, Any], tmp_path: Path) -> None:
     result = runner.invoke(
         app,
