@@ -408,38 +408,28 @@ def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[tup
 
 
 def _check_chunk_files(settings: Any, urls: list[tuple[str, str, int, str]]) -> None:
-    """Every chunk a statement reads must be the one the catalog registered (size and sha256, checked once
-    per stored object, :mod:`storage.verify`), and on a local store resolve (symlinks followed) inside it."""
-    store = settings.store
-    if "://" not in store:
-        _inside_store(store, urls)
-    if urls:
-        from storage.stores import open_store
-        from storage.verify import ChunkRef, Damaged, check_chunks, store_key, verified_memo
+    """Every chunk a statement reads must be in the store (on a local store: resolved, symlinks followed,
+    inside it) and be the one the catalog registered (size and sha256, checked once per stored object,
+    :mod:`storage.verify`)."""
+    if not urls:
+        return
+    from storage.stores import open_store
+    from storage.verify import ChunkRef, Damaged, check_chunks, store_key, verified_memo
 
-        opened = open_store(store)
-        refs = []
-        for dataset_id, url, size, sha256 in urls:  # the object each view reads: its content_url
-            key = store_key(opened, url)
-            if key is None:
-                raise NotAllowed(
-                    f"{dataset_id}: a chunk of this dataset is not in the store; refused, run `kdata fsck`"
-                )
-            refs.append(ChunkRef(key, size, sha256))
-        try:
-            check_chunks(opened, refs, verified_memo(Path(settings.home)))
-        except Damaged as error:
-            raise NotAllowed(str(error)) from None
-
-
-def _inside_store(store: str, urls: list[tuple[str, str, int, str]]) -> None:
-    root = os.path.realpath(store)
-    for dataset_id, url, _, _ in urls:
-        if os.path.commonpath([root, os.path.realpath(url)]) != root:
+    opened = open_store(settings.store)
+    refs = []
+    for dataset_id, url, size, sha256 in urls:  # the object each view reads: its content_url
+        key = store_key(opened, url)
+        if key is None:
             raise NotAllowed(
                 f"{dataset_id}: a chunk file of this dataset leads outside the store (symbolic link?); "
                 "refused — run `kdata fsck`"
             )
+        refs.append(ChunkRef(key, size, sha256))
+    try:
+        check_chunks(opened, refs, verified_memo(Path(settings.home)))
+    except Damaged as error:
+        raise NotAllowed(str(error)) from None
 
 
 def _allowed_locations(
