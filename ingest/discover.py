@@ -23,7 +23,15 @@ from kcore.errors import BadInput
 from kcore.text import UNSAFE_CHARS, printable, unsafe_chars
 from schemas.labels import LayoutSpec, glob_match
 
-__all__ = ["ArchiveRef", "Skipped", "classify", "discover_archives", "discover_layout", "loose_labels_hint"]
+__all__ = [
+    "ArchiveRef",
+    "Skipped",
+    "classify",
+    "discover_archives",
+    "discover_layout",
+    "loose_labels_hint",
+    "split_disagreement",
+]
 
 Kind = Literal["label", "source", "mixed"]
 """``mixed``: labels and sources in one archive (KsponSpeech's ``KsponSpeech_01.zip``: ``.pcm`` beside ``.txt``)."""
@@ -75,6 +83,21 @@ class ArchiveRef:
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
+
+
+def split_disagreement(rel_path: str) -> str | None:
+    """The split the folders name when it is not the one the archive's ``TL_``/``VL_`` prefix gives (which wins:
+    ``Validation/02.라벨링데이터/TL_1.zip`` is read as train), else ``None``; inspect notes it (a typo in the tree
+    or in the name: real trees have both)."""
+    parts = rel_path.split("/")
+    if not _PREFIX.match(parts[-1]):
+        return None
+    named = classify(rel_path)[0]
+    for part in reversed(parts[:-1]):
+        folder = next((s for s, rx in _SPLITS if rx.search(part.lower())), None)
+        if folder is not None:
+            return folder if folder != named else None
+    return None
 
 
 def classify(rel_path: str) -> tuple[str | None, Kind | None]:

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ingest.archives import Member, iter_member_streams
-from ingest.discover import ArchiveRef, Skipped, discover_layout
+from ingest.discover import ArchiveRef, Skipped, discover_layout, split_disagreement
 from ingest.mapping.formats import LabelFileError, documents, format_of, lines
 from ingest.mapping.names import column_name
 from ingest.mapping.values import CLOCK_TEXT, box_key_sets, polygon_point_keys
@@ -826,6 +826,13 @@ def inspect_folder(
                 "no label file pairs with a source file (by name, folder or a field): ingest would refuse every "
                 "label as missing its source (source_present); name the source with {path: ..., role: source}"
             )
+    for ref in archives:
+        folder = split_disagreement(ref.path)
+        if folder is not None:
+            notes.append(
+                f"{ref.path}: its name says {ref.split} (TL_/VL_/TS_/VS_), its folder says {folder}; read as "
+                f"{ref.split} — rename the archive or add layout.rules: [{{match: '{ref.path}', split: {folder}}}]"
+            )
     _unshared_ids(groups)
     _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
     return Inspection(root, archives, skipped, groups, rules, notes)
@@ -954,8 +961,9 @@ def _split_by_archive(
     root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
 ) -> list[dict[str, Any]]:
     """``group`` as one group per kind of archive: archives whose files' top-level keys differ (a QA archive
-    and the corpus it was written from) are read by separate blocks, each given its archives (``archives:``)."""
-    if fmt not in ("json", "xml"):
+    and the corpus it was written from; CSVs of other headers: a casting process log and crimping waves) are read
+    by separate blocks, each given its archives (``archives:``)."""
+    if fmt not in ("json", "xml", "csv", "tsv"):
         return [group]
     by_archive: dict[str, list[tuple[str, str]]] = {}
     for archive, name in group["members"]:

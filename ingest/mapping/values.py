@@ -107,7 +107,16 @@ def _scalar(kind: str, value: Any, field: str) -> Any:
 
 def _list(kind: str, value: Any, field: str) -> list[Any]:
     """A ``list[kind]`` value; a null (or an empty cell where a number is meant) keeps its place, so that an
-    extractive summary's ``[0, null, 3]`` and lists collected by ``[*]`` stay aligned item by item."""
+    extractive summary's ``[0, null, 3]`` and lists collected by ``[*]`` stay aligned item by item. A text
+    holding a JSON array is that array where the items are numbers or booleans (a CSV cell ``"[2.899, 0.863,
+    ...]"``: a crimping wave's readings); a text item stays one text (``"[공지] ..."``)."""
+    if kind != "string" and isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            parsed = None  # not JSON: the item's conversion names the field
+        if isinstance(parsed, list):
+            value = parsed
     items = value if isinstance(value, list) else [value]
     out = []
     for n, item in enumerate(items):

@@ -1570,3 +1570,54 @@ def test_inspect_reads_a_per_archive_list_of_items_naming_their_images_as_record
     rows, problems, _ = extract(root)
     assert len(rows) == 10 and all(r["source_file"] for r in rows)
     assert [p for p in problems if p["code"] == "missing_source"] == []
+
+
+def test_a_csv_cell_holding_a_json_array_of_numbers_is_a_number_list(tmp_path: Path, kdata_home: Path) -> None:
+    """경남 제조 압착 (crimping waves): ``MEASURED_WAVE_TRAIN.csv`` keeps each series as text, ``"[2.899, 0.863]"``;
+    ``type: list[float]`` refused it (``MEASURED_WAVE[0]: expected a number, got str``), ``type: json``
+    double-encoded it. A JSON array in a text is that array when the list's items are numbers."""
+    root = tmp_path / "crimping"
+    table = 'REFERENCE_ID,MEASURED_WAVE,QUALITY\nW1,"[2.899, 0.863, -1.5]",OK\nW2,"[]",NG\nW3,"[공지]",OK\n'
+    zip_files(root / f"{LABELS}/TL_2.압착.zip", {"MEASURED_WAVE_TRAIN.csv": table.encode()})
+    fields = {
+        "ref": {"path": "REFERENCE_ID", "role": "id"},
+        "wave": {"path": "MEASURED_WAVE", "type": "list[float]"},
+        "quality": {"path": "QUALITY", "role": "class"},
+    }
+    write_manifest(root, "crimping-waves", "manufacturing", "sensor", labels={"fields": fields})
+    rows, problems, _ = extract(root)
+    assert {r["ref"]: r["wave"] for r in rows} == {"W1": [2.899, 0.863, -1.5], "W2": []}
+    assert [(p["code"], p["field"]) for p in problems] == [("schema", "MEASURED_WAVE[0]")]  # "[공지]" is no number
+
+
+def test_inspect_gives_csvs_of_other_headers_a_block_each(tmp_path: Path, kdata_home: Path) -> None:
+    """KAMP 다이캐스팅 ``casting.csv`` (CP949, ``id,...,passorfail``) in TL_1 and crimping waves
+    (``REFERENCE_ID,MEASURED_WAVE,QUALITY``) in TL_2: inspect merged both headers into one block with ``id`` as
+    the id, and every wave row failed ``id_not_null``. Archives whose CSV headers differ get a block each."""
+    root = tmp_path / "manufacturing"
+    casting = "id,line,molten_temp,passorfail\n" + "".join(f"{n},전자교반 3라인,{700 + n},0\n" for n in range(6))
+    waves = "REFERENCE_ID,MEASURED_WAVE,QUALITY\n" + "".join(f'W{n},"[{n}.5, 1.0]",OK\n' for n in range(4))
+    zip_files(root / f"{LABELS}/TL_1.주조.zip", {"casting.csv": casting.encode("cp949")})
+    zip_files(root / f"{LABELS}/TL_2.압착.zip", {"MEASURED_WAVE_TRAIN.csv": waves.encode()})
+    write_manifest(root, "manufacturing-logs", "manufacturing", "sensor")
+    assert inspect_write(root) == 0
+    labels = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    assert isinstance(labels, list) and len(labels) == 2
+    assert sorted(len(b["archives"]) for b in labels) == [1, 1]
+    rows, problems, _ = extract(root)
+    assert len(rows) == 10 and [p for p in problems if p["code"] == "schema"] == []
+
+
+def test_inspect_notes_an_archive_whose_name_and_folder_name_other_splits(tmp_path: Path, kdata_home: Path) -> None:
+    """``Validation/02.라벨링데이터/TL_1.문제_중학교_1학년.zip``: the ``TL_`` prefix (train) wins over the folder,
+    and validation labels were mixed into train with no word. inspect says so and how to choose."""
+    root = tmp_path / "math"
+    doc = json.dumps({"id": "P1", "question": "1+1은?"}, ensure_ascii=False).encode()
+    zip_files(root / "Training/02.라벨링데이터/TL_1.문제.zip", {"P1.json": doc})
+    zip_files(root / "Validation/02.라벨링데이터/TL_1.문제_검증.zip", {"P2.json": doc.replace(b"P1", b"P2")})
+    write_manifest(root, "math-split", "education", "text")
+    from kdata.inspect_labels import inspect_folder
+
+    notes = inspect_folder(root).notes
+    (note,) = [n for n in notes if "TL_1.문제_검증.zip" in n]
+    assert "says train" in note and "folder says validation" in note and "split: validation" in note
