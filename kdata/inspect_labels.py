@@ -333,14 +333,14 @@ def _role_for(
     def free(role: str) -> bool:
         return role not in taken
 
+    named = sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in sources)
     if (
         leaf_type == "string"
         and strings
-        and _SOURCE_KEY.search(key)
         and free("source")
-        and (
-            sum(1 for s in strings if PurePosixPath(s.replace("\\", "/")).suffix.lower() in sources) >= len(strings) / 2
-        )
+        # a key that says so and half its values, or any key whose values are all but never anything else
+        # (음식 이미지: "Code Name": "A04017001_T0000.jpg")
+        and ((_SOURCE_KEY.search(key) and named >= len(strings) / 2) or named >= len(strings) * 0.95)
     ):
         return "source"
     if not many and unique and values and _ID_KEY.search(key) and free("id"):

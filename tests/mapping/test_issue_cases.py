@@ -1621,3 +1621,27 @@ def test_inspect_notes_an_archive_whose_name_and_folder_name_other_splits(tmp_pa
     notes = inspect_folder(root).notes
     (note,) = [n for n in notes if "TL_1.문제_검증.zip" in n]
     assert "says train" in note and "folder says validation" in note and "split: validation" in note
+
+
+def test_inspect_takes_a_field_of_image_names_as_the_source_whatever_its_key(tmp_path: Path, kdata_home: Path) -> None:
+    """건강관리를 위한 음식 이미지: ``[{"Code Name": "A04017001_T0000.jpg", "Name": "김치찌개", "W": "0.48", ...}]``
+    per image. inspect counted the pairs but gave ``Code Name`` no source role (its key says nothing), and 56
+    rows were published without their images. A field whose values all name files of the source archives is
+    the source."""
+    root = tmp_path / "food"
+    labels, images = {}, {}
+    for n in range(4):
+        stem = f"A0401700{n}_T0000"
+        labels[f"{stem}.json"] = json.dumps(
+            [{"Code Name": f"{stem}.jpg", "Name": "김치찌개", "W": "0.48", "H": "0.23"}], ensure_ascii=False
+        ).encode()
+        images[f"{stem}.jpg"] = tiny_png()
+    zip_files(root / f"{LABELS}/TL_1.음식.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_1.음식.zip", images)
+    write_manifest(root, "food-images", "culture_tourism", "image")
+    assert inspect_write(root) == 0
+    labels_block = yaml.safe_load((root / "dataset.yaml").read_text(encoding="utf-8"))["labels"]
+    block = labels_block[0] if isinstance(labels_block, list) else labels_block
+    assert block["fields"]["code_name"] == {"path": '["Code Name"]', "role": "source"}
+    rows, _problems, _ = extract(root)
+    assert len(rows) == 4 and all(r["source_file"] for r in rows)
