@@ -324,7 +324,9 @@ def _fetch(store: ObjectStore, key: str, chunk: ChunkEntry, dest: Path, stats: _
     if part.exists() and part.stat().st_size > 0:
         stats.resumed += 1
     for attempt in range(2):
-        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        handle = os.open(part, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        os.fchmod(handle, 0o600)  # the user's own partial file, readable by them only
+        os.close(handle)
         before = part.stat().st_size
         digest = _hash_of(part)
         _stream_to(store, key, part, chunk.bytes, progress.advance, digest)
@@ -388,7 +390,7 @@ def _whole(
     todo = []
     for chunk in chunks:
         dest = root / safe_key(chunk.key, str(root / VERSION_MANIFEST))
-        _no_linked_folders(root, dest.parent)
+        _no_linked_folders(root.parent.parent, dest.parent)
         if not dest.resolve().is_relative_to(root.resolve()):
             raise KDataError(f"{dest}: chunk {chunk.key!r} would land outside {root}; nothing more is written")
         stats.files.append(str(dest))
@@ -445,8 +447,14 @@ def _no_linked_folders(top: Path, folder: Path) -> None:
     for path in [folder, *folder.parents]:
         if path == top or not path.is_relative_to(top):
             return
-        if path.is_symlink():
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(found.st_mode):
             raise KDataError(f"{path}: a folder of the download is a symbolic link; remove it and download again")
+        if found.st_uid != os.getuid():  # another user's folder: they could read (or swap) what lands in it
+            raise KDataError(f"{path}: a folder of the download belongs to another user; download elsewhere")
 
 
 def _part_path(dest: Path) -> Path:
@@ -455,13 +463,16 @@ def _part_path(dest: Path) -> Path:
     named, with that file's permissions); anything else there is refused."""
     part = dest.with_name(dest.name + ".part")
     try:
-        mode = os.lstat(part).st_mode
+        found = os.lstat(part)
     except FileNotFoundError:
         return part
-    if stat.S_ISLNK(mode):
+    if stat.S_ISLNK(found.st_mode):
         part.unlink()
-    elif not stat.S_ISREG(mode):
+    elif not stat.S_ISREG(found.st_mode):
         raise KDataError(f"{part}: not a regular file; remove it and download again")
+    elif found.st_uid != os.getuid() or found.st_nlink > 1:
+        # another user's file (or one with a second name elsewhere) would receive the licensed bytes and keep them
+        raise KDataError(f"{part}: a partial download that is not yours alone (owner or hard link); remove it first")
     return part
 
 

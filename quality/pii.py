@@ -117,7 +117,7 @@ _RRN = re.compile(rf"(?<!\d)(\d{{6}})([{re.escape(_SPACES + _SEPARATORS)}]{{1,4}
 nine digits at most four characters apart read every such number); the 7th digit is 1-8, and halves split
 by a dot need a valid check digit (else any decimal ``900101.1234567`` would be one)."""
 _EMAIL = re.compile(
-    r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"(?:(?<![A-Za-z0-9._%+-])[A-Za-z0-9_](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
     r"|(?<![\w.%+-])(?:[A-Za-z0-9]{1,64}[._-])?[^\W\d_A-Za-z]{1,64}(?:[._-]\w{1,64})?)"
     r"[@＠](?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
     r"(?:[A-Za-z]{2,24}(?![A-Za-z0-9-])|한국(?![\w-])|xn--[a-z0-9-]{1,59}(?![A-Za-z0-9-]))"
@@ -138,8 +138,9 @@ RRN, so the detectors read the text without them."""
 _FOLD = str.maketrans(
     {
         **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},  # full-width ASCII: ０-９, Ａ-ｚ, ＠, －, ．
-        **dict.fromkeys("ㅡ一ー‐‑‒–—―⁃−﹣", "-"),  # dashes people type (the Hangul vowel ㅡ, 一) or paste
-        **dict.fromkeys("。﹒", "."),
+        # dashes people type (the Hangul vowel ㅡ in its three forms, 一) or paste, and a tilde between numbers
+        **dict.fromkeys("ㅡᅳￚ一ー‐‑‒–—―⁃−﹣﹘⸺⁻~〜～", "-"),
+        **dict.fromkeys("。﹒ㆍ·‧∙・･", "."),  # a dot, and the middle dots a Korean keyboard types (ㆍ)
         "﹫": "@",
         **dict.fromkeys("\u3164\u115f\u1160\u2800\u00a0\u3000", " "),  # Hangul fillers, braille blank
     }
@@ -148,8 +149,9 @@ _FOLD = str.maketrans(
 is one to the detectors (``010ㅡ1234ㅡ5678``, ``ｈｏｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``010ㅤ1234ㅤ5678``)."""
 _CARD = re.compile(
     r"(?<![\d-])(?:"
-    r"\d{4}(?P<s>[ ./_-])\d{4}(?P=s)\d{4}(?P=s)\d{2,7}"  # 4-4-4-x (14-19 digits)
-    r"|\d{4}(?P<t>[ ./_-])\d{6}(?P=t)\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
+    r"\d{4}[ ./_-]{1,3}\d{4}[ ./_-]{1,3}\d{4}[ ./_-]{1,3}\d{2,7}"  # 4-4-4-x (14-19 digits), any separators
+    r"|\d{4}[ ./_-]{1,3}\d{6}[ ./_-]{1,3}\d{4,5}"  # 4-6-5 (Amex), 4-6-4 (Diners)
+    r"|\d{8}[ ./_-]{1,3}\d{8}"  # 8-8
     r"|\d{14,19}"
     r")(?![\d-])"
 )

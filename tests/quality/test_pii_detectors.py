@@ -92,6 +92,14 @@ def test_rrn_in_every_form(text: str) -> None:
         ("hong﹫example.com", "email"),
         ("카드 4111.1111.1111.1111", "card_number"),
         ("사업자 220－81－62517", "business_rn"),
+        # the fifth: the middle dot a Korean keyboard types (ㆍ), ·, tildes, mixed card separators, a leading _
+        ("010ㆍ1234ㆍ5678", "mobile_phone"),
+        ("010～1234～5678", "mobile_phone"),
+        ("900101·1234568", "rrn"),
+        ("4111ㆍ1111ㆍ1111ㆍ1111", "card_number"),
+        ("4111-1111 1111-1111", "card_number"),
+        ("hong@exampleㆍcom", "email"),
+        ("_hong@example.com", "email"),
     ],
 )
 def test_hidden_forms_an_attack_trial_used_are_found_and_masked(text: str, rule: str) -> None:
@@ -111,6 +119,9 @@ def test_hidden_forms_an_attack_trial_used_are_found_and_masked(text: str, rule:
         "900101 -- 1234568",  # two separators: two numbers
         "철수@집.앞",  # Korean text, no top-level domain
         "#@이름#@#@주소#",
+        "2024ㆍ10ㆍ30",  # a date with middle dots
+        "오전 10시~11시 30분",
+        "1000~2000원",
     ],
 )
 def test_hidden_forms_keep_their_false_positives_out(text: str) -> None:

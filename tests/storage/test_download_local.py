@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,23 @@ def test_a_part_file_planted_as_a_link_is_not_followed(
     assert victim.read_text(encoding="utf-8") == "내 파일 (mine)"
     assert json.loads(result.stdout)["resumed"] == 0
     assert not dest.is_symlink() and sha256_file(dest) == train[0]["sha256"]
+
+
+def test_a_part_file_with_a_second_name_is_refused(local_version: dict[str, Any], tmp_path: Path) -> None:
+    """Attack trial: another user pre-created an empty ``.part`` (mode 0666) and kept a hard link to it; the
+    download appended the licensed chunk to that inode and renamed it into place, so the attacker's link read
+    the whole chunk. A partial file that is not the user's alone is refused; nothing reaches the link."""
+    out = tmp_path / "out"
+    train = [c for c in local_version["chunks"] if c["split"] == "train"]
+    dest = out / DATASET / "1.0" / train[0]["key"]
+    dest.parent.mkdir(parents=True)
+    part = dest.with_name(dest.name + ".part")
+    part.write_bytes(b"")
+    kept = tmp_path / "kept-by-another.parquet"
+    os.link(part, kept)
+    result = runner.invoke(app, ["download", DATASET, "--out", str(out), "--split", "train"])
+    assert result.exit_code != 0 and "not yours alone" in result.output
+    assert kept.read_bytes() == b""
 
 
 def test_a_download_folder_planted_as_a_link_is_refused(local_version: dict[str, Any], tmp_path: Path) -> None:
