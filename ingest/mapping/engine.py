@@ -385,12 +385,17 @@ class _Rows:
     def _sources_of(self, member: str, values: dict[str, list[Any]], keys: list[str] | None, n: int) -> list[Any]:
         """``source_file`` of each row of a columnar file, joined as :meth:`_join` joins one record."""
         names = [c.name for c in self.source_columns if c.name in values]
-        if not names:
-            return [None] * n
         id_values = values.get(self.schema.id_column) or keys or [None] * n
         if keys is None:  # no row keys: the ids name the records (as the per-record path's problems do)
             keys = [f"{self.archive_rel}!{member}/{i}" for i in range(n)]
         id_values = [v if v else k for v, k in zip(id_values, keys, strict=True)]
+        if not names:  # nothing names a source: where the split has sources, every row lacks its own
+            if self.has_sources:
+                missing = "no source file for this label"
+                for record_id in id_values:
+                    problem = Problem("missing_source", self.archive_rel, member, None, missing, str(record_id))
+                    self.stats.add(problem, invalid_label=False)
+            return [None] * n
         single = len(names) == 1 and not self.schema.column(names[0]).many
         if single and not self.schema.embed and not self.per_file:
             return self._lookup_sources(member, names[0], values[names[0]], id_values)
@@ -581,7 +586,7 @@ class _Rows:
             except BadInput as error:
                 problem = Problem("source_unreadable", self.archive_rel, member, None, str(error), record_id)
                 self.stats.add(problem, invalid_label=False)
-        if ref is None and self.has_sources and (self.source_columns or self.per_file):
+        if ref is None and self.has_sources:  # a mapping that joins nothing: every row lacks its source
             problem = Problem(
                 "missing_source", self.archive_rel, member, None, "no source file for this label", record_id
             )

@@ -1645,3 +1645,27 @@ def test_inspect_takes_a_field_of_image_names_as_the_source_whatever_its_key(tmp
     assert block["fields"]["code_name"] == {"path": '["Code Name"]', "role": "source"}
     rows, _problems, _ = extract(root)
     assert len(rows) == 4 and all(r["source_file"] for r in rows)
+
+
+@pytest.mark.parametrize("columnar", [True, False])
+def test_rows_that_name_no_source_where_the_split_has_sources_lack_it(
+    columnar: bool, tmp_path: Path, kdata_home: Path
+) -> None:
+    """음식 이미지 with the first suggested mapping (no field named the image, one row per box): 56 rows were
+    published without their images and the gate passed (every image had a label of its stem, so none was an
+    orphan). A row that no source field can join, where its split has source archives, is a missing source."""
+    root = tmp_path / "food"
+    labels, images = {}, {}
+    for n in range(3):
+        boxes = [{"Name": "김치찌개", "W": 0.5, "H": 0.25, "box": [1, 1, 2, 2]}]
+        labels[f"F{n}.json"] = json.dumps(boxes, ensure_ascii=False).encode()
+        images[f"F{n}.jpg"] = tiny_png()
+    zip_files(root / f"{LABELS}/TL_1.음식.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_1.음식.zip", images)
+    fields: dict[str, object] = {"name": {"path": "Name", "role": "class"}, "w": {"path": "W", "type": "float"}}
+    if not columnar:
+        fields["box"] = {"path": "box", "role": "bbox"}  # a role the Arrow path leaves to the per-record path
+    write_manifest(root, "food-no-source", "culture_tourism", "image", labels={"records": "[*]", "fields": fields})
+    rows, problems, _ = extract(root)
+    assert len(rows) == 3 and all(r["source_file"] is None for r in rows)
+    assert [p["code"] for p in problems] == ["missing_source"] * 3
