@@ -8,7 +8,6 @@ and only then renamed, so a killed writer never leaves a file that looks finishe
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import os
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kcore.digest import sha256_file
 from kcore.errors import BadInput
 from kcore.faults import fault_point
 from schemas.labels import SPLIT_NAME
@@ -122,15 +122,6 @@ def _rangeable(value: Any) -> bool:
     if isinstance(value, int):
         return True
     return isinstance(value, str) and len(value) <= RANGE_VALUE_CHARS
-
-
-def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

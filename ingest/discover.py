@@ -89,15 +89,11 @@ def split_disagreement(rel_path: str) -> str | None:
     """The split the folders name when it is not the one the archive's ``TL_``/``VL_`` prefix gives (which wins:
     ``Validation/02.라벨링데이터/TL_1.zip`` is read as train), else ``None``; inspect notes it (a typo in the tree
     or in the name: real trees have both)."""
-    parts = rel_path.split("/")
-    if not _PREFIX.match(parts[-1]):
+    folders, _, name = rel_path.rpartition("/")
+    if not _PREFIX.match(name) or not folders:
         return None
-    named = classify(rel_path)[0]
-    for part in reversed(parts[:-1]):
-        folder = next((s for s, rx in _SPLITS if rx.search(part.lower())), None)
-        if folder is not None:
-            return folder if folder != named else None
-    return None
+    named, folder = classify(rel_path)[0], classify(f"{folders}/_")[0]  # "_": a name that says nothing
+    return folder if folder is not None and folder != named else None
 
 
 def classify(rel_path: str) -> tuple[str | None, Kind | None]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from schemas.labels import FieldSpec, LabelMapping, wildcards
-from schemas.records import LABEL_JSON, LABEL_JSON_COLUMN, PROVENANCE_COLUMNS, Column, RecordSchema, get_record_schema
+from schemas.records import LABEL_JSON, PROVENANCE_COLUMNS, Column, RecordSchema, get_record_schema
 
 if TYPE_CHECKING:
     from schemas.manifest import DatasetManifest
@@ -218,7 +218,6 @@ def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: s
                     check=True,
                 )
             )
-    columns.append(LABEL_JSON_COLUMN)
     columns.extend(
         (
             Column("source_file", _S, "원천 파일", "Source file (archive!member), null when missing", check=True),

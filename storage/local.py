@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -10,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from kcore.atomic import atomic_path
+from kcore.digest import sha256_file
 from storage.base import ObjectStore
 
 __all__ = ["LocalStore"]
@@ -93,10 +93,7 @@ class LocalStore(ObjectStore):
 
     def sha256(self, key: str) -> str | None:
         path = self._path(key)
-        if not path.is_file():
-            return None
-        with path.open("rb") as handle:  # the standard library's: kdata sql checks chunks without pyarrow
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        return sha256_file(path) if path.is_file() else None
 
     def copy(self, src: str, dst: str) -> bool:
         """Objects are written whole and replaced, never changed in place, so a copy is a hard link."""
