@@ -11,12 +11,13 @@ here only, when a report or page is drawn (never on the CLI's other paths).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import logging
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from html import escape
 from typing import Any
 
@@ -50,6 +51,21 @@ def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Without NanumGothic on the host, matplotlib falls back to DejaVu: quietly (it logs a ``findfont``
+    warning per text drawn or measured, and warns of each missing glyph), wherever text is drawn or measured."""
+    fonts = logging.getLogger("matplotlib.font_manager")
+    level = fonts.level
+    fonts.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        fonts.setLevel(level)
+
+
 def _render(
     chart_id: str,
     title: str,
@@ -62,10 +78,8 @@ def _render(
     import matplotlib
     from matplotlib.figure import Figure
 
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # no NanumGothic: DejaVu, quietly
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC), warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # missing glyphs when no Korean font is installed
+    with matplotlib.rc_context(_RC), _quiet():
         # "tight": the same fit for one axes, at half the cost of "constrained"
         figure = Figure(figsize=size, dpi=72, layout=None if margins else "tight")
         if margins:
@@ -94,8 +108,7 @@ def _bar_margins(labels: list[str], size: tuple[float, float]) -> dict[str, floa
     width, height = size
     measure = TextToPath().get_text_width_height_descent
     font = FontProperties(family=_RC["font.family"], size=_RC["font.size"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # missing glyphs when no Korean font is installed
+    with _quiet():
         widest = max((measure(label, font, ismath=False)[0] for label in labels), default=0.0)
     points = 72.0
     tick = 3.5 + 3.5  # tick length and pad (matplotlib's defaults)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,22 @@ def test_pass_fail_chart_margins_hold_every_label_inside_the_figure(
     assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (box, drawn["size"])
     axes = figure.axes[0].get_position()
     assert axes.width > 0.3 and axes.x0 < 0.75
+
+
+def test_a_host_without_the_korean_font_draws_quietly(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Without NanumGothic matplotlib logs ``findfont`` for every text measured: the pass/fail chart's margins
+    are measured outside the drawing, and printed it 14 times on every ingest's terminal."""
+    import matplotlib.font_manager
+
+    import quality.charts as charts
+
+    monkeypatch.setitem(charts._RC, "font.family", ["KdataNoSuchFont", "DejaVu Sans"])
+    matplotlib.font_manager.fontManager._findfont_cached.cache_clear()
+    caplog.set_level(logging.DEBUG)
+    drawn = charts_for(_summary())
+    assert drawn and all("<svg" in chart["svg"] for chart in drawn)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    assert logging.getLogger("matplotlib.font_manager").level == logging.NOTSET  # the host's logging left as it was
