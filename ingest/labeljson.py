@@ -10,13 +10,14 @@ personal-data scan reads the characters a user would see.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 import msgspec
 import orjson
 
-__all__ = ["compact_text", "dumps", "label_text", "record_texts"]
+__all__ = ["compact_records", "compact_text", "dumps", "label_text", "record_texts"]
 
 
 def dumps(value: Any) -> str:
@@ -29,8 +30,15 @@ def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+@functools.lru_cache(maxsize=32)
+def _records_at(keys: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    """A decoder of a document to the list at ``keys`` as raw texts: one object per level (its other keys
+    skipped unread), ``None`` where a level lacks its key."""
+    kind: Any = list[msgspec.Raw] | None
+    for depth, key in enumerate(reversed(keys)):
+        level = msgspec.defstruct(f"_Level{depth}", [("value", kind, None)], rename={"value": key})
+        kind = level | None
+    return msgspec.json.Decoder(kind)
 
 
 def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
@@ -38,22 +46,28 @@ def record_texts(data: bytes, keys: list[str]) -> list[bytes] | None:
     whose records are objects in the list at ``keys``; ``None`` when it cannot be split so (not JSON,
     another shape, a BOM: the parsed document decides what to report). The text is not checked to be
     UTF-8 here (Arrow checks it, :func:`label_text` decides what ``label_json`` holds)."""
+    found = compact_records(data, keys)
+    return None if found is None else found[1]
+
+
+def compact_records(data: bytes, keys: list[str] | tuple[str, ...]) -> tuple[bytes, list[bytes]] | None:
+    """:func:`record_texts`, and the whole file's compact text (one line: JSON strings hold no raw line
+    break) that they are slices of: the file's whitespace removed once, then one pass splits it."""
     if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
+    compact = compact_text(data)
+    if compact is None:
+        return None
     try:
-        value: Any = data
-        for key in keys:
-            value = _OBJECT.decode(value).get(key)
-            if value is None:
-                return None
-        compact = compact_text(value)  # the whole list's whitespace removed at once, then split
-        items = _LIST.decode(compact) if compact is not None else None
-    except (msgspec.DecodeError, RecursionError):  # nested too deeply: the parsed document reports it
+        value: Any = _records_at(tuple(keys)).decode(compact)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # another shape: the parse reports it
         return None
-    if items is None:
+    for _key in keys:
+        value = value.value if value is not None else None
+    if value is None:
         return None
-    texts = [bytes(item) for item in items]
-    return texts if all(text[:1] == b"{" for text in texts) else None
+    texts = [bytes(item) for item in value]
+    return (compact, texts) if all(text[:1] == b"{" for text in texts) else None
 
 
 def compact_text(text: Any) -> bytes | None:

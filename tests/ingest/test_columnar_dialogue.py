@@ -293,3 +293,25 @@ def test_blank_utterances_are_those_python_strips_to_nothing() -> None:
     expected = [not (v or "").strip() for v in values]
     assert korean_dialogue._blank(pa.array(values, pa.string())).tolist() == expected
     assert sum(expected) == 10  # the blank ones above
+
+
+@pytest.mark.parametrize("policy", ["block", "mask"])
+def test_label_files_are_read_in_batches_and_a_bad_file_sends_only_itself_to_the_record_path(
+    policy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are parsed many at a time (one table per batch); a file the columnar path cannot read makes its
+    batch read file by file, and only that file goes by the record path; rows, problems and tallies as the
+    record path gives them, label members named per row."""
+    monkeypatch.setattr(korean_dialogue, "_BATCH_FILES", 4)
+    rng = random.Random(20261206)
+    archive = tmp_path / "TL_1.zip"
+    kinds = [None, None, None, None, None, "no id", None, None, None, None, None]
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, kind in enumerate(kinds):
+            zf.writestr(f"labels/{n:03d}.json", _member(rng, n * 10, kind))
+    sources = {f"KSNS_{n:08d}": f"TS_1.zip!src/KSNS_{n:08d}.txt" for n in range(0, 2000, 2)}
+    tables, dicts, rows = _compare(archive, "TL_1.zip", sources, policy)
+    # files 0-3 one batch; 4-7 file by file (5 by the record path: its dialogue without an id left out); 8-10
+    assert (tables, dicts) == (1 + 3 + 1, 5)
+    members = [f"labels/{n:03d}.json" for n in range(11) for _ in range(5 if n == 5 else 6)]
+    assert [r["label_member"] for r in rows] == members
