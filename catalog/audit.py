@@ -31,6 +31,7 @@ import duckdb
 from catalog.backend import CATALOG_DATABASE, is_postgres, pushed_down
 from catalog.bound import audit_key_setting
 from catalog.literal import sql_literal
+from kcore.errors import BadInput
 from storage.layout import CATALOG_PREFIX
 
 __all__ = [
@@ -66,7 +67,17 @@ def _default_key_file() -> Path:
 @functools.cache
 def _key_from(env_value: str, key_file: str) -> bytes:
     if env_value.startswith("file:"):
-        return Path(env_value[5:]).expanduser().read_bytes().strip()
+        path = Path(env_value[5:]).expanduser()
+        try:
+            key = path.read_bytes().strip()
+        except OSError as error:
+            raise BadInput(
+                f"KDATA_AUDIT_KEY=file:{path}: 감사 키를 읽을 수 없습니다 (cannot read the audit key: "
+                f"{error.strerror or error}); point it at the key file, or unset it for ~/.config/kdata/audit.key"
+            ) from None
+        if not key:
+            raise BadInput(f"KDATA_AUDIT_KEY=file:{path}: the file holds no key (an empty key signs nothing)")
+        return key
     if env_value:
         return env_value.encode("utf-8")
     path = Path(key_file)

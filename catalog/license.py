@@ -38,8 +38,9 @@ import duckdb
 
 from catalog.audit import audit, now
 from catalog.db import transaction
-from catalog.roles import check_user_name, require
+from catalog.roles import require
 from kcore.errors import BadInput, NotAllowed
+from kcore.users import check_user_name, same_user
 
 if TYPE_CHECKING:  # the pydantic model: kdata search and kdata sql read STATUSES without importing it
     from schemas.manifest import License
@@ -179,7 +180,7 @@ def approve(
 
     def work() -> dict[str, Any]:
         require(con, actor, "steward", "kdata approve")
-        if user == actor:
+        if same_user(user, actor):  # CHOI, ｃｈｏｉ: one person to a login that ignores case and width
             raise NotAllowed(
                 f"{dataset_id}: 본인의 이용 신청은 승인할 수 없습니다 (nobody approves their own application: "
                 f"{actor!r}); another steward records it"
@@ -261,10 +262,10 @@ def _proposed_status(current: str, old: dict[str, Any], new: dict[str, Any], lic
 
 
 def _refuse_own_upload(con: duckdb.DuckDBPyConnection, dataset_id: str, actor: str, current: str, new: str) -> None:
-    rows = con.execute(
-        "SELECT version FROM versions WHERE dataset_id = ? AND uploaded_by = ? ORDER BY version",
-        [dataset_id, actor],
+    found = con.execute(
+        "SELECT version, uploaded_by FROM versions WHERE dataset_id = ? ORDER BY version", [dataset_id]
     ).fetchall()
+    rows = [row for row in found if same_user(str(row[1]), actor)]  # CHOI uploaded: choi is CHOI
     if rows:
         raise NotAllowed(
             f"{dataset_id}: 직접 올린 버전의 이용 조건은 풀 수 없습니다 (separation of duties: {actor!r} uploaded "

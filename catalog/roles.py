@@ -19,7 +19,6 @@ Admins are the users listed in the deployment's ``KDATA_ADMINS`` (comma-separate
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import duckdb
@@ -29,12 +28,12 @@ from catalog.bound import admins_of
 from catalog.db import transaction
 from catalog.literal import sql_literal
 from kcore.errors import BadInput, NotAllowed
+from kcore.users import check_user_name
 
 __all__ = [
     "ADMINS_ENV",
     "ROLES",
     "ROLE_DOCS",
-    "check_user_name",
     "grant",
     "list_roles",
     "require",
@@ -53,20 +52,15 @@ ROLE_DOCS: dict[str, str] = {
 }
 ADMINS_ENV = "KDATA_ADMINS"
 
-_USER_NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,128}$")
-
-
-def check_user_name(user: str, option: str = "USER") -> str:
-    """A user name as roles and approvals store it: 1-128 printable characters, no commas."""
-    name = user.strip()
-    if not _USER_NAME.match(name):
-        raise BadInput(f"{option} {user!r}: a user name is 1-128 printable characters without ','")
-    return name
-
 
 def _granted(con: duckdb.DuckDBPyConnection, user: str) -> set[str]:
     # the user inlined, not bound: DuckDB's first bound parameter imports pandas (catalog.literal)
     rows = con.execute(f"SELECT role FROM roles WHERE user_name = {sql_literal(user)}").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _holders(con: duckdb.DuckDBPyConnection, role: str) -> set[str]:
+    rows = con.execute(f"SELECT user_name FROM roles WHERE role = {sql_literal(role)}").fetchall()
     return {str(r[0]) for r in rows}
 
 
@@ -139,6 +133,11 @@ def revoke(con: duckdb.DuckDBPyConnection, actor: str, user: str, role: str) -> 
         if role not in _granted(con, user):
             note = " (KDATA_ADMINS names this user: change the deployment)" if user in admins_of(con) else ""
             raise BadInput(f"{user!r} was not granted {role!r}{note}")
+        if role == "admin" and not admins_of(con) and not (_holders(con, "admin") - {user}):
+            raise NotAllowed(
+                f"{user!r}: 마지막 운영자의 권한은 회수할 수 없습니다 (the last admin: nobody could grant or revoke "
+                f"roles after it); grant admin to another user first, or name admins in {ADMINS_ENV}"
+            )
         con.execute("DELETE FROM roles WHERE user_name = ? AND role = ?", [user, role])
         audit(con, actor, "role_revoke", None, None, {"user": user, "role": role})
         return {"user": user, "role": role, "changed": True}

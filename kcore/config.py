@@ -20,6 +20,7 @@ from typing import Any
 
 from kcore.errors import BadInput
 from kcore.limits import ARCHIVE_LIMIT_VARIABLES, DEFAULT_LIMITS, ArchiveLimits, SqlLimits
+from kcore.users import check_user_name
 
 __all__ = ["Settings", "keep_private", "load_settings", "redact_url", "retry_delay_seconds"]
 
@@ -311,7 +312,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     values: dict[str, Any] = {
         "home": home,
         "store": env.get("KDATA_STORE") or str(home / "store"),
-        "user": env.get("KDATA_USER") or _default_user(),
+        "user": check_user_name(env.get("KDATA_USER") or _default_user(), "KDATA_USER"),
         "catalog_url": env.get("KDATA_CATALOG") or None,
         "limits": _archive_limits(env),
         "sql": _sql_limits(env),

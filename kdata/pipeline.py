@@ -90,10 +90,13 @@ class RunOptions:
 
 
 def _require_uploader(settings: Settings) -> None:
-    """Refuse a user without the uploader role before any work (registration checks it again)."""
+    """Refuse a user without the uploader role before any work (registration checks it again), and an audit
+    key that cannot be read (registration signs with it: after the publish would be too late)."""
+    from catalog.audit import audit_key
     from catalog.roles import require_role
 
     require_role(settings, "uploader", "kdata ingest")
+    audit_key(settings.audit_key)
 
 
 @quarantines("plan")

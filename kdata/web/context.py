@@ -33,6 +33,7 @@ from starlette.requests import Request
 
 from kcore.config import Settings, load_settings
 from kcore.errors import NotAllowed
+from kcore.users import USER_NAME
 
 __all__ = [
     "ANONYMOUS",
@@ -57,8 +58,6 @@ AIRFLOW_TOKEN_COOKIE = "_token"
 WEB_HOSTS_ENV = "KDATA_WEB_HOSTS"
 AuthMode = Literal["local", "airflow", "proxy"]
 AUTH_MODES: tuple[str, ...] = ("local", "airflow", "proxy")
-
-_USER_NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,128}$")
 
 
 def web_hosts(settings: Settings) -> list[str]:
@@ -102,7 +101,7 @@ async def _airflow_user(request: Request) -> str:
     except Exception:  # expired, revoked, forged or no auth manager: nobody
         return ANONYMOUS
     name = str(user.get_name() or "")
-    return name if _USER_NAME.match(name) else ANONYMOUS
+    return name if USER_NAME.match(name) else ANONYMOUS
 
 
 async def resolve_user(config: WebConfig, request: Request) -> str:
@@ -114,7 +113,7 @@ async def resolve_user(config: WebConfig, request: Request) -> str:
         if client not in config.trusted_proxies:
             return ANONYMOUS
         value = request.headers.get(USER_HEADER, "").strip()
-        return value if value and _USER_NAME.match(value) else ANONYMOUS
+        return value if value and USER_NAME.match(value) else ANONYMOUS
     return config.current_settings().user
 
 
@@ -125,10 +124,14 @@ def current_user(config: WebConfig, request: Request, settings: Settings) -> str
     return str(getattr(request.state, "kdata_user", ANONYMOUS))
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+"""A double-submit token as :func:`csrf_token` makes them (``secrets.token_urlsafe(32)``)."""
+
+
 def csrf_token(request: Request) -> tuple[str, bool]:
     """The request's double-submit token, and whether it is new (then the response sets the cookie)."""
     existing = request.cookies.get(CSRF_COOKIE, "")
-    if re.fullmatch(r"[A-Za-z0-9_-]{32,64}", existing):
+    if _TOKEN.fullmatch(existing):
         return existing, False
     return secrets.token_urlsafe(32), True
 
@@ -148,7 +151,7 @@ def check_same_origin(request: Request, form_token: str) -> None:
     if not _same_origin(request):
         raise NotAllowed("다른 사이트에서 보낸 요청은 거부합니다 (cross-site request refused)")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not form_token or not hmac.compare_digest(cookie, form_token):
+    if not _TOKEN.fullmatch(cookie) or not hmac.compare_digest(cookie, form_token):
         raise NotAllowed(
             "양식이 만료되었습니다: 페이지를 새로 고친 뒤 다시 보내세요 (form token missing or stale; reload)"
         )

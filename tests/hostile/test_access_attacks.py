@@ -151,6 +151,10 @@ def test_roles_and_separation_of_duties(published: Path, kdata_home: Path, sampl
     assert kdata("tester", "role", "grant", "mallory", "steward").exit_code == 0
     own = kdata("mallory", "approve", DATASET, "--user", "mallory")
     assert own.exit_code == 4 and "own" in own.output  # a steward never approves themselves
+    for variant in ("MALLORY", "ｍａｌｌｏｒｙ", " Mallory "):  # one person to a login ignoring case and width
+        assert kdata("mallory", "approve", DATASET, "--user", variant).exit_code == 4, variant
+    for hidden in ("mallory\u200b", "mal\u202elory", "mallory\x1b[2J"):  # invisible or control characters
+        assert kdata("mallory", "approve", DATASET, "--user", hidden).exit_code == 2, hidden
     # the uploader (an admin here, so also an auditor) cannot loosen the licence of their own upload
     loosen = kdata("uploader-lee", "license", DATASET, "--status", "open", "--reason", "let me")
     assert loosen.exit_code == 4 and "separation of duties" in loosen.output
@@ -164,6 +168,29 @@ def test_roles_and_separation_of_duties(published: Path, kdata_home: Path, sampl
     assert huge.exit_code == 2 and "2000" in huge.output  # the audit log keeps notes forever: they are short
     assert kdata("tester", "role", "revoke", "mallory", "steward").exit_code == 0
     assert kdata("mallory", "approve", DATASET, "--user", "someone").exit_code == 4
+    # an actor that forges a line of the audit log, or looks like another user, is no user name
+    forged = kdata("mallory\n2026-12-06 kim license open", "search", "대화")
+    assert forged.exit_code == 2 and "KDATA_USER" in forged.output
+
+
+def test_the_last_admin_stays_and_an_unreadable_audit_key_stops_an_ingest_before_it_publishes(
+    published: Path, kdata_home: Path, sample_factory: Any
+) -> None:
+    assert kdata("tester", "role", "grant", "boss", "admin").exit_code == 0
+    alone = {"KDATA_ADMINS": ""}  # a deployment naming no admins: boss is the only one
+    last = kdata("boss", "role", "revoke", "boss", "admin", **alone)
+    assert last.exit_code == 4 and "last admin" in last.output
+    assert kdata("boss", "role", "grant", "boss2", "admin", **alone).exit_code == 0
+    assert kdata("boss", "role", "revoke", "boss", "admin", **alone).exit_code == 0  # boss2 is still there
+    assert kdata("boss2", "role", "revoke", "boss2", "admin", **alone).exit_code == 4
+
+    other = sample_factory(items=12, seed=9, copy_to=kdata_home.parent / "other")
+    versions = rows(kdata("tester", "sql", "SELECT dataset_id, version FROM versions", "--format", "json"))
+    stored = sorted((kdata_home / "store").rglob("*"))
+    missing = kdata("uploader-lee", "ingest", str(other), KDATA_AUDIT_KEY=f"file:{kdata_home.parent}/no-such-key")
+    assert missing.exit_code == 2 and "KDATA_AUDIT_KEY" in missing.output and "Traceback" not in missing.output
+    assert rows(kdata("tester", "sql", "SELECT dataset_id, version FROM versions", "--format", "json")) == versions
+    assert sorted((kdata_home / "store").rglob("*")) == stored  # nothing published
 
 
 def _tampered_copy(home: Path, name: str, sql: str) -> Path:

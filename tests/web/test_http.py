@@ -343,6 +343,9 @@ def test_auditor_view_and_license_change(web_catalog: WebCatalog) -> None:
     token = _csrf(client, AUDITOR)
     form = {"dataset_id": "law-pending", "status": "approval_required", "reason": "약관 검토 완료 terms reviewed"}
     assert client.post("/audit/licence", data=form, headers=AUDITOR).status_code == 403  # no token
+    chosen = _proxied(web_catalog)  # a token of the sender's choosing (a cookie set by a sibling site): not ours
+    chosen.cookies.set("kdata_csrf", "abc")
+    assert chosen.post("/audit/licence", data={**form, "csrf": "abc"}, headers=AUDITOR).status_code == 403
     cross = client.post(
         "/audit/licence", data={**form, "csrf": token}, headers={**AUDITOR, "Origin": "http://evil.example"}
     )

@@ -1,0 +1,46 @@
+"""User names: what a name may hold, and when two names are the same person.
+
+One rule for every way a name arrives (``KDATA_USER``, ``--user`` of roles and approvals, the web app's
+proxy header or Airflow login): 1-128 characters, none of them a control character, a comma (lists of
+names are comma-separated) or an invisible one (zero-width, bidirectional marks: ``choi\u200b`` looks
+like ``choi``). Two names are the same person when their :func:`user_key` match: ``CHOI`` and full-width
+``ｃｈｏｉ`` are ``choi`` to a proxy or identity provider that ignores case and width, so a steward cannot
+approve them for ``choi``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kcore.errors import BadInput
+
+__all__ = ["USER_NAME", "check_user_name", "same_user", "user_key"]
+
+USER_NAME = re.compile(
+    r"^[^\x00-\x1f\x7f-\x9f,"  # controls, the list separator
+    r"\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,128}$"  # invisible characters
+)
+"""A user name, whole."""
+
+
+def check_user_name(user: str, option: str = "USER") -> str:
+    """``user`` stripped, as roles, approvals and the audit log store it; :class:`BadInput` naming ``option``
+    unless it is a user name (:data:`USER_NAME`)."""
+    name = user.strip()
+    if not USER_NAME.match(name):
+        raise BadInput(
+            f"{option} {user!r}: a user name is 1-128 printable characters without ',' "
+            "(no control or invisible characters)"
+        )
+    return name
+
+
+def user_key(name: str) -> str:
+    """What identifies the person behind ``name``: NFKC (full-width ``ｃｈｏｉ`` is ``choi``), case folded, stripped."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def same_user(one: str, other: str) -> bool:
+    """Whether ``one`` and ``other`` name the same person (:func:`user_key`)."""
+    return user_key(one) == user_key(other)
