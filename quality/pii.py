@@ -14,7 +14,18 @@ Rules, in priority order (an earlier rule wins where spans overlap):
                           사업자) that ``stdnum.kr.brn`` accepts; the check digit is an attribute
 ``mobile_phone``          ``phonenumbers.PhoneNumberMatcher(text, "KR")``: type MOBILE (01X)
 ``landline_phone``        the same matcher: FIXED_LINE (02, 0XX), VOIP (070), PERSONAL_NUMBER (050X)
+``driver_license``        운전면허번호 ``RR-YY-NNNNNN-NN`` (region 11-28, or the region's name before
+                          ``YY-NNNNNN-NN``); 12 plain digits only after the word 면허/licence
+``bank_account``          계좌번호: 10-14 digits (plain or in 2-4 dashed groups) within 20 characters
+                          after a word that says account or a bank's name (계좌, 통장, 입금, 국민은행 ...)
+``passport``              여권번호 ``M12345678`` / ``M123A4567`` (M, S, R, G, D) within 20 characters
+                          after 여권 or passport
 ========================  ======================================================================
+
+The detectors read a copy of the text as a reader sees it: invisible characters dropped, full-width and
+look-alike characters folded (``ㅡ`` is a dash), digits typed one by one joined (``0 1 0 1 2 3 4``), and an
+address written around its ``@`` joined (``hong @ gmail.com``, ``hong[at]gmail[dot]com``, ``hong 골뱅이
+gmail.com``, ``hong at gmail dot com``); findings are placed in the text itself.
 
 :func:`scan` returns :class:`Finding` objects (rule, span, checksum, confidence); :func:`mask`
 replaces every finding with an AI Hub-style token (``#@주민번호#``) and counts what it replaced;
@@ -51,7 +62,7 @@ __all__ = [
     "scan",
 ]
 
-_RULESET = "4"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
+_RULESET = "5"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
 # number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's;
 # a card number starts as an issuer's do and is never the digits of a decimal; 4: invisible characters
 # (zero-width space, soft hyphen, bidi marks) are read past, an RRN's halves may be split by any space or
@@ -83,6 +94,9 @@ RULES: tuple[Rule, ...] = (
     Rule("email", "이메일 주소", "Email address", "#@이메일#"),
     Rule("card_number", "카드번호", "Payment card number", "#@카드번호#"),
     Rule("business_rn", "사업자등록번호", "Business registration number", "#@사업자번호#"),
+    Rule("driver_license", "운전면허번호", "Driver licence number", "#@면허번호#"),
+    Rule("bank_account", "계좌번호", "Bank account number", "#@계좌번호#"),
+    Rule("passport", "여권번호", "Passport number", "#@여권번호#"),
 )
 _BY_ID = {r.id: r for r in RULES}
 
@@ -176,8 +190,21 @@ def _digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
-_EMAIL_HINT = re.compile(r"[\w.%+-][@＠﹫][\w-]")
-"""An ``@`` between address characters; AI Hub tokens such as ``#@이름#`` do not look like this."""
+_EMAIL_HINT = re.compile(r"[\w.%+-][ \t]{0,3}[@＠﹫][ \t]{0,3}[\w-]")
+"""An ``@`` between address characters, up to three spaces apart; AI Hub tokens such as ``#@이름#`` do not
+look like this."""
+_WORD_HINT = re.compile(r"(?i)여권|passport|골뱅이|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s")
+"""What the digit and ``@`` tests cannot see: a passport number has eight digits (its word is near it), an
+address may spell its ``@`` and dots out."""
+_LATIN_WORD_HINT = re.compile(r"(?i)passport|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s")
+
+
+def _word_hint(text: str) -> bool:
+    """``_WORD_HINT``, its Latin words (each holds a ``t``) looked for only in text with a ``t``: most text
+    holds none of its words, and a regex over every string doubled the pre-check's time."""
+    if "여권" in text or "골뱅이" in text:
+        return True
+    return ("t" in text or "T" in text) and _LATIN_WORD_HINT.search(text) is not None
 
 
 _ORDINARY = re.compile(
@@ -192,10 +219,9 @@ _RUN = b"0" * _MIN_DIGITS
 
 def _email_hint(text: str) -> bool:
     """``_EMAIL_HINT`` looked for only where an ``@`` is (AI Hub tokens put one in most records)."""
-    at = text.find("@", 1)
-    while at != -1 and at + 1 < len(text):
-        before, after = text[at - 1], text[at + 1]
-        if (before.isalnum() or before in "_.%+-") and (after.isalnum() or after in "_-"):
+    at = text.find("@")
+    while at != -1:
+        if _EMAIL_HINT.search(text, max(0, at - 4), at + 5) is not None:
             return True
         at = text.find("@", at + 1)
     return False
@@ -209,11 +235,13 @@ def might_contain_pii(text: str) -> bool:
     ``.``, runs of five ``.`` a break; nine ``0`` in a row is a candidate. Text with any other
     character (full-width or Arabic-Indic digits, which the detectors also read) takes the regex.
     """
-    if len(text) < _MIN_DIGITS and "@" not in text and "＠" not in text and "﹫" not in text:
-        return False  # too short for a number, and no address
+    if _too_short(text):
+        return False
     if _ORDINARY.fullmatch(text) is None:
         return _might_contain_pii_regex(text)
     if "@" in text and _email_hint(text):
+        return True
+    if _word_hint(text):
         return True
     if len(text) < _MIN_DIGITS:
         return False
@@ -221,11 +249,18 @@ def might_contain_pii(text: str) -> bool:
     return _RUN in marks.replace(_GAP, b" ").replace(b".", b"")
 
 
+def _too_short(text: str) -> bool:
+    """Too short for any number (nine digits) or address (``a[at]b.kr``), unless it holds an ``@`` or 골뱅이."""
+    return len(text) < _MIN_DIGITS and not any(at in text for at in ("@", "＠", "﹫", "골뱅이"))
+
+
 def _might_contain_pii_regex(text: str) -> bool:
     """The reference the fast pre-check must never be stricter than (tests compare the two): the text
     without its invisible characters, as the detectors read it."""
+    if _too_short(text):
+        return False
     text = _INVISIBLE.sub("", text)
-    if _EMAIL_HINT.search(text) is not None:
+    if _EMAIL_HINT.search(text) is not None or _WORD_HINT.search(text) is not None:
         return True
     return len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None
 
@@ -349,7 +384,68 @@ def _phones(text: str) -> list[Finding]:
     return found
 
 
-_DETECTORS = (_emails, _registration_numbers, _cards, _business_numbers, _phones)
+_CONTEXT_CHARS = 20
+"""How far before a number the word that says what it is may stand (``계좌번호 : 110-123-456789``)."""
+_LICENSE_REGIONS = "서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산|세종"
+_LICENSE = re.compile(
+    r"(?<![\d-])(?:(?:1[1-9]|2[0-8])[ ]?-[ ]?\d{2}|(?:" + _LICENSE_REGIONS + r")[ ]?\d{2})[ ]?-[ ]?\d{6}[ ]?-[ ]?\d{2}"
+    r"(?![\d-])"
+)
+"""운전면허번호: region code (11-28) or the region's name, year, serial and check digits in dashed groups."""
+_LICENSE_PLAIN = re.compile(r"(?<!\d)(?:1[1-9]|2[0-8])\d{10}(?!\d)")
+_LICENSE_CONTEXT = re.compile(r"(?i)면허|licen[cs]e")
+_ACCOUNT = re.compile(
+    r"(?<![\d-])(?<!\d[.,])(?:\d{2,8}(?:[ ]?-[ ]?\d{1,8}){1,4}|\d{10,14})(?![\d-]|[.,]\d)"  # not a decimal's digits
+)
+_ACCOUNT_CONTEXT = re.compile(
+    r"(?i)계좌|통장|입금|송금|이체|예금|은행|뱅크|account|acct|bank|"
+    r"국민|신한|우리|하나|농협|기업|카카오|토스|새마을|우체국|수협|신협|SC제일|씨티"
+)
+"""A word that says account, or a bank's name: an account number has no shape of its own (each bank groups
+its 10-14 digits its own way), so only such a word before it makes digits one."""
+_PASSPORT = re.compile(r"(?<![A-Za-z0-9])[MSRGDmsrgd](?:\d{8}|\d{3}[A-Za-z]\d{4})(?![A-Za-z0-9])")
+_PASSPORT_CONTEXT = re.compile(r"(?i)여권|passport")
+
+
+def _after_word(text: str, start: int, word: re.Pattern[str]) -> bool:
+    return word.search(text, max(0, start - _CONTEXT_CHARS), start) is not None
+
+
+def _driver_licenses(text: str) -> list[Finding]:
+    found = [Finding("driver_license", m.start(), m.end(), "high") for m in _LICENSE.finditer(text)]
+    for match in _LICENSE_PLAIN.finditer(text):
+        if _after_word(text, match.start(), _LICENSE_CONTEXT):
+            found.append(Finding("driver_license", match.start(), match.end(), "medium"))
+    return found
+
+
+def _bank_accounts(text: str) -> list[Finding]:
+    found = []
+    for match in _ACCOUNT.finditer(text):
+        digits = sum(ch.isdigit() for ch in match.group(0))
+        if 10 <= digits <= 14 and _after_word(text, match.start(), _ACCOUNT_CONTEXT):
+            found.append(Finding("bank_account", match.start(), match.end(), "medium"))
+    return found
+
+
+def _passports(text: str) -> list[Finding]:
+    return [
+        Finding("passport", m.start(), m.end(), "medium")
+        for m in _PASSPORT.finditer(text)
+        if _after_word(text, m.start(), _PASSPORT_CONTEXT)
+    ]
+
+
+_DETECTORS = (
+    _emails,
+    _registration_numbers,
+    _cards,
+    _business_numbers,
+    _driver_licenses,
+    _phones,
+    _bank_accounts,
+    _passports,
+)
 
 
 def scan(text: str) -> list[Finding]:
@@ -359,15 +455,82 @@ def scan(text: str) -> list[Finding]:
     if not text or not might_contain_pii(text):
         return []
     visible, places = _visible(text)
-    visible = visible.translate(_FOLD)
+    view, spans = _joined_view(visible.translate(_FOLD))
     taken: list[Finding] = []
     for detect in _DETECTORS:
-        for finding in detect(visible):
+        for finding in detect(view):
             if all(finding.end <= t.start or finding.start >= t.end for t in taken):
                 taken.append(finding)
+    if spans is not None:  # back to the visible text: a joined character stands for all it replaced
+        taken = [replace(f, start=spans[f.start][0], end=spans[f.end - 1][1]) for f in taken]
     if places is not None:
         taken = [replace(f, start=places[f.start], end=places[f.end - 1] + 1) for f in taken]
     return sorted(taken, key=lambda f: f.start)
+
+
+_JOIN = re.compile(
+    r"(?P<digits>(?<![\w.,])\d(?:[ \t]\d){2,}(?![\w.,]))"  # 0 1 0 1 2 3 4: digits typed one by one
+    r"|(?P<break>(?<=\d-)[ \t]*\r?\n[ \t]*(?=\d)|(?<=\d)[ \t]*\r?\n[ \t]*(?=-\d))"  # 010-1234-⏎5678
+    r"|(?P<at>(?<=[\w.%+-])(?:[ \t]{1,3}[@＠][ \t]{0,3}|[ \t]{0,3}[@＠][ \t]{1,3}"
+    r"|[ \t]{0,2}(?:[\[({][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}]|골뱅이)[ \t]{0,2})(?=[\w-]))"
+    r"|(?P<dot>(?<=\w)[ \t]{0,2}[\[({][ \t]{0,2}(?i:dot)[ \t]{0,2}[\])}][ \t]{0,2}(?=\w))"
+    r"|(?P<words>(?<![\w.%+-])[\w.%+-]{1,64}[ \t]+(?i:at)[ \t]+[\w-]{1,63}(?:[ \t]+(?i:dot)[ \t]+[\w-]{1,63})+)"
+)
+"""What a reader joins that the detectors read apart: digits typed one by one (three or more, spaces between,
+none of them part of a word or a decimal), a dashed number broken across lines, an address's ``@`` with
+spaces around it or spelled out (``[at]``, ``(at)``, ``골뱅이``), its dots spelled out (``[dot]``), and
+``hong at gmail dot com``."""
+_WORDS = re.compile(r"(?i)[ \t]+(at|dot)[ \t]+")
+
+
+def _joined(match: re.Match[str]) -> str:
+    kind, value = match.lastgroup, match.group(0)
+    if kind == "digits":
+        return value.replace(" ", "").replace("\t", "")
+    if kind == "break":
+        return ""
+    if kind == "at":
+        return "@"
+    if kind == "dot":
+        return "."
+    return _WORDS.sub(lambda m: "@" if m.group(1).lower() == "at" else ".", value)
+
+
+def _joined_view(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """``text`` with :data:`_JOIN`'s matches joined, and per character of it the span of ``text`` it stands
+    for (``None``: nothing joined, the usual case)."""
+    if _JOIN.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _JOIN.finditer(text):
+        parts.append(text[position : match.start()])
+        spans += [(i, i + 1) for i in range(position, match.start())]
+        joined = _joined(match)
+        if match.lastgroup == "digits":  # each digit keeps its place
+            spans += [(i, i + 1) for i in range(match.start(), match.end()) if not text[i].isspace()]
+        elif match.lastgroup == "words":
+            spans += [(i, i + 1) for i in _word_places(match)]
+        else:  # the @ or . stands for all it replaced
+            spans += [(match.start(), match.end())] * len(joined)
+        parts.append(joined)
+        position = match.end()
+    parts.append(text[position:])
+    spans += [(i, i + 1) for i in range(position, len(text))]
+    return "".join(parts), spans
+
+
+def _word_places(match: re.Match[str]) -> list[int]:
+    """Per character of the joined ``hong at gmail dot com``, where it stands (``@``, ``.``: their words)."""
+    places: list[int] = []
+    base, value, position = match.start(), match.group(0), 0
+    for word in _WORDS.finditer(value):
+        places += range(base + position, base + word.start())
+        places.append(base + word.start(1))
+        position = word.end()
+    places += range(base + position, base + len(value))
+    return places
 
 
 def _visible(text: str) -> tuple[str, list[int] | None]:
@@ -447,6 +610,10 @@ def masked_example(text: str, finding: Finding) -> str:
         return _mask_email(value)
     if finding.rule == "card_number":
         return _keep_digits(value, 4)
-    if finding.rule == "business_rn":
+    if finding.rule in ("business_rn", "bank_account"):
         return _keep_digits(value, 3)
+    if finding.rule == "driver_license":
+        return _keep_digits(value, 2)
+    if finding.rule == "passport":
+        return value[:1] + "*" * (len(value) - 1)
     return "*" * len(value)

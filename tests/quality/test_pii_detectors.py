@@ -342,7 +342,8 @@ def test_fast_pre_check_never_misses_what_the_regex_pre_check_finds() -> None:
     from quality.pii import _might_contain_pii_regex, might_contain_pii
 
     rnd = random.Random(20261122)
-    alphabet = "0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵\u200b\ufeff\u00ad＠"
+    alphabet = [*("0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵\u200b\ufeff\u00ad＠\u0301")]
+    alphabet += ["여권", "여", "권", "passport", "PassPort", "[at]", "(AT)", "골뱅이", " dot ", "dot", "at", "\t"]
     candidates = 0
     for _ in range(60_000):
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
@@ -391,3 +392,58 @@ def test_a_bracket_around_a_phone_number_is_the_texts_own() -> None:
     assert mask("제 번호는 [010 2345 6789] 입니다.")[0] == "제 번호는 [#@전화번호#] 입니다."
     assert mask("(02) 123-4567로 전화")[0] == "#@전화번호#로 전화"
     assert rules("+82-2-123-4567") == ["landline_phone"] and rules("+82 10 1234 5678") == ["mobile_phone"]
+
+
+FOUND_AS_TYPED = {
+    # digits typed one by one, a number broken across lines
+    "주민번호 9 0 0 1 0 1 - 1 2 3 4 5 6 8 입니다": ("rrn", "#@주민번호#"),
+    "전화 0 1 0 1 2 3 4 5 6 7 8": ("mobile_phone", "#@전화번호#"),
+    "연락처 010-1234-\n5678 으로": ("mobile_phone", "#@전화번호#"),
+    # an address written around its @
+    "메일 hong @ gmail.com 으로": ("email", "#@이메일#"),
+    "hong[at]gmail.com": ("email", "#@이메일#"),
+    "hong (AT) gmail (dot) com": ("email", "#@이메일#"),
+    "hong골뱅이gmail.com 로 보내": ("email", "#@이메일#"),
+    "write to hong at gmail dot com today": ("email", "#@이메일#"),
+    # numbers a word names
+    "여권번호 M12345678 입니다": ("passport", "#@여권번호#"),
+    "passport no. M123A4567": ("passport", "#@여권번호#"),
+    "운전면허 11-17-123456-01": ("driver_license", "#@면허번호#"),
+    "면허: 서울 17-123456-01": ("driver_license", "#@면허번호#"),
+    "계좌번호 123456-01-123456 로 입금": ("bank_account", "#@계좌번호#"),
+    "국민은행 110-123-456789": ("bank_account", "#@계좌번호#"),
+    "입금 계좌: 3333011234567 (카카오뱅크)": ("bank_account", "#@계좌번호#"),
+}
+
+
+@pytest.mark.parametrize("text", list(FOUND_AS_TYPED))
+def test_personal_data_as_people_type_it_is_found_and_masked_whole(text: str) -> None:
+    from quality.pii import mask, might_contain_pii, scan
+
+    rule_id, token = FOUND_AS_TYPED[text]
+    assert might_contain_pii(text)
+    assert [f.rule for f in scan(text)] == [rule_id], text
+    masked, counts = mask(text)
+    assert counts == {rule_id: 1} and token in masked
+    assert not any(ch.isdigit() for ch in masked), masked
+    assert "gmail" not in masked and "M12" not in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 2 3 4 5 6 7 8 9 10 11 12",  # a count
+        "M12345678 모델의 부품",  # a model number: no passport word before it
+        "주문번호 2024-0101-123456",  # an order number: no account word before it
+        "입금 금액 1234567890123.5",  # an amount
+        "가격 123,456,789원 입금",
+        "항목 1.\n2. 다음",
+        "meet me at noon",
+        "ISBN 978-89-123-4567-8",
+        "단계 1 2 3 은 끝",
+    ],
+)
+def test_what_only_looks_like_it_stays(text: str) -> None:
+    from quality.pii import scan
+
+    assert scan(text) == [], text

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from quality.pii import RULES
 from tests.quality._support import (
     add_source,
     catalog_rows,
@@ -52,7 +53,7 @@ def test_clean_sample_passes_and_reports_are_published_next_to_the_version(kdata
     assert (version_root / "quality" / "summary.html").read_bytes() == (local / "summary.html").read_bytes()
 
     rows = catalog_rows(kdata_home, "SELECT rule, found, masked, policy, detector_version FROM pii_findings")
-    assert len(rows) == 7 and {r[1] for r in rows} == {0} and {r[3] for r in rows} == {"block"}
+    assert len(rows) == len(RULES) and {r[1] for r in rows} == {0} and {r[3] for r in rows} == {"block"}
     assert rows[0][4] == summary["detector_version"]
     report = kdata("report", DATASET)
     assert report.exit_code == 0 and report.stdout.strip() == result["report"]

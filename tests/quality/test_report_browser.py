@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from quality.pii import RULES
 from tests.quality._support import ingest, kdata
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,7 @@ def test_summary_renders_the_quality_table(kdata_home: Path, sample_factory, tmp
     assert pii_free[0].startswith("개인정보 보호") and "불합격" in pii_free[5] and "치명" in pii_free[2]
     assert "(1 / 40 " in pii_free[4] and "KSNS_" in pii_free[6] and "TL_1." in pii_free[6]
     assert "합격 pass" in cells["label_schema_valid"][5]
-    assert pii_rows == 1 + 7 and "900101-1******" in pii_text and "010-****-****" in pii_text
+    assert pii_rows == 1 + len(RULES) and "900101-1******" in pii_text and "010-****-****" in pii_text
     assert verdict.startswith("불합격")
 
     image = Image.open(io.BytesIO(shot)).convert("RGB")
