@@ -28,6 +28,8 @@ import pyarrow.json as pj
 from ingest.labeljson import label_text
 from ingest.mapping.paths import FILE_PATHS, MISSING, file_path_value
 from ingest.readers._common import LabelError
+from kcore.errors import BadInput
+from kcore.limits import ArchiveLimits
 from schemas.labels import LabelBlock, Token
 
 __all__ = [
@@ -117,6 +119,8 @@ def record_columns(
     fields: list[Any],
     member: str,
     load: Callable[[], Any],
+    archive_rel: str,
+    limits: ArchiveLimits,
 ) -> Columns | None:
     """``(rows, label_json, columns)`` of one file from its :func:`ingest.labeljson.record_texts`, or ``None`` (the
     per-record path reads it). ``load()`` parses the whole document, only if a field needs its Python
@@ -145,7 +149,7 @@ def record_columns(
     columns: dict[str, pa.Array | list[Any]] = {}
     try:
         for field in fields:
-            column = _column(field, rows, parsed, member, n)
+            column = _column(field, rows, parsed, member, n, archive_rel, limits)
             if column is None:
                 return None
             columns[field.name] = column
@@ -179,7 +183,15 @@ class _LazyDocument:
         return self._doc
 
 
-def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, member: str, n: int) -> Any:
+def _column(
+    field: Any,
+    rows: pa.StructArray | None,
+    parsed: _LazyDocument,
+    member: str,
+    n: int,
+    archive: str,
+    limits: ArchiveLimits,
+) -> Any:
     spec, path = field.spec, field.spec.path
     if path == "@index":
         return field_values(field, list(range(n)))
@@ -188,6 +200,8 @@ def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, memb
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
         value = field.get(member, parsed.doc(), _Record(None))
+        if json_size(value) * n > limits.max_item_bytes:
+            raise too_many_copies(archive, member, field, json_size(value) * n, limits)
         return field_values(field, [value] * n)
     kind = str(spec.column_type())
     target = _ARROW_TYPES.get(kind)
@@ -211,6 +225,25 @@ def _column(field: Any, rows: pa.StructArray | None, parsed: _LazyDocument, memb
                     return _lists(parent, values)
     doc = parsed.doc()
     return field_values(field, [field.get(member, doc, _Record(r)) for r in parsed.records or []])
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as JSON (what copying it onto a record adds, near enough)."""
+    if value is None or value is MISSING:
+        return 0
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return len(str(value))
+
+
+def too_many_copies(archive: str, member: str, field: Any, total: int, limits: ArchiveLimits) -> BadInput:
+    """The refusal of a file whose value from the root (``$.…``) copied onto each record would make ``total`` bytes."""
+    return BadInput(
+        f"{archive}!{member}: field {field.name!r} ({field.spec.path}) copies a value of the file's root onto "
+        f"each of its records: {total:,} bytes or more, past {limits.max_item_bytes:,} (KDATA_MAX_ITEM_BYTES); "
+        "map it from each record instead, or leave it in label_json"
+    )
 
 
 def empty_count(value: Any) -> int:

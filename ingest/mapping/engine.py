@@ -279,7 +279,8 @@ class _Rows:
 
         if texts is not None:
             plan = self._plans[id(block)]
-            columns = columnar.record_columns(texts, block, plan, member.name, load)
+            limits = self.stats.limits
+            columns = columnar.record_columns(texts, block, plan, member.name, load, self.archive_rel, limits)
             if columns is not None:
                 return [], columns, texts
         docs: list[tuple[int | None, Any]] = [(None, loaded[0])] if loaded else list(self._whole(data, block, fmt))
@@ -297,6 +298,7 @@ class _Rows:
         found = 0
         self._item = 0
         self._item_text: bytes | None = None
+        self._copied = 0  # bytes of values from the file's root copied onto its records
         columns = None
         texts: list[bytes] | None = None
         if parsed is not None:  # read whole in a helper thread, by the Arrow path where it could
@@ -517,6 +519,10 @@ class _Rows:
         row: dict[str, Any] = {}
         for field in self._plan(block):
             value = field.get(member, doc, record)
+            if field.copied:
+                self._copied += columnar.json_size(value)
+                if self._copied > self.stats.limits.max_item_bytes:
+                    raise columnar.too_many_copies(self.archive_rel, member, field, self._copied, self.stats.limits)
             if value is MISSING or value is None or (type(value) is Many and not value and not field.column.many):
                 if field.spec.required:
                     raise LabelError(field.spec.path, f"missing (column {field.name})")
@@ -651,10 +657,14 @@ class _Rows:
 class _Field:
     """One field of a block, compiled: where its value is and how it becomes a column value."""
 
-    __slots__ = ("column", "convert", "empty", "get", "name", "spec")
+    __slots__ = ("column", "convert", "copied", "empty", "get", "name", "spec")
 
     def __init__(self, name: str, spec: FieldSpec, column: MappedColumn) -> None:
         self.name, self.spec, self.column = name, spec, column
+        self.copied = (
+            spec.path not in ("@", "@key", "@index", *FILE_PATHS) and spec.lookup is None and bool(spec.tokens[0])
+        )
+        """A path from the file's root (``$.meta``): one value copied onto the file's records."""
         self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
         self.get = _getter(spec)
         kind = str(spec.column_type())
