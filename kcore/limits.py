@@ -14,6 +14,7 @@ and the readers enforce (values in bytes or counts):
 | ``KDATA_MAX_RATIO`` | 200 | uncompressed : compressed size, per member and for the whole archive |
 | ``KDATA_RATIO_FLOOR_BYTES`` | 1 MiB | the ratio is checked only for members (and archives) larger than this |
 | ``KDATA_MAX_ITEM_BYTES`` | 256 MiB | characters of one item of a streamed list-shaped label file |
+| ``KDATA_MAX_COPIED_BYTES`` | 256 MiB | bytes of a label file's root values (``$.…`` fields) copied onto its records |
 | ``KDATA_MAX_IMAGE_PIXELS`` | 89,478,485 | pixels of one image (Pillow's own bomb limit, here an error not a warning) |
 | ``KDATA_ALLOW_NESTED_ARCHIVES`` | 0 | 1 accepts archives inside archives (never read; refused by default) |
 
@@ -40,6 +41,7 @@ ARCHIVE_LIMIT_VARIABLES: dict[str, str] = {
     "max_ratio": "KDATA_MAX_RATIO",
     "ratio_floor_bytes": "KDATA_RATIO_FLOOR_BYTES",
     "max_item_bytes": "KDATA_MAX_ITEM_BYTES",
+    "max_copied_bytes": "KDATA_MAX_COPIED_BYTES",
     "max_image_pixels": "KDATA_MAX_IMAGE_PIXELS",
     "allow_nested_archives": "KDATA_ALLOW_NESTED_ARCHIVES",
 }
@@ -57,6 +59,7 @@ class ArchiveLimits:
     max_ratio: float = 200.0
     ratio_floor_bytes: int = 1 * MiB
     max_item_bytes: int = 256 * MiB
+    max_copied_bytes: int = 256 * MiB
     max_image_pixels: int = 89_478_485
     allow_nested_archives: bool = False
 

@@ -200,7 +200,7 @@ def _column(
     absolute, tokens = spec.tokens
     if absolute:  # the same value on every record of the file
         value = field.get(member, parsed.doc(), _Record(None))
-        if json_size(value) * n > limits.max_item_bytes:
+        if json_size(value) * n > limits.max_copied_bytes:
             raise too_many_copies(archive, member, field, json_size(value) * n, limits)
         return field_values(field, [value] * n)
     kind = str(spec.column_type())
@@ -241,7 +241,8 @@ def too_many_copies(archive: str, member: str, field: Any, total: int, limits: A
     """The refusal of a file whose value from the root (``$.…``) copied onto each record would make ``total`` bytes."""
     return BadInput(
         f"{archive}!{member}: field {field.name!r} ({field.spec.path}) copies a value of the file's root onto "
-        f"each of its records: {total:,} bytes or more, past {limits.max_item_bytes:,} (KDATA_MAX_ITEM_BYTES); "
+        f"each of its records: {total:,} bytes or more, past {limits.max_copied_bytes:,} "
+        "(KDATA_MAX_COPIED_BYTES); "
         "map it from each record instead, or leave it in label_json"
     )
 

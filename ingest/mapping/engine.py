@@ -521,7 +521,7 @@ class _Rows:
             value = field.get(member, doc, record)
             if field.copied:
                 self._copied += columnar.json_size(value)
-                if self._copied > self.stats.limits.max_item_bytes:
+                if self._copied > self.stats.limits.max_copied_bytes:
                     raise columnar.too_many_copies(self.archive_rel, member, field, self._copied, self.stats.limits)
             if value is MISSING or value is None or (type(value) is Many and not value and not field.column.many):
                 if field.spec.required:

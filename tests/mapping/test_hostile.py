@@ -61,7 +61,7 @@ def test_a_value_of_the_root_copied_onto_every_record_is_refused_before_it_explo
 ) -> None:
     """A 400 KB file whose 20,000-item root list was mapped onto each of its 20,000 records took 11 GB and 218 s,
     then crashed (attack trial 6): refused at once, naming the file and the field (exit 2 from the CLI)."""
-    monkeypatch.setenv("KDATA_MAX_ITEM_BYTES", str(1 << 20))
+    monkeypatch.setenv("KDATA_MAX_COPIED_BYTES", str(1 << 20))
     ids = [f"r{i}" if path == "arrow" or i else i for i in range(2000)]  # an int id: the records path
     document = {"recs": [{"id": i} for i in ids], "big": list(range(2000))}
     root = tmp_path / "explode"
@@ -76,7 +76,7 @@ def test_a_value_of_the_root_copied_onto_every_record_is_refused_before_it_explo
     write_manifest(root, "explode-labels", "korean", "text", labels=labels)
     with pytest.raises(BadInput, match=r"TL_1\.zip!e/explode\.json: field 'big' \(\$\.big\) copies") as refused:
         extract(root)
-    assert "KDATA_MAX_ITEM_BYTES" in str(refused.value)
+    assert "KDATA_MAX_COPIED_BYTES" in str(refused.value)
     small = {"recs": document["recs"], "big": list(range(20))}  # a small root value is copied as before
     zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"e/explode.json": orjson.dumps(small)})
     rows, problems, _ = extract(root)

@@ -14,6 +14,7 @@ import pytest
 from ingest import labeljson
 from ingest.mapping import columnar
 from ingest.mapping.engine import _utf8
+from kcore.limits import DEFAULT_LIMITS
 from tests.mapping.support import extract, write_manifest, zip_files
 
 PRETTY = b"""{
@@ -100,7 +101,7 @@ def test_the_arrow_path_parses_the_document_only_when_a_field_needs_it(monkeypat
         schema = mapped_schema(mapping, name="t", domain="korean", data_type="text")
         block = mapping.blocks[0]
         plan = [_Field(name, spec, schema.column(name)) for name, spec in block.fields.items()]
-        result = columnar.record_columns(texts, block, plan, "doc.json", load)
+        result = columnar.record_columns(texts, block, plan, "doc.json", load, "TL_1.zip", DEFAULT_LIMITS)
         assert result is not None and result[0] == 4
         assert bool(loads) is parsed
 
