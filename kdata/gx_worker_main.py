@@ -78,7 +78,7 @@ def _warm_ingest() -> None:
     import catalog.register  # noqa: F401
     import ingest.fingerprint
     import ingest.readers
-    import ingest.source_index  # noqa: F401
+    import ingest.source_index
     import kdata.cli
     import kdata.lineage
     import kdata.pipeline
@@ -91,6 +91,10 @@ def _warm_ingest() -> None:
 
     for found in pkgutil.iter_modules(quality.suites.__path__):  # each schema's suite, loaded by name per job
         importlib.import_module(f"quality.suites.{found.name}")
+    for found in pkgutil.iter_modules(ingest.readers.__path__):  # each kind's reader (msgspec, pyarrow.json)
+        importlib.import_module(f"ingest.readers.{found.name}")
+    import ingest.mapping.engine  # dataset.yaml label mappings
+
     pa.array([0])  # pyarrow's first conversion from Python objects imports its pandas shim
     kinds()  # the kinds' registry (entry points scanned once; a kind installed since is found on a miss)
 

@@ -72,8 +72,8 @@ _COUNT_KEY = re.compile(r"(number|num|count|cnt)_?of|(count|cnt|num)$|(인원|�
 _BBOX_KEY = re.compile(r"bbox|b_?box|bndbox|rect|렉트|bounding|type_value|box", re.IGNORECASE)
 _POLY_KEY = re.compile(r"segmentation|polygon|폴리곤|points|poly", re.IGNORECASE)
 _KEYPOINT_KEY = re.compile(r"keypoint|키포인트|landmark", re.IGNORECASE)
-_WIDTH_KEY = re.compile(r"(^|[_\s.])(width|너비)$|^width$|이미지\s*너비|img_?w(idth)?$|^w$", re.IGNORECASE)
-_HEIGHT_KEY = re.compile(r"(^|[_\s.])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
+_WIDTH_KEY = re.compile(r"(^|[_\s.@])(width|너비)$|^width$|이미지\s*너비|img_?w(idth)?$|^w$", re.IGNORECASE)
+_HEIGHT_KEY = re.compile(r"(^|[_\s.@])(height|높이)$|^height$|이미지\s*높이|img_?h(eight)?$|^h$", re.IGNORECASE)
 _START_KEY = re.compile(r"start|begin|시작", re.IGNORECASE)
 _OFFSET_KEY = re.compile(r"answer_?(start|end)|char|offset|span|idx|index|pos(ition)?$|위치", re.IGNORECASE)
 """Character offsets (SQuAD's ``answer_start``): numbers, never a time."""
@@ -544,7 +544,9 @@ def _suggest_field(
             return
         if _point_keys(tree, path) and _numeric_tree(tree, path):
             spec["role"] = "polygon"  # x1, y1 ... x3, y3 ...: numbered points, under any key name
-        elif (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path):
+        elif _numeric_box(tree, path) or (
+            (_box_keys(tree, path) or _BBOX_KEY.search(key)) and _numeric_tree(tree, path)
+        ):
             spec["role"] = "bbox"  # an object's corner keys (xmin/xmax, xtl/xbr ...) say its format when read
             if not _box_keys(tree, path) and _corners(key, tree, path):
                 spec["format"] = "xyxy"  # four numbers: two corners, not corner and size
@@ -681,8 +683,22 @@ def _item_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) ->
 
 def _box_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
     """The value (or each item of it) is an object with the keys of a box (the engine's sets: xmin/xmax,
-    xtl/xbr, x1/x2, x/y/width/height ...)."""
-    return any(any(s <= {k.lower() for k in keys} for s in _BOX_KEY_SETS) for keys in _item_keys(tree, path))
+    xtl/xbr, x1/x2, x/y/width/height ...; as XML attributes too, ``@xtl``)."""
+    return any(
+        any(s <= {k.lower().lstrip("@") for k in keys} for s in _BOX_KEY_SETS) for keys in _item_keys(tree, path)
+    )
+
+
+def _numeric_box(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:
+    """The value (or each item of it) holds a box's keys with numbers, whatever else it holds (CVAT's ``<box
+    label= occluded= xtl= ...>``: the engine reads the box keys and leaves the rest to fields of their own)."""
+    for base in (path, (*path, ("each", None))):
+        named = {k.lower().removeprefix("@"): k for k in _child_keys(tree, base)}
+        for keys in _BOX_KEY_SETS:
+            nodes = [tree.get((*base, ("key", named[k]))) for k in keys if k in named]
+            if len(nodes) == len(keys) and all(n and set(n.types) - {"null"} <= {"int", "float"} for n in nodes):
+                return True
+    return False
 
 
 def _point_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> bool:

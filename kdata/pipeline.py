@@ -583,7 +583,9 @@ def _examples(summary: QualitySummary) -> list[str]:
                 continue
         for row in (items.get(key) or {}).get("failing_rows", [])[:2]:
             where = "!".join(str(part) for part in (row.get("archive"), row.get("member")) if part)
-            out.append(f"{key}: {where or row.get('id')}")
+            unit = row.get("id")  # which record of the file (one XML of many images: its /5)
+            record = f" record {unit}" if where and unit and unit not in (where, row.get("member")) else ""
+            out.append(f"{key}: {where or unit}{record}")
     return out[:_EXAMPLES]
 
 

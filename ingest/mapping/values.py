@@ -171,8 +171,9 @@ def to_box(value: Any, column: MappedColumn, field: str) -> list[float] | None:
     if value in (None, [], {}):
         return None
     if isinstance(value, dict):
-        lowered = {str(k).strip().lower(): v for k, v in value.items()}
-        keys = [k.lower() for k in spec.keys] if spec.keys else None
+        # an XML element's attributes are its keys too (CVAT: <box xtl= ...> read as "@xtl")
+        lowered = {str(k).strip().lower().removeprefix("@"): v for k, v in value.items()}
+        keys = [k.lower().removeprefix("@") for k in spec.keys] if spec.keys else None
         formats = [spec.format] + [f for f in _BOX_KEYS if f != spec.format]
         candidates = [(spec.format, tuple(keys))] if keys else [(f, c) for f in formats for c in _BOX_KEYS[f]]
         match = next(((f, c) for f, c in candidates if all(k in lowered for k in c)), None)

@@ -1669,3 +1669,33 @@ def test_rows_that_name_no_source_where_the_split_has_sources_lack_it(
     rows, problems, _ = extract(root)
     assert len(rows) == 3 and all(r["source_file"] is None for r in rows)
     assert [p["code"] for p in problems] == ["missing_source"] * 3
+
+
+def test_cvat_xml_boxes_are_boxes_from_their_attributes(tmp_path: Path, kdata_home: Path) -> None:
+    """AI Hub's highway CCTV traffic data ships CVAT XML, one file per video: ``<image name= width= height=>``
+    holding ``<box label= xtl= ytl= xbr= ybr=>``. Attributes are read as ``@xtl``: inspect suggested four
+    float columns and no box (shape trial 9); the box and image size roles now, converted to xywh."""
+
+    def image(name: str, boxes: list[tuple[str, float, float, float, float]]) -> str:
+        inner = "".join(
+            f'<box label="{c}" occluded="0" xtl="{a}" ytl="{b}" xbr="{x}" ybr="{y}"></box>' for c, a, b, x, y in boxes
+        )
+        return f'<image id="0" name="{name}" width="8" height="6">{inner}</image>'
+
+    frames = [image("f_0.jpg", [("car", 1, 1, 3, 2), ("bus", 2, 2, 7.5, 5)]), image("f_1.jpg", [("car", 0, 0, 2, 2)])]
+    frames.append(image("f_2.jpg", [("truck", 4, 4, 9, 5)]))  # past the 8-pixel-wide image
+    xml = f"<annotations><version>1.1</version>{''.join(frames)}</annotations>".encode()
+    shipped = {
+        "TL_1.수도권.zip": {"C-220713_07_CR01_01.xml": xml},
+        "TS_1.수도권.zip": {f"C-220713_07_CR01_01/f_{n}.jpg": tiny_png(8, 6) for n in range(3)},
+    }
+    block = _first_block(tmp_path / "cctv", shipped, "highway-cctv", "transport", "image")
+    roles = {spec.path: spec.role for spec in block.fields.values() if spec.role}
+    assert "bbox" in roles.values() and "image_width" in roles.values() and "image_height" in roles.values()
+    rows, problems, _ = extract(tmp_path / "cctv")
+    assert len(rows) == 3 and [p for p in problems if p["code"] == "schema"] == []
+    boxes = next(spec.path for spec in block.fields.values() if spec.role == "bbox")
+    column = next(name for name, spec in block.fields.items() if spec.path == boxes)
+    by_image = {r["label_json"].split('"@name":"', 1)[1].split('"', 1)[0]: r for r in rows}
+    assert by_image["f_0.jpg"][column] == [[1.0, 1.0, 2.0, 1.0], [2.0, 2.0, 5.5, 3.0]]
+    assert by_image["f_2.jpg"][f"{column}__outside"] == 1

@@ -92,6 +92,8 @@ def _expect_refused(home: Path, code: int, result: dict[str, Any], key: str) -> 
     # the command names the first failing files itself, before the report is opened
     first = failing["failing_rows"][0]
     assert any(first["member"] in line for line in result["examples"]), result["examples"]
+    if first["id"] not in (first["member"], f"{first['archive']}!{first['member']}"):  # and which record of it
+        assert any(f"{first['member']} record {first['id']}" in line for line in result["examples"])
     return summary
 
 
