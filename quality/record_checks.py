@@ -298,12 +298,23 @@ def _hashes(table: pa.Table, columns: list[str], encoded: pa.Array | None, contr
     ``\n`` or ``\u0001`` and Arrow leaves as it is) are hashed from orjson in Python."""
     if encoded is None:
         return [content_sha256(row, columns) for row in table.select(columns).to_pylist()]
-    hashes = [hashlib.sha256(data).hexdigest() for data in encoded.cast(pa.binary()).to_pylist()]
+    hashes = _sha256_each(encoded)
     if control.size:
         positions = control.tolist()
         for position, row in zip(positions, table.select(columns).take(positions).to_pylist(), strict=True):
             hashes[position] = content_sha256(row, columns)
     return hashes
+
+
+def _sha256_each(strings: pa.Array) -> list[str]:
+    """sha256 of each value of a string array without nulls, read in place (no bytes object per value)."""
+    binary = strings.cast(pa.large_binary() if pa.types.is_large_string(strings.type) else pa.binary())
+    _validity, offsets_buffer, data_buffer = binary.buffers()
+    width = np.int64 if pa.types.is_large_binary(binary.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[binary.offset : binary.offset + len(binary) + 1].tolist()
+    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    sha256 = hashlib.sha256
+    return [sha256(data[offsets[i] : offsets[i + 1]]).hexdigest() for i in range(len(binary))]
 
 
 def _canonical_json(table: pa.Table, columns: list[str]) -> tuple[pa.Array | None, np.ndarray]:
