@@ -362,19 +362,26 @@ def text_lines(
             yield incremental.decode(b"", True)
 
         pieces = decoded()
-    rest = ""
+    pending: list[str] = []  # the pieces of a line not ended yet (joined once it ends: a long line is not
+    size = 0  # copied again with every block, which took 108 s to refuse a 280 MB line)
     for piece in pieces:
-        text = rest + piece
+        text = piece
+        if pending and pending[-1].endswith("\r"):  # a "\r\n" split between pieces: read it whole here
+            pending[-1] = pending[-1][:-1]
+            text = "\r" + piece
         cut = 0
-        for match in _LINE_END.finditer(text, max(0, len(rest) - 1)):
+        for match in _LINE_END.finditer(text):
             if match.end() == len(text) and match.group() == "\r":
                 break  # a "\r\n" may be split between pieces
-            yield text[cut : match.end()]
+            yield "".join(pending) + text[cut : match.end()] if pending else text[cut : match.end()]
+            pending, size = [], 0
             cut = match.end()
-        rest = text[cut:]
-        if len(rest) > max_chars:
+        if cut < len(text):
+            pending.append(text[cut:])
+            size += len(text) - cut
+        if size > max_chars:
             raise JsonStreamError(f"a line longer than {max_chars:,} characters", 0)
-    if rest:
+    if pending and (rest := "".join(pending)):
         yield rest
 
 

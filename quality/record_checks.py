@@ -488,10 +488,16 @@ class RecordChecker:
         scanned = [name for name in table.column_names if name not in _SKIP]
         flagged = np.zeros(n, dtype=bool)
         if encoded is not None:
-            # the content columns at once, as their canonical JSON: every string verbatim unless it holds a
-            # quote or backslash (escaped, so a gap between digits grows): those rows are read again from a
-            # text holding each of their strings verbatim
-            flagged |= maybe_pii(encoded)
+            if self.schema.content_in_label_json and LABEL_JSON in scanned:
+                # label_json's pre-check (below) covers the content, but where its text holds an escape (or
+                # there is none): those rows' content strings are read as they are, as below
+                escapes = pc.match_substring(table.column(LABEL_JSON), "\\").fill_null(True)
+                escaped = np.flatnonzero(escapes.to_numpy(zero_copy_only=False))
+            else:
+                # the content columns at once, as their canonical JSON: every string verbatim unless it holds a
+                # quote or backslash (escaped, so a gap between digits grows): those rows are read again from a
+                # text holding each of their strings verbatim
+                flagged |= maybe_pii(encoded)
             if escaped.size:
                 flagged[escaped[maybe_pii(_joined(table.take(escaped), self._content, escape=False))]] = True
             scanned = [name for name in scanned if name not in self._content]  # the id column ...

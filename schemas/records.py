@@ -105,6 +105,12 @@ class RecordSchema:
     """Columns that make up a record's content (duplicate check); None: all but id, provenance, quality."""
     batch_rows: int = 1024
     """Records per Arrow batch while writing chunks (small for schemas carrying image or audio bytes)."""
+    content_in_label_json: bool = False
+    """Every content string of a record stands as it is in its ``label_json`` (whose escapes hold none but
+    ``\\"``, ``\\\\`` and control characters), and every content number of nine digits or more is written
+    there as digits: the personal-data pre-check of ``label_json`` then covers the content columns (their
+    own pre-check is skipped for rows whose ``label_json`` holds no backslash). Derived values (counts,
+    a mix of genders) are short. Declared by a reader that guarantees it on both its paths."""
 
     def __post_init__(self) -> None:
         columns = list(self.columns)
@@ -191,6 +197,7 @@ KOREAN_DIALOGUE = RecordSchema(
         Column("label_archive", _S, "라벨 압축파일", "Label archive the record came from", check=True),
         Column("label_member", _S, "라벨 파일", "Label JSON member inside the archive", check=True),
     ),
+    content_in_label_json=True,  # ingest.readers.korean_dialogue: values as written, stripped; counts; 혼성
 )
 
 # -- the other domains (한국어 문서요약·음성, 영상·이미지, 헬스케어, 제조) ---------------------------------

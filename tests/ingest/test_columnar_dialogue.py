@@ -202,6 +202,9 @@ def _mutate(rng: random.Random, item: dict[str, Any], kind: str) -> Any:
         return None
     elif kind == "pii phone":
         body[0]["utterance"] = "제 번호는 010-1234-5678 이에요"
+    elif kind == "pii quoted":  # escapes in label_json (\t is two characters there): its pre-check misses these
+        body[0]["utterance"] = '주민번호 "900101\t\t\t1234568" 입니다'
+        body[-1]["utterance"] = "메일 hong\t@\tgmail.com"
     elif kind == "pii fullwidth rrn":
         body[-1]["utterance"] = "주민번호 ９００１０１-１２３４５６８"
     elif kind == "pii email":
@@ -224,7 +227,7 @@ MUTATIONS = [
     "blank utterances", "missing utterance keys", "same turns", "null turns", "body missing", "body empty",
     "body item null", "body item string", "no participants", "participants null", "participant null",
     "genders odd", "age number", "header missing", "item not object", "item null", "pii phone",
-    "pii fullwidth rrn", "pii email", "pii in id", "pii in gender", "digits not pii", "extra keys",
+    "pii quoted", "pii fullwidth rrn", "pii email", "pii in id", "pii in gender", "digits not pii", "extra keys",
 ]  # fmt: skip
 
 

@@ -119,3 +119,24 @@ def test_a_big_label_file_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 12_000 and stats.labels_seen == 12_000
     assert peak < size / 5, f"peak {peak:,} bytes for a {size:,}-byte member"
+
+
+def test_text_lines_split_as_a_file_read_with_newline_empty_whatever_the_block() -> None:
+    """Lines end at ``\\r\\n``, ``\\r`` or ``\\n`` (kept), a ``\\r\\n`` split between blocks is one end; a line
+    is joined once it ends (a 280 MB line was copied again with every 256 KB block: 108 s to refuse)."""
+    import io
+    import random
+
+    from ingest.jsonstream import JsonStreamError, text_lines
+
+    rnd = random.Random(20261206)
+    for _ in range(2000):
+        text = "".join(rnd.choice(["a", "b", "\r", "\n", "\r\n", "가", "xyz"]) for _ in range(rnd.randint(0, 60)))
+        block = rnd.randint(1, 8)
+        assert (
+            list(text_lines(io.BytesIO(text.encode()), "utf-8", block=block))
+            == io.StringIO(text, newline="").readlines()
+        ), (text, block)
+    long_line = io.BytesIO(b"x" * 3_000_000 + b"\nshort\n")
+    with pytest.raises(JsonStreamError, match="longer than 1,000,000"):
+        list(text_lines(long_line, "utf-8", block=4096, max_chars=1_000_000))
