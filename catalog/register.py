@@ -8,6 +8,7 @@ catalog (DuckDB's FTS index had to be rebuilt over every dataset each time).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -182,10 +183,12 @@ def register_version(
     chunk_urls: dict[str, str],
     actor: str,
     source: str | None = None,
+    etags: Mapping[str, str] | None = None,
 ) -> bool:
     """Make a published version visible, in one transaction. ``False`` when it was already registered.
 
-    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row."""
+    ``source`` (where the input was read: a folder or an ``s3://`` location) goes into the audit row;
+    ``etags``: per chunk key, the ETag of the run's bytes that the stored object has (S3), for readers."""
     dataset_id, version = manifest.id, manifest.version
     splits = published.splits
 
@@ -235,7 +238,8 @@ def register_version(
         for chunk in published.chunks:
             url = chunk_urls[chunk.key]
             con.execute(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (dataset_id, version, split, key, content_url, record_count, content_size, "
+                "sha256, source_archive, etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     dataset_id,
                     version,
@@ -246,6 +250,7 @@ def register_version(
                     chunk.bytes,
                     chunk.sha256,
                     chunk.source_archive,
+                    (etags or {}).get(chunk.key),
                 ],
             )
         con.execute("UPDATE datasets SET latest_version = ? WHERE id = ?", [newest, dataset_id])

@@ -393,21 +393,25 @@ def run_readonly(
     return _execute(con, query, limits)
 
 
-def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[tuple[str, str, int, str]]:
+_ChunkUrl = tuple[str, str, int, str, str | None]
+"""A chunk a statement reads: dataset id, content_url, size, sha256 and registered ETag (or ``None``)."""
+
+
+def _chunk_urls(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> list[_ChunkUrl]:
     """(dataset id, chunk location, size, sha256) of the latest versions of ``datasets``: what their views
     read, as the catalog registered it."""
     if not datasets:
         return []
     listing = ", ".join("'" + d.replace("'", "''") + "'" for d in datasets)
     rows = con.execute(
-        "SELECT c.dataset_id, c.content_url, c.content_size, c.sha256 FROM chunks c "
+        "SELECT c.dataset_id, c.content_url, c.content_size, c.sha256, c.etag FROM chunks c "
         "JOIN datasets d ON d.id = c.dataset_id "
         f"AND c.version = d.latest_version WHERE c.dataset_id IN ({listing}) ORDER BY 1, 2"
     ).fetchall()
-    return [(str(d), str(u), int(n), str(h)) for d, u, n, h in rows]
+    return [(str(d), str(u), int(n), str(h), None if e is None else str(e)) for d, u, n, h, e in rows]
 
 
-def _check_chunk_files(settings: Any, urls: list[tuple[str, str, int, str]]) -> None:
+def _check_chunk_files(settings: Any, urls: list[_ChunkUrl]) -> None:
     """Every chunk a statement reads must be in the store (on a local store: resolved, symlinks followed,
     inside it) and be the one the catalog registered (size and sha256, checked once per stored object,
     :mod:`storage.verify`)."""
@@ -418,30 +422,28 @@ def _check_chunk_files(settings: Any, urls: list[tuple[str, str, int, str]]) -> 
 
     opened = open_store(settings.store)
     refs = []
-    for dataset_id, url, size, sha256 in urls:  # the object each view reads: its content_url
+    for dataset_id, url, size, sha256, etag in urls:  # the object each view reads: its content_url
         key = store_key(opened, url)
         if key is None:
             raise NotAllowed(
                 f"{dataset_id}: a chunk file of this dataset leads outside the store (symbolic link?); "
                 "refused — run `kdata fsck`"
             )
-        refs.append(ChunkRef(key, size, sha256))
+        refs.append(ChunkRef(key, size, sha256, etag))
     try:
         check_chunks(opened, refs, verified_memo(Path(settings.home)))
     except Damaged as error:
         raise NotAllowed(str(error)) from None
 
 
-def _allowed_locations(
-    con: duckdb.DuckDBPyConnection, store: str, urls: list[tuple[str, str, int, str]]
-) -> list[Path | str]:
+def _allowed_locations(con: duckdb.DuckDBPyConnection, store: str, urls: list[_ChunkUrl]) -> list[Path | str]:
     """The folders (or ``s3://`` prefixes) holding exactly the chunks a statement reads."""
     if not urls:
         return []
     if store.startswith("s3://"):
         store_access(con, store)  # httpfs and a secret scoped to the store
-        return sorted({u.rsplit("/", 1)[0] for _, u, _, _ in urls})
-    return sorted({os.path.realpath(os.path.dirname(u)) for _, u, _, _ in urls})
+        return sorted({u.rsplit("/", 1)[0] for _, u, *_ in urls})
+    return sorted({os.path.realpath(os.path.dirname(u)) for _, u, *_ in urls})
 
 
 def run_user_query(settings: Any, query: str, user: str) -> tuple[list[str], list[tuple[Any, ...]]]:

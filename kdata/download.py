@@ -568,6 +568,7 @@ def _select(
     row_group_bytes: int,
     memory: str = "1GB",
     memo: Path | None = None,
+    etags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A filtered or projected subset, as Parquet; every chunk it reads is first checked against the catalog
     (:func:`storage.verify.check_chunks`: a chunk replaced in the store was served before)."""
@@ -581,7 +582,8 @@ def _select(
     read = [c for c in chunks if c.key not in skipped]
     if memo is not None:
         opened = {c.key: c for c in [*(read or chunks)[:1], *read]}  # the schema's chunk and the ones read
-        check_chunks(store, [ChunkRef(f"{prefix}/{c.key}", c.bytes, c.sha256) for c in opened.values()], memo)
+        refs = [ChunkRef(f"{prefix}/{c.key}", c.bytes, c.sha256, (etags or {}).get(c.key)) for c in opened.values()]
+        check_chunks(store, refs, memo)
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
     schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0].key}")
     sources = sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)})
@@ -699,9 +701,9 @@ def _load_manifest(
     return raw, manifest
 
 
-def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str, dict[str, str]]:
-    """Licence check (refusals are audited too), then the version to serve, its content hash and the
-    chunks the catalog registered for it (key → sha256)."""
+def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str, dict[str, str], dict[str, str]]:
+    """Licence check (refusals are audited too), then the version to serve, its content hash, the chunks the
+    catalog registered for it (key → sha256) and their registered ETags (key → ETag, where there is one)."""
     from catalog.access import check_download
     from catalog.db import connect
 
@@ -713,9 +715,11 @@ def _authorise(settings: Settings, request: DownloadRequest) -> tuple[str, str, 
         else:
             version, content_sha256 = _resolve_version(con, request.dataset_id, request.version)
             rows = con.execute(
-                "SELECT key, sha256 FROM chunks WHERE dataset_id = ? AND version = ?", [request.dataset_id, version]
+                "SELECT key, sha256, etag FROM chunks WHERE dataset_id = ? AND version = ?",
+                [request.dataset_id, version],
             ).fetchall()
-            return version, content_sha256, {str(k): str(h) for k, h in rows}
+            etags = {str(k): str(e) for k, _h, e in rows if e is not None}
+            return version, content_sha256, {str(k): str(h) for k, h, _e in rows}, etags
     _audit(settings, request.dataset_id, request.version, {"status": "refused", "reason": reason})
     raise NotAllowed(reason)
 
@@ -724,7 +728,7 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
     """Check the licence, fetch or select, audit; returns a summary (no signed URLs in the audit)."""
 
     _check_request(request)
-    version, content_sha256, catalog_chunks = _authorise(settings, request)
+    version, content_sha256, catalog_chunks, etags = _authorise(settings, request)
     store = open_store(settings.store)
     raw, manifest = _load_manifest(store, request.dataset_id, version, content_sha256, catalog_chunks)
     chunks = select_chunks(manifest, request.split, request.chunks)
@@ -745,7 +749,7 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
         elif request.selective:
             memo = verified_memo(settings.home)
             result = _select(
-                store, manifest, chunks, request, root, settings.row_group_bytes, settings.sql.memory, memo
+                store, manifest, chunks, request, root, settings.row_group_bytes, settings.sql.memory, memo, etags
             )
             detail.update(bytes=result["bytes"], rows=result["rows"], out=result["root"])
         else:

@@ -127,6 +127,18 @@ class ObjectStore(ABC):
             while data := handle.read(block):
                 yield data
 
+    def file_etag(self, path: Path) -> str | None:
+        """The ETag an upload of the local file ``path`` gets in this store (``None``: the store has none)."""
+        return None
+
+    def registered_identity(self, size: int, etag: str) -> str | None:
+        """The :meth:`identity` of an object of ``size`` bytes whose ETag is ``etag`` (``None``: no ETags)."""
+        return None
+
+    def content_sha256(self, key: str) -> str | None:
+        """:meth:`sha256` of the stored bytes themselves, never of metadata a writer could set (``None``: absent)."""
+        return self.sha256(key)
+
     def identity(self, key: str) -> str | None:
         """What changes whenever the object's bytes may have (``None``: absent): a local file's device, inode,
         size, mtime and ctime (a write or a replacement changes the ctime, which no user can set back)."""

@@ -96,7 +96,7 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
             report.damaged.append({"version": prefix, "key": key, "problem": "missing"})
         elif sizes[key] != chunk.bytes:
             report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk.bytes}"})
-        elif deep and store.sha256(key) != chunk.sha256:
+        elif deep and store.content_sha256(key) != chunk.sha256:  # the bytes, not what metadata claims
             report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
     reports = f"{prefix}/{QUALITY_PREFIX}/"  # the version's quality reports, uploaded before its manifest
     report.stray += sorted(

@@ -22,7 +22,7 @@ listed by ``kdata fsck`` and removed by ``kdata gc``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,6 +179,20 @@ def _commit_chunk(store: ObjectStore, entry: ChunkEntry | FileEntry, staged_key:
         return  # the final object is the staged file itself (a hard link): checked when staged
     if not verify_object(store, final_key, entry):
         raise TransientError(f"{store.uri(final_key)}: size or sha256 differs after copy; try again")
+
+
+def proven_etags(store: ObjectStore, prefix: str, chunks: Iterable[ChunkEntry], chunk_dir: Path) -> dict[str, str]:
+    """Per published chunk (under ``prefix``), the ETag of the run's own bytes (``chunk_dir``) where the stored
+    object has it: what the catalog registers for readers to compare instead of hashing (S3 computes the ETag
+    from the bytes it stores; the sha256 in an object's metadata is only the uploader's word). None on a store
+    without ETags, or where the run's chunks are not on this host (a reader then hashes the object once)."""
+    found: dict[str, str] = {}
+    for chunk in chunks:
+        local = chunk_dir / chunk.key
+        etag = store.file_etag(local) if local.is_file() else None
+        if etag is not None and store.identity(f"{prefix}/{chunk.key}") == store.registered_identity(chunk.bytes, etag):
+            found[chunk.key] = etag
+    return found
 
 
 def clear_staging(store: ObjectStore, run_id: str) -> None:

@@ -267,12 +267,28 @@ class S3Store(ObjectStore):
         head = self._head(key)
         return None if head is None else f"{head.size}:{head.etag}"
 
+    def file_etag(self, path: Path) -> str | None:
+        return expected_etag(path, self.multipart_bytes)
+
+    def registered_identity(self, size: int, etag: str) -> str | None:
+        return f"{size}:{etag}"
+
+    def content_sha256(self, key: str) -> str | None:
+        """Downloaded and hashed: the ``sha256`` metadata and its ``content-etag`` are set by the uploader, so a
+        bucket writer can give other bytes a registered chunk's hash."""
+        if self._head(key) is None:
+            return None
+        return self._downloaded_sha256(key)
+
     def sha256(self, key: str) -> str | None:
         head = self._head(key)
         if head is None:
             return None
         if head.trusted_sha256:
             return head.trusted_sha256
+        return self._downloaded_sha256(key)
+
+    def _downloaded_sha256(self, key: str) -> str:
         self.downloads_for_hash += 1
         digest = hashlib.sha256()
         for block in self.iter_bytes(key, 0):

@@ -7,8 +7,9 @@ store directly, so a chunk replaced in the store (valid Parquet, other rows) was
 per host and per stored object: the check is remembered in ``memo`` (under ``KDATA_HOME``) beside the
 object's identity (:meth:`storage.base.ObjectStore.identity`: a local file's device, inode, size, mtime and
 ctime, which no write can keep; an S3 object's size and ETag). A later read whose object still has that
-identity costs a ``stat`` (or a ``HEAD``); a changed object is hashed again. On S3 the sha256 is the one the
-object's metadata proves by its ETag (:mod:`storage.s3`), else the object is downloaded and hashed once.
+identity costs a ``stat`` (or a ``HEAD``); a changed object is hashed again. On S3 an object whose ETag is the
+one the catalog registered (the ETag of the bytes the run wrote) needs no hash; any other is downloaded and
+hashed once. The ``sha256`` in an object's metadata is never trusted here: the bucket's writer sets it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class ChunkRef:
     key: str
     size: int
     sha256: str
+    etag: str | None = None
+    """The ETag the catalog registered (S3: the ETag of the run's bytes); ``None``: none registered."""
 
 
 def store_key(store: ObjectStore, location: str) -> str | None:
@@ -71,7 +74,11 @@ def check_chunks(store: ObjectStore, chunks: Iterable[ChunkRef], memo: Path) -> 
                 continue
         except (FileNotFoundError, UnicodeDecodeError):
             pass
-        if store.size(chunk.key) != chunk.size or store.sha256(chunk.key) != chunk.sha256:
+        registered = store.registered_identity(chunk.size, chunk.etag) if chunk.etag else None
+        # an S3 object whose ETag is the one of the run's bytes holds them (S3 computes it from what it stores);
+        # else its bytes are hashed: never the sha256 its metadata claims, which the bucket's writer sets
+        proven = registered is not None and identity == registered
+        if not proven and (store.size(chunk.key) != chunk.size or store.content_sha256(chunk.key) != chunk.sha256):
             raise Damaged(
                 f"{store.uri(chunk.key)}: differs from what the catalog registered (size or sha256); its rows "
                 "are not served (손상된 청크 damaged chunk) — run `kdata fsck`"

@@ -52,6 +52,8 @@ class ChunkRef:
     sha256: str
     size: int
     rows: int
+    etag: str | None = None
+    """The ETag the catalog registered (S3: the ETag of the run's bytes), ``None`` when none."""
 
     @property
     def store_key(self) -> str:
@@ -98,13 +100,14 @@ def media_type(path: Path) -> str:
 def find_chunk(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str, key: str) -> ChunkRef | None:
     """The catalog's record of one chunk, ``None`` when the catalog has no such chunk."""
     row = con.execute(
-        "SELECT split, key, sha256, content_size, record_count FROM chunks WHERE dataset_id = ? AND version = ? "
-        "AND key = ?",
+        "SELECT split, key, sha256, content_size, record_count, etag FROM chunks WHERE dataset_id = ? "
+        "AND version = ? AND key = ?",
         [dataset_id, version, key],
     ).fetchone()
     if row is None:
         return None
-    return ChunkRef(dataset_id, version, str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]))
+    etag = None if row[5] is None else str(row[5])
+    return ChunkRef(dataset_id, version, str(row[0]), str(row[1]), str(row[2]), int(row[3]), int(row[4]), etag)
 
 
 def _hash_handle(handle: IO[bytes]) -> tuple[str, int]:
@@ -148,12 +151,15 @@ def iter_file(handle: IO[bytes]) -> Iterator[bytes]:
 
 
 def presigned_url(store: ObjectStore, ref: ChunkRef, expires: int = 300) -> str | None:
-    """A short-lived presigned GET URL when the store offers one (S3), after checking its sha256."""
+    """A short-lived presigned GET URL when the store offers one (S3), after checking the object: its ETag is
+    the one the catalog registered, else its bytes hash to the registered sha256 (never the sha256 its
+    metadata claims: the bucket's writer sets that)."""
     if not store.supports_presign:
         return None
-    stored = store.sha256(ref.store_key)
-    if stored is None:
+    identity = store.identity(ref.store_key)
+    if identity is None:
         raise ChunkMismatch(f"{store.uri(ref.store_key)}: missing from the store; run `kdata fsck`")
-    if stored != ref.sha256:
+    proven = ref.etag is not None and identity == store.registered_identity(ref.size, ref.etag)
+    if not proven and store.content_sha256(ref.store_key) != ref.sha256:
         raise ChunkMismatch(f"{store.uri(ref.store_key)}: stored chunk differs from the catalog (sha256)")
     return store.presign(ref.store_key, expires)

@@ -146,7 +146,7 @@ def dataset_chunks(con: duckdb.DuckDBPyConnection, dataset_id: str, version: str
     """The published chunks of one version, split by split, in key order."""
     return _rows(
         con.execute(
-            "SELECT split, key, record_count, content_size, sha256 FROM chunks "
+            "SELECT split, key, record_count, content_size, sha256, etag FROM chunks "
             "WHERE dataset_id = ? AND version = ? ORDER BY split, key",
             [dataset_id, version],
         )

@@ -197,7 +197,8 @@ def sample_rows(
             _CACHE.move_to_end(cache_key)
             return _CACHE[cache_key]
     if memo is not None:
-        check_chunks(store, [ChunkRef(store_key, int(chunk["content_size"]), str(chunk["sha256"]))], memo)
+        ref = ChunkRef(store_key, int(chunk["content_size"]), str(chunk["sha256"]), chunk.get("etag"))
+        check_chunks(store, [ref], memo)
     table = read_sample_table(store, store_key, int(chunk["content_size"]), limit)
     rendered = {"split": chunk["split"], "key": chunk["key"], **render_rows(table)}
     with _LOCK:

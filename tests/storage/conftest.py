@@ -184,7 +184,7 @@ def publish_synthetic(
     from schemas.manifest import load_manifest
     from schemas.records import KOREAN_DIALOGUE
     from storage.layout import version_prefix
-    from storage.publish import publish_version
+    from storage.publish import proven_etags, publish_version
     from storage.stores import open_store
 
     settings = load_settings()
@@ -231,6 +231,9 @@ def publish_synthetic(
     prefix = version_prefix(manifest.id, manifest.version)
     urls = {c["key"]: store.uri(f"{prefix}/{c['key']}") for c in chunks}
     with connect(settings) as con:
-        register_version(con, manifest, published, store.uri(f"{prefix}/manifest.json"), urls, settings.user)
+        etags = proven_etags(store, prefix, published.chunks, work)  # as an ingest registers them
+        register_version(
+            con, manifest, published, store.uri(f"{prefix}/manifest.json"), urls, settings.user, etags=etags
+        )
         con.execute("UPDATE licenses SET status = 'open' WHERE dataset_id = ?", [manifest.id])
     return version_manifest

@@ -7,6 +7,7 @@ enforced, every download is audited and no credential reaches any file, object o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -396,6 +397,36 @@ def test_a_chunk_replaced_on_s3_is_not_served(published: Published, tmp_path: Pa
         assert refused.exit_code == 4 and "kdata fsck" in refused.output and "TAMPERED" not in refused.output
         code, result = download_json("--out", str(tmp_path / "t"), "--columns", "topic")
         assert code != 0 and "kdata fsck" in result["output"]
+    finally:
+        client.put_object(Bucket=published.bucket, Key=key, Body=body, Metadata=metadata)
+    again = kdata("sql", f"SELECT count(*) AS n FROM {view}", "--format", "json")
+    assert again.exit_code == 0 and json.loads(again.stdout) == [{"n": 48}]
+
+
+def test_a_chunk_replaced_on_s3_with_forged_metadata_is_not_served(published: Published) -> None:
+    """A bucket writer who replaces a chunk can also write its metadata: the registered chunk's ``sha256`` and
+    a ``content-etag`` equal to the ETag of the new bytes, which made the metadata "proven". Readers compare
+    the object's ETag with the one the catalog registered (the ETag of the run's own bytes) and otherwise
+    hash the bytes: never the metadata."""
+    client = boto3.client("s3")
+    chunk = published.manifest["chunks"][0]
+    key = f"datasets/{DATASET}/1.0/{chunk['key']}"
+    [(etag,)] = published.catalog("SELECT etag FROM chunks WHERE key = ?", [chunk["key"]])
+    original = client.get_object(Bucket=published.bucket, Key=key)
+    body, metadata = original["Body"].read(), original["Metadata"]
+    assert etag == original["ETag"].strip('"')  # registered: the ETag of the bytes the run wrote
+    table = pq.read_table(pa.BufferReader(body))
+    column = table.schema.get_field_index("topic")
+    table = table.set_column(column, "topic", pa.array(["FORGED"] * table.num_rows, pa.string()))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    forged = sink.getvalue().to_pybytes()
+    lie = {**metadata, "sha256": chunk["sha256"], "content-etag": hashlib.md5(forged).hexdigest()}
+    view = f'data."{DATASET.replace("-", "_")}__train"'
+    client.put_object(Bucket=published.bucket, Key=key, Body=forged, Metadata=lie)
+    try:
+        refused = kdata("sql", f"SELECT topic FROM {view}", "--format", "csv")
+        assert refused.exit_code == 4 and "kdata fsck" in refused.output and "FORGED" not in refused.output
     finally:
         client.put_object(Bucket=published.bucket, Key=key, Body=body, Metadata=metadata)
     again = kdata("sql", f"SELECT count(*) AS n FROM {view}", "--format", "json")
