@@ -564,28 +564,40 @@ _EXAMPLES = 5
 
 
 def _examples(summary: QualitySummary) -> list[str]:
-    """What a refused user reads first: the reader's problems (archive, member, field, message), then the
-    first failing units of each critical check (archive and member). Redacted, as the summary is."""
+    """What a refused user reads first: why each critical check failed — a reader's problem about the failing
+    file where there is one (it says what is wrong), else the check's first failing units (archive, member,
+    record) — then the other problems (archive, member, field, message): a failed check was hidden behind
+    five problems of checks that passed. Redacted, as the summary is."""
     from ingest.problems import Problem
 
-    problems = [Problem.from_dict(p) for p in summary.problems]
-    # a source without a label is left to the check's failing units, which name it
-    out = [f"{p.code}: {p.describe()}" for p in problems if p.code != "orphan_source"]
+    problems = [Problem.from_dict(p) for p in summary.problems if p.get("code") != "orphan_source"]
+    # (a source without a label is left to the check's failing units, which name it)
     items = {item.get("key"): item for item in summary.items}
+    checks: list[str] = []
+    failing: set[tuple[Any, Any]] = set()
     for key in summary.critical_failed:
         if key == _PII_CHECK:  # where in the record: the rule, the record and the field (values never shown)
             located = [(r, loc) for r in summary.pii.get("rules", []) for loc in r.get("locations", [])[:2]]
             for rule, loc in located[:2]:
                 where = "!".join(str(part) for part in (loc.get("archive"), loc.get("member")) if part)
                 record = f" record {loc['record_id']}" if loc.get("record_id") else ""
-                out.append(f"{key}: {rule.get('rule')} in {where}{record} field {loc.get('field')}")
+                checks.append(f"{key}: {rule.get('rule')} in {where}{record} field {loc.get('field')}")
             if located:
                 continue
         for row in (items.get(key) or {}).get("failing_rows", [])[:2]:
+            failing.add((row.get("archive"), row.get("member")))
+            if any((p.archive, p.member) == (row.get("archive"), row.get("member")) for p in problems):
+                continue  # the problem below says it, and why
             where = "!".join(str(part) for part in (row.get("archive"), row.get("member")) if part)
-            unit = row.get("id")  # which record of the file (one XML of many images: its /5)
-            record = f" record {unit}" if where and unit and unit not in (where, row.get("member")) else ""
-            out.append(f"{key}: {where or unit}{record}")
+            unit = str(row.get("id") or "")  # which record of the file (one XML of many images: its /5)
+            if where and unit.startswith(where):
+                checks.append(f"{key}: {unit}")  # archive!member/5
+            else:
+                record = f" record {unit}" if where and unit and unit != row.get("member") else ""
+                checks.append(f"{key}: {where or unit}{record}")
+    explaining = [p for p in problems if (p.archive, p.member) in failing]
+    others = [p for p in problems if (p.archive, p.member) not in failing]
+    out = [f"{p.code}: {p.describe()}" for p in explaining] + checks + [f"{p.code}: {p.describe()}" for p in others]
     return out[:_EXAMPLES]
 
 
@@ -733,7 +745,7 @@ def register_run(settings: Settings, run_id: str, quality: QualitySummary | None
     from catalog.db import connect
     from catalog.register import record_quality_run, register_version
     from storage.layout import VERSION_MANIFEST, version_prefix
-    from storage.publish import load_version_manifest
+    from storage.publish import load_version_manifest, proven_etags
 
     plan = input_here(settings, load_plan(settings, run_id))  # the manifest only
     store = RunState(settings, run_id).store
@@ -744,6 +756,7 @@ def register_run(settings: Settings, run_id: str, quality: QualitySummary | None
         raise BadInput(f"run {run_id}: the published version has other content; nothing registered")
     prefix = version_prefix(plan.dataset_id, plan.version)
     chunk_urls = {c.key: store.uri(f"{prefix}/{c.key}") for c in published.chunks}
+    etags = proven_etags(store, prefix, published.chunks, RunState(settings, run_id).dir / "chunks")
     with connect(settings) as con:
         if quality is not None:
             record_quality_run(con, quality, settings.user)
@@ -759,6 +772,7 @@ def register_run(settings: Settings, run_id: str, quality: QualitySummary | None
             chunk_urls,
             settings.user,
             source=plan.source,
+            etags=etags,
         )
     fault_point("after_register")
     return {
