@@ -21,13 +21,32 @@ USER_NAME = re.compile(
     r"^[^\x00-\x1f\x7f-\x9f,"  # controls, the list separator
     r"\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,128}$"  # invisible characters
 )
-"""A user name, whole."""
+"""A user name, whole: the test a name from the web app's proxy header or login must pass (see also
+:func:`check_user_name`, which refuses every invisible character by its Unicode category)."""
+
+_UNSEEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Mn", "Me"})
+"""Unicode categories nobody sees as a character of a name: controls, format characters (zero-width, bidi),
+private use, unassigned, line and paragraph separators (U+2028 breaks a line of the audit log), combining
+and enclosing marks (variation selectors such as U+FE0F: ``stew️`` shows as ``stew``)."""
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+"""Letters and symbols that show as nothing: the Hangul fillers, the braille blank, Khmer's invisible vowels."""
+
+
+def _unseen(name: str) -> list[str]:
+    return [
+        f"U+{ord(ch):04X}"
+        for ch in name
+        if unicodedata.category(ch) in _UNSEEN or ch in _BLANKS or (unicodedata.category(ch) == "Zs" and ch != " ")
+    ]
 
 
 def check_user_name(user: str, option: str = "USER") -> str:
-    """``user`` stripped, as roles, approvals and the audit log store it; :class:`BadInput` naming ``option``
-    unless it is a user name (:data:`USER_NAME`)."""
-    name = user.strip()
+    """``user`` stripped and in NFC, as roles, approvals and the audit log store it; :class:`BadInput` naming
+    ``option`` unless it is a user name: :data:`USER_NAME`, and no character one cannot see (:data:`_UNSEEN`,
+    :data:`_BLANKS`, spaces but the plain one)."""
+    name = unicodedata.normalize("NFC", user.strip())
+    if _unseen(name):
+        raise BadInput(f"{option} {user!r}: a user name holds no invisible character ({', '.join(_unseen(name)[:3])})")
     if not USER_NAME.match(name):
         raise BadInput(
             f"{option} {user!r}: a user name is 1-128 printable characters without ',' "

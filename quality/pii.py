@@ -14,12 +14,14 @@ Rules, in priority order (an earlier rule wins where spans overlap):
                           사업자) that ``stdnum.kr.brn`` accepts; the check digit is an attribute
 ``mobile_phone``          ``phonenumbers.PhoneNumberMatcher(text, "KR")``: type MOBILE (01X)
 ``landline_phone``        the same matcher: FIXED_LINE (02, 0XX), VOIP (070), PERSONAL_NUMBER (050X)
-``driver_license``        운전면허번호 ``RR-YY-NNNNNN-NN`` (region 11-28, or the region's name before
-                          ``YY-NNNNNN-NN``); 12 plain digits only after the word 면허/licence
-``bank_account``          계좌번호: 10-14 digits (plain or in 2-4 dashed groups) within 20 characters
-                          after a word that says account or a bank's name (계좌, 통장, 입금, 국민은행 ...)
-``passport``              여권번호 ``M12345678`` / ``M123A4567`` (M, S, R, G, D) within 20 characters
-                          after 여권 or passport
+``driver_license``        운전면허번호: the region's name before ``YY-NNNNNN-NN`` anywhere; region code
+                          11-28 with year, serial and check digits (dashed, spaced or plain) within
+                          20 characters of 면허, 운전 or licence
+``bank_account``          계좌번호: 10-14 digits (plain or in 2-5 groups) within 20 characters of a word
+                          that says account or a bank's name (계좌, 통장, 입금, 은행, NH ...), never an
+                          amount or a count (followed by 원, 주, 개 ...)
+``passport``              여권번호 ``M12345678`` / ``M123A4567`` (M, S, R, G, D; spaces or a dash allowed)
+                          within 20 characters of 여권 or passport
 ========================  ======================================================================
 
 The detectors read a copy of the text as a reader sees it: invisible characters dropped, full-width and
@@ -190,8 +192,8 @@ def _digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
-_EMAIL_HINT = re.compile(r"[\w.%+-][ \t]{0,3}[@＠﹫][ \t]{0,3}[\w-]")
-"""An ``@`` between address characters, up to three spaces apart; AI Hub tokens such as ``#@이름#`` do not
+_EMAIL_HINT = re.compile(r"[\w.%+-][ \t]{0,6}[@＠﹫][ \t]{0,6}[\w-]")
+"""An ``@`` between address characters, up to six spaces apart; AI Hub tokens such as ``#@이름#`` do not
 look like this."""
 _WORD_HINT = re.compile(r"(?i)여권|passport|골뱅이|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s")
 """What the digit and ``@`` tests cannot see: a passport number has eight digits (its word is near it), an
@@ -221,7 +223,7 @@ def _email_hint(text: str) -> bool:
     """``_EMAIL_HINT`` looked for only where an ``@`` is (AI Hub tokens put one in most records)."""
     at = text.find("@")
     while at != -1:
-        if _EMAIL_HINT.search(text, max(0, at - 4), at + 5) is not None:
+        if _EMAIL_HINT.search(text, max(0, at - 7), at + 8) is not None:
             return True
         at = text.find("@", at + 1)
     return False
@@ -385,36 +387,41 @@ def _phones(text: str) -> list[Finding]:
 
 
 _CONTEXT_CHARS = 20
-"""How far before a number the word that says what it is may stand (``계좌번호 : 110-123-456789``)."""
+"""How far from a number the word that says what it is may stand, before or after it (``계좌번호 :
+110-123-456789``, ``123456-01-234567 (국민은행)``, ``M12345678 이게 내 여권 번호야``)."""
 _LICENSE_REGIONS = "서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산|세종"
-_LICENSE = re.compile(
-    r"(?<![\d-])(?:(?:1[1-9]|2[0-8])[ ]?-[ ]?\d{2}|(?:" + _LICENSE_REGIONS + r")[ ]?\d{2})[ ]?-[ ]?\d{6}[ ]?-[ ]?\d{2}"
-    r"(?![\d-])"
-)
-"""운전면허번호: region code (11-28) or the region's name, year, serial and check digits in dashed groups."""
-_LICENSE_PLAIN = re.compile(r"(?<!\d)(?:1[1-9]|2[0-8])\d{10}(?!\d)")
-_LICENSE_CONTEXT = re.compile(r"(?i)면허|licen[cs]e")
+_LICENSE_NAMED = re.compile(r"(?<![\w-])(?:" + _LICENSE_REGIONS + r")[ ]?\d{2}[ ]?-[ ]?\d{6}[ ]?-[ ]?\d{2}(?![\d-])")
+"""운전면허번호 with its region's name (``서울 17-123456-01``): that shape is a licence wherever it stands."""
+_LICENSE = re.compile(r"(?<![\d-])(?:1[1-9]|2[0-8])(?:[ -]{1,2}\d{2}[ -]{1,2}\d{6}[ -]{1,2}\d{2}|\d{10})(?![\d-])")
+"""Region code (11-28), year, serial and check digits, grouped or plain: a licence beside its word only."""
+_LICENSE_CONTEXT = re.compile(r"(?i)면허|운전|licen[cs]e|driver")
 _ACCOUNT = re.compile(
-    r"(?<![\d-])(?<!\d[.,])(?:\d{2,8}(?:[ ]?-[ ]?\d{1,8}){1,4}|\d{10,14})(?![\d-]|[.,]\d)"  # not a decimal's digits
+    r"(?<![\d-])(?<!\d[.,])(?:\d{2,8}(?:[ ]?[- ][ ]?\d{1,8}){1,4}|\d{10,14})(?![\d-]|[.,]\d)"  # not a decimal's
 )
+_AMOUNT = re.compile(r"[ ]?(?:원|주|달러|엔|위안|유로|만|억|천|개|명|건|회|번째|년|월|일|시|분|초|%|won|KRW|USD)")
+"""What follows an amount or a count, never an account number (``1000000000원``, ``1234567890주``)."""
 _ACCOUNT_CONTEXT = re.compile(
-    r"(?i)계좌|통장|입금|송금|이체|예금|은행|뱅크|account|acct|bank|"
-    r"국민|신한|우리|하나|농협|기업|카카오|토스|새마을|우체국|수협|신협|SC제일|씨티"
+    r"(?i)계좌|통장|입금|송금|이체|예금|은행|뱅크|account|acct|bank|농협|수협|신협|새마을금고|SC제일|신한|"
+    r"(?<![A-Za-z])(?:NH|KB|IBK|KEB)(?![A-Za-z])"
 )
-"""A word that says account, or a bank's name: an account number has no shape of its own (each bank groups
-its 10-14 digits its own way), so only such a word before it makes digits one."""
-_PASSPORT = re.compile(r"(?<![A-Za-z0-9])[MSRGDmsrgd](?:\d{8}|\d{3}[A-Za-z]\d{4})(?![A-Za-z0-9])")
+"""A word that says account, or a bank's name that is nothing else (하나, 우리, 국민 are also words: 하나은행 and
+국민은행 are found by 은행): an account number has no shape of its own (each bank groups its 10-14 digits its
+own way), so only such a word near it makes digits one."""
+_PASSPORT = re.compile(r"(?<![A-Za-z0-9])[MSRGDmsrgd][ -]?(?:\d{4}[ -]?\d{4}|\d{3}[A-Za-z]\d{4})(?![A-Za-z0-9])")
 _PASSPORT_CONTEXT = re.compile(r"(?i)여권|passport")
 
 
-def _after_word(text: str, start: int, word: re.Pattern[str]) -> bool:
-    return word.search(text, max(0, start - _CONTEXT_CHARS), start) is not None
+def _near_word(text: str, match: re.Match[str], word: re.Pattern[str]) -> bool:
+    """A ``word`` within :data:`_CONTEXT_CHARS` before or after ``match``."""
+    start, end = match.start(), match.end()
+    before = word.search(text, max(0, start - _CONTEXT_CHARS), start) is not None
+    return before or word.search(text, end, end + _CONTEXT_CHARS) is not None
 
 
 def _driver_licenses(text: str) -> list[Finding]:
-    found = [Finding("driver_license", m.start(), m.end(), "high") for m in _LICENSE.finditer(text)]
-    for match in _LICENSE_PLAIN.finditer(text):
-        if _after_word(text, match.start(), _LICENSE_CONTEXT):
+    found = [Finding("driver_license", m.start(), m.end(), "high") for m in _LICENSE_NAMED.finditer(text)]
+    for match in _LICENSE.finditer(text):
+        if _near_word(text, match, _LICENSE_CONTEXT):
             found.append(Finding("driver_license", match.start(), match.end(), "medium"))
     return found
 
@@ -423,7 +430,9 @@ def _bank_accounts(text: str) -> list[Finding]:
     found = []
     for match in _ACCOUNT.finditer(text):
         digits = sum(ch.isdigit() for ch in match.group(0))
-        if 10 <= digits <= 14 and _after_word(text, match.start(), _ACCOUNT_CONTEXT):
+        if not 10 <= digits <= 14 or _AMOUNT.match(text, match.end()):
+            continue
+        if _near_word(text, match, _ACCOUNT_CONTEXT):
             found.append(Finding("bank_account", match.start(), match.end(), "medium"))
     return found
 
@@ -432,7 +441,7 @@ def _passports(text: str) -> list[Finding]:
     return [
         Finding("passport", m.start(), m.end(), "medium")
         for m in _PASSPORT.finditer(text)
-        if _after_word(text, m.start(), _PASSPORT_CONTEXT)
+        if _near_word(text, m, _PASSPORT_CONTEXT)
     ]
 
 
@@ -469,9 +478,9 @@ def scan(text: str) -> list[Finding]:
 
 
 _JOIN = re.compile(
-    r"(?P<digits>(?<![\w.,])\d(?:[ \t]\d){2,}(?![\w.,]))"  # 0 1 0 1 2 3 4: digits typed one by one
+    r"(?P<digits>(?<![\w.,])\d(?:[ \t]{1,2}\d){2,}(?![\w.,]))"  # 0 1 0 1 2 3 4: digits typed one by one
     r"|(?P<break>(?<=\d-)[ \t]*\r?\n[ \t]*(?=\d)|(?<=\d)[ \t]*\r?\n[ \t]*(?=-\d))"  # 010-1234-⏎5678
-    r"|(?P<at>(?<=[\w.%+-])(?:[ \t]{1,3}[@＠][ \t]{0,3}|[ \t]{0,3}[@＠][ \t]{1,3}"
+    r"|(?P<at>(?<=[\w.%+-])(?:[ \t]{1,6}[@＠][ \t]{0,6}|[ \t]{0,6}[@＠][ \t]{1,6}"
     r"|[ \t]{0,2}(?:[\[({][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}]|골뱅이)[ \t]{0,2})(?=[\w-]))"
     r"|(?P<dot>(?<=\w)[ \t]{0,2}[\[({][ \t]{0,2}(?i:dot)[ \t]{0,2}[\])}][ \t]{0,2}(?=\w))"
     r"|(?P<words>(?<![\w.%+-])[\w.%+-]{1,64}[ \t]+(?i:at)[ \t]+[\w-]{1,63}(?:[ \t]+(?i:dot)[ \t]+[\w-]{1,63})+)"

@@ -218,13 +218,13 @@ def _strings_text(record: dict[str, Any]) -> str:
 
 
 MAYBE_PII = (
-    r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}][ \t]{0,3}[@\x{FF20}\x{FE6B}][ \t]{0,3}[A-Za-z0-9_\-\x{80}-\x{10FFFF}]"
+    r"(?s)[A-Za-z0-9_.%+\-\x{80}-\x{10FFFF}][ \t]{0,6}[@\x{FF20}\x{FE6B}][ \t]{0,6}[A-Za-z0-9_\-\x{80}-\x{10FFFF}]"
     r"|\p{N}(?:.{0,4}\p{N}){8}|\p{Cf}|\p{Mn}"
     r"|여권|(?i:passport)|골뱅이|[\[({](?:[\s\p{Z}\x{1c}-\x{1f}\x{85}]){0,2}(?i:at)(?:[\s\p{Z}\x{1c}-\x{1f}\x{85}]){0,2}[\])}]"
     r"|[\s\p{Z}\x{1c}-\x{1f}\x{85}](?i:dot)[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
 )
 """RE2 (Arrow compute) pre-check per string, never stricter than :func:`quality.pii.might_contain_pii`:
-an ``@`` (or ``＠``) between address characters up to three spaces apart (any non-ASCII character counts as
+an ``@`` (or ``＠``) between address characters up to six spaces apart (any non-ASCII character counts as
 one), or nine numeric characters (``\\p{N}``, a superset of Python's ``\\d``) at most four characters apart,
 or any format character or non-spacing mark (``\\p{Cf}``: a zero-width space, a soft hyphen; ``\\p{Mn}``:
 a combining accent; the detectors read past them, so such a string is walked; a pattern that skipped them

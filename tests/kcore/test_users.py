@@ -18,7 +18,16 @@ def test_names_people_have_pass_stripped(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "a" * 129, "kim,lee", "kim\n2026-12-06 lee", "kim\x1b[2J", "kim\u200b", "ki\u202em", "\ufeffkim"],
+    [
+        *["", "   ", "a" * 129, "kim,lee", "kim\n2026-12-06 lee", "kim\x1b[2J", "kim\u200b", "ki\u202em", "\ufeffkim"],
+        "stew\ufe0f",
+        "stew\u3164",
+        "s\u034ftew",
+        "stew\U000e0041",
+        "bob\u20282026 admin",
+        "st\u00a0ew",
+        "stew\u2800",
+    ],
 )
 def test_control_invisible_and_list_characters_are_refused(name: str) -> None:
     with pytest.raises(BadInput, match="USER"):

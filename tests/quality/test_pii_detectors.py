@@ -413,6 +413,15 @@ FOUND_AS_TYPED = {
     "계좌번호 123456-01-123456 로 입금": ("bank_account", "#@계좌번호#"),
     "국민은행 110-123-456789": ("bank_account", "#@계좌번호#"),
     "입금 계좌: 3333011234567 (카카오뱅크)": ("bank_account", "#@계좌번호#"),
+    # the eighth attack trial's
+    "내 계좌 신한 110 123 456789 로 보내줘": ("bank_account", "#@계좌번호#"),
+    "메일은 hong    @    gmail.com 이야": ("email", "#@이메일#"),
+    "여권번호 M 1234 5678 맞아?": ("passport", "#@여권번호#"),
+    "NH 302-1234-5678-91 농협으로": ("bank_account", "#@계좌번호#"),
+    "주민번호 9  0  0  1  0  1  1  2  3  4  5  6  8": ("rrn", "#@주민번호#"),
+    "M12345678 이게 내 여권 번호야": ("passport", "#@여권번호#"),
+    "면허번호 11 12 345678 90": ("driver_license", "#@면허번호#"),
+    "123456-01-234567 (국민은행)": ("bank_account", "#@계좌번호#"),
 }
 
 
@@ -441,6 +450,16 @@ def test_personal_data_as_people_type_it_is_found_and_masked_whole(text: str) ->
         "meet me at noon",
         "ISBN 978-89-123-4567-8",
         "단계 1 2 3 은 끝",
+        # the eighth attack trial's: amounts and counts near a bank's word, words that are also bank names
+        "계좌로 1000000000원 입금했어요",
+        "하나 주문했는데 주문번호가 20231215000123이에요",
+        "통장 잔고 12345678900원",
+        "국민연금 납부액 1234567890원",
+        "기업 매출 1234567890원",
+        "카카오 주식 1234567890주",
+        "토스 2023-0115-1234",
+        "하나, 둘, 셋 1 2 3 4 5 6 7 8 9 0",
+        "11-22-333333-44",  # a licence's shape with no word for it
     ],
 )
 def test_what_only_looks_like_it_stays(text: str) -> None:
