@@ -138,22 +138,28 @@ class SourceIndex(Mapping[str, str]):
     def get_near(self, key: str, near: str) -> str | None:
         """The member with stem ``key`` whose folders end most like ``near`` (the label's folder, or a folder
         the label names): ``pig03/frame_0.json`` joins ``원천/pig03/frame_0.jpg``, not the first video's
-        ``frame_0.jpg``. Ties keep archive and name order (:meth:`get`)."""
+        ``frame_0.jpg``. Ties keep archive and name order (:meth:`get`). Where several files have the stem and
+        none of their folders ends like ``near``, none is the label's (``None``: a missing source, reported):
+        a transcript of session S000011, whose audio is missing, was joined to session S000009's
+        ``000002.wav`` and published (shape trial)."""
         if not isinstance(key, str):
             return None
         target = hash(key)
         at = int(np.searchsorted(self._hashes, target))
         wanted = [part for part in near.split("/") if part]
-        best, best_score = None, -1
+        best, best_score, candidates = None, -1, 0
         while at < len(self._hashes) and self._hashes[at] == target:
             i = int(self._order[at])
             name = self._name(i)
             if source_stem(name) == key:
+                candidates += 1
                 score = _shared_tail(name.split("/")[:-1], wanted)
                 if score > best_score:
                     best, best_score = i, score
             at += 1
-        return None if best is None else f"{self._archives[int(self._owners[best])]}!{self._name(best)}"
+        if best is None or (candidates > 1 and best_score == 0):
+            return None
+        return f"{self._archives[int(self._owners[best])]}!{self._name(best)}"
 
     def get_many(self, keys: list[str]) -> list[str | None]:
         """``[self.get(k) for k in keys]``, the hash search and the index arithmetic done by NumPy for all

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,10 +158,39 @@ def _duplicate_flags(values: pandas.Series, duplicated: set[Any]) -> pandas.Seri
     return pd.Series(marked, index=values.index, dtype="object")
 
 
+def _sourceless_blocks(mapping: Any) -> Callable[[str, str], bool] | None:
+    """Whether a record (by its label archive and member) comes from a block that names no source file where
+    another block names them (a VQA dataset's question and answer files beside its file of images): such
+    records have no source by design, and the source check does not count them (``None``: every record
+    counts, the usual case)."""
+    if mapping is None:
+        return None
+    blocks = list(mapping.blocks)
+    named = [any(spec.role == "source" for spec in block.fields.values()) for block in blocks]
+    per_file = all(block.records.strip() in ("$", "") for block in blocks)
+    if per_file or all(named) or not any(named):
+        return None
+    from ingest.mapping.engine import block_for
+
+    seen: dict[tuple[str, str], bool] = {}
+
+    def sourceless(archive: str, member: str) -> bool:
+        if (archive, member) not in seen:
+            block = block_for(blocks, member, archive)
+            seen[archive, member] = block is not None and not named[blocks.index(block)]
+        return seen[archive, member]
+
+    return sourceless
+
+
 def _record_frame(
-    table: pyarrow.Table, id_column: str, duplicated: dict[str, set[Any]], targets: QualityTargets
+    table: pyarrow.Table,
+    id_column: str,
+    duplicated: dict[str, set[Any]],
+    targets: QualityTargets,
+    sourceless: Callable[[str, str], bool] | None = None,
 ) -> pandas.DataFrame:
-    """Check-frame rows of parsed records."""
+    """Check-frame rows of parsed records (``sourceless``: see :func:`_sourceless_blocks`)."""
     import numpy as np
     import pyarrow as pa
 
@@ -172,6 +201,11 @@ def _record_frame(
     frame["schema_valid"] = True
     frame[RECORD_COLUMN] = True
     frame["has_source"] = frame["source_file"].notna()
+    if sourceless is not None:
+        by_design = [
+            sourceless(str(a), str(m)) for a, m in zip(frame["label_archive"], frame["label_member"], strict=True)
+        ]
+        frame["has_source"] = frame["has_source"].astype("object").where(~np.array(by_design, dtype=bool), None)
     # ``unit`` is what reports show: an id that holds personal data is shown masked (RE2 finds the ids
     # that may: a superset of what the detectors find; only those go through them)
     units = frame[id_column].astype("object").copy()
@@ -497,8 +531,9 @@ def _batches(
     tally: _Tally,
 ) -> Iterator[pandas.DataFrame]:
     """The check frame, ``rows`` at a time: records, then unreadable labels, then orphan source files."""
+    sourceless = _sourceless_blocks(inp.mapping)
     for table in _record_tables(inp.chunk_files, columns, rows):
-        frame = _record_frame(table, id_column, duplicated, targets)
+        frame = _record_frame(table, id_column, duplicated, targets, sourceless)
         del table
         tally.rows += len(frame)
         tally.records += len(frame)

@@ -251,6 +251,8 @@ def empty_count(value: Any) -> int:
     """Texts of a ``text`` column value that are missing or blank (one value, or a list of them); what
     :func:`empty_counts` computes for a whole column (the per-record path of the engine calls this)."""
     texts = value if isinstance(value, list) else [value]
+    if not texts:  # a list of texts holding none (``caption_ko: []``): the record's text is missing
+        return 1
     return sum(1 for t in texts if t is None or not str(t).strip())
 
 
@@ -264,7 +266,10 @@ def empty_counts(column: pa.Array | list[Any]) -> list[int] | pa.Array:
         blank = pc.match_substring_regex(pc.list_flatten(column), _BLANK).fill_null(True)
         blank = blank.to_numpy(zero_copy_only=False)
         owners = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
-        return pa.array(np.bincount(owners[blank], minlength=len(column)).astype(np.int32))
+        counts = np.bincount(owners[blank], minlength=len(column)).astype(np.int32)
+        lengths = pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+        counts[lengths == 0] = 1  # a list holding no text: missing, as :func:`empty_count` counts it
+        return pa.array(counts)
     blank = pc.match_substring_regex(column, _BLANK).fill_null(True)
     return pc.cast(blank, pa.int32())
 

@@ -89,7 +89,7 @@ def _item_text(items: ListItems, block: LabelBlock) -> bytes | None:
     return labeljson.compact_text(items.last_text.encode())
 
 
-def _block_for(blocks: list[LabelBlock], member: str, archive: str) -> LabelBlock | None:
+def block_for(blocks: list[LabelBlock], member: str, archive: str) -> LabelBlock | None:
     """The first block whose ``files`` match ``member`` (of ``archive``, when the block names its archives)."""
     return next(
         (
@@ -201,7 +201,7 @@ def _label_members(
     skipped, or passed over as the sources of a mixed archive."""
     for member, stream in iter_member_streams(archive, limits=limits):
         stats.member_read(member.info.compress_size)
-        block = _block_for(schema.mapping.blocks, member.name, rows.archive_rel)
+        block = block_for(schema.mapping.blocks, member.name, rows.archive_rel)
         if block is None:
             if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
                 continue  # a source file of a mixed archive
@@ -237,6 +237,9 @@ class _Rows:
         self.pending: list[dict[str, Any]] = []
         self.batch_rows = schema.record_schema.batch_rows
         self.source_columns = schema.role("source")
+        self.mapped_sources = bool(self.source_columns)
+        """Some block names its records' sources: a record of a block that names none has none by design
+        (a VQA dataset's question and answer files beside the file of images), not a missing one."""
         self.width = next(iter(schema.role("image_width")), None)
         self.height = next(iter(schema.role("image_height")), None)
         self.starts, self.ends = schema.role("start"), schema.role("end")
@@ -391,8 +394,8 @@ class _Rows:
         if keys is None:  # no row keys: the ids name the records (as the per-record path's problems do)
             keys = [f"{self.archive_rel}!{member}/{i}" for i in range(n)]
         id_values = [v if v else k for v, k in zip(id_values, keys, strict=True)]
-        if not names:  # nothing names a source: where the split has sources, every row lacks its own
-            if self.has_sources:
+        if not names:  # nothing names a source: where the split has sources, every row lacks its own (unless
+            if self.has_sources and not self.mapped_sources:  # another block names them: these have none)
                 missing = "no source file for this label"
                 for record_id in id_values:
                     problem = Problem("missing_source", self.archive_rel, member, None, missing, str(record_id))
@@ -506,7 +509,7 @@ class _Rows:
             row[self.schema.id_column] = key
         record_id = str(row.get(self.schema.id_column) or key)
         self._derive(row)
-        self._join(row, member, record_id)
+        self._join(row, member, record_id, sourced=self._sourced(block))
         if text is not None:
             row["label_json"] = labeljson.label_text(text).decode()
         else:
@@ -577,7 +580,12 @@ class _Rows:
         if self.starts and self.ends:
             row["time_order_ok"] = _time_order(row.get(self.starts[0].name), row.get(self.ends[0].name))
 
-    def _join(self, row: dict[str, Any], member: str, record_id: str) -> None:
+    def _sourced(self, block: LabelBlock) -> bool:
+        """Whether the block's records have sources: it names them, stems join them, or no block names any."""
+        named = any(spec.role == "source" for spec in block.fields.values())
+        return named or self.per_file or not self.mapped_sources
+
+    def _join(self, row: dict[str, Any], member: str, record_id: str, *, sourced: bool = True) -> None:
         keys = self._source_keys(row, member)
         ref = next(
             (found for found in (self._source(key, near, guessed) for key, near, guessed in keys) if found is not None),
@@ -592,7 +600,7 @@ class _Rows:
             except BadInput as error:
                 problem = Problem("source_unreadable", self.archive_rel, member, None, str(error), record_id)
                 self.stats.add(problem, invalid_label=False)
-        if ref is None and self.has_sources:  # a mapping that joins nothing: every row lacks its source
+        if ref is None and self.has_sources and sourced:  # a mapping that joins nothing: every row lacks its source
             problem = Problem(
                 "missing_source", self.archive_rel, member, None, "no source file for this label", record_id
             )
@@ -661,10 +669,11 @@ class _Field:
 
     def __init__(self, name: str, spec: FieldSpec, column: MappedColumn) -> None:
         self.name, self.spec, self.column = name, spec, column
-        self.copied = (
-            spec.path not in ("@", "@key", "@index", *FILE_PATHS) and spec.lookup is None and bool(spec.tokens[0])
+        self.copied = spec.path not in ("@", "@key", "@index", *FILE_PATHS) and (
+            spec.lookup is not None or bool(spec.tokens[0])
         )
-        """A path from the file's root (``$.meta``): one value copied onto the file's records."""
+        """A path from the file's root (``$.meta``) or a value looked up in a list of the file: one value may be
+        copied onto every record (a looked-up 8,000-item list onto 8,000 records took 1.1 GB: attack trial)."""
         self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
         self.get = _getter(spec)
         kind = str(spec.column_type())

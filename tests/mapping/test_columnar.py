@@ -121,3 +121,15 @@ def test_the_arrow_path_imports_what_it_uses_in_a_fresh_process(tmp_path: Path) 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_text_list_holding_no_text_is_an_empty_text_on_both_paths() -> None:
+    """Shape trial 10: ``caption_ko: []`` counted as no empty caption, so a record without a caption passed."""
+    import pyarrow as pa
+
+    from ingest.mapping.columnar import empty_count, empty_counts
+
+    values = [[], ["", "x"], ["a"], None, ["  ", None]]
+    expected = [empty_count(v if v is not None else []) for v in values]
+    assert expected == [1, 1, 0, 1, 2]
+    assert empty_counts(pa.array(values, pa.list_(pa.string()))).to_pylist() == expected

@@ -81,3 +81,22 @@ def test_a_value_of_the_root_copied_onto_every_record_is_refused_before_it_explo
     zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"e/explode.json": orjson.dumps(small)})
     rows, problems, _ = extract(root)
     assert problems == [] and len(rows) == 2000 and all(r["big"] == list(range(20)) for r in rows)
+
+
+def test_a_looked_up_value_copied_onto_every_record_is_bounded_too(
+    tmp_path: Path, kdata_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack trial 8: the copy bound held for ``$.`` paths only; 8,000 records looking up one item whose value
+    is an 8,000-item list took 123 s and 1.1 GB and published 64 million values."""
+    monkeypatch.setenv("KDATA_MAX_COPIED_BYTES", str(1 << 20))
+    document = {
+        "items": [{"id": "a", "blob": list(range(2000))}],
+        "recs": [{"id": f"r{i}", "ref": "a"} for i in range(2000)],
+    }
+    root = tmp_path / "lookup"
+    zip_files(root / "01.데이터/1.Training/라벨링데이터/TL_1.zip", {"e/lookup.json": orjson.dumps(document)})
+    blob = {"path": "ref", "type": "list[int]", "lookup": {"items": "$.items[*]", "key": "id", "value": "blob"}}
+    labels = [{"files": ["**/*.json"], "records": "recs[*]", "fields": {"id": {"path": "id"}, "blob": blob}}]
+    write_manifest(root, "lookup-labels", "korean", "text", labels=labels)
+    with pytest.raises(BadInput, match=r"TL_1\.zip!e/lookup\.json: field 'blob' \(ref\) copies"):
+        extract(root)

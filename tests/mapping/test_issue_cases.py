@@ -1699,3 +1699,73 @@ def test_cvat_xml_boxes_are_boxes_from_their_attributes(tmp_path: Path, kdata_ho
     by_image = {r["label_json"].split('"@name":"', 1)[1].split('"', 1)[0]: r for r in rows}
     assert by_image["f_0.jpg"][column] == [[1.0, 1.0, 2.0, 1.0], [2.0, 2.0, 5.5, 3.0]]
     assert by_image["f_2.jpg"][f"{column}__outside"] == 1
+
+
+def test_a_missing_recording_is_missing_not_another_sessions_file_of_the_same_name(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """회의 음성 (KconfSpeech): every session names its utterances 000000.wav, 000001.wav ...; a session's JSON
+    lists ``dataSet.dialogs[{speaker, audioPath}]``. Session S000011's 000002.wav is missing: its row was
+    joined to S000009's 000002.wav and published, the gate passed (shape trial 10)."""
+    root = tmp_path / "meeting"
+    labels: dict[str, bytes] = {}
+    audio: dict[str, bytes] = {}
+    for session in ("S000009", "S000010", "S000011"):
+        dialogs = [{"speaker": "A", "audioPath": f"D26/G02/{session}/{n:06d}.wav"} for n in range(3)]
+        labels[f"D26/G02/{session}/{session}.json"] = json.dumps({"dataSet": {"dialogs": dialogs}}).encode()
+        audio.update({f"D26/G02/{session}/{n:06d}.wav": tiny_wav() for n in range(3)})
+    del audio["D26/G02/S000011/000002.wav"]
+    zip_files(root / f"{LABELS}/TL_D26.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_D26.zip", audio)
+    fields = {"speaker": {"path": "speaker", "role": "speaker"}, "audio": {"path": "audioPath", "role": "source"}}
+    blocks = [{"files": ["**/*.json"], "records": "$.dataSet.dialogs[*]", "fields": fields}]
+    write_manifest(root, "meeting-speech", "korean", "audio", labels=blocks)
+    rows, problems, _ = extract(root)
+    joined = {r["audio"]: r["source_file"] for r in rows}
+    assert joined["D26/G02/S000011/000002.wav"] is None  # not S000009's or S000010's 000002.wav
+    assert all(v.endswith("!" + k) for k, v in joined.items() if v is not None) and len(joined) == 9
+    missing = [p for p in problems if p["code"] == "missing_source"]
+    assert [p["member"] for p in missing] == ["D26/G02/S000011/S000011.json"]
+
+
+def test_a_block_that_names_no_source_beside_one_that_does_is_not_missing_its_sources(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """시각정보 기반 질의응답 (VQA): per category, ``images.json`` names each image, ``question.json`` and
+    ``annotation.json`` only ids. Every question and answer was refused as missing its source and the gate
+    failed good data (shape trial 10): a block that names no source has none by design when another does;
+    a missing image of the block that names them is still refused."""
+    from kcore.config import load_settings
+    from kdata import pipeline
+
+    root = tmp_path / "vqa"
+    images = {"images": [{"image_id": n, "image": f"VQA_{n}.jpg", "category": "음식"} for n in range(4)]}
+    questions = {
+        "questions": [{"image_id": n, "question_id": 10 + n, "question": f"무엇이 {n}개 있나요?"} for n in range(4)]
+    }
+    answers = {"annotations": [{"question_id": 10 + n, "multiple_choice_answer": str(n)} for n in range(4)]}
+    labels = {f"음식/{name}.json": json.dumps(doc, ensure_ascii=False).encode() for name, doc in
+              (("images", images), ("question", questions), ("annotation", answers))}  # fmt: skip
+    zip_files(root / f"{LABELS}/TL_음식.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_음식.zip", {f"음식/VQA_{n}.jpg": tiny_png() for n in range(4)})
+    blocks = [
+        {"files": ["**/images.json"], "records": "images[*]",
+         "fields": {"image_id": {"path": "image_id", "type": "int"}, "image": {"path": "image", "role": "source"}}},
+        {"files": ["**/question.json"], "records": "questions[*]",
+         "fields": {"question_id": {"path": "question_id", "type": "int"},
+                    "question": {"path": "question", "role": "text"}}},
+        {"files": ["**/annotation.json"], "records": "annotations[*]",
+         "fields": {"question_id": {"path": "question_id", "type": "int"},
+                    "answer": {"path": "multiple_choice_answer", "role": "text"}}},
+    ]  # fmt: skip
+    write_manifest(root, "vqa-food", "vision", "image", labels=blocks)
+    result = pipeline.ingest(load_settings(), str(root))
+    assert result["verdict"] == "passed" and sum(result["rows"].values()) == 12, result
+    gone = tmp_path / "vqa2"
+    zip_files(gone / f"{LABELS}/TL_음식.zip", labels)
+    zip_files(gone / f"{SOURCES}/TS_음식.zip", {f"음식/VQA_{n}.jpg": tiny_png() for n in range(3)})  # VQA_3 missing
+    write_manifest(gone, "vqa-food-2", "vision", "image", labels=blocks)
+    _rows, problems, _ = extract(gone)
+    assert [(p["code"], p["member"]) for p in problems if p["code"] == "missing_source"] == [
+        ("missing_source", "음식/images.json")
+    ]
