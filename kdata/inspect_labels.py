@@ -57,7 +57,7 @@ _SOURCE_KEY = re.compile(
 )
 _TEXT_KEY = re.compile(
     r"text|utterance|sentence|content|form|발화|문장|내용|전사|transcript|question|answer|context|summary|요약|"
-    r"질문|답변|원문|번역|mt|source_original|target|dialog|^stt$|script_?txt",
+    r"질문|답변|원문|번역|mt|source_original|target|dialog|^stt$|script_?txt|caption|캡션",
     re.IGNORECASE,
 )
 _CLASS_KEY = re.compile(

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ingest.archives import Member, iter_member_streams
-from ingest.labeljson import compact_records, label_text
+from ingest.labeljson import compact_records, label_text, record_texts
 from ingest.prefetch import one_ahead
 from ingest.problems import Problem, ReadStats
 from ingest.readers._common import (
@@ -28,11 +28,10 @@ from ingest.readers._common import (
     decode_json,
     finish_record,
     get,
-    iter_list_items,
     member_list_items,
     read_whole,
 )
-from schemas.records import KOREAN_DIALOGUE
+from schemas.records import KOREAN_DIALOGUE, LABEL_JSON
 
 __all__ = ["decode_json", "read", "read_columnar"]
 
@@ -117,21 +116,44 @@ def _record(item: Any, index: int, sources: Mapping[str, str]) -> dict[str, Any]
 def read(archive: Path, archive_rel: str, sources: Mapping[str, str], stats: ReadStats) -> Iterator[dict[str, Any]]:
     """Records of every ``.json`` member of a Korean dialogue label archive (streamed: members of
     several GB are read item by item)."""
-    yield from _records(
-        iter_list_items(archive, archive_rel, stats, ("data",), "dialogues"), archive_rel, sources, stats
-    )
+    for member, stream in iter_member_streams(archive, (".json",), stats.limits):  # as iter_list_items reads
+        stats.member_read(member.info.compress_size)
+        data = read_whole(member, stream, stats.limits)
+        items = member_list_items(member.name, stream, data, archive_rel, stats, ("data",), "dialogues")
+        yield from _records(items, archive_rel, sources, stats, data)  # the texts of a file held whole
 
 
 def _records(
-    items: Iterator[tuple[str, int, Any]], archive_rel: str, sources: Mapping[str, str], stats: ReadStats
+    items: Iterator[tuple[str, int, Any]],
+    archive_rel: str,
+    sources: Mapping[str, str],
+    stats: ReadStats,
+    data: bytes | None = None,
 ) -> Iterator[dict[str, Any]]:
+    # a file held whole keeps each dialogue's text as written in label_json, as the columnar path does: a key
+    # written twice keeps both values there (the parsed item keeps the last: an RRN in the first was found
+    # by one path and published by the other, attack trial 8)
+    texts = record_texts(data, ["data"]) if data is not None else None
     for member, index, item in items:
         try:
             record = _record(item, index, sources)
         except LabelError as error:
             stats.add(Problem("schema", archive_rel, member, error.field, str(error)), invalid_label=True)
             continue
-        yield finish_record(record, record["dialogue_id"], archive_rel, member, stats, label=item)
+        record = finish_record(record, record["dialogue_id"], archive_rel, member, stats, label=item)
+        written = _written(texts[index]) if texts is not None and index < len(texts) else None
+        if written is not None:
+            record[LABEL_JSON] = written
+        yield record
+
+
+def _written(text: bytes) -> str | None:
+    """``label_json`` of a dialogue from its text as written (:func:`ingest.labeljson.label_text`), ``None``
+    when the text is not UTF-8 (the parsed item, decoded as the file's encoding, says it then)."""
+    try:
+        return label_text(text).decode("utf-8")
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 # -- columnar: a whole label file into Arrow at once ----------------------------------------------
@@ -222,7 +244,7 @@ def read_columnar(
                 items = member_list_items(
                     member.name, io.BytesIO(data or b""), data, archive_rel, stats, ("data",), "dialogues"
                 )
-                yield from _records(items, archive_rel, sources, stats)
+                yield from _records(items, archive_rel, sources, stats, data)
                 continue
             for _ in range(covered):
                 next(files)

@@ -318,3 +318,21 @@ def test_label_files_are_read_in_batches_and_a_bad_file_sends_only_itself_to_the
     assert (tables, dicts) == (1 + 3 + 1, 5)
     members = [f"labels/{n:03d}.json" for n in range(11) for _ in range(5 if n == 5 else 6)]
     assert [r["label_member"] for r in rows] == members
+
+
+def test_a_key_written_twice_keeps_both_values_in_label_json_on_both_paths(tmp_path: Path) -> None:
+    """Attack trial 8: an ignored key written twice (``"residentialProvince": "주민번호 …", "residentialProvince":
+    "충남"``) kept both values in the columnar path's label_json (the RRN found) and the last one in the record
+    path's (published): which path a file takes depends on its other content."""
+    rng = random.Random(11)
+    twice = '"residentialProvince": "주민 900101-1234568", "residentialProvince": "x", "dialogueID":'.encode()
+    columnar = _member(rng, 0, None).replace(b'"dialogueID":', twice, 1)
+    by_records = _member(rng, 100, "int id").replace(b'"dialogueID":', twice, 1)  # an int id: the record path
+    archive = tmp_path / "TL_1.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("labels/a.json", columnar)
+        zf.writestr("labels/b.json", by_records)
+    rows, _stats, _tally, tables, dicts = _columnar_path(archive, "TL_1.zip", {}, "block")
+    assert tables >= 1 and dicts >= 1  # both paths ran
+    found = {r["label_member"]: r["pii_hits"] for r in rows if "900101" in r["label_json"]}
+    assert set(found) == {"labels/a.json", "labels/b.json"} and all(found.values()), found
