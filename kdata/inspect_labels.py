@@ -579,6 +579,14 @@ def _suggest_field(
             scalar_items = child is not None and not (set(child.types) & {"list", "object"}) and "list" in kinds
             if scalar_items and child is not None and not many:
                 spec["type"] = f"list[{_leaf_type(child)}]"
+                present = len(node.files) / max(1, len(tree[()].files)) if () in tree else 1.0
+                # a list of texts (MSCOCO-ko's caption_ko: [...]): each is checked not empty, as a text
+                if (
+                    _leaf_type(child) == "string"
+                    and _role_for(key, child, "string", True, False, out.roles, out.sources, present) == "text"
+                ):
+                    spec["role"] = "text"
+                    out.roles.add("text")
             else:
                 spec["type"] = "json"
         covered.add(path)

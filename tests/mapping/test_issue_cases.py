@@ -1769,3 +1769,24 @@ def test_a_block_that_names_no_source_beside_one_that_does_is_not_missing_its_so
     assert [(p["code"], p["member"]) for p in problems if p["code"] == "missing_source"] == [
         ("missing_source", "음식/images.json")
     ]
+
+
+def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
+    """한국어 이미지 설명 (MSCOCO-ko): ``[{id, file_path, caption_ko: [...]}]``; the list of captions got no text
+    role, so an image without a caption passed (shape trial 10)."""
+    items = [
+        {"id": n, "file_path": f"val2014/COCO_val2014_{n:012d}.jpg",
+         "caption_ko": [f"{n}번째 사진에는 식탁 위에 음식이 놓여 있다.", "사람들이 식사를 하고 있다."]}
+        for n in range(12)
+    ]  # fmt: skip
+    items[3]["caption_ko"] = []
+    shipped = {
+        "TL_1.zip": {"MSCOCO_train_val_Korean.json": json.dumps(items, ensure_ascii=False).encode()},
+        "TS_1.zip": {f"val2014/COCO_val2014_{n:012d}.jpg": tiny_png() for n in range(12)},
+    }
+    block = _first_block(tmp_path / "caption", shipped, "coco-ko", "vision", "image")
+    roles = {spec.path: spec.role for spec in block.fields.values()}
+    assert roles["caption_ko"] == "text", roles
+    rows, _problems, _ = extract(tmp_path / "caption")
+    column = next(name for name, spec in block.fields.items() if spec.role == "text")
+    assert [r[f"{column}__empty"] for r in sorted(rows, key=lambda r: int(r["id"]))] == [0, 0, 0, 1] + [0] * 8
