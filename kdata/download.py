@@ -50,7 +50,7 @@ from schemas.contracts import ChunkEntry, FileEntry, Selection, SelectionSplit, 
 from storage.base import ObjectStore
 from storage.layout import VERSION_MANIFEST, version_prefix
 from storage.stores import open_store
-from storage.verify import ChunkRef, check_chunks, verified_memo
+from storage.verify import ChunkRef, Damaged, check_chunks, verified_memo
 from storage.zone_maps import may_match
 
 __all__ = [
@@ -582,8 +582,7 @@ def _select(
     read = [c for c in chunks if c.key not in skipped]
     if memo is not None:
         opened = {c.key: c for c in [*(read or chunks)[:1], *read]}  # the schema's chunk and the ones read
-        refs = [ChunkRef(f"{prefix}/{c.key}", c.bytes, c.sha256, (etags or {}).get(c.key)) for c in opened.values()]
-        check_chunks(store, refs, memo)
+        _checked(store, manifest, list(opened.values()), memo, etags)
     # the schema comes from a chunk that is read anyway (DuckDB keeps what it fetched for the query)
     schema_source = store.duckdb_source(f"{prefix}/{(read or chunks)[0].key}")
     sources = sorted({schema_source, *(store.duckdb_source(f"{prefix}/{c.key}") for c in read)})
@@ -642,6 +641,20 @@ def _select(
 
 
 # -- URLs ------------------------------------------------------------------------------------------
+
+
+def _checked(
+    store: ObjectStore, manifest: VersionManifest, chunks: list[ChunkEntry], memo: Path, etags: dict[str, str] | None
+) -> None:
+    """:func:`storage.verify.check_chunks` of these chunks (their registered ETags where there are some); a
+    damaged or missing one refuses the download (exit 4, as ``kdata sql`` refuses it): ``--urls`` handed out
+    links to a replaced chunk (attack trial 9)."""
+    prefix = version_prefix(manifest.dataset_id, manifest.version)
+    refs = [ChunkRef(f"{prefix}/{c.key}", c.bytes, c.sha256, (etags or {}).get(c.key)) for c in chunks]
+    try:
+        check_chunks(store, refs, memo)
+    except Damaged as error:
+        raise NotAllowed(str(error)) from None
 
 
 def _urls(store: ObjectStore, manifest: VersionManifest, chunks: list[ChunkEntry], expires: int) -> dict[str, Any]:
@@ -743,7 +756,8 @@ def download(settings: Settings, request: DownloadRequest, *, show_progress: boo
         "where": request.where,
     }
     try:
-        if request.urls:
+        if request.urls:  # links to the store's objects: each is first checked, as every other read is
+            _checked(store, manifest, chunks, verified_memo(settings.home), etags)
             result = _urls(store, manifest, chunks, request.expires)
             detail.update(bytes=result["bytes"], expires_in=result["expires_in"])
         elif request.selective:

@@ -33,6 +33,7 @@ from kcore.forked import Forked, ForkedFailed
 from kcore.limits import DEFAULT_LIMITS, ArchiveLimits
 from quality.pii import redact
 from quality.record_checks import redact_problem
+from schemas.labels import MEDIA_EXTENSIONS
 from schemas.manifest import QualityTargets
 
 log = logging.getLogger(__name__)
@@ -158,11 +159,17 @@ def _duplicate_flags(values: pandas.Series, duplicated: set[Any]) -> pandas.Seri
     return pd.Series(marked, index=values.index, dtype="object")
 
 
+_MEDIA_NAME = r"\.(?:" + "|".join(sorted(s.lstrip(".") for s in MEDIA_EXTENSIONS)) + r')"'
+"""A JSON string value ending in a media file's suffix (``"IMG_3.jpg"``)."""
+
+
 def _sourceless_blocks(mapping: Any) -> Callable[[str, str], bool] | None:
     """Whether a record (by its label archive and member) comes from a block that names no source file where
     another block names them (a VQA dataset's question and answer files beside its file of images): such
-    records have no source by design, and the source check does not count them (``None``: every record
-    counts, the usual case)."""
+    records have no source by design, and the source check does not count them, unless the record names a
+    media file anyway (:data:`_MEDIA_NAME` in its label_json: a block of boxes whose ``file_name`` was not
+    mapped as the source, beside a dummy block that names one, published 20 records without their images,
+    attack trial 9). ``None``: every record counts, the usual case."""
     if mapping is None:
         return None
     blocks = list(mapping.blocks)
@@ -193,6 +200,7 @@ def _record_frame(
     """Check-frame rows of parsed records (``sourceless``: see :func:`_sourceless_blocks`)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from quality.record_checks import maybe_pii
     from quality.suites.common import ORPHAN_COLUMN, RECORD_COLUMN, add_share_columns
@@ -202,10 +210,12 @@ def _record_frame(
     frame[RECORD_COLUMN] = True
     frame["has_source"] = frame["source_file"].notna()
     if sourceless is not None:
-        by_design = [
-            sourceless(str(a), str(m)) for a, m in zip(frame["label_archive"], frame["label_member"], strict=True)
-        ]
-        frame["has_source"] = frame["has_source"].astype("object").where(~np.array(by_design, dtype=bool), None)
+        places = zip(frame["label_archive"], frame["label_member"], strict=True)
+        by_design = np.array([sourceless(str(archive), str(member)) for archive, member in places], dtype=bool)
+        if by_design.any() and "label_json" in table.column_names:  # a record that names a media file has one
+            names = pc.match_substring_regex(table.column("label_json"), _MEDIA_NAME, ignore_case=True)
+            by_design &= ~names.fill_null(False).to_numpy(zero_copy_only=False)
+        frame["has_source"] = frame["has_source"].astype("object").where(~by_design, None)
     # ``unit`` is what reports show: an id that holds personal data is shown masked (RE2 finds the ids
     # that may: a superset of what the detectors find; only those go through them)
     units = frame[id_column].astype("object").copy()
@@ -532,8 +542,11 @@ def _batches(
 ) -> Iterator[pandas.DataFrame]:
     """The check frame, ``rows`` at a time: records, then unreadable labels, then orphan source files."""
     sourceless = _sourceless_blocks(inp.mapping)
-    for table in _record_tables(inp.chunk_files, columns, rows):
+    read = [*columns, "label_json"] if sourceless is not None and "label_json" not in columns else columns
+    for table in _record_tables(inp.chunk_files, read, rows):
         frame = _record_frame(table, id_column, duplicated, targets, sourceless)
+        if read is not columns:
+            frame = frame.drop(columns=["label_json"])
         del table
         tally.rows += len(frame)
         tally.records += len(frame)

@@ -394,21 +394,25 @@ _LICENSE_NAMED = re.compile(r"(?<![\w-])(?:" + _LICENSE_REGIONS + r")[ ]?\d{2}[ 
 """운전면허번호 with its region's name (``서울 17-123456-01``): that shape is a licence wherever it stands."""
 _LICENSE = re.compile(r"(?<![\d-])(?:1[1-9]|2[0-8])(?:[ -]{1,2}\d{2}[ -]{1,2}\d{6}[ -]{1,2}\d{2}|\d{10})(?![\d-])")
 """Region code (11-28), year, serial and check digits, grouped or plain: a licence beside its word only."""
-_LICENSE_CONTEXT = re.compile(r"(?i)면허|운전|licen[cs]e|driver")
+_LICENSE_CONTEXT = re.compile(r"(?i)면허|licen[cs]e")
+"""운전면허 holds 면허; 운전 alone is also the driver's seat (운전석) of a parts list."""
 _ACCOUNT = re.compile(
     r"(?<![\d-])(?<!\d[.,])(?:\d{2,8}(?:[ ]?[- ][ ]?\d{1,8}){1,4}|\d{10,14})(?![\d-]|[.,]\d)"  # not a decimal's
 )
 _AMOUNT = re.compile(r"[ ]?(?:원|주|달러|엔|위안|유로|만|억|천|개|명|건|회|번째|년|월|일|시|분|초|%|won|KRW|USD)")
 """What follows an amount or a count, never an account number (``1000000000원``, ``1234567890주``)."""
 _ACCOUNT_CONTEXT = re.compile(
-    r"(?i)계좌|통장|입금|송금|이체|예금|은행|뱅크|account|acct|bank|농협|수협|신협|새마을금고|SC제일|신한|"
+    r"(?i)계좌|통장|입금|송금|이체|예금|은행(?!나무|잎|알)|뱅크|account|acct|bank|농협|수협|신협|새마을금고|SC제일|신한|"
     r"(?<![A-Za-z])(?:NH|KB|IBK|KEB)(?![A-Za-z])"
 )
 """A word that says account, or a bank's name that is nothing else (하나, 우리, 국민 are also words: 하나은행 and
 국민은행 are found by 은행): an account number has no shape of its own (each bank groups its 10-14 digits its
 own way), so only such a word near it makes digits one."""
 _PASSPORT = re.compile(r"(?<![A-Za-z0-9])[MSRGDmsrgd][ -]?(?:\d{4}[ -]?\d{4}|\d{3}[A-Za-z]\d{4})(?![A-Za-z0-9])")
-_PASSPORT_CONTEXT = re.compile(r"(?i)여권|passport")
+_PASSPORT_CONTEXT = re.compile(r"(?i)(?:여권|passport)(?![ ]?(?:지갑|케이스|커버|사진|wallet|cover|case|photo))")
+"""여권 or passport, not a passport wallet's or photo's (여권지갑, 여권 사진 규격: goods, not a number's word)."""
+_DATE_START = re.compile(r"(?:19|20)\d{2}[ ./-]{0,3}(?:0?[1-9]|1[0-2])[ ./-]{0,3}(?:0?[1-9]|[12]\d|3[01])(?!\d)")
+"""A date at the start of digits that would read as an account number (``2024-12-06 14``, ``2024 1206 0012``)."""
 
 
 def _near_word(text: str, match: re.Match[str], word: re.Pattern[str]) -> bool:
@@ -430,7 +434,7 @@ def _bank_accounts(text: str) -> list[Finding]:
     found = []
     for match in _ACCOUNT.finditer(text):
         digits = sum(ch.isdigit() for ch in match.group(0))
-        if not 10 <= digits <= 14 or _AMOUNT.match(text, match.end()):
+        if not 10 <= digits <= 14 or _AMOUNT.match(text, match.end()) or _DATE_START.match(match.group(0)):
             continue
         if _near_word(text, match, _ACCOUNT_CONTEXT):
             found.append(Finding("bank_account", match.start(), match.end(), "medium"))

@@ -146,3 +146,17 @@ def test_text_check(query: str) -> None:
 )
 def test_text_check_lets_ordinary_queries_through(query: str) -> None:
     check_query_text(query)
+
+
+def test_a_chunk_changed_while_duckdb_reads_it_is_refused_not_a_traceback() -> None:
+    """Attack trial 9: a chunk swapped between its check and DuckDB's read made DuckDB's "ETag changed" error
+    escape as a traceback; it is refused as a damaged chunk is (exit 4)."""
+    import duckdb
+
+    from catalog.sql import _changed_while_read
+    from kcore.errors import NotAllowed
+
+    with pytest.raises(NotAllowed, match="kdata fsck"), _changed_while_read():
+        raise duckdb.IOException('ETag on reading file "s3://b/x.parquet" was initially "a" and now it returned "b"')
+    with pytest.raises(duckdb.IOException, match="No files found"), _changed_while_read():
+        raise duckdb.IOException("No files found that match the pattern")

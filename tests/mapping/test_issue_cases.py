@@ -1790,3 +1790,32 @@ def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
     rows, _problems, _ = extract(tmp_path / "caption")
     column = next(name for name, spec in block.fields.items() if spec.role == "text")
     assert [r[f"{column}__empty"] for r in sorted(rows, key=lambda r: int(r["id"]))] == [0, 0, 0, 1] + [0] * 8
+
+
+def test_a_block_that_names_media_files_without_the_source_role_still_needs_them(
+    tmp_path: Path, kdata_home: Path
+) -> None:
+    """Attack trial 9: beside a dummy block naming one image that exists, a block of 20 box labels whose
+    ``file_name`` was mapped as a plain field published its records without their images, and the gate passed.
+    A record that names a media file is not sourceless by design."""
+    root = tmp_path / "boxes"
+    boxes = {"annotations": [{"file_name": f"IMG_{n}.jpg", "bbox": [1, 1, 2, 2]} for n in range(5)]}
+    index = {"images": [{"image": "IMG_0.jpg"}]}
+    zip_files(
+        root / f"{LABELS}/TL_1.zip",
+        {"index.json": json.dumps(index).encode(), "boxes.json": json.dumps(boxes).encode()},
+    )
+    zip_files(root / f"{SOURCES}/TS_1.zip", {"IMG_0.jpg": tiny_png()})
+    blocks = [
+        {"files": ["index.json"], "records": "images[*]", "fields": {"image": {"path": "image", "role": "source"}}},
+        {"files": ["boxes.json"], "records": "annotations[*]",
+         "fields": {"file_name": {"path": "file_name"}, "bbox": {"path": "bbox", "role": "bbox"}}},
+    ]  # fmt: skip
+    write_manifest(root, "boxes-hidden", "vision", "image", labels=blocks)
+    done = subprocess.run(
+        [sys.executable, "-m", "kdata", "ingest", str(root), "--json"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    summary = json.loads(Path(result["report"]).with_name("quality_summary.json").read_text(encoding="utf-8"))
+    assert "source_present" in summary["critical_failed"], summary["critical_failed"]

@@ -460,6 +460,14 @@ def test_personal_data_as_people_type_it_is_found_and_masked_whole(text: str) ->
         "토스 2023-0115-1234",
         "하나, 둘, 셋 1 2 3 4 5 6 7 8 9 0",
         "11-22-333333-44",  # a licence's shape with no word for it
+        # the ninth attack trial's: dates beside a bank's word, words inside other words
+        "은행 영업시간 변경: 2024-12-06 14:30부터",
+        "은행 ATM 점검 2024-12-06 02:00 ~ 06:00",
+        "통장 정리 기간 2024 - 12 - 06 ~ 12 - 31",
+        "은행 창구 대기번호 2024 1206 0012",
+        "은행나무 길 2024 12 06 1430 축제",
+        "제품번호 S1234 5678 여권지갑 판매",
+        "운전석 부품 코드 12-34-567890-12 교체",
     ],
 )
 def test_what_only_looks_like_it_stays(text: str) -> None:

@@ -403,7 +403,7 @@ def test_a_chunk_replaced_on_s3_is_not_served(published: Published, tmp_path: Pa
     assert again.exit_code == 0 and json.loads(again.stdout) == [{"n": 48}]
 
 
-def test_a_chunk_replaced_on_s3_with_forged_metadata_is_not_served(published: Published) -> None:
+def test_a_chunk_replaced_on_s3_with_forged_metadata_is_not_served(published: Published, tmp_path: Path) -> None:
     """A bucket writer who replaces a chunk can also write its metadata: the registered chunk's ``sha256`` and
     a ``content-etag`` equal to the ETag of the new bytes, which made the metadata "proven". Readers compare
     the object's ETag with the one the catalog registered (the ETag of the run's own bytes) and otherwise
@@ -427,6 +427,10 @@ def test_a_chunk_replaced_on_s3_with_forged_metadata_is_not_served(published: Pu
     try:
         refused = kdata("sql", f"SELECT topic FROM {view}", "--format", "csv")
         assert refused.exit_code == 4 and "kdata fsck" in refused.output and "FORGED" not in refused.output
+        links = kdata("download", DATASET, "--out", str(tmp_path / "u"), "--urls", "--json")
+        assert links.exit_code == 4 and "kdata fsck" in links.output and "X-Amz" not in links.output
+        subset = kdata("download", DATASET, "--out", str(tmp_path / "w"), "--columns", "topic", "--json")
+        assert subset.exit_code == 4 and "kdata fsck" in subset.output
     finally:
         client.put_object(Bucket=published.bucket, Key=key, Body=body, Metadata=metadata)
     again = kdata("sql", f"SELECT count(*) AS n FROM {view}", "--format", "json")
