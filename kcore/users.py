@@ -15,14 +15,10 @@ import unicodedata
 
 from kcore.errors import BadInput
 
-__all__ = ["USER_NAME", "check_user_name", "same_user", "user_key"]
+__all__ = ["check_user_name", "is_user_name", "same_user", "user_key"]
 
-USER_NAME = re.compile(
-    r"^[^\x00-\x1f\x7f-\x9f,"  # controls, the list separator
-    r"\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,128}$"  # invisible characters
-)
-"""A user name, whole: the test a name from the web app's proxy header or login must pass (see also
-:func:`check_user_name`, which refuses every invisible character by its Unicode category)."""
+_SHAPE = re.compile(r"^[^\x00-\x1f\x7f-\x9f,]{1,128}$")
+"""1-128 characters, no control character, no comma (lists of names are comma-separated)."""
 
 _UNSEEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Mn", "Me"})
 """Unicode categories nobody sees as a character of a name: controls, format characters (zero-width, bidi),
@@ -40,14 +36,20 @@ def _unseen(name: str) -> list[str]:
     ]
 
 
+def is_user_name(name: str) -> bool:
+    """Whether ``name`` (as it stands) is a user name: the one rule for a name from ``KDATA_USER``, ``--user``,
+    the web app's proxy header or login (:func:`check_user_name` says why one is not)."""
+    return bool(_SHAPE.match(name)) and not _unseen(unicodedata.normalize("NFC", name))
+
+
 def check_user_name(user: str, option: str = "USER") -> str:
     """``user`` stripped and in NFC, as roles, approvals and the audit log store it; :class:`BadInput` naming
-    ``option`` unless it is a user name: :data:`USER_NAME`, and no character one cannot see (:data:`_UNSEEN`,
+    ``option`` unless it is a user name (:func:`is_user_name`: no character one cannot see, :data:`_UNSEEN`,
     :data:`_BLANKS`, spaces but the plain one)."""
     name = unicodedata.normalize("NFC", user.strip())
     if _unseen(name):
         raise BadInput(f"{option} {user!r}: a user name holds no invisible character ({', '.join(_unseen(name)[:3])})")
-    if not USER_NAME.match(name):
+    if not is_user_name(name):
         raise BadInput(
             f"{option} {user!r}: a user name is 1-128 printable characters without ',' "
             "(no control or invisible characters)"

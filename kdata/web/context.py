@@ -33,7 +33,7 @@ from starlette.requests import Request
 
 from kcore.config import Settings, load_settings
 from kcore.errors import NotAllowed
-from kcore.users import USER_NAME
+from kcore.users import is_user_name
 
 __all__ = [
     "ANONYMOUS",
@@ -101,7 +101,7 @@ async def _airflow_user(request: Request) -> str:
     except Exception:  # expired, revoked, forged or no auth manager: nobody
         return ANONYMOUS
     name = str(user.get_name() or "")
-    return name if USER_NAME.match(name) else ANONYMOUS
+    return name if is_user_name(name) else ANONYMOUS
 
 
 async def resolve_user(config: WebConfig, request: Request) -> str:
@@ -113,7 +113,7 @@ async def resolve_user(config: WebConfig, request: Request) -> str:
         if client not in config.trusted_proxies:
             return ANONYMOUS
         value = request.headers.get(USER_HEADER, "").strip()
-        return value if value and USER_NAME.match(value) else ANONYMOUS
+        return value if value and is_user_name(value) else ANONYMOUS
     return config.current_settings().user
 
 

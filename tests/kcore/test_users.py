@@ -8,12 +8,12 @@ import pytest
 
 from kcore.config import load_settings
 from kcore.errors import BadInput
-from kcore.users import check_user_name, same_user
+from kcore.users import check_user_name, is_user_name, same_user
 
 
 @pytest.mark.parametrize("name", ["kim", "김철수", "kim.cs@example.org", "auditor-kim", "a" * 128, "Lee Ji-eun"])
 def test_names_people_have_pass_stripped(name: str) -> None:
-    assert check_user_name(f" {name} ") == name
+    assert check_user_name(f" {name} ") == name and is_user_name(name)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,7 @@ def test_names_people_have_pass_stripped(name: str) -> None:
 def test_control_invisible_and_list_characters_are_refused(name: str) -> None:
     with pytest.raises(BadInput, match="USER"):
         check_user_name(name)
+    assert not is_user_name(name.strip())  # the web app's proxy header and login: the same rule
 
 
 def test_case_and_width_variants_are_one_person() -> None:
