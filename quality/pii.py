@@ -195,10 +195,11 @@ def _digits(text: str) -> str:
 _EMAIL_HINT = re.compile(r"[\w.%+-][ \t]{0,6}[@＠﹫][ \t]{0,6}[\w-]")
 """An ``@`` between address characters, up to six spaces apart; AI Hub tokens such as ``#@이름#`` do not
 look like this."""
-_WORD_HINT = re.compile(r"(?i)여권|passport|골뱅이|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s")
+_LATIN_WORDS = r"passport|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s"
+_WORD_HINT = re.compile(r"(?i)여권|골뱅이|" + _LATIN_WORDS)
 """What the digit and ``@`` tests cannot see: a passport number has eight digits (its word is near it), an
 address may spell its ``@`` and dots out."""
-_LATIN_WORD_HINT = re.compile(r"(?i)passport|[\[({]\s{0,2}at\s{0,2}[\])}]|\sdot\s")
+_LATIN_WORD_HINT = re.compile(r"(?i)" + _LATIN_WORDS)
 
 
 def _word_hint(text: str) -> bool:

@@ -124,41 +124,33 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     return parts.netloc, parts.path.strip("/")
 
 
-def _file_digests(path: Path, threshold: int, chunksize: int) -> tuple[str, str]:
-    """The file's sha256 and the ETag S3 will compute for it (one read of the file)."""
+def _file_digests(path: Path, threshold: int, chunksize: int, *, sha256: bool = True) -> tuple[str, str]:
+    """The file's sha256 (``""`` when not asked for) and the ETag S3 will compute for it (one read of the file)."""
     size = path.stat().st_size
-    sha = hashlib.sha256()
-    if size < threshold:
-        md5 = hashlib.md5(usedforsecurity=False)
-        with path.open("rb") as handle:
-            while block := handle.read(MiB):
-                sha.update(block)
-                md5.update(block)
-        return sha.hexdigest(), md5.hexdigest()
-    part_size = ChunksizeAdjuster().adjust_chunksize(chunksize, size)
+    sha = hashlib.sha256() if sha256 else None
+    multipart = size >= threshold
+    part_size = ChunksizeAdjuster().adjust_chunksize(chunksize, size) if multipart else MiB
+    whole = hashlib.md5(usedforsecurity=False)
     parts: list[bytes] = []
     with path.open("rb") as handle:
-        while part := handle.read(part_size):
-            sha.update(part)
-            parts.append(hashlib.md5(part, usedforsecurity=False).digest())
-    return sha.hexdigest(), f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
+        while block := handle.read(part_size):
+            if sha is not None:
+                sha.update(block)
+            if multipart:
+                parts.append(hashlib.md5(block, usedforsecurity=False).digest())
+            else:
+                whole.update(block)
+    etag = (
+        f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
+        if multipart
+        else whole.hexdigest()
+    )
+    return (sha.hexdigest() if sha is not None else ""), etag
 
 
 def expected_etag(path: Path, multipart_bytes: int = DEFAULT_MULTIPART_BYTES) -> str:
     """The ETag an upload of ``path`` with this multipart size gets on S3 (without quotes; MD5s only)."""
-    size = path.stat().st_size
-    part_size = size or 1 if size < multipart_bytes else ChunksizeAdjuster().adjust_chunksize(multipart_bytes, size)
-    parts: list[bytes] = []
-    whole = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while part := handle.read(part_size):
-            if size < multipart_bytes:
-                whole.update(part)
-            else:
-                parts.append(hashlib.md5(part, usedforsecurity=False).digest())
-    if size < multipart_bytes:
-        return whole.hexdigest()
-    return f"{hashlib.md5(b''.join(parts), usedforsecurity=False).hexdigest()}-{len(parts)}"
+    return _file_digests(path, multipart_bytes, multipart_bytes, sha256=False)[1]
 
 
 def _error_code(error: ClientError) -> tuple[str, int]:

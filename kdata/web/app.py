@@ -333,7 +333,7 @@ def _download(config: WebConfig, request: Request, dataset_id: str, version: str
         raise StarletteHTTPException(404, f"청크가 없습니다 (no chunk {key!r} in {dataset_id} {version})")
     store = open_store(settings.store)
     if store.local_path(ref.store_key) is None:
-        url = presigned_url(store, ref)
+        url = presigned_url(store, ref, verified_memo(settings.home))
         if url is None:
             raise KDataError(f"{store.uri(ref.store_key)}: this store offers no download links")
         _audit_download(settings, user, ref, "web-presigned")

@@ -21,6 +21,8 @@ import duckdb
 from kcore.errors import KDataError, NotAllowed
 from storage.base import ObjectStore
 from storage.layout import version_prefix
+from storage.verify import ChunkRef as VerifiedRef
+from storage.verify import Damaged, check_chunks
 
 __all__ = [
     "ChunkMismatch",
@@ -150,16 +152,13 @@ def iter_file(handle: IO[bytes]) -> Iterator[bytes]:
         handle.close()
 
 
-def presigned_url(store: ObjectStore, ref: ChunkRef, expires: int = 300) -> str | None:
-    """A short-lived presigned GET URL when the store offers one (S3), after checking the object: its ETag is
-    the one the catalog registered, else its bytes hash to the registered sha256 (never the sha256 its
-    metadata claims: the bucket's writer sets that)."""
+def presigned_url(store: ObjectStore, ref: ChunkRef, memo: Path, expires: int = 300) -> str | None:
+    """A short-lived presigned GET URL when the store offers one (S3), after the check every reader makes
+    (:func:`storage.verify.check_chunks`: the registered ETag, else the bytes hashed; remembered in ``memo``)."""
     if not store.supports_presign:
         return None
-    identity = store.identity(ref.store_key)
-    if identity is None:
-        raise ChunkMismatch(f"{store.uri(ref.store_key)}: missing from the store; run `kdata fsck`")
-    proven = ref.etag is not None and identity == store.registered_identity(ref.size, ref.etag)
-    if not proven and store.content_sha256(ref.store_key) != ref.sha256:
-        raise ChunkMismatch(f"{store.uri(ref.store_key)}: stored chunk differs from the catalog (sha256)")
+    try:
+        check_chunks(store, [VerifiedRef(ref.store_key, ref.size, ref.sha256, ref.etag)], memo)
+    except Damaged as error:
+        raise ChunkMismatch(str(error)) from None
     return store.presign(ref.store_key, expires)
