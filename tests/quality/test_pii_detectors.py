@@ -357,6 +357,43 @@ def test_fast_pre_check_never_misses_what_the_regex_pre_check_finds() -> None:
     assert might_contain_pii("전화 ٠١٠١٢٣٤٥٦٧٨")
 
 
+def test_phone_pre_check_never_hides_a_number_the_matcher_finds() -> None:
+    """``PhoneNumberMatcher`` runs only where nine digits stand linked as its candidates link them
+    (:func:`quality.pii._phone_hint`): on random texts of digits, its punctuation, extensions, commas
+    and words, whatever the matcher finds the pre-check let through; a COCO box list is not asked."""
+    import random
+
+    import phonenumbers.phonenumberutil
+
+    from quality.pii import _PHONE_PUNCTUATION, _matched_phones, _phone_hint, _phones
+
+    assert _PHONE_PUNCTUATION == phonenumbers.phonenumberutil._VALID_PUNCTUATION  # the library's, as pinned
+    rnd = random.Random(20261206)
+    pieces = [*"0123456789" * 4, *"0123456789", "010", "02", "031", "070", "0505", "+82", "82", "1588"]
+    pieces += [*"-. ,()[]/~xX#:;\t\n", "\u00a0", "－", "\u3000", "ext", "ext.", "EXT", "extn", "int", ";ext="]
+    pieces += ["доб", "anexo"]
+    pieces += ["전화", "번호", "abc", "가", ".0", "e5", "#", "ｘ", "～"]
+    seps = ["-", " ", ".", "", "  ", ")", " - ", "/", "~", "\u00a0", ", ", "－", "--"]
+    found = 0
+    for n in range(12_000):
+        if n % 2:  # a number as people write one, then mangled
+            digits = [rnd.choice(["010", "02", "031", "070", "0505", "+82 10", "(02)", "1588"])]
+            digits += ["".join(rnd.choice("0123456789") for _ in range(rnd.randint(2, 5))) for _ in range(2)]
+            text = rnd.choice(seps).join(digits) + rnd.choice(["", "", " ext 12", ", x 345", ";ext=7", " # 99"])
+            for _ in range(rnd.randint(0, 3)):
+                at = rnd.randint(0, len(text))
+                text = text[:at] + rnd.choice(pieces) + text[at + rnd.randint(0, 1) :]
+        else:
+            text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(3, 16)))
+        matched = _matched_phones(text)
+        found += bool(matched)
+        assert _phone_hint(text) or not matched, repr(text)
+        assert _phones(text) == matched, repr(text)
+    assert found > 300  # the corpus holds numbers the matcher finds
+    assert _phones("031-1234 ext 567") and _phone_hint("031-1234,, ext. 567")  # an extension's digits count
+    assert not _phone_hint('{"bbox":[351.0,323.0,620.0,442.0],"area":274040.0}')
+
+
 def test_full_width_digits_are_found_by_every_number_rule() -> None:
     """A Korean IME types full-width digits (０-９): the same numbers must be found and masked."""
     from quality.pii import mask, scan
