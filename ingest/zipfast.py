@@ -1,5 +1,7 @@
-"""One small zip member in one read: the local header, name and data with a single ``pread``, inflated
-with ``zlib`` and checked against the central directory's size and CRC.
+"""One zip member of up to 16 MiB in one read: the local header, name and data with a single ``pread`` (or,
+for an archive read through :class:`ingest.archives.ConcatFile`, one locked seek and read, which its
+observer hears), inflated with Intel ISA-L (``isal``; ``zlib`` where it cannot load) and checked against the
+central directory's size and CRC.
 
 ``zipfile`` spends ~100 µs per member on its way to the bytes (a shared-file object, three reads of the
 header, name and extra field, a ``ZipExtFile`` with its buffers); for a dataset of 200,000 label files
@@ -12,11 +14,21 @@ the declared CRC); for anything else it returns ``None`` and the caller reads th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
 import zipfile
 import zlib
+from typing import IO, Any
+
+try:  # ISA-L inflates these photos' deflate streams ~1.5x faster than zlib; the same bytes, the same CRC
+    from isal import isal_zlib as _inflate_module
+
+    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate_module.error)
+except ImportError:  # pragma: no cover - a platform without an isal wheel
+    _inflate_module = zlib  # type: ignore[assignment]
+    _INFLATE_ERRORS = (zlib.error,)
 
 __all__ = ["FAST_MAX_BYTES", "read_member_fast"]
 
@@ -34,8 +46,7 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
     """The member's bytes when it can be read cleanly in one go, else ``None`` (read it with ``zipfile``)."""
     fp = archive.fp
     if (
-        not isinstance(fp, io.BufferedReader)
-        or not hasattr(os, "pread")
+        not isinstance(fp, io.BufferedReader | io.RawIOBase)  # a file, or joined pieces; not a member's stream
         or info.flag_bits & _UNCLEAN_FLAGS
         or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
         or info.compress_size > FAST_MAX_BYTES
@@ -44,8 +55,7 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
     ):
         return None
     try:
-        fd = fp.fileno()
-        buffer = os.pread(fd, _HEADER.size + _SLACK + info.compress_size, info.header_offset)
+        buffer = _read_at(archive, fp, _HEADER.size + _SLACK + info.compress_size, info.header_offset)
     except (OSError, ValueError):
         return None
     if len(buffer) < _HEADER.size:
@@ -56,7 +66,10 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
     if header[0] != _SIGNATURE or flags & _UNCLEAN_FLAGS:
         return None
     if len(buffer) < start + info.compress_size:
-        buffer += os.pread(fd, start + info.compress_size - len(buffer), info.header_offset + len(buffer))
+        try:
+            buffer += _read_at(archive, fp, start + info.compress_size - len(buffer), info.header_offset + len(buffer))
+        except (OSError, ValueError):
+            return None
         if len(buffer) < start + info.compress_size:
             return None  # cut short: zipfile says how
     raw_name = buffer[_HEADER.size : _HEADER.size + name_length]
@@ -70,13 +83,25 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
     if info.compress_type == zipfile.ZIP_STORED:
         data = compressed
     else:
-        inflater = zlib.decompressobj(-15)
+        inflater = _inflate_module.decompressobj(-15)
         try:
             data = inflater.decompress(compressed, info.file_size + 1)
-        except zlib.error:
+        except _INFLATE_ERRORS:
             return None
         if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
             return None
-    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+    if len(data) != info.file_size or _inflate_module.crc32(data) != info.CRC:
         return None
     return data
+
+
+def _read_at(archive: zipfile.ZipFile, fp: IO[bytes], size: int, offset: int) -> bytes:
+    """Up to ``size`` bytes of the archive at ``offset``: ``pread`` on a plain file (no seek, no lock); else a
+    seek and a read under the archive's lock (``zipfile`` seeks its shared file before each of its own reads),
+    so a :class:`~ingest.archives.ConcatFile`'s observer (the archive's one-pass hash) hears them."""
+    if isinstance(fp, io.BufferedReader) and hasattr(os, "pread"):
+        return os.pread(fp.fileno(), size, offset)
+    lock: Any = getattr(archive, "_lock", None) or contextlib.nullcontext()
+    with lock:
+        fp.seek(offset)
+        return fp.read(size) or b""

@@ -3,6 +3,7 @@ so every defect is still refused the way zipfile refuses it."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -74,3 +75,20 @@ def test_corrupt_deflate_data_is_refused_as_before(tmp_path: Path) -> None:
         assert read_member_fast(zf, zf.infolist()[0]) is None
     with pytest.raises(UnsafeArchive):
         list(iter_members(path))
+
+
+def test_an_archive_read_for_its_hash_takes_the_one_read_path_and_the_hash_hears_it(tmp_path: Path) -> None:
+    """Under extraction's one-pass hash the archive is read through a ``ConcatFile`` (its reads observed): the
+    one-read path serves it too (it fell back to ``zipfile`` there, inflating with ``zlib``), with the same
+    bytes, and the full hash still comes from those reads."""
+    from ingest.archives import archive_sha256, open_zip
+    from ingest.fingerprint import ArchiveHasher, archive_fingerprint, hashing
+
+    path = _zip(tmp_path / "TS_1.zip", MEMBERS, stored=("b/stored.jpg",))
+    hasher = ArchiveHasher(path, path.name, archive_fingerprint(path))
+    with hashing([hasher]), open_zip(path) as zf:
+        assert not isinstance(zf.fp, io.BufferedReader)
+        for info in zf.infolist():
+            assert read_member_fast(zf, info) == MEMBERS[info.filename]
+        assert hasher.observed > 0
+        assert hasher.finish() == archive_sha256(path)
