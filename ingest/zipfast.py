@@ -18,17 +18,20 @@ import contextlib
 import io
 import os
 import struct
+import types
 import zipfile
 import zlib
-from typing import IO, Any
+from typing import IO, Any, cast
 
+_inflate_module: types.ModuleType = zlib
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,)
 try:  # ISA-L inflates these photos' deflate streams ~1.5x faster than zlib; the same bytes, the same CRC
-    from isal import isal_zlib as _inflate_module
+    from isal import isal_zlib
 
-    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate_module.error)
-except ImportError:  # pragma: no cover - a platform without an isal wheel
-    _inflate_module = zlib  # type: ignore[assignment]
-    _INFLATE_ERRORS = (zlib.error,)
+    _inflate_module = isal_zlib
+    _INFLATE_ERRORS = (zlib.error, cast(type[Exception], isal_zlib.error))
+except ImportError:  # pragma: no cover - a platform without an isal wheel keeps zlib
+    pass
 
 __all__ = ["FAST_MAX_BYTES", "read_member_fast"]
 
@@ -79,9 +82,9 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
         return None
     if name != info.orig_filename:
         return None
-    compressed = buffer[start : start + info.compress_size]
+    compressed = memoryview(buffer)[start : start + info.compress_size]  # a view: no copy of the member
     if info.compress_type == zipfile.ZIP_STORED:
-        data = compressed
+        data = bytes(compressed)
     else:
         inflater = _inflate_module.decompressobj(-15)
         try:
@@ -95,13 +98,16 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
     return data
 
 
-def _read_at(archive: zipfile.ZipFile, fp: IO[bytes], size: int, offset: int) -> bytes:
+def _read_at(archive: zipfile.ZipFile, fp: IO[bytes], size: int, offset: int) -> bytes | bytearray:
     """Up to ``size`` bytes of the archive at ``offset``: ``pread`` on a plain file (no seek, no lock); else a
     seek and a read under the archive's lock (``zipfile`` seeks its shared file before each of its own reads),
     so a :class:`~ingest.archives.ConcatFile`'s observer (the archive's one-pass hash) hears them."""
     if isinstance(fp, io.BufferedReader) and hasattr(os, "pread"):
         return os.pread(fp.fileno(), size, offset)
     lock: Any = getattr(archive, "_lock", None) or contextlib.nullcontext()
+    buffer = bytearray(size)  # read into, not ``read``: RawIOBase.read copies what it read into new bytes
     with lock:
         fp.seek(offset)
-        return fp.read(size) or b""
+        got = fp.readinto(buffer)  # type: ignore[attr-defined]
+    del buffer[got or 0 :]
+    return buffer
