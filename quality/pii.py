@@ -64,13 +64,16 @@ __all__ = [
     "scan",
 ]
 
-_RULESET = "5"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
+_RULESET = "6"  # 2: digits of a decimal number (floats in label JSON) are not a phone number; 3: a phone
 # number has 9+ digits in groups of 3+ after the area code, and an unmatched bracket before it is the text's;
 # a card number starts as an issuer's do and is never the digits of a decimal; 4: invisible characters
 # (zero-width space, soft hyphen, bidi marks) are read past, an RRN's halves may be split by any space or
 # dash (or a dot, then with a valid check digit), an e-mail may have Korean letters, an IDN domain or ＠;
 # a phone number's first digit group holds its whole area or mobile code; a card number has 14+ digits (the
 # 13-digit Visa is gone; Korean trademark and design application numbers, 40-/30-YYYY-NNNNNNN, are 13)
+# 5: driver licence, bank account and passport numbers; digits typed one by one, broken lines, a spelled-out @;
+# 6: phone numbers read aloud in Hangul (공일공 일이삼사 오육칠팔, as transcripts write them), digits one by one
+# with dashes or dots between (0-1-0-1-2-...), circled, parenthesised, superscript and subscript digits
 
 DETECTOR_VERSION = f"kdata-pii/{_RULESET} (phonenumbers {phonenumbers.__version__}, python-stdnum {stdnum.__version__})"
 """Names the rule set and the libraries behind it; reports and the catalog record it."""
@@ -151,6 +154,19 @@ _INVISIBLE = re.compile(
 hyphen, bidi marks, BOM, variation selectors, combining marks, tags): ``900101\u200b-\u200b1234567`` shows an
 RRN, so the detectors read the text without them."""
 
+
+def _digit_forms() -> dict[str, str]:
+    """Each single-digit form Unicode has outside the decimal digits (category No: ``①``, ``⑴``, ``⒈``, ``❶``,
+    ``➀``, ``➊``, ``⓵``, ``⁰``-``⁹``, ``₀``-``₉``, ``🄁``) to its ASCII digit; ``⑩`` and beyond are two digits."""
+    forms = {"\u24ea": "0", "\u24ff": "0", "\U0001f100": "0", "\u00b9": "1", "\u00b2": "2", "\u00b3": "3"}
+    for first in (0x2460, 0x2474, 0x2488, 0x24F5, 0x2776, 0x2780, 0x278A):  # ① ⑴ ⒈ ⓵ ❶ ➀ ➊: 1-9
+        forms.update({chr(first + n): str(n + 1) for n in range(9)})
+    forms.update({chr(0x2070 + n): str(n) for n in (0, 4, 5, 6, 7, 8, 9)})  # ⁰ ⁴-⁹ (¹²³ are Latin-1)
+    forms.update({chr(0x2080 + n): str(n) for n in range(10)})  # ₀-₉
+    forms.update({chr(0x1F101 + n): str(n) for n in range(10)})  # 🄁-🄊: a digit and a comma
+    return forms
+
+
 _FOLD = str.maketrans(
     {
         **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},  # full-width ASCII: ０-９, Ａ-ｚ, ＠, －, ．
@@ -158,6 +174,8 @@ _FOLD = str.maketrans(
         **dict.fromkeys("ㅡᅳￚ一ー‐‑‒–—―⁃−﹣﹘⸺⁻~〜～", "-"),
         **dict.fromkeys("。﹒ㆍ·‧∙・･", "."),  # a dot, and the middle dots a Korean keyboard types (ㆍ)
         "﹫": "@",
+        # digits in circles, brackets, after a stop, raised or lowered (①②③, ⑴, ⒈, ❶, ➀, ¹²³, ₁): digits
+        **_digit_forms(),
         **dict.fromkeys("\u3164\u115f\u1160\u2800\u00a0\u3000", " "),  # Hangul fillers, braille blank
     }
 )
@@ -200,6 +218,16 @@ _WORD_HINT = re.compile(r"(?i)여권|골뱅이|" + _LATIN_WORDS)
 """What the digit and ``@`` tests cannot see: a passport number has eight digits (its word is near it), an
 address may spell its ``@`` and dots out."""
 _LATIN_WORD_HINT = re.compile(r"(?i)" + _LATIN_WORDS)
+_SPOKEN_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5", "육": "6", "륙": "6"}
+_SPOKEN_DIGITS |= {"칠": "7", "팔": "8", "구": "9"}
+"""Digits as Korean reads them aloud (Sino-Korean numerals; 공 and 영 for zero)."""
+_SPOKEN_GAP = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|에[ \t]?)?"
+"""What stands between digits read aloud: one or two spaces, a dash, or 에 (공일공에 일이삼사에 …)."""
+_SPOKEN_DIGIT = "[" + "".join(_SPOKEN_DIGITS) + "]"
+SPOKEN_HINT_PATTERN = f"[공영](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{3}}"
+_SPOKEN_HINT = re.compile(SPOKEN_HINT_PATTERN)
+"""Four digits read aloud, the first a zero (a phone number's 0): what the digit tests cannot see in
+``공일공 일이삼사 오육칠팔``. Korean words rarely hold four numerals in a row after 공 or 영."""
 
 
 def _word_hint(text: str) -> bool:
@@ -207,11 +235,13 @@ def _word_hint(text: str) -> bool:
     holds none of its words, and a regex over every string doubled the pre-check's time."""
     if "여권" in text or "골뱅이" in text:
         return True
+    if ("공" in text or "영" in text) and _SPOKEN_HINT.search(text) is not None:
+        return True
     return ("t" in text or "T" in text) and _LATIN_WORD_HINT.search(text) is not None
 
 
 _ORDINARY = re.compile(
-    r"[\x00-\x7f\u00a0-\u00ac\u00ae-\u024f\u2000-\u200a\u2010-\u2029\u202f-\u205f\u3000-\u318f\u4e00-\u9fff\uac00-\ud7a3]*"
+    r"[\x00-\x7f\u00a0-\u00ac\u00ae-\u00b1\u00b4-\u00b8\u00ba-\u024f\u2000-\u200a\u2010-\u2029\u202f-\u205f\u3000-\u318f\u4e00-\u9fff\uac00-\ud7a3]*"
 )
 """ASCII, Latin letters, punctuation, CJK symbols and jamo, Hanja, Hangul: no digit outside ASCII among them,
 and none of the invisible characters (:data:`_INVISIBLE`), which the slow path reads past."""
@@ -262,8 +292,10 @@ def _might_contain_pii_regex(text: str) -> bool:
     without its invisible characters, as the detectors read it."""
     if _too_short(text):
         return False
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", text).translate(_FOLD)  # ① ¹ ₁ read as digits, as the detectors read them
     if _EMAIL_HINT.search(text) is not None or _WORD_HINT.search(text) is not None:
+        return True
+    if _SPOKEN_HINT.search(text) is not None:
         return True
     return len(text) >= _MIN_DIGITS and _DIGIT_RUN.search(text) is not None
 
@@ -525,11 +557,15 @@ _JOIN = re.compile(
     r"|[ \t]{0,2}(?:[\[({][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}]|골뱅이)[ \t]{0,2})(?=[\w-]))"
     r"|(?P<dot>(?<=\w)[ \t]{0,2}[\[({][ \t]{0,2}(?i:dot)[ \t]{0,2}[\])}][ \t]{0,2}(?=\w))"
     r"|(?P<words>(?<![\w.%+-])[\w.%+-]{1,64}[ \t]+(?i:at)[ \t]+[\w-]{1,63}(?:[ \t]+(?i:dot)[ \t]+[\w-]{1,63})+)"
+    r"|(?P<stepped>(?<![\w.,-])\d(?:-\d){8,}(?![\w.,-])|(?<![\w.,-])\d(?:\.\d){8,}(?![\w.,-]))"  # 0-1-0-1-2-…
+    rf"|(?P<spoken>[공영](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{8,10}})"  # 공일공 일이삼사 오육칠팔
 )
 """What a reader joins that the detectors read apart: digits typed one by one (three or more, spaces between,
 none of them part of a word or a decimal), a dashed number broken across lines, an address's ``@`` with
 spaces around it or spelled out (``[at]``, ``(at)``, ``골뱅이``), its dots spelled out (``[dot]``), and
-``hong at gmail dot com``."""
+``hong at gmail dot com``, digits one by one with a dash or a dot between (nine or more: ``0-1-0-1-2-3-4-5-6-7-8``),
+and digits read aloud from a zero on (``공일공 일이삼사 오육칠팔``: nine to eleven, spaces, dashes or 에
+between)."""
 _WORDS = re.compile(r"(?i)[ \t]+(at|dot)[ \t]+")
 
 
@@ -537,6 +573,10 @@ def _joined(match: re.Match[str]) -> str:
     kind, value = match.lastgroup, match.group(0)
     if kind == "digits":
         return value.replace(" ", "").replace("\t", "")
+    if kind == "stepped":
+        return value.replace("-", "").replace(".", "")
+    if kind == "spoken":
+        return "".join(_SPOKEN_DIGITS[ch] for ch in value if ch in _SPOKEN_DIGITS)
     if kind == "break":
         return ""
     if kind == "at":
@@ -558,8 +598,10 @@ def _joined_view(text: str) -> tuple[str, list[tuple[int, int]] | None]:
         parts.append(text[position : match.start()])
         spans += [(i, i + 1) for i in range(position, match.start())]
         joined = _joined(match)
-        if match.lastgroup == "digits":  # each digit keeps its place
-            spans += [(i, i + 1) for i in range(match.start(), match.end()) if not text[i].isspace()]
+        if match.lastgroup in ("digits", "stepped"):  # each digit keeps its place
+            spans += [(i, i + 1) for i in range(match.start(), match.end()) if text[i].isdigit()]
+        elif match.lastgroup == "spoken":  # each digit read aloud keeps its place
+            spans += [(i, i + 1) for i in range(match.start(), match.end()) if text[i] in _SPOKEN_DIGITS]
         elif match.lastgroup == "words":
             spans += [(i, i + 1) for i in _word_places(match)]
         else:  # the @ or . stands for all it replaced

@@ -344,6 +344,7 @@ def test_fast_pre_check_never_misses_what_the_regex_pre_check_finds() -> None:
     rnd = random.Random(20261122)
     alphabet = [*("0123456789" * 3 + "-- .:/()|\n가나다라 마바사 abcXYZ@#_.%+０１２٣٤۵\u200b\ufeff\u00ad＠\u0301")]
     alphabet += ["여권", "여", "권", "passport", "PassPort", "[at]", "(AT)", "골뱅이", " dot ", "dot", "at", "\t"]
+    alphabet += [*"공영일이삼사오육칠팔구에①⓪⑴¹²³⁴₅❶"]
     candidates = 0
     for _ in range(60_000):
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
@@ -459,6 +460,15 @@ FOUND_AS_TYPED = {
     "M12345678 이게 내 여권 번호야": ("passport", "#@여권번호#"),
     "면허번호 11 12 345678 90": ("driver_license", "#@면허번호#"),
     "123456-01-234567 (국민은행)": ("bank_account", "#@계좌번호#"),
+    # ruleset 6: read aloud as transcripts write it, digits one by one with dashes or dots, digit forms
+    "제 번호는 공일공 일이삼사 오육칠팔이에요": ("mobile_phone", "#@전화번호#"),
+    "공일공에 일이삼사에 오육칠팔로 연락 주세요": ("mobile_phone", "#@전화번호#"),
+    "사무실은 공이 일이삼 사오육칠 입니다": ("landline_phone", "#@전화번호#"),
+    "연락처 0-1-0-1-2-3-4-5-6-7-8": ("mobile_phone", "#@전화번호#"),
+    "연락처 0.1.0.1.2.3.4.5.6.7.8": ("mobile_phone", "#@전화번호#"),
+    "번호 ⓪①⓪-①②③④-⑤⑥⑦⑧": ("mobile_phone", "#@전화번호#"),
+    "전화 ⁰¹⁰ ¹²³⁴ ⁵⁶⁷⁸": ("mobile_phone", "#@전화번호#"),
+    "주민번호 ⑨⓪⓪①⓪①-①②③④⑤⑥⑧": ("rrn", "#@주민번호#"),
 }
 
 
@@ -505,6 +515,12 @@ def test_personal_data_as_people_type_it_is_found_and_masked_whole(text: str) ->
         "은행나무 길 2024 12 06 1430 축제",
         "제품번호 S1234 5678 여권지갑 판매",
         "운전석 부품 코드 12-34-567890-12 교체",
+        # ruleset 6: numerals in words, list markers, a list of single digits
+        "공사 일정은 삼월 이일부터",
+        "영일만 일대 여행 공일날 일이 많다",
+        "① 첫째 ② 둘째 ③ 셋째 ④ 넷째 ⑤ 다섯째",
+        "[0,1,0,1,2,3,4,5,6,7,8]",
+        "버전 1.2.3.4 단계 2-3-4",
     ],
 )
 def test_what_only_looks_like_it_stays(text: str) -> None:
