@@ -47,7 +47,7 @@ from kcore.atomic import atomic_path, write_atomic
 from kcore.config import Settings
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
 from schemas.contracts import ChunkEntry, FileEntry, Selection, SelectionSplit, SourceChunk, VersionManifest
-from storage.base import ObjectStore
+from storage.base import MissingObject, ObjectStore
 from storage.layout import VERSION_MANIFEST, version_prefix
 from storage.stores import open_store
 from storage.verify import ChunkRef, Damaged, check_chunks, verified_memo
@@ -329,7 +329,13 @@ def _fetch(store: ObjectStore, key: str, chunk: ChunkEntry, dest: Path, stats: _
         os.close(handle)
         before = part.stat().st_size
         digest = _hash_of(part)
-        _stream_to(store, key, part, chunk.bytes, progress.advance, digest)
+        try:
+            _stream_to(store, key, part, chunk.bytes, progress.advance, digest)
+        except MissingObject:
+            raise NotAllowed(
+                f"{store.uri(key)}: a published chunk is missing from the store (deleted or damaged); "
+                "run `kdata fsck` — nothing was written for it"
+            ) from None
         size = part.stat().st_size
         stats.transferred += size - before
         if size == chunk.bytes and digest.hexdigest() == chunk.sha256 and _footer_ok(part, chunk):
@@ -339,7 +345,7 @@ def _fetch(store: ObjectStore, key: str, chunk: ChunkEntry, dest: Path, stats: _
         stats.refetched += 1
         if attempt == 0:
             progress.grow(chunk.bytes)
-    raise KDataError(
+    raise NotAllowed(  # exit 4, as every other read of a damaged chunk (kdata sql, --where, --urls) refuses it
         f"{store.uri(key)}: differs from the version manifest (size, sha256 or footer) even after a fresh "
         "download; the stored copy is damaged — run `kdata fsck`"
     )

@@ -10,10 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kcore.errors import KDataError
+
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["ObjectInfo", "ObjectStore"]
+__all__ = ["MissingObject", "ObjectInfo", "ObjectStore"]
+
+
+class MissingObject(KDataError):
+    """The store has no object under a key the caller expected (a published chunk deleted from the store)."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,13 @@ class ObjectStore(ABC):
             return handle.read(max(length, 0))
 
     def iter_bytes(self, key: str, start: int, block: int = 1 << 20) -> Iterator[bytes]:
-        """The object's bytes from offset ``start`` on, in blocks (resumed downloads)."""
-        with self._local(key).open("rb") as handle:
+        """The object's bytes from offset ``start`` on, in blocks (resumed downloads); :class:`MissingObject`
+        when there is no such object."""
+        try:
+            handle = self._local(key).open("rb")
+        except FileNotFoundError:
+            raise MissingObject(f"{self.uri(key)}: no such object in the store") from None
+        with handle:
             handle.seek(start)
             while data := handle.read(block):
                 yield data

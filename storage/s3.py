@@ -44,7 +44,7 @@ from s3transfer.exceptions import RetriesExceededError
 from s3transfer.utils import ChunksizeAdjuster
 
 from kcore.errors import BadInput, KDataError, NotAllowed, TransientError
-from storage.base import ObjectInfo, ObjectStore
+from storage.base import MissingObject, ObjectInfo, ObjectStore
 
 if TYPE_CHECKING:
     import duckdb
@@ -320,12 +320,19 @@ class S3Store(ObjectStore):
             return bytes(response["Body"].read())
 
     def iter_bytes(self, key: str, start: int, block: int = MiB) -> Iterator[bytes]:
-        """The object's bytes from ``start`` on (an HTTP Range request when resuming)."""
+        """The object's bytes from ``start`` on (an HTTP Range request when resuming); :class:`MissingObject`
+        when there is no such object."""
         with _translated("read", self.uri(key)):
-            if start > 0:
-                response = self.client.get_object(Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-")
-            else:
-                response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            try:
+                if start > 0:
+                    response = self.client.get_object(Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-")
+                else:
+                    response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as error:
+                code, status = _error_code(error)
+                if code in _NOT_FOUND or status == 404:
+                    raise MissingObject(f"{self.uri(key)}: no such object in the store") from None
+                raise
             body = response["Body"]
             try:
                 yield from body.iter_chunks(block)

@@ -65,6 +65,10 @@ def test_whole_download_with_progress_resume_and_paths(
     assert [Path(p) for p in listed] == [store.local_path(f"{DATASET}/1.0/{c['key']}") for c in validation]
     assert all(sha256_file(Path(p)) == c["sha256"] for p, c in zip(listed, validation, strict=True))
 
+    Path(listed[0]).unlink()  # a chunk deleted from the store: named, exit 4 (was a traceback, exit 1)
+    gone = runner.invoke(app, ["download", DATASET, "--out", str(tmp_path / "gone"), "--split", "validation"])
+    assert gone.exit_code == 4 and "missing from the store" in gone.output and "kdata fsck" in gone.output
+
 
 def test_a_part_file_planted_as_a_link_is_not_followed(
     local_version: dict[str, Any], kdata_home: Path, tmp_path: Path

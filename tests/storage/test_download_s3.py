@@ -431,6 +431,12 @@ def test_a_chunk_replaced_on_s3_with_forged_metadata_is_not_served(published: Pu
         assert links.exit_code == 4 and "kdata fsck" in links.output and "X-Amz" not in links.output
         subset = kdata("download", DATASET, "--out", str(tmp_path / "w"), "--columns", "topic", "--json")
         assert subset.exit_code == 4 and "kdata fsck" in subset.output
+        whole = kdata("download", DATASET, "--out", str(tmp_path / "x"), "--json")  # hashes what arrives
+        assert whole.exit_code == 4 and "kdata fsck" in whole.output
+        assert not (tmp_path / "x" / DATASET / "1.0" / chunk["key"]).exists()
+        client.delete_object(Bucket=published.bucket, Key=key)  # deleted: named, exit 4 (was "S3 error NoSuchKey", 1)
+        gone = kdata("download", DATASET, "--out", str(tmp_path / "y"), "--json")
+        assert gone.exit_code == 4 and "missing from the store" in gone.output and "kdata fsck" in gone.output
     finally:
         client.put_object(Bucket=published.bucket, Key=key, Body=body, Metadata=metadata)
     again = kdata("sql", f"SELECT count(*) AS n FROM {view}", "--format", "json")
