@@ -191,6 +191,11 @@ def _list_candidates(tree: dict[tuple[Token, ...], _Node], files: int) -> list[t
     return out
 
 
+def _ordered_child_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> list[str]:
+    """The keys seen directly under ``path``, in the order the samples first showed them."""
+    return [str(p[-1][1]) for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path and p[-1][0] == "key"]
+
+
 def _child_keys(tree: dict[tuple[Token, ...], _Node], path: tuple[Token, ...]) -> set[str]:
     """The keys seen directly under ``path`` (an object, or each item of a list of objects)."""
     return {str(p[-1][1]) for p in tree if len(p) == len(path) + 1 and p[: len(path)] == path and p[-1][0] == "key"}
@@ -566,6 +571,7 @@ def _suggest_field(
             spec["role"] = "keypoints"  # before polygon: "keypoints" holds "points" (OpenPose x, y, c triples)
         elif _point_map(tree, path):
             spec["role"] = "keypoints"  # {"Nose": {x, y}, "Left Eye": {x, y}, ...}: named joints, in order
+            spec["keys"] = _ordered_child_keys(tree, path)  # the order every row keeps (a joint missing: nulls)
         elif _point_list(tree, path):
             spec["role"] = "polygon"  # [{x, y}, {x, y}, ...] (ASAP XML: Coordinate[@Order, @X, @Y])
         elif (_POLY_KEY.search(key) or "좌표" in key) and _numeric_tree(tree, path):

@@ -326,7 +326,9 @@ class FieldSpec(_Model):
     )
     relative: bool = Field(default=False, description="role bbox/polygon: coordinates are shares of the image (0..1)")
     keys: list[str] | None = Field(
-        default=None, description="role bbox given as an object: its four keys in the order of `format`"
+        default=None,
+        description="role bbox given as an object: its four keys in the order of `format`; role keypoints given as "
+        "named points ({Nose: {x, y}, ...}): the joints in order (one a label lacks is nulls in its place)",
     )
     match: Literal["stem", "id"] = Field(
         default="stem", description="role source: join on the file name's stem (paths and names) or the value as is"

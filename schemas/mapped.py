@@ -87,6 +87,8 @@ def _arrow_type(spec: FieldSpec, many: bool) -> pa.DataType:
         return pa.list_(_BOX)  # every box the value holds: one, a list, or lists per class
     if kind == "polygons":  # collected by [*]: each item's polygons (an object in several parts keeps its place)
         return pa.list_(pa.list_(pa.list_(_F))) if many else pa.list_(pa.list_(_F))
+    if spec.role == "keypoints" and many:  # collected by [*]: each item's points (frames, views)
+        return pa.list_(pa.list_(_F))
     if kind.startswith("list["):
         return pa.list_(_SCALARS[kind[5:-1]])
     base = _SCALARS[kind]

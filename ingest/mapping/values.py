@@ -144,10 +144,22 @@ def _numbers(value: Any, field: str) -> list[float]:
     return out
 
 
-def _keypoints(value: Any, field: str) -> list[float | None]:
+def _keypoints(value: Any, field: str, names: list[str] | None = None) -> list[float | None]:
     """Keypoints as one flat list; a point not labelled (``"eye": null``, ``{x: null, y: null}``) keeps its
-    place as nulls, as many as each other point has numbers, so point ``i`` stays at its index."""
-    if isinstance(value, dict):
+    place as nulls, as many as each other point has numbers, so point ``i`` stays at its index. Named points
+    (``{"Nose": {x, y}, "Left Eye": {x, y}, ...}``) come in the order of ``names`` (the field's ``keys:``), a
+    joint a label lacks as nulls in its place: in the label's own order, one missing joint moved every later
+    one onto the wrong joint. A name ``names`` lacks is a :class:`LabelError`."""
+    if isinstance(value, dict) and names is not None:
+        extra = [str(k) for k in value if k not in names]
+        if extra:
+            raise LabelError(
+                field,
+                f"joint {extra[0]!r} is not among the field's keys ({len(names)} joints): "
+                "add it to keys: in dataset.yaml",
+            )
+        value = [value.get(name) for name in names]
+    elif isinstance(value, dict):
         value = list(value.values())
     if not isinstance(value, list):
         raise LabelError(field, "expected a list of numbers")
@@ -330,7 +342,10 @@ def convert(column: MappedColumn, value: Any, field: str) -> Any:
             return [flat_polygons(v, f"{field}[{n}]") or None for n, v in enumerate(value)]
         return flat_polygons(value, field)
     if role == "keypoints":
-        return _keypoints(value, field) if value is not None else None
+        names = spec.keys
+        if isinstance(value, Many):  # one entry per item (a frame's, a view's), null where an item has none
+            return [_keypoints(v, f"{field}[{n}]", names) if v is not None else None for n, v in enumerate(value)]
+        return _keypoints(value, field, names) if value is not None else None
     if role in ("start", "end", "duration"):  # "00:02:08.9" (a video's clock) is 128.9 seconds
         many = isinstance(value, list)
         value = type(value)(_clock_seconds(v) for v in value) if many else _clock_seconds(value)

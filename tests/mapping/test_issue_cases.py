@@ -1118,6 +1118,42 @@ def test_named_joints_are_suggested_as_keypoints() -> None:
     assert roles["pts"] == "keypoints" and not any(path.startswith("pts.") for path in roles)
 
 
+def test_a_missing_named_joint_keeps_every_other_joint_in_place(tmp_path: Path, kdata_home: Path) -> None:
+    """Shape trial 11 (피트니스 자세, ``frames[*].view1.pts: {"Nose": {x, y}, ...}``): a frame that lacked
+    "Left Eye" moved Right Eye's coordinates to index 2, and every frame after it, collected by ``[*]``, into
+    one flat list, started at the wrong offset; verdict passed. Inspect writes the joints' order (``keys:``);
+    a missing joint is nulls in its place, each frame its own list, a joint not in ``keys`` a named problem."""
+    from kdata.inspect_labels import suggest_block
+
+    joints = ["Nose", "Left Eye", "Right Eye", "Left Shoulder"]
+
+    def frame(f: int, skip: str = "") -> dict[str, object]:
+        pts = {j: {"x": 10.0 * f + k, "y": 100.0 + k} for k, j in enumerate(joints) if j != skip}
+        return {"view1": {"img_key": f"F{f}.jpg", "pts": pts}}
+
+    docs = [{"id": "A", "frames": [frame(0, skip="Left Eye"), frame(1)]}, {"id": "B", "frames": [frame(2), frame(3)]}]
+    block, _tree = suggest_block(docs, "json", "**/*.json", per_source=False)
+    pts = next(spec for spec in block["fields"].values() if spec.get("role") == "keypoints")
+    assert set(pts["keys"]) == set(joints)  # the order inspect saw first; every row keeps it
+    root = tmp_path / "fitness"
+    odd = {"id": "C", "frames": [{"view1": {"pts": {**frame(4)["view1"]["pts"], "Tail": {"x": 1, "y": 2}}}}]}
+    labels = {f"{d['id']}.json": json.dumps(d).encode() for d in [*docs, odd]}
+    zip_files(root / LABELS / "TL_1.zip", labels)
+    fields = {
+        "id": {"path": "id", "role": "id"},
+        "pts": {"path": "frames[*].view1.pts", "role": "keypoints", "keys": joints},
+    }
+    write_manifest(root, "fitness-pose", "healthcare", "image", labels={"fields": fields})
+    rows, problems, _ = extract(root)
+    by_id = {r["id"]: r["pts"] for r in rows}
+    assert by_id["A"] == [
+        [0.0, 100.0, None, None, 2.0, 102.0, 3.0, 103.0],
+        [10.0, 100.0, 11.0, 101.0, 12.0, 102.0, 13.0, 103.0],
+    ]
+    assert by_id["B"][1] == [30.0, 100.0, 31.0, 101.0, 32.0, 102.0, 33.0, 103.0]
+    assert "C" not in by_id and any("Tail" in str(p) and "keys" in str(p) for p in problems), problems
+
+
 def test_an_exclusive_text_column_empty_in_most_turns_gets_no_text_role() -> None:
     """A call centre's turns (민원 콜센터 질의응답) fill one of 고객질문(요청) / 상담사질문(요청) / 고객답변 /
     상담사답변 per turn; the text role on 상담사답변 failed its not-empty check on two thirds of good turns.
