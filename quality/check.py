@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -446,22 +446,34 @@ class _Scan:
         finally:
             self._con.unregister("_rows")
 
-    def load_used(self, files: list[Path], split_of: dict[str, str]) -> None:
+    def load_used(self, files: list[Path], split_of: dict[str, str], listed: Mapping[str, bool] | None = None) -> None:
         """Note the source files the records point to (``source_file``: ``archive!member``), by split
-        and stem, straight from the chunks."""
+        and stem, straight from the chunks; and every name in ``listed`` source columns (a list per row,
+        :func:`schemas.mapped.listed_sources`: column → joined by stem), in the split of the row's source."""
         import pyarrow as pa
 
         if not files:
             return
         self._insert("archives", pa.table({"archive": list(split_of), "split": list(split_of.values())}))
         member = "substr(r.ref, strpos(r.ref, '!') + 1)"  # after the first '!', as str.partition
+        paths = [[str(f) for f in files]]
         self._con.execute(
             f"INSERT INTO used SELECT coalesce(a.split, ''), "
             f"CASE WHEN strpos(r.ref, '!') > 0 THEN {_STEM_SQL.format(member)} ELSE '' END "
             "FROM (SELECT source_file AS ref FROM read_parquet(?) WHERE source_file IS NOT NULL) r "
             "LEFT JOIN archives a ON a.archive = split_part(r.ref, '!', 1)",
-            [[str(f) for f in files]],
+            paths,
         )
+        for column, by_stem in (listed or {}).items():
+            name = "replace(CAST(r.v AS VARCHAR), '\\', '/')"
+            key = _STEM_SQL.format(name) if by_stem else "CAST(r.v AS VARCHAR)"
+            self._con.execute(
+                f"INSERT INTO used SELECT coalesce(a.split, ''), {key} "
+                f'FROM (SELECT source_file AS ref, unnest("{column}") AS v FROM read_parquet(?) '
+                "WHERE source_file IS NOT NULL) r "
+                "LEFT JOIN archives a ON a.archive = split_part(r.ref, '!', 1) WHERE r.v IS NOT NULL",
+                paths,
+            )
 
     def load_sources(
         self,
@@ -640,7 +652,10 @@ def _validate(
                 assert inp.dataset_root is not None
                 scan.load_sources(inp.dataset_root, inp.source_archives, batch_rows(rows), inp.labels_in, inp.limits)
                 split_of = {archive: split for split, archives in inp.source_archives.items() for archive in archives}
-                scan.load_used(inp.chunk_files, split_of)
+                from schemas.mapped import listed_sources
+
+                listed = listed_sources(inp.mapping) if inp.mapping is not None else {}
+                scan.load_used(inp.chunk_files, split_of, listed)
             unique = [c for c in _unique_columns(specs) if c in columns]
             duplicated = {column: scan.duplicated(inp.chunk_files, column) for column in unique}
             result = run_suite_batches(

@@ -130,6 +130,19 @@ def _derived(columns: list[MappedColumn]) -> list[Column]:
     return out
 
 
+def listed_sources(mapping: LabelMapping) -> dict[str, bool]:
+    """Source-role fields collected by ``[*]`` (a file naming a frame's every view: ``frames[*].view1.img_key``),
+    each with whether it joins on the name's stem (else the value as is). The first found is the row's
+    ``source_file``; each of the others names a source file that has its label too."""
+    found: dict[str, bool] = {}
+    for block in mapping.resolved().blocks:
+        record_wildcards = wildcards(block.record_tokens)
+        for field_name, spec in block.fields.items():
+            if spec.role == "source" and _many(spec, record_wildcards):
+                found.setdefault(field_name, spec.match == "stem")
+    return found
+
+
 def mapped_schema(mapping: LabelMapping, *, name: str, domain: str, data_type: str) -> MappedSchema:
     """The schema of ``mapping`` (resolved preset); ``ValueError`` when blocks disagree on a column."""
     resolved = mapping.resolved()

@@ -1807,6 +1807,33 @@ def test_a_block_that_names_no_source_beside_one_that_does_is_not_missing_its_so
     ]
 
 
+def test_every_image_a_listed_source_names_has_its_label(tmp_path: Path, kdata_home: Path) -> None:
+    """Shape trial 11 (피트니스 자세): one row per file, ``frames[*].view1.img_key`` the source, a list. The row
+    joins the first image; the others, named by the same label, were orphans ("every source file has a label":
+    25 %, verdict passed with warnings). Each name in a listed source column counts as labelled."""
+    from kcore.config import load_settings
+    from kdata import pipeline
+
+    root = tmp_path / "fitness"
+    docs = {
+        f"S{s}.json": {"id": f"S{s}", "frames": [{"view1": {"img_key": f"S{s}/A/S{s}_A-{f}.jpg"},
+                                                   "view2": {"img_key": f"S{s}/B/S{s}_B-{f}.jpg"}} for f in range(2)]}
+        for s in range(2)
+    }  # fmt: skip
+    zip_files(root / f"{LABELS}/TL_1.zip", {n: json.dumps(d).encode() for n, d in docs.items()})
+    images = {f"S{s}/{v}/S{s}_{v}-{f}.jpg": tiny_png() for s in range(2) for v in "AB" for f in range(2)}
+    zip_files(root / f"{SOURCES}/TS_1.zip", {**images, "S9/A/S9_A-0.jpg": tiny_png()})  # one with no label
+    fields = {
+        "id": {"path": "id", "role": "id"},
+        "view1": {"path": "frames[*].view1.img_key", "role": "source"},
+        "view2": {"path": "frames[*].view2.img_key", "role": "source"},
+    }
+    write_manifest(root, "fitness-views", "healthcare", "image", labels={"fields": fields})
+    result = pipeline.ingest(load_settings(), str(root))
+    summary = json.loads(Path(result["report"]).with_name("quality_summary.json").read_text())
+    assert summary["orphan_sources"] == 1, summary["orphan_sources"]  # S9 only (was 7: every image not first)
+
+
 def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
     """한국어 이미지 설명 (MSCOCO-ko): ``[{id, file_path, caption_ko: [...]}]``; the list of captions got no text
     role, so an image without a caption passed (shape trial 10)."""
