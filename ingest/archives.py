@@ -623,6 +623,13 @@ class OpenArchive:
     def names(self) -> list[str]:
         return sorted(self._infos)
 
+    def size(self, name: str) -> int:
+        """The declared (uncompressed) size of member ``name``; :class:`BadInput` when there is none."""
+        info = self._infos.get(name)
+        if info is None:
+            raise BadInput(f"{self.path}!{name}: no such member")
+        return int(info.file_size)
+
     def read(self, name: str) -> bytes:
         """Content of member ``name``; :class:`BadInput` (:class:`UnsafeArchive` for a defect of the
         archive: bad CRC, corrupt data, too big) naming archive and member when unreadable."""

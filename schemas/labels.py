@@ -289,8 +289,15 @@ class _Model(BaseModel):
 
 class Lookup(_Model):
     """A value looked up in a list of the same file by the field's value: COCO's annotation ``image_id`` →
-    ``images[].file_name`` (``{items: "$.images[*]", key: id, value: file_name}``)."""
+    ``images[].file_name`` (``{items: "$.images[*]", key: id, value: file_name}``); or of another label file of
+    the same archive (``file: "**/images.json"``: a VQA set's questions name their image by ``image_id``, the
+    file of images says which file that is)."""
 
+    file: str | None = Field(
+        default=None,
+        description="Another JSON label file of the same archive to look in (a glob, e.g. **/images.json): the "
+        "one in the label file's folder, else the nearest folder above it, else the only one in the archive",
+    )
     items: str = Field(description="The list to look in, from the file's root, e.g. $.images[*]")
     key: str = Field(description="The items' key holding the field's value, e.g. id")
     value: str = Field(description="The items' key whose value the column takes, e.g. file_name")

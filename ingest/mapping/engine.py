@@ -19,7 +19,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from ingest import labeljson
-from ingest.archives import Member, iter_member_streams
+from ingest.archives import Member, OpenArchive, iter_member_streams
 from ingest.jsonstream import JsonStreamError, ListItems
 from ingest.limits import UnsafeArchive
 from ingest.mapping import columnar
@@ -198,13 +198,16 @@ def _label_members(
 ) -> Iterator[tuple[Member, IO[bytes], LabelBlock, bytes | None]]:
     """``(member, stream, block, whole bytes)`` of each label file; the bytes only for a file the Arrow
     path may read (else ``None``: :meth:`_Rows.member` reads the stream). Other members are counted as
-    skipped, or passed over as the sources of a mixed archive."""
+    skipped, or passed over as the sources of a mixed archive, or as files a lookup reads (``lookup.file``)."""
+    looked_up = {s.lookup.file for b in schema.mapping.blocks for s in b.fields.values() if s.lookup and s.lookup.file}
     for member, stream in iter_member_streams(archive, limits=limits):
         stats.member_read(member.info.compress_size)
         block = block_for(schema.mapping.blocks, member.name, rows.archive_rel)
         if block is None:
             if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
                 continue  # a source file of a mixed archive
+            if any(glob_match(pattern, member.name) for pattern in looked_up):
+                continue  # read by the fields that look values up in it
             reason = "no labels block matches" if _suffix(member.name) in EXTENSION_FORMATS else "not a label file"
             skipped.add(reason, member.name)
             continue
@@ -232,6 +235,7 @@ class _Rows:
         self.archive_rel = archive_rel
         self.sources = sources
         self.files = SourceFiles(archive, archive_rel, sources, stats.limits)
+        self.others = _OtherFiles(archive, stats.limits)
         self.stats = stats
         self.has_sources = has_sources
         self.pending: list[dict[str, Any]] = []
@@ -257,6 +261,7 @@ class _Rows:
 
     def close(self) -> None:
         self.files.close()
+        self.others.close()
 
     def flush(self, final: bool = False) -> Iterator[pa.Table]:
         if self.pending and (final or len(self.pending) >= self.batch_rows):
@@ -540,7 +545,8 @@ class _Rows:
         plan = self._plans.get(id(block))
         if plan is None:
             plan = self._plans[id(block)] = [
-                _Field(name, spec, self.schema.column(name)) for name, spec in block.fields.items()
+                _Field(name, spec, self.schema.column(name), self.others, block.encoding)
+                for name, spec in block.fields.items()
             ]
         return plan
 
@@ -667,7 +673,14 @@ class _Field:
 
     __slots__ = ("column", "convert", "copied", "empty", "get", "name", "spec")
 
-    def __init__(self, name: str, spec: FieldSpec, column: MappedColumn) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: FieldSpec,
+        column: MappedColumn,
+        others: _OtherFiles | None = None,
+        encoding: str = "auto",
+    ) -> None:
         self.name, self.spec, self.column = name, spec, column
         self.copied = spec.path not in ("@", "@key", "@index", *FILE_PATHS) and (
             spec.lookup is not None or bool(spec.tokens[0])
@@ -675,7 +688,7 @@ class _Field:
         """A path from the file's root (``$.meta``) or a value looked up in a list of the file: one value may be
         copied onto every record (a looked-up 8,000-item list onto 8,000 records took 1.1 GB: attack trial)."""
         self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
-        self.get = _getter(spec)
+        self.get = _getter(spec, others, encoding)
         kind = str(spec.column_type())
         path = spec.path
         if kind == "string" and not column.many:  # the usual case: text as it is, without a call
@@ -690,7 +703,9 @@ class _Field:
             self.convert = lambda v: convert(column, v, path)
 
 
-def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
+def _getter(
+    spec: FieldSpec, others: _OtherFiles | None = None, encoding: str = "auto"
+) -> Callable[[str, Any, RecordAt], Any]:
     path = spec.path
     if path == "@":
         return lambda member, doc, record: record.value
@@ -703,15 +718,18 @@ def _getter(spec: FieldSpec) -> Callable[[str, Any, RecordAt], Any]:
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
     if spec.lookup is not None:
-        return _lookup_getter(spec.lookup, get, absolute)
+        return _lookup_getter(spec.lookup, get, absolute, others, encoding)
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
 
 
-def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, Any, RecordAt], Any]:
-    """A getter for ``{path, lookup}``: the path's value, looked up in the file's list by ``lookup.key``
-    (the list indexed once per file; a value not found is missing; collected values stay aligned)."""
+def _lookup_getter(
+    lookup: Lookup, get: Any, absolute: bool, others: _OtherFiles | None = None, encoding: str = "auto"
+) -> Callable[[str, Any, RecordAt], Any]:
+    """A getter for ``{path, lookup}``: the path's value, looked up in the file's list (or, with ``file:``,
+    another label file's) by ``lookup.key`` (the list indexed once per file; a value not found is missing;
+    collected values stay aligned)."""
     tokens = parse_path(lookup.items)[1]
     # the list itself (``$.images`` of ``$.images[*]``) is what the index is kept for: a streamed file hands
     # each record a new document around the same header lists, which must not be indexed again per record
@@ -739,12 +757,75 @@ def _lookup_getter(lookup: Lookup, get: Any, absolute: bool) -> Callable[[str, A
         value = get(doc, record.bindings) if absolute else get(record.value, ())
         if value is MISSING or value is None:
             return value
+        if lookup.file is not None:
+            if others is None:
+                raise LabelError(lookup.file, "lookup: another file's list cannot be read here")
+            doc = others.document(lookup.file, member, encoding)
         table = index(doc)
         if isinstance(value, Many):
             return Many(None if v is None else table.get(str(v)) for v in value)
         return table.get(str(value), MISSING)
 
     return getter
+
+
+class _OtherFiles:
+    """Label files of the unit's archive that a field looks values up in (``lookup: {file: ...}``): each
+    resolved once per folder, read and parsed once (whole: at most ``KDATA_MAX_ITEM_BYTES``)."""
+
+    def __init__(self, archive: Path, limits: ArchiveLimits) -> None:
+        self.archive, self.limits = archive, limits
+        self._open: OpenArchive | None = None
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._documents: dict[str, Any] = {}
+
+    def document(self, pattern: str, member: str, encoding: str) -> Any:
+        folder = str(PurePosixPath(member).parent)
+        name = self._resolved.get((pattern, folder))
+        if name is None:
+            name = self._resolved[(pattern, folder)] = self._resolve(pattern, member)
+        if name not in self._documents:
+            opened = self._archive()
+            size = opened.size(name)
+            if size > self.limits.max_item_bytes:
+                raise LabelError(
+                    f"lookup.file {pattern!r}",
+                    f"{name} ({size:,} bytes) is larger than KDATA_MAX_ITEM_BYTES={self.limits.max_item_bytes:,}",
+                )
+            try:
+                self._documents[name] = json_document(opened.read(name), encoding)
+            except LabelFileError as error:
+                raise LabelError(f"lookup.file {pattern!r}", f"{name}: {error}") from None
+        return self._documents[name]
+
+    def _resolve(self, pattern: str, member: str) -> str:
+        """The file ``pattern`` names for ``member``: in its folder, else the nearest folder above it that
+        has one, else the only one in the archive; none or several is a :class:`LabelError`."""
+        names = [n for n in self._archive().names() if n != member and glob_match(pattern, n)]
+        where = f"lookup.file {pattern!r}"
+        if not names:
+            raise LabelError(where, f"no label file of {self.archive.name} matches")
+        folder = PurePosixPath(member).parent
+        for level in (folder, *folder.parents):
+            near = [n for n in names if PurePosixPath(n).parent == level]
+            if len(near) == 1:
+                return near[0]
+            if near:
+                raise LabelError(where, f"{len(near)} files in {level} match ({near[0]}, {near[1]}): name one")
+        if len(names) == 1:
+            return names[0]
+        raise LabelError(where, f"{len(names)} files match, none in a folder above {member}: name one")
+
+    def _archive(self) -> OpenArchive:
+        if self._open is None:
+            self._open = OpenArchive(self.archive, self.limits)
+        return self._open
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+        self._documents.clear()
 
 
 _PAIR_PREFIX = re.compile(r"^(?:[TV][LS]_?|\[(?:라벨|원천)\]\s*)", re.IGNORECASE)

@@ -1834,6 +1834,55 @@ def test_every_image_a_listed_source_names_has_its_label(tmp_path: Path, kdata_h
     assert summary["orphan_sources"] == 1, summary["orphan_sources"]  # S9 only (was 7: every image not first)
 
 
+def test_a_vqa_question_takes_its_image_and_answer_from_the_files_beside_it(tmp_path: Path, kdata_home: Path) -> None:
+    """시각정보 기반 질의응답 (VQA): questions name their image by ``image_id``, which only the file of images
+    resolves to a file name; answers sit in a third file by ``question_id``. A lookup may read another label
+    file of the archive (``lookup: {file: ...}``): one row per question with its image joined and its answer.
+    The file is the one in the label's folder (each category's own), else the nearest above; none is a
+    problem naming the lookup."""
+    root = tmp_path / "vqa"
+    labels: dict[str, bytes] = {}
+    images: dict[str, bytes] = {}
+    for category in ("음식", "동물"):
+        ids = range(3) if category == "음식" else range(3, 5)
+        docs = {
+            "images": {"images": [{"image_id": n, "image": f"VQA_{n}.jpg"} for n in ids]},
+            "question": {"questions": [{"image_id": n, "question_id": 10 + n, "question": f"{n}번?"} for n in ids]},
+            "annotation": {"annotations": [{"question_id": 10 + n, "multiple_choice_answer": f"답{n}"} for n in ids]},
+        }
+        labels |= {
+            f"{category}/{name}.json": json.dumps(doc, ensure_ascii=False).encode() for name, doc in docs.items()
+        }
+        images |= {f"{category}/VQA_{n}.jpg": tiny_png() for n in ids}
+    labels["기타/question.json"] = json.dumps(
+        {"questions": [{"image_id": 9, "question_id": 99, "question": "?"}]}
+    ).encode()
+    zip_files(root / f"{LABELS}/TL_1.zip", labels)
+    zip_files(root / f"{SOURCES}/TS_1.zip", images)
+    fields = {
+        "question_id": {"path": "question_id", "role": "id"},
+        "question": {"path": "question", "role": "text"},
+        "image": {
+            "path": "image_id",
+            "lookup": {"file": "images.json", "items": "$.images[*]", "key": "image_id", "value": "image"},
+            "role": "source",
+        },
+        "answer": {
+            "path": "question_id",
+            "lookup": {"file": "annotation.json", "items": "$.annotations[*]", "key": "question_id",
+                       "value": "multiple_choice_answer"},
+        },
+    }  # fmt: skip
+    block = {"files": ["**/question.json"], "records": "questions[*]", "fields": fields}
+    write_manifest(root, "vqa-joined", "vision", "image", labels=[block])
+    rows, problems, _ = extract(root)
+    by_id = {r["question_id"]: (r["image"], r["answer"], (r["source_file"] or "").split("!")[-1]) for r in rows}
+    assert by_id == {
+        str(10 + n): (f"VQA_{n}.jpg", f"답{n}", f"{'음식' if n < 3 else '동물'}/VQA_{n}.jpg") for n in range(5)
+    }
+    assert [(p["member"], "images.json" in p["field"]) for p in problems] == [("기타/question.json", True)], problems
+
+
 def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
     """한국어 이미지 설명 (MSCOCO-ko): ``[{id, file_path, caption_ko: [...]}]``; the list of captions got no text
     role, so an image without a caption passed (shape trial 10)."""
