@@ -439,6 +439,10 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         data = stream.read(info.file_size)
         if stream.read(1):  # zipfile never returns more than the declared size; be sure we are at the end
             raise zipfile.BadZipFile(f"member {info.filename!r} is longer than its declared size")
+        if len(data) != info.file_size:  # the data ended (its CRC right) short of what the directory declares
+            raise zipfile.BadZipFile(
+                f"member {info.filename!r}: {len(data):,} bytes where the directory declares {info.file_size:,}"
+            )
         return data
 
 
@@ -473,13 +477,16 @@ def read_error(archive: str, member: str, error: BaseException) -> UnsafeArchive
 
 class GuardedStream(io.RawIOBase):
     """A member's stream whose read errors (CRC mismatch at the end, corrupt deflate data, a
-    truncated file) become :class:`~ingest.limits.UnsafeArchive` naming archive and member."""
+    truncated file) become :class:`~ingest.limits.UnsafeArchive` naming archive and member; so does data
+    that ends (its CRC right) short of the ``declared`` size."""
 
-    def __init__(self, inner: IO[bytes], archive: str, member: str) -> None:
+    def __init__(self, inner: IO[bytes], archive: str, member: str, declared: int | None = None) -> None:
         super().__init__()
         self._inner = inner
         self._archive = archive
         self._member = member
+        self._declared = declared
+        self._read = 0
 
     def readable(self) -> bool:
         return True
@@ -488,9 +495,14 @@ class GuardedStream(io.RawIOBase):
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(_BLOCK), b""))  # never read(-1): see _read_member
         try:
-            return self._inner.read(size)
+            data = self._inner.read(size)
         except _READ_ERRORS as error:
             raise read_error(self._archive, self._member, error) from None
+        self._read += len(data)
+        if not data and size and self._declared is not None and self._read != self._declared:
+            detail = f"its data ends at {self._read:,} bytes where the directory declares {self._declared:,}"
+            raise UnsafeArchive("corrupt_archive", self._archive, detail, self._member)
+        return data
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
@@ -551,12 +563,40 @@ def iter_member_streams(
     the next one is yielded. For members too big to hold in memory (label JSON of several GB)."""
     with open_zip(path, limits) as archive:
         for member in _members(path, archive, suffixes):
-            try:
-                stream = archive.open(member.info)
-            except _READ_ERRORS as error:
-                raise read_error(str(path), member.name, error) from None
-            with GuardedStream(stream, str(path), member.name) as guarded:
+            opened = _MemberStream(archive, member.info, str(path), member.name)
+            with GuardedStream(cast(IO[bytes], opened), str(path), member.name, member.size) as guarded:
                 yield member, cast(IO[bytes], guarded)
+
+
+class _MemberStream(io.RawIOBase):
+    """A member opened on its first read (a caller that skips it reads nothing): a clean member of up to
+    :data:`~ingest.zipfast.FAST_MAX_BYTES` in one read (:func:`~ingest.zipfast.read_member_fast`, which also
+    refuses data that inflates past its declared size), any other through ``zipfile``."""
+
+    def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, name: str) -> None:
+        super().__init__()
+        self._archive, self._info, self._label, self._name = archive, info, label, name
+        self._inner: IO[bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._inner is None:
+            data = read_member_fast(self._archive, self._info)  # zipfile.BadZipFile: GuardedStream names it
+            if data is not None:
+                self._inner = io.BytesIO(data)
+            else:
+                try:
+                    self._inner = self._archive.open(self._info)
+                except _READ_ERRORS as error:
+                    raise read_error(self._label, self._name, error) from None
+        return self._inner.read(-1 if size is None else size)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+        super().close()
 
 
 def list_member_names(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> list[str]:

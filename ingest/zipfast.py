@@ -91,7 +91,14 @@ def read_member_fast(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes |
             data = inflater.decompress(compressed, info.file_size + 1)
         except _INFLATE_ERRORS:
             return None
-        if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
+        if len(data) > info.file_size:  # zipfile stops at the declared size: what follows would go unread
+            raise zipfile.BadZipFile(
+                f"member {info.filename!r}: its data inflates past the declared {info.file_size:,} bytes "
+                "(the directory's size lies)"
+            )
+        if inflater.eof and inflater.unused_data:
+            raise zipfile.BadZipFile(f"member {info.filename!r}: bytes after the end of its compressed data")
+        if not inflater.eof or inflater.unconsumed_tail:
             return None
     if len(data) != info.file_size or _inflate_module.crc32(data) != info.CRC:
         return None

@@ -413,10 +413,11 @@ _PHONE_PUNCTUATION = (
 groups, at most four in a row."""
 _PHONE_LINK = (
     rf"(?:[{_PHONE_PUNCTUATION}]{{0,4}}|[- ]+|;ext=|[ \x{{a0}}\t,]*"
-    r"(?:e?xt(?:ensi[oó]?)?n?|ｅ?ｘｔｎ?|доб|anexo|[xｘ#＃~～]|int|ｉｎｔ)[:.．]?[ \x{a0}\t,-]*)"
+    r"(?:e?xt(?:ens[iıİ][oó]?)?n?|ｅ?ｘｔｎ?|доб|anexo|[xｘ#＃~～]|[iıİ]nt|ｉｎｔ)[:.．]?[ \x{a0}\t,-]*)"
 )
 """What may stand between two digits of one match of ``PhoneNumberMatcher``'s candidate pattern: its
-punctuation between digit groups, or the words and signs before an extension's digits (a superset of each)."""
+punctuation between digit groups, or the words and signs before an extension's digits (a superset of each;
+Python's ``(?i)`` also reads ``ı`` and ``İ`` as ``i``, RE2's does not: spelled out, attack trial 10)."""
 _PHONE_HINT_PATTERN = rf"(?i)\p{{Nd}}(?:{_PHONE_LINK}\p{{Nd}}){{{_MIN_DIGITS - 1}}}"
 """Nine digits linked as one phone-number candidate links them: :func:`_grouped_as_a_phone` refuses any match
 with fewer, so a text without such a run has no phone number to find, and ``PhoneNumberMatcher`` (about 4 ms

@@ -64,8 +64,9 @@ def _lying(data: bytes, claimed: int, crc_of: bytes) -> bytes:
 
 
 def test_a_member_stops_at_its_declared_size(tmp_path: Path) -> None:
-    """16 MiB of zeros behind a header that says 1,000 bytes: the check refuses the lie; a read
-    (were the check skipped) stops at 1,000 bytes without inflating the rest."""
+    """16 MiB of zeros behind a header that says 1,000 bytes: the check refuses the lie; a read (were the
+    check skipped) refuses it too, without inflating the rest (it returned the first 1,000 bytes, their CRC
+    right, and dropped what followed: attack trial 10 hid a phone number there)."""
     real = bytes(16 * MiB)
     path = tmp_path / "TL_1.zip"
     path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), 1000, real[:1000]))
@@ -74,15 +75,38 @@ def test_a_member_stops_at_its_declared_size(tmp_path: Path) -> None:
     assert (refused.value.code, refused.value.member) == ("corrupt_archive", "labels/a.json")
     tracemalloc.start()
     try:
-        with OpenArchive(path) as archive:
-            content = archive.read("labels/a.json")
-        for _, stream in iter_member_streams(path):
-            streamed = stream.read()
+        with OpenArchive(path) as archive, pytest.raises(UnsafeArchive, match="inflates past") as read:
+            archive.read("labels/a.json")
+        with pytest.raises(UnsafeArchive, match="inflates past") as streamed:
+            for _, stream in iter_member_streams(path):
+                stream.read()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert content == streamed == real[:1000]
-    assert peak < 4 * MiB  # one 1 MiB block and its compressed input, not 16 MiB
+    assert {(e.value.code, e.value.member) for e in (read, streamed)} == {("corrupt_archive", "labels/a.json")}
+    assert peak < 4 * MiB  # the compressed input and 1,001 bytes, not 16 MiB
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize("declared", ["smaller", "larger"])
+def test_a_declared_size_that_lies_with_its_crc_right_is_refused(tmp_path: Path, streamed: bool, declared: str) -> None:
+    """Attack trial 10: the directory declares the size (and the CRC) of the first part of the data, hiding
+    the rest (a phone number after 40 spaces); or more bytes than there are, the CRC of the real data. Both
+    were published; both are refused naming the member."""
+    real = b'{"text": "hello"}' + b" " * 40 + b'{"phone": "010-9876-5432"}'
+    size = 17 if declared == "smaller" else len(real) + 10
+    crc_of = real[:17] if declared == "smaller" else real
+    path = tmp_path / "TL_1.zip"
+    path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), size, crc_of))
+    with pytest.raises(UnsafeArchive) as refused:
+        if streamed:
+            for _, stream in iter_member_streams(path):
+                while stream.read(7):
+                    pass
+        else:
+            with OpenArchive(path) as archive:
+                archive.read("labels/a.json")
+    assert (refused.value.code, refused.value.member) == ("corrupt_archive", "labels/a.json")
 
 
 @pytest.mark.parametrize("streamed", [False, True])

@@ -372,7 +372,7 @@ def test_phone_pre_check_never_hides_a_number_the_matcher_finds() -> None:
     rnd = random.Random(20261206)
     pieces = [*"0123456789" * 4, *"0123456789", "010", "02", "031", "070", "0505", "+82", "82", "1588"]
     pieces += [*"-. ,()[]/~xX#:;\t\n", "\u00a0", "－", "\u3000", "ext", "ext.", "EXT", "extn", "int", ";ext="]
-    pieces += ["доб", "anexo"]
+    pieces += ["доб", "anexo", "ınt", "İNT", "extensıón", "ſ"]
     pieces += ["전화", "번호", "abc", "가", ".0", "e5", "#", "ｘ", "～"]
     seps = ["-", " ", ".", "", "  ", ")", " - ", "/", "~", "\u00a0", ", ", "－", "--"]
     found = 0
@@ -392,6 +392,7 @@ def test_phone_pre_check_never_hides_a_number_the_matcher_finds() -> None:
         assert _phones(text) == matched, repr(text)
     assert found > 300  # the corpus holds numbers the matcher finds
     assert _phones("031-1234 ext 567") and _phone_hint("031-1234,, ext. 567")  # an extension's digits count
+    assert _phones("대표번호 031-1234 ınt 567")  # a dotless ı: Python's (?i) reads it as i (attack trial 10)
     assert not _phone_hint('{"bbox":[351.0,323.0,620.0,442.0],"area":274040.0}')
 
 
