@@ -864,8 +864,41 @@ def inspect_folder(
                 f"{ref.split} — rename the archive or add layout.rules: [{{match: '{ref.path}', split: {folder}}}]"
             )
     _unshared_ids(groups)
+    _cross_file_sources([g["block"] for g in groups if g.get("block")])
     _reconcile([g["block"] for g in groups if g.get("block")], [g.get("tag") for g in groups if g.get("block")])
     return Inspection(root, archives, skipped, groups, rules, notes)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][\w]*")
+
+
+def _cross_file_sources(blocks: list[dict[str, Any]]) -> None:
+    """A block of its own files that names no source, beside a block whose records name one and carry an id
+    key the first block's records carry too (VQA: ``question.json``'s ``image_id``, ``images.json``'s
+    ``{image_id, image}``): the first block gets the source looked up in the other file (``lookup: {file}``),
+    so its rows are joined to their media instead of standing apart."""
+    for provider in blocks:
+        records = str(provider.get("records", ""))
+        files = provider.get("files") or []
+        if len(files) != 1 or not (records.endswith("[*]") and _PLAIN_KEY.fullmatch(records.lstrip("$.")[:-3])):
+            continue
+        fields = provider["fields"]
+        source = next((f for f in fields.values() if f.get("role") == "source" and "lookup" not in f), None)
+        if source is None or not _PLAIN_KEY.fullmatch(str(source["path"])):
+            continue
+        keys = {str(f["path"]) for f in fields.values() if _PLAIN_KEY.fullmatch(str(f["path"])) and f is not source}
+        keys = {k for k in keys if k.lower().endswith("id")}
+        for consumer in blocks:
+            taken = consumer["fields"]
+            named = any(f.get("role") == "source" for f in taken.values())
+            if consumer is provider or not consumer.get("files") or named:
+                continue
+            key = next((str(f["path"]) for f in taken.values() if str(f["path"]) in keys), None)
+            if key is None:
+                continue
+            name = column_name([str(source["path"])], set(taken))
+            lookup = {"file": files[0], "items": "$." + records.lstrip("$."), "key": key, "value": source["path"]}
+            taken[name] = {"path": key, "lookup": lookup, "role": "source"}
 
 
 def _id_values(block: dict[str, Any], docs: list[Any]) -> set[str]:
@@ -977,10 +1010,37 @@ def _split_by_shape(
     """``group`` (one label format) as one group per kind of label file: by archive (:func:`_split_by_archive`),
     then by the file name's last word (:func:`_split_by_tag`)."""
     return [
-        part
+        named
         for by_archive in _split_by_archive(root, fmt, group, source_stems, limits)
         for part in _split_by_tag(root, fmt, by_archive, source_stems, limits)
+        for named in _split_by_name(root, fmt, part, source_stems, limits)
     ]
+
+
+def _split_by_name(
+    root: Path, fmt: str, group: dict[str, Any], source_stems: set[str], limits: ArchiveLimits
+) -> list[dict[str, Any]]:
+    """``group`` as one group per file name where a few names repeat in every folder and their top-level keys
+    differ (VQA: ``images.json``, ``question.json`` and ``annotation.json`` per category: one block merged
+    them into one row per folder). Each gets ``files: ["**/<name>"]``; a file named otherwise matches none
+    (listed as skipped)."""
+    if fmt not in ("json", "xml") or group.get("patterns"):
+        return [group]
+    by_name: dict[str, list[tuple[str, str]]] = {}
+    for archive, name in group["members"]:
+        by_name.setdefault(PurePosixPath(name).name.lower(), []).append((archive, name))
+    if not 2 <= len(by_name) <= _MAX_SHAPES:
+        return [group]
+    kinds = _same_shapes((name, _top_keys(root, fmt, members, limits)) for name, members in sorted(by_name.items()))
+    if len(kinds) < 2:
+        return [group]
+    parts = []
+    for _keys, names in kinds:
+        members = [m for name in names for m in by_name[name]]
+        tag = "_" + PurePosixPath(names[0]).stem
+        patterns = [f"**/{n}" for n in names]
+        parts.append(_part(group, members, source_stems, patterns=patterns, tag=tag, per_folder=True))
+    return parts
 
 
 _MAX_ARCHIVES_COMPARED = 64
@@ -1191,6 +1251,8 @@ def _inspect_group(
     per_source = group["stems"] >= max(1, group["files"]) * 0.5 or (
         data_type in ("image", "video", "audio") and group["files"] > 1 and fmt in ("json", "xml")
     )
+    if group.get("per_folder") and group["stems"] < max(1, group["files"]) * 0.5:
+        per_source = False  # one file of this name per folder (question.json): its lists hold the records
     encoding = encodings.most_common(1)[0][0] if encodings else "auto"
     patterns = group.get("patterns") or ["**/*" + next(e for e, f in EXTENSION_FORMATS.items() if f == fmt)]
     pattern = patterns[0]

@@ -1882,6 +1882,15 @@ def test_a_vqa_question_takes_its_image_and_answer_from_the_files_beside_it(tmp_
     }
     assert [(p["member"], "images.json" in p["field"]) for p in problems] == [("기타/question.json", True)], problems
 
+    write_manifest(root, "vqa-joined", "vision", "image")  # inspect suggests the lookup of the question's image
+    assert inspect_write(root) == 0
+    mapping = load_manifest(root).labels
+    assert mapping is not None
+    question = next(b for b in mapping.blocks if any("question.json" in f for f in b.files or []))
+    [image] = [spec for spec in question.fields.values() if spec.role == "source"]
+    assert image.lookup is not None and image.lookup.file is not None and "images.json" in image.lookup.file
+    assert (image.path, image.lookup.key, image.lookup.value) == ("image_id", "image_id", "image")
+
 
 def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
     """한국어 이미지 설명 (MSCOCO-ko): ``[{id, file_path, caption_ko: [...]}]``; the list of captions got no text
