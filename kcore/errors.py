@@ -36,6 +36,7 @@ class QualityGateFailed(KDataError):
         super().__init__(message)
         self.report = report
         self.examples = list(examples or [])  # the first failing files and fields, for the user to read first
+        self.context: dict[str, object] = {}  # dataset_id, version, rows per split checked: what --json prints
 
 
 class NotAllowed(KDataError):

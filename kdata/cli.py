@@ -107,7 +107,17 @@ def ingest_here(path: str, workers: int | None, no_progress: bool, as_json: bool
     except QualityGateFailed as error:
         if as_json:
             _print_json(
-                {"status": "quality_failed", "error": str(error), "report": error.report, "examples": error.examples}
+                {
+                    "dataset_id": None,
+                    "version": None,
+                    "rows": {},
+                    "chunks": 0,
+                    **error.context,
+                    "status": "quality_failed",
+                    "error": str(error),
+                    "report": error.report,
+                    "examples": error.examples,
+                }
             )
         err.print(f"[bold red]품질검증 불합격 quality gate failed:[/] {safe(error)}", highlight=False, soft_wrap=True)
         for line in error.examples:

@@ -107,7 +107,7 @@ def fsck(
         from storage.stores import open_store
 
         store = open_store(settings.store)
-        report = run_fsck(store, deep=deep).to_dict()
+        report = run_fsck(store, deep=deep, registered=_registered(settings, store)).to_dict()
         if repair:
             report["repair"] = run_gc(store, min_age=min_age)
         return report
@@ -119,6 +119,24 @@ def fsck(
         _print_fsck(report)
     if report["damaged"]:
         raise typer.Exit(1)
+
+
+def _registered(settings: Settings, store: Any) -> dict[str, tuple[int, str]]:
+    """Each published chunk of the catalog in ``store``: store key → (bytes, sha256) as registered."""
+    from catalog.db import CatalogMissing, connect
+    from storage.verify import store_key
+
+    try:
+        with connect(settings, read_only=True, live=True) as con:
+            rows = con.execute("SELECT content_url, content_size, sha256 FROM chunks").fetchall()
+    except CatalogMissing:  # a store without a catalog here: its manifests are all there is to compare with
+        return {}
+    found = {}
+    for url, size, sha256 in rows:
+        key = store_key(store, str(url))
+        if key is not None:
+            found[key] = (int(size), str(sha256))
+    return found
 
 
 def _print_fsck(report: dict[str, Any]) -> None:

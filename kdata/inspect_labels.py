@@ -65,6 +65,8 @@ _CLASS_KEY = re.compile(
     r"감정|emotion|종류|등급|스타일|병해|질환|병변|진단|행동|이벤트",
     re.IGNORECASE,
 )
+_OWN_TEXT_KEY = re.compile(r"text|텍스트|글자|문자|transcription|ocr_?text|label_?text", re.IGNORECASE)
+"""A key that names the text itself (matched whole): its text role does not wait for long values."""
 _ANSWER_KEY = re.compile(r"(^|[_\s.])(answer|answer_?text|정답|답변)$", re.IGNORECASE)
 _SPEAKER_KEY = re.compile(r"speaker|participant|recorder|화자|발화자|녹음자", re.IGNORECASE)
 _COUNT_KEY = re.compile(r"(number|num|count|cnt)_?of|(count|cnt|num)$|(인원|명|수)$", re.IGNORECASE)
@@ -398,6 +400,8 @@ def _role_for(
     mostly_filled = _filled_share(node, strings) * present > 0.5
     named_files = sum(1 for s in strings if " " not in s and PurePosixPath(s.replace("\\", "/")).suffix)
     paths = bool(strings) and named_files >= 0.8 * len(strings)  # textPath: "KRESP/0001.txt" names a file
+    if _OWN_TEXT_KEY.fullmatch(key) and strings and mostly_filled and not paths:
+        return "text"  # OCR and handwriting: a word or a syllable ("가"), short, is the text to learn
     if _TEXT_KEY.search(key) and long_text and mostly_filled and not paths and not _ID_KEY.search(key):
         return "text"  # (context_id names a text, it is none)
     distinct = len(set(strings))
@@ -443,6 +447,7 @@ def suggest_block(
         return txt, tree
     coco = _coco_block(tree, fmt, pattern)
     if coco is not None:
+        _coco_rest(coco, tree, MEDIA_EXTENSIONS | source_suffixes)
         return coco, tree
     record = _record_path(tree, len(docs), per_source or fmt in ("jsonl", "csv", "tsv", "xlsx"))
     suggestion = _Suggestion(sources=MEDIA_EXTENSIONS | source_suffixes)
@@ -475,7 +480,8 @@ def _coco_block(tree: dict[tuple[Token, ...], _Node], fmt: str, pattern: str) ->
 
     fields: dict[str, Any] = {}
     if has("annotations.id"):  # unique within its file only (each archive's file counts from 1): no id role
-        fields["annotation_id"] = {"path": "id", "type": "int"}
+        kind = _leaf_type(tree[(*_each("annotations"), ("key", "id"))])  # "HW_00000001", "00100001": text
+        fields["annotation_id"] = {"path": "id", "type": kind} if kind == "int" else {"path": "id"}
     fields["image"] = {"path": "image_id", "lookup": lookup("file_name"), "role": "source"}
     for side in ("width", "height"):
         if has(f"images.{side}"):
@@ -495,6 +501,26 @@ def _coco_block(tree: dict[tuple[Token, ...], _Node], fmt: str, pattern: str) ->
         if has(f"annotations.{key}"):
             fields[key] = {"path": key, "type": kind}
     return {"files": [pattern], "format": fmt, "records": "annotations[*]", "fields": fields}
+
+
+_COCO_KEYS = ("id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd")
+"""The annotation keys :func:`_coco_block` maps itself."""
+
+
+def _coco_rest(block: dict[str, Any], tree: dict[tuple[Token, ...], _Node], sources: frozenset[str]) -> None:
+    """The annotations' other keys (a handwriting set's ``text``, its ``attributes.type``) as the general
+    suggestion makes them (text and class roles included): the COCO fields alone left the transcription in
+    ``label_json`` only, with no text or class check on it (shape trial 12)."""
+    record = _each("annotations")
+    out = _Suggestion(sources=sources)
+    taken = set(block["fields"])
+    covered = {(*record, ("key", key)) for key in _COCO_KEYS}
+    inside = sorted((p for p in tree if p[: len(record)] == record and len(p) > len(record)), key=len)
+    for path in inside:
+        _suggest_field(path, tree[path], tree, record, out, taken, covered)
+    for name, spec in out.fields.items():
+        if spec.get("role") not in ("id", "source", "bbox", "polygon", "image_width", "image_height"):
+            block["fields"].setdefault(name, spec)
 
 
 def _each(name: str) -> tuple[Token, ...]:

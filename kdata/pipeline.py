@@ -615,6 +615,15 @@ def _drop_chunks(settings: Settings, run_id: str) -> None:
     clear_staging(RunState(settings, run_id).store, run_id)
 
 
+def _checked_rows(settings: Settings, run_id: str) -> dict[str, int]:
+    """Rows per split the run extracted and the quality stage checked (a refused run publishes none)."""
+    rows: dict[str, int] = {}
+    for unit in units(settings, load_plan(settings, run_id)):
+        for chunk in unit.chunks:
+            rows[str(chunk["split"])] = rows.get(str(chunk["split"]), 0) + int(chunk["rows"])
+    return dict(sorted(rows.items()))
+
+
 def gate(settings: Settings, verdict: dict[str, Any]) -> dict[str, Any]:
     """Refuse publication when a critical expectation failed; the run is kept in quarantine."""
     if verdict["verdict"] != "failed":
@@ -819,7 +828,17 @@ def ingest(
             verdict = _verdict(summary)
             fault_point("after_quality")
             report.stage_done("quality", verdict["verdict"])
-            gate(settings, verdict)
+            try:
+                gate(settings, verdict)
+            except QualityGateFailed as refused:
+                refused.context = {
+                    "dataset_id": planned["dataset_id"],
+                    "version": planned["version"],
+                    "run_id": run_id,
+                    "rows": _checked_rows(settings, run_id),
+                    "chunks": 0,  # none published
+                }
+                raise
             checked = _take(ahead)
         report.stage("publish")
         published = publish_run(settings, run_id, checked=checked)

@@ -14,14 +14,17 @@ What a store can hold besides complete versions:
   together once nothing of either changed for ``--min-age``.
 - **temporary files** of the local store (``.<name>.<random>.tmp``) left by a killed writer.
 - **damaged** versions: a manifest whose chunks are missing or have another size (or, with
-  ``deep``, another sha256). Never deleted automatically; reported so an operator can republish.
+  ``deep``, another sha256); a manifest that lists other chunks, sizes or sha256s than the catalog
+  registered for the version (the catalog is what readers trust: a store writer who replaced a chunk and
+  rewrote the manifest to match is found too, ``deep`` hashing the bytes against the catalog's sha256).
+  Never deleted automatically; reported so an operator can republish.
 - **stray** objects inside a complete version that its manifest does not list.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +81,18 @@ def _local_temp_files(store: ObjectStore) -> list[ObjectInfo]:
     return sorted(found, key=lambda info: info.key)
 
 
-def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], deep: bool, report: FsckReport) -> None:
+Registered = Mapping[str, tuple[int, str]]
+"""Store key of each published chunk → (bytes, sha256) as the catalog registered it."""
+
+
+def _check_version(
+    store: ObjectStore,
+    prefix: str,
+    infos: list[ObjectInfo],
+    deep: bool,
+    report: FsckReport,
+    registered: Registered | None = None,
+) -> None:
     manifest_key = f"{prefix}/{VERSION_MANIFEST}"
     try:
         manifest = VersionManifest.read(store.get_bytes(manifest_key) or b"", store.uri(manifest_key))
@@ -90,13 +104,23 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
         return
     entries: list[ChunkEntry | FileEntry] = [*manifest.chunks, *manifest.version_files]
     chunks = {f"{prefix}/{c.key}": c for c in entries}
+    expected = {key: (c.bytes, c.sha256) for key, c in chunks.items()}
+    mine = {k: v for k, v in (registered or {}).items() if k.startswith(prefix + "/")}
+    for key in sorted(mine):
+        if key not in chunks:
+            report.damaged.append(
+                {"version": prefix, "key": key, "problem": "registered in the catalog, not in the manifest"}
+            )
+        elif expected[key] != mine[key]:
+            report.damaged.append({"version": prefix, "key": key, "problem": "the manifest differs from the catalog"})
+        expected[key] = mine[key]  # the catalog's word: what readers check against
     sizes = {i.key: i.size for i in infos}
-    for key, chunk in sorted(chunks.items()):
+    for key, (size, sha256) in sorted(expected.items()):
         if key not in sizes:
             report.damaged.append({"version": prefix, "key": key, "problem": "missing"})
-        elif sizes[key] != chunk.bytes:
-            report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {chunk.bytes}"})
-        elif deep and store.content_sha256(key) != chunk.sha256:  # the bytes, not what metadata claims
+        elif sizes[key] != size:
+            report.damaged.append({"version": prefix, "key": key, "problem": f"size {sizes[key]} != {size}"})
+        elif deep and store.content_sha256(key) != sha256:  # the bytes, not what metadata claims
             report.damaged.append({"version": prefix, "key": key, "problem": "sha256 differs"})
     reports = f"{prefix}/{QUALITY_PREFIX}/"  # the version's quality reports, uploaded before its manifest
     report.stray += sorted(
@@ -104,8 +128,9 @@ def _check_version(store: ObjectStore, prefix: str, infos: list[ObjectInfo], dee
     )
 
 
-def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
-    """Check the whole store against the publish protocol (``deep`` also compares sha256)."""
+def fsck(store: ObjectStore, *, deep: bool = False, registered: Registered | None = None) -> FsckReport:
+    """Check the whole store against the publish protocol (``deep`` also compares sha256), and each version's
+    manifest against the chunks the catalog ``registered`` for it."""
     report = FsckReport(temp_files=_local_temp_files(store))
     versions: dict[str, list[ObjectInfo]] = {}
     for info in store.list_info(""):
@@ -123,7 +148,7 @@ def fsck(store: ObjectStore, *, deep: bool = False) -> FsckReport:
     for prefix, infos in sorted(versions.items()):
         if any(i.key == f"{prefix}/{VERSION_MANIFEST}" for i in infos):
             report.versions += 1
-            _check_version(store, prefix, infos, deep, report)
+            _check_version(store, prefix, infos, deep, report, registered)
         else:
             report.incomplete[prefix] = infos
     return report

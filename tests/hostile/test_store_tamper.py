@@ -68,3 +68,31 @@ def test_a_chunk_replaced_in_the_store_is_served_by_no_reader(
     with pytest.raises(Damaged):
         sample_rows(open_store(settings.store), row, f"{DATASET}/1.0/{key}", 5, memo)
     assert "train/" + chunks[0].name == key  # the sample chunk is the tampered one
+
+
+def test_fsck_compares_the_store_with_the_catalog_not_with_the_stores_own_manifest(
+    kdata_home: Path, sample_factory: Any, tmp_path: Path
+) -> None:
+    """Attack trial 9: a store writer who replaced a chunk and rewrote ``manifest.json`` to match (size and
+    sha256 of the new bytes) got a clean ``kdata fsck --deep``; readers refused the chunk all along. fsck
+    now holds each version's manifest and bytes to what the catalog registered."""
+    import hashlib
+    import json
+
+    dataset = sample_factory(items=12, copy_to=tmp_path / "dataset")
+    assert kdata("uploader-lee", "ingest", str(dataset), "--json").exit_code == 0
+    clean = kdata("tester", "fsck", "--deep", "--json")
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["clean"], clean.output
+    version = kdata_home / "store" / DATASET / "1.0"
+    chunk = sorted((version / "train").glob("*.parquet"))[0]
+    _tamper(chunk)
+    manifest = json.loads((version / "manifest.json").read_text())
+    for entry in manifest["chunks"]:
+        if entry["key"] == f"train/{chunk.name}":
+            entry.update(bytes=chunk.stat().st_size, sha256=hashlib.sha256(chunk.read_bytes()).hexdigest())
+    (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+    found = kdata("tester", "fsck", "--deep", "--json")
+    assert found.exit_code == 1, found.output
+    key = f"{DATASET}/1.0/train/{chunk.name}"
+    problems = [d["problem"] for d in json.loads(found.stdout)["damaged"] if d["key"] == key]
+    assert problems[0] == "the manifest differs from the catalog" and problems[1].startswith("size "), problems

@@ -1892,6 +1892,30 @@ def test_a_vqa_question_takes_its_image_and_answer_from_the_files_beside_it(tmp_
     assert (image.path, image.lookup.key, image.lookup.value) == ("image_id", "image_id", "image")
 
 
+def test_handwriting_coco_keeps_its_text_ids_and_its_transcription(tmp_path: Path, kdata_home: Path) -> None:
+    """한국어 글자체 이미지 (손글씨, shape trial 12): one COCO-like file, ids ``"00100001"`` as text, each annotation's
+    ``text`` and ``attributes.type``. The COCO suggestion typed the id ``int`` (``HW_…`` refused the dataset;
+    ``"00100001"`` published as 100001) and left the transcription in ``label_json`` only."""
+    ids = ["00100001", "00100002", "HW_00000003"]
+    doc = {
+        "images": [{"id": i, "width": 8, "height": 6, "file_name": f"1_word/{i}.png"} for i in ids],
+        "annotations": [
+            {"id": i, "image_id": i, "text": t, "attributes": {"type": k}}
+            for i, t, k in zip(ids, ["가", "안녕", "사과나무"], ["글자(음절)", "단어(어절)", "단어(어절)"], strict=True)
+        ],
+    }
+    shipped = {
+        "TL_1.손글씨.zip": {"handwriting_data_info.json": json.dumps(doc, ensure_ascii=False).encode()},
+        "TS_1.손글씨.zip": {f"1_word/{i}.png": tiny_png(8, 6) for i in ids},
+    }
+    block = _first_block(tmp_path / "hw", shipped, "handwriting", "education", "image")
+    roles = {spec.path: (spec.role, spec.type) for spec in block.fields.values()}
+    assert roles["id"] == (None, None) and roles["text"][0] == "text" and roles["attributes.type"][0] == "class"
+    rows, problems, _ = extract(tmp_path / "hw")
+    assert problems == [] and sorted(r["annotation_id"] for r in rows) == sorted(ids)
+    assert {r["annotation_id"]: r["text"] for r in rows}["00100001"] == "가"
+
+
 def test_image_captions_are_texts(tmp_path: Path, kdata_home: Path) -> None:
     """한국어 이미지 설명 (MSCOCO-ko): ``[{id, file_path, caption_ko: [...]}]``; the list of captions got no text
     role, so an image without a caption passed (shape trial 10)."""

@@ -64,6 +64,8 @@ def _expect_refused(home: Path, code: int, result: dict[str, Any], key: str) -> 
     assert code == 3, result
     assert result["status"] == "quality_failed"
     assert key in result["error"]
+    assert result["dataset_id"] == DATASET and result["version"] and result["chunks"] == 0  # INTERFACE.md's keys
+    assert sum(result["rows"].values()) > 0  # the rows checked, per split (none published)
     summary = run_summary(result["report"])
     assert summary["verdict"] == "failed"
     assert summary["critical_failed"] == [key]
