@@ -183,6 +183,9 @@ def read_mapped(
         yield from rows.flush(final=True)
     finally:
         rows.close()
+    for name in rows.lookup_candidates:
+        if name not in rows.others.used:
+            skipped.add("no labels block matches and no lookup read it", name)
     skipped.report(archive_rel, stats)
 
 
@@ -207,7 +210,8 @@ def _label_members(
             if mixed and _suffix(member.name) not in EXTENSION_FORMATS:
                 continue  # a source file of a mixed archive
             if any(glob_match(pattern, member.name) for pattern in looked_up):
-                continue  # read by the fields that look values up in it
+                rows.lookup_candidates.append(member.name)  # read by a lookup, else reported as skipped at the end
+                continue
             reason = "no labels block matches" if _suffix(member.name) in EXTENSION_FORMATS else "not a label file"
             skipped.add(reason, member.name)
             continue
@@ -236,6 +240,7 @@ class _Rows:
         self.sources = sources
         self.files = SourceFiles(archive, archive_rel, sources, stats.limits)
         self.others = _OtherFiles(archive, stats.limits)
+        self.lookup_candidates: list[str] = []
         self.stats = stats
         self.has_sources = has_sources
         self.pending: list[dict[str, Any]] = []
@@ -545,7 +550,7 @@ class _Rows:
         plan = self._plans.get(id(block))
         if plan is None:
             plan = self._plans[id(block)] = [
-                _Field(name, spec, self.schema.column(name), self.others, block.encoding)
+                _Field(name, spec, self.schema.column(name), self.others, block.encoding, tuple(block.files or ()))
                 for name, spec in block.fields.items()
             ]
         return plan
@@ -680,6 +685,7 @@ class _Field:
         column: MappedColumn,
         others: _OtherFiles | None = None,
         encoding: str = "auto",
+        own: tuple[str, ...] = (),
     ) -> None:
         self.name, self.spec, self.column = name, spec, column
         self.copied = spec.path not in ("@", "@key", "@index", *FILE_PATHS) and (
@@ -688,7 +694,7 @@ class _Field:
         """A path from the file's root (``$.meta``) or a value looked up in a list of the file: one value may be
         copied onto every record (a looked-up 8,000-item list onto 8,000 records took 1.1 GB: attack trial)."""
         self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
-        self.get = _getter(spec, others, encoding)
+        self.get = _getter(spec, others, encoding, own)
         kind = str(spec.column_type())
         path = spec.path
         if kind == "string" and not column.many:  # the usual case: text as it is, without a call
@@ -704,7 +710,7 @@ class _Field:
 
 
 def _getter(
-    spec: FieldSpec, others: _OtherFiles | None = None, encoding: str = "auto"
+    spec: FieldSpec, others: _OtherFiles | None = None, encoding: str = "auto", own: tuple[str, ...] = ()
 ) -> Callable[[str, Any, RecordAt], Any]:
     path = spec.path
     if path == "@":
@@ -718,14 +724,19 @@ def _getter(
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
     if spec.lookup is not None:
-        return _lookup_getter(spec.lookup, get, absolute, others, encoding)
+        return _lookup_getter(spec.lookup, get, absolute, others, encoding, own)
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
 
 
 def _lookup_getter(
-    lookup: Lookup, get: Any, absolute: bool, others: _OtherFiles | None = None, encoding: str = "auto"
+    lookup: Lookup,
+    get: Any,
+    absolute: bool,
+    others: _OtherFiles | None = None,
+    encoding: str = "auto",
+    own: tuple[str, ...] = (),
 ) -> Callable[[str, Any, RecordAt], Any]:
     """A getter for ``{path, lookup}``: the path's value, looked up in the file's list (or, with ``file:``,
     another label file's) by ``lookup.key`` (the list indexed once per file; a value not found is missing;
@@ -760,7 +771,7 @@ def _lookup_getter(
         if lookup.file is not None:
             if others is None:
                 raise LabelError(lookup.file, "lookup: another file's list cannot be read here")
-            doc = others.document(lookup.file, member, encoding)
+            doc = others.document(lookup.file, member, encoding, own)
         table = index(doc)
         if isinstance(value, Many):
             return Many(None if v is None else table.get(str(v)) for v in value)
@@ -770,51 +781,82 @@ def _lookup_getter(
 
 
 class _OtherFiles:
-    """Label files of the unit's archive that a field looks values up in (``lookup: {file: ...}``): each
-    resolved once per folder, read and parsed once (whole: at most ``KDATA_MAX_ITEM_BYTES``)."""
+    """Label files of the unit's archive that a field looks values up in (``lookup: {file: ...}``): the
+    archive's names matched once per pattern (by folder), each folder's file resolved once, and one parsed
+    file held per pattern at a time (members come folder by folder; whole: at most ``KDATA_MAX_ITEM_BYTES``)."""
 
     def __init__(self, archive: Path, limits: ArchiveLimits) -> None:
         self.archive, self.limits = archive, limits
         self._open: OpenArchive | None = None
+        self._matches: dict[str, dict[str, list[str]]] = {}
         self._resolved: dict[tuple[str, str], str] = {}
-        self._documents: dict[str, Any] = {}
+        self._documents: dict[str, tuple[str, Any]] = {}
+        self._kin: dict[str, set[str]] = {}
+        self.used: set[str] = set()
+        """Members some lookup read (the others a lookup's glob matched are reported as skipped)."""
 
-    def document(self, pattern: str, member: str, encoding: str) -> Any:
+    def document(self, pattern: str, member: str, encoding: str, own: Sequence[str] = ()) -> Any:
         folder = str(PurePosixPath(member).parent)
         name = self._resolved.get((pattern, folder))
         if name is None:
-            name = self._resolved[(pattern, folder)] = self._resolve(pattern, member)
-        if name not in self._documents:
-            opened = self._archive()
-            size = opened.size(name)
-            if size > self.limits.max_item_bytes:
-                raise LabelError(
-                    f"lookup.file {pattern!r}",
-                    f"{name} ({size:,} bytes) is larger than KDATA_MAX_ITEM_BYTES={self.limits.max_item_bytes:,}",
-                )
-            try:
-                self._documents[name] = json_document(opened.read(name), encoding)
-            except LabelFileError as error:
-                raise LabelError(f"lookup.file {pattern!r}", f"{name}: {error}") from None
-        return self._documents[name]
+            name = self._resolved[(pattern, folder)] = self._resolve(pattern, member, own)
+        held = self._documents.get(pattern)
+        if held is not None and held[0] == name:
+            return held[1]
+        self._documents.pop(pattern, None)  # the last folder's file goes before the next one is read
+        opened = self._archive()
+        size = opened.size(name)
+        if size > self.limits.max_item_bytes:
+            raise LabelError(
+                f"lookup.file {pattern!r}",
+                f"{name} ({size:,} bytes) is larger than KDATA_MAX_ITEM_BYTES={self.limits.max_item_bytes:,}",
+            )
+        try:
+            document = json_document(opened.read(name), encoding)
+        except LabelFileError as error:
+            raise LabelError(f"lookup.file {pattern!r}", f"{name}: {error}") from None
+        self._documents[pattern] = (name, document)
+        self.used.add(name)
+        return document
 
-    def _resolve(self, pattern: str, member: str) -> str:
-        """The file ``pattern`` names for ``member``: in its folder, else the nearest folder above it that
-        has one, else the only one in the archive; none or several is a :class:`LabelError`."""
-        names = [n for n in self._archive().names() if n != member and glob_match(pattern, n)]
+    def _by_folder(self, pattern: str) -> dict[str, list[str]]:
+        found = self._matches.get(pattern)
+        if found is None:
+            found = self._matches[pattern] = {}
+            for name in self._archive().names():
+                if glob_match(pattern, name):
+                    found.setdefault(str(PurePosixPath(name).parent), []).append(name)
+            if not found:  # a mapping that names no file of the archive: the dataset.yaml is wrong (exit 2)
+                raise BadInput(f"{self.archive}: lookup.file {pattern!r} matches no label file of the archive")
+        return found
+
+    def _resolve(self, pattern: str, member: str, own: Sequence[str]) -> str:
+        """The file ``pattern`` names for ``member``: in its folder, else the nearest folder above it that has
+        one, else the only one in the archive unless a label file of the member's own kind sits beside it
+        (that folder's own: a folder lacking its file took another folder's values, attack trial 11)."""
+        by_folder = self._by_folder(pattern)
         where = f"lookup.file {pattern!r}"
-        if not names:
-            raise LabelError(where, f"no label file of {self.archive.name} matches")
         folder = PurePosixPath(member).parent
         for level in (folder, *folder.parents):
-            near = [n for n in names if PurePosixPath(n).parent == level]
+            near = [n for n in by_folder.get(str(level), []) if n != member]
             if len(near) == 1:
                 return near[0]
             if near:
                 raise LabelError(where, f"{len(near)} files in {level} match ({near[0]}, {near[1]}): name one")
-        if len(names) == 1:
-            return names[0]
-        raise LabelError(where, f"{len(names)} files match, none in a folder above {member}: name one")
+        only = [n for names in by_folder.values() for n in names]
+        if len(only) == 1 and str(PurePosixPath(only[0]).parent) not in self._kin_folders(own):
+            return only[0]
+        raise LabelError(where, f"no such file in {folder} or a folder above it")
+
+    def _kin_folders(self, own: Sequence[str]) -> set[str]:
+        """Folders holding a label file of a block's own patterns (listed once per block)."""
+        key = "\0".join(own)
+        found = self._kin.get(key)
+        if found is None:
+            names = self._archive().names()
+            found = {str(PurePosixPath(n).parent) for n in names if any(glob_match(p, n) for p in own)}
+            self._kin[key] = found
+        return found
 
     def _archive(self) -> OpenArchive:
         if self._open is None:

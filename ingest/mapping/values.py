@@ -144,21 +144,58 @@ def _numbers(value: Any, field: str) -> list[float]:
     return out
 
 
+_POINT_ORDER = ("x", "y", "z", "v", "visible", "visibility", "c", "score", "conf", "confidence")
+"""A point object's coordinates in the order a row keeps them, whatever order the label wrote them in."""
+
+
+def _point_keys(value: Any) -> dict[str, Any] | None:
+    """A point object's keys lower-cased (``{"Y": 2, "X": 1}``), or ``None`` when it is no point (no x and y)."""
+    if not isinstance(value, dict):
+        return None
+    lowered = {str(k).lower().lstrip("@"): v for k, v in value.items()}
+    return lowered if "x" in lowered and "y" in lowered else None
+
+
+def _named_points(value: dict[str, Any], field: str, names: list[str]) -> list[float | None]:
+    """Named points in the order of ``names``, each as wide as the widest of the row: its coordinates by name
+    (``x``, ``y``, then ``z``, ``v`` ... as any point has them) or, for a list point, by position; a joint the
+    label lacks (or ``null``) is nulls. A row without any point is ``len(names)`` points of x and y."""
+    extra = [str(k) for k in value if k not in names]
+    if extra:
+        raise LabelError(
+            field,
+            f"joint {extra[0]!r} is not among the field's keys ({len(names)} joints): add it to keys: in dataset.yaml",
+        )
+    points = [value.get(name) for name in names]
+    keyed = [_point_keys(p) for p in points]
+    dims = [k for k in _POINT_ORDER if any(k in p for p in keyed if p is not None)] or ["x", "y"]
+    width = max([len(dims), *(len(p) for p in points if isinstance(p, list))])
+    out: list[float | None] = []
+    for name, point, keys in zip(names, points, keyed, strict=True):
+        where = f"{field}.{name}"
+        if keys is not None:
+            row = [None if keys.get(k) is None else _float(keys[k], f"{where}.{k}") for k in dims]
+        elif isinstance(point, list):
+            row = [None if v is None else _float(v, f"{where}[{n}]") for n, v in enumerate(point)]
+        elif point is None:
+            row = []
+        else:
+            raise LabelError(where, "expected a point ({x, y} or [x, y])")
+        out.extend(row + [None] * (width - len(row)))
+    return out
+
+
 def _keypoints(value: Any, field: str, names: list[str] | None = None) -> list[float | None]:
     """Keypoints as one flat list; a point not labelled (``"eye": null``, ``{x: null, y: null}``) keeps its
     place as nulls, as many as each other point has numbers, so point ``i`` stays at its index. Named points
-    (``{"Nose": {x, y}, "Left Eye": {x, y}, ...}``) come in the order of ``names`` (the field's ``keys:``), a
-    joint a label lacks as nulls in its place: in the label's own order, one missing joint moved every later
-    one onto the wrong joint. A name ``names`` lacks is a :class:`LabelError`."""
+    (``{"Nose": {x, y}, "Left Eye": {x, y}, ...}``) come in the order of ``names`` (the field's ``keys:``,
+    :func:`_named_points`): in the label's own order, one missing joint moved every later one onto the wrong
+    joint. A point object's coordinates are read by name (``{"y": 2, "x": 1}`` is x 1, y 2)."""
     if isinstance(value, dict) and names is not None:
-        extra = [str(k) for k in value if k not in names]
-        if extra:
-            raise LabelError(
-                field,
-                f"joint {extra[0]!r} is not among the field's keys ({len(names)} joints): "
-                "add it to keys: in dataset.yaml",
-            )
-        value = [value.get(name) for name in names]
+        return _named_points(value, field, names)
+    keys = _point_keys(value)
+    if keys is not None:
+        value = [keys[k] for k in _POINT_ORDER if k in keys]
     elif isinstance(value, dict):
         value = list(value.values())
     if not isinstance(value, list):

@@ -1153,6 +1153,19 @@ def test_a_missing_named_joint_keeps_every_other_joint_in_place(tmp_path: Path, 
     assert by_id["B"][1] == [30.0, 100.0, 31.0, 101.0, 32.0, 102.0, 33.0, 103.0]
     assert "C" not in by_id and any("Tail" in str(p) and "keys" in str(p) for p in problems), problems
 
+    from ingest.mapping.values import _keypoints  # attack trial 11: coordinates by name, one width per row
+
+    three = ["Nose", "LEye", "REye"]
+    assert _keypoints({"Nose": {"y": 2, "x": 1}, "REye": {"x": 5, "y": 6}}, "kp", three) == [1, 2, None, None, 5, 6]
+    mixed = {"Nose": {"x": 1, "y": 2}, "LEye": {"x": 3, "y": 4, "v": 1}, "REye": {"x": 5, "y": 6}}
+    assert _keypoints(mixed, "kp", three) == [1, 2, None, 3, 4, 1, 5, 6, None]
+    assert _keypoints({"Nose": [1, 2], "LEye": None, "REye": [5, 6, 1]}, "kp", three) == [1, 2, None] + [None] * 3 + [
+        5,
+        6,
+        1,
+    ]
+    assert _keypoints({}, "kp", three) == [None] * 6  # no joint labelled: still three points of x and y
+
 
 def test_an_exclusive_text_column_empty_in_most_turns_gets_no_text_role() -> None:
     """A call centre's turns (민원 콜센터 질의응답) fill one of 고객질문(요청) / 상담사질문(요청) / 고객답변 /
@@ -1890,6 +1903,45 @@ def test_a_vqa_question_takes_its_image_and_answer_from_the_files_beside_it(tmp_
     [image] = [spec for spec in question.fields.values() if spec.role == "source"]
     assert image.lookup is not None and image.lookup.file is not None and "images.json" in image.lookup.file
     assert (image.path, image.lookup.key, image.lookup.value) == ("image_id", "image_id", "image")
+
+
+def test_a_folder_without_its_lookup_file_takes_no_other_folders_values(tmp_path: Path, kdata_home: Path) -> None:
+    """Attack trial 11: only ``c0/annotation.json`` existed; the questions of ``c1`` and ``c2`` took its
+    answers (the only file in the archive). A file beside another folder's questions is that folder's own: a
+    problem names the lookup. A pattern that matches no file of the archive is a wrong dataset.yaml: exit 2."""
+    from kcore.errors import BadInput
+
+    root = tmp_path / "cross"
+    labels = {f"c{n}/question.json": json.dumps({"questions": [{"qid": f"Q{n}", "q": "?"}]}).encode() for n in range(3)}
+    labels["c0/annotation.json"] = json.dumps(
+        {"annotations": [{"qid": "Q0", "a": "c0의 답"}]}, ensure_ascii=False
+    ).encode()
+    zip_files(root / f"{LABELS}/TL_1.zip", labels)
+    answer = {
+        "path": "qid",
+        "lookup": {"file": "annotation.json", "items": "$.annotations[*]", "key": "qid", "value": "a"},
+    }
+    fields = {"qid": {"path": "qid", "role": "id"}, "answer": answer}
+    write_manifest(
+        root,
+        "cross",
+        "korean",
+        "text",
+        labels=[{"files": ["**/question.json"], "records": "questions[*]", "fields": fields}],
+    )
+    rows, problems, _ = extract(root)
+    assert {r["qid"]: r["answer"] for r in rows} == {"Q0": "c0의 답"}
+    assert sorted(p["member"] for p in problems if p["code"] == "schema") == ["c1/question.json", "c2/question.json"]
+    fields["answer"]["lookup"]["file"] = "answers.json"  # type: ignore[index]
+    write_manifest(
+        root,
+        "cross",
+        "korean",
+        "text",
+        labels=[{"files": ["**/question.json"], "records": "questions[*]", "fields": fields}],
+    )
+    with pytest.raises(BadInput, match="matches no label file"):
+        extract(root)
 
 
 def test_handwriting_coco_keeps_its_text_ids_and_its_transcription(tmp_path: Path, kdata_home: Path) -> None:
