@@ -167,18 +167,17 @@ def _digit_forms() -> dict[str, str]:
     return forms
 
 
-_FOLD = str.maketrans(
-    {
-        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},  # full-width ASCII: ０-９, Ａ-ｚ, ＠, －, ．
-        # dashes people type (the Hangul vowel ㅡ in its three forms, 一) or paste, and a tilde between numbers
-        **dict.fromkeys("ㅡᅳￚ一ー‐‑‒–—―⁃−﹣﹘⸺⁻~〜～", "-"),
-        **dict.fromkeys("。﹒ㆍ·‧∙・･", "."),  # a dot, and the middle dots a Korean keyboard types (ㆍ)
-        "﹫": "@",
-        # digits in circles, brackets, after a stop, raised or lowered (①②③, ⑴, ⒈, ❶, ➀, ¹²³, ₁): digits
-        **_digit_forms(),
-        **dict.fromkeys("\u3164\u115f\u1160\u2800\u00a0\u3000", " "),  # Hangul fillers, braille blank
-    }
-)
+_FOLD_TABLE: dict[str, str] = {
+    **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},  # full-width ASCII: ０-９, Ａ-ｚ, ＠, －, ．
+    # dashes people type (the Hangul vowel ㅡ in its three forms, 一) or paste, and a tilde between numbers
+    **dict.fromkeys("ㅡᅳￚ一ー‐‑‒–—―⁃−﹣﹘⸺⁻~〜～", "-"),
+    **dict.fromkeys("。﹒ㆍ·‧∙・･•", "."),  # a dot, the middle dots a Korean keyboard types (ㆍ), a bullet
+    "﹫": "@",
+    # digits in circles, brackets, after a stop, raised or lowered (①②③, ⑴, ⒈, ❶, ➀, ¹²³, ₁): digits
+    **_digit_forms(),
+    **dict.fromkeys("\u3164\u115f\u1160\u2800\u00a0\u3000", " "),  # Hangul fillers, braille blank
+}
+_FOLD = str.maketrans(_FOLD_TABLE)
 """One character for another, so positions stay: what a reader takes for a dash, a dot, an ``@`` or a space
 is one to the detectors (``010ㅡ1234ㅡ5678``, ``ｈｏｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``010ㅤ1234ㅤ5678``)."""
 _CARD = re.compile(
@@ -221,13 +220,55 @@ _LATIN_WORD_HINT = re.compile(r"(?i)" + _LATIN_WORDS)
 _SPOKEN_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5", "육": "6", "륙": "6"}
 _SPOKEN_DIGITS |= {"칠": "7", "팔": "8", "구": "9"}
 """Digits as Korean reads them aloud (Sino-Korean numerals; 공 and 영 for zero)."""
-_SPOKEN_GAP = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|에[ \t]?)?"
-"""What stands between digits read aloud: one or two spaces, a dash, or 에 (공일공에 일이삼사에 …)."""
-_SPOKEN_DIGIT = "[" + "".join(_SPOKEN_DIGITS) + "]"
-SPOKEN_HINT_PATTERN = f"[공영](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{3}}"
+_SPOKEN_GAP = r"(?:[ \t]{0,3}(?:[-,./_~]|에|의|다시)?[ \t]{0,3}|[ \t]{0,3}\r?\n[ \t]{0,3})"
+"""What stands between digits read aloud: spaces, a dash, comma, dot, slash, ``_`` or ``~``, 에, 의 or 다시
+(공일공에 일이삼사에 …, 구공공일공일 다시 …), or a line break."""
+_SPOKEN_DIGIT = "[" + "".join(_SPOKEN_DIGITS) + "0-9]"
+"""A digit read aloud or written: people mix them (``010 일이삼사 오육칠팔``, ``공일공-1234-오육칠팔``)."""
+_SPOKEN_NUMERALS = frozenset(_SPOKEN_DIGITS)
+_SPOKEN_START = rf"(?<![{''.join(_SPOKEN_DIGITS)}0-9])"
+"""Not in the middle of numerals (성공공일공 …: rare, and a longer run is some other number)."""
+SPOKEN_HINT_PATTERN = (
+    rf"[공영]{_SPOKEN_GAP}[일1]{_SPOKEN_GAP}[공영0]|0{_SPOKEN_GAP}일{_SPOKEN_GAP}[공영0]|0{_SPOKEN_GAP}1{_SPOKEN_GAP}[공영]"
+    rf"|[{''.join(_SPOKEN_DIGITS)}](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{5}}"
+)
 _SPOKEN_HINT = re.compile(SPOKEN_HINT_PATTERN)
-"""Four digits read aloud, the first a zero (a phone number's 0): what the digit tests cannot see in
-``공일공 일이삼사 오육칠팔``. Korean words rarely hold four numerals in a row after 공 or 영."""
+
+
+def _re2_class(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+
+
+def _spoken_hint_re2() -> str:
+    """:data:`SPOKEN_HINT_PATTERN` for RE2 over the text as written: what folds to a space, dash or dot counts as
+    one (:data:`_FOLD`), any numeric character as a digit (``⓪``, ``０``); never stricter than the Python."""
+    folded = {kind: "".join(k for k, v in _FOLD_TABLE.items() if v == kind) for kind in (" ", "-", ".")}
+    space = rf"[\s\p{{Z}}{_re2_class(folded[' '])}]"
+    sep = rf"(?:[-,./_~\p{{Pd}}{_re2_class(folded['-'] + folded['.'] + '，／＿～')}]|에|의|다시)"
+    gap = rf"(?:{space}{{0,8}}{sep}?{space}{{0,8}})"
+    numeral = "".join(_SPOKEN_DIGITS)
+    digit = rf"[{numeral}\p{{N}}]"
+    return (
+        rf"[공영]{gap}[일\p{{N}}]{gap}[공영\p{{N}}]|\p{{N}}{gap}일{gap}[공영\p{{N}}]|\p{{N}}{gap}\p{{N}}{gap}[공영]"
+        rf"|[{numeral}](?:{gap}{digit}){{5}}"
+    )
+
+
+SPOKEN_HINT_RE2 = _spoken_hint_re2()
+""":data:`SPOKEN_HINT_PATTERN` for RE2 (Arrow compute) over the text as written (:func:`_spoken_hint_re2`)."""
+
+
+"""What the digit tests cannot see in numbers read aloud: a mobile number's 010 in any mix of numerals and
+digits, or six digits nearly in a row, the first read aloud (an RRN's or a card's groups)."""
+_SPOKEN_CHARS = tuple(_SPOKEN_DIGITS)
+_SPOKEN_MOBILE = rf"[공영0]{_SPOKEN_GAP}[일1]{_SPOKEN_GAP}[공영0](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{8}}"
+"""A mobile number read aloud: 010 and eight digits (공일공 일이삼사 오육칠팔)."""
+_SPOKEN_RRN = (
+    rf"{_SPOKEN_DIGIT}(?:[ \t]?{_SPOKEN_DIGIT}){{5}}{_SPOKEN_GAP}{_SPOKEN_DIGIT}(?:[ \t]?{_SPOKEN_DIGIT}){{6}}"
+)
+"""An RRN read aloud: six digits, then seven (구공공일공일 다시 일이삼사오육칠); the RRN rule checks the date."""
+_SPOKEN_CARD = rf"{_SPOKEN_DIGIT}{{4}}(?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}{{4}}){{3}}"
+"""A card number read aloud in four groups of four; the card rule checks the issuer and the Luhn digit."""
 
 
 def _word_hint(text: str) -> bool:
@@ -235,7 +276,7 @@ def _word_hint(text: str) -> bool:
     holds none of its words, and a regex over every string doubled the pre-check's time."""
     if "여권" in text or "골뱅이" in text:
         return True
-    if ("공" in text or "영" in text) and _SPOKEN_HINT.search(text) is not None:
+    if any(ch in text for ch in _SPOKEN_CHARS) and _SPOKEN_HINT.search(text) is not None:
         return True
     return ("t" in text or "T" in text) and _LATIN_WORD_HINT.search(text) is not None
 
@@ -552,14 +593,14 @@ def scan(text: str) -> list[Finding]:
 
 
 _JOIN = re.compile(
-    r"(?P<digits>(?<![\w.,])\d(?:[ \t]{1,2}\d){2,}(?![\w.,]))"  # 0 1 0 1 2 3 4: digits typed one by one
+    r"(?P<digits>(?<![0-9A-Za-z_.,])\d(?:[ \t]{1,2}\d){2,}(?![0-9A-Za-z_.,]))"  # 0 1 0 1 2 3 4: one by one
     r"|(?P<break>(?<=\d-)[ \t]*\r?\n[ \t]*(?=\d)|(?<=\d)[ \t]*\r?\n[ \t]*(?=-\d))"  # 010-1234-⏎5678
     r"|(?P<at>(?<=[\w.%+-])(?:[ \t]{1,6}[@＠][ \t]{0,6}|[ \t]{0,6}[@＠][ \t]{1,6}"
     r"|[ \t]{0,2}(?:[\[({][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}]|골뱅이)[ \t]{0,2})(?=[\w-]))"
     r"|(?P<dot>(?<=\w)[ \t]{0,2}[\[({][ \t]{0,2}(?i:dot)[ \t]{0,2}[\])}][ \t]{0,2}(?=\w))"
     r"|(?P<words>(?<![\w.%+-])[\w.%+-]{1,64}[ \t]+(?i:at)[ \t]+[\w-]{1,63}(?:[ \t]+(?i:dot)[ \t]+[\w-]{1,63})+)"
-    r"|(?P<stepped>(?<![\w.,-])\d(?:-\d){8,}(?![\w.,-])|(?<![\w.,-])\d(?:\.\d){8,}(?![\w.,-]))"  # 0-1-0-1-2-…
-    rf"|(?P<spoken>[공영](?:{_SPOKEN_GAP}{_SPOKEN_DIGIT}){{8,10}})"  # 공일공 일이삼사 오육칠팔
+    r"|(?P<stepped>(?<![0-9A-Za-z_.,-])\d(?:(?:[ \t]{0,2}[-/_.][ \t]{0,2}|[ \t]{1,3})\d){8,}(?![0-9A-Za-z_.,-]))"
+    rf"|(?P<spoken>{_SPOKEN_START}(?:{_SPOKEN_MOBILE}|{_SPOKEN_CARD}|{_SPOKEN_RRN}))"
 )
 """What a reader joins that the detectors read apart: digits typed one by one (three or more, spaces between,
 none of them part of a word or a decimal), a dashed number broken across lines, an address's ``@`` with
@@ -575,9 +616,9 @@ def _joined(match: re.Match[str]) -> str:
     if kind == "digits":
         return value.replace(" ", "").replace("\t", "")
     if kind == "stepped":
-        return value.replace("-", "").replace(".", "")
+        return "".join(ch for ch in value if ch.isdigit())
     if kind == "spoken":
-        return "".join(_SPOKEN_DIGITS[ch] for ch in value if ch in _SPOKEN_DIGITS)
+        return "".join(_SPOKEN_DIGITS.get(ch, ch) for ch in value if ch in _SPOKEN_DIGITS or "0" <= ch <= "9")
     if kind == "break":
         return ""
     if kind == "at":
@@ -596,13 +637,19 @@ def _joined_view(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     spans: list[tuple[int, int]] = []
     position = 0
     for match in _JOIN.finditer(text):
+        if match.lastgroup == "spoken" and not _SPOKEN_NUMERALS.intersection(match.group(0)):
+            continue  # digits only: the detectors read those as written
         parts.append(text[position : match.start()])
         spans += [(i, i + 1) for i in range(position, match.start())]
         joined = _joined(match)
         if match.lastgroup in ("digits", "stepped"):  # each digit keeps its place
             spans += [(i, i + 1) for i in range(match.start(), match.end()) if text[i].isdigit()]
-        elif match.lastgroup == "spoken":  # each digit read aloud keeps its place
-            spans += [(i, i + 1) for i in range(match.start(), match.end()) if text[i] in _SPOKEN_DIGITS]
+        elif match.lastgroup == "spoken":  # each digit read aloud (or written among them) keeps its place
+            spans += [
+                (i, i + 1)
+                for i in range(match.start(), match.end())
+                if text[i] in _SPOKEN_DIGITS or "0" <= text[i] <= "9"
+            ]
         elif match.lastgroup == "words":
             spans += [(i, i + 1) for i in _word_places(match)]
         else:  # the @ or . stands for all it replaced

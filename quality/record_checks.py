@@ -222,7 +222,7 @@ MAYBE_PII = (
     r"|\p{N}(?:.{0,4}\p{N}){8}|\p{Cf}|\p{Mn}"
     r"|여권|(?i:passport)|골뱅이|[\[({](?:[\s\p{Z}\x{1c}-\x{1f}\x{85}]){0,2}(?i:at)(?:[\s\p{Z}\x{1c}-\x{1f}\x{85}]){0,2}[\])}]"
     r"|[\s\p{Z}\x{1c}-\x{1f}\x{85}](?i:dot)[\s\p{Z}\x{1c}-\x{1f}\x{85}]"
-    r"|" + pii.SPOKEN_HINT_PATTERN
+    r"|" + pii.SPOKEN_HINT_RE2
 )
 """RE2 (Arrow compute) pre-check per string, never stricter than :func:`quality.pii.might_contain_pii`:
 an ``@`` (or ``＠``) between address characters up to six spaces apart (any non-ASCII character counts as
@@ -231,7 +231,7 @@ or any format character or non-spacing mark (``\\p{Cf}``: a zero-width space, a 
 a combining accent; the detectors read past them, so such a string is walked; a pattern that skipped them
 between digits cost 40 % more over every string), or a word the digit and ``@`` tests cannot see (a
 passport's, an address's ``@`` and dots spelled out: :data:`quality.pii._WORD_HINT`, its spaces as
-Python's ``\\s`` reads them), or four digits read aloud from a zero (:data:`quality.pii.SPOKEN_HINT_PATTERN`)."""
+Python's ``\\s`` reads them), or numbers read aloud (:data:`quality.pii.SPOKEN_HINT_RE2`)."""
 
 
 def maybe_pii(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -464,7 +464,16 @@ FOUND_AS_TYPED = {
     # ruleset 6: read aloud as transcripts write it, digits one by one with dashes or dots, digit forms
     "제 번호는 공일공 일이삼사 오육칠팔이에요": ("mobile_phone", "#@전화번호#"),
     "공일공에 일이삼사에 오육칠팔로 연락 주세요": ("mobile_phone", "#@전화번호#"),
-    "사무실은 공이 일이삼 사오육칠 입니다": ("landline_phone", "#@전화번호#"),
+    # the eleventh attack trial's: digits and numerals mixed, other gaps, a name before, RRNs and cards read aloud
+    "내 번호 공일공-1234-오육칠팔이야": ("mobile_phone", "#@전화번호#"),
+    "아니 010 일이삼사 오육칠팔": ("mobile_phone", "#@전화번호#"),
+    "공일공, 일이삼사, 오육칠팔로 연락해": ("mobile_phone", "#@전화번호#"),
+    "김지영 공일공 일이삼사 오육칠팔": ("mobile_phone", "#@전화번호#"),
+    "주민번호는 구공공일공일 다시 일이삼사오육팔": ("rrn", "#@주민번호#"),
+    "카드는 사일일일 일일일일 일일일일 일일일일": ("card_number", "#@카드번호#"),
+    "연락처 0 - 1 - 0 - 1 - 2 - 3 - 4 - 5 - 6 - 7 - 8": ("mobile_phone", "#@전화번호#"),
+    "0-1-0 1-2-3-4 5-6-7-8이야": ("mobile_phone", "#@전화번호#"),
+    "연락처 010•1234•5678": ("mobile_phone", "#@전화번호#"),
     "연락처 0-1-0-1-2-3-4-5-6-7-8": ("mobile_phone", "#@전화번호#"),
     "연락처 0.1.0.1.2.3.4.5.6.7.8": ("mobile_phone", "#@전화번호#"),
     "번호 ⓪①⓪-①②③④-⑤⑥⑦⑧": ("mobile_phone", "#@전화번호#"),
@@ -522,6 +531,16 @@ def test_personal_data_as_people_type_it_is_found_and_masked_whole(text: str) ->
         "① 첫째 ② 둘째 ③ 셋째 ④ 넷째 ⑤ 다섯째",
         "[0,1,0,1,2,3,4,5,6,7,8]",
         "버전 1.2.3.4 단계 2-3-4",
+        # the eleventh attack trial's false refusals: counting, days, words made of numerals
+        "자 따라 해 봐 영 일 이 삼 사 오 육 칠 팔 구",
+        "공일이 삼사오 육칠팔구",
+        "공사 이일 삼일 사일 오일 동안",
+        "공사 일이 오일 이사 구일 오후에",
+        "공이 사이 오이 구이 이사",
+        "영이 일이 사이 이사 오일",
+        "삼일절 육이오 영어 공영방송 구구단",
+        "역삼동 일이삼사번지 오육호",
+        "점수 1-0 2-1 3-2 4-3 5-4",
     ],
 )
 def test_what_only_looks_like_it_stays(text: str) -> None:
