@@ -9,6 +9,7 @@ import struct
 import tracemalloc
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,14 +100,23 @@ def test_a_declared_size_that_lies_with_its_crc_right_is_refused(tmp_path: Path,
     path = tmp_path / "TL_1.zip"
     path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), size, crc_of))
     with pytest.raises(UnsafeArchive) as refused:
-        if streamed:
-            for _, stream in iter_member_streams(path):
-                while stream.read(7):
-                    pass
-        else:
-            with OpenArchive(path) as archive:
-                archive.read("labels/a.json")
+        _read_all(path, streamed, whole=lambda: _read_member(path, "labels/a.json"))
     assert (refused.value.code, refused.value.member) == ("corrupt_archive", "labels/a.json")
+
+
+def _read_member(path: Path, name: str) -> bytes:
+    with OpenArchive(path) as archive:
+        return archive.read(name)
+
+
+def _read_all(path: Path, streamed: bool, whole: Callable[[], object]) -> None:
+    """Every member's stream read to its end in small steps, or ``whole()``."""
+    if not streamed:
+        whole()
+        return
+    for _, stream in iter_member_streams(path):
+        while stream.read(7):
+            pass
 
 
 @pytest.mark.parametrize("streamed", [False, True])
@@ -115,12 +125,7 @@ def test_a_crc_mismatch_is_found_by_full_and_streamed_reads(tmp_path: Path, stre
     path = tmp_path / "TL_1.zip"
     path.write_bytes(_lying(zip_bytes({"labels/a.json": real}), len(real), b"something else"))
     with pytest.raises(UnsafeArchive) as refused:
-        if streamed:
-            for _, stream in iter_member_streams(path):
-                while stream.read(7):
-                    pass
-        else:
-            list(iter_members(path))
+        _read_all(path, streamed, whole=lambda: list(iter_members(path)))
     assert refused.value.code == "bad_crc" and refused.value.member == "labels/a.json"
     assert str(path) in str(refused.value)
 

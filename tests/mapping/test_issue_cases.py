@@ -1922,24 +1922,13 @@ def test_a_folder_without_its_lookup_file_takes_no_other_folders_values(tmp_path
         "lookup": {"file": "annotation.json", "items": "$.annotations[*]", "key": "qid", "value": "a"},
     }
     fields = {"qid": {"path": "qid", "role": "id"}, "answer": answer}
-    write_manifest(
-        root,
-        "cross",
-        "korean",
-        "text",
-        labels=[{"files": ["**/question.json"], "records": "questions[*]", "fields": fields}],
-    )
+    blocks = [{"files": ["**/question.json"], "records": "questions[*]", "fields": fields}]
+    write_manifest(root, "cross", "korean", "text", labels=blocks)
     rows, problems, _ = extract(root)
     assert {r["qid"]: r["answer"] for r in rows} == {"Q0": "c0의 답"}
     assert sorted(p["member"] for p in problems if p["code"] == "schema") == ["c1/question.json", "c2/question.json"]
     fields["answer"]["lookup"]["file"] = "answers.json"  # type: ignore[index]
-    write_manifest(
-        root,
-        "cross",
-        "korean",
-        "text",
-        labels=[{"files": ["**/question.json"], "records": "questions[*]", "fields": fields}],
-    )
+    write_manifest(root, "cross", "korean", "text", labels=blocks)
     with pytest.raises(BadInput, match="matches no label file"):
         extract(root)
 
