@@ -37,6 +37,7 @@ Nothing in this module logs, and no object it returns holds a found value.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -466,17 +467,15 @@ for a 1 KB label of COCO boxes, whose numbers a comma parts) is not asked."""
 
 
 def _phone_hint(text: str) -> bool:
-    global _phone_hint_re
-    if _phone_hint_re is None:
-        import re2  # RE2: linear in the text whatever the links' repetition (no backtracking)
-
-        options = re2.Options()
-        options.log_errors = False
-        _phone_hint_re = re2.compile(_PHONE_HINT_PATTERN, options=options)
-    return _phone_hint_re.search(text) is not None
+    return _phone_hint_regex().search(text) is not None
 
 
-_phone_hint_re: Any = None
+@functools.cache
+def _phone_hint_regex() -> Any:
+    """:data:`_PHONE_HINT_PATTERN` on RE2: linear in the text whatever the links' repetition (no backtracking)."""
+    from schemas.labels import linear_regex
+
+    return linear_regex(_PHONE_HINT_PATTERN)
 
 
 def _phones(text: str) -> list[Finding]:

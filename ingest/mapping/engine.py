@@ -549,9 +549,13 @@ class _Rows:
         another block maps to the same column)."""
         plan = self._plans.get(id(block))
         if plan is None:
+            own = tuple(block.files or ())
+
+            def other(pattern: str, member: str) -> Any:  # another label file's document, for lookup.file
+                return self.others.document(pattern, member, block.encoding, own)
+
             plan = self._plans[id(block)] = [
-                _Field(name, spec, self.schema.column(name), self.others, block.encoding, tuple(block.files or ()))
-                for name, spec in block.fields.items()
+                _Field(name, spec, self.schema.column(name), other) for name, spec in block.fields.items()
             ]
         return plan
 
@@ -678,15 +682,7 @@ class _Field:
 
     __slots__ = ("column", "convert", "copied", "empty", "get", "name", "spec")
 
-    def __init__(
-        self,
-        name: str,
-        spec: FieldSpec,
-        column: MappedColumn,
-        others: _OtherFiles | None = None,
-        encoding: str = "auto",
-        own: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, name: str, spec: FieldSpec, column: MappedColumn, other: OtherDocument | None = None) -> None:
         self.name, self.spec, self.column = name, spec, column
         self.copied = spec.path not in ("@", "@key", "@index", *FILE_PATHS) and (
             spec.lookup is not None or bool(spec.tokens[0])
@@ -694,7 +690,7 @@ class _Field:
         """A path from the file's root (``$.meta``) or a value looked up in a list of the file: one value may be
         copied onto every record (a looked-up 8,000-item list onto 8,000 records took 1.1 GB: attack trial)."""
         self.empty: list[Any] | None = [] if column.many and pa.types.is_list(column.type) else None
-        self.get = _getter(spec, others, encoding, own)
+        self.get = _getter(spec, other)
         kind = str(spec.column_type())
         path = spec.path
         if kind == "string" and not column.many:  # the usual case: text as it is, without a call
@@ -709,9 +705,11 @@ class _Field:
             self.convert = lambda v: convert(column, v, path)
 
 
-def _getter(
-    spec: FieldSpec, others: _OtherFiles | None = None, encoding: str = "auto", own: tuple[str, ...] = ()
-) -> Callable[[str, Any, RecordAt], Any]:
+OtherDocument = Callable[[str, str], Any]
+"""``(lookup.file pattern, label member) → the document of the label file it names`` (:class:`_OtherFiles`)."""
+
+
+def _getter(spec: FieldSpec, other: OtherDocument | None = None) -> Callable[[str, Any, RecordAt], Any]:
     path = spec.path
     if path == "@":
         return lambda member, doc, record: record.value
@@ -724,19 +722,14 @@ def _getter(
     absolute, tokens = spec.tokens
     get = compile_path(tokens, bound=absolute)
     if spec.lookup is not None:
-        return _lookup_getter(spec.lookup, get, absolute, others, encoding, own)
+        return _lookup_getter(spec.lookup, get, absolute, other)
     if absolute:
         return lambda member, doc, record: get(doc, record.bindings)
     return lambda member, doc, record: get(record.value, ())
 
 
 def _lookup_getter(
-    lookup: Lookup,
-    get: Any,
-    absolute: bool,
-    others: _OtherFiles | None = None,
-    encoding: str = "auto",
-    own: tuple[str, ...] = (),
+    lookup: Lookup, get: Any, absolute: bool, other: OtherDocument | None = None
 ) -> Callable[[str, Any, RecordAt], Any]:
     """A getter for ``{path, lookup}``: the path's value, looked up in the file's list (or, with ``file:``,
     another label file's) by ``lookup.key`` (the list indexed once per file; a value not found is missing;
@@ -769,9 +762,9 @@ def _lookup_getter(
         if value is MISSING or value is None:
             return value
         if lookup.file is not None:
-            if others is None:
+            if other is None:
                 raise LabelError(lookup.file, "lookup: another file's list cannot be read here")
-            doc = others.document(lookup.file, member, encoding, own)
+            doc = other(lookup.file, member)
         table = index(doc)
         if isinstance(value, Many):
             return Many(None if v is None else table.get(str(v)) for v in value)
